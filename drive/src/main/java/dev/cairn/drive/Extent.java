@@ -1,0 +1,147 @@
+package dev.cairn.drive;
+
+import dev.cairn.drive.backend.AllocationRange;
+import dev.cairn.drive.backend.DriveBackend;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * Block I/O on one extent: offsets are relative to the extent and checked against its size, so no
+ * operation can reach another extent's bytes. Safe for concurrent use; every operation is refused
+ * once the extent is being freed.
+ */
+public final class Extent {
+    private final UUID id;
+    private final long driveOffset;
+    private final long sizeBytes;
+    private final DriveBackend backend;
+    private final IoGate gate = new IoGate();
+    private volatile ExtentAccess access;
+
+    Extent(ExtentRecord record, DriveBackend backend) {
+        this.id = record.id();
+        this.driveOffset = record.offset();
+        this.sizeBytes = record.sizeBytes();
+        this.access = record.access();
+        this.backend = backend;
+    }
+
+    public UUID id() {
+        return id;
+    }
+
+    public long sizeBytes() {
+        return sizeBytes;
+    }
+
+    /** Current access rule (secret and generation); changes through {@link Drive#setAccess}. */
+    public ExtentAccess access() {
+        return access;
+    }
+
+    void setAccess(ExtentAccess newAccess) {
+        this.access = newAccess;
+    }
+
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        check(offset, dst.remaining());
+        enter();
+        try {
+            backend.read(driveOffset + offset, dst);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Writes; with {@code durable} the data is on stable storage when this returns (FUA). */
+    public void write(long offset, ByteBuffer src, boolean durable) throws IOException {
+        check(offset, src.remaining());
+        enter();
+        try {
+            if (durable) {
+                backend.writeDurable(driveOffset + offset, src);
+            } else {
+                backend.write(driveOffset + offset, src);
+            }
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Makes every completed write to this extent durable (syncs the drive). */
+    public void flush() throws IOException {
+        enter();
+        try {
+            backend.sync();
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Releases the range; it reads back as zeroes. */
+    public void discard(long offset, long length) throws IOException {
+        check(offset, length);
+        enter();
+        try {
+            backend.discard(driveOffset + offset, length);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    public void writeZeroes(long offset, long length, boolean allowHole) throws IOException {
+        check(offset, length);
+        enter();
+        try {
+            backend.writeZeroes(driveOffset + offset, length, allowHole);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    public boolean zeroesFast() {
+        return backend.zeroesFast();
+    }
+
+    /** Allocation map of {@code [offset, offset + length)}, in extent-relative offsets. */
+    public List<AllocationRange> allocation(long offset, long length) throws IOException {
+        check(offset, length);
+        enter();
+        try {
+            List<AllocationRange> onDrive = backend.allocation(driveOffset + offset, length);
+            List<AllocationRange> relative = new ArrayList<>(onDrive.size());
+            for (AllocationRange r : onDrive) {
+                relative.add(new AllocationRange(r.position() - driveOffset, r.length(), r.hole()));
+            }
+            return relative;
+        } finally {
+            gate.exit();
+        }
+    }
+
+    private void check(long offset, long length) throws DriveException {
+        if (offset < 0 || length < 0 || offset > sizeBytes - length) {
+            throw new DriveException(
+                    DriveException.Reason.INVALID,
+                    "range " + offset + "+" + length + " is outside extent " + id + " of " + sizeBytes + " bytes");
+        }
+    }
+
+    private void enter() throws DriveException {
+        if (!gate.enter()) {
+            throw new DriveException(DriveException.Reason.CLOSED, "extent " + id + " is being freed");
+        }
+    }
+
+    /** Refuses new I/O and waits for I/O in flight to finish. */
+    void closeAndDrain() throws InterruptedException {
+        gate.closeAndDrain();
+    }
+
+    boolean isClosed() {
+        return gate.isClosed();
+    }
+}

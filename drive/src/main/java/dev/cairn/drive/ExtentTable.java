@@ -1,0 +1,224 @@
+package dev.cairn.drive;
+
+import dev.cairn.drive.backend.DriveBackend;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Comparator;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.zip.CRC32C;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The extent table of one drive, kept in two checksummed copies (A and B) so that a crash at any
+ * moment leaves at least one complete copy.
+ *
+ * <p>An update writes the whole table, with the next sequence number, over the copy that does
+ * <em>not</em> hold the newest state, then syncs. Until that sync completes the other copy still
+ * holds the previous state intact; after it, the new copy is the newest. Loading reads both and
+ * takes the valid copy with the highest sequence number. Not thread-safe: {@link Drive} owns it.
+ *
+ * <p>Format of a copy, big-endian:
+ *
+ * <pre>
+ *   0  8  magic "CAIRNEXT"
+ *   8  4  format version (1)
+ *  12  4  entry count n
+ *  16  8  sequence number
+ *  24 16  drive id (a copy from another drive or an older format never matches)
+ *  40  4  CRC32C of bytes [0, 64 + 128 n) with this field taken as zero
+ *  44 20  reserved (0)
+ *  64 ..  n entries of 128 bytes:
+ *           0 16 extent id     16 8 offset     24 8 size     32 8 generation
+ *          40  8 created (ms)  48 1 state (1 active, 2 erasing)  49 1 secret length
+ *          50 64 secret (ASCII, zero padded)   114 14 reserved (0)
+ * </pre>
+ */
+final class ExtentTable {
+    private static final Logger log = LoggerFactory.getLogger(ExtentTable.class);
+    private static final byte[] MAGIC = "CAIRNEXT".getBytes(StandardCharsets.US_ASCII);
+    private static final int VERSION = 1;
+    static final int HEADER = 64;
+    static final int ENTRY = 128;
+    private static final int CRC_OFFSET = 40;
+
+    private final DriveBackend backend;
+    private final DriveLabel label;
+    private long sequence;
+    private boolean newestIsA;
+
+    private ExtentTable(DriveBackend backend, DriveLabel label, long sequence, boolean newestIsA) {
+        this.backend = backend;
+        this.label = label;
+        this.sequence = sequence;
+        this.newestIsA = newestIsA;
+    }
+
+    static long bytesFor(int entries) {
+        return HEADER + (long) ENTRY * entries;
+    }
+
+    /** Writes an empty table as copy A (sequence 1) for a freshly formatted drive. */
+    static ExtentTable initialize(DriveBackend backend, DriveLabel label) throws IOException {
+        ExtentTable table = new ExtentTable(backend, label, 0, false);
+        table.store(List.of());
+        return table;
+    }
+
+    /** Result of loading: the table and its rows. */
+    record Loaded(ExtentTable table, List<ExtentRecord> records) {}
+
+    static Loaded load(DriveBackend backend, DriveLabel label, String where) throws IOException {
+        Optional<Copy> a = readCopy(backend, label, label.tableCopyA(), where + " table copy A");
+        Optional<Copy> b = readCopy(backend, label, label.tableCopyB(), where + " table copy B");
+        if (a.isEmpty() && b.isEmpty()) {
+            throw new DriveException(
+                    DriveException.Reason.CORRUPT, where + ": both extent table copies are damaged; refusing to guess");
+        }
+        boolean useA =
+                a.isPresent() && (b.isEmpty() || a.get().sequence() > b.get().sequence());
+        Copy newest = useA ? a.get() : b.orElseThrow();
+        return new Loaded(new ExtentTable(backend, label, newest.sequence(), useA), newest.records());
+    }
+
+    private record Copy(long sequence, List<ExtentRecord> records) {}
+
+    private static Optional<Copy> readCopy(DriveBackend backend, DriveLabel label, long at, String where)
+            throws IOException {
+        ByteBuffer header = ByteBuffer.allocate(HEADER);
+        backend.read(at, header);
+        byte[] magic = new byte[MAGIC.length];
+        header.get(0, magic);
+        if (!Arrays.equals(magic, MAGIC)) {
+            log.info("{}: no table written here yet (or torn at its start)", where);
+            return Optional.empty();
+        }
+        int count = header.getInt(12);
+        if (header.getInt(8) != VERSION || count < 0 || count > label.tableCapacity()) {
+            log.warn("{}: unusable header (version {}, {} entries)", where, header.getInt(8), count);
+            return Optional.empty();
+        }
+        ByteBuffer all = ByteBuffer.allocate((int) bytesFor(count));
+        backend.read(at, all);
+        if (all.getInt(CRC_OFFSET) != crc(all)) {
+            log.warn("{}: checksum mismatch (torn or damaged write); using the other copy", where);
+            return Optional.empty();
+        }
+        UUID driveId = new UUID(all.getLong(24), all.getLong(32));
+        if (!driveId.equals(label.driveId())) {
+            log.warn("{}: belongs to drive {}, not {}; ignoring it", where, driveId, label.driveId());
+            return Optional.empty();
+        }
+        try {
+            List<ExtentRecord> records = new ArrayList<>(count);
+            for (int i = 0; i < count; i++) {
+                records.add(decodeEntry(all.slice(HEADER + i * ENTRY, ENTRY)));
+            }
+            checkConsistent(records, label);
+            return Optional.of(new Copy(all.getLong(16), records));
+        } catch (IllegalArgumentException e) {
+            log.warn("{}: {}; using the other copy", where, e.getMessage());
+            return Optional.empty();
+        }
+    }
+
+    /** Writes {@code records} over the older copy and syncs; afterwards it is the newest copy. */
+    void store(List<ExtentRecord> records) throws IOException {
+        if (records.size() > label.tableCapacity()) {
+            throw new DriveException(
+                    DriveException.Reason.TABLE_FULL,
+                    "extent table holds at most " + label.tableCapacity() + " extents");
+        }
+        long nextSequence = sequence + 1;
+        ByteBuffer buf = ByteBuffer.allocate((int) Layout.roundUp(bytesFor(records.size()), Layout.BLOCK));
+        buf.put(MAGIC).putInt(VERSION).putInt(records.size()).putLong(nextSequence);
+        DriveLabel.putUuid(buf, label.driveId());
+        for (int i = 0; i < records.size(); i++) {
+            encodeEntry(records.get(i), buf.slice(HEADER + i * ENTRY, ENTRY));
+        }
+        buf.putInt(CRC_OFFSET, crc(buf.duplicate().limit((int) bytesFor(records.size()))));
+        boolean writeA = !newestIsA;
+        backend.write(writeA ? label.tableCopyA() : label.tableCopyB(), buf.clear());
+        backend.sync();
+        sequence = nextSequence;
+        newestIsA = writeA;
+    }
+
+    long sequence() {
+        return sequence;
+    }
+
+    private static int crc(ByteBuffer copy) {
+        CRC32C crc = new CRC32C();
+        ByteBuffer b = copy.duplicate().clear().limit(copy.limit());
+        crc.update(b.duplicate().limit(CRC_OFFSET));
+        crc.update(new byte[4]);
+        crc.update(b.position(CRC_OFFSET + 4));
+        return (int) crc.getValue();
+    }
+
+    private static void encodeEntry(ExtentRecord r, ByteBuffer e) {
+        DriveLabel.putUuid(e, r.id());
+        e.putLong(r.offset())
+                .putLong(r.sizeBytes())
+                .putLong(r.access().generation())
+                .putLong(r.createdAtMillis());
+        e.put((byte) (r.state() == ExtentRecord.State.ACTIVE ? 1 : 2));
+        byte[] secret = r.access().secret().getBytes(StandardCharsets.US_ASCII);
+        e.put((byte) secret.length).put(secret);
+    }
+
+    private static ExtentRecord decodeEntry(ByteBuffer e) {
+        UUID id = DriveLabel.getUuid(e);
+        long offset = e.getLong();
+        long size = e.getLong();
+        long generation = e.getLong();
+        long created = e.getLong();
+        ExtentRecord.State state = switch (e.get()) {
+            case 1 -> ExtentRecord.State.ACTIVE;
+            case 2 -> ExtentRecord.State.ERASING;
+            default -> throw new IllegalArgumentException("extent " + id + " has an unknown state");
+        };
+        int secretLength = Byte.toUnsignedInt(e.get());
+        if (secretLength > ExtentAccess.MAX_SECRET_BYTES) {
+            throw new IllegalArgumentException("extent " + id + " has a secret longer than the format allows");
+        }
+        byte[] secret = new byte[secretLength];
+        e.get(secret);
+        return new ExtentRecord(
+                id,
+                offset,
+                size,
+                state,
+                new ExtentAccess(generation, new String(secret, StandardCharsets.US_ASCII)),
+                created);
+    }
+
+    /** Rows must be unique, aligned, inside the data area and disjoint. */
+    static void checkConsistent(List<ExtentRecord> records, DriveLabel label) {
+        Set<UUID> ids = new HashSet<>();
+        List<ExtentRecord> byOffset = new ArrayList<>(records);
+        byOffset.sort(Comparator.comparingLong(ExtentRecord::offset));
+        long previousEnd = label.dataStart();
+        for (ExtentRecord r : byOffset) {
+            if (!ids.add(r.id())) {
+                throw new IllegalArgumentException("extent " + r.id() + " appears twice");
+            }
+            if (r.sizeBytes() <= 0 || r.sizeBytes() % Layout.BLOCK != 0 || r.offset() % Layout.ALIGNMENT != 0) {
+                throw new IllegalArgumentException("extent " + r.id() + " has a misaligned offset or size");
+            }
+            if (r.offset() < previousEnd || r.end() > label.capacityBytes()) {
+                throw new IllegalArgumentException(
+                        "extent " + r.id() + " at " + r.offset() + " overlaps another or leaves the data area");
+            }
+            previousEnd = r.end();
+        }
+    }
+}

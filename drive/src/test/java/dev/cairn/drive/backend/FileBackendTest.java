@@ -1,0 +1,76 @@
+package dev.cairn.drive.backend;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class FileBackendTest extends DriveBackendContract {
+    @TempDir
+    Path dir;
+
+    @Override
+    DriveBackend create() throws IOException {
+        return FileBackend.create(dir.resolve("drive.img"), SIZE);
+    }
+
+    @Test
+    void createsASparseFileOfTheRequestedSize() throws Exception {
+        Path file = dir.resolve("drive.img");
+        assertThat(Files.size(file)).isEqualTo(SIZE);
+        assertThat(Files.getAttribute(file, "unix:size")).isEqualTo(SIZE);
+        assertThat(backend.allocation(0, SIZE)).singleElement().matches(AllocationRange::hole);
+    }
+
+    @Test
+    void aSecondOpenOfTheSameDriveIsRefused() {
+        assertThatThrownBy(() -> FileBackend.open(dir.resolve("drive.img")))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("in use by another process");
+    }
+
+    @Test
+    void createRefusesAnExistingFile() {
+        assertThatThrownBy(() -> FileBackend.create(dir.resolve("drive.img"), SIZE))
+                .isInstanceOf(NativeIoException.class)
+                .hasMessageContaining("File exists");
+    }
+
+    @Test
+    void reopenSeesWhatWasWritten() throws Exception {
+        backend.write(1 << 20, pattern(4096, 9));
+        backend.sync();
+        backend.close();
+        backend = FileBackend.open(dir.resolve("drive.img"));
+        assertThat(backend.sizeBytes()).isEqualTo(SIZE);
+        assertThat(readBack(1 << 20, 4096, true)).isEqualTo(pattern(4096, 9));
+    }
+
+    @Test
+    void discardPunchesAHoleInTheFile() throws Exception {
+        backend.write(0, pattern(1 << 20, 10));
+        long allocatedBefore = allocatedBytes();
+        backend.discard(0, 1 << 20);
+        assertThat(allocatedBytes()).isLessThan(allocatedBefore);
+        assertThat(backend.zeroesFast()).isTrue();
+    }
+
+    private long allocatedBytes() throws IOException {
+        return backend.allocation(0, SIZE).stream()
+                .filter(r -> !r.hole())
+                .mapToLong(AllocationRange::length)
+                .sum();
+    }
+
+    @Test
+    void openingADirectoryOrMissingPathFailsClearly() {
+        assertThatThrownBy(() -> FileBackend.open(dir)).hasMessageContaining("is a directory");
+        assertThatThrownBy(() -> FileBackend.open(dir.resolve("missing"))).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> FileBackend.create(dir.resolve("zero"), 0))
+                .isInstanceOf(IllegalArgumentException.class);
+    }
+}
