@@ -56,6 +56,31 @@ public final class Extent {
         }
     }
 
+    /**
+     * Reads what is at hand without waiting for the medium; true when {@code dst} is full. See
+     * {@link DriveBackend#tryRead}.
+     */
+    public boolean tryRead(long offset, ByteBuffer dst) throws IOException {
+        check(offset, dst.remaining());
+        enter();
+        try {
+            return backend.tryRead(driveOffset + offset, dst);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /** Writes without waiting for the medium if it can; see {@link DriveBackend#tryWrite}. */
+    public boolean tryWrite(long offset, ByteBuffer src) throws IOException {
+        check(offset, src.remaining());
+        enter();
+        try {
+            return backend.tryWrite(driveOffset + offset, src);
+        } finally {
+            gate.exit();
+        }
+    }
+
     /** Writes; with {@code durable} the data is on stable storage when this returns (FUA). */
     public void write(long offset, ByteBuffer src, boolean durable) throws IOException {
         check(offset, src.remaining());

@@ -20,6 +20,25 @@ public interface DriveBackend extends Closeable {
     /** Fills {@code dst} from its position to its limit with the bytes at {@code position}. */
     void read(long position, ByteBuffer dst) throws IOException;
 
+    /**
+     * Reads like {@link #read} but only what is at hand without waiting for the medium (for a file:
+     * what is in the page cache). Advances {@code dst} by what it read; true when it is full. A
+     * caller that gets false finishes with {@link #read} on a thread that may block. The default
+     * reads nothing.
+     */
+    default boolean tryRead(long position, ByteBuffer dst) throws IOException {
+        return !dst.hasRemaining();
+    }
+
+    /**
+     * Writes like {@link #write} if that does not wait for the medium (for a file: a write into the
+     * page cache); true when written. False, having written nothing, when the write could block
+     * (the caller then writes on a thread that may block). The default never writes.
+     */
+    default boolean tryWrite(long position, ByteBuffer src) throws IOException {
+        return false;
+    }
+
     /** Writes {@code src} from its position to its limit at {@code position}. */
     void write(long position, ByteBuffer src) throws IOException;
 

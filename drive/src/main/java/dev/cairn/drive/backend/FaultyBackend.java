@@ -73,6 +73,18 @@ public final class FaultyBackend implements DriveBackend {
         inner.read(position, dst);
     }
 
+    /** With faults installed every read takes the blocking path, so faults always see it. */
+    @Override
+    public boolean tryRead(long position, ByteBuffer dst) throws IOException {
+        return faults.isEmpty() ? inner.tryRead(position, dst) : !dst.hasRemaining();
+    }
+
+    /** With faults installed every write takes the blocking path, so faults always see it. */
+    @Override
+    public boolean tryWrite(long position, ByteBuffer src) throws IOException {
+        return faults.isEmpty() && inner.tryWrite(position, src);
+    }
+
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
         check(Op.WRITE, position, src.remaining());

@@ -32,12 +32,15 @@ public final class FileBackend implements DriveBackend {
     private final boolean blockDevice;
     /** Cleared when the kernel says fallocate is not supported here; from then on zeroes are written. */
     private volatile boolean fallocateSupported = true;
+    /** Non-blocking reads (RWF_NOWAIT) are attempted on regular files only. */
+    private final boolean nowaitSupported;
 
     private FileBackend(Path path, int fd, long sizeBytes, boolean blockDevice) {
         this.path = path;
         this.fd = fd;
         this.sizeBytes = sizeBytes;
         this.blockDevice = blockDevice;
+        this.nowaitSupported = !blockDevice;
     }
 
     /** Creates a new sparse regular file of {@code sizeBytes}; fails if the path exists. */
@@ -124,6 +127,25 @@ public final class FileBackend implements DriveBackend {
         dst.position(dst.limit());
     }
 
+    @Override
+    public boolean tryRead(long position, ByteBuffer dst) throws IOException {
+        checkRange(position, dst.remaining());
+        if (!dst.isDirect() || !nowaitSupported) {
+            return !dst.hasRemaining();
+        }
+        MemorySegment seg = MemorySegment.ofBuffer(dst);
+        long done = 0;
+        while (done < seg.byteSize()) {
+            long n = Posix.preadNoWait(fd, seg.asSlice(done), position + done);
+            if (n <= 0) {
+                break;
+            }
+            done += n;
+        }
+        dst.position(dst.position() + (int) done);
+        return !dst.hasRemaining();
+    }
+
     private void readIntoHeap(long position, ByteBuffer dst) throws IOException {
         try (Arena arena = Arena.ofConfined()) {
             ByteBuffer tmp = arena.allocate(dst.remaining()).asByteBuffer();
@@ -135,6 +157,20 @@ public final class FileBackend implements DriveBackend {
     @Override
     public void write(long position, ByteBuffer src) throws IOException {
         writeWith(position, src, 0);
+    }
+
+    /**
+     * Buffered writes land in the page cache without waiting for the device, so a direct-buffer
+     * write is done right here. (The kernel may still throttle a writer when dirty pages pile up;
+     * that is the page cache's back-pressure, and it applies to every writer alike.)
+     */
+    @Override
+    public boolean tryWrite(long position, ByteBuffer src) throws IOException {
+        if (!src.isDirect()) {
+            return false;
+        }
+        write(position, src);
+        return true;
     }
 
     @Override

@@ -69,6 +69,18 @@ public final class MemoryBackend implements DriveBackend {
     }
 
     @Override
+    public boolean tryRead(long position, ByteBuffer dst) {
+        read(position, dst);
+        return true;
+    }
+
+    @Override
+    public boolean tryWrite(long position, ByteBuffer src) {
+        write(position, src);
+        return true;
+    }
+
+    @Override
     public synchronized void write(long position, ByteBuffer src) {
         checkRange(position, src.remaining());
         long at = position;

@@ -15,7 +15,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The few Linux system calls the file backend needs and the JDK does not offer (fallocate, lseek
- * with SEEK_DATA/SEEK_HOLE, pwritev2 with RWF_DSYNC, flock), bound once through the FFM API.
+ * with SEEK_DATA/SEEK_HOLE, pwritev2 with RWF_DSYNC, preadv2 with RWF_NOWAIT, flock), bound once
+ * through the FFM API.
  *
  * <p>Every call captures errno; a failing call throws {@link NativeIoException} naming the call, the
  * errno and its text. EINTR is retried here so callers never see it.
@@ -39,12 +40,14 @@ final class Posix {
     static final int FALLOC_FL_ZERO_RANGE = 0x10;
 
     static final int RWF_DSYNC = 0x02;
+    static final int RWF_NOWAIT = 0x08;
 
     static final int LOCK_EX = 2;
     static final int LOCK_NB = 4;
 
     static final int EINTR = 4;
     static final int ENXIO = 6;
+    static final int EAGAIN = 11;
     static final int EWOULDBLOCK = 11;
     static final int EOPNOTSUPP = 95;
 
@@ -63,6 +66,8 @@ final class Posix {
             bind("pwrite", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_LONG, JAVA_LONG));
     private static final MethodHandle PWRITEV2 =
             bind("pwritev2", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
+    private static final MethodHandle PREADV2 =
+            bind("preadv2", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, ADDRESS, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FDATASYNC = bind("fdatasync", FunctionDescriptor.of(JAVA_INT, JAVA_INT));
     private static final MethodHandle FALLOCATE =
             bind("fallocate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT, JAVA_LONG, JAVA_LONG));
@@ -163,6 +168,36 @@ final class Posix {
                 return n;
             }
             retryOrThrow("pwritev2", scratch);
+        }
+    }
+
+    /**
+     * One preadv2 of a single buffer with RWF_NOWAIT: the bytes read, 0 at end of file, or -1 when
+     * the data is not in the page cache and reading it would block (EAGAIN, or a kernel without
+     * RWF_NOWAIT support).
+     */
+    static long preadNoWait(int fd, MemorySegment buf, long offset) throws NativeIoException {
+        while (true) {
+            MemorySegment scratch = SCRATCH.get();
+            MemorySegment iov = scratch.asSlice(IOVEC_OFFSET, 16);
+            iov.set(ADDRESS, 0, buf);
+            iov.set(JAVA_LONG, 8, buf.byteSize());
+            long n;
+            try {
+                n = (long) PREADV2.invokeExact(scratch, fd, iov, 1, offset, RWF_NOWAIT);
+            } catch (Throwable t) {
+                throw new LinkageError("preadv2", t);
+            }
+            if (n >= 0) {
+                return n;
+            }
+            int errno = errno(scratch);
+            if (errno == EAGAIN || errno == EOPNOTSUPP) {
+                return -1;
+            }
+            if (errno != EINTR) {
+                throw new NativeIoException("preadv2", errno, strerror(errno));
+            }
         }
     }
 

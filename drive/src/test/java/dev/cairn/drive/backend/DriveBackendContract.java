@@ -75,6 +75,27 @@ abstract class DriveBackendContract {
     }
 
     @Test
+    void tryReadReadsOnlyCorrectBytesAndReadFinishesTheRest() throws Exception {
+        backend.write(8192, pattern(16384, 11));
+        ByteBuffer dst = ByteBuffer.allocateDirect(16384);
+        if (!backend.tryRead(8192, dst)) {
+            backend.read(8192 + dst.position(), dst);
+        }
+        assertThat(dst.flip()).isEqualTo(pattern(16384, 11));
+    }
+
+    @Test
+    void tryWriteWritesAllOrNothing() throws Exception {
+        ByteBuffer src = ByteBuffer.allocateDirect(8192).put(pattern(8192, 13)).flip();
+        if (!backend.tryWrite(4096, src)) {
+            assertThat(src.remaining()).isEqualTo(8192);
+            assertThat(readBack(4096, 8192, true)).isEqualTo(ByteBuffer.allocate(8192));
+            backend.write(4096, src);
+        }
+        assertThat(readBack(4096, 8192, true)).isEqualTo(pattern(8192, 13));
+    }
+
+    @Test
     void directAndHeapBuffersWriteTheSameBytes() throws Exception {
         ByteBuffer data = pattern(8192, 2);
         ByteBuffer direct =

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.io.IOException;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import org.junit.jupiter.api.Test;
@@ -48,6 +49,14 @@ class FileBackendTest extends DriveBackendContract {
         backend = FileBackend.open(dir.resolve("drive.img"));
         assertThat(backend.sizeBytes()).isEqualTo(SIZE);
         assertThat(readBack(1 << 20, 4096, true)).isEqualTo(pattern(4096, 9));
+    }
+
+    @Test
+    void dataJustWrittenIsReadWithoutBlocking() throws Exception {
+        backend.write(1 << 20, pattern(65536, 12));
+        ByteBuffer dst = ByteBuffer.allocateDirect(65536);
+        assertThat(backend.tryRead(1 << 20, dst)).isTrue();
+        assertThat(dst.flip()).isEqualTo(pattern(65536, 12));
     }
 
     @Test

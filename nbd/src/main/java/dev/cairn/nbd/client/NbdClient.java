@@ -1,0 +1,219 @@
+package dev.cairn.nbd.client;
+
+import static dev.cairn.nbd.NbdProtocol.*;
+
+import dev.cairn.nbd.BlockStatus;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.ByteBuffer;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * An NBD client: fixed newstyle handshake with NBD_OPT_GO, optional structured replies and
+ * base:allocation, then any number of concurrent requests, matched to their replies by handle
+ * (replies may come back in any order). Used by tests and by the client agent to reach legs.
+ */
+public final class NbdClient implements AutoCloseable {
+
+    /** Handshake choices. */
+    public record Options(boolean structuredReplies, boolean baseAllocation) {
+        public static final Options DEFAULT = new Options(true, true);
+        public static final Options SIMPLE = new Options(false, false);
+    }
+
+    private final SocketChannel channel;
+    private final ExportInfo info;
+    private final boolean structured;
+    private final int metaContextId;
+    private final ReentrantLock sendLock = new ReentrantLock();
+    private final AtomicLong handles = new AtomicLong(1);
+    private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
+    private final Thread reader;
+    private volatile boolean closed;
+
+    private NbdClient(SocketChannel channel, ExportInfo info, boolean structured, int metaContextId) {
+        this.channel = channel;
+        this.info = info;
+        this.structured = structured;
+        this.metaContextId = metaContextId;
+        this.reader = Thread.ofVirtual()
+                .name("nbd-client-" + channel.socket().getLocalPort())
+                .start(new ReplyReader(channel, this::take, this::failAll, structured));
+    }
+
+    /** Connects, negotiates, and enters transmission on {@code export}. */
+    public static NbdClient connect(InetSocketAddress address, String export, Options options) throws IOException {
+        SocketChannel channel = SocketChannel.open(address);
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            ClientHandshake h = new ClientHandshake(channel);
+            h.greet();
+            boolean structured = false;
+            if (options.structuredReplies()) {
+                h.simpleOption(OPT_STRUCTURED_REPLY);
+                structured = true;
+            }
+            int context = structured && options.baseAllocation() ? h.selectBaseAllocation(export) : 0;
+            ExportInfo info = h.infoOrGo(OPT_GO, export);
+            return new NbdClient(channel, info, structured, context);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
+        }
+    }
+
+    public static NbdClient connect(InetSocketAddress address, String export) throws IOException {
+        return connect(address, export, Options.DEFAULT);
+    }
+
+    /** NBD_OPT_LIST: the names the server lists. */
+    public static List<String> list(InetSocketAddress address) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(address)) {
+            ClientHandshake h = new ClientHandshake(channel);
+            h.greet();
+            List<String> names = h.list();
+            h.simpleOption(OPT_ABORT);
+            return names;
+        }
+    }
+
+    /** NBD_OPT_INFO without entering transmission. */
+    public static ExportInfo info(InetSocketAddress address, String export) throws IOException {
+        try (SocketChannel channel = SocketChannel.open(address)) {
+            ClientHandshake h = new ClientHandshake(channel);
+            h.greet();
+            ExportInfo info = h.infoOrGo(OPT_INFO, export);
+            h.simpleOption(OPT_ABORT);
+            return info;
+        }
+    }
+
+    public ExportInfo info() {
+        return info;
+    }
+
+    public long sizeBytes() {
+        return info.sizeBytes();
+    }
+
+    public boolean structuredReplies() {
+        return structured;
+    }
+
+    public CompletableFuture<ByteBuffer> read(long offset, int length) {
+        Pending p = new Pending(CMD_READ, offset, ByteBuffer.allocate(length));
+        send(p, 0, offset, length, null);
+        return p.future().thenApply(v -> p.data().clear());
+    }
+
+    public CompletableFuture<Void> write(long offset, ByteBuffer data, boolean fua) {
+        return command(CMD_WRITE, fua ? CMD_FLAG_FUA : 0, offset, data.remaining(), data)
+                .thenApply(p -> null);
+    }
+
+    public CompletableFuture<Void> flush() {
+        return command(CMD_FLUSH, 0, 0, 0, null).thenApply(p -> null);
+    }
+
+    public CompletableFuture<Void> trim(long offset, long length) {
+        return command(CMD_TRIM, 0, offset, length, null).thenApply(p -> null);
+    }
+
+    public CompletableFuture<Void> writeZeroes(long offset, long length, int flags) {
+        return command(CMD_WRITE_ZEROES, flags, offset, length, null).thenApply(p -> null);
+    }
+
+    public CompletableFuture<List<BlockStatus>> blockStatus(long offset, long length, boolean reqOne) {
+        if (metaContextId == 0) {
+            return CompletableFuture.failedFuture(new IllegalStateException("base:allocation was not negotiated"));
+        }
+        return command(CMD_BLOCK_STATUS, reqOne ? CMD_FLAG_REQ_ONE : 0, offset, length, null)
+                .thenApply(Pending::status);
+    }
+
+    /** Any request, as the tests need it (unknown commands, odd flags); completes with its reply. */
+    public CompletableFuture<Pending> command(int type, int flags, long offset, long length, ByteBuffer payload) {
+        Pending p = new Pending(type, offset, null);
+        send(p, flags, offset, length, payload);
+        return p.future().thenApply(v -> p);
+    }
+
+    private void send(Pending p, int flags, long offset, long length, ByteBuffer payload) {
+        long handle = handles.getAndIncrement();
+        pending.put(handle, p);
+        if (closed) {
+            failAll(new IOException("client is closed"));
+            return;
+        }
+        ByteBuffer header = ByteBuffer.allocate(28)
+                .putInt(REQUEST_MAGIC)
+                .putShort((short) flags)
+                .putShort((short) p.type())
+                .putLong(handle)
+                .putLong(offset)
+                .putInt((int) length)
+                .flip();
+        sendLock.lock();
+        try {
+            ByteBuffer[] parts = payload == null ? new ByteBuffer[] {header} : new ByteBuffer[] {header, payload};
+            while (header.hasRemaining() || (payload != null && payload.hasRemaining())) {
+                channel.write(parts);
+            }
+        } catch (IOException e) {
+            failAll(e);
+        } finally {
+            sendLock.unlock();
+        }
+    }
+
+    private Pending take(long handle) {
+        return pending.remove(handle);
+    }
+
+    private void failAll(IOException cause) {
+        closed = true;
+        pending.keySet().forEach(h -> {
+            Pending p = pending.remove(h);
+            if (p != null) {
+                p.future().completeExceptionally(cause);
+            }
+        });
+    }
+
+    /** Sends NBD_CMD_DISC and closes. Requests still pending fail. */
+    @Override
+    public void close() throws IOException {
+        if (!closed) {
+            sendLock.lock();
+            try {
+                channel.write(ByteBuffer.allocate(28)
+                        .putInt(REQUEST_MAGIC)
+                        .putShort((short) 0)
+                        .putShort((short) CMD_DISC)
+                        .putLong(0)
+                        .putLong(0)
+                        .putInt(0)
+                        .flip());
+            } catch (IOException e) {
+                // the connection is going away either way
+            } finally {
+                sendLock.unlock();
+            }
+        }
+        closed = true;
+        channel.close();
+        try {
+            reader.join();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        failAll(new IOException("client closed"));
+    }
+}

@@ -1,0 +1,185 @@
+package dev.cairn.nbd.server;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.net.StandardSocketOptions;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.ServerSocketChannel;
+import java.nio.channels.SocketChannel;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An NBD server (fixed newstyle, structured replies, base:allocation) serving whatever an
+ * {@link ExportCatalog} offers.
+ *
+ * <p>Threads: one acceptor; per connection a reader and a writer, both virtual threads; request
+ * execution on each export's own executor. A handshake that is not finished within the configured
+ * timeout is cut off. Lifecycle: {@link #start} binds and accepts, {@link #close} stops accepting
+ * and disconnects every client (replies in flight are dropped).
+ */
+public final class NbdServer implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(NbdServer.class);
+
+    private final ServerConfig config;
+    private final ExportCatalog catalog;
+    private final ServerSocketChannel listener;
+    private final BufferPool buffers;
+    private final ServerStats stats = new ServerStats();
+    private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
+    private final ScheduledExecutorService timers;
+    private final Thread acceptor;
+    private volatile boolean closed;
+
+    private NbdServer(ServerConfig config, ExportCatalog catalog, ServerSocketChannel listener) {
+        this.config = config;
+        this.catalog = catalog;
+        this.listener = listener;
+        this.buffers = new BufferPool(config.bufferBudgetBytes());
+        this.timers = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("nbd-timers").daemon().factory());
+        this.acceptor =
+                Thread.ofPlatform().name("nbd-accept-" + port()).daemon().unstarted(this::acceptLoop);
+    }
+
+    /** Binds the listen address and starts accepting clients. */
+    public static NbdServer start(ServerConfig config, ExportCatalog catalog) throws IOException {
+        ServerSocketChannel listener = ServerSocketChannel.open();
+        try {
+            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+            listener.bind(config.listen(), 256);
+        } catch (IOException e) {
+            listener.close();
+            throw new IOException("cannot listen for NBD on " + config.listen() + ": " + e.getMessage(), e);
+        }
+        NbdServer server = new NbdServer(config, catalog, listener);
+        server.acceptor.start();
+        log.info("NBD server listening on {}", server.address());
+        return server;
+    }
+
+    public InetSocketAddress address() {
+        try {
+            return (InetSocketAddress) listener.getLocalAddress();
+        } catch (IOException e) {
+            return config.listen();
+        }
+    }
+
+    public int port() {
+        return address().getPort();
+    }
+
+    public ServerStats stats() {
+        return stats;
+    }
+
+    ExportCatalog catalog() {
+        return catalog;
+    }
+
+    BufferPool buffers() {
+        return buffers;
+    }
+
+    /** Payload memory handed out right now (bounded by the configured budget). */
+    public long bufferBytesInUse() {
+        return buffers.inUseBytes();
+    }
+
+    private void acceptLoop() {
+        while (!closed) {
+            SocketChannel channel;
+            try {
+                channel = listener.accept();
+            } catch (ClosedChannelException e) {
+                return;
+            } catch (IOException e) {
+                log.warn("accept failed: {}", e.toString());
+                continue;
+            }
+            onAccept(channel);
+        }
+    }
+
+    private void onAccept(SocketChannel channel) {
+        String peer;
+        try {
+            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            peer = String.valueOf(channel.getRemoteAddress());
+        } catch (IOException e) {
+            closeQuietly(channel);
+            return;
+        }
+        if (connections.size() >= config.maxConnections()) {
+            stats.onRefused();
+            log.warn("refusing {}: already serving {} connections", peer, connections.size());
+            closeQuietly(channel);
+            return;
+        }
+        Connection c = new Connection(this, channel, peer, config.maxInFlightPerConnection());
+        connections.add(c);
+        stats.onAccepted();
+        c.setHandshakeTimer(timers.schedule(
+                () -> {
+                    if (!c.transmitting()) {
+                        log.info(
+                                "{}: handshake not finished within {}; disconnecting", peer, config.handshakeTimeout());
+                        c.close();
+                    }
+                },
+                config.handshakeTimeout().toMillis(),
+                TimeUnit.MILLISECONDS));
+        Thread.ofVirtual().name("nbd-conn-" + peer).start(c);
+    }
+
+    void onTransmission(Connection c) {
+        log.debug("{}: serving export {}", c.peer(), c.exportName().orElse("?"));
+    }
+
+    void onClosed(Connection c) {
+        if (connections.remove(c)) {
+            stats.onClosed();
+        }
+    }
+
+    /**
+     * Hard-disconnects every client of an export (by canonical name), e.g. before the export is
+     * deleted or its access changes. Returns how many were cut.
+     */
+    public int disconnectExport(String name) {
+        List<Connection> cut = connections.stream()
+                .filter(c -> c.exportName().map(name::equals).orElse(false))
+                .toList();
+        cut.forEach(Connection::close);
+        return cut.size();
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        closeQuietly(listener);
+        connections.forEach(Connection::close);
+        try {
+            acceptor.join(TimeUnit.SECONDS.toMillis(5));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        timers.shutdownNow();
+        log.info("NBD server on {} stopped", config.listen());
+    }
+
+    private static void closeQuietly(java.io.Closeable c) {
+        try {
+            c.close();
+        } catch (IOException e) {
+            log.debug("close failed: {}", e.toString());
+        }
+    }
+}

@@ -1,0 +1,272 @@
+package dev.cairn.nbd.server;
+
+import static dev.cairn.nbd.NbdProtocol.*;
+
+import dev.cairn.nbd.BlockStatus;
+import dev.cairn.nbd.NbdException;
+import dev.cairn.nbd.internal.WireReader;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.RejectedExecutionException;
+import java.util.concurrent.Semaphore;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The transmission phase of one connection, on its reader thread: read requests, check them
+ * ({@link RequestRules}), and run each one.
+ *
+ * <p>Where a request runs decides latency. What the export can do without waiting for its device
+ * (a READ from the page cache, {@link ExportSession#tryRead}; a small WRITE into it, {@link
+ * ExportSession#tryWrite}) the reader does itself: no hand-over between threads, so queue depth 1
+ * is a single-thread round trip and deep queues are answered in batches. Everything that may wait
+ * (cache misses, FUA, flush, trim, large writes) goes to the export's executor, so requests run
+ * in parallel and a slow one never holds up the others: replies leave as requests complete. The
+ * reader's own replies are written in one batch just before it would block for the next request.
+ */
+final class Transmission {
+    private static final Logger log = LoggerFactory.getLogger(Transmission.class);
+    private static final int MAX_STATUS_DESCRIPTORS = 512;
+    private static final int MAX_LOCAL_REPLIES = 64;
+    /** Larger writes go to workers even when the export could take them at once: copies in parallel. */
+    private static final int MAX_INLINE_WRITE_BYTES = 256 * 1024;
+
+    private final String peer;
+    private final ExportSession session;
+    private final Negotiated negotiated;
+    private final WireReader in;
+    private final ReplyWriter writer;
+    private final BufferPool buffers;
+    private final ServerStats stats;
+    private final Semaphore inFlight;
+    /** Replies the reader produced itself, written before it next blocks. */
+    private final List<Reply> local = new ArrayList<>();
+
+    Transmission(
+            String peer,
+            Negotiated negotiated,
+            WireReader in,
+            ReplyWriter writer,
+            NbdServer server,
+            Semaphore inFlight) {
+        this.peer = peer;
+        this.session = negotiated.session();
+        this.negotiated = negotiated;
+        this.in = in;
+        this.writer = writer;
+        this.buffers = server.buffers();
+        this.stats = server.stats();
+        this.inFlight = inFlight;
+    }
+
+    /**
+     * Serves requests until the client leaves. True when the session ends cleanly (NBD_CMD_DISC, or
+     * a request the server answers and then hangs up on): replies in flight are still sent.
+     */
+    boolean run() throws IOException, InterruptedException {
+        try {
+            return loop();
+        } finally {
+            flushLocal();
+        }
+    }
+
+    private boolean loop() throws IOException, InterruptedException {
+        while (true) {
+            if (in.buffered() < Request.HEADER_BYTES) {
+                flushLocal();
+            }
+            in.require(Request.HEADER_BYTES);
+            int magic = in.readInt();
+            int flags = in.readUnsignedShort();
+            int type = in.readUnsignedShort();
+            Request r = new Request(flags, type, in.readLong(), in.readLong(), Integer.toUnsignedLong(in.readInt()));
+            if (magic != REQUEST_MAGIC) {
+                log.info(
+                        "{}: request without the request magic (0x{}); disconnecting",
+                        peer,
+                        Integer.toHexString(magic));
+                return false;
+            }
+            if (type == CMD_DISC) {
+                log.debug("{}: client disconnected", peer);
+                return true;
+            }
+            stats.onRequest(type, r.length());
+            acquirePermit();
+            // From here until a reply is queued or the request handed to a worker, this thread owns
+            // the permit (and any buffer): on failure it gives them back.
+            boolean handedOff = false;
+            try {
+                RequestRules.Verdict verdict =
+                        RequestRules.check(r, session.sizeBytes(), session.features(), negotiated);
+                if (verdict instanceof RequestRules.Verdict.Refuse(int errno, String message, boolean hangUp)) {
+                    stats.onError();
+                    local.add(new Reply.Failed(r.handle(), errno, message));
+                    handedOff = true;
+                    if (hangUp) {
+                        log.info("{}: {}; disconnecting once the replies are out", peer, message);
+                        return true;
+                    }
+                    if (type == CMD_WRITE) {
+                        in.skip(r.length());
+                    }
+                    continue;
+                }
+                handle(r);
+                handedOff = true;
+            } finally {
+                if (!handedOff) {
+                    inFlight.release();
+                }
+            }
+        }
+    }
+
+    /** Runs or dispatches a checked request; on an exception it has released its buffer. */
+    private void handle(Request r) throws IOException, InterruptedException {
+        ByteBuffer payload = null;
+        if (r.type() == CMD_READ || r.type() == CMD_WRITE) {
+            payload = acquireBuffer((int) r.length());
+            if (r.type() == CMD_WRITE) {
+                try {
+                    in.readFully(payload);
+                } catch (IOException e) {
+                    buffers.release(payload);
+                    throw e;
+                }
+                payload.position(BufferPool.HEADROOM);
+                if (tryWriteNow(r, payload)) {
+                    return;
+                }
+            } else if (tryReadNow(r, payload)) {
+                return;
+            }
+        }
+        dispatch(r, payload);
+    }
+
+    /** Answers a small plain WRITE if the export can take it without waiting. */
+    private boolean tryWriteNow(Request r, ByteBuffer payload) {
+        if (r.has(CMD_FLAG_FUA) || r.length() > MAX_INLINE_WRITE_BYTES) {
+            return false;
+        }
+        try {
+            if (session.tryWrite(r.offset(), payload)) {
+                buffers.release(payload);
+                local.add(new Reply.Done(r.handle()));
+                return true;
+            }
+        } catch (NbdException e) {
+            local.add(failed(r, payload, e.errno(), e.detail(), e));
+            return true;
+        } catch (IOException e) {
+            local.add(failed(r, payload, EIO, String.valueOf(e.getMessage()), e));
+            return true;
+        }
+        return false;
+    }
+
+    /** Answers a READ from data at hand; false (having read a prefix, maybe) when it would block. */
+    private boolean tryReadNow(Request r, ByteBuffer payload) {
+        try {
+            if (session.tryRead(r.offset(), payload)) {
+                local.add(new Reply.Data(r.handle(), r.offset(), payload));
+                return true;
+            }
+        } catch (IOException e) {
+            log.debug("{}: non-blocking read failed, retrying on a worker: {}", peer, e.toString());
+        }
+        return false;
+    }
+
+    private void acquirePermit() throws IOException, InterruptedException {
+        if (!inFlight.tryAcquire()) {
+            flushLocal();
+            inFlight.acquire();
+        }
+    }
+
+    private ByteBuffer acquireBuffer(int bytes) throws InterruptedException {
+        ByteBuffer b = buffers.tryAcquire(bytes);
+        if (b == null) {
+            flushLocal();
+            b = buffers.acquire(bytes);
+        }
+        return b;
+    }
+
+    private void flushLocal() {
+        if (!local.isEmpty()) {
+            writer.writeNow(local);
+            local.clear();
+        }
+    }
+
+    private void dispatch(Request r, ByteBuffer payload) {
+        if (local.size() >= MAX_LOCAL_REPLIES) {
+            flushLocal();
+        }
+        try {
+            session.executor().execute(() -> writer.send(execute(r, payload)));
+        } catch (RejectedExecutionException e) {
+            if (payload != null) {
+                buffers.release(payload);
+            }
+            local.add(new Reply.Failed(r.handle(), ESHUTDOWN, "the server is shutting down"));
+        }
+    }
+
+    /** Runs one request; always returns its reply (never throws). */
+    private Reply execute(Request r, ByteBuffer payload) {
+        boolean fua = r.has(CMD_FLAG_FUA);
+        try {
+            switch (r.type()) {
+                case CMD_READ -> {
+                    session.read(r.offset() + payload.position() - BufferPool.HEADROOM, payload);
+                    return new Reply.Data(r.handle(), r.offset(), payload);
+                }
+                case CMD_WRITE -> {
+                    session.write(r.offset(), payload, fua);
+                    buffers.release(payload);
+                }
+                case CMD_FLUSH -> session.flush();
+                case CMD_TRIM -> session.trim(r.offset(), r.length(), fua);
+                case CMD_WRITE_ZEROES -> session.writeZeroes(r.offset(), r.length(), !r.has(CMD_FLAG_NO_HOLE), fua);
+                case CMD_BLOCK_STATUS -> {
+                    return blockStatus(r);
+                }
+                default -> throw new IllegalStateException("unchecked command " + r.type());
+            }
+            return new Reply.Done(r.handle());
+        } catch (NbdException e) {
+            return failed(r, payload, e.errno(), e.detail(), e);
+        } catch (IOException e) {
+            log.warn("{}: {} on {} failed: {}", peer, r.describe(), session.name(), e.toString());
+            return failed(r, payload, EIO, e.getMessage() == null ? e.toString() : e.getMessage(), e);
+        } catch (RuntimeException e) {
+            log.error("{}: {} on {} hit a bug", peer, r.describe(), session.name(), e);
+            return failed(r, payload, EIO, "internal error: " + e, e);
+        }
+    }
+
+    private Reply failed(Request r, ByteBuffer payload, int errno, String message, Exception cause) {
+        if (payload != null) {
+            buffers.release(payload);
+        }
+        stats.onError();
+        log.debug("{}: {} failed: {}", peer, r.describe(), cause.toString());
+        return new Reply.Failed(r.handle(), errno, message);
+    }
+
+    private Reply blockStatus(Request r) throws IOException {
+        int max = r.has(CMD_FLAG_REQ_ONE) ? 1 : MAX_STATUS_DESCRIPTORS;
+        List<BlockStatus> status = session.blockStatus(r.offset(), r.length(), max);
+        if (status.isEmpty() || status.size() > max) {
+            throw new IllegalStateException("export answered block status with " + status.size() + " descriptors");
+        }
+        return new Reply.Status(r.handle(), negotiated.metaContextId(), status);
+    }
+}

@@ -1,0 +1,169 @@
+package dev.cairn.nbd.server;
+
+import static dev.cairn.nbd.NbdProtocol.*;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.nbd.client.NbdClient;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.Random;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/** Garbage, truncation, silence and abuse: the server answers by the protocol or hangs up, nothing more. */
+class MalformedInputTest extends ServerFixture {
+
+    @Override
+    ServerConfig config() {
+        return super.config().withHandshakeTimeout(Duration.ofMillis(500)).withBufferBudget(64L << 20);
+    }
+
+    @AfterEach
+    void serverIsStillHealthy() throws Exception {
+        try (NbdClient c = NbdClient.connect(address(), "disk")) {
+            c.write(0, ByteBuffer.wrap(new byte[] {1, 2, 3}), false).join();
+            assertThat(c.read(0, 3).join()).isEqualTo(ByteBuffer.wrap(new byte[] {1, 2, 3}));
+        }
+        await().until(() -> server.stats().open() == 0 && server.bufferBytesInUse() == 0);
+    }
+
+    @Test
+    void randomBytesInsteadOfAHandshakeGetTheConnectionClosed() throws Exception {
+        byte[] junk = new byte[4096];
+        new Random(1).nextBytes(junk);
+        try (RawClient raw = new RawClient(address())) {
+            raw.read(18);
+            raw.send(junk);
+            assertThat(raw.readUntilClosed()).isNotNull();
+        }
+    }
+
+    @Test
+    void aTruncatedHandshakeCostsNothing() throws Exception {
+        for (int cut = 0; cut < 12; cut++) {
+            try (RawClient raw = new RawClient(address())) {
+                raw.greet();
+                raw.send(RawClient.option(OPT_GO, RawClient.goData("disk")).limit(cut));
+            }
+        }
+    }
+
+    @Test
+    void aSilentClientIsDisconnectedAfterTheHandshakeTimeout() throws Exception {
+        try (RawClient raw = new RawClient(address())) {
+            raw.read(18);
+            assertThat(raw.readUntilClosed()).isEmpty();
+        }
+    }
+
+    @Test
+    void unknownClientFlagsEndTheSession() throws Exception {
+        try (RawClient raw = new RawClient(address())) {
+            raw.read(18);
+            raw.send(ByteBuffer.allocate(4).putInt(0x80).flip());
+            assertThat(raw.readUntilClosed()).isEmpty();
+        }
+    }
+
+    @Test
+    void unknownOptionsAreRefusedAndTheHandshakeStaysInSync() throws Exception {
+        try (RawClient raw = new RawClient(address())) {
+            raw.greet();
+            raw.send(RawClient.option(42, new byte[10]));
+            RawClient.OptionReply r = raw.readOptionReply();
+            assertThat(r.option()).isEqualTo(42);
+            assertThat(r.type()).isEqualTo(REP_ERR_UNSUP);
+            raw.send(RawClient.option(OPT_STARTTLS, new byte[0]));
+            assertThat(raw.readOptionReply().type()).isEqualTo(REP_ERR_POLICY);
+            raw.send(RawClient.option(OPT_LIST, new byte[3]));
+            assertThat(raw.readOptionReply().type()).isEqualTo(REP_ERR_INVALID);
+            raw.send(RawClient.option(OPT_SET_META_CONTEXT, new byte[0]));
+            assertThat(raw.readOptionReply().type()).isEqualTo(REP_ERR_INVALID);
+            raw.go("disk");
+        }
+    }
+
+    @Test
+    void malformedGoAndInfoAreInvalidNotFatal() throws Exception {
+        try (RawClient raw = new RawClient(address())) {
+            raw.greet();
+            byte[] lying =
+                    ByteBuffer.allocate(10).putInt(1000).putShort((short) 0).array();
+            raw.send(RawClient.option(OPT_GO, lying));
+            RawClient.OptionReply r = raw.readOptionReply();
+            assertThat(r.type()).isEqualTo(REP_ERR_INVALID);
+            assertThat(r.text()).contains("export name needs 1000 bytes");
+            byte[] badUtf8 = ByteBuffer.allocate(8)
+                    .putInt(2)
+                    .put((byte) 0xC3)
+                    .put((byte) 0x28)
+                    .putShort((short) 0)
+                    .array();
+            raw.send(RawClient.option(OPT_INFO, badUtf8));
+            assertThat(raw.readOptionReply().type()).isEqualTo(REP_ERR_INVALID);
+            raw.send(RawClient.option(OPT_GO, RawClient.goData("missing")));
+            assertThat(raw.readOptionReply().type()).isEqualTo(REP_ERR_UNKNOWN);
+            raw.go("disk");
+        }
+    }
+
+    @Test
+    void aHugeOptionIsRefusedWithoutAllocatingIt() throws Exception {
+        try (RawClient raw = new RawClient(address())) {
+            raw.greet();
+            raw.send(ByteBuffer.allocate(16)
+                    .putLong(IHAVEOPT)
+                    .putInt(OPT_GO)
+                    .putInt(-1)
+                    .flip());
+            assertThat(raw.readOptionReply().type()).isEqualTo(REP_ERR_TOO_BIG);
+            assertThat(raw.readUntilClosed()).isEmpty();
+        }
+    }
+
+    @Test
+    void aRequestWithoutTheMagicEndsTheSession() throws Exception {
+        try (RawClient raw = new RawClient(address())) {
+            raw.greet();
+            raw.go("disk");
+            ByteBuffer bad = RawClient.request(0, CMD_READ, 1, 0, 512);
+            bad.putInt(0, 0xdeadbeef);
+            raw.send(bad);
+            assertThat(raw.readUntilClosed()).isEmpty();
+        }
+    }
+
+    @Test
+    void aClientVanishingMidPayloadReleasesEverything() throws Exception {
+        for (int i = 0; i < 4; i++) {
+            try (RawClient raw = new RawClient(address())) {
+                raw.greet();
+                raw.go("disk");
+                raw.send(RawClient.request(0, CMD_WRITE, 7, 0, 1 << 20));
+                raw.send(new byte[1000]);
+            }
+        }
+    }
+
+    @Test
+    void oversizedRequestsAreAnsweredNotTrusted() throws Exception {
+        try (RawClient raw = new RawClient(address())) {
+            raw.greet();
+            raw.send(RawClient.option(OPT_STRUCTURED_REPLY, new byte[0]));
+            assertThat(raw.readOptionReply().type()).isEqualTo(REP_ACK);
+            raw.go("disk");
+            raw.send(RawClient.request(0, CMD_READ, 1, 0, 0xFFFFFFFFL));
+            raw.send(RawClient.request(0, CMD_TRIM, 2, Long.MAX_VALUE, 4096));
+            raw.send(RawClient.request(0, 77, 3, 0, 0));
+            for (long handle = 1; handle <= 3; handle++) {
+                ByteBuffer chunk = raw.read(20);
+                assertThat(chunk.getInt(0)).isEqualTo(STRUCTURED_REPLY_MAGIC);
+                assertThat(chunk.getShort(6)).isEqualTo((short) REPLY_TYPE_ERROR);
+                assertThat(chunk.getLong(8)).isEqualTo(handle);
+                ByteBuffer payload = raw.read(chunk.getInt(16));
+                assertThat(payload.getInt()).isEqualTo(EINVAL);
+            }
+        }
+    }
+}
