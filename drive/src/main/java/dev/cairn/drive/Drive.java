@@ -273,6 +273,7 @@ public final class Drive implements Closeable {
         return new SpaceUsage(label.dataBytes(), map.usedBytes(), map.largestGap(), records.size());
     }
 
+    /** Stops I/O on every extent, makes everything written durable, and releases the medium. */
     @Override
     public void close() throws IOException {
         for (Extent e : active.values()) {
@@ -283,6 +284,10 @@ public final class Drive implements Closeable {
                 break;
             }
         }
-        backend.close();
+        try {
+            backend.sync();
+        } finally {
+            backend.close();
+        }
     }
 }

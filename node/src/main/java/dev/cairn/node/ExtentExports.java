@@ -1,0 +1,77 @@
+package dev.cairn.node;
+
+import dev.cairn.drive.Extent;
+import dev.cairn.drive.ExtentAccess;
+import dev.cairn.drive.ExtentRecord;
+import dev.cairn.nbd.server.ExportCatalog;
+import dev.cairn.nbd.server.ExportLookup;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Executor;
+
+/**
+ * Every active extent of the node as an NBD export named by its id. Opening checks the extent's
+ * access rule: an extent with a secret needs {@code ;gen=G;key=SECRET} in the export name, with G
+ * exactly its current generation. The connection is then bound to that generation: once the
+ * controller moves the extent to a newer one, the connection's I/O is refused (fencing).
+ */
+final class ExtentExports implements ExportCatalog {
+    private final ExtentService extents;
+    private final Executor io;
+
+    ExtentExports(ExtentService extents, Executor io) {
+        this.extents = extents;
+        this.io = io;
+    }
+
+    @Override
+    public List<Listing> list() {
+        return extents.list().stream()
+                .filter(l -> l.record().state() == ExtentRecord.State.ACTIVE)
+                .map(l -> new Listing(l.record().id().toString(), describe(l)))
+                .toList();
+    }
+
+    static String describe(ExtentService.Located l) {
+        return "extent of " + Sizes.human(l.record().sizeBytes()) + " on drive "
+                + l.drive().id();
+    }
+
+    @Override
+    public ExportLookup open(String requestedName) {
+        Optional<ExportName> parsed;
+        try {
+            parsed = ExportName.parse(requestedName);
+        } catch (IllegalArgumentException e) {
+            return new ExportLookup.Refused(e.getMessage());
+        }
+        if (parsed.isEmpty()) {
+            return new ExportLookup.Unknown("'" + shortName(requestedName) + "' is not an extent id");
+        }
+        ExportName name = parsed.get();
+        Optional<Extent> extent = extents.extent(name.extentId());
+        Optional<ExtentService.Located> located = extents.find(name.extentId());
+        if (extent.isEmpty() || located.isEmpty()) {
+            return new ExportLookup.Unknown("no extent " + name.extentId() + " on this node");
+        }
+        ExtentAccess access = extent.get().access();
+        if (access.requiresSecret()) {
+            if (name.key().isEmpty() || name.generation().isEmpty()) {
+                return new ExportLookup.Refused("extent " + name.extentId() + " requires ;gen=GENERATION;key=SECRET");
+            }
+            if (!access.secretMatches(name.key().get())) {
+                return new ExportLookup.Refused("wrong key for extent " + name.extentId());
+            }
+        }
+        long generation = name.generation().orElse(access.generation());
+        if (generation != access.generation()) {
+            return new ExportLookup.Refused("generation " + generation + " does not match extent " + name.extentId()
+                    + "'s current generation " + access.generation() + " (a newer attachment owns it)");
+        }
+        return new ExportLookup.Found(new ExtentSession(extent.get(), describe(located.get()), generation, io));
+    }
+
+    private static String shortName(String name) {
+        return name.length() > 80 ? name.substring(0, 80) + "..." : name;
+    }
+}

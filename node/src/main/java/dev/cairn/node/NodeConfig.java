@@ -1,0 +1,41 @@
+package dev.cairn.node;
+
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * Everything a storage node starts with.
+ *
+ * @param nodeId the node's id; empty to take it from the drives (or make one for a new node)
+ * @param labels topology labels (zone=a, rack=r1); {@code host} is added when absent
+ * @param nbdListen where extents are served over NBD (port 0: any free port)
+ * @param adminListen the admin HTTP API (port 0: any free port)
+ * @param adminToken bearer token the admin API requires; empty for none (loopback use)
+ * @param ioThreads threads that run block I/O that may block (cache misses, syncs, large writes)
+ * @param readyFile where to write the actual addresses once serving, for scripts and harnesses
+ */
+public record NodeConfig(
+        Optional<UUID> nodeId,
+        List<DriveSpec> drives,
+        Map<String, String> labels,
+        InetSocketAddress nbdListen,
+        InetSocketAddress adminListen,
+        Optional<String> adminToken,
+        int ioThreads,
+        Optional<Path> readyFile) {
+
+    public NodeConfig {
+        if (drives.isEmpty()) {
+            throw new IllegalArgumentException("a node needs at least one drive");
+        }
+        if (ioThreads < 1) {
+            throw new IllegalArgumentException("io threads must be at least 1");
+        }
+        drives = List.copyOf(drives);
+        labels = Map.copyOf(labels);
+    }
+}

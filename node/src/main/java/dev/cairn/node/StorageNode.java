@@ -1,0 +1,191 @@
+package dev.cairn.node;
+
+import dev.cairn.drive.ExtentAccess;
+import dev.cairn.nbd.server.NbdServer;
+import dev.cairn.nbd.server.ServerConfig;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.InstantSource;
+import java.util.LinkedHashMap;
+import java.util.Map;
+import java.util.UUID;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.regex.Pattern;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The storage node daemon: its drives, every extent served over NBD, and the admin API.
+ *
+ * <p>Threads: the NBD server's per-connection threads; a fixed pool of platform threads for block
+ * I/O that may block; Jetty's threads for the admin API. Start order is drives, NBD, admin API
+ * (the API only answers once everything it describes is up); {@link #close} goes the other way and
+ * syncs the drives last.
+ */
+public final class StorageNode implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(StorageNode.class);
+    private static final Pattern LABEL_KEY = Pattern.compile("[a-z0-9]([a-z0-9._/-]{0,62})");
+    private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
+
+    private final DriveSet drives;
+    private final ExtentService extents;
+    private final Map<String, String> labels;
+    private final ExecutorService io;
+    private final NbdServer nbd;
+    private AdminApi admin;
+
+    private StorageNode(DriveSet drives, Map<String, String> labels, NodeConfig config) throws IOException {
+        this.drives = drives;
+        this.labels = labels;
+        this.extents = new ExtentService(drives.drives());
+        this.io = Executors.newFixedThreadPool(
+                config.ioThreads(),
+                Thread.ofPlatform().name("cairn-io-", 0).daemon().factory());
+        this.nbd = NbdServer.start(ServerConfig.defaults(config.nbdListen()), new ExtentExports(extents, io));
+        extents.onBeforeErase(id -> nbd.disconnectExport(id.toString()));
+    }
+
+    public static StorageNode start(NodeConfig config, InstantSource clock) throws IOException {
+        Map<String, String> labels = labels(config.labels());
+        DriveSet drives = DriveSet.open(config.drives(), config.nodeId(), clock);
+        StorageNode node;
+        try {
+            node = new StorageNode(drives, labels, config);
+        } catch (IOException | RuntimeException e) {
+            drives.close();
+            throw e;
+        }
+        try {
+            node.admin = AdminApi.start(node, config.adminListen(), config.adminToken());
+            if (config.readyFile().isPresent()) {
+                node.writeReadyFile(config.readyFile().get());
+            }
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
+        log.info(
+                "node {} ready: {} drive(s), {} extent(s); NBD on {}, admin API on http://{}",
+                node.nodeId(),
+                drives.drives().size(),
+                node.extents.usage().extentCount(),
+                node.nbdAddress(),
+                node.adminAddress().getHostString() + ":" + node.adminAddress().getPort());
+        return node;
+    }
+
+    /** Validated labels, with the implicit {@code host} label added. */
+    static Map<String, String> labels(Map<String, String> given) {
+        Map<String, String> labels = new LinkedHashMap<>();
+        given.forEach((k, v) -> {
+            if (!LABEL_KEY.matcher(k).matches()) {
+                throw new IllegalArgumentException(
+                        "label key '" + k + "' must be lower-case letters, digits, '.', '_', '/' or '-' (up to 63)");
+            }
+            if (!LABEL_VALUE.matcher(v).matches()) {
+                throw new IllegalArgumentException(
+                        "label value '" + v + "' of '" + k + "' must be letters, digits, '.', '_' or '-' (up to 63)");
+            }
+            labels.put(k, v);
+        });
+        labels.putIfAbsent("host", hostName());
+        return Map.copyOf(labels);
+    }
+
+    private static String hostName() {
+        String env = System.getenv("HOSTNAME");
+        if (env != null && !env.isBlank()) {
+            return env;
+        }
+        try {
+            return InetAddress.getLocalHost().getHostName();
+        } catch (IOException e) {
+            return "localhost";
+        }
+    }
+
+    private void writeReadyFile(Path file) throws IOException {
+        String json =
+                "{\"nodeId\":\"" + nodeId() + "\",\"nbd\":\"" + nbdAddress().getHostString() + ":"
+                        + nbdAddress().getPort() + "\",\"admin\":\"http://"
+                        + adminAddress().getHostString() + ":"
+                        + adminAddress().getPort() + "\"}\n";
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, json, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    public UUID nodeId() {
+        return drives.nodeId();
+    }
+
+    public Map<String, String> labels() {
+        return labels;
+    }
+
+    public ExtentService extents() {
+        return extents;
+    }
+
+    public InetSocketAddress nbdAddress() {
+        return nbd.address();
+    }
+
+    public InetSocketAddress adminAddress() {
+        return new InetSocketAddress(nbd.address().getAddress(), admin.port());
+    }
+
+    public NbdServer nbdServer() {
+        return nbd;
+    }
+
+    Path drivePath(UUID driveId) {
+        return drives.path(driveId);
+    }
+
+    /**
+     * Changes an extent's access rule. Clients that opened it with the old rule are fenced on their
+     * next request; if the secret changed they are also disconnected at once.
+     */
+    public void setAccess(UUID extentId, ExtentAccess access) throws IOException {
+        ExtentAccess before = extents.extent(extentId).map(e -> e.access()).orElse(access);
+        extents.setAccess(extentId, access);
+        if (!before.secret().equals(access.secret())) {
+            nbd.disconnectExport(extentId.toString());
+        }
+        log.info(
+                "extent {}: access now generation {}{}",
+                extentId,
+                access.generation(),
+                access.requiresSecret() ? " with a secret" : ", open");
+    }
+
+    @Override
+    public void close() {
+        if (admin != null) {
+            admin.close();
+        }
+        nbd.close();
+        io.shutdown();
+        try {
+            if (!io.awaitTermination(30, TimeUnit.SECONDS)) {
+                log.warn("block I/O still running after 30 s; closing the drives anyway");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        try {
+            drives.close();
+        } catch (IOException e) {
+            log.error("closing drives failed", e);
+        }
+        log.info("node {} stopped", nodeId());
+    }
+}

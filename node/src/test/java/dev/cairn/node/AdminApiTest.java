@@ -1,0 +1,124 @@
+package dev.cairn.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class AdminApiTest extends NodeFixture {
+
+    @Test
+    void healthAndInventoryDescribeTheNode() throws Exception {
+        startNode(2);
+        Response health = call("GET", "/health", null);
+        assertThat(health.status()).isEqualTo(200);
+        assertThat(health.body().get("status").asText()).isEqualTo("ok");
+        assertThat(health.body().get("nodeId").asText()).isEqualTo(node.nodeId().toString());
+        Response info = call("GET", "/v1/node", null);
+        assertThat(info.body().get("labels").get("zone").asText()).isEqualTo("a");
+        assertThat(info.body().get("labels").has("host")).isTrue();
+        assertThat(info.body().get("drives")).hasSize(2);
+        assertThat(info.body().get("drives").get(0).get("path").asText()).endsWith(".img");
+        assertThat(info.body().get("freeBytes").asLong())
+                .isEqualTo(info.body().get("dataBytes").asLong());
+    }
+
+    @Test
+    void extentsAreCreatedListedShownAndDeleted() throws Exception {
+        startNode(2);
+        UUID id = UUID.randomUUID();
+        Response created = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":8388608}");
+        assertThat(created.status()).isEqualTo(201);
+        assertThat(created.body().get("id").asText()).isEqualTo(id.toString());
+        assertThat(created.body().get("sizeBytes").asLong()).isEqualTo(8 << 20);
+        assertThat(created.body().get("state").asText()).isEqualTo("ACTIVE");
+        assertThat(created.body().get("export").asText()).isEqualTo(id.toString());
+        assertThat(created.body().has("secret")).isFalse();
+
+        Response again = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":8388608}");
+        assertThat(again.status()).as("retried create is idempotent").isEqualTo(200);
+        Response clash = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":4096}");
+        assertThat(clash.status()).isEqualTo(409);
+        assertThat(clash.body().get("error").asText()).contains("already exists with size 8388608");
+
+        Response anonymous = call("POST", "/v1/extents", "{\"sizeBytes\":4096}");
+        assertThat(anonymous.status()).isEqualTo(201);
+        assertThat(call("GET", "/v1/extents", null).body()).hasSize(2);
+        assertThat(call("GET", "/v1/extents/" + id, null)
+                        .body()
+                        .get("sizeBytes")
+                        .asLong())
+                .isEqualTo(8 << 20);
+
+        assertThat(call("DELETE", "/v1/extents/" + id, null).status()).isEqualTo(204);
+        assertThat(call("GET", "/v1/extents/" + id, null).status()).isEqualTo(404);
+        assertThat(call("DELETE", "/v1/extents/" + id, null).status()).isEqualTo(404);
+        assertThat(call("GET", "/v1/extents", null).body()).hasSize(1);
+    }
+
+    @Test
+    void extentsSpreadOverTheDriveWithMostRoom() throws Exception {
+        startNode(2);
+        String first = call("POST", "/v1/extents", "{\"sizeBytes\":104857600}")
+                .body()
+                .get("driveId")
+                .asText();
+        String second = call("POST", "/v1/extents", "{\"sizeBytes\":4096}")
+                .body()
+                .get("driveId")
+                .asText();
+        assertThat(second).isNotEqualTo(first);
+        String pinned = call("POST", "/v1/extents", "{\"sizeBytes\":4096,\"driveId\":\"" + first + "\"}")
+                .body()
+                .get("driveId")
+                .asText();
+        assertThat(pinned).isEqualTo(first);
+    }
+
+    @Test
+    void badRequestsAreRefusedWithAReasonAndChangeNothing() throws Exception {
+        startNode(1);
+        assertError(call("POST", "/v1/extents", "{\"sizeBytes\":"), 400, "malformed JSON");
+        assertError(call("POST", "/v1/extents", ""), 400, "request body is empty");
+        assertError(call("POST", "/v1/extents", "{}"), 400, "sizeBytes is required");
+        assertError(call("POST", "/v1/extents", "{\"sizeBytes\":4096,\"colour\":1}"), 400, "unknown field 'colour'");
+        assertError(call("POST", "/v1/extents", "{\"sizeBytes\":-4096}"), 400, "not a positive multiple of 4096");
+        assertError(
+                call("POST", "/v1/extents", "{\"sizeBytes\":4097}"),
+                400,
+                "extent size 4097 is not a positive multiple of 4096");
+        assertError(call("POST", "/v1/extents", "{\"sizeBytes\":4096,\"id\":\"x\"}"), 400, "id 'x' is not a UUID");
+        assertError(
+                call("POST", "/v1/extents", "{\"sizeBytes\":4096,\"secret\":\"a b\"}"), 400, "secret may only contain");
+        assertError(
+                call("POST", "/v1/extents", "{\"sizeBytes\":4096,\"driveId\":\"" + UUID.randomUUID() + "\"}"),
+                404,
+                "no drive");
+        assertError(
+                call("POST", "/v1/extents", "{\"sizeBytes\":1099511627776}"), 507, "no drive on this node has room");
+        assertError(call("GET", "/v1/extents/nope", null), 400, "extent id 'nope' is not a UUID");
+        assertError(call("GET", "/v1/nothing", null), 404, "no such endpoint");
+        assertThat(call("GET", "/v1/extents", null).body()).isEmpty();
+        assertThat(call("GET", "/v1/node", null).body().get("usedBytes").asLong())
+                .isZero();
+    }
+
+    @Test
+    void aConfiguredTokenIsRequiredEverywhereButHealth() throws Exception {
+        token = Optional.of("t0ken");
+        startNode(1);
+        assertThat(call("GET", "/v1/extents", null).status()).isEqualTo(200);
+        token = Optional.of("wrong");
+        assertError(call("GET", "/v1/extents", null), 401, "bearer token");
+        assertError(call("POST", "/v1/extents", "{\"sizeBytes\":4096}"), 401, "bearer token");
+        token = Optional.empty();
+        assertError(call("DELETE", "/v1/extents/" + UUID.randomUUID(), null), 401, "bearer token");
+        assertThat(call("GET", "/health", null).status()).isEqualTo(200);
+    }
+
+    private static void assertError(Response r, int status, String messagePart) {
+        assertThat(r.status()).as(r.body().toString()).isEqualTo(status);
+        assertThat(r.body().get("error").asText()).contains(messagePart);
+    }
+}
