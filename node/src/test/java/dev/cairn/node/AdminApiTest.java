@@ -3,6 +3,7 @@ package dev.cairn.node;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.util.Optional;
+import dev.cairn.testkit.AdminHttp;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -11,11 +12,11 @@ class AdminApiTest extends NodeFixture {
     @Test
     void healthAndInventoryDescribeTheNode() throws Exception {
         startNode(2);
-        Response health = call("GET", "/health", null);
+        AdminHttp.Response health = call("GET", "/health", null);
         assertThat(health.status()).isEqualTo(200);
         assertThat(health.body().get("status").asText()).isEqualTo("ok");
         assertThat(health.body().get("nodeId").asText()).isEqualTo(node.nodeId().toString());
-        Response info = call("GET", "/v1/node", null);
+        AdminHttp.Response info = call("GET", "/v1/node", null);
         assertThat(info.body().get("labels").get("zone").asText()).isEqualTo("a");
         assertThat(info.body().get("labels").has("host")).isTrue();
         assertThat(info.body().get("drives")).hasSize(2);
@@ -28,7 +29,7 @@ class AdminApiTest extends NodeFixture {
     void extentsAreCreatedListedShownAndDeleted() throws Exception {
         startNode(2);
         UUID id = UUID.randomUUID();
-        Response created = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":8388608}");
+        AdminHttp.Response created = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":8388608}");
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.body().get("id").asText()).isEqualTo(id.toString());
         assertThat(created.body().get("sizeBytes").asLong()).isEqualTo(8 << 20);
@@ -36,13 +37,13 @@ class AdminApiTest extends NodeFixture {
         assertThat(created.body().get("export").asText()).isEqualTo(id.toString());
         assertThat(created.body().has("secret")).isFalse();
 
-        Response again = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":8388608}");
+        AdminHttp.Response again = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":8388608}");
         assertThat(again.status()).as("retried create is idempotent").isEqualTo(200);
-        Response clash = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":4096}");
+        AdminHttp.Response clash = call("POST", "/v1/extents", "{\"id\":\"" + id + "\",\"sizeBytes\":4096}");
         assertThat(clash.status()).isEqualTo(409);
         assertThat(clash.body().get("error").asText()).contains("already exists with size 8388608");
 
-        Response anonymous = call("POST", "/v1/extents", "{\"sizeBytes\":4096}");
+        AdminHttp.Response anonymous = call("POST", "/v1/extents", "{\"sizeBytes\":4096}");
         assertThat(anonymous.status()).isEqualTo(201);
         assertThat(call("GET", "/v1/extents", null).body()).hasSize(2);
         assertThat(call("GET", "/v1/extents/" + id, null)
@@ -117,7 +118,7 @@ class AdminApiTest extends NodeFixture {
         assertThat(call("GET", "/health", null).status()).isEqualTo(200);
     }
 
-    private static void assertError(Response r, int status, String messagePart) {
+    private static void assertError(AdminHttp.Response r, int status, String messagePart) {
         assertThat(r.status()).as(r.body().toString()).isEqualTo(status);
         assertThat(r.body().get("error").asText()).contains(messagePart);
     }

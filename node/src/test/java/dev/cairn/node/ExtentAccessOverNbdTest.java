@@ -10,6 +10,7 @@ import dev.cairn.nbd.NbdException;
 import dev.cairn.nbd.client.HandshakeException;
 import dev.cairn.nbd.client.NbdClient;
 import java.nio.ByteBuffer;
+import dev.cairn.testkit.AdminHttp;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
 import org.junit.jupiter.api.Test;
@@ -18,7 +19,7 @@ import org.junit.jupiter.api.Test;
 class ExtentAccessOverNbdTest extends NodeFixture {
 
     private UUID create(long size, long generation, String secret) throws Exception {
-        Response r = call(
+        AdminHttp.Response r = call(
                 "POST",
                 "/v1/extents",
                 "{\"sizeBytes\":" + size + ",\"generation\":" + generation + ",\"secret\":\"" + secret + "\"}");

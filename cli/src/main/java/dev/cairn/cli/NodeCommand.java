@@ -1,0 +1,136 @@
+package dev.cairn.cli;
+
+import dev.cairn.node.DriveSpec;
+import dev.cairn.node.NodeConfig;
+import dev.cairn.node.StorageNode;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cairn node}: runs a storage node until it is stopped (SIGINT or SIGTERM). */
+@Command(
+        name = "node",
+        mixinStandardHelpOptions = true,
+        description = "Runs a storage node: pools its drives, serves every extent over NBD (export name = extent"
+                + " id) and offers the admin HTTP API. Drives are files (created at the given size) or block devices.")
+final class NodeCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--drive",
+            required = true,
+            paramLabel = "PATH[,size=SIZE][,format]",
+            description = "A drive. A missing file is created with size=SIZE (e.g. 1GiB). An existing file or "
+                    + "device without a Cairn label is formatted only if blank or with ',format'. Repeat for more.")
+    List<String> drives = new ArrayList<>();
+
+    @Option(
+            names = "--label",
+            paramLabel = "KEY=VALUE",
+            description = "A topology label (zone=a, rack=r1). 'host' is added if absent. Repeatable.")
+    List<String> labels = new ArrayList<>();
+
+    @Option(
+            names = "--nbd",
+            paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:10809",
+            description = "Where extents are served over NBD (default ${DEFAULT-VALUE}; port 0 picks one).")
+    String nbd;
+
+    @Option(
+            names = "--admin",
+            paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:8410",
+            description = "The admin HTTP API (default ${DEFAULT-VALUE}; port 0 picks one).")
+    String admin;
+
+    @Option(names = "--node-id", paramLabel = "UUID", description = "This node's id (default: from its drives).")
+    Optional<UUID> nodeId = Optional.empty();
+
+    @Option(
+            names = "--admin-token-file",
+            paramLabel = "FILE",
+            description = "A file holding the bearer token the admin API requires (default: none).")
+    Optional<Path> tokenFile = Optional.empty();
+
+    @Option(
+            names = "--io-threads",
+            defaultValue = "16",
+            description = "Threads for block I/O that may block (default ${DEFAULT-VALUE}).")
+    int ioThreads;
+
+    @Option(
+            names = "--ready-file",
+            paramLabel = "FILE",
+            description = "Once serving, write the node id and actual addresses here as JSON.")
+    Optional<Path> readyFile = Optional.empty();
+
+    @Override
+    public Integer call() throws Exception {
+        List<DriveSpec> specs = drives.stream().map(DriveSpec::parse).toList();
+        Optional<String> token = tokenFile.isEmpty()
+                ? Optional.empty()
+                : Optional.of(Files.readString(tokenFile.get(), StandardCharsets.UTF_8).strip());
+        NodeConfig config = new NodeConfig(
+                nodeId, specs, parseLabels(labels), address(nbd, "--nbd"), address(admin, "--admin"), token,
+                ioThreads, readyFile);
+        StorageNode node = StorageNode.start(config, InstantSource.system());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
+            node.close();
+            stopped.countDown();
+        }, "cairn-shutdown"));
+        System.out.printf(
+                "cairn node %s serving %d extent(s): NBD on %s, admin API on http://%s:%d%n",
+                node.nodeId(),
+                node.extents().usage().extentCount(),
+                node.nbdAddress().getHostString() + ":" + node.nbdAddress().getPort(),
+                node.adminAddress().getHostString(),
+                node.adminAddress().getPort());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    static Map<String, String> parseLabels(List<String> labels) {
+        Map<String, String> map = new LinkedHashMap<>();
+        for (String l : labels) {
+            int eq = l.indexOf('=');
+            if (eq <= 0) {
+                throw new IllegalArgumentException("label '" + l + "' is not KEY=VALUE");
+            }
+            if (map.put(l.substring(0, eq), l.substring(eq + 1)) != null) {
+                throw new IllegalArgumentException("label '" + l.substring(0, eq) + "' is given twice");
+            }
+        }
+        return map;
+    }
+
+    static InetSocketAddress address(String text, String option) {
+        int colon = text.lastIndexOf(':');
+        if (colon <= 0) {
+            throw new IllegalArgumentException(option + " '" + text + "' is not HOST:PORT");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(text.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException(option + " '" + text + "' has no port number");
+        }
+        if (port < 0 || port > 65535) {
+            throw new IllegalArgumentException(option + " port " + port + " is out of range");
+        }
+        return new InetSocketAddress(text.substring(0, colon), port);
+    }
+}

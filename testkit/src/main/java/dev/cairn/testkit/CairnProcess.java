@@ -1,0 +1,138 @@
+package dev.cairn.testkit;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * A Cairn daemon or command run as a real process through {@code bin/cairn}, exactly as a user
+ * runs it, with its output in a log file. Faults: {@link #stop} (SIGTERM), {@link #kill} (SIGKILL),
+ * {@link #pause} and {@link #resume} (SIGSTOP, SIGCONT).
+ */
+public final class CairnProcess implements AutoCloseable {
+    private final Process process;
+    private final Path log;
+    private final List<String> args;
+
+    private CairnProcess(Process process, Path log, List<String> args) {
+        this.process = process;
+        this.log = log;
+        this.args = args;
+    }
+
+    /** The repository root: {@code -Dcairn.home}, else the nearest ancestor holding bin/cairn. */
+    public static Path home() {
+        String configured = System.getProperty("cairn.home");
+        if (configured != null) {
+            return Path.of(configured).toAbsolutePath().normalize();
+        }
+        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
+            if (Files.isExecutable(p.resolve("bin/cairn"))) {
+                return p;
+            }
+        }
+        throw new IllegalStateException("cannot find bin/cairn above " + Path.of("").toAbsolutePath());
+    }
+
+    /** Starts {@code bin/cairn ARGS}, logging stdout and stderr to {@code log}. Never builds. */
+    public static CairnProcess start(Path log, List<String> args, Map<String, String> env) {
+        List<String> command = new ArrayList<>();
+        command.add(home().resolve("bin/cairn").toString());
+        command.addAll(args);
+        ProcessBuilder pb = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
+                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
+        pb.environment().put("CAIRN_NO_BUILD", "1");
+        pb.environment().putAll(env);
+        try {
+            Files.createDirectories(log.toAbsolutePath().getParent());
+            return new CairnProcess(pb.start(), log, List.copyOf(args));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot start bin/cairn " + String.join(" ", args), e);
+        }
+    }
+
+    public long pid() {
+        return process.pid();
+    }
+
+    public boolean isAlive() {
+        return process.isAlive();
+    }
+
+    /** Everything the process printed so far. */
+    public String log() {
+        try {
+            return Files.readString(log, StandardCharsets.UTF_8);
+        } catch (IOException e) {
+            return "<log unreadable: " + e + ">";
+        }
+    }
+
+    /** Waits for the process to exit on its own; its exit code. */
+    public int waitFor(Duration timeout) {
+        try {
+            if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
+                throw new AssertionError("bin/cairn " + String.join(" ", args) + " still running after " + timeout
+                        + "\n" + log());
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new AssertionError(e);
+        }
+    }
+
+    /** SIGTERM, then waits for a clean exit (SIGKILL after 30 s). */
+    public int stop() {
+        process.destroy();
+        try {
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor();
+            }
+            return process.exitValue();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            process.destroyForcibly();
+            return -1;
+        }
+    }
+
+    /** SIGKILL: the process dies at once, as in a crash. */
+    public void kill() {
+        process.destroyForcibly();
+        try {
+            process.waitFor();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    public void pause() {
+        signal("STOP");
+    }
+
+    public void resume() {
+        signal("CONT");
+    }
+
+    private void signal(String name) {
+        Tool.run(Duration.ofSeconds(10), "kill", "-" + name, Long.toString(pid())).ok();
+    }
+
+    @Override
+    public void close() {
+        if (process.isAlive()) {
+            resume();
+            kill();
+        }
+    }
+}

@@ -1,0 +1,94 @@
+package dev.cairn.testkit;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * A storage node process ({@code bin/cairn node}) on loopback with free ports, started and waited
+ * for through its ready file.
+ */
+public final class NodeProcess implements AutoCloseable {
+    private final CairnProcess process;
+    private final String nodeId;
+    private final InetSocketAddress nbd;
+    private final String adminUrl;
+    private final AdminHttp admin;
+
+    private NodeProcess(CairnProcess process, JsonNode ready) {
+        this.process = process;
+        this.nodeId = ready.get("nodeId").asText();
+        String[] hostPort = ready.get("nbd").asText().split(":", 2);
+        this.nbd = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
+        this.adminUrl = ready.get("admin").asText();
+        this.admin = new AdminHttp(adminUrl);
+    }
+
+    /**
+     * Starts a node whose state lives under {@code dir}: drive arguments as given (e.g.
+     * {@code dir/d0.img,size=1GiB}), labels as KEY=VALUE.
+     */
+    public static NodeProcess start(Path dir, List<String> drives, List<String> labels) throws IOException {
+        Files.createDirectories(dir);
+        Path ready = dir.resolve("ready.json");
+        Files.deleteIfExists(ready);
+        List<String> args = new ArrayList<>(List.of(
+                "node", "--nbd", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--ready-file", ready.toString()));
+        drives.forEach(d -> args.addAll(List.of("--drive", d)));
+        labels.forEach(l -> args.addAll(List.of("--label", l)));
+        CairnProcess p = CairnProcess.start(dir.resolve("node.log"), args, Map.of());
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .failFast(() -> {
+                        if (!p.isAlive()) {
+                            throw new AssertionError("the node exited:\n" + p.log());
+                        }
+                    })
+                    .until(() -> Files.exists(ready));
+            return new NodeProcess(p, new ObjectMapper().readTree(ready.toFile()));
+        } catch (RuntimeException | IOException e) {
+            p.kill();
+            throw e;
+        }
+    }
+
+    public CairnProcess process() {
+        return process;
+    }
+
+    public String nodeId() {
+        return nodeId;
+    }
+
+    public InetSocketAddress nbd() {
+        return nbd;
+    }
+
+    /** An NBD URI for an export of this node. */
+    public String uri(String export) {
+        return "nbd://" + nbd.getHostString() + ":" + nbd.getPort() + "/" + export;
+    }
+
+    public AdminHttp admin() {
+        return admin;
+    }
+
+    public String adminUrl() {
+        return adminUrl;
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}
