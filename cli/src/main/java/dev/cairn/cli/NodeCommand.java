@@ -81,16 +81,26 @@ final class NodeCommand implements Callable<Integer> {
         List<DriveSpec> specs = drives.stream().map(DriveSpec::parse).toList();
         Optional<String> token = tokenFile.isEmpty()
                 ? Optional.empty()
-                : Optional.of(Files.readString(tokenFile.get(), StandardCharsets.UTF_8).strip());
+                : Optional.of(Files.readString(tokenFile.get(), StandardCharsets.UTF_8)
+                        .strip());
         NodeConfig config = new NodeConfig(
-                nodeId, specs, parseLabels(labels), address(nbd, "--nbd"), address(admin, "--admin"), token,
-                ioThreads, readyFile);
+                nodeId,
+                specs,
+                parseLabels(labels),
+                address(nbd, "--nbd"),
+                address(admin, "--admin"),
+                token,
+                ioThreads,
+                readyFile);
         StorageNode node = StorageNode.start(config, InstantSource.system());
         CountDownLatch stopped = new CountDownLatch(1);
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            node.close();
-            stopped.countDown();
-        }, "cairn-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            node.close();
+                            stopped.countDown();
+                        },
+                        "cairn-shutdown"));
         System.out.printf(
                 "cairn node %s serving %d extent(s): NBD on %s, admin API on http://%s:%d%n",
                 node.nodeId(),

@@ -50,6 +50,7 @@ final class AdminViews {
     record ExtentView(
             String id,
             String driveId,
+            long driveOffset,
             long sizeBytes,
             String state,
             long generation,
@@ -62,6 +63,7 @@ final class AdminViews {
             return new ExtentView(
                     r.id().toString(),
                     l.drive().id().toString(),
+                    r.offset(),
                     r.sizeBytes(),
                     r.state().name(),
                     r.access().generation(),

@@ -2,8 +2,8 @@ package dev.cairn.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import java.util.Optional;
 import dev.cairn.testkit.AdminHttp;
+import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -33,6 +33,7 @@ class AdminApiTest extends NodeFixture {
         assertThat(created.status()).isEqualTo(201);
         assertThat(created.body().get("id").asText()).isEqualTo(id.toString());
         assertThat(created.body().get("sizeBytes").asLong()).isEqualTo(8 << 20);
+        assertThat(created.body().get("driveOffset").asLong() % (1 << 20)).isZero();
         assertThat(created.body().get("state").asText()).isEqualTo("ACTIVE");
         assertThat(created.body().get("export").asText()).isEqualTo(id.toString());
         assertThat(created.body().has("secret")).isFalse();

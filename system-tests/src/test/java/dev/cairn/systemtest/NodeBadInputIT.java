@@ -48,10 +48,16 @@ class NodeBadInputIT {
 
     @Test
     void aDriveInUseByAnotherNodeIsRefused() throws Exception {
-        try (NodeProcess first = NodeProcess.start(dir.resolve("a"), List.of(dir.resolve("a/d.img") + ",size=256MiB"),
-                List.of())) {
-            assertThat(failedStart("node", "--drive", dir.resolve("a/d.img").toString(), "--nbd", "127.0.0.1:0",
-                            "--admin", "127.0.0.1:0"))
+        try (NodeProcess first =
+                NodeProcess.start(dir.resolve("a"), List.of(dir.resolve("a/d.img") + ",size=256MiB"), List.of())) {
+            assertThat(failedStart(
+                            "node",
+                            "--drive",
+                            dir.resolve("a/d.img").toString(),
+                            "--nbd",
+                            "127.0.0.1:0",
+                            "--admin",
+                            "127.0.0.1:0"))
                     .contains("in use by another process");
             assertThat(first.process().isAlive()).isTrue();
         }
@@ -59,9 +65,13 @@ class NodeBadInputIT {
 
     @Test
     void garbageOnTheNbdPortLeavesTheNodeServing() throws Exception {
-        try (NodeProcess node = NodeProcess.start(dir.resolve("n"), List.of(dir.resolve("n/d.img") + ",size=256MiB"),
-                List.of())) {
-            String id = node.admin().post("/v1/extents", "{\"sizeBytes\":1048576}").ok().get("id").asText();
+        try (NodeProcess node =
+                NodeProcess.start(dir.resolve("n"), List.of(dir.resolve("n/d.img") + ",size=256MiB"), List.of())) {
+            String id = node.admin()
+                    .post("/v1/extents", "{\"sizeBytes\":1048576}")
+                    .ok()
+                    .get("id")
+                    .asText();
             byte[] junk = new byte[1 << 16];
             new Random(7).nextBytes(junk);
             for (int i = 0; i < 20; i++) {
@@ -72,7 +82,15 @@ class NodeBadInputIT {
                     // the node hung up on us: fine
                 }
             }
-            Tool.run(Duration.ofMinutes(1), "qemu-io", "-f", "raw", node.uri(id), "-c", "write -P 1 0 4k", "-c",
+            Tool.run(
+                            Duration.ofMinutes(1),
+                            "qemu-io",
+                            "-f",
+                            "raw",
+                            node.uri(id),
+                            "-c",
+                            "write -P 1 0 4k",
+                            "-c",
                             "read -P 1 0 4k")
                     .ok();
             assertThat(node.admin().get("/health").ok().get("status").asText()).isEqualTo("ok");

@@ -22,7 +22,8 @@ class NodeRestartIT {
 
     NodeProcess start() throws Exception {
         return NodeProcess.start(
-                dir, List.of(dir.resolve("d0.img") + ",size=512MiB", dir.resolve("d1.img") + ",size=512MiB"),
+                dir,
+                List.of(dir.resolve("d0.img") + ",size=512MiB", dir.resolve("d1.img") + ",size=512MiB"),
                 List.of("zone=b"));
     }
 
@@ -39,8 +40,16 @@ class NodeRestartIT {
         try (NodeProcess node = start()) {
             nodeId = node.nodeId();
             ids = List.of(
-                    node.admin().post("/v1/extents", "{\"sizeBytes\":33554432}").ok().get("id").asText(),
-                    node.admin().post("/v1/extents", "{\"sizeBytes\":16777216}").ok().get("id").asText());
+                    node.admin()
+                            .post("/v1/extents", "{\"sizeBytes\":33554432}")
+                            .ok()
+                            .get("id")
+                            .asText(),
+                    node.admin()
+                            .post("/v1/extents", "{\"sizeBytes\":16777216}")
+                            .ok()
+                            .get("id")
+                            .asText());
             for (int i = 0; i < ids.size(); i++) {
                 try (NbdClient c = NbdClient.connect(node.nbd(), ids.get(i))) {
                     c.write(1 << 20, pattern(3 << 20, i), false).join();
@@ -50,7 +59,8 @@ class NodeRestartIT {
         }
         try (NodeProcess again = start()) {
             assertThat(again.nodeId()).isEqualTo(nodeId);
-            assertThat(again.admin().get("/v1/extents").ok().findValuesAsText("id")).containsExactlyInAnyOrderElementsOf(ids);
+            assertThat(again.admin().get("/v1/extents").ok().findValuesAsText("id"))
+                    .containsExactlyInAnyOrderElementsOf(ids);
             for (int i = 0; i < ids.size(); i++) {
                 try (NbdClient c = NbdClient.connect(again.nbd(), ids.get(i))) {
                     assertThat(c.read(1 << 20, 3 << 20).join()).isEqualTo(pattern(3 << 20, i));
@@ -65,9 +75,22 @@ class NodeRestartIT {
         String id;
         List<String> job;
         try (NodeProcess node = start()) {
-            id = node.admin().post("/v1/extents", "{\"sizeBytes\":67108864}").ok().get("id").asText();
-            job = List.of("fio", "--name=restart", "--ioengine=nbd", "--uri=" + node.uri(id), "--rw=randwrite",
-                    "--bs=16k", "--iodepth=8", "--size=64M", "--verify=crc32c", "--fsync_on_close=1");
+            id = node.admin()
+                    .post("/v1/extents", "{\"sizeBytes\":67108864}")
+                    .ok()
+                    .get("id")
+                    .asText();
+            job = List.of(
+                    "fio",
+                    "--name=restart",
+                    "--ioengine=nbd",
+                    "--uri=" + node.uri(id),
+                    "--rw=randwrite",
+                    "--bs=16k",
+                    "--iodepth=8",
+                    "--size=64M",
+                    "--verify=crc32c",
+                    "--fsync_on_close=1");
             Tool.run(TIMEOUT, concat(job, "--do_verify=0")).ok();
             node.process().kill();
         }

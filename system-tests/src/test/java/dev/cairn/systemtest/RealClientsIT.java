@@ -49,18 +49,25 @@ class RealClientsIT {
     }
 
     static String newExtent(long sizeBytes) {
-        return node.admin().post("/v1/extents", "{\"sizeBytes\":" + sizeBytes + "}").ok().get("id").asText();
+        return node.admin()
+                .post("/v1/extents", "{\"sizeBytes\":" + sizeBytes + "}")
+                .ok()
+                .get("id")
+                .asText();
     }
 
     @Test
     void nbdinfoSeesSizeFlagsBlockSizesAndContexts() throws Exception {
         String id = newExtent(64L << 20);
-        JsonNode export = JSON.readTree(Tool.run(TIMEOUT, "nbdinfo", "--json", node.uri(id)).ok().stdout())
+        JsonNode export = JSON.readTree(Tool.run(TIMEOUT, "nbdinfo", "--json", node.uri(id))
+                        .ok()
+                        .stdout())
                 .get("exports")
                 .get(0);
         assertThat(export.get("export-size").asLong()).isEqualTo(64L << 20);
         assertThat(export.get("description").asText()).contains("64.0 MiB");
-        for (String flag : List.of("can_flush", "can_fua", "can_trim", "can_zero", "can_fast_zero", "can_multi_conn", "can_df")) {
+        for (String flag :
+                List.of("can_flush", "can_fua", "can_trim", "can_zero", "can_fast_zero", "can_multi_conn", "can_df")) {
             assertThat(export.get(flag).asBoolean()).as(flag).isTrue();
         }
         assertThat(export.get("is_read_only").asBoolean()).isFalse();
@@ -69,7 +76,9 @@ class RealClientsIT {
         assertThat(export.get("block_size_maximum").asInt()).isEqualTo(32 << 20);
         assertThat(export.get("contexts").toString()).contains("base:allocation");
 
-        String list = Tool.run(TIMEOUT, "nbdinfo", "--list", "--json", node.uri("")).ok().stdout();
+        String list = Tool.run(TIMEOUT, "nbdinfo", "--list", "--json", node.uri(""))
+                .ok()
+                .stdout();
         assertThat(list).contains("\"export-name\": \"" + id + "\"");
     }
 
@@ -78,26 +87,43 @@ class RealClientsIT {
         String id = newExtent(8L << 20);
         String out = Tool.run(
                         TIMEOUT,
-                        "qemu-io", "-f", "raw", node.uri(id),
-                        "-c", "write -P 0xaa 0 1M",
-                        "-c", "write -f -P 0xbb 1M 64k",
-                        "-c", "read -P 0xaa 0 1M",
-                        "-c", "read -P 0xbb 1M 64k",
-                        "-c", "write -P 0xcc 2M 1M",
-                        "-c", "discard 2M 1M",
-                        "-c", "read -P 0 2M 1M",
-                        "-c", "write -P 0xdd 3M 1M",
-                        "-c", "write -z 3M 512k",
-                        "-c", "read -P 0 3M 512k",
-                        "-c", "read -P 0xdd 3584k 512k",
-                        "-c", "flush",
-                        "-c", "map")
+                        "qemu-io",
+                        "-f",
+                        "raw",
+                        node.uri(id),
+                        "-c",
+                        "write -P 0xaa 0 1M",
+                        "-c",
+                        "write -f -P 0xbb 1M 64k",
+                        "-c",
+                        "read -P 0xaa 0 1M",
+                        "-c",
+                        "read -P 0xbb 1M 64k",
+                        "-c",
+                        "write -P 0xcc 2M 1M",
+                        "-c",
+                        "discard 2M 1M",
+                        "-c",
+                        "read -P 0 2M 1M",
+                        "-c",
+                        "write -P 0xdd 3M 1M",
+                        "-c",
+                        "write -z 3M 512k",
+                        "-c",
+                        "read -P 0 3M 512k",
+                        "-c",
+                        "read -P 0xdd 3584k 512k",
+                        "-c",
+                        "flush",
+                        "-c",
+                        "map")
                 .ok()
                 .stdout();
         assertThat(out).doesNotContain("Pattern verification failed").contains("allocated at offset 0 bytes");
 
-        JsonNode map = JSON.readTree(
-                Tool.run(TIMEOUT, "qemu-img", "map", "--output=json", "-f", "raw", node.uri(id)).ok().stdout());
+        JsonNode map = JSON.readTree(Tool.run(TIMEOUT, "qemu-img", "map", "--output=json", "-f", "raw", node.uri(id))
+                .ok()
+                .stdout());
         assertThat(dataAt(map, 0)).as("written").isTrue();
         assertThat(dataAt(map, (2L << 20) + 4096)).as("discarded").isFalse();
         assertThat(dataAt(map, 5L << 20)).as("never written").isFalse();
@@ -146,9 +172,18 @@ class RealClientsIT {
         String id = newExtent(128L << 20);
         Tool.Result r = Tool.run(
                 TIMEOUT,
-                "fio", "--name=verify", "--ioengine=nbd", "--uri=" + node.uri(id),
-                "--rw=randwrite", "--bsrange=4k-64k", "--iodepth=16", "--size=128M",
-                "--verify=crc32c", "--do_verify=1", "--verify_fatal=1", "--output-format=json");
+                "fio",
+                "--name=verify",
+                "--ioengine=nbd",
+                "--uri=" + node.uri(id),
+                "--rw=randwrite",
+                "--bsrange=4k-64k",
+                "--iodepth=16",
+                "--size=128M",
+                "--verify=crc32c",
+                "--do_verify=1",
+                "--verify_fatal=1",
+                "--output-format=json");
         r.ok();
         assertThat(r.stdout()).contains("\"error\" : 0");
         assertThat(r.stdout()).doesNotContain("verify: bad");

@@ -55,7 +55,9 @@ public final class AdminHttp {
 
     public Response call(String method, String path, String json) {
         HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
+                .method(
+                        method,
+                        json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
                 .header("Content-Type", "application/json");
         token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
         try {

@@ -38,7 +38,8 @@ public final class CairnProcess implements AutoCloseable {
                 return p;
             }
         }
-        throw new IllegalStateException("cannot find bin/cairn above " + Path.of("").toAbsolutePath());
+        throw new IllegalStateException(
+                "cannot find bin/cairn above " + Path.of("").toAbsolutePath());
     }
 
     /** Starts {@code bin/cairn ARGS}, logging stdout and stderr to {@code log}. Never builds. */
@@ -81,8 +82,8 @@ public final class CairnProcess implements AutoCloseable {
     public int waitFor(Duration timeout) {
         try {
             if (!process.waitFor(timeout.toMillis(), TimeUnit.MILLISECONDS)) {
-                throw new AssertionError("bin/cairn " + String.join(" ", args) + " still running after " + timeout
-                        + "\n" + log());
+                throw new AssertionError(
+                        "bin/cairn " + String.join(" ", args) + " still running after " + timeout + "\n" + log());
             }
             return process.exitValue();
         } catch (InterruptedException e) {
@@ -125,7 +126,8 @@ public final class CairnProcess implements AutoCloseable {
     }
 
     private void signal(String name) {
-        Tool.run(Duration.ofSeconds(10), "kill", "-" + name, Long.toString(pid())).ok();
+        Tool.run(Duration.ofSeconds(10), "kill", "-" + name, Long.toString(pid()))
+                .ok();
     }
 
     @Override

@@ -41,8 +41,8 @@ public final class NodeProcess implements AutoCloseable {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
         Files.deleteIfExists(ready);
-        List<String> args = new ArrayList<>(List.of(
-                "node", "--nbd", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--ready-file", ready.toString()));
+        List<String> args = new ArrayList<>(
+                List.of("node", "--nbd", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--ready-file", ready.toString()));
         drives.forEach(d -> args.addAll(List.of("--drive", d)));
         labels.forEach(l -> args.addAll(List.of("--label", l)));
         CairnProcess p = CairnProcess.start(dir.resolve("node.log"), args, Map.of());

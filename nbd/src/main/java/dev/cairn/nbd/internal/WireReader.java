@@ -15,10 +15,22 @@ public final class WireReader {
     private final ReadableByteChannel channel;
     /** In read mode: [position, limit) holds bytes received but not consumed. */
     private final ByteBuffer buffer;
+    /** How much a refill may fetch beyond what was asked for; see {@link #setReadAhead}. */
+    private int readAhead;
 
     public WireReader(ReadableByteChannel channel, int capacity) {
         this.channel = channel;
         this.buffer = ByteBuffer.allocateDirect(capacity).flip();
+        this.readAhead = capacity;
+    }
+
+    /**
+     * Limits how many bytes a refill fetches to {@code bytes} (at least what is required). Reading
+     * ahead batches many small messages into one system call; before a large payload that will be
+     * read straight into its own buffer, it only means copying the payload twice.
+     */
+    public void setReadAhead(int bytes) {
+        this.readAhead = Math.clamp(bytes, 1, buffer.capacity());
     }
 
     /** Makes at least {@code n} bytes available; EOFException if the peer closes first. */
@@ -30,6 +42,7 @@ public final class WireReader {
             throw new IllegalArgumentException("cannot buffer " + n + " bytes");
         }
         buffer.compact();
+        buffer.limit(Math.min(buffer.capacity(), Math.max(buffer.position(), Math.max(n, readAhead))));
         try {
             while (buffer.position() < n) {
                 if (channel.read(buffer) < 0) {
@@ -74,6 +87,17 @@ public final class WireReader {
                 throw new EOFException("peer closed the connection in the middle of a payload");
             }
         }
+    }
+
+    /**
+     * The next {@code n} bytes, if they are already buffered, as a read-only view that stays valid
+     * until the next read; {@code null} otherwise. Nothing is consumed: call {@link #skip} after.
+     */
+    public ByteBuffer peek(int n) {
+        if (buffer.remaining() < n) {
+            return null;
+        }
+        return buffer.slice(buffer.position(), n).asReadOnlyBuffer();
     }
 
     /** Reads {@code n} bytes into a new heap array. */

@@ -32,6 +32,10 @@ final class Transmission {
     private static final int MAX_LOCAL_REPLIES = 64;
     /** Larger writes go to workers even when the export could take them at once: copies in parallel. */
     private static final int MAX_INLINE_WRITE_BYTES = 256 * 1024;
+    /** Reading ahead stops for the header after a write payload this large. */
+    private static final int LARGE_PAYLOAD_BYTES = 64 * 1024;
+
+    private static final int READ_AHEAD_BYTES = 256 * 1024;
 
     private final String peer;
     private final ExportSession session;
@@ -83,6 +87,9 @@ final class Transmission {
             int flags = in.readUnsignedShort();
             int type = in.readUnsignedShort();
             Request r = new Request(flags, type, in.readLong(), in.readLong(), Integer.toUnsignedLong(in.readInt()));
+            // after a large write, fetch just the next header: its payload goes straight to its buffer
+            in.setReadAhead(
+                    type == CMD_WRITE && r.length() > LARGE_PAYLOAD_BYTES ? Request.HEADER_BYTES : READ_AHEAD_BYTES);
             if (magic != REQUEST_MAGIC) {
                 log.info(
                         "{}: request without the request magic (0x{}); disconnecting",
@@ -127,6 +134,9 @@ final class Transmission {
 
     /** Runs or dispatches a checked request; on an exception it has released its buffer. */
     private void handle(Request r) throws IOException, InterruptedException {
+        if (r.type() == CMD_WRITE && tryWriteFromInput(r)) {
+            return;
+        }
         ByteBuffer payload = null;
         if (r.type() == CMD_READ || r.type() == CMD_WRITE) {
             payload = acquireBuffer((int) r.length());
@@ -138,7 +148,7 @@ final class Transmission {
                     throw e;
                 }
                 payload.position(BufferPool.HEADROOM);
-                if (tryWriteNow(r, payload)) {
+                if (tryWriteNow(r, payload, payload)) {
                     return;
                 }
             } else if (tryReadNow(r, payload)) {
@@ -148,25 +158,44 @@ final class Transmission {
         dispatch(r, payload);
     }
 
-    /** Answers a small plain WRITE if the export can take it without waiting. */
-    private boolean tryWriteNow(Request r, ByteBuffer payload) {
+    /**
+     * Answers a small plain WRITE whose payload is already in the input buffer straight from there,
+     * if the export can take it without waiting: no payload buffer, no copy.
+     */
+    private boolean tryWriteFromInput(Request r) throws IOException {
+        if (r.has(CMD_FLAG_FUA) || r.length() > MAX_INLINE_WRITE_BYTES) {
+            return false;
+        }
+        ByteBuffer view = in.peek((int) r.length());
+        if (view == null || !tryWriteNow(r, view, null)) {
+            return false;
+        }
+        in.skip(r.length());
+        return true;
+    }
+
+    /**
+     * Answers a small plain WRITE if the export can take it without waiting; releases {@code
+     * owned} (the payload's pool buffer, if any) when it does.
+     */
+    private boolean tryWriteNow(Request r, ByteBuffer payload, ByteBuffer owned) {
         if (r.has(CMD_FLAG_FUA) || r.length() > MAX_INLINE_WRITE_BYTES) {
             return false;
         }
         try {
-            if (session.tryWrite(r.offset(), payload)) {
-                buffers.release(payload);
-                local.add(new Reply.Done(r.handle()));
-                return true;
+            if (!session.tryWrite(r.offset(), payload)) {
+                return false;
             }
+            local.add(new Reply.Done(r.handle()));
         } catch (NbdException e) {
-            local.add(failed(r, payload, e.errno(), e.detail(), e));
-            return true;
+            local.add(failed(r, null, e.errno(), e.detail(), e));
         } catch (IOException e) {
-            local.add(failed(r, payload, EIO, String.valueOf(e.getMessage()), e));
-            return true;
+            local.add(failed(r, null, EIO, String.valueOf(e.getMessage()), e));
         }
-        return false;
+        if (owned != null) {
+            buffers.release(owned);
+        }
+        return true;
     }
 
     /** Answers a READ from data at hand; false (having read a prefix, maybe) when it would block. */
