@@ -3,7 +3,7 @@
 # (cache=writeback), all serving the same 2 GiB of the same file, measured with fio's nbd engine
 # in one run.
 #
-#   bench/nbd-vs-peers.sh [--runtime SECONDS] [--rounds N] [--dir DIR]
+#   bench/nbd-vs-peers.sh [--runtime SECONDS] [--rounds N] [--case "RW BS QD"]... [--dir DIR]
 #
 # The 2 GiB are an extent of a Cairn drive file; nbdkit (offset filter) and qemu-nbd (--offset)
 # serve exactly that byte range of the same file, so all three read and write the same bytes
@@ -17,8 +17,10 @@ set -euo pipefail
 runtime=10
 rounds=1
 dir=""
+cases=()
 while [ $# -gt 0 ]; do
   case "$1" in
+    --case) cases+=("$2"); shift 2 ;;
     --runtime) runtime="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
@@ -45,6 +47,8 @@ cleanup() {
   rm -rf "$dir"
 }
 trap cleanup EXIT
+# keep the raw figures: one line per run (server rw bs qd iops MB/s p99us)
+raw_copy="${CAIRN_BENCH_RAW:-}"
 
 free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
@@ -73,7 +77,9 @@ offset=$(echo "$extent" | python3 -c 'import json,sys; print(json.load(sys.stdin
 kill "$cairn_pid"; wait "$cairn_pid" 2>/dev/null || true
 head -c "$size" /dev/urandom | dd of="$drive" bs=1M seek=$((offset >> 20)) conv=notrunc status=none
 
-cases=("randread 4k 1" "randread 4k 32" "randwrite 4k 1" "randwrite 4k 32" "read 1m 8" "write 1m 8")
+if [ ${#cases[@]} -eq 0 ]; then
+  cases=("randread 4k 1" "randread 4k 32" "randwrite 4k 1" "randwrite 4k 32" "read 1m 8" "write 1m 8")
+fi
 results="$dir/results.txt"
 : >"$results"
 
@@ -119,6 +125,7 @@ for round in $(seq 1 "$rounds"); do
   done
 done
 
+if [ -n "$raw_copy" ]; then cp "$results" "$raw_copy"; fi
 python3 - "$results" <<'PY'
 import sys
 from statistics import median
@@ -130,6 +137,7 @@ data = {k: tuple(median(x[i] for x in v) for i in range(3)) for k, v in runs.ite
 cases = [("randread", "4k", "1"), ("randread", "4k", "32"), ("randwrite", "4k", "1"),
          ("randwrite", "4k", "32"), ("read", "1m", "8"), ("write", "1m", "8")]
 servers = ["cairn", "nbdkit", "qemu-nbd"]
+cases = [c for c in cases if ("cairn",) + c in data]
 print(f"{'case':<22}" + "".join(f"{s + ' IOPS':>14}{'MB/s':>9}{'p99 us':>9}" for s in servers)
       + f"{'cairn/nbdkit':>14}{'cairn/qemu':>12}")
 worst_kit, worst_qemu = float("inf"), float("inf")

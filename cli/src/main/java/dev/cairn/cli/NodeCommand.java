@@ -2,7 +2,9 @@ package dev.cairn.cli;
 
 import dev.cairn.node.DriveSpec;
 import dev.cairn.node.NodeConfig;
+import dev.cairn.node.Sizes;
 import dev.cairn.node.StorageNode;
+import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -71,6 +73,14 @@ final class NodeCommand implements Callable<Integer> {
     int ioThreads;
 
     @Option(
+            names = "--extent",
+            paramLabel = "NAME=SIZE",
+            description = "Serve an extent named NAME of SIZE, creating it on first start (its id, the export name, "
+                    + "is derived from NAME). For a node used on its own; a controller manages extents by id. "
+                    + "Repeatable.")
+    List<String> namedExtents = new ArrayList<>();
+
+    @Option(
             names = "--ready-file",
             paramLabel = "FILE",
             description = "Once serving, write the node id and actual addresses here as JSON.")
@@ -92,7 +102,16 @@ final class NodeCommand implements Callable<Integer> {
                 token,
                 ioThreads,
                 readyFile);
+        List<NamedExtent> named = namedExtents.stream().map(NamedExtent::parse).toList();
         StorageNode node = StorageNode.start(config, InstantSource.system());
+        try {
+            for (NamedExtent n : named) {
+                n.ensure(node);
+            }
+        } catch (IOException | RuntimeException e) {
+            node.close();
+            throw e;
+        }
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(
@@ -108,6 +127,15 @@ final class NodeCommand implements Callable<Integer> {
                 node.nbdAddress().getHostString() + ":" + node.nbdAddress().getPort(),
                 node.adminAddress().getHostString(),
                 node.adminAddress().getPort());
+        for (NamedExtent n : named) {
+            System.out.printf(
+                    "  extent '%s' (%s): nbd://%s:%d/%s%n",
+                    n.name(),
+                    Sizes.human(n.sizeBytes()),
+                    node.nbdAddress().getHostString(),
+                    node.nbdAddress().getPort(),
+                    n.id());
+        }
         System.out.flush();
         stopped.await();
         return 0;

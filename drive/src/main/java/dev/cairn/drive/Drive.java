@@ -228,8 +228,22 @@ public final class Drive implements Closeable {
      * already being freed finishes the job.
      */
     public void free(UUID id) throws IOException {
-        ExtentRecord erasing = markErasing(id);
-        Extent extent = active.remove(id);
+        free(id, () -> {});
+    }
+
+    /**
+     * Frees an extent like {@link #free(UUID)}, running {@code onHidden} once the extent is marked
+     * erasing (durably) and can no longer be found, before waiting for the I/O in flight: the
+     * moment to disconnect its clients.
+     */
+    public void free(UUID id, Runnable onHidden) throws IOException {
+        Extent extent;
+        ExtentRecord erasing;
+        synchronized (this) {
+            erasing = markErasing(id);
+            extent = active.remove(id);
+        }
+        onHidden.run();
         if (extent != null) {
             try {
                 extent.closeAndDrain();
@@ -251,7 +265,8 @@ public final class Drive implements Closeable {
         log.info("drive {}: erased and freed extent {} ({} bytes)", id(), id, erasing.allocatedBytes());
     }
 
-    private synchronized ExtentRecord markErasing(UUID id) throws IOException {
+    /** Marks the extent ERASING, durably; the caller holds this drive's lock. */
+    private ExtentRecord markErasing(UUID id) throws IOException {
         ExtentRecord r = records.get(id);
         if (r == null) {
             throw new DriveException(DriveException.Reason.NOT_FOUND, "no extent " + id + " on drive " + id());

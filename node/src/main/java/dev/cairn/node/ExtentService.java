@@ -139,14 +139,16 @@ public final class ExtentService {
         d.setAccess(id, access);
     }
 
-    /** Disconnects the extent's clients, erases its bytes and frees its space. */
+    /**
+     * Hides the extent (no new client can open it), disconnects its clients, erases its bytes and
+     * frees its space.
+     */
     public void delete(UUID id) throws IOException {
         Drive d = owners.get(id);
         if (d == null) {
             throw notFound(id);
         }
-        beforeErase.forEach(hook -> hook.accept(id));
-        d.free(id);
+        d.free(id, () -> beforeErase.forEach(hook -> hook.accept(id)));
         owners.remove(id);
     }
 

@@ -62,6 +62,23 @@ final class Connection implements Runnable {
         return transmitting;
     }
 
+    /**
+     * Ends the connection on server shutdown: a client in transmission gets the replies to every
+     * request already received (its input is shut, so the reader stops at the next request); one
+     * still negotiating is simply cut.
+     */
+    void shutdown() {
+        if (!transmitting) {
+            close();
+            return;
+        }
+        try {
+            channel.shutdownInput();
+        } catch (IOException e) {
+            close();
+        }
+    }
+
     /** Hard disconnect: closes the socket; the threads notice and clean up. */
     void close() {
         try {
@@ -104,7 +121,8 @@ final class Connection implements Runnable {
         try {
             graceful = new Transmission(peer, n, in, writer, server, inFlight).run();
         } catch (EOFException | ClosedChannelException e) {
-            log.debug("{}: connection closed by the peer", peer);
+            graceful = server.isClosing();
+            log.debug("{}: connection closed by {}", peer, graceful ? "the server's shutdown" : "the peer");
         } catch (IOException e) {
             log.info("{}: connection failed: {}", peer, e.toString());
         } catch (InterruptedException e) {

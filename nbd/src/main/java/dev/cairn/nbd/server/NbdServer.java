@@ -6,6 +6,7 @@ import java.net.StandardSocketOptions;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.List;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
@@ -21,11 +22,14 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: one acceptor; per connection a reader and a writer, both virtual threads; request
  * execution on each export's own executor. A handshake that is not finished within the configured
- * timeout is cut off. Lifecycle: {@link #start} binds and accepts, {@link #close} stops accepting
- * and disconnects every client (replies in flight are dropped).
+ * timeout is cut off. Lifecycle: {@link #start} binds and accepts, {@link #close} stops accepting,
+ * lets every client in transmission receive the replies to the requests it already sent, then
+ * disconnects it.
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NbdServer.class);
+    /** How long a shutdown waits for clients to receive the replies to requests in flight. */
+    private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
     private final ServerConfig config;
     private final ExportCatalog catalog;
@@ -147,6 +151,28 @@ public final class NbdServer implements AutoCloseable {
         if (connections.remove(c)) {
             stats.onClosed();
         }
+        synchronized (connections) {
+            connections.notifyAll();
+        }
+    }
+
+    private void awaitConnectionsGone(Duration grace) {
+        long deadline = System.nanoTime() + grace.toNanos();
+        synchronized (connections) {
+            while (!connections.isEmpty()) {
+                long left = TimeUnit.NANOSECONDS.toMillis(deadline - System.nanoTime());
+                if (left <= 0) {
+                    log.warn("{} connection(s) still busy after {}; disconnecting them", connections.size(), grace);
+                    return;
+                }
+                try {
+                    connections.wait(left);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                    return;
+                }
+            }
+        }
     }
 
     /**
@@ -161,10 +187,16 @@ public final class NbdServer implements AutoCloseable {
         return cut.size();
     }
 
+    boolean isClosing() {
+        return closed;
+    }
+
     @Override
     public void close() {
         closed = true;
         closeQuietly(listener);
+        connections.forEach(Connection::shutdown);
+        awaitConnectionsGone(SHUTDOWN_GRACE);
         connections.forEach(Connection::close);
         try {
             acceptor.join(TimeUnit.SECONDS.toMillis(5));

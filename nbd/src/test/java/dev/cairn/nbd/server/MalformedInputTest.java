@@ -7,7 +7,15 @@ import static org.awaitility.Awaitility.await;
 import dev.cairn.nbd.client.NbdClient;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.Random;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -143,6 +151,47 @@ class MalformedInputTest extends ServerFixture {
                 raw.send(RawClient.request(0, CMD_WRITE, 7, 0, 1 << 20));
                 raw.send(new byte[1000]);
             }
+        }
+    }
+
+    @Test
+    void payloadMemoryStaysWithinTheBudgetWhateverClientsSend() throws Exception {
+        exports.add("big", 64 << 20);
+        long budget = 64L << 20;
+        AtomicLong peak = new AtomicLong();
+        CountDownLatch hold = new CountDownLatch(1);
+        exports.disks.get("big").hook = (op, offset, length) -> {
+            peak.accumulateAndGet(server.bufferBytesInUse(), Math::max);
+            try {
+                hold.await(10, TimeUnit.SECONDS);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        // Each client sends from its own thread: a client's send blocks while the server, out of
+        // budget, stops reading from it.
+        List<NbdClient> clients = new ArrayList<>();
+        List<CompletableFuture<Void>> writes = new ArrayList<>();
+        try (ExecutorService senders = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (int c = 0; c < 4; c++) {
+                NbdClient client = NbdClient.connect(address(), "big");
+                clients.add(client);
+                for (int w = 0; w < 4; w++) {
+                    long offset = (long) w * (16 << 20);
+                    writes.add(CompletableFuture.runAsync(
+                            () -> client.write(offset, ByteBuffer.allocate(16 << 20), false)
+                                    .join(),
+                            senders));
+                }
+            }
+            await().until(() -> server.bufferBytesInUse() >= budget);
+            assertThat(server.bufferBytesInUse()).isLessThanOrEqualTo(budget);
+            hold.countDown();
+            writes.forEach(CompletableFuture::join);
+        }
+        assertThat(peak.get()).isLessThanOrEqualTo(budget);
+        for (NbdClient c : clients) {
+            c.close();
         }
     }
 

@@ -207,6 +207,32 @@ class NbdServerTest extends ServerFixture {
     }
 
     @Test
+    void aServerShuttingDownStillAnswersTheRequestsInFlight() throws Exception {
+        CountDownLatch writing = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        exports.disks.get("disk").hook = (op, offset, length) -> {
+            if (op.equals("write-fua")) {
+                writing.countDown();
+                try {
+                    release.await(10, TimeUnit.SECONDS);
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+            }
+        };
+        NbdClient c = NbdClient.connect(address(), "disk");
+        CompletableFuture<Void> write = c.write(0, pattern(4096, 6), true);
+        assertThat(writing.await(10, TimeUnit.SECONDS)).isTrue();
+        CompletableFuture<Void> closing = CompletableFuture.runAsync(server::close);
+        await().until(() -> server.stats().open() == 1 && !closing.isDone());
+        release.countDown();
+        write.get(10, TimeUnit.SECONDS);
+        closing.get(15, TimeUnit.SECONDS);
+        assertThatThrownBy(() -> c.read(0, 512).join()).hasCauseInstanceOf(java.io.IOException.class);
+        c.close();
+    }
+
+    @Test
     void disconnectAnswersEveryRequestInFlightFirst() throws Exception {
         CountDownLatch release = new CountDownLatch(1);
         exports.disks.get("disk").hook = (op, offset, length) -> {
