@@ -6,6 +6,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -65,6 +66,21 @@ public final class Extent {
         enter();
         try {
             return backend.tryRead(driveOffset + offset, dst);
+        } finally {
+            gate.exit();
+        }
+    }
+
+    /**
+     * A read-only view of the extent's bytes straight from memory if all are resident; see {@link
+     * DriveBackend#residentView}. The view outlives this call: it shows whatever the range holds
+     * when it is read.
+     */
+    public Optional<ByteBuffer> residentView(long offset, int length) throws IOException {
+        check(offset, length);
+        enter();
+        try {
+            return backend.residentView(driveOffset + offset, length);
         } finally {
             gate.exit();
         }

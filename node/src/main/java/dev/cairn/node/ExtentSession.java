@@ -12,6 +12,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
@@ -80,6 +81,16 @@ final class ExtentSession implements ExportSession {
             default -> NbdProtocol.EIO;
         };
         return new NbdException(errno, e.getMessage());
+    }
+
+    @Override
+    public Optional<ByteBuffer> residentView(long offset, int length) throws IOException {
+        checkFence();
+        try {
+            return extent.residentView(offset, length);
+        } catch (DriveException e) {
+            throw translate(e);
+        }
     }
 
     @Override

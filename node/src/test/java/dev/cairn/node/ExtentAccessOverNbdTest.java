@@ -45,6 +45,15 @@ class ExtentAccessOverNbdTest extends NodeFixture {
             assertThat(c.blockStatus(0, 1 << 20, false).join())
                     .startsWith(new BlockStatus(4096, STATE_HOLE | STATE_ZERO), new BlockStatus(4096, 0));
         }
+        // data in the page cache is sent straight from the drive's mapping, with either reply kind
+        try (NbdClient simple = NbdClient.connect(nbd(), id.toString(), NbdClient.Options.SIMPLE)) {
+            assertThat(simple.read(4096, 4096).join()).isEqualTo(bytes(4096, 7));
+            assertThat(simple.read(4000, 200).join())
+                    .isEqualTo(ByteBuffer.allocate(200)
+                            .position(96)
+                            .put(bytes(104, 7))
+                            .clear());
+        }
     }
 
     @Test

@@ -4,6 +4,7 @@ import java.io.Closeable;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * The raw medium under a drive: a range of bytes with positional I/O, durability and erasure.
@@ -37,6 +38,17 @@ public interface DriveBackend extends Closeable {
      */
     default boolean tryWrite(long position, ByteBuffer src) throws IOException {
         return false;
+    }
+
+    /**
+     * A read-only view of {@code length} bytes at {@code position} straight from memory (for a
+     * file: its pages in the page cache, through a shared read-only mapping), if every one of them
+     * is in memory now; empty otherwise. Reading the view never waits for the medium, it copies
+     * nothing, and it shows later writes to the range. It stays valid until the backend closes.
+     * The default has no such view.
+     */
+    default Optional<ByteBuffer> residentView(long position, int length) throws IOException {
+        return Optional.empty();
     }
 
     /** Writes {@code src} from its position to its limit at {@code position}. */

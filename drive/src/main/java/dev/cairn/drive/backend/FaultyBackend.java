@@ -3,6 +3,7 @@ package dev.cairn.drive.backend;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CopyOnWriteArrayList;
 
 /**
@@ -77,6 +78,12 @@ public final class FaultyBackend implements DriveBackend {
     @Override
     public boolean tryRead(long position, ByteBuffer dst) throws IOException {
         return faults.isEmpty() ? inner.tryRead(position, dst) : !dst.hasRemaining();
+    }
+
+    /** With faults installed there is no view: every read goes through {@link #read}. */
+    @Override
+    public Optional<ByteBuffer> residentView(long position, int length) throws IOException {
+        return faults.isEmpty() ? inner.residentView(position, length) : Optional.empty();
     }
 
     /** With faults installed every write takes the blocking path, so faults always see it. */

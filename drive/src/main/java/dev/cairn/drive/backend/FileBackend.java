@@ -4,13 +4,17 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.file.Files;
 import java.nio.file.LinkOption;
 import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /**
  * A drive backed by a regular file or a block device, through direct system calls.
@@ -20,14 +24,26 @@ import java.util.List;
  * writes use pwritev2 with RWF_DSYNC; discard and write-zeroes use fallocate (punch hole or zero
  * range) and fall back to writing zeroes where the file system or device cannot. The descriptor is
  * held with an exclusive flock so two processes never open the same drive.
+ *
+ * <p>The whole medium is also mapped read-only (shared), so data already in the page cache can be
+ * handed out as a view ({@link #residentView}) and sent to a socket without being copied first;
+ * mincore tells whether every page of a range is resident. The mapping is unmapped on close.
  */
 public final class FileBackend implements DriveBackend {
     private static final int ZERO_CHUNK = 1 << 20;
     private static final MemorySegment ZEROES = Arena.global().allocate(ZERO_CHUNK, 4096);
     private static final int MAX_ALLOCATION_RANGES = 1024;
+    private static final long PAGE = Posix.pageSize();
+    /** Views cover at most 32 MiB (the largest NBD request) plus a partial page at each end. */
+    private static final long MAX_VIEW_PAGES = (32L << 20) / PAGE + 2;
+    /** Per-thread mincore result vector, one byte per page. */
+    private static final ThreadLocal<MemorySegment> RESIDENCY =
+            ThreadLocal.withInitial(() -> Arena.ofAuto().allocate(MAX_VIEW_PAGES));
 
     private final Path path;
     private final int fd;
+    private final Arena mappingArena;
+    private final MemorySegment mapping;
     private final long sizeBytes;
     private final boolean blockDevice;
     /** Cleared when the kernel says fallocate is not supported here; from then on zeroes are written. */
@@ -35,12 +51,19 @@ public final class FileBackend implements DriveBackend {
     /** Non-blocking reads (RWF_NOWAIT) are attempted on regular files only. */
     private final boolean nowaitSupported;
 
-    private FileBackend(Path path, int fd, long sizeBytes, boolean blockDevice) {
+    private FileBackend(Path path, int fd, long sizeBytes, boolean blockDevice) throws IOException {
         this.path = path;
         this.fd = fd;
         this.sizeBytes = sizeBytes;
         this.blockDevice = blockDevice;
         this.nowaitSupported = !blockDevice;
+        this.mappingArena = Arena.ofShared();
+        try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
+            this.mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, sizeBytes, mappingArena);
+        } catch (IOException | RuntimeException e) {
+            mappingArena.close();
+            throw e;
+        }
     }
 
     /** Creates a new sparse regular file of {@code sizeBytes}; fails if the path exists. */
@@ -144,6 +167,27 @@ public final class FileBackend implements DriveBackend {
         }
         dst.position(dst.position() + (int) done);
         return !dst.hasRemaining();
+    }
+
+    @Override
+    public Optional<ByteBuffer> residentView(long position, int length) {
+        checkRange(position, length);
+        long start = position / PAGE * PAGE;
+        long end = position + length;
+        long pages = (end - start + PAGE - 1) / PAGE;
+        if (length == 0 || pages > MAX_VIEW_PAGES) {
+            return Optional.empty();
+        }
+        MemorySegment vector = RESIDENCY.get().asSlice(0, pages);
+        if (!Posix.mincore(mapping.asSlice(start, Math.min(pages * PAGE, sizeBytes - start)), vector)) {
+            return Optional.empty();
+        }
+        for (long i = 0; i < pages; i++) {
+            if ((vector.get(ValueLayout.JAVA_BYTE, i) & 1) == 0) {
+                return Optional.empty();
+            }
+        }
+        return Optional.of(mapping.asSlice(position, length).asByteBuffer());
     }
 
     private void readIntoHeap(long position, ByteBuffer dst) throws IOException {
@@ -287,8 +331,17 @@ public final class FileBackend implements DriveBackend {
         return (blockDevice ? "block device " : "file ") + path;
     }
 
+    /**
+     * Unmaps the medium and closes the descriptor. Views handed out must no longer be in use (a
+     * socket write still reading one keeps the mapping alive, and then it stays until exit).
+     */
     @Override
     public void close() throws IOException {
+        try {
+            mappingArena.close();
+        } catch (IllegalStateException e) {
+            // a view is still being written to a socket; the mapping goes away with the process
+        }
         Posix.close(fd);
     }
 

@@ -15,8 +15,8 @@ import java.lang.invoke.VarHandle;
 
 /**
  * The few Linux system calls the file backend needs and the JDK does not offer (fallocate, lseek
- * with SEEK_DATA/SEEK_HOLE, pwritev2 with RWF_DSYNC, preadv2 with RWF_NOWAIT, flock), bound once
- * through the FFM API.
+ * with SEEK_DATA/SEEK_HOLE, pwritev2 with RWF_DSYNC, preadv2 with RWF_NOWAIT, mincore, flock), bound
+ * once through the FFM API.
  *
  * <p>Every call captures errno; a failing call throws {@link NativeIoException} naming the call, the
  * errno and its text. EINTR is retried here so callers never see it.
@@ -75,6 +75,10 @@ final class Posix {
             bind("lseek", FunctionDescriptor.of(JAVA_LONG, JAVA_INT, JAVA_LONG, JAVA_INT));
     private static final MethodHandle FTRUNCATE =
             bind("ftruncate", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_LONG));
+    private static final MethodHandle MINCORE =
+            bind("mincore", FunctionDescriptor.of(JAVA_INT, ADDRESS, JAVA_LONG, ADDRESS));
+    private static final MethodHandle GETPAGESIZE =
+            LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow("getpagesize"), FunctionDescriptor.of(JAVA_INT));
     private static final MethodHandle FLOCK = bind("flock", FunctionDescriptor.of(JAVA_INT, JAVA_INT, JAVA_INT));
     private static final MethodHandle STRERROR = LINKER.downcallHandle(
             LINKER.defaultLookup().findOrThrow("strerror"), FunctionDescriptor.of(ADDRESS, JAVA_INT));
@@ -234,6 +238,23 @@ final class Posix {
 
     static void ftruncate(int fd, long length) throws NativeIoException {
         check("ftruncate", (int) call(() -> (int) FTRUNCATE.invokeExact(SCRATCH.get(), fd, length)));
+    }
+
+    /**
+     * mincore(2) over a page-aligned range of a mapping: fills {@code vector} (one byte per page,
+     * bit 0 set when the page is in memory). False if the kernel refused (the caller then assumes
+     * nothing is resident).
+     */
+    static boolean mincore(MemorySegment range, MemorySegment vector) {
+        return call(() -> (int) MINCORE.invokeExact(SCRATCH.get(), range, range.byteSize(), vector)) == 0;
+    }
+
+    static int pageSize() {
+        try {
+            return (int) GETPAGESIZE.invokeExact();
+        } catch (Throwable t) {
+            throw new LinkageError("getpagesize", t);
+        }
     }
 
     static void flock(int fd, int operation) throws NativeIoException {

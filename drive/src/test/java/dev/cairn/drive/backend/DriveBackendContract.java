@@ -6,6 +6,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -82,6 +83,18 @@ abstract class DriveBackendContract {
             backend.read(8192 + dst.position(), dst);
         }
         assertThat(dst.flip()).isEqualTo(pattern(16384, 11));
+    }
+
+    @Test
+    void aResidentViewShowsTheBytesAndLaterWrites() throws Exception {
+        backend.write(12288, pattern(20000, 14));
+        Optional<ByteBuffer> view = backend.residentView(12300, 10000);
+        if (view.isPresent()) {
+            assertThat(view.get().isReadOnly()).isTrue();
+            assertThat(view.get()).isEqualTo(pattern(20000, 14).position(12).limit(10012));
+            backend.write(12300, pattern(100, 15));
+            assertThat(view.get().duplicate().limit(100)).isEqualTo(pattern(100, 15));
+        }
     }
 
     @Test

@@ -60,6 +60,20 @@ class FileBackendTest extends DriveBackendContract {
     }
 
     @Test
+    void onlyRangesWhollyInThePageCacheHaveAView() throws Exception {
+        backend.write(1 << 20, pattern(8192, 16));
+        assertThat(backend.residentView(1 << 20, 8192)).isPresent();
+        assertThat(backend.residentView((1 << 20) + 4000, 1000)).isPresent();
+        assertThat(backend.residentView(4L << 20, 4096))
+                .as("never written: no page")
+                .isEmpty();
+        assertThat(backend.residentView((1 << 20) + 4096, 8192))
+                .as("half resident")
+                .isEmpty();
+        assertThat(backend.residentView(0, 0)).isEmpty();
+    }
+
+    @Test
     void discardPunchesAHoleInTheFile() throws Exception {
         backend.write(0, pattern(1 << 20, 10));
         long allocatedBefore = allocatedBytes();

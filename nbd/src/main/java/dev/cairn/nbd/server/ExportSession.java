@@ -4,6 +4,7 @@ import dev.cairn.nbd.BlockStatus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.Executor;
 
 /**
@@ -31,6 +32,17 @@ public interface ExportSession extends AutoCloseable {
 
     /** Fills {@code dst} (position to limit) from {@code offset}. */
     void read(long offset, ByteBuffer dst) throws IOException;
+
+    /**
+     * The data of a READ as a read-only view straight from memory (for example the page cache),
+     * if all of it is there: the reply is then sent from the view, without a copy. The view shows
+     * what the range holds when the reply is written (NBD leaves overlapping requests in flight
+     * unordered) and must stay valid until the session is closed. Must not block. The default has
+     * no view.
+     */
+    default Optional<ByteBuffer> residentView(long offset, int length) throws IOException {
+        return Optional.empty();
+    }
 
     /**
      * Reads only what is at hand without blocking (for example what is in the page cache), so the

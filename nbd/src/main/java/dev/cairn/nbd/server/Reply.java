@@ -20,6 +20,9 @@ sealed interface Reply {
      */
     record Data(long handle, long offset, ByteBuffer buffer) implements Reply {}
 
+    /** READ data straight from the export's memory (a read-only view, no pool buffer). */
+    record View(long handle, long offset, ByteBuffer data) implements Reply {}
+
     /** BLOCK_STATUS answer for one metadata context. */
     record Status(long handle, int contextId, List<BlockStatus> descriptors) implements Reply {}
 }

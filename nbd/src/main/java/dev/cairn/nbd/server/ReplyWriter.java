@@ -24,7 +24,7 @@ import java.util.concurrent.locks.ReentrantLock;
  * Writes a connection's replies. Workers hand replies over through a queue; the writer thread (a
  * virtual thread) takes every reply that is ready, encodes the headers and sends the lot with one
  * gathering write (read data goes out of its own buffer, its header written into the buffer's
- * headroom). A client that stops reading blocks nothing but this connection's threads: workers
+ * headroom, or straight out of the export's memory). A client that stops reading blocks nothing but this connection's threads: workers
  * never write to the socket. The connection's reader may also write replies it produced itself
  * ({@link #writeNow}); a lock keeps the two writers apart.
  *
@@ -146,6 +146,16 @@ final class ReplyWriter implements Runnable {
             }
             case Reply.Failed f -> encodeError(f);
             case Reply.Data d -> encodeData(d);
+            case Reply.View v -> {
+                if (structured) {
+                    chunkHeader(REPLY_TYPE_OFFSET_DATA, v.handle(), 8 + v.data().remaining());
+                    scratch.putLong(v.offset());
+                } else {
+                    scratch.putInt(SIMPLE_REPLY_MAGIC).putInt(0).putLong(v.handle());
+                }
+                cutScratch();
+                iov[iovCount++] = v.data().duplicate();
+            }
             case Reply.Status s -> {
                 chunkHeader(
                         REPLY_TYPE_BLOCK_STATUS,

@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
 import org.slf4j.Logger;
@@ -19,7 +20,8 @@ import org.slf4j.LoggerFactory;
  * ({@link RequestRules}), and run each one.
  *
  * <p>Where a request runs decides latency. What the export can do without waiting for its device
- * (a READ from the page cache, {@link ExportSession#tryRead}; a small WRITE into it, {@link
+ * (a READ from memory, sent from a view of it, {@link ExportSession#residentView}, or copied from
+ * it, {@link ExportSession#tryRead}; a small WRITE into the page cache, {@link
  * ExportSession#tryWrite}) the reader does itself: no hand-over between threads, so queue depth 1
  * is a single-thread round trip and deep queues are answered in batches. Everything that may wait
  * (cache misses, FUA, flush, trim, large writes) goes to the export's executor, so requests run
@@ -137,6 +139,9 @@ final class Transmission {
         if (r.type() == CMD_WRITE && tryWriteFromInput(r)) {
             return;
         }
+        if (r.type() == CMD_READ && r.length() > 0 && replyFromMemory(r)) {
+            return;
+        }
         ByteBuffer payload = null;
         if (r.type() == CMD_READ || r.type() == CMD_WRITE) {
             payload = acquireBuffer((int) r.length());
@@ -196,6 +201,20 @@ final class Transmission {
             buffers.release(owned);
         }
         return true;
+    }
+
+    /** Answers a READ with a view of the export's memory, if all its data is there: no copy at all. */
+    private boolean replyFromMemory(Request r) {
+        try {
+            Optional<ByteBuffer> view = session.residentView(r.offset(), (int) r.length());
+            if (view.isPresent()) {
+                local.add(new Reply.View(r.handle(), r.offset(), view.get()));
+                return true;
+            }
+        } catch (IOException e) {
+            log.debug("{}: no view of {}, reading it instead: {}", peer, r.describe(), e.toString());
+        }
+        return false;
     }
 
     /** Answers a READ from data at hand; false (having read a prefix, maybe) when it would block. */
