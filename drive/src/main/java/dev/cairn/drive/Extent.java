@@ -47,14 +47,27 @@ public final class Extent {
         this.access = newAccess;
     }
 
-    public void read(long offset, ByteBuffer dst) throws IOException {
-        check(offset, dst.remaining());
+    /** An operation on the backend at a drive position. */
+    private interface BackendCall<T> {
+        T run(long drivePosition) throws IOException;
+    }
+
+    /** Checks the range against the extent and runs {@code call} inside the I/O gate. */
+    private <T> T gated(long offset, long length, BackendCall<T> call) throws IOException {
+        check(offset, length);
         enter();
         try {
-            backend.read(driveOffset + offset, dst);
+            return call.run(driveOffset + offset);
         } finally {
             gate.exit();
         }
+    }
+
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        gated(offset, dst.remaining(), at -> {
+            backend.read(at, dst);
+            return null;
+        });
     }
 
     /**
@@ -62,13 +75,7 @@ public final class Extent {
      * {@link DriveBackend#tryRead}.
      */
     public boolean tryRead(long offset, ByteBuffer dst) throws IOException {
-        check(offset, dst.remaining());
-        enter();
-        try {
-            return backend.tryRead(driveOffset + offset, dst);
-        } finally {
-            gate.exit();
-        }
+        return gated(offset, dst.remaining(), at -> backend.tryRead(at, dst));
     }
 
     /**
@@ -77,70 +84,47 @@ public final class Extent {
      * when it is read.
      */
     public Optional<ByteBuffer> residentView(long offset, int length) throws IOException {
-        check(offset, length);
-        enter();
-        try {
-            return backend.residentView(driveOffset + offset, length);
-        } finally {
-            gate.exit();
-        }
+        return gated(offset, length, at -> backend.residentView(at, length));
     }
 
     /** Writes without waiting for the medium if it can; see {@link DriveBackend#tryWrite}. */
     public boolean tryWrite(long offset, ByteBuffer src) throws IOException {
-        check(offset, src.remaining());
-        enter();
-        try {
-            return backend.tryWrite(driveOffset + offset, src);
-        } finally {
-            gate.exit();
-        }
+        return gated(offset, src.remaining(), at -> backend.tryWrite(at, src));
     }
 
     /** Writes; with {@code durable} the data is on stable storage when this returns (FUA). */
     public void write(long offset, ByteBuffer src, boolean durable) throws IOException {
-        check(offset, src.remaining());
-        enter();
-        try {
+        gated(offset, src.remaining(), at -> {
             if (durable) {
-                backend.writeDurable(driveOffset + offset, src);
+                backend.writeDurable(at, src);
             } else {
-                backend.write(driveOffset + offset, src);
+                backend.write(at, src);
             }
-        } finally {
-            gate.exit();
-        }
+            return null;
+        });
     }
 
     /** Makes every completed write to this extent durable (syncs the drive). */
     public void flush() throws IOException {
-        enter();
-        try {
+        gated(0, 0, at -> {
             backend.sync();
-        } finally {
-            gate.exit();
-        }
+            return null;
+        });
     }
 
     /** Releases the range; it reads back as zeroes. */
     public void discard(long offset, long length) throws IOException {
-        check(offset, length);
-        enter();
-        try {
-            backend.discard(driveOffset + offset, length);
-        } finally {
-            gate.exit();
-        }
+        gated(offset, length, at -> {
+            backend.discard(at, length);
+            return null;
+        });
     }
 
     public void writeZeroes(long offset, long length, boolean allowHole) throws IOException {
-        check(offset, length);
-        enter();
-        try {
-            backend.writeZeroes(driveOffset + offset, length, allowHole);
-        } finally {
-            gate.exit();
-        }
+        gated(offset, length, at -> {
+            backend.writeZeroes(at, length, allowHole);
+            return null;
+        });
     }
 
     public boolean zeroesFast() {
@@ -149,18 +133,12 @@ public final class Extent {
 
     /** Allocation map of {@code [offset, offset + length)}, in extent-relative offsets. */
     public List<AllocationRange> allocation(long offset, long length) throws IOException {
-        check(offset, length);
-        enter();
-        try {
-            List<AllocationRange> onDrive = backend.allocation(driveOffset + offset, length);
-            List<AllocationRange> relative = new ArrayList<>(onDrive.size());
-            for (AllocationRange r : onDrive) {
-                relative.add(new AllocationRange(r.position() - driveOffset, r.length(), r.hole()));
-            }
-            return relative;
-        } finally {
-            gate.exit();
+        List<AllocationRange> onDrive = gated(offset, length, at -> backend.allocation(at, length));
+        List<AllocationRange> relative = new ArrayList<>(onDrive.size());
+        for (AllocationRange r : onDrive) {
+            relative.add(new AllocationRange(r.position() - driveOffset, r.length(), r.hole()));
         }
+        return relative;
     }
 
     private void check(long offset, long length) throws DriveException {

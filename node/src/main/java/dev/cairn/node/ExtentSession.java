@@ -83,101 +83,84 @@ final class ExtentSession implements ExportSession {
         return new NbdException(errno, e.getMessage());
     }
 
-    @Override
-    public Optional<ByteBuffer> residentView(long offset, int length) throws IOException {
+    /** An operation on the extent: checked against the fence, its drive errors made NBD errors. */
+    private interface ExtentCall<T> {
+        T run() throws IOException;
+    }
+
+    private <T> T fenced(ExtentCall<T> call) throws IOException {
         checkFence();
         try {
-            return extent.residentView(offset, length);
+            return call.run();
         } catch (DriveException e) {
             throw translate(e);
         }
+    }
+
+    @Override
+    public Optional<ByteBuffer> residentView(long offset, int length) throws IOException {
+        return fenced(() -> extent.residentView(offset, length));
     }
 
     @Override
     public boolean tryRead(long offset, ByteBuffer dst) throws IOException {
-        checkFence();
-        try {
-            return extent.tryRead(offset, dst);
-        } catch (DriveException e) {
-            throw translate(e);
-        }
+        return fenced(() -> extent.tryRead(offset, dst));
     }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
-        checkFence();
-        try {
+        fenced(() -> {
             extent.read(offset, dst);
-        } catch (DriveException e) {
-            throw translate(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public boolean tryWrite(long offset, ByteBuffer src) throws IOException {
-        checkFence();
-        try {
-            return extent.tryWrite(offset, src);
-        } catch (DriveException e) {
-            throw translate(e);
-        }
+        return fenced(() -> extent.tryWrite(offset, src));
     }
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
-        checkFence();
-        try {
+        fenced(() -> {
             extent.write(offset, src, fua);
-        } catch (DriveException e) {
-            throw translate(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public void flush() throws IOException {
-        checkFence();
-        try {
+        fenced(() -> {
             extent.flush();
-        } catch (DriveException e) {
-            throw translate(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public void trim(long offset, long length, boolean fua) throws IOException {
-        checkFence();
-        try {
+        fenced(() -> {
             extent.discard(offset, length);
             if (fua) {
                 extent.flush();
             }
-        } catch (DriveException e) {
-            throw translate(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public void writeZeroes(long offset, long length, boolean mayTrim, boolean fua) throws IOException {
-        checkFence();
-        try {
+        fenced(() -> {
             extent.writeZeroes(offset, length, mayTrim);
             if (fua) {
                 extent.flush();
             }
-        } catch (DriveException e) {
-            throw translate(e);
-        }
+            return null;
+        });
     }
 
     @Override
     public List<BlockStatus> blockStatus(long offset, long length, int maxDescriptors) throws IOException {
-        checkFence();
-        List<AllocationRange> map;
-        try {
-            map = extent.allocation(offset, length);
-        } catch (DriveException e) {
-            throw translate(e);
-        }
+        List<AllocationRange> map = fenced(() -> extent.allocation(offset, length));
         List<BlockStatus> out = new ArrayList<>(Math.min(map.size(), maxDescriptors));
         for (AllocationRange r : map) {
             if (out.size() == maxDescriptors) {

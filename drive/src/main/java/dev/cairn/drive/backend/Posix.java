@@ -96,83 +96,73 @@ final class Posix {
         return LINKER.downcallHandle(LINKER.defaultLookup().findOrThrow(name), descriptor, options);
     }
 
+    /** A downcall, given the per-thread scratch (captured state at 0, an iovec after it). */
+    private interface Call {
+        long run(MemorySegment scratch) throws Throwable;
+    }
+
+    /** Runs a downcall, retrying on EINTR; the result when it succeeded, else minus the errno. */
+    private static long call(String what, Call call) {
+        while (true) {
+            MemorySegment scratch = SCRATCH.get();
+            long r;
+            try {
+                r = call.run(scratch);
+            } catch (Throwable t) {
+                throw new LinkageError(what, t);
+            }
+            if (r >= 0) {
+                return r;
+            }
+            int errno = errno(scratch);
+            if (errno != EINTR) {
+                return -errno;
+            }
+        }
+    }
+
+    /** The result of a call, or the failure as an exception naming the call. */
+    private static long orThrow(String what, long result) throws NativeIoException {
+        if (result < 0) {
+            int errno = (int) -result;
+            throw new NativeIoException(what, errno, strerror(errno));
+        }
+        return result;
+    }
+
+    /** Fills the scratch iovec with one buffer; returns the iovec. */
+    private static MemorySegment iovec(MemorySegment scratch, MemorySegment buf) {
+        MemorySegment iov = scratch.asSlice(IOVEC_OFFSET, 16);
+        iov.set(ADDRESS, 0, buf);
+        iov.set(JAVA_LONG, 8, buf.byteSize());
+        return iov;
+    }
+
     static int open(String path, int flags, int mode) throws NativeIoException {
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment cPath = arena.allocateFrom(path);
-            while (true) {
-                MemorySegment state = SCRATCH.get();
-                int fd = (int) OPEN.invokeExact(state, cPath, flags, mode);
-                if (fd >= 0) {
-                    return fd;
-                }
-                int errno = errno(state);
-                if (errno != EINTR) {
-                    throw new NativeIoException("open " + path, errno, strerror(errno));
-                }
-            }
-        } catch (NativeIoException e) {
-            throw e;
-        } catch (Throwable t) {
-            throw new LinkageError("open", t);
+            return (int) orThrow("open " + path, call("open", st -> (int) OPEN.invokeExact(st, cPath, flags, mode)));
         }
     }
 
     static void close(int fd) throws NativeIoException {
-        check("close", (int) call(() -> (int) CLOSE.invokeExact(SCRATCH.get(), fd)));
+        orThrow("close", call("close", st -> (int) CLOSE.invokeExact(st, fd)));
     }
 
     /** One pread; returns the byte count (0 at end of file). */
     static long pread(int fd, MemorySegment buf, long offset) throws NativeIoException {
-        while (true) {
-            MemorySegment state = SCRATCH.get();
-            long n;
-            try {
-                n = (long) PREAD.invokeExact(state, fd, buf, buf.byteSize(), offset);
-            } catch (Throwable t) {
-                throw new LinkageError("pread", t);
-            }
-            if (n >= 0) {
-                return n;
-            }
-            retryOrThrow("pread", state);
-        }
+        return orThrow("pread", call("pread", st -> (long) PREAD.invokeExact(st, fd, buf, buf.byteSize(), offset)));
     }
 
     /** One pwrite; returns the byte count. */
     static long pwrite(int fd, MemorySegment buf, long offset) throws NativeIoException {
-        while (true) {
-            MemorySegment state = SCRATCH.get();
-            long n;
-            try {
-                n = (long) PWRITE.invokeExact(state, fd, buf, buf.byteSize(), offset);
-            } catch (Throwable t) {
-                throw new LinkageError("pwrite", t);
-            }
-            if (n >= 0) {
-                return n;
-            }
-            retryOrThrow("pwrite", state);
-        }
+        return orThrow("pwrite", call("pwrite", st -> (long) PWRITE.invokeExact(st, fd, buf, buf.byteSize(), offset)));
     }
 
     /** One pwritev2 of a single buffer with the given RWF_* flags; returns the byte count. */
     static long pwritev2(int fd, MemorySegment buf, long offset, int rwfFlags) throws NativeIoException {
-        while (true) {
-            MemorySegment scratch = SCRATCH.get();
-            MemorySegment iov = scratch.asSlice(IOVEC_OFFSET, 16);
-            iov.set(ADDRESS, 0, buf);
-            iov.set(JAVA_LONG, 8, buf.byteSize());
-            long n;
-            try {
-                n = (long) PWRITEV2.invokeExact(scratch, fd, iov, 1, offset, rwfFlags);
-            } catch (Throwable t) {
-                throw new LinkageError("pwritev2", t);
-            }
-            if (n >= 0) {
-                return n;
-            }
-            retryOrThrow("pwritev2", scratch);
-        }
+        return orThrow("pwritev2", call("pwritev2", st ->
+                (long) PWRITEV2.invokeExact(st, fd, iovec(st, buf), 1, offset, rwfFlags)));
     }
 
     /**
@@ -181,63 +171,29 @@ final class Posix {
      * RWF_NOWAIT support).
      */
     static long preadNoWait(int fd, MemorySegment buf, long offset) throws NativeIoException {
-        while (true) {
-            MemorySegment scratch = SCRATCH.get();
-            MemorySegment iov = scratch.asSlice(IOVEC_OFFSET, 16);
-            iov.set(ADDRESS, 0, buf);
-            iov.set(JAVA_LONG, 8, buf.byteSize());
-            long n;
-            try {
-                n = (long) PREADV2.invokeExact(scratch, fd, iov, 1, offset, RWF_NOWAIT);
-            } catch (Throwable t) {
-                throw new LinkageError("preadv2", t);
-            }
-            if (n >= 0) {
-                return n;
-            }
-            int errno = errno(scratch);
-            if (errno == EAGAIN || errno == EOPNOTSUPP) {
-                return -1;
-            }
-            if (errno != EINTR) {
-                throw new NativeIoException("preadv2", errno, strerror(errno));
-            }
+        long r = call("preadv2", st -> (long) PREADV2.invokeExact(st, fd, iovec(st, buf), 1, offset, RWF_NOWAIT));
+        if (r == -EAGAIN || r == -EOPNOTSUPP) {
+            return -1;
         }
+        return orThrow("preadv2", r);
     }
 
     static void fdatasync(int fd) throws NativeIoException {
-        check("fdatasync", (int) call(() -> (int) FDATASYNC.invokeExact(SCRATCH.get(), fd)));
+        orThrow("fdatasync", call("fdatasync", st -> (int) FDATASYNC.invokeExact(st, fd)));
     }
 
     static void fallocate(int fd, int mode, long offset, long length) throws NativeIoException {
-        check("fallocate", (int) call(() -> (int) FALLOCATE.invokeExact(SCRATCH.get(), fd, mode, offset, length)));
+        orThrow("fallocate", call("fallocate", st -> (int) FALLOCATE.invokeExact(st, fd, mode, offset, length)));
     }
 
-    /** lseek; returns the resulting offset, or -errno for ENXIO (no more data/holes) so callers can branch. */
+    /** lseek; returns the resulting offset, or -ENXIO (no more data/holes) so callers can branch. */
     static long lseek(int fd, long offset, int whence) throws NativeIoException {
-        while (true) {
-            MemorySegment state = SCRATCH.get();
-            long r;
-            try {
-                r = (long) LSEEK.invokeExact(state, fd, offset, whence);
-            } catch (Throwable t) {
-                throw new LinkageError("lseek", t);
-            }
-            if (r >= 0) {
-                return r;
-            }
-            int errno = errno(state);
-            if (errno == ENXIO) {
-                return -ENXIO;
-            }
-            if (errno != EINTR) {
-                throw new NativeIoException("lseek", errno, strerror(errno));
-            }
-        }
+        long r = call("lseek", st -> (long) LSEEK.invokeExact(st, fd, offset, whence));
+        return r == -ENXIO ? r : orThrow("lseek", r);
     }
 
     static void ftruncate(int fd, long length) throws NativeIoException {
-        check("ftruncate", (int) call(() -> (int) FTRUNCATE.invokeExact(SCRATCH.get(), fd, length)));
+        orThrow("ftruncate", call("ftruncate", st -> (int) FTRUNCATE.invokeExact(st, fd, length)));
     }
 
     /**
@@ -246,7 +202,7 @@ final class Posix {
      * nothing is resident).
      */
     static boolean mincore(MemorySegment range, MemorySegment vector) {
-        return call(() -> (int) MINCORE.invokeExact(SCRATCH.get(), range, range.byteSize(), vector)) == 0;
+        return call("mincore", st -> (int) MINCORE.invokeExact(st, range, range.byteSize(), vector)) == 0;
     }
 
     static int pageSize() {
@@ -258,44 +214,7 @@ final class Posix {
     }
 
     static void flock(int fd, int operation) throws NativeIoException {
-        check("flock", (int) call(() -> (int) FLOCK.invokeExact(SCRATCH.get(), fd, operation)));
-    }
-
-    private interface IntCall {
-        int run() throws Throwable;
-    }
-
-    /** Runs an int-returning call, retrying on EINTR; returns the result or -errno. */
-    private static long call(IntCall c) {
-        while (true) {
-            int r;
-            try {
-                r = c.run();
-            } catch (Throwable t) {
-                throw new LinkageError("native call", t);
-            }
-            if (r >= 0) {
-                return r;
-            }
-            int errno = errno(SCRATCH.get());
-            if (errno != EINTR) {
-                return -errno;
-            }
-        }
-    }
-
-    private static void check(String what, int result) throws NativeIoException {
-        if (result < 0) {
-            int errno = -result;
-            throw new NativeIoException(what, errno, strerror(errno));
-        }
-    }
-
-    private static void retryOrThrow(String what, MemorySegment state) throws NativeIoException {
-        int errno = errno(state);
-        if (errno != EINTR) {
-            throw new NativeIoException(what, errno, strerror(errno));
-        }
+        orThrow("flock", call("flock", st -> (int) FLOCK.invokeExact(st, fd, operation)));
     }
 
     private static int errno(MemorySegment state) {
