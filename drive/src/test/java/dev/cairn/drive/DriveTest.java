@@ -5,9 +5,9 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.drive.backend.MemoryBackend;
 import dev.cairn.testkit.FakeClock;
+import dev.cairn.testkit.Patterns;
 import java.nio.ByteBuffer;
 import java.util.List;
-import java.util.Random;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -21,9 +21,7 @@ class DriveTest {
     }
 
     static ByteBuffer pattern(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return ByteBuffer.wrap(b);
+        return Patterns.random(length, seed);
     }
 
     static ByteBuffer read(Extent e, long offset, int length) throws Exception {

@@ -4,12 +4,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.nbd.client.NbdClient;
 import dev.cairn.testkit.NodeProcess;
+import dev.cairn.testkit.Patterns;
 import dev.cairn.testkit.Tool;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Random;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -28,9 +28,7 @@ class NodeRestartIT {
     }
 
     static ByteBuffer pattern(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return ByteBuffer.wrap(b);
+        return Patterns.random(length, seed);
     }
 
     @Test

@@ -3,11 +3,11 @@ package dev.cairn.drive.backend;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.testkit.Patterns;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.Random;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -40,9 +40,7 @@ abstract class DriveBackendContract {
     }
 
     static ByteBuffer pattern(int length, long seed) {
-        byte[] bytes = new byte[length];
-        new Random(seed).nextBytes(bytes);
-        return ByteBuffer.wrap(bytes);
+        return Patterns.random(length, seed);
     }
 
     ByteBuffer readBack(long position, int length, boolean direct) throws Exception {

@@ -8,6 +8,7 @@ import static org.awaitility.Awaitility.await;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import dev.cairn.testkit.FreePorts;
+import dev.cairn.testkit.Patterns;
 import dev.cairn.testkit.Tool;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -16,7 +17,6 @@ import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -60,9 +60,7 @@ class ClientAgainstNbdkitTest {
     }
 
     static ByteBuffer pattern(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return ByteBuffer.wrap(b);
+        return Patterns.random(length, seed);
     }
 
     @Test

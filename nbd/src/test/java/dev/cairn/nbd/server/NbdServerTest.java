@@ -10,8 +10,8 @@ import dev.cairn.nbd.NbdException;
 import dev.cairn.nbd.client.ExportInfo;
 import dev.cairn.nbd.client.HandshakeException;
 import dev.cairn.nbd.client.NbdClient;
+import dev.cairn.testkit.Patterns;
 import java.nio.ByteBuffer;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.CountDownLatch;
@@ -21,9 +21,7 @@ import org.junit.jupiter.api.Test;
 class NbdServerTest extends ServerFixture {
 
     static ByteBuffer pattern(int length, long seed) {
-        byte[] b = new byte[length];
-        new Random(seed).nextBytes(b);
-        return ByteBuffer.wrap(b);
+        return Patterns.random(length, seed);
     }
 
     static int errnoOf(CompletableFuture<?> f) {
