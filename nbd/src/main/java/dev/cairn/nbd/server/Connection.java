@@ -37,6 +37,7 @@ final class Connection implements Runnable {
     private volatile Optional<String> exportName = Optional.empty();
     private volatile boolean transmitting;
     private volatile Optional<Future<?>> handshakeTimer = Optional.empty();
+    private final PayloadWatch payloadWatch = new PayloadWatch();
 
     Connection(NbdServer server, SocketChannel channel, String peer, int maxInFlight) {
         this.server = server;
@@ -60,6 +61,11 @@ final class Connection implements Runnable {
 
     boolean transmitting() {
         return transmitting;
+    }
+
+    /** True when the client sent a request header and has not sent its payload for too long. */
+    boolean payloadStalled(long nowNanos, long timeoutNanos) {
+        return payloadWatch.stalled(nowNanos, timeoutNanos);
     }
 
     /**
@@ -119,7 +125,7 @@ final class Connection implements Runnable {
         Thread writerThread = Thread.ofVirtual().name("nbd-writer-" + peer).start(writer);
         boolean graceful = false;
         try {
-            graceful = new Transmission(peer, n, in, writer, server, inFlight).run();
+            graceful = new Transmission(peer, n, in, writer, server, inFlight, payloadWatch).run();
         } catch (EOFException | ClosedChannelException e) {
             graceful = server.isClosing();
             log.debug("{}: connection closed by {}", peer, graceful ? "the server's shutdown" : "the peer");

@@ -12,6 +12,7 @@ import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -39,6 +40,7 @@ public final class NbdServer implements AutoCloseable {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timers;
     private final Thread acceptor;
+    private final ScheduledFuture<?> payloadSweep;
     private volatile boolean closed;
 
     private NbdServer(ServerConfig config, ExportCatalog catalog, ServerSocketChannel listener) {
@@ -50,6 +52,9 @@ public final class NbdServer implements AutoCloseable {
                 Thread.ofPlatform().name("nbd-timers").daemon().factory());
         this.acceptor =
                 Thread.ofPlatform().name("nbd-accept-" + port()).daemon().unstarted(this::acceptLoop);
+        long sweepMillis = Math.clamp(config.payloadTimeout().toMillis() / 4, 10, 5000);
+        this.payloadSweep = timers.scheduleWithFixedDelay(
+                this::cutStalledPayloads, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Binds the listen address and starts accepting clients. */
@@ -143,6 +148,19 @@ public final class NbdServer implements AutoCloseable {
         Thread.ofVirtual().name("nbd-conn-" + peer).start(c);
     }
 
+    /** Disconnects clients that sent a request header but not its payload within the timeout. */
+    private void cutStalledPayloads() {
+        long now = System.nanoTime();
+        long timeout = config.payloadTimeout().toNanos();
+        for (Connection c : connections) {
+            if (c.payloadStalled(now, timeout)) {
+                log.info(
+                        "{}: request payload not received within {}; disconnecting", c.peer(), config.payloadTimeout());
+                c.close();
+            }
+        }
+    }
+
     void onTransmission(Connection c) {
         log.debug("{}: serving export {}", c.peer(), c.exportName().orElse("?"));
     }
@@ -203,6 +221,7 @@ public final class NbdServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        payloadSweep.cancel(false);
         timers.shutdownNow();
         log.info("NBD server on {} stopped", config.listen());
     }

@@ -9,6 +9,8 @@ import java.time.Duration;
  * @param listen address and port (port 0 picks a free one)
  * @param maxConnections connections beyond this are closed at once
  * @param handshakeTimeout a client that has not finished negotiating by then is disconnected
+ * @param payloadTimeout a client that sends a request header and then not all of its payload
+ *     within this time is disconnected (its payload buffer would otherwise be held forever)
  * @param maxInFlightPerConnection requests one connection may have outstanding before the server
  *     stops reading from it
  * @param bufferBudgetBytes payload memory (read and write buffers) shared by all connections; when
@@ -18,6 +20,7 @@ public record ServerConfig(
         InetSocketAddress listen,
         int maxConnections,
         Duration handshakeTimeout,
+        Duration payloadTimeout,
         int maxInFlightPerConnection,
         long bufferBudgetBytes) {
 
@@ -29,24 +32,27 @@ public record ServerConfig(
             throw new IllegalArgumentException("buffer budget must hold at least two maximum requests ("
                     + 2L * ExportFeatures.MAX_PAYLOAD_BYTES + " bytes)");
         }
-        if (handshakeTimeout.isNegative() || handshakeTimeout.isZero()) {
-            throw new IllegalArgumentException("handshake timeout must be positive");
+        if (!handshakeTimeout.isPositive() || !payloadTimeout.isPositive()) {
+            throw new IllegalArgumentException("handshake and payload timeouts must be positive");
         }
     }
 
     public static ServerConfig defaults(InetSocketAddress listen) {
-        return new ServerConfig(listen, 1024, Duration.ofSeconds(30), 128, 512L << 20);
+        return new ServerConfig(listen, 1024, Duration.ofSeconds(30), Duration.ofMinutes(2), 128, 512L << 20);
     }
 
     public ServerConfig withHandshakeTimeout(Duration timeout) {
-        return new ServerConfig(listen, maxConnections, timeout, maxInFlightPerConnection, bufferBudgetBytes);
+        return new ServerConfig(
+                listen, maxConnections, timeout, payloadTimeout, maxInFlightPerConnection, bufferBudgetBytes);
     }
 
-    public ServerConfig withMaxConnections(int max) {
-        return new ServerConfig(listen, max, handshakeTimeout, maxInFlightPerConnection, bufferBudgetBytes);
+    public ServerConfig withPayloadTimeout(Duration timeout) {
+        return new ServerConfig(
+                listen, maxConnections, handshakeTimeout, timeout, maxInFlightPerConnection, bufferBudgetBytes);
     }
 
     public ServerConfig withBufferBudget(long bytes) {
-        return new ServerConfig(listen, maxConnections, handshakeTimeout, maxInFlightPerConnection, bytes);
+        return new ServerConfig(
+                listen, maxConnections, handshakeTimeout, payloadTimeout, maxInFlightPerConnection, bytes);
     }
 }

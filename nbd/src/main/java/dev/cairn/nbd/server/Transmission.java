@@ -47,6 +47,7 @@ final class Transmission {
     private final BufferPool buffers;
     private final ServerStats stats;
     private final Semaphore inFlight;
+    private final PayloadWatch payloadWatch;
     /** Replies the reader produced itself, written before it next blocks. */
     private final List<Reply> local = new ArrayList<>();
 
@@ -56,7 +57,8 @@ final class Transmission {
             WireReader in,
             ReplyWriter writer,
             NbdServer server,
-            Semaphore inFlight) {
+            Semaphore inFlight,
+            PayloadWatch payloadWatch) {
         this.peer = peer;
         this.session = negotiated.session();
         this.negotiated = negotiated;
@@ -65,6 +67,7 @@ final class Transmission {
         this.buffers = server.buffers();
         this.stats = server.stats();
         this.inFlight = inFlight;
+        this.payloadWatch = payloadWatch;
     }
 
     /**
@@ -120,7 +123,7 @@ final class Transmission {
                         return true;
                     }
                     if (type == CMD_WRITE) {
-                        in.skip(r.length());
+                        readPayload(() -> in.skip(r.length()));
                     }
                     continue;
                 }
@@ -131,6 +134,20 @@ final class Transmission {
                     inFlight.release();
                 }
             }
+        }
+    }
+
+    private interface PayloadRead {
+        void run() throws IOException;
+    }
+
+    /** Reads (or skips) a request's payload under the server's payload deadline. */
+    private void readPayload(PayloadRead read) throws IOException {
+        payloadWatch.start(System.nanoTime());
+        try {
+            read.run();
+        } finally {
+            payloadWatch.stop();
         }
     }
 
@@ -146,8 +163,9 @@ final class Transmission {
         if (r.type() == CMD_READ || r.type() == CMD_WRITE) {
             payload = acquireBuffer((int) r.length());
             if (r.type() == CMD_WRITE) {
+                ByteBuffer dst = payload;
                 try {
-                    in.readFully(payload);
+                    readPayload(() -> in.readFully(dst));
                 } catch (IOException e) {
                     buffers.release(payload);
                     throw e;

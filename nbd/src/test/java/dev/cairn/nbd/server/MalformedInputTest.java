@@ -24,7 +24,10 @@ class MalformedInputTest extends ServerFixture {
 
     @Override
     ServerConfig config() {
-        return super.config().withHandshakeTimeout(Duration.ofMillis(500)).withBufferBudget(64L << 20);
+        return super.config()
+                .withHandshakeTimeout(Duration.ofMillis(500))
+                .withPayloadTimeout(Duration.ofMillis(500))
+                .withBufferBudget(64L << 20);
     }
 
     @AfterEach
@@ -192,6 +195,20 @@ class MalformedInputTest extends ServerFixture {
         assertThat(peak.get()).isLessThanOrEqualTo(budget);
         for (NbdClient c : clients) {
             c.close();
+        }
+    }
+
+    @Test
+    void aClientThatStallsMidPayloadIsCutAndReleasesItsBuffer() throws Exception {
+        try (RawClient raw = new RawClient(address())) {
+            raw.greet();
+            raw.go("disk");
+            raw.send(RawClient.request(0, CMD_WRITE, 1, 0, 1 << 20));
+            raw.send(new byte[4096]);
+            await().until(() -> server.bufferBytesInUse() > 0);
+            assertThat(raw.readUntilClosed())
+                    .as("cut after the payload timeout")
+                    .isNotNull();
         }
     }
 
