@@ -15,6 +15,8 @@ import java.nio.file.attribute.BasicFileAttributes;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * A drive backed by a regular file or a block device, through direct system calls.
@@ -30,6 +32,7 @@ import java.util.Optional;
  * mincore tells whether every page of a range is resident. The mapping is unmapped on close.
  */
 public final class FileBackend implements DriveBackend {
+    private static final Logger log = LoggerFactory.getLogger(FileBackend.class);
     private static final int ZERO_CHUNK = 1 << 20;
     private static final MemorySegment ZEROES = Arena.global().allocate(ZERO_CHUNK, 4096);
     private static final int MAX_ALLOCATION_RANGES = 1024;
@@ -43,7 +46,9 @@ public final class FileBackend implements DriveBackend {
     private final Path path;
     private final int fd;
     private final Arena mappingArena;
-    private final MemorySegment mapping;
+    /** The whole medium, read-only; empty where the file system or device cannot be mapped. */
+    private final Optional<MemorySegment> mapping;
+
     private final long sizeBytes;
     private final boolean blockDevice;
     /** Cleared when the kernel says fallocate is not supported here; from then on zeroes are written. */
@@ -51,18 +56,22 @@ public final class FileBackend implements DriveBackend {
     /** Non-blocking reads (RWF_NOWAIT) are attempted on regular files only. */
     private final boolean nowaitSupported;
 
-    private FileBackend(Path path, int fd, long sizeBytes, boolean blockDevice) throws IOException {
+    private FileBackend(Path path, int fd, long sizeBytes, boolean blockDevice) {
         this.path = path;
         this.fd = fd;
         this.sizeBytes = sizeBytes;
         this.blockDevice = blockDevice;
         this.nowaitSupported = !blockDevice;
         this.mappingArena = Arena.ofShared();
+        this.mapping = map(path, sizeBytes, mappingArena);
+    }
+
+    private static Optional<MemorySegment> map(Path path, long sizeBytes, Arena arena) {
         try (FileChannel channel = FileChannel.open(path, StandardOpenOption.READ)) {
-            this.mapping = channel.map(FileChannel.MapMode.READ_ONLY, 0, sizeBytes, mappingArena);
-        } catch (IOException | RuntimeException e) {
-            mappingArena.close();
-            throw e;
+            return Optional.of(channel.map(FileChannel.MapMode.READ_ONLY, 0, sizeBytes, arena));
+        } catch (IOException | UnsupportedOperationException e) {
+            log.warn("cannot map {} ({}); its reads will always be copied", path, e.toString());
+            return Optional.empty();
         }
     }
 
@@ -175,11 +184,12 @@ public final class FileBackend implements DriveBackend {
         long start = position / PAGE * PAGE;
         long end = position + length;
         long pages = (end - start + PAGE - 1) / PAGE;
-        if (length == 0 || pages > MAX_VIEW_PAGES) {
+        if (mapping.isEmpty() || length == 0 || pages > MAX_VIEW_PAGES) {
             return Optional.empty();
         }
+        MemorySegment medium = mapping.get();
         MemorySegment vector = RESIDENCY.get().asSlice(0, pages);
-        if (!Posix.mincore(mapping.asSlice(start, Math.min(pages * PAGE, sizeBytes - start)), vector)) {
+        if (!Posix.mincore(medium.asSlice(start, Math.min(pages * PAGE, sizeBytes - start)), vector)) {
             return Optional.empty();
         }
         for (long i = 0; i < pages; i++) {
@@ -187,7 +197,7 @@ public final class FileBackend implements DriveBackend {
                 return Optional.empty();
             }
         }
-        return Optional.of(mapping.asSlice(position, length).asByteBuffer());
+        return Optional.of(medium.asSlice(position, length).asByteBuffer());
     }
 
     private void readIntoHeap(long position, ByteBuffer dst) throws IOException {

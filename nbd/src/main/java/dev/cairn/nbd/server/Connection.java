@@ -96,28 +96,31 @@ final class Connection implements Runnable {
 
     @Override
     public void run() {
-        WireReader in = new WireReader(channel, READ_BUFFER_BYTES);
-        Optional<Negotiated> negotiated = Optional.empty();
         try {
-            negotiated = new Negotiation(in, new OptionReplies(channel), server.catalog(), peer).run();
-        } catch (EOFException | ClosedChannelException e) {
-            log.debug("{}: gone during the handshake", peer);
-        } catch (IOException | RuntimeException e) {
-            log.info("{}: handshake failed: {}", peer, e.toString());
-        }
-        handshakeTimer.ifPresent(t -> t.cancel(false));
-        if (negotiated.isPresent()) {
-            transmitting = true;
-            exportName = Optional.of(negotiated.get().session().name());
-            server.onTransmission(this);
+            WireReader in = new WireReader(channel, READ_BUFFER_BYTES);
+            Optional<Negotiated> negotiated = Optional.empty();
             try {
-                transmit(in, negotiated.get());
-            } finally {
-                negotiated.get().session().close();
+                negotiated = new Negotiation(in, new OptionReplies(channel), server.catalog(), peer).run();
+            } catch (EOFException | ClosedChannelException e) {
+                log.debug("{}: gone during the handshake", peer);
+            } catch (IOException | RuntimeException e) {
+                log.info("{}: handshake failed: {}", peer, e.toString());
             }
+            handshakeTimer.ifPresent(t -> t.cancel(false));
+            if (negotiated.isPresent()) {
+                transmitting = true;
+                exportName = Optional.of(negotiated.get().session().name());
+                server.onTransmission(this);
+                try {
+                    transmit(in, negotiated.get());
+                } finally {
+                    negotiated.get().session().close();
+                }
+            }
+        } finally {
+            close();
+            server.onClosed(this);
         }
-        close();
-        server.onClosed(this);
     }
 
     private void transmit(WireReader in, Negotiated n) {
@@ -133,6 +136,8 @@ final class Connection implements Runnable {
             log.info("{}: connection failed: {}", peer, e.toString());
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+        } catch (RuntimeException e) {
+            log.error("{}: the request loop hit a bug; disconnecting", peer, e);
         }
         if (!graceful) {
             close();
