@@ -1,0 +1,78 @@
+package dev.cairn.control.model;
+
+import java.util.Collections;
+import java.util.List;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * A storage node as the controller knows it: where it serves, its labels (always with {@code
+ * host}), its drives and extents as last reported, and whether it is heard from.
+ */
+public record NodeRecord(
+        UUID id,
+        String nbdAddress,
+        String adminUrl,
+        SortedMap<String, String> labels,
+        List<DriveState> drives,
+        SortedMap<UUID, ObservedExtent> extents,
+        List<String> errors,
+        NodeState state,
+        long registeredAtMillis,
+        long lastHeartbeatMillis) {
+
+    public NodeRecord {
+        labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
+        extents = Collections.unmodifiableSortedMap(new TreeMap<>(extents));
+        drives = List.copyOf(drives);
+        errors = List.copyOf(errors);
+    }
+
+    public String label(String key) {
+        return labels.get(key);
+    }
+
+    public NodeRecord withLabels(SortedMap<String, String> newLabels) {
+        return new NodeRecord(
+                id,
+                nbdAddress,
+                adminUrl,
+                newLabels,
+                drives,
+                extents,
+                errors,
+                state,
+                registeredAtMillis,
+                lastHeartbeatMillis);
+    }
+
+    public NodeRecord withState(NodeState newState) {
+        return new NodeRecord(
+                id,
+                nbdAddress,
+                adminUrl,
+                labels,
+                drives,
+                extents,
+                errors,
+                newState,
+                registeredAtMillis,
+                lastHeartbeatMillis);
+    }
+
+    public NodeRecord withInventory(
+            List<DriveState> newDrives, SortedMap<UUID, ObservedExtent> newExtents, List<String> newErrors, long at) {
+        return new NodeRecord(
+                id,
+                nbdAddress,
+                adminUrl,
+                labels,
+                newDrives,
+                newExtents,
+                newErrors,
+                NodeState.ONLINE,
+                registeredAtMillis,
+                at);
+    }
+}

@@ -1,0 +1,51 @@
+package dev.cairn.control.model;
+
+import java.time.Duration;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * A protection policy: how many legs, spread across distinct values of which label, an optional
+ * soft preference, how long a missing leg may be gone before it is replaced, and the region size
+ * of the write-intent bitmap.
+ */
+public record StorageClass(
+        String name,
+        int replicas,
+        String spreadAcross,
+        Optional<Label> prefer,
+        Duration repairTimeout,
+        long regionSizeBytes,
+        boolean builtIn) {
+
+    public static final int MAX_REPLICAS = 5;
+    public static final long DEFAULT_REGION_BYTES = 1 << 20;
+    private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
+
+    public StorageClass {
+        if (!NAME.matcher(name).matches()) {
+            throw new IllegalArgumentException(
+                    "class name '" + name + "' must be lower-case letters, digits and '-' (up to 63)");
+        }
+        if (replicas < 1 || replicas > MAX_REPLICAS) {
+            throw new IllegalArgumentException("replicas must be 1 to " + MAX_REPLICAS + ", got " + replicas);
+        }
+        Label.checkKey(spreadAcross);
+        if (!repairTimeout.isPositive()) {
+            throw new IllegalArgumentException("repairTimeout must be positive, got " + repairTimeout);
+        }
+        if (Long.bitCount(regionSizeBytes) != 1 || regionSizeBytes < 64 * 1024 || regionSizeBytes > (1L << 30)) {
+            throw new IllegalArgumentException(
+                    "regionSize must be a power of 2 from 64 KiB to 1 GiB, got " + regionSizeBytes);
+        }
+    }
+
+    /** The classes every cluster starts with. */
+    public static java.util.List<StorageClass> builtIns() {
+        Duration tenMinutes = Duration.ofMinutes(10);
+        return java.util.List.of(
+                new StorageClass("single", 1, "host", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true),
+                new StorageClass("zone-2", 2, "zone", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true),
+                new StorageClass("zone-3", 3, "zone", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true));
+    }
+}

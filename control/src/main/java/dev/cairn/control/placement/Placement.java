@@ -1,0 +1,243 @@
+package dev.cairn.control.placement;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.Label;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegLayout;
+import dev.cairn.control.model.LegState;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.Volume;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * The placement pipeline, one function of (cluster, request): <b>filter</b> (online nodes, drives
+ * with room after the spare reserve, not excluded, carrying the spread label, on a value not yet
+ * used), <b>score</b> (highest free fraction first: greedy by free space, never by count, so drives
+ * of different sizes fill evenly; a preferred node gets {@link #PREFERENCE_BONUS} on top) and
+ * <b>select</b> (the best slot of each of the best domains).
+ *
+ * <p>Built from a {@link ClusterState}; {@link #commit} charges placed legs so that many volumes
+ * can be placed in a row (what the state machine and the benchmark do) without rebuilding. Slots
+ * are indexed per spread key and domain, best first, so a placement looks at the top few domains
+ * only. Everything iterates in a fixed order: the same input places the same way on every replica.
+ */
+public final class Placement {
+    /** What a preferred node adds to its free fraction: a soft preference, not a constraint. */
+    public static final double PREFERENCE_BONUS = 0.05;
+
+    private final Map<UUID, SortedMap<String, String>> labels = new HashMap<>();
+    private final Map<UUID, Slot> slots = new HashMap<>();
+    private final Map<String, DomainIndex> indexes = new HashMap<>();
+    private final int nodesKnown;
+    private final int nodesOffline;
+
+    private Placement(int nodesKnown, int nodesOffline) {
+        this.nodesKnown = nodesKnown;
+        this.nodesOffline = nodesOffline;
+    }
+
+    /**
+     * The slots of a cluster: every drive of every online node, its free bytes as reported (which
+     * counts extents still being erased) reduced by the legs placed on it that the node has not
+     * reported yet (so two volumes created in a row never count the same space), and by a spare
+     * reserve of {@code spareFraction} of its data area.
+     */
+    public static Placement of(ClusterState state, double spareFraction) {
+        Map<UUID, Long> pending = new HashMap<>();
+        for (Volume v : state.volumes().values()) {
+            for (Leg leg : v.legs()) {
+                NodeRecord node = state.nodes().get(leg.nodeId());
+                boolean reported = node != null && node.extents().containsKey(leg.extentId());
+                if (leg.state() == LegState.CREATING && !reported) {
+                    pending.merge(leg.driveId(), LegLayout.allocatedBytes(leg.extentSizeBytes()), Long::sum);
+                }
+            }
+        }
+        int offline = (int) state.nodes().values().stream()
+                .filter(n -> n.state() != NodeState.ONLINE)
+                .count();
+        Placement p = new Placement(state.nodes().size(), offline);
+        for (NodeRecord n : state.nodes().values()) {
+            if (n.state() != NodeState.ONLINE) {
+                continue;
+            }
+            p.labels.put(n.id(), n.labels());
+            for (DriveState d : n.drives()) {
+                long spare = (long) (d.dataBytes() * spareFraction);
+                long capacity = Math.max(0, d.dataBytes() - spare);
+                long free = d.freeBytes() - spare - pending.getOrDefault(d.id(), 0L);
+                p.slots.put(d.id(), new Slot(n.id(), d.id(), capacity, free));
+            }
+        }
+        return p;
+    }
+
+    private DomainIndex index(String key) {
+        return indexes.computeIfAbsent(key, k -> {
+            DomainIndex index = new DomainIndex();
+            slots.values().stream().sorted(Comparator.comparing(Slot::driveId)).forEach(s -> {
+                String value = labels.get(s.nodeId()).get(k);
+                if (value != null) {
+                    index.add(value, s);
+                }
+            });
+            return index;
+        });
+    }
+
+    private record Choice(Slot slot, String domain, double score) {}
+
+    /** Places the request, or explains exactly why it cannot be placed. Changes nothing. */
+    public List<PlacedLeg> place(PlacementRequest r) throws PlacementException {
+        DomainIndex index = index(r.spreadAcross());
+        double bonus = r.prefer().isPresent() ? PREFERENCE_BONUS : 0;
+        List<Choice> chosen = new ArrayList<>(r.legs() + 1);
+        for (DomainIndex.Ranked d : index.ranked()) {
+            if (chosen.size() == r.legs()
+                    && d.bestFraction() + bonus <= chosen.getLast().score()) {
+                break; // no slot of this or any later domain can beat what is chosen
+            }
+            if (r.usedDomains().contains(d.value())) {
+                continue;
+            }
+            bestIn(index, d.value(), r, bonus).ifPresent(c -> {
+                chosen.add(c);
+                chosen.sort(Comparator.comparingDouble(Choice::score).reversed());
+                if (chosen.size() > r.legs()) {
+                    chosen.removeLast();
+                }
+            });
+        }
+        if (chosen.size() < r.legs()) {
+            throw new PlacementException(explain(r));
+        }
+        return chosen.stream()
+                .map(c -> new PlacedLeg(c.slot().nodeId(), c.slot().driveId(), c.domain()))
+                .toList();
+    }
+
+    private Optional<Choice> bestIn(DomainIndex index, String domain, PlacementRequest r, double bonus) {
+        Choice best = null;
+        for (Slot s : index.slots(domain)) {
+            if (best != null && s.freeFraction() + bonus <= best.score()) {
+                break;
+            }
+            if (s.freeBytes() < r.legBytes() || r.excludedNodes().contains(s.nodeId())) {
+                continue;
+            }
+            double score = s.freeFraction() + (preferred(s.nodeId(), r.prefer()) ? bonus : 0);
+            if (best == null || score > best.score()) {
+                best = new Choice(s, domain, score);
+            }
+        }
+        return Optional.ofNullable(best);
+    }
+
+    private boolean preferred(UUID node, Optional<Label> prefer) {
+        return prefer.isPresent()
+                && prefer.get().value().equals(labels.get(node).get(prefer.get().key()));
+    }
+
+    /** Charges placed legs against their drives, so the next placement sees the space taken. */
+    public void commit(List<PlacedLeg> legs, long legBytes) {
+        for (PlacedLeg leg : legs) {
+            Slot old = slots.get(leg.driveId());
+            Slot updated = old.minus(legBytes);
+            slots.put(leg.driveId(), updated);
+            SortedMap<String, String> nodeLabels = labels.get(old.nodeId());
+            indexes.forEach((key, index) -> {
+                String value = nodeLabels.get(key);
+                if (value != null) {
+                    index.remove(value, old);
+                    index.add(value, updated);
+                }
+            });
+        }
+    }
+
+    /** The free fraction of every drive placement knows, for tests and the benchmark. */
+    public Map<UUID, Double> freeFractions() {
+        Map<UUID, Double> fractions = new TreeMap<>();
+        slots.values().forEach(s -> fractions.put(s.driveId(), s.freeFraction()));
+        return fractions;
+    }
+
+    private String explain(PlacementRequest r) {
+        String key = r.spreadAcross();
+        int withoutLabel = 0;
+        int withoutRoom = 0;
+        int excluded = 0;
+        SortedMap<String, Integer> roomy = new TreeMap<>();
+        Map<UUID, Boolean> nodeHasRoom = new HashMap<>();
+        slots.values().forEach(s -> nodeHasRoom.merge(s.nodeId(), s.freeBytes() >= r.legBytes(), Boolean::logicalOr));
+        for (Map.Entry<UUID, SortedMap<String, String>> e : new TreeMap<>(labels).entrySet()) {
+            String value = e.getValue().get(key);
+            if (value == null) {
+                withoutLabel++;
+            } else if (r.excludedNodes().contains(e.getKey())) {
+                excluded++;
+            } else if (!nodeHasRoom.getOrDefault(e.getKey(), false)) {
+                withoutRoom++;
+            } else if (!r.usedDomains().contains(value)) {
+                roomy.merge(value, 1, Integer::sum);
+            }
+        }
+        StringBuilder m = new StringBuilder("needs " + r.legs() + " distinct value" + (r.legs() == 1 ? "" : "s")
+                + " of '" + key + "' with room for a leg of " + human(r.legBytes()) + ", only " + roomy.size()
+                + (roomy.size() == 1 ? " has" : " have") + " one");
+        if (!roomy.isEmpty()) {
+            StringBuilder each = new StringBuilder();
+            roomy.forEach((v, n) -> each.append(each.isEmpty() ? "" : ", ")
+                    .append(key)
+                    .append('=')
+                    .append(v)
+                    .append(": ")
+                    .append(n)
+                    .append(n == 1 ? " node" : " nodes"));
+            m.append(" (").append(each).append(')');
+        }
+        m.append("; of ")
+                .append(nodesKnown)
+                .append(" node")
+                .append(nodesKnown == 1 ? "" : "s")
+                .append(": ")
+                .append(nodesOffline)
+                .append(" offline, ")
+                .append(withoutLabel)
+                .append(" without a '")
+                .append(key)
+                .append("' label, ")
+                .append(withoutRoom)
+                .append(" without room");
+        if (excluded > 0) {
+            m.append(", ").append(excluded).append(" already holding a leg");
+        }
+        if (!r.usedDomains().isEmpty()) {
+            m.append(", values already used: ").append(String.join(", ", new TreeSet<>(r.usedDomains())));
+        }
+        return m.toString();
+    }
+
+    static String human(long bytes) {
+        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
+        double v = bytes;
+        int u = 0;
+        while (v >= 1024 && u < units.length - 1) {
+            v /= 1024;
+            u++;
+        }
+        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
+    }
+}

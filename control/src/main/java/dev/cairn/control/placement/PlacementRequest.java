@@ -1,0 +1,36 @@
+package dev.cairn.control.placement;
+
+import dev.cairn.control.model.Label;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * What to place: {@code legs} legs of {@code legBytes} each (the space one occupies on a drive),
+ * every one on a distinct value of the label {@code spreadAcross}, none on a node in {@code
+ * excludedNodes} nor on a value in {@code usedDomains} (the volume's existing legs), preferring
+ * nodes that carry {@code prefer}.
+ */
+public record PlacementRequest(
+        int legs,
+        long legBytes,
+        String spreadAcross,
+        Optional<Label> prefer,
+        Set<UUID> excludedNodes,
+        Set<String> usedDomains) {
+
+    public PlacementRequest {
+        if (legs < 1) {
+            throw new IllegalArgumentException("at least one leg");
+        }
+        if (legBytes <= 0) {
+            throw new IllegalArgumentException("leg size must be positive");
+        }
+        excludedNodes = Set.copyOf(excludedNodes);
+        usedDomains = Set.copyOf(usedDomains);
+    }
+
+    public static PlacementRequest of(int legs, long legBytes, String spreadAcross, Optional<Label> prefer) {
+        return new PlacementRequest(legs, legBytes, spreadAcross, prefer, Set.of(), Set.of());
+    }
+}

@@ -1,0 +1,105 @@
+package dev.cairn.control.placement;
+
+import static dev.cairn.control.placement.Clusters.GIB;
+import static dev.cairn.control.placement.Clusters.node;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.Label;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.junit.jupiter.api.Test;
+
+class PlacementTest {
+
+    @Test
+    void legsGoToDistinctZonesAndTheEmptiestDrives() throws Exception {
+        NodeRecord a1 = node("a", NodeState.ONLINE, 100);
+        NodeRecord a2 = node("a", NodeState.ONLINE, 1000);
+        NodeRecord b1 = node("b", NodeState.ONLINE, 100);
+        NodeRecord c1 = node("c", NodeState.ONLINE, 100);
+        Placement p = Placement.of(Clusters.of(a1, a2, b1, c1), 0);
+        List<PlacedLeg> legs = p.place(PlacementRequest.of(3, 10 * GIB, "zone", Optional.empty()));
+        assertThat(legs).extracting(PlacedLeg::domain).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(legs).extracting(PlacedLeg::nodeId).contains(b1.id(), c1.id());
+        p.commit(legs, 10 * GIB);
+        // a1 (now emptier in fraction than nothing else in a) is never preferred over a2 by count
+        List<PlacedLeg> next = p.place(PlacementRequest.of(1, 10 * GIB, "zone", Optional.empty()));
+        assertThat(next.getFirst().nodeId()).isIn(a1.id(), a2.id());
+    }
+
+    @Test
+    void drivesOfDifferentSizesFillByFractionNotByCount() throws Exception {
+        NodeRecord small = node("a", NodeState.ONLINE, 100);
+        NodeRecord big = node("b", NodeState.ONLINE, 400);
+        Placement p = Placement.of(Clusters.of(small, big), 0);
+        int onSmall = 0;
+        for (int i = 0; i < 50; i++) {
+            List<PlacedLeg> leg = p.place(PlacementRequest.of(1, GIB, "host", Optional.empty()));
+            p.commit(leg, GIB);
+            onSmall += leg.getFirst().nodeId().equals(small.id()) ? 1 : 0;
+        }
+        assertThat(onSmall).isEqualTo(10);
+    }
+
+    @Test
+    void offlineNodesAndUsedDomainsAreNeverChosen() throws Exception {
+        NodeRecord off = node("a", NodeState.OFFLINE, 1000);
+        NodeRecord on = node("a", NodeState.ONLINE, 10);
+        NodeRecord b = node("b", NodeState.ONLINE, 10);
+        Placement p = Placement.of(Clusters.of(off, on, b), 0);
+        assertThat(p.place(PlacementRequest.of(1, GIB, "zone", Optional.empty()))
+                        .getFirst()
+                        .nodeId())
+                .isIn(on.id(), b.id());
+        PlacementRequest notA = new PlacementRequest(1, GIB, "zone", Optional.empty(), Set.of(), Set.of("a"));
+        assertThat(p.place(notA).getFirst().nodeId()).isEqualTo(b.id());
+        PlacementRequest notB = new PlacementRequest(1, GIB, "zone", Optional.empty(), Set.of(b.id()), Set.of("a"));
+        assertThatThrownBy(() -> p.place(notB)).hasMessageContaining("1 already holding a leg");
+    }
+
+    @Test
+    void aPreferenceWinsOnlyAmongSimilarCandidates() throws Exception {
+        NodeRecord a = node("a", NodeState.ONLINE, 100);
+        NodeRecord b = node("b", NodeState.ONLINE, 100);
+        ClusterState cluster = Clusters.of(a, b);
+        Placement p = Placement.of(cluster, 0);
+        PlacementRequest preferB = PlacementRequest.of(1, GIB, "host", Optional.of(new Label("zone", "b")));
+        assertThat(p.place(preferB).getFirst().nodeId()).isEqualTo(b.id());
+        p.commit(List.of(new PlacedLeg(b.id(), b.drives().getFirst().id(), "x")), 20 * GIB);
+        assertThat(p.place(preferB).getFirst().nodeId())
+                .as("b is 20% fuller: more than the bonus")
+                .isEqualTo(a.id());
+    }
+
+    @Test
+    void anImpossiblePlacementSaysWhichConstraintAndWhatEachFilterRemoved() {
+        ClusterState cluster = Clusters.of(
+                node("a", NodeState.ONLINE, 100),
+                node("a", NodeState.ONLINE, 100),
+                node("b", NodeState.ONLINE, 100),
+                node("c", NodeState.OFFLINE, 100),
+                node("d", NodeState.ONLINE, 1));
+        Placement p = Placement.of(cluster, 0);
+        assertThatThrownBy(() -> p.place(PlacementRequest.of(3, 10 * GIB, "zone", Optional.empty())))
+                .isInstanceOf(PlacementException.class)
+                .hasMessage("needs 3 distinct values of 'zone' with room for a leg of 10.0 GiB, only 2 have one"
+                        + " (zone=a: 2 nodes, zone=b: 1 node); of 5 nodes: 1 offline, 0 without a 'zone' label,"
+                        + " 1 without room");
+        assertThatThrownBy(() -> p.place(PlacementRequest.of(1, GIB, "rack", Optional.empty())))
+                .hasMessageContaining("only 0 have one; of 5 nodes: 1 offline, 4 without a 'rack' label");
+    }
+
+    @Test
+    void theSpareReserveIsNotPlacedOn() throws Exception {
+        NodeRecord n = node("a", NodeState.ONLINE, 100);
+        Placement p = Placement.of(Clusters.of(n), 0.2);
+        p.place(PlacementRequest.of(1, 80 * GIB, "zone", Optional.empty()));
+        assertThatThrownBy(() -> p.place(PlacementRequest.of(1, 81 * GIB, "zone", Optional.empty())))
+                .hasMessageContaining("1 without room");
+    }
+}
