@@ -1,0 +1,109 @@
+package dev.cairn.control.state;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.placement.Placement;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.UUID;
+import java.util.concurrent.locks.ReadWriteLock;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
+import java.util.function.Function;
+
+/**
+ * The controller's deterministic state machine: {@link #apply} takes a command from the replicated
+ * log and changes the {@link ClusterState} (or refuses, changing nothing); the same commands in
+ * the same order give the same state on every replica. Time, ids and secrets come in the command.
+ *
+ * <p>One writer (the log applier) and many readers (the REST API): a read-write lock guards the
+ * state; readers get values computed under the read lock.
+ */
+public final class ClusterStateMachine {
+    private final ReadWriteLock lock = new ReentrantReadWriteLock();
+    private ClusterState state;
+    private LegIndex index;
+    /** Placement's view of free space, valid until anything but a volume creation changes. */
+    private Placement placement;
+
+    private double placementSpare = -1;
+
+    public ClusterStateMachine(ClusterState initial) {
+        this.state = initial;
+        this.index = LegIndex.of(initial);
+    }
+
+    /** Applies the command at log position {@code logIndex}. */
+    public Outcome apply(long logIndex, Command command) {
+        lock.writeLock().lock();
+        try {
+            Outcome outcome = switch (command) {
+                case Command.RegisterNode c -> invalidating(NodeCommands.register(state, index, c, logIndex));
+                case Command.Heartbeat c -> invalidating(NodeCommands.heartbeat(state, index, c));
+                case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, c));
+                case Command.SetNodeLabels c -> invalidating(NodeCommands.setLabels(state, index, c, logIndex));
+                case Command.CreateClass c -> VolumeCommands.createClass(state, c);
+                case Command.DeleteClass c -> VolumeCommands.deleteClass(state, c);
+                case Command.CreateVolume c ->
+                    VolumeCommands.createVolume(state, index, () -> placement(c.spareFraction()), c, logIndex);
+                case Command.DeleteVolume c -> invalidating(VolumeCommands.deleteVolume(state, index, c, logIndex));
+            };
+            state.setAppliedIndex(logIndex);
+            return outcome;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+
+    private Outcome invalidating(Outcome o) {
+        if (o.isOk()) {
+            placement = null;
+        }
+        return o;
+    }
+
+    private Placement placement(double spare) {
+        if (placement == null || spare != placementSpare) {
+            placement = Placement.of(state, spare);
+            placementSpare = spare;
+        }
+        return placement;
+    }
+
+    /** Runs {@code query} against the state under the read lock; it must not keep references. */
+    public <T> T read(Function<ClusterState, T> query) {
+        lock.readLock().lock();
+        try {
+            return query.apply(state);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** The extents a node should have, and the log index at which that last changed. */
+    public record Desired(long changedAt, long appliedIndex, SortedSet<UUID> extentIds) {}
+
+    public Desired desired(UUID node) {
+        lock.readLock().lock();
+        try {
+            return new Desired(index.changedAt(node), state.appliedIndex(), new TreeSet<>(index.desiredOn(node)));
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    /** A copy of the whole state (for snapshots and tests). */
+    public ClusterState snapshot() {
+        return read(ClusterState::copy);
+    }
+
+    /** Replaces the state with a snapshot's. */
+    public void restore(ClusterState restored) {
+        lock.writeLock().lock();
+        try {
+            state = restored;
+            index = LegIndex.of(restored);
+            placement = null;
+        } finally {
+            lock.writeLock().unlock();
+        }
+    }
+}

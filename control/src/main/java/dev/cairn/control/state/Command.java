@@ -1,0 +1,72 @@
+package dev.cairn.control.state;
+
+import com.fasterxml.jackson.annotation.JsonSubTypes;
+import com.fasterxml.jackson.annotation.JsonTypeInfo;
+import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.ObservedExtent;
+import dev.cairn.control.model.StorageClass;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * A change to the cluster, as it travels through the replicated log. Everything that is not a
+ * pure function of the state (time, new ids, secrets) is decided before the command is proposed
+ * and carried in it, so that applying it gives the same result on every replica.
+ */
+@JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "type")
+@JsonSubTypes({
+    @JsonSubTypes.Type(value = Command.RegisterNode.class, name = "register-node"),
+    @JsonSubTypes.Type(value = Command.Heartbeat.class, name = "heartbeat"),
+    @JsonSubTypes.Type(value = Command.MarkNodeOffline.class, name = "mark-node-offline"),
+    @JsonSubTypes.Type(value = Command.SetNodeLabels.class, name = "set-node-labels"),
+    @JsonSubTypes.Type(value = Command.CreateClass.class, name = "create-class"),
+    @JsonSubTypes.Type(value = Command.DeleteClass.class, name = "delete-class"),
+    @JsonSubTypes.Type(value = Command.CreateVolume.class, name = "create-volume"),
+    @JsonSubTypes.Type(value = Command.DeleteVolume.class, name = "delete-volume")
+})
+public sealed interface Command {
+
+    /** A node announces itself (on every start): where it serves, its labels, its drives. */
+    record RegisterNode(
+            UUID nodeId,
+            String nbdAddress,
+            String adminUrl,
+            Map<String, String> labels,
+            List<DriveState> drives,
+            long atMillis)
+            implements Command {}
+
+    /** A node's inventory: drives, extents, errors. Also proves it is alive. */
+    record Heartbeat(
+            UUID nodeId, List<DriveState> drives, List<ObservedExtent> extents, List<String> errors, long atMillis)
+            implements Command {}
+
+    /** The leader noticed no heartbeat for {@code offlineAfterMillis}; applied only if still true. */
+    record MarkNodeOffline(UUID nodeId, long atMillis, long offlineAfterMillis) implements Command {}
+
+    /** The operator sets and removes labels of a node. */
+    record SetNodeLabels(UUID nodeId, Map<String, String> set, List<String> remove) implements Command {}
+
+    record CreateClass(StorageClass storageClass) implements Command {}
+
+    record DeleteClass(String name) implements Command {}
+
+    /**
+     * Creates a volume: its legs are placed when this is applied, using the extent ids and secrets
+     * carried here (one per leg), with {@code spareFraction} of every drive held back.
+     */
+    record CreateVolume(
+            UUID volumeId,
+            String name,
+            long sizeBytes,
+            String className,
+            List<UUID> extentIds,
+            List<String> secrets,
+            double spareFraction,
+            long atMillis)
+            implements Command {}
+
+    /** Deletes a volume (by name or id): its legs become orphans, which their nodes reclaim. */
+    record DeleteVolume(String volume, long atMillis) implements Command {}
+}

@@ -1,0 +1,69 @@
+package dev.cairn.control.state;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.Volume;
+import java.util.Collections;
+import java.util.HashMap;
+import java.util.Map;
+import java.util.SortedSet;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * Derived from the state, never stored: which volume each extent belongs to, which extents each
+ * node should have, and at which log index each node's set last changed (nodes long-poll on it).
+ * Rebuilt from scratch after a snapshot is loaded, kept up to date by the commands after that.
+ */
+final class LegIndex {
+    private final Map<UUID, UUID> volumeOfExtent = new HashMap<>();
+    private final Map<UUID, SortedSet<UUID>> desiredByNode = new HashMap<>();
+    private final Map<UUID, Long> changedAt = new HashMap<>();
+
+    static LegIndex of(ClusterState state) {
+        LegIndex index = new LegIndex();
+        state.volumes().values().forEach(v -> index.add(v, state.appliedIndex()));
+        state.nodes().keySet().forEach(n -> index.changedAt.put(n, state.appliedIndex()));
+        return index;
+    }
+
+    void add(Volume v, long index) {
+        for (Leg leg : v.legs()) {
+            volumeOfExtent.put(leg.extentId(), v.id());
+            desiredByNode.computeIfAbsent(leg.nodeId(), n -> new TreeSet<>()).add(leg.extentId());
+            changedAt.put(leg.nodeId(), index);
+        }
+    }
+
+    void remove(Volume v, long index) {
+        for (Leg leg : v.legs()) {
+            volumeOfExtent.remove(leg.extentId());
+            SortedSet<UUID> desired = desiredByNode.get(leg.nodeId());
+            if (desired != null) {
+                desired.remove(leg.extentId());
+            }
+            changedAt.put(leg.nodeId(), index);
+        }
+    }
+
+    void touch(UUID node, long index) {
+        changedAt.put(node, index);
+    }
+
+    boolean desired(UUID extentId) {
+        return volumeOfExtent.containsKey(extentId);
+    }
+
+    UUID volumeOf(UUID extentId) {
+        return volumeOfExtent.get(extentId);
+    }
+
+    SortedSet<UUID> desiredOn(UUID node) {
+        return Collections.unmodifiableSortedSet(desiredByNode.getOrDefault(node, new TreeSet<>()));
+    }
+
+    /** The log index at which this node's desired extents (or their access) last changed. */
+    long changedAt(UUID node) {
+        return changedAt.getOrDefault(node, 0L);
+    }
+}

@@ -1,0 +1,143 @@
+package dev.cairn.control.state;
+
+import static dev.cairn.control.state.Outcome.Status.INVALID;
+import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.Label;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegState;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.ObservedExtent;
+import dev.cairn.control.model.Orphan;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.model.VolumeState;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/** Applies the commands about nodes: registration, heartbeats, going offline, labels. */
+final class NodeCommands {
+    private NodeCommands() {}
+
+    static Outcome register(ClusterState s, LegIndex index, Command.RegisterNode c, long logIndex) {
+        SortedMap<String, String> labels = new TreeMap<>();
+        try {
+            c.labels().forEach((k, v) -> labels.put(new Label(k, v).key(), v));
+        } catch (IllegalArgumentException e) {
+            return Outcome.refused(INVALID, e.getMessage());
+        }
+        labels.putIfAbsent("host", c.nodeId().toString());
+        NodeRecord known = s.nodes().get(c.nodeId());
+        if (known != null) {
+            labels.putAll(known.labels()); // labels the operator set through the API win over the node's own
+        }
+        NodeRecord n = new NodeRecord(
+                c.nodeId(),
+                c.nbdAddress(),
+                c.adminUrl(),
+                labels,
+                c.drives(),
+                known == null ? new TreeMap<>() : known.extents(),
+                known == null ? List.of() : known.errors(),
+                NodeState.ONLINE,
+                known == null ? c.atMillis() : known.registeredAtMillis(),
+                c.atMillis());
+        s.nodes().put(n.id(), n);
+        index.touch(n.id(), logIndex);
+        return Outcome.ok(n.id().toString());
+    }
+
+    static Outcome heartbeat(ClusterState s, LegIndex index, Command.Heartbeat c) {
+        NodeRecord n = s.nodes().get(c.nodeId());
+        if (n == null) {
+            return Outcome.refused(NOT_FOUND, "node " + c.nodeId() + " is not registered");
+        }
+        SortedMap<UUID, ObservedExtent> observed = new TreeMap<>();
+        c.extents().forEach(e -> observed.put(e.id(), e));
+        s.nodes().put(n.id(), n.withInventory(c.drives(), observed, c.errors(), c.atMillis()));
+        markLegsReady(s, index, n.id(), observed);
+        trackOrphans(s, index, n.id(), observed, c.atMillis());
+        return Outcome.ok();
+    }
+
+    /** Legs whose extent the node now reports with the right size and generation are ready. */
+    private static void markLegsReady(
+            ClusterState s, LegIndex index, UUID node, SortedMap<UUID, ObservedExtent> observed) {
+        for (UUID extentId : index.desiredOn(node)) {
+            ObservedExtent seen = observed.get(extentId);
+            Volume v = s.volumes().get(index.volumeOf(extentId));
+            if (seen == null || seen.erasing() || v == null) {
+                continue;
+            }
+            List<Leg> legs = new ArrayList<>(v.legs());
+            boolean changed = false;
+            for (int i = 0; i < legs.size(); i++) {
+                Leg leg = legs.get(i);
+                if (leg.extentId().equals(extentId)
+                        && leg.state() == LegState.CREATING
+                        && seen.sizeBytes() == leg.extentSizeBytes()
+                        && seen.generation() == leg.generation()) {
+                    legs.set(i, leg.withState(LegState.READY));
+                    changed = true;
+                }
+            }
+            if (changed) {
+                boolean allReady = legs.stream().allMatch(l -> l.state() == LegState.READY);
+                s.volumes().put(v.id(), v.withLegs(legs, allReady ? VolumeState.AVAILABLE : v.state()));
+            }
+        }
+    }
+
+    /** Extents the node holds that nobody wants are orphans; orphans it no longer holds are gone. */
+    private static void trackOrphans(
+            ClusterState s, LegIndex index, UUID node, SortedMap<UUID, ObservedExtent> observed, long at) {
+        s.orphans().values().removeIf(o -> o.nodeId().equals(node) && !observed.containsKey(o.extentId()));
+        for (ObservedExtent e : observed.values()) {
+            if (!index.desired(e.id()) && !s.orphans().containsKey(e.id())) {
+                s.orphans().put(e.id(), new Orphan(e.id(), node, e.sizeBytes(), at, "unknown to the controller"));
+            }
+        }
+    }
+
+    static Outcome markOffline(ClusterState s, Command.MarkNodeOffline c) {
+        NodeRecord n = s.nodes().get(c.nodeId());
+        if (n == null) {
+            return Outcome.refused(NOT_FOUND, "node " + c.nodeId() + " is not registered");
+        }
+        if (n.state() == NodeState.ONLINE && n.lastHeartbeatMillis() + c.offlineAfterMillis() <= c.atMillis()) {
+            s.nodes().put(n.id(), n.withState(NodeState.OFFLINE));
+        }
+        return Outcome.ok(n.id().toString());
+    }
+
+    static Outcome setLabels(ClusterState s, LegIndex index, Command.SetNodeLabels c, long logIndex) {
+        NodeRecord n = s.nodes().get(c.nodeId());
+        if (n == null) {
+            return Outcome.refused(NOT_FOUND, "no node " + c.nodeId());
+        }
+        SortedMap<String, String> labels = new TreeMap<>(n.labels());
+        try {
+            for (Map.Entry<String, String> e : c.set().entrySet()) {
+                labels.put(new Label(e.getKey(), e.getValue()).key(), e.getValue());
+            }
+        } catch (IllegalArgumentException e) {
+            return Outcome.refused(INVALID, e.getMessage());
+        }
+        for (String key : c.remove()) {
+            if (key.equals("host")) {
+                return Outcome.refused(INVALID, "'host' is implicit and cannot be removed (set it to another value)");
+            }
+            if (labels.remove(key) == null) {
+                return Outcome.refused(NOT_FOUND, "node " + n.id() + " has no label '" + key + "'");
+            }
+        }
+        s.nodes().put(n.id(), n.withLabels(labels));
+        index.touch(n.id(), logIndex);
+        return Outcome.ok(n.id().toString());
+    }
+}
