@@ -70,6 +70,19 @@ public final class ClusterState {
         return volumes.values().stream().filter(v -> v.name().equals(name)).findFirst();
     }
 
+    /** A volume by name, or else by id. */
+    public Optional<Volume> volume(String nameOrId) {
+        Optional<Volume> byName = volumeNamed(nameOrId);
+        if (byName.isPresent()) {
+            return byName;
+        }
+        try {
+            return Optional.ofNullable(volumes.get(UUID.fromString(nameOrId)));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
+    }
+
     /** Label keys some node carries (always including {@code host}). */
     public java.util.SortedSet<String> labelKeys() {
         java.util.SortedSet<String> keys = new java.util.TreeSet<>();

@@ -1,9 +1,11 @@
 package dev.cairn.control.state;
 
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.Volume;
 import dev.cairn.control.placement.Placement;
-import java.util.SortedSet;
-import java.util.TreeSet;
+import java.util.ArrayList;
+import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
@@ -78,13 +80,22 @@ public final class ClusterStateMachine {
         }
     }
 
-    /** The extents a node should have, and the log index at which that last changed. */
-    public record Desired(long changedAt, long appliedIndex, SortedSet<UUID> extentIds) {}
+    /**
+     * The legs a node should hold, as of log index {@code appliedIndex}; {@code changedAt} is the
+     * index at which that set (or a leg's access) last changed.
+     */
+    public record Desired(long changedAt, long appliedIndex, List<Leg> legs) {}
 
+    /** One consistent read of a node's desired legs. */
     public Desired desired(UUID node) {
         lock.readLock().lock();
         try {
-            return new Desired(index.changedAt(node), state.appliedIndex(), new TreeSet<>(index.desiredOn(node)));
+            List<Leg> legs = new ArrayList<>();
+            for (UUID extentId : index.desiredOn(node)) {
+                Volume v = state.volumes().get(index.volumeOf(extentId));
+                v.legs().stream().filter(l -> l.extentId().equals(extentId)).forEach(legs::add);
+            }
+            return new Desired(index.changedAt(node), state.appliedIndex(), legs);
         } finally {
             lock.readLock().unlock();
         }

@@ -20,7 +20,6 @@ import dev.cairn.control.placement.PlacementRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.function.Supplier;
 
 /** Applies the commands about storage classes and volumes. */
@@ -127,7 +126,7 @@ final class VolumeCommands {
     }
 
     static Outcome deleteVolume(ClusterState s, LegIndex index, Command.DeleteVolume c, long logIndex) {
-        Optional<Volume> found = find(s, c.volume());
+        Optional<Volume> found = s.volume(c.volume());
         if (found.isEmpty()) {
             return Outcome.refused(NOT_FOUND, "no volume '" + c.volume() + "'");
         }
@@ -146,17 +145,5 @@ final class VolumeCommands {
                                     "volume " + v.name() + " deleted"));
         }
         return Outcome.ok(v.id().toString());
-    }
-
-    static Optional<Volume> find(ClusterState s, String nameOrId) {
-        Optional<Volume> byName = s.volumeNamed(nameOrId);
-        if (byName.isPresent()) {
-            return byName;
-        }
-        try {
-            return Optional.ofNullable(s.volumes().get(UUID.fromString(nameOrId)));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 }

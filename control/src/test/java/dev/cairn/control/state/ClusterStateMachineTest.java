@@ -29,7 +29,7 @@ class ClusterStateMachineTest {
         assertThat(v.state()).isEqualTo(VolumeState.CREATING);
         assertThat(v.legs()).extracting(Leg::nodeId).containsExactlyInAnyOrder(a, b, c);
         assertThat(v.legs()).allMatch(l -> l.extentSizeBytes() == LegLayout.extentBytes(10 * GIB, 1 << 20));
-        assertThat(s.machine.desired(a).extentIds()).containsExactly(legOn(v, a).extentId());
+        assertThat(s.machine.desired(a).legs()).containsExactly(legOn(v, a));
 
         s.heartbeat(a, s.legsOn(a));
         s.heartbeat(b, s.legsOn(b));
@@ -96,7 +96,7 @@ class ClusterStateMachineTest {
         List<ObservedExtent> had = s.legsOn(a);
         long before = s.machine.desired(a).changedAt();
         assertThat(s.apply(new Command.DeleteVolume("v", s.now)).isOk()).isTrue();
-        assertThat(s.machine.desired(a).extentIds()).isEmpty();
+        assertThat(s.machine.desired(a).legs()).isEmpty();
         assertThat(s.machine.desired(a).changedAt()).isGreaterThan(before);
         assertThat(s.machine.<java.util.Set<UUID>>read(
                         st -> java.util.Set.copyOf(st.orphans().keySet())))

@@ -1,0 +1,153 @@
+package dev.cairn.control.api;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import com.fasterxml.jackson.databind.JavaType;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * A client of the controller's REST API for the CLI and the storage nodes. Given several
+ * controller URLs (the peers of a replicated controller) it uses one and moves on to the next when
+ * one cannot be reached; any peer answers. Errors come back as {@link ControlException} with the
+ * server's one-line reason.
+ */
+public final class ControlClient {
+    private static final ObjectMapper JSON = ControlJson.lenient();
+
+    private final List<URI> controllers;
+    private final Optional<String> token;
+    private final Duration timeout;
+    private final HttpClient http;
+    private final AtomicInteger current = new AtomicInteger();
+
+    public ControlClient(List<URI> controllers, Optional<String> token, Duration timeout) {
+        if (controllers.isEmpty()) {
+            throw new IllegalArgumentException("no controller URL given");
+        }
+        this.controllers = List.copyOf(controllers);
+        this.token = token;
+        this.timeout = timeout;
+        this.http =
+                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    }
+
+    /** Parses a comma-separated list of controller URLs. */
+    public static List<URI> urls(String commaSeparated) {
+        List<URI> uris = new ArrayList<>();
+        for (String u : commaSeparated.split(",", -1)) {
+            String trimmed = u.strip();
+            if (trimmed.isEmpty()) {
+                continue;
+            }
+            URI uri = URI.create(trimmed.endsWith("/") ? trimmed.substring(0, trimmed.length() - 1) : trimmed);
+            if (!"http".equals(uri.getScheme()) && !"https".equals(uri.getScheme())) {
+                throw new IllegalArgumentException("controller URL '" + trimmed + "' is not http(s)://HOST:PORT");
+            }
+            uris.add(uri);
+        }
+        if (uris.isEmpty()) {
+            throw new IllegalArgumentException("no controller URL in '" + commaSeparated + "'");
+        }
+        return uris;
+    }
+
+    public <T> T get(String path, Class<T> type) throws ControlException {
+        return parse("GET", path, send("GET", path, null), JSON.constructType(type));
+    }
+
+    public <T> T get(String path, TypeReference<T> type) throws ControlException {
+        return parse("GET", path, send("GET", path, null), JSON.constructType(type));
+    }
+
+    public <T> T post(String path, Object body, Class<T> type) throws ControlException {
+        return parse("POST", path, send("POST", path, body), JSON.constructType(type));
+    }
+
+    public <T> T put(String path, Object body, Class<T> type) throws ControlException {
+        return parse("PUT", path, send("PUT", path, body), JSON.constructType(type));
+    }
+
+    public void delete(String path) throws ControlException {
+        send("DELETE", path, null);
+    }
+
+    /** The raw JSON text of a GET (for {@code --output json}). */
+    public String getRaw(String path) throws ControlException {
+        return send("GET", path, null);
+    }
+
+    @SuppressWarnings("TypeParameterUnusedInFormals") // T is fixed by the JavaType the public callers build
+    private static <T> T parse(String method, String path, String text, JavaType type) throws ControlException {
+        try {
+            return JSON.readValue(text, type);
+        } catch (IOException e) {
+            throw new ControlException(
+                    "the controller answered " + method + " " + path + " with JSON this client" + " cannot read: "
+                            + e.getMessage(),
+                    e);
+        }
+    }
+
+    private String send(String method, String path, Object body) throws ControlException {
+        byte[] json;
+        try {
+            json = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
+        } catch (IOException e) {
+            throw new ControlException("cannot encode the request: " + e.getMessage(), e);
+        }
+        IOException last = null;
+        for (int attempt = 0; attempt < controllers.size(); attempt++) {
+            int which = Math.floorMod(current.get() + attempt, controllers.size());
+            URI base = controllers.get(which);
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
+                    .timeout(timeout)
+                    .header("Content-Type", "application/json")
+                    .method(
+                            method,
+                            body == null
+                                    ? HttpRequest.BodyPublishers.noBody()
+                                    : HttpRequest.BodyPublishers.ofByteArray(json));
+            token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
+            try {
+                HttpResponse<String> r =
+                        http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                current.set(which);
+                if (r.statusCode() / 100 != 2) {
+                    throw new ControlException(r.statusCode(), reason(r));
+                }
+                return r.body();
+            } catch (ControlException e) {
+                throw e;
+            } catch (IOException e) {
+                last = e;
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new ControlException("interrupted while calling the controller", e);
+            }
+        }
+        throw new ControlException("no controller reachable at " + controllers + ": " + last, last);
+    }
+
+    private static String reason(HttpResponse<String> r) {
+        try {
+            Views.Problem p = JSON.readValue(r.body(), Views.Problem.class);
+            if (p.error() != null) {
+                return p.error();
+            }
+        } catch (IOException e) {
+            // not our error shape; fall through
+        }
+        return "HTTP " + r.statusCode()
+                + (r.body().isBlank() ? "" : ": " + r.body().strip());
+    }
+}

@@ -1,0 +1,98 @@
+package dev.cairn.control.api;
+
+import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * What the controller's REST API returns. Sizes are bytes, times ISO-8601 instants, durations
+ * ISO-8601 durations ({@code PT10M}). Secrets appear only in a node's desired extents.
+ */
+public final class Views {
+    private Views() {}
+
+    public record Problem(String error) {}
+
+    public record Health(String status, String peerId, boolean leader, long appliedIndex) {}
+
+    public record DriveView(
+            String id, long capacityBytes, long dataBytes, long usedBytes, long freeBytes, long largestFreeBytes) {}
+
+    public record ExtentView(String id, String driveId, long sizeBytes, boolean erasing, long generation) {}
+
+    public record NodeView(
+            String id,
+            String state,
+            String nbdAddress,
+            String adminUrl,
+            Map<String, String> labels,
+            long capacityBytes,
+            long usedBytes,
+            long freeBytes,
+            int extentCount,
+            String registeredAt,
+            String lastHeartbeat,
+            List<DriveView> drives,
+            List<ExtentView> extents,
+            List<String> errors) {}
+
+    public record ClassView(
+            String name,
+            int replicas,
+            String spreadAcross,
+            Optional<String> prefer,
+            String repairTimeout,
+            long regionSizeBytes,
+            boolean builtIn) {}
+
+    public record LegView(
+            int index,
+            String nodeId,
+            String driveId,
+            String extentId,
+            long extentSizeBytes,
+            long generation,
+            String state,
+            Map<String, String> nodeLabels) {}
+
+    public record VolumeView(
+            String id,
+            String name,
+            long sizeBytes,
+            @JsonProperty("class") String className,
+            String state,
+            String createdAt,
+            List<LegView> legs) {}
+
+    public record OrphanView(String extentId, String nodeId, long sizeBytes, String since, String reason) {}
+
+    /** Per value of a label (a zone): how many nodes, how many online, how much space. */
+    public record DomainView(int nodes, int online, long capacityBytes, long freeBytes) {}
+
+    public record PeerView(String id, String address, boolean leader) {}
+
+    public record ClusterView(
+            String peerId,
+            List<PeerView> peers,
+            long appliedIndex,
+            int nodes,
+            int nodesOnline,
+            long capacityBytes,
+            long freeBytes,
+            Map<String, DomainView> zones,
+            int volumes,
+            int volumesAvailable,
+            int volumesCreating,
+            int orphans,
+            long orphanBytes) {}
+
+    /** An extent a node must have, with what a client needs to open it. */
+    public record DesiredExtent(String id, String driveId, long sizeBytes, long generation, String secret) {}
+
+    /**
+     * A node's desired extents as of log index {@code appliedIndex}; {@code changedAt} is the index
+     * at which they last changed (a node long-polls with {@code after=changedAt}).
+     */
+    public record DesiredView(long appliedIndex, long changedAt, List<DesiredExtent> extents) {}
+}

@@ -1,0 +1,170 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.api.Requests;
+import dev.cairn.control.model.Label;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.StorageClass;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Outcome;
+import dev.cairn.control.state.ReplicatedState;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.security.SecureRandom;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.time.format.DateTimeParseException;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+
+/** The operator's API: nodes, storage classes, volumes, orphans, cluster status. */
+final class AdminRoutes {
+    private final ReplicatedState state;
+    private final InstantSource clock;
+    private final double spareFraction;
+    private final SecureRandom random = new SecureRandom();
+
+    AdminRoutes(ReplicatedState state, InstantSource clock, double spareFraction) {
+        this.state = state;
+        this.clock = clock;
+        this.spareFraction = spareFraction;
+    }
+
+    void listNodes(Context ctx) throws IOException {
+        ctx.json(state.read(s ->
+                s.nodes().values().stream().map(n -> ViewMapper.node(n, false)).toList()));
+    }
+
+    void showNode(Context ctx) throws IOException {
+        UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        ctx.json(state.read(s -> {
+            NodeRecord n = s.nodes().get(id);
+            if (n == null) {
+                throw new ApiError(404, "no node " + id);
+            }
+            return ViewMapper.node(n, true);
+        }));
+    }
+
+    void labelNode(Context ctx) throws IOException {
+        UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        Requests.Labels r = Json.body(ctx, Requests.Labels.class);
+        Json.submit(
+                state,
+                new Command.SetNodeLabels(
+                        id, r.set() == null ? Map.of() : r.set(), r.remove() == null ? List.of() : r.remove()));
+        showNode(ctx);
+    }
+
+    void listClasses(Context ctx) throws IOException {
+        ctx.json(state.read(
+                s -> s.classes().values().stream().map(ViewMapper::storageClass).toList()));
+    }
+
+    void showClass(Context ctx) throws IOException {
+        String name = ctx.pathParam("name");
+        ctx.json(state.read(s -> Optional.ofNullable(s.classes().get(name))
+                .map(ViewMapper::storageClass)
+                .orElseThrow(() -> new ApiError(404, "no storage class '" + name + "'"))));
+    }
+
+    void createClass(Context ctx) throws IOException {
+        Requests.CreateClass r = Json.body(ctx, Requests.CreateClass.class);
+        Json.require(r.name(), "name");
+        Json.require(r.replicas(), "replicas");
+        Json.require(r.spreadAcross(), "spreadAcross");
+        StorageClass sc;
+        try {
+            sc = new StorageClass(
+                    r.name(),
+                    r.replicas(),
+                    r.spreadAcross(),
+                    r.prefer() == null ? Optional.empty() : Optional.of(Label.parse(r.prefer())),
+                    r.repairTimeout() == null ? Duration.ofMinutes(10) : Duration.parse(r.repairTimeout()),
+                    r.regionSizeBytes() == null ? StorageClass.DEFAULT_REGION_BYTES : r.regionSizeBytes(),
+                    false);
+        } catch (DateTimeParseException e) {
+            throw ApiError.badRequest("repairTimeout '" + r.repairTimeout() + "' is not an ISO-8601 duration (PT10M)");
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+        Json.submit(state, new Command.CreateClass(sc));
+        ctx.status(201).json(ViewMapper.storageClass(sc));
+    }
+
+    void deleteClass(Context ctx) throws IOException {
+        Json.submit(state, new Command.DeleteClass(ctx.pathParam("name")));
+        ctx.status(204);
+    }
+
+    void listVolumes(Context ctx) throws IOException {
+        ctx.json(state.read(s ->
+                s.volumes().values().stream().map(v -> ViewMapper.volume(s, v)).toList()));
+    }
+
+    void showVolume(Context ctx) throws IOException {
+        String key = ctx.pathParam("volume");
+        ctx.json(state.read(s -> s.volume(key)
+                .map(v -> ViewMapper.volume(s, v))
+                .orElseThrow(() -> new ApiError(404, "no volume '" + key + "'"))));
+    }
+
+    void createVolume(Context ctx) throws IOException {
+        Requests.CreateVolume r = Json.body(ctx, Requests.CreateVolume.class);
+        Json.require(r.name(), "name");
+        Json.require(r.sizeBytes(), "sizeBytes");
+        Json.require(r.className(), "class");
+        try {
+            Volume.checkName(r.name());
+            Volume.checkSize(r.sizeBytes());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+        int legs = state.read(s -> Optional.ofNullable(s.classes().get(r.className()))
+                .map(StorageClass::replicas)
+                .orElseThrow(() -> new ApiError(
+                        404,
+                        "no storage class '" + r.className() + "' (classes: "
+                                + String.join(", ", s.classes().keySet()) + ")")));
+        List<UUID> extents = new ArrayList<>();
+        List<String> secrets = new ArrayList<>();
+        for (int i = 0; i < legs; i++) {
+            extents.add(UUID.randomUUID());
+            byte[] secret = new byte[24];
+            random.nextBytes(secret);
+            secrets.add(HexFormat.of().formatHex(secret));
+        }
+        Outcome o = Json.submit(
+                state,
+                new Command.CreateVolume(
+                        UUID.randomUUID(),
+                        r.name(),
+                        r.sizeBytes(),
+                        r.className(),
+                        extents,
+                        secrets,
+                        spareFraction,
+                        clock.millis()));
+        UUID id = UUID.fromString(o.id().orElseThrow());
+        ctx.status(201).json(state.read(s -> ViewMapper.volume(s, s.volumes().get(id))));
+    }
+
+    void deleteVolume(Context ctx) throws IOException {
+        Json.submit(state, new Command.DeleteVolume(ctx.pathParam("volume"), clock.millis()));
+        ctx.status(204);
+    }
+
+    void listOrphans(Context ctx) throws IOException {
+        ctx.json(state.read(
+                s -> s.orphans().values().stream().map(ViewMapper::orphan).toList()));
+    }
+
+    void cluster(Context ctx) throws IOException {
+        List<ReplicatedState.Peer> peers = state.peers();
+        ctx.json(state.read(s -> ViewMapper.cluster(s, state.peerId(), peers)));
+    }
+}

@@ -1,0 +1,149 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.api.ControlJson;
+import dev.cairn.control.api.Views;
+import dev.cairn.control.state.ReplicatedState;
+import io.javalin.Javalin;
+import io.javalin.http.Context;
+import io.javalin.http.Handler;
+import io.javalin.http.HandlerType;
+import io.javalin.json.JavalinJackson;
+import java.io.IOException;
+import java.io.InputStream;
+import java.net.InetSocketAddress;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller's REST API (JSON), described by the OpenAPI document at {@code /openapi.json}.
+ * Every call under {@code /v1} needs a bearer token: without a valid one it is refused (401); a
+ * read-only token may only read (403 otherwise); the node token may only make the nodes' calls.
+ * {@code /health} and {@code /openapi.json} are open. A malformed or invalid request is refused
+ * with a one-line reason and changes nothing.
+ */
+public final class ControllerApi implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControllerApi.class);
+    private static final String ANSWERED = "cairn.answered";
+    private static final Set<HandlerType> READS = Set.of(HandlerType.GET, HandlerType.HEAD);
+
+    private final Javalin app;
+
+    private ControllerApi(ReplicatedState state, Tokens tokens, InstantSource clock, double spareFraction) {
+        AdminRoutes admin = new AdminRoutes(state, clock, spareFraction);
+        NodeRoutes nodes = new NodeRoutes(state, clock);
+        byte[] openapi = openApiDocument();
+        this.app = Javalin.create(config -> {
+            config.startup.showJavalinBanner = false;
+            config.startup.showOldJavalinVersionWarning = false;
+            config.jsonMapper(new JavalinJackson(ControlJson.lenient(), false));
+            config.routes.before(ctx -> authorize(ctx, tokens));
+            config.routes.get(
+                    "/health",
+                    ctx -> ctx.json(new Views.Health(
+                            "ok", state.peerId(), state.isLeader(), state.read(s -> s.appliedIndex()))));
+            config.routes.get(
+                    "/openapi.json", ctx -> ctx.contentType("application/json").result(openapi));
+            for (Route r : routes(admin, nodes)) {
+                config.routes.addHttpHandler(r.method(), r.path(), r.handler());
+            }
+            config.routes.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status(), e.getMessage()));
+            config.routes.exception(IOException.class, (e, ctx) -> {
+                log.warn("{} {}: the replicated state did not answer: {}", ctx.method(), ctx.path(), e.toString());
+                fail(ctx, 503, "the controller cannot reach its replicated state: " + e.getMessage());
+            });
+            config.routes.exception(Exception.class, (e, ctx) -> {
+                log.error("{} {} failed", ctx.method(), ctx.path(), e);
+                fail(ctx, 500, "internal error: " + e);
+            });
+            config.routes.error(404, "*", ctx -> {
+                if (ctx.attribute(ANSWERED) == null) {
+                    fail(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
+                }
+            });
+        });
+    }
+
+    /** One endpoint; the OpenAPI document must describe exactly these (a test checks). */
+    record Route(HandlerType method, String path, Handler handler) {}
+
+    static List<Route> routes(AdminRoutes admin, NodeRoutes nodes) {
+        return List.of(
+                new Route(HandlerType.GET, "/v1/cluster", admin::cluster),
+                new Route(HandlerType.GET, "/v1/nodes", admin::listNodes),
+                new Route(HandlerType.GET, "/v1/nodes/{id}", admin::showNode),
+                new Route(HandlerType.PUT, "/v1/nodes/{id}/labels", admin::labelNode),
+                new Route(HandlerType.GET, "/v1/classes", admin::listClasses),
+                new Route(HandlerType.POST, "/v1/classes", admin::createClass),
+                new Route(HandlerType.GET, "/v1/classes/{name}", admin::showClass),
+                new Route(HandlerType.DELETE, "/v1/classes/{name}", admin::deleteClass),
+                new Route(HandlerType.GET, "/v1/volumes", admin::listVolumes),
+                new Route(HandlerType.POST, "/v1/volumes", admin::createVolume),
+                new Route(HandlerType.GET, "/v1/volumes/{volume}", admin::showVolume),
+                new Route(HandlerType.DELETE, "/v1/volumes/{volume}", admin::deleteVolume),
+                new Route(HandlerType.GET, "/v1/orphans", admin::listOrphans),
+                new Route(HandlerType.POST, "/v1/internal/nodes/{id}/register", nodes::register),
+                new Route(HandlerType.POST, "/v1/internal/nodes/{id}/heartbeat", nodes::heartbeat),
+                new Route(HandlerType.GET, "/v1/internal/nodes/{id}/desired", nodes::desired));
+    }
+
+    public static ControllerApi start(
+            ReplicatedState state, Tokens tokens, InstantSource clock, double spareFraction, InetSocketAddress listen) {
+        ControllerApi api = new ControllerApi(state, tokens, clock, spareFraction);
+        api.app.start(listen.getHostString(), listen.getPort());
+        return api;
+    }
+
+    public int port() {
+        return app.port();
+    }
+
+    private static void authorize(Context ctx, Tokens tokens) {
+        String path = ctx.path();
+        if (!path.startsWith("/v1/")) {
+            return;
+        }
+        Optional<Role> role = tokens.roleOf(ctx.header("Authorization"));
+        if (role.isEmpty()) {
+            throw new ApiError(401, "missing or invalid bearer token");
+        }
+        boolean internal = path.startsWith("/v1/internal/");
+        switch (role.get()) {
+            case ADMIN -> {}
+            case READ -> {
+                if (internal || !READS.contains(ctx.method())) {
+                    throw new ApiError(403, "a read-only token cannot " + ctx.method() + " " + path);
+                }
+            }
+            case NODE -> {
+                if (!internal) {
+                    throw new ApiError(403, "the node token is only for the nodes' calls");
+                }
+            }
+        }
+    }
+
+    private static void fail(Context ctx, int status, String message) {
+        ctx.attribute(ANSWERED, true);
+        ctx.status(status).json(new Views.Problem(message));
+    }
+
+    private static byte[] openApiDocument() {
+        try (InputStream in = ControllerApi.class.getResourceAsStream("openapi.json")) {
+            if (in == null) {
+                throw new IllegalStateException("openapi.json is missing from the controller's resources");
+            }
+            return in.readAllBytes();
+        } catch (IOException e) {
+            throw new IllegalStateException("cannot read openapi.json", e);
+        }
+    }
+
+    @Override
+    public void close() {
+        app.stop();
+    }
+}

@@ -1,0 +1,109 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Views;
+import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.ObservedExtent;
+import dev.cairn.control.state.ClusterStateMachine;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.ReplicatedState;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+
+/**
+ * What storage nodes call: register on start, heartbeat their inventory, and long-poll for the
+ * extents they should have (level-triggered reconciliation: the node converges on that set).
+ */
+final class NodeRoutes {
+    static final Duration MAX_WAIT = Duration.ofSeconds(30);
+
+    private final ReplicatedState state;
+    private final InstantSource clock;
+
+    NodeRoutes(ReplicatedState state, InstantSource clock) {
+        this.state = state;
+        this.clock = clock;
+    }
+
+    void register(Context ctx) throws IOException {
+        UUID node = Json.uuid(ctx.pathParam("id"), "node id");
+        Requests.Register r = Json.body(ctx, Requests.Register.class);
+        Json.require(r.nbdAddress(), "nbdAddress");
+        Json.require(r.adminUrl(), "adminUrl");
+        Command c = new Command.RegisterNode(
+                node,
+                r.nbdAddress(),
+                r.adminUrl(),
+                r.labels() == null ? Map.of() : r.labels(),
+                drives(r.drives()),
+                clock.millis());
+        Json.submit(state, c);
+        ctx.json(state.read(s -> ViewMapper.node(s.nodes().get(node), false)));
+    }
+
+    void heartbeat(Context ctx) throws IOException {
+        UUID node = Json.uuid(ctx.pathParam("id"), "node id");
+        Requests.Heartbeat r = Json.body(ctx, Requests.Heartbeat.class);
+        List<ObservedExtent> extents = new ArrayList<>();
+        for (Views.ExtentView e : r.extents() == null ? List.<Views.ExtentView>of() : r.extents()) {
+            extents.add(new ObservedExtent(
+                    Json.uuid(e.id(), "extent id"),
+                    Json.uuid(e.driveId(), "drive id"),
+                    e.sizeBytes(),
+                    e.erasing(),
+                    e.generation()));
+        }
+        Json.submit(
+                state,
+                new Command.Heartbeat(
+                        node,
+                        drives(r.drives()),
+                        extents,
+                        r.errors() == null ? List.of() : r.errors(),
+                        clock.millis()));
+        ctx.status(204);
+    }
+
+    /** GET desired?after=N&waitMillis=M: returns when the set changed after N, or after M ms. */
+    void desired(Context ctx) throws IOException, InterruptedException {
+        UUID node = Json.uuid(ctx.pathParam("id"), "node id");
+        long after = Json.longParam(ctx, "after", -1);
+        Duration wait = Duration.ofMillis(Math.clamp(Json.longParam(ctx, "waitMillis", 0), 0, MAX_WAIT.toMillis()));
+        ClusterStateMachine.Desired d = state.awaitDesired(node, after, wait);
+        List<Views.DesiredExtent> extents = d.legs().stream()
+                .map(l -> new Views.DesiredExtent(
+                        l.extentId().toString(),
+                        l.driveId().toString(),
+                        l.extentSizeBytes(),
+                        l.generation(),
+                        l.secret()))
+                .toList();
+        ctx.json(new Views.DesiredView(d.appliedIndex(), d.changedAt(), extents));
+    }
+
+    private static List<DriveState> drives(List<Views.DriveView> views) {
+        if (views == null) {
+            throw ApiError.badRequest("drives is required");
+        }
+        List<DriveState> drives = new ArrayList<>();
+        for (Views.DriveView d : views) {
+            try {
+                drives.add(new DriveState(
+                        Json.uuid(d.id(), "drive id"),
+                        d.capacityBytes(),
+                        d.dataBytes(),
+                        d.usedBytes(),
+                        d.largestFreeBytes()));
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest(e.getMessage());
+            }
+        }
+        return drives;
+    }
+}

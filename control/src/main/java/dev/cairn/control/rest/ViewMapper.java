@@ -1,0 +1,151 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.api.Views;
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegLayout;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.ObservedExtent;
+import dev.cairn.control.model.Orphan;
+import dev.cairn.control.model.StorageClass;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.model.VolumeState;
+import dev.cairn.control.state.ReplicatedState;
+import java.time.Instant;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+
+/** Model to API views. Pure functions of the state. */
+final class ViewMapper {
+    private ViewMapper() {}
+
+    static String time(long millis) {
+        return Instant.ofEpochMilli(millis).toString();
+    }
+
+    static Views.NodeView node(NodeRecord n, boolean withExtents) {
+        long capacity = n.drives().stream().mapToLong(DriveState::dataBytes).sum();
+        long used = n.drives().stream().mapToLong(DriveState::usedBytes).sum();
+        List<Views.ExtentView> extents = withExtents
+                ? n.extents().values().stream().map(ViewMapper::extent).toList()
+                : List.of();
+        return new Views.NodeView(
+                n.id().toString(),
+                n.state().name(),
+                n.nbdAddress(),
+                n.adminUrl(),
+                n.labels(),
+                capacity,
+                used,
+                capacity - used,
+                n.extents().size(),
+                time(n.registeredAtMillis()),
+                time(n.lastHeartbeatMillis()),
+                n.drives().stream().map(ViewMapper::drive).toList(),
+                extents,
+                n.errors());
+    }
+
+    static Views.DriveView drive(DriveState d) {
+        return new Views.DriveView(
+                d.id().toString(),
+                d.capacityBytes(),
+                d.dataBytes(),
+                d.usedBytes(),
+                d.freeBytes(),
+                d.largestFreeBytes());
+    }
+
+    static Views.ExtentView extent(ObservedExtent e) {
+        return new Views.ExtentView(
+                e.id().toString(), e.driveId().toString(), e.sizeBytes(), e.erasing(), e.generation());
+    }
+
+    static Views.ClassView storageClass(StorageClass c) {
+        return new Views.ClassView(
+                c.name(),
+                c.replicas(),
+                c.spreadAcross(),
+                c.prefer().map(Object::toString),
+                c.repairTimeout().toString(),
+                c.regionSizeBytes(),
+                c.builtIn());
+    }
+
+    static Views.VolumeView volume(ClusterState s, Volume v) {
+        return new Views.VolumeView(
+                v.id().toString(),
+                v.name(),
+                v.sizeBytes(),
+                v.className(),
+                v.state().name(),
+                time(v.createdAtMillis()),
+                v.legs().stream().map(l -> leg(s, l)).toList());
+    }
+
+    static Views.LegView leg(ClusterState s, Leg l) {
+        NodeRecord n = s.nodes().get(l.nodeId());
+        return new Views.LegView(
+                l.index(),
+                l.nodeId().toString(),
+                l.driveId().toString(),
+                l.extentId().toString(),
+                l.extentSizeBytes(),
+                l.generation(),
+                l.state().name(),
+                n == null ? Map.of() : n.labels());
+    }
+
+    static Views.OrphanView orphan(Orphan o) {
+        return new Views.OrphanView(
+                o.extentId().toString(), o.nodeId().toString(), o.sizeBytes(), time(o.sinceMillis()), o.reason());
+    }
+
+    static Views.ClusterView cluster(ClusterState s, String peerId, List<ReplicatedState.Peer> peers) {
+        Map<String, Views.DomainView> zones = new TreeMap<>();
+        long capacity = 0;
+        long free = 0;
+        int online = 0;
+        for (NodeRecord n : s.nodes().values()) {
+            long c = n.drives().stream().mapToLong(DriveState::dataBytes).sum();
+            long f = n.drives().stream().mapToLong(DriveState::freeBytes).sum();
+            boolean up = n.state() == NodeState.ONLINE;
+            capacity += c;
+            free += f;
+            online += up ? 1 : 0;
+            zones.merge(
+                    n.labels().getOrDefault("zone", "-"),
+                    new Views.DomainView(1, up ? 1 : 0, c, f),
+                    (x, y) -> new Views.DomainView(
+                            x.nodes() + y.nodes(),
+                            x.online() + y.online(),
+                            x.capacityBytes() + y.capacityBytes(),
+                            x.freeBytes() + y.freeBytes()));
+        }
+        long available = s.volumes().values().stream()
+                .filter(v -> v.state() == VolumeState.AVAILABLE)
+                .count();
+        long orphanBytes = s.orphans().values().stream()
+                .mapToLong(o -> LegLayout.allocatedBytes(o.sizeBytes()))
+                .sum();
+        return new Views.ClusterView(
+                peerId,
+                peers.stream()
+                        .map(p -> new Views.PeerView(p.id(), p.address(), p.leader()))
+                        .toList(),
+                s.appliedIndex(),
+                s.nodes().size(),
+                online,
+                capacity,
+                free,
+                zones,
+                s.volumes().size(),
+                (int) available,
+                s.volumes().size() - (int) available,
+                s.orphans().size(),
+                orphanBytes);
+    }
+}

@@ -1,0 +1,43 @@
+package dev.cairn.control.state;
+
+import dev.cairn.control.model.ClusterState;
+import java.io.IOException;
+import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
+import java.util.function.Function;
+
+/**
+ * The cluster state as the rest of the controller sees it: commands go through the replicated log,
+ * reads are linearizable (they see every command acknowledged before them, whichever peer serves
+ * them). Implementations: Ratis (one or more peers) and an in-process one for tests.
+ */
+public interface ReplicatedState extends AutoCloseable {
+
+    /** A peer of the replicated controller. */
+    record Peer(String id, String address, boolean leader) {}
+
+    /** Appends the command to the log and returns its outcome once applied here too. */
+    Outcome submit(Command command) throws IOException;
+
+    /** Runs a query on state that includes every command acknowledged so far. */
+    <T> T read(Function<ClusterState, T> query) throws IOException;
+
+    /**
+     * The node's desired extents once they changed after log index {@code after}, or as they are
+     * when {@code wait} runs out (a long poll).
+     */
+    ClusterStateMachine.Desired awaitDesired(UUID node, long after, Duration wait)
+            throws IOException, InterruptedException;
+
+    /** This peer's id. */
+    String peerId();
+
+    /** Whether this peer leads (only the leader runs the offline monitor). */
+    boolean isLeader();
+
+    List<Peer> peers();
+
+    @Override
+    void close() throws IOException;
+}

@@ -1,0 +1,102 @@
+package dev.cairn.control.rest;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.state.LocalReplicatedState;
+import dev.cairn.testkit.AdminHttp;
+import dev.cairn.testkit.FakeClock;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+
+/** The REST API over an in-process state, with a client per token. */
+abstract class ApiFixture {
+    static final String ADMIN = "admin-token";
+    static final String READ = "read-token";
+    static final String NODE = "node-token";
+    static final long GIB = 1L << 30;
+
+    final FakeClock clock = new FakeClock();
+    LocalReplicatedState state;
+    ControllerApi api;
+    AdminHttp admin;
+    AdminHttp reader;
+    AdminHttp node;
+    AdminHttp anonymous;
+
+    @BeforeEach
+    void startApi() {
+        state = new LocalReplicatedState(ClusterState.empty());
+        api = ControllerApi.start(
+                state,
+                new Tokens(ADMIN, READ, Optional.of(NODE)),
+                clock,
+                0,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        String base = "http://127.0.0.1:" + api.port();
+        admin = new AdminHttp(base, Optional.of(ADMIN));
+        reader = new AdminHttp(base, Optional.of(READ));
+        node = new AdminHttp(base, Optional.of(NODE));
+        anonymous = new AdminHttp(base);
+    }
+
+    @AfterEach
+    void stopApi() {
+        api.close();
+    }
+
+    /** Registers a node in {@code zone} with one empty drive of {@code gib}; returns its id. */
+    UUID registerNode(String zone, long gib) {
+        UUID id = UUID.randomUUID();
+        String drive =
+                "{\"id\":\"" + UUID.randomUUID() + "\",\"capacityBytes\":" + gib * GIB + ",\"dataBytes\":" + gib * GIB
+                        + ",\"usedBytes\":0,\"freeBytes\":" + gib * GIB + ",\"largestFreeBytes\":" + gib * GIB + "}";
+        node.post(
+                        "/v1/internal/nodes/" + id + "/register",
+                        "{\"nbdAddress\":\"127.0.0.1:10809\",\"adminUrl\":"
+                                + "\"http://127.0.0.1:8410\",\"labels\":{\"zone\":\"" + zone + "\"},\"drives\":["
+                                + drive + "]}")
+                .ok();
+        return id;
+    }
+
+    /** The node reports the extents it was asked for (as a node that made them would). */
+    void heartbeatWithDesired(UUID id) {
+        JsonNode desired = node.get("/v1/internal/nodes/" + id + "/desired").ok();
+        JsonNode drives = admin.get("/v1/nodes/" + id).ok().get("drives");
+        StringBuilder extents = new StringBuilder();
+        for (JsonNode e : desired.get("extents")) {
+            extents.append(extents.isEmpty() ? "" : ",")
+                    .append("{\"id\":\"")
+                    .append(e.get("id").asText())
+                    .append("\",\"driveId\":\"")
+                    .append(e.get("driveId").asText())
+                    .append("\",\"sizeBytes\":")
+                    .append(e.get("sizeBytes").asLong())
+                    .append(",\"erasing\":false,\"generation\":")
+                    .append(e.get("generation").asLong())
+                    .append('}');
+        }
+        node.post(
+                        "/v1/internal/nodes/" + id + "/heartbeat",
+                        "{\"drives\":" + drives + ",\"extents\":[" + extents + "],\"errors\":[]}")
+                .ok();
+    }
+
+    static List<String> texts(JsonNode array, String field) {
+        return array.findValuesAsText(field);
+    }
+
+    static Map<String, String> labels(String... kv) {
+        java.util.Map<String, String> m = new java.util.TreeMap<>();
+        for (int i = 0; i < kv.length; i += 2) {
+            m.put(kv[i], kv[i + 1]);
+        }
+        return m;
+    }
+}

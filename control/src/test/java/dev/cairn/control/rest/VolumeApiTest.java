@@ -1,0 +1,101 @@
+package dev.cairn.control.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.testkit.AdminHttp;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import org.junit.jupiter.api.Test;
+
+/** Volumes through the REST API, from creation to reclaimed orphans. */
+class VolumeApiTest extends ApiFixture {
+
+    @Test
+    void aVolumeIsPlacedAcrossZonesBecomesAvailableAndIsReclaimedAfterDelete() {
+        UUID a = registerNode("a", 100);
+        UUID b = registerNode("b", 100);
+        UUID c = registerNode("c", 100);
+        JsonNode v = admin.post("/v1/volumes", "{\"name\":\"db\",\"sizeBytes\":10737418240,\"class\":\"zone-3\"}")
+                .ok();
+        assertThat(v.get("state").asText()).isEqualTo("CREATING");
+        assertThat(v.get("class").asText()).isEqualTo("zone-3");
+        assertThat(texts(v.get("legs"), "zone")).containsExactlyInAnyOrder("a", "b", "c");
+        assertThat(v.toString()).doesNotContain("secret");
+
+        JsonNode desired = node.get("/v1/internal/nodes/" + a + "/desired").ok();
+        assertThat(desired.get("extents")).hasSize(1);
+        assertThat(desired.get("extents").get(0).get("secret").asText()).hasSize(48);
+
+        for (UUID n : new UUID[] {a, b, c}) {
+            heartbeatWithDesired(n);
+        }
+        JsonNode shown = reader.get("/v1/volumes/db").ok();
+        assertThat(shown.get("state").asText()).isEqualTo("AVAILABLE");
+        assertThat(texts(shown.get("legs"), "state")).containsOnly("READY");
+        assertThat(reader.get("/v1/volumes/" + shown.get("id").asText())
+                        .ok()
+                        .get("name")
+                        .asText())
+                .isEqualTo("db");
+
+        assertThat(admin.delete("/v1/volumes/db").status()).isEqualTo(204);
+        assertThat(reader.get("/v1/volumes/db").status()).isEqualTo(404);
+        assertThat(reader.get("/v1/orphans").ok()).hasSize(3);
+        assertThat(node.get("/v1/internal/nodes/" + a + "/desired").ok().get("extents"))
+                .isEmpty();
+        node.post(
+                        "/v1/internal/nodes/" + a + "/heartbeat",
+                        "{\"drives\":" + admin.get("/v1/nodes/" + a).ok().get("drives")
+                                + ",\"extents\":[],\"errors\":[]}")
+                .ok();
+        assertThat(reader.get("/v1/orphans").ok()).hasSize(2);
+        JsonNode cluster = reader.get("/v1/cluster").ok();
+        assertThat(cluster.get("nodes").asInt()).isEqualTo(3);
+        assertThat(cluster.get("zones").get("a").get("online").asInt()).isEqualTo(1);
+        assertThat(cluster.get("orphans").asInt()).isEqualTo(2);
+    }
+
+    @Test
+    void aNodeLongPollsForItsDesiredExtents() throws Exception {
+        UUID a = registerNode("a", 100);
+        long seen = node.get("/v1/internal/nodes/" + a + "/desired")
+                .ok()
+                .get("changedAt")
+                .asLong();
+        CompletableFuture<AdminHttp.Response> poll = CompletableFuture.supplyAsync(
+                () -> node.get("/v1/internal/nodes/" + a + "/desired?after=" + seen + "&waitMillis=20000"));
+        assertThat(poll).isNotDone();
+        admin.post("/v1/volumes", "{\"name\":\"v\",\"sizeBytes\":1073741824,\"class\":\"single\"}")
+                .ok();
+        JsonNode changed = poll.get(10, TimeUnit.SECONDS).ok();
+        assertThat(changed.get("changedAt").asLong()).isGreaterThan(seen);
+        assertThat(changed.get("extents")).hasSize(1);
+        JsonNode timedOut = node.get("/v1/internal/nodes/" + a + "/desired?after="
+                        + changed.get("changedAt").asLong() + "&waitMillis=50")
+                .ok();
+        assertThat(timedOut.get("changedAt").asLong())
+                .isEqualTo(changed.get("changedAt").asLong());
+    }
+
+    @Test
+    void classesAndLabelsAreManagedThroughTheApi() {
+        UUID n = registerNode("a", 100);
+        JsonNode labelled = admin.put("/v1/nodes/" + n + "/labels", "{\"set\":{\"rack\":\"r1\"},\"remove\":[]}")
+                .ok();
+        assertThat(labelled.get("labels").get("rack").asText()).isEqualTo("r1");
+        JsonNode created = admin.post(
+                        "/v1/classes",
+                        "{\"name\":\"rack-1\",\"replicas\":1,\"spreadAcross\":\"rack\","
+                                + "\"prefer\":\"zone=a\",\"repairTimeout\":\"PT2M\"}")
+                .ok();
+        assertThat(created.get("repairTimeout").asText()).isEqualTo("PT2M");
+        assertThat(created.get("regionSizeBytes").asLong()).isEqualTo(1 << 20);
+        assertThat(texts(reader.get("/v1/classes").ok(), "name")).contains("single", "zone-2", "zone-3", "rack-1");
+        assertThat(reader.get("/v1/classes/rack-1").ok().get("prefer").asText()).isEqualTo("zone=a");
+        assertThat(admin.delete("/v1/classes/rack-1").status()).isEqualTo(204);
+        assertThat(reader.get("/v1/classes/rack-1").status()).isEqualTo(404);
+        assertThat(reader.get("/v1/nodes").ok()).hasSize(1);
+    }
+}
