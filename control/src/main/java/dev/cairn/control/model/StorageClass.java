@@ -36,7 +36,7 @@ public record StorageClass(
         }
         if (Long.bitCount(regionSizeBytes) != 1 || regionSizeBytes < 64 * 1024 || regionSizeBytes > (1L << 30)) {
             throw new IllegalArgumentException(
-                    "regionSize must be a power of 2 from 64 KiB to 1 GiB, got " + regionSizeBytes);
+                    "regionSizeBytes must be a power of 2 from 64 KiB to 1 GiB, got " + regionSizeBytes);
         }
     }
 

@@ -25,7 +25,7 @@ final class ApiError extends RuntimeException {
             case NOT_FOUND -> 404;
             case CONFLICT -> 409;
             case INVALID -> 400;
-            case UNPLACEABLE -> 507;
+            case UNPLACEABLE -> 422;
             case OK -> throw new IllegalArgumentException("not an error");
         };
         return new ApiError(status, o.message());

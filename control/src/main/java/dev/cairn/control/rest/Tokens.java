@@ -20,7 +20,8 @@ public record Tokens(String admin, String read, Optional<String> node) {
 
     /** The role of the bearer of {@code header} ("Bearer TOKEN"), if any. */
     public Optional<Role> roleOf(String header) {
-        if (header == null || !header.startsWith("Bearer ")) {
+        // The scheme name is case-insensitive (RFC 9110 section 11.1).
+        if (header == null || !header.regionMatches(true, 0, "Bearer ", 0, 7)) {
             return Optional.empty();
         }
         byte[] presented = header.substring(7).strip().getBytes(StandardCharsets.UTF_8);

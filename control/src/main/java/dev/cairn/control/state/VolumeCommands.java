@@ -37,8 +37,8 @@ final class VolumeCommands {
         if (!s.labelKeys().contains(sc.spreadAcross())) {
             return Outcome.refused(
                     INVALID,
-                    "no node has a label '" + sc.spreadAcross() + "' to spread across (known" + " keys: "
-                            + String.join(", ", s.labelKeys()) + ")");
+                    "no node has a label '" + sc.spreadAcross() + "' to spread across (known keys: "
+                            + (s.labelKeys().isEmpty() ? "none" : String.join(", ", s.labelKeys())) + ")");
         }
         if (sc.builtIn()) {
             return Outcome.refused(INVALID, "only the cluster defines built-in classes");

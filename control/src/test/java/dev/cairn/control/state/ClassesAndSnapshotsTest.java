@@ -46,7 +46,7 @@ class ClassesAndSnapshotsTest {
                         () -> new StorageClass("x", 6, "zone", Optional.empty(), Duration.ofMinutes(1), 1 << 20, false))
                 .hasMessage("replicas must be 1 to 5, got 6");
         assertThatThrownBy(() -> new StorageClass("x", 1, "zone", Optional.empty(), Duration.ofMinutes(1), 1000, false))
-                .hasMessageContaining("regionSize must be a power of 2");
+                .hasMessageContaining("regionSizeBytes must be a power of 2");
     }
 
     private void busyCluster() {

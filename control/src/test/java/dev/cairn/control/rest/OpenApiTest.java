@@ -1,0 +1,48 @@
+package dev.cairn.control.rest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/** The OpenAPI document the controller serves describes exactly the endpoints it has. */
+class OpenApiTest extends ApiFixture {
+
+    @Test
+    void theDocumentListsEveryEndpointAndNothingElse() {
+        JsonNode doc = anonymous.get("/openapi.json").ok();
+        List<String> documented = new ArrayList<>();
+        for (Map.Entry<String, JsonNode> path : doc.get("paths").properties()) {
+            for (Map.Entry<String, JsonNode> op : path.getValue().properties()) {
+                documented.add(op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
+            }
+        }
+        List<String> served = new ArrayList<>(List.of("GET /health", "GET /openapi.json"));
+        ControllerApi.routes(new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock))
+                .forEach(r -> served.add(r.method().name() + " " + r.path()));
+        assertThat(documented).containsExactlyInAnyOrderElementsOf(served);
+    }
+
+    @Test
+    void everyProtectedOperationDocumentsItsRefusals() {
+        JsonNode doc = anonymous.get("/openapi.json").ok();
+        assertThat(doc.at("/components/securitySchemes/bearer/scheme").asText()).isEqualTo("bearer");
+        for (Map.Entry<String, JsonNode> path : doc.get("paths").properties()) {
+            if (!path.getKey().startsWith("/v1/")) {
+                continue;
+            }
+            for (Map.Entry<String, JsonNode> op : path.getValue().properties()) {
+                JsonNode responses = op.getValue().get("responses");
+                String what = op.getKey() + " " + path.getKey();
+                assertThat(responses.has("401")).as(what).isTrue();
+                boolean changes = !op.getKey().equals("get") || path.getKey().startsWith("/v1/internal/");
+                assertThat(responses.has("403")).as(what).isEqualTo(changes);
+                assertThat(op.getValue().get("summary").asText()).as(what).isNotBlank();
+            }
+        }
+    }
+}
