@@ -26,5 +26,7 @@ public final class Requests {
     public record Register(
             String nbdAddress, String adminUrl, Map<String, String> labels, List<Views.DriveView> drives) {}
 
-    public record Heartbeat(List<Views.DriveView> drives, List<Views.ExtentView> extents, List<String> errors) {}
+    /** {@code reconciledIndex}: applied index of the last desired state the node converged on. */
+    public record Heartbeat(
+            List<Views.DriveView> drives, List<Views.ExtentView> extents, List<String> errors, Long reconciledIndex) {}
 }

@@ -37,7 +37,7 @@ public final class Views {
             List<ExtentView> extents,
             List<String> errors) {}
 
-    public record ClassView(
+    public record StorageClassView(
             String name,
             int replicas,
             String spreadAcross,
@@ -65,7 +65,9 @@ public final class Views {
             String createdAt,
             List<LegView> legs) {}
 
-    public record OrphanView(String extentId, String nodeId, long sizeBytes, String since, String reason) {}
+    /** {@code erase}: the node erases it; otherwise it is kept until an operator asks (DELETE). */
+    public record OrphanView(
+            String extentId, String nodeId, long sizeBytes, String since, String reason, boolean erase) {}
 
     /** Per value of a label (a zone): how many nodes, how many online, how much space. */
     public record DomainView(int nodes, int online, long capacityBytes, long freeBytes) {}
@@ -91,8 +93,9 @@ public final class Views {
     public record DesiredExtent(String id, String driveId, long sizeBytes, long generation, String secret) {}
 
     /**
-     * A node's desired extents as of log index {@code appliedIndex}; {@code changedAt} is the index
-     * at which they last changed (a node long-polls with {@code after=changedAt}).
+     * A node's desired extents, and the orphans it must erase, as of log index {@code appliedIndex};
+     * {@code changedAt} is the index at which they last changed (a node long-polls with {@code
+     * after=changedAt}).
      */
-    public record DesiredView(long appliedIndex, long changedAt, List<DesiredExtent> extents) {}
+    public record DesiredView(long appliedIndex, long changedAt, List<DesiredExtent> extents, List<String> erase) {}
 }

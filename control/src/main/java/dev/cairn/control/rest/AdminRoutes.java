@@ -163,6 +163,13 @@ final class AdminRoutes {
                 s -> s.orphans().values().stream().map(ViewMapper::orphan).toList()));
     }
 
+    /** Asks the node holding an orphan to erase it (for one the controller never knew). */
+    void eraseOrphan(Context ctx) throws IOException {
+        UUID id = Json.uuid(ctx.pathParam("extent"), "extent id");
+        Json.submit(state, new Command.EraseOrphan(id, clock.millis()));
+        ctx.status(202).json(state.read(s -> ViewMapper.orphan(s.orphans().get(id))));
+    }
+
     void cluster(Context ctx) throws IOException {
         List<ReplicatedState.Peer> peers = state.peers();
         ctx.json(state.read(s -> ViewMapper.cluster(s, state.peerId(), peers)));

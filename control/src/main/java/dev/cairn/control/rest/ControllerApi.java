@@ -85,6 +85,7 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.GET, "/v1/volumes/{volume}", admin::showVolume),
                 new Route(HandlerType.DELETE, "/v1/volumes/{volume}", admin::deleteVolume),
                 new Route(HandlerType.GET, "/v1/orphans", admin::listOrphans),
+                new Route(HandlerType.DELETE, "/v1/orphans/{extent}", admin::eraseOrphan),
                 new Route(HandlerType.POST, "/v1/internal/nodes/{id}/register", nodes::register),
                 new Route(HandlerType.POST, "/v1/internal/nodes/{id}/heartbeat", nodes::heartbeat),
                 new Route(HandlerType.GET, "/v1/internal/nodes/{id}/desired", nodes::desired));

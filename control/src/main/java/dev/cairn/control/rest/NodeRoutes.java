@@ -66,6 +66,7 @@ final class NodeRoutes {
                         drives(r.drives()),
                         extents,
                         r.errors() == null ? List.of() : r.errors(),
+                        r.reconciledIndex() == null ? -1 : r.reconciledIndex(),
                         clock.millis()));
         ctx.status(204);
     }
@@ -84,7 +85,11 @@ final class NodeRoutes {
                         l.generation(),
                         l.secret()))
                 .toList();
-        ctx.json(new Views.DesiredView(d.appliedIndex(), d.changedAt(), extents));
+        ctx.json(new Views.DesiredView(
+                d.appliedIndex(),
+                d.changedAt(),
+                extents,
+                d.erase().stream().map(UUID::toString).toList()));
     }
 
     private static List<DriveState> drives(List<Views.DriveView> views) {

@@ -64,8 +64,8 @@ final class ViewMapper {
                 e.id().toString(), e.driveId().toString(), e.sizeBytes(), e.erasing(), e.generation());
     }
 
-    static Views.ClassView storageClass(StorageClass c) {
-        return new Views.ClassView(
+    static Views.StorageClassView storageClass(StorageClass c) {
+        return new Views.StorageClassView(
                 c.name(),
                 c.replicas(),
                 c.spreadAcross(),
@@ -101,7 +101,12 @@ final class ViewMapper {
 
     static Views.OrphanView orphan(Orphan o) {
         return new Views.OrphanView(
-                o.extentId().toString(), o.nodeId().toString(), o.sizeBytes(), time(o.sinceMillis()), o.reason());
+                o.extentId().toString(),
+                o.nodeId().toString(),
+                o.sizeBytes(),
+                time(o.sinceMillis()),
+                o.reason(),
+                o.erase());
     }
 
     static Views.ClusterView cluster(ClusterState s, String peerId, List<ReplicatedState.Peer> peers) {

@@ -2,11 +2,14 @@ package dev.cairn.control.state;
 
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.placement.Placement;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
@@ -27,6 +30,8 @@ public final class ClusterStateMachine {
     private Placement placement;
 
     private double placementSpare = -1;
+    /** Notified whenever the state changes; long polls wait on it. */
+    private final Object applied = new Object();
 
     public ClusterStateMachine(ClusterState initial) {
         this.state = initial;
@@ -39,7 +44,7 @@ public final class ClusterStateMachine {
         try {
             Outcome outcome = switch (command) {
                 case Command.RegisterNode c -> invalidating(NodeCommands.register(state, index, c, logIndex));
-                case Command.Heartbeat c -> invalidating(NodeCommands.heartbeat(state, index, c));
+                case Command.Heartbeat c -> invalidating(NodeCommands.heartbeat(state, index, c, logIndex));
                 case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, c));
                 case Command.SetNodeLabels c -> invalidating(NodeCommands.setLabels(state, index, c, logIndex));
                 case Command.CreateClass c -> VolumeCommands.createClass(state, c);
@@ -47,11 +52,54 @@ public final class ClusterStateMachine {
                 case Command.CreateVolume c ->
                     VolumeCommands.createVolume(state, index, () -> placement(c.spareFraction()), c, logIndex);
                 case Command.DeleteVolume c -> invalidating(VolumeCommands.deleteVolume(state, index, c, logIndex));
+                case Command.EraseOrphan c -> NodeCommands.eraseOrphan(state, index, c, logIndex);
             };
             state.setAppliedIndex(logIndex);
             return outcome;
         } finally {
             lock.writeLock().unlock();
+            appliedChanged();
+        }
+    }
+
+    private void appliedChanged() {
+        synchronized (applied) {
+            applied.notifyAll();
+        }
+    }
+
+    /** Waits until the state includes log index {@code index}; false if {@code wait} ran out first. */
+    public boolean awaitApplied(long logIndex, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (applied) {
+            while (read(ClusterState::appliedIndex) < logIndex) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    return false;
+                }
+                TimeUnit.NANOSECONDS.timedWait(applied, left);
+            }
+            return true;
+        }
+    }
+
+    /**
+     * The node's desired state once it changed after log index {@code after}, or as it is when
+     * {@code wait} runs out (a long poll).
+     */
+    public Desired awaitDesired(UUID node, long after, Duration wait) throws InterruptedException {
+        long deadline = System.nanoTime() + wait.toNanos();
+        synchronized (applied) {
+            Desired d = desired(node);
+            while (d.changedAt() <= after) {
+                long left = deadline - System.nanoTime();
+                if (left <= 0) {
+                    break;
+                }
+                TimeUnit.NANOSECONDS.timedWait(applied, left);
+                d = desired(node);
+            }
+            return d;
         }
     }
 
@@ -81,10 +129,10 @@ public final class ClusterStateMachine {
     }
 
     /**
-     * The legs a node should hold, as of log index {@code appliedIndex}; {@code changedAt} is the
-     * index at which that set (or a leg's access) last changed.
+     * The legs a node should hold and the orphans it should erase, as of log index {@code
+     * appliedIndex}; {@code changedAt} is the index at which either (or a leg's access) last changed.
      */
-    public record Desired(long changedAt, long appliedIndex, List<Leg> legs) {}
+    public record Desired(long changedAt, long appliedIndex, List<Leg> legs, List<UUID> erase) {}
 
     /** One consistent read of a node's desired legs. */
     public Desired desired(UUID node) {
@@ -95,7 +143,11 @@ public final class ClusterStateMachine {
                 Volume v = state.volumes().get(index.volumeOf(extentId));
                 v.legs().stream().filter(l -> l.extentId().equals(extentId)).forEach(legs::add);
             }
-            return new Desired(index.changedAt(node), state.appliedIndex(), legs);
+            List<UUID> erase = state.orphans().values().stream()
+                    .filter(o -> o.erase() && o.nodeId().equals(node))
+                    .map(Orphan::extentId)
+                    .toList();
+            return new Desired(index.changedAt(node), state.appliedIndex(), legs, erase);
         } finally {
             lock.readLock().unlock();
         }
@@ -115,6 +167,7 @@ public final class ClusterStateMachine {
             placement = null;
         } finally {
             lock.writeLock().unlock();
+            appliedChanged();
         }
     }
 }

@@ -23,7 +23,8 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.CreateClass.class, name = "create-class"),
     @JsonSubTypes.Type(value = Command.DeleteClass.class, name = "delete-class"),
     @JsonSubTypes.Type(value = Command.CreateVolume.class, name = "create-volume"),
-    @JsonSubTypes.Type(value = Command.DeleteVolume.class, name = "delete-volume")
+    @JsonSubTypes.Type(value = Command.DeleteVolume.class, name = "delete-volume"),
+    @JsonSubTypes.Type(value = Command.EraseOrphan.class, name = "erase-orphan")
 })
 public sealed interface Command {
 
@@ -37,9 +38,17 @@ public sealed interface Command {
             long atMillis)
             implements Command {}
 
-    /** A node's inventory: drives, extents, errors. Also proves it is alive. */
+    /**
+     * A node's inventory: drives, extents, errors. Also proves it is alive. {@code reconciledIndex}
+     * is the applied index of the last desired state the node converged on (-1: none yet).
+     */
     record Heartbeat(
-            UUID nodeId, List<DriveState> drives, List<ObservedExtent> extents, List<String> errors, long atMillis)
+            UUID nodeId,
+            List<DriveState> drives,
+            List<ObservedExtent> extents,
+            List<String> errors,
+            long reconciledIndex,
+            long atMillis)
             implements Command {}
 
     /** The leader noticed no heartbeat for {@code offlineAfterMillis}; applied only if still true. */
@@ -66,6 +75,9 @@ public sealed interface Command {
             double spareFraction,
             long atMillis)
             implements Command {}
+
+    /** The operator asks for an orphan the controller never knew to be erased by its node. */
+    record EraseOrphan(UUID extentId, long atMillis) implements Command {}
 
     /** Deletes a volume (by name or id): its legs become orphans, which their nodes reclaim. */
     record DeleteVolume(String volume, long atMillis) implements Command {}

@@ -21,9 +21,7 @@ public final class LocalReplicatedState implements ReplicatedState {
 
     @Override
     public synchronized Outcome submit(Command command) {
-        Outcome o = machine.apply(++index, command);
-        notifyAll();
-        return o;
+        return machine.apply(++index, command);
     }
 
     @Override
@@ -32,19 +30,8 @@ public final class LocalReplicatedState implements ReplicatedState {
     }
 
     @Override
-    public synchronized ClusterStateMachine.Desired awaitDesired(UUID node, long after, Duration wait)
-            throws InterruptedException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        ClusterStateMachine.Desired d = machine.desired(node);
-        while (d.changedAt() <= after) {
-            long left = deadline - System.nanoTime();
-            if (left <= 0) {
-                break;
-            }
-            wait(Math.max(1, left / 1_000_000));
-            d = machine.desired(node);
-        }
-        return d;
+    public ClusterStateMachine.Desired awaitDesired(UUID node, long after, Duration wait) throws InterruptedException {
+        return machine.awaitDesired(node, after, wait);
     }
 
     @Override

@@ -52,7 +52,7 @@ final class NodeCommands {
         return Outcome.ok(n.id().toString());
     }
 
-    static Outcome heartbeat(ClusterState s, LegIndex index, Command.Heartbeat c) {
+    static Outcome heartbeat(ClusterState s, LegIndex index, Command.Heartbeat c, long logIndex) {
         NodeRecord n = s.nodes().get(c.nodeId());
         if (n == null) {
             return Outcome.refused(NOT_FOUND, "node " + c.nodeId() + " is not registered");
@@ -61,7 +61,7 @@ final class NodeCommands {
         c.extents().forEach(e -> observed.put(e.id(), e));
         s.nodes().put(n.id(), n.withInventory(c.drives(), observed, c.errors(), c.atMillis()));
         markLegsReady(s, index, n.id(), observed);
-        trackOrphans(s, index, n.id(), observed, c.atMillis());
+        trackOrphans(s, index, c, observed, logIndex);
         return Outcome.ok();
     }
 
@@ -93,15 +93,51 @@ final class NodeCommands {
         }
     }
 
-    /** Extents the node holds that nobody wants are orphans; orphans it no longer holds are gone. */
+    /**
+     * Extents the node holds that nobody wants are orphans. An orphan the node no longer holds is
+     * gone, but an erasable one only once the node has reconciled past it: until then the node may
+     * still be creating it from an older desired state, and would then have to erase it.
+     */
     private static void trackOrphans(
-            ClusterState s, LegIndex index, UUID node, SortedMap<UUID, ObservedExtent> observed, long at) {
-        s.orphans().values().removeIf(o -> o.nodeId().equals(node) && !observed.containsKey(o.extentId()));
+            ClusterState s,
+            LegIndex index,
+            Command.Heartbeat c,
+            SortedMap<UUID, ObservedExtent> observed,
+            long logIndex) {
+        UUID node = c.nodeId();
+        s.orphans()
+                .values()
+                .removeIf(o -> o.nodeId().equals(node)
+                        && !observed.containsKey(o.extentId())
+                        && (!o.erase() || c.reconciledIndex() >= o.sinceIndex()));
         for (ObservedExtent e : observed.values()) {
             if (!index.desired(e.id()) && !s.orphans().containsKey(e.id())) {
-                s.orphans().put(e.id(), new Orphan(e.id(), node, e.sizeBytes(), at, "unknown to the controller"));
+                s.orphans()
+                        .put(
+                                e.id(),
+                                new Orphan(
+                                        e.id(),
+                                        node,
+                                        e.sizeBytes(),
+                                        c.atMillis(),
+                                        logIndex,
+                                        "unknown to the controller (kept: erase it through the API if it is not needed)",
+                                        false));
             }
         }
+    }
+
+    /** The operator asks for an orphan the controller never knew to be erased after all. */
+    static Outcome eraseOrphan(ClusterState s, LegIndex index, Command.EraseOrphan c, long logIndex) {
+        Orphan o = s.orphans().get(c.extentId());
+        if (o == null) {
+            return Outcome.refused(NOT_FOUND, "no orphan extent " + c.extentId());
+        }
+        if (!o.erase()) {
+            s.orphans().put(o.extentId(), o.erasable(c.atMillis(), logIndex, "erase requested by the operator"));
+            index.touch(o.nodeId(), logIndex);
+        }
+        return Outcome.ok(o.extentId().toString());
     }
 
     static Outcome markOffline(ClusterState s, Command.MarkNodeOffline c) {

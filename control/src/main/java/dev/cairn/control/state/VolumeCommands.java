@@ -142,7 +142,9 @@ final class VolumeCommands {
                                     leg.nodeId(),
                                     leg.extentSizeBytes(),
                                     c.atMillis(),
-                                    "volume " + v.name() + " deleted"));
+                                    logIndex,
+                                    "volume " + v.name() + " deleted",
+                                    true));
         }
         return Outcome.ok(v.id().toString());
     }

@@ -25,7 +25,8 @@ class AuthApiTest extends ApiFixture {
     private static String concrete(String path, UUID nodeId) {
         return path.replace("{id}", nodeId.toString())
                 .replace("{name}", "single")
-                .replace("{volume}", "v");
+                .replace("{volume}", "v")
+                .replace("{extent}", nodeId.toString());
     }
 
     private static String body(HandlerType method) {

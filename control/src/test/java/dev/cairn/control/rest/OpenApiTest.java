@@ -2,11 +2,16 @@ package dev.cairn.control.rest;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Views;
+import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.TreeMap;
 import org.junit.jupiter.api.Test;
 
 /** The OpenAPI document the controller serves describes exactly the endpoints it has. */
@@ -44,5 +49,34 @@ class OpenApiTest extends ApiFixture {
                 assertThat(op.getValue().get("summary").asText()).as(what).isNotBlank();
             }
         }
+    }
+
+    @Test
+    void everySchemaHasExactlyTheFieldsOfItsRecord() {
+        JsonNode schemas = anonymous.get("/openapi.json").ok().get("components").get("schemas");
+        Map<String, Class<?>> records = new TreeMap<>();
+        for (Class<?> c : Views.class.getDeclaredClasses()) {
+            records.put(c.getSimpleName().replaceFirst("View$", ""), c);
+        }
+        for (Class<?> c : Requests.class.getDeclaredClasses()) {
+            records.put(c.getSimpleName(), c);
+        }
+        assertThat(iterableNames(schemas)).containsExactlyInAnyOrderElementsOf(records.keySet());
+        records.forEach((name, type) -> {
+            List<String> fields = new ArrayList<>();
+            for (RecordComponent rc : type.getRecordComponents()) {
+                JsonProperty renamed = rc.getAccessor().getAnnotation(JsonProperty.class);
+                fields.add(renamed == null ? rc.getName() : renamed.value());
+            }
+            assertThat(iterableNames(schemas.get(name).get("properties")))
+                    .as(name)
+                    .containsExactlyInAnyOrderElementsOf(fields);
+        });
+    }
+
+    private static List<String> iterableNames(JsonNode object) {
+        List<String> names = new ArrayList<>();
+        object.fieldNames().forEachRemaining(names::add);
+        return names;
     }
 }

@@ -45,10 +45,13 @@ class VolumeApiTest extends ApiFixture {
         assertThat(reader.get("/v1/orphans").ok()).hasSize(3);
         assertThat(node.get("/v1/internal/nodes/" + a + "/desired").ok().get("extents"))
                 .isEmpty();
+        JsonNode desiredAfter = node.get("/v1/internal/nodes/" + a + "/desired").ok();
+        assertThat(desiredAfter.get("erase")).hasSize(1);
         node.post(
                         "/v1/internal/nodes/" + a + "/heartbeat",
                         "{\"drives\":" + admin.get("/v1/nodes/" + a).ok().get("drives")
-                                + ",\"extents\":[],\"errors\":[]}")
+                                + ",\"extents\":[],\"errors\":[],\"reconciledIndex\":"
+                                + desiredAfter.get("appliedIndex") + "}")
                 .ok();
         assertThat(reader.get("/v1/orphans").ok()).hasSize(2);
         JsonNode cluster = reader.get("/v1/cluster").ok();
@@ -97,5 +100,34 @@ class VolumeApiTest extends ApiFixture {
         assertThat(admin.delete("/v1/classes/rack-1").status()).isEqualTo(204);
         assertThat(reader.get("/v1/classes/rack-1").status()).isEqualTo(404);
         assertThat(reader.get("/v1/nodes").ok()).hasSize(1);
+    }
+
+    @Test
+    void anExtentTheControllerNeverKnewIsKeptUntilTheOperatorHasItErased() {
+        UUID a = registerNode("a", 100);
+        String stray = UUID.randomUUID().toString();
+        JsonNode drives = admin.get("/v1/nodes/" + a).ok().get("drives");
+        node.post(
+                        "/v1/internal/nodes/" + a + "/heartbeat",
+                        "{\"drives\":" + drives + ",\"extents\":[{\"id\":\"" + stray + "\",\"driveId\":"
+                                + drives.get(0).get("id") + ",\"sizeBytes\":4096,\"erasing\":false,"
+                                + "\"generation\":1}]}")
+                .ok();
+        JsonNode orphan = reader.get("/v1/orphans").ok().get(0);
+        assertThat(orphan.get("extentId").asText()).isEqualTo(stray);
+        assertThat(orphan.get("erase").asBoolean()).isFalse();
+        assertThat(node.get("/v1/internal/nodes/" + a + "/desired").ok().get("erase"))
+                .isEmpty();
+
+        AdminHttp.Response erased = admin.delete("/v1/orphans/" + stray);
+        assertThat(erased.status()).isEqualTo(202);
+        assertThat(erased.body().get("erase").asBoolean()).isTrue();
+        assertThat(node.get("/v1/internal/nodes/" + a + "/desired")
+                        .ok()
+                        .get("erase")
+                        .get(0)
+                        .asText())
+                .isEqualTo(stray);
+        assertThat(admin.delete("/v1/orphans/" + UUID.randomUUID()).status()).isEqualTo(404);
     }
 }

@@ -46,8 +46,13 @@ final class Scenario {
 
     /** The node reports exactly these extents (the legs placed on it, made as asked). */
     Outcome heartbeat(UUID node, List<ObservedExtent> extents) {
+        return heartbeat(node, extents, machine.read(s -> s.appliedIndex()));
+    }
+
+    /** A heartbeat from a node that last converged on the desired state as of {@code reconciled}. */
+    Outcome heartbeat(UUID node, List<ObservedExtent> extents, long reconciled) {
         DriveState d = machine.read(s -> s.nodes().get(node).drives().getFirst());
-        return apply(new Command.Heartbeat(node, List.of(d), extents, List.of(), now));
+        return apply(new Command.Heartbeat(node, List.of(d), extents, List.of(), reconciled, now));
     }
 
     /** What the node would report after creating every leg placed on it. */
