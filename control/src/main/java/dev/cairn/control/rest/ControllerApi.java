@@ -38,6 +38,8 @@ public final class ControllerApi implements AutoCloseable {
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
+            // Nodes long-poll for their desired state: one cheap virtual thread per waiting request.
+            config.concurrency.useVirtualThreads = true;
             config.startup.showOldJavalinVersionWarning = false;
             config.jsonMapper(new JavalinJackson(ControlJson.lenient(), false));
             config.routes.before(ctx -> authorize(ctx, tokens));

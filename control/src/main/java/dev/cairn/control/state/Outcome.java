@@ -1,5 +1,6 @@
 package dev.cairn.control.state;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import java.util.Optional;
 
 /**
@@ -29,6 +30,7 @@ public record Outcome(Status status, String message, Optional<String> id) {
         return new Outcome(status, message, Optional.empty());
     }
 
+    @JsonIgnore
     public boolean isOk() {
         return status == Status.OK;
     }

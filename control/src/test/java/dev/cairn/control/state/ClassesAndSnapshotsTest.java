@@ -92,7 +92,8 @@ class ClassesAndSnapshotsTest {
         for (int i = 0; i < s.log.size(); i++) {
             Command decoded = StateCodec.decodeCommand(StateCodec.encode(s.log.get(i)));
             assertThat(decoded).isEqualTo(s.log.get(i));
-            replay.apply(i + 1, decoded);
+            Outcome outcome = replay.apply(i + 1, decoded);
+            assertThat(StateCodec.decodeOutcome(StateCodec.encode(outcome))).isEqualTo(outcome);
         }
         assertThat(StateCodec.encodeSnapshot(replay.snapshot()))
                 .isEqualTo(StateCodec.encodeSnapshot(s.machine.snapshot()));

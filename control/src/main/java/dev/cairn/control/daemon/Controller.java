@@ -1,0 +1,106 @@
+package dev.cairn.control.daemon;
+
+import dev.cairn.control.raft.RatisReplicatedState;
+import dev.cairn.control.rest.ControllerApi;
+import dev.cairn.control.rest.Tokens;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.time.InstantSource;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The controller daemon: one peer of the replicated cluster state, the REST API over it, and the
+ * monitor that marks silent nodes offline. Start order is state, API, monitor; {@link #close}
+ * goes the other way.
+ */
+public final class Controller implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(Controller.class);
+
+    private final ControllerConfig config;
+    private final RatisReplicatedState state;
+    private final ControllerApi api;
+    private final ScheduledExecutorService monitorThread;
+
+    private Controller(
+            ControllerConfig config, RatisReplicatedState state, ControllerApi api, ScheduledExecutorService monitor) {
+        this.config = config;
+        this.state = state;
+        this.api = api;
+        this.monitorThread = monitor;
+    }
+
+    public static Controller start(ControllerConfig config, InstantSource clock) throws IOException {
+        Files.createDirectories(config.dataDir());
+        Tokens tokens = TokenFiles.load(config.dataDir(), config.adminToken(), config.readToken(), config.nodeToken());
+        RatisReplicatedState state = RatisReplicatedState.start(config.raft());
+        ControllerApi api;
+        try {
+            api = ControllerApi.start(state, tokens, clock, config.spareFraction(), config.restListen());
+        } catch (RuntimeException e) {
+            state.close();
+            throw new IOException("cannot serve the REST API on " + config.restListen() + ": " + e.getMessage(), e);
+        }
+        OfflineMonitor monitor = new OfflineMonitor(state, clock, config.offlineAfter());
+        ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("cairn-offline-monitor").daemon().factory());
+        long every = Math.clamp(config.offlineAfter().toMillis() / 5, 200, 5_000);
+        Future<?> _ = thread.scheduleWithFixedDelay(
+                () -> {
+                    try {
+                        monitor.check().forEach(n -> log.warn("node {} stopped heartbeating: marked offline", n));
+                    } catch (IOException | RuntimeException e) {
+                        log.debug("offline check skipped: {}", e.toString());
+                    }
+                },
+                every,
+                every,
+                TimeUnit.MILLISECONDS);
+        Controller c = new Controller(config, state, api, thread);
+        try {
+            if (config.readyFile().isPresent()) {
+                c.writeReadyFile(config.readyFile().get());
+            }
+        } catch (IOException e) {
+            c.close();
+            throw e;
+        }
+        log.info(
+                "controller peer {} ready: REST API on {}, replication on {}",
+                config.raft().peerId(),
+                c.restUrl(),
+                config.raft().self().hostPort());
+        return c;
+    }
+
+    public String restUrl() {
+        return "http://" + config.restListen().getHostString() + ":" + api.port();
+    }
+
+    private void writeReadyFile(Path file) throws IOException {
+        String json = "{\"peerId\":\"" + config.raft().peerId() + "\",\"rest\":\"" + restUrl() + "\",\"raft\":\""
+                + config.raft().self().hostPort() + "\"}\n";
+        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
+        Files.writeString(tmp, json, StandardCharsets.UTF_8);
+        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+    }
+
+    @Override
+    public void close() {
+        monitorThread.shutdownNow();
+        api.close();
+        try {
+            state.close();
+        } catch (IOException e) {
+            log.error("closing the replicated state failed", e);
+        }
+        log.info("controller peer {} stopped", config.raft().peerId());
+    }
+}

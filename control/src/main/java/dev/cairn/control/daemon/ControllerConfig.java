@@ -1,0 +1,42 @@
+package dev.cairn.control.daemon;
+
+import dev.cairn.control.raft.RaftSettings;
+import java.net.InetSocketAddress;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.Optional;
+
+/**
+ * Everything a controller peer starts with.
+ *
+ * @param raft this peer, the controller group and where the log and snapshots live
+ * @param restListen the REST API's address (port 0: any free port)
+ * @param adminToken, readToken, nodeToken files holding the bearer tokens; each defaults to {@code
+ *     DATA/tokens/ROLE.token}, made on first start
+ * @param offlineAfter a node that has not heartbeated for this long is marked offline
+ * @param spareFraction the share of every drive that placement keeps free
+ * @param readyFile where to write the actual addresses once serving, for scripts and harnesses
+ */
+public record ControllerConfig(
+        RaftSettings raft,
+        InetSocketAddress restListen,
+        Optional<Path> adminToken,
+        Optional<Path> readToken,
+        Optional<Path> nodeToken,
+        Duration offlineAfter,
+        double spareFraction,
+        Optional<Path> readyFile) {
+
+    public ControllerConfig {
+        if (offlineAfter.toMillis() < 1_000) {
+            throw new IllegalArgumentException("offline-after must be at least 1 s, got " + offlineAfter);
+        }
+        if (!(spareFraction >= 0 && spareFraction < 0.5)) {
+            throw new IllegalArgumentException("spare fraction must be from 0 to 0.5, got " + spareFraction);
+        }
+    }
+
+    public Path dataDir() {
+        return raft.dataDir();
+    }
+}

@@ -1,0 +1,242 @@
+package dev.cairn.control.raft;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.state.ClusterStateMachine;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Outcome;
+import dev.cairn.control.state.ReplicatedState;
+import dev.cairn.control.state.StateCodec;
+import java.io.File;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
+import org.apache.ratis.RaftConfigKeys;
+import org.apache.ratis.client.RaftClient;
+import org.apache.ratis.client.RaftClientConfigKeys;
+import org.apache.ratis.client.retry.RequestTypeDependentRetryPolicy;
+import org.apache.ratis.conf.RaftProperties;
+import org.apache.ratis.grpc.GrpcConfigKeys;
+import org.apache.ratis.proto.RaftProtos.RaftClientRequestProto.TypeCase;
+import org.apache.ratis.protocol.Message;
+import org.apache.ratis.protocol.RaftClientReply;
+import org.apache.ratis.protocol.RaftGroup;
+import org.apache.ratis.protocol.RaftGroupId;
+import org.apache.ratis.protocol.RaftPeer;
+import org.apache.ratis.protocol.RaftPeerId;
+import org.apache.ratis.retry.RetryPolicies;
+import org.apache.ratis.rpc.SupportedRpcType;
+import org.apache.ratis.server.DivisionInfo;
+import org.apache.ratis.server.RaftServer;
+import org.apache.ratis.server.RaftServerConfigKeys;
+import org.apache.ratis.server.storage.RaftStorage;
+import org.apache.ratis.thirdparty.com.google.protobuf.UnsafeByteOperations;
+import org.apache.ratis.util.SizeInBytes;
+import org.apache.ratis.util.TimeDuration;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The cluster state replicated with Apache Ratis. Every peer runs the same state machine; a
+ * command goes to the leader, is committed by a majority, applied on every peer in log order, and
+ * answered once this peer has applied it too (so the caller reads its own write from any peer).
+ * Reads are linearizable: a read barrier through Ratis (ReadIndex) makes this peer catch up with
+ * everything committed before the read started, then the read runs on the local copy.
+ *
+ * <p>The log and snapshots are kept under {@code DATA/raft}; a restarted peer recovers from its
+ * latest snapshot and the log after it. With one peer (the default) nothing else is needed.
+ */
+public final class RatisReplicatedState implements ReplicatedState {
+    private static final Logger log = LoggerFactory.getLogger(RatisReplicatedState.class);
+    /** Every Cairn controller group has this id; peers of one cluster find each other by address. */
+    static final RaftGroupId GROUP =
+            RaftGroupId.valueOf(UUID.nameUUIDFromBytes("cairn-controller".getBytes(StandardCharsets.UTF_8)));
+
+    private final RaftSettings settings;
+    private final CairnStateMachine stateMachine;
+    private final RaftServer server;
+    private final RaftClient client;
+    private final RaftPeerId self;
+
+    private RatisReplicatedState(
+            RaftSettings settings, CairnStateMachine stateMachine, RaftServer server, RaftClient client) {
+        this.settings = settings;
+        this.stateMachine = stateMachine;
+        this.server = server;
+        this.client = client;
+        this.self = RaftPeerId.valueOf(settings.peerId());
+    }
+
+    /** Starts this peer: recovers its state from disk (or starts empty) and joins the group. */
+    public static RatisReplicatedState start(RaftSettings settings) throws IOException {
+        File dir = settings.dataDir().resolve("raft").toFile();
+        Files.createDirectories(dir.toPath());
+        RaftProperties props = properties(settings, dir);
+        List<RaftPeer> peers = new ArrayList<>();
+        for (RaftSettings.Peer p : settings.peers()) {
+            peers.add(
+                    RaftPeer.newBuilder().setId(p.id()).setAddress(p.hostPort()).build());
+        }
+        RaftGroup group = RaftGroup.valueOf(GROUP, peers);
+        CairnStateMachine sm = new CairnStateMachine(new ClusterStateMachine(ClusterState.empty()));
+        RaftServer server = RaftServer.newBuilder()
+                .setServerId(RaftPeerId.valueOf(settings.peerId()))
+                .setGroup(group)
+                .setProperties(props)
+                .setStateMachine(sm)
+                // RECOVER: use the log and snapshots on disk; formats only when there are none.
+                .setOption(RaftStorage.StartupOption.RECOVER)
+                .build();
+        try {
+            server.start();
+        } catch (IOException | RuntimeException e) {
+            server.close();
+            throw new IOException(
+                    "controller peer " + settings.peerId() + " cannot start its replicated state in " + dir + ": "
+                            + e.getMessage(),
+                    e);
+        }
+        RaftClient client = RaftClient.newBuilder()
+                .setProperties(props)
+                .setRaftGroup(group)
+                .setRetryPolicy(retryPolicy(settings.requestTimeout()))
+                .build();
+        log.info(
+                "controller peer {} started (group {}, peers {}, data {})",
+                settings.peerId(),
+                GROUP.getUuid(),
+                RaftSettings.describe(settings.peers()),
+                dir);
+        return new RatisReplicatedState(settings, sm, server, client);
+    }
+
+    private static RaftProperties properties(RaftSettings settings, File dir) {
+        RaftProperties p = new RaftProperties();
+        RaftConfigKeys.Rpc.setType(p, SupportedRpcType.GRPC);
+        RaftServerConfigKeys.setStorageDir(p, List.of(dir));
+        RaftSettings.Peer me = settings.self();
+        GrpcConfigKeys.Server.setHost(p, me.address().getHostString());
+        GrpcConfigKeys.Server.setPort(p, me.address().getPort());
+        long election = settings.electionTimeout().toMillis();
+        RaftServerConfigKeys.Rpc.setTimeoutMin(p, TimeDuration.valueOf(election, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Rpc.setTimeoutMax(p, TimeDuration.valueOf(2 * election, TimeUnit.MILLISECONDS));
+        RaftServerConfigKeys.Read.setOption(p, RaftServerConfigKeys.Read.Option.LINEARIZABLE);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerEnabled(p, true);
+        RaftServerConfigKeys.Snapshot.setAutoTriggerThreshold(p, settings.snapshotEvery());
+        RaftServerConfigKeys.Snapshot.setRetentionFileNum(p, 2);
+        RaftServerConfigKeys.Log.setPurgeUptoSnapshotIndex(p, true);
+        RaftServerConfigKeys.Log.setSegmentSizeMax(p, SizeInBytes.valueOf("8MB"));
+        RaftServerConfigKeys.Log.setPreallocatedSize(p, SizeInBytes.valueOf("1MB"));
+        RaftClientConfigKeys.Rpc.setRequestTimeout(p, TimeDuration.valueOf(3, TimeUnit.SECONDS));
+        return p;
+    }
+
+    /** Retries (leader changes, a peer down) until the request has waited {@code timeout}. */
+    private static RequestTypeDependentRetryPolicy retryPolicy(Duration timeout) {
+        TimeDuration limit = TimeDuration.valueOf(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        TimeDuration pause = TimeDuration.valueOf(100, TimeUnit.MILLISECONDS);
+        RequestTypeDependentRetryPolicy.Builder b = RequestTypeDependentRetryPolicy.newBuilder();
+        for (TypeCase t : new TypeCase[] {TypeCase.WRITE, TypeCase.READ}) {
+            b.setRetryPolicy(t, RetryPolicies.retryForeverWithSleep(pause)).setTimeout(t, limit);
+        }
+        return b.build();
+    }
+
+    @Override
+    public Outcome submit(Command command) throws IOException {
+        RaftClientReply reply =
+                client.io().send(Message.valueOf(UnsafeByteOperations.unsafeWrap(StateCodec.encode(command))));
+        if (!reply.isSuccess()) {
+            throw new IOException("the controller group did not commit the command: " + reply.getException());
+        }
+        awaitLocal(reply.getLogIndex());
+        return StateCodec.decodeOutcome(reply.getMessage().getContent().toByteArray());
+    }
+
+    /** Waits until this peer has applied log index {@code index} (the leader may be ahead of it). */
+    private void awaitLocal(long index) throws IOException {
+        try {
+            if (!stateMachine.machine().awaitApplied(index, settings.requestTimeout())) {
+                throw new IOException("this controller peer did not apply log index " + index + " within "
+                        + settings.requestTimeout().toSeconds() + " s");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for log index " + index);
+        }
+    }
+
+    /** Makes this peer's copy include everything committed before now (ReadIndex through Ratis). */
+    private void barrier() throws IOException {
+        RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY, self);
+        if (!reply.isSuccess()) {
+            throw new IOException("the controller group did not answer a read: " + reply.getException());
+        }
+    }
+
+    @Override
+    public <T> T read(Function<ClusterState, T> query) throws IOException {
+        barrier();
+        return stateMachine.machine().read(query);
+    }
+
+    @Override
+    public ClusterStateMachine.Desired awaitDesired(UUID node, long after, Duration wait)
+            throws IOException, InterruptedException {
+        barrier();
+        return stateMachine.machine().awaitDesired(node, after, wait);
+    }
+
+    @Override
+    public String peerId() {
+        return settings.peerId();
+    }
+
+    private Optional<DivisionInfo> info() {
+        try {
+            return Optional.of(server.getDivision(GROUP).getInfo());
+        } catch (IOException e) {
+            return Optional.empty();
+        }
+    }
+
+    @Override
+    public boolean isLeader() {
+        return info().map(DivisionInfo::isLeaderReady).orElse(false);
+    }
+
+    @Override
+    public List<Peer> peers() {
+        Optional<RaftPeerId> leader = info().map(DivisionInfo::getLeaderId);
+        List<Peer> peers = new ArrayList<>();
+        try {
+            for (RaftPeer p : server.getDivision(GROUP).getGroup().getPeers()) {
+                peers.add(new Peer(
+                        p.getId().toString(),
+                        p.getAddress(),
+                        leader.map(l -> l.equals(p.getId())).orElse(false)));
+            }
+        } catch (IOException e) {
+            settings.peers().forEach(p -> peers.add(new Peer(p.id(), p.hostPort(), false)));
+        }
+        peers.sort(java.util.Comparator.comparing(Peer::id));
+        return peers;
+    }
+
+    @Override
+    public void close() throws IOException {
+        try {
+            client.close();
+        } finally {
+            server.close();
+            log.info("controller peer {} stopped", settings.peerId());
+        }
+    }
+}

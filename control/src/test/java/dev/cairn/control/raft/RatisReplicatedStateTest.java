@@ -1,0 +1,137 @@
+package dev.cairn.control.raft;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.VolumeState;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Outcome;
+import dev.cairn.control.state.ReplicatedState;
+import dev.cairn.testkit.FreePorts;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** The replicated state on real Ratis peers (in this JVM, over loopback gRPC). */
+class RatisReplicatedStateTest {
+    private static final long GIB = 1L << 30;
+
+    @TempDir
+    Path dir;
+
+    private final List<RatisReplicatedState> running = new ArrayList<>();
+
+    @AfterEach
+    void stopAll() throws IOException {
+        for (RatisReplicatedState s : running) {
+            s.close();
+        }
+    }
+
+    private List<RaftSettings.Peer> peers(int n) {
+        List<RaftSettings.Peer> peers = new ArrayList<>();
+        for (int i = 1; i <= n; i++) {
+            peers.add(new RaftSettings.Peer(
+                    "c" + i, new InetSocketAddress(InetAddress.getLoopbackAddress(), FreePorts.next())));
+        }
+        return peers;
+    }
+
+    private RatisReplicatedState start(String id, List<RaftSettings.Peer> peers, long snapshotEvery)
+            throws IOException {
+        RatisReplicatedState s = RatisReplicatedState.start(new RaftSettings(
+                id, peers, dir.resolve(id), Duration.ofMillis(400), Duration.ofSeconds(20), snapshotEvery));
+        running.add(s);
+        return s;
+    }
+
+    private static Command register(UUID node, String zone) {
+        DriveState drive = new DriveState(UUID.randomUUID(), 100 * GIB, 100 * GIB, 0, 100 * GIB);
+        return new Command.RegisterNode(
+                node, "127.0.0.1:10809", "http://127.0.0.1:8410", Map.of("zone", zone), List.of(drive), 1_000);
+    }
+
+    private static Command volume(String name) {
+        return new Command.CreateVolume(
+                UUID.randomUUID(), name, GIB, "single", List.of(UUID.randomUUID()), List.of("s3cret"), 0, 2_000);
+    }
+
+    @Test
+    void aRestartedSinglePeerRecoversEveryAcknowledgedCommandFromSnapshotAndLog() throws IOException {
+        List<RaftSettings.Peer> peers = peers(1);
+        RatisReplicatedState one = start("c1", peers, 5);
+        await().atMost(Duration.ofSeconds(20)).until(one::isLeader);
+        UUID node = UUID.randomUUID();
+        assertThat(one.submit(register(node, "a")).isOk()).isTrue();
+        for (int i = 0; i < 12; i++) {
+            assertThat(one.submit(volume("v" + i)).isOk()).isTrue();
+        }
+        Outcome dup = one.submit(volume("v3"));
+        assertThat(dup.status()).isEqualTo(Outcome.Status.CONFLICT);
+        ClusterState before = one.read(ClusterState::copy);
+        assertThat(before.volumes()).hasSize(12);
+        one.close();
+        running.remove(one);
+        try (Stream<Path> files = Files.list(dir.resolve("c1/raft")
+                .resolve(RatisReplicatedState.GROUP.getUuid().toString())
+                .resolve("sm"))) {
+            assertThat(files.map(p -> p.getFileName().toString())).anyMatch(f -> f.startsWith("snapshot."));
+        }
+
+        RatisReplicatedState again = start("c1", peers, 5);
+        await().atMost(Duration.ofSeconds(20)).until(again::isLeader);
+        ClusterState after = again.read(ClusterState::copy);
+        assertThat(after.volumes()).isEqualTo(before.volumes());
+        assertThat(after.nodes()).isEqualTo(before.nodes());
+        assertThat(again.submit(volume("v12")).isOk()).isTrue();
+        assertThat(again.<Integer>read(s -> s.volumes().size())).isEqualTo(13);
+    }
+
+    @Test
+    void threePeersKeepServingAfterTheLeaderStops() throws IOException {
+        List<RaftSettings.Peer> peers = peers(3);
+        List<RatisReplicatedState> group = new ArrayList<>();
+        for (RaftSettings.Peer p : peers) {
+            group.add(start(p.id(), peers, 1_000));
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> group.stream().filter(ReplicatedState::isLeader).count() == 1);
+        RatisReplicatedState leader =
+                group.stream().filter(ReplicatedState::isLeader).findFirst().orElseThrow();
+        List<RatisReplicatedState> followers =
+                group.stream().filter(s -> s != leader).toList();
+
+        // A command through a follower is committed by the group, and every peer reads it at once.
+        UUID node = UUID.randomUUID();
+        assertThat(followers.getFirst().submit(register(node, "a")).isOk()).isTrue();
+        assertThat(followers.getFirst().submit(volume("before")).isOk()).isTrue();
+        for (RatisReplicatedState s : group) {
+            assertThat(s.<java.util.Optional<VolumeState>>read(
+                            st -> st.volumeNamed("before").map(v -> v.state())))
+                    .contains(VolumeState.CREATING);
+            assertThat(s.peers()).extracting(ReplicatedState.Peer::id).containsExactly("c1", "c2", "c3");
+        }
+
+        leader.close();
+        running.remove(leader);
+        RatisReplicatedState survivor = followers.getLast();
+        assertThat(survivor.submit(volume("after")).isOk()).isTrue();
+        for (RatisReplicatedState s : followers) {
+            assertThat(s.<Integer>read(st -> st.volumes().size())).isEqualTo(2);
+        }
+        await().atMost(Duration.ofSeconds(30)).until(() -> followers.stream().anyMatch(ReplicatedState::isLeader));
+    }
+}
