@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import java.io.PrintWriter;
+import java.nio.charset.StandardCharsets;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -9,7 +11,15 @@ import picocli.CommandLine.Command;
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
         description = "Cairn: distributed block storage.",
-        subcommands = {NodeCommand.class, CommandLine.HelpCommand.class})
+        subcommands = {
+            ControllerCommand.class,
+            NodeCommand.class,
+            ClassCommand.class,
+            VolumeCommand.class,
+            ClusterCommand.class,
+            OrphanCommand.class,
+            CommandLine.HelpCommand.class
+        })
 public final class Main {
 
     public static void main(String[] args) {
@@ -18,9 +28,17 @@ public final class Main {
 
     /** Runs a command line; the exit code. */
     public static int run(String... args) {
-        CommandLine cli = new CommandLine(new Main());
+        return run(
+                new PrintWriter(System.out, true, StandardCharsets.UTF_8),
+                new PrintWriter(System.err, true, StandardCharsets.UTF_8),
+                args);
+    }
+
+    /** Runs a command line printing to the given writers; the exit code. */
+    public static int run(PrintWriter out, PrintWriter err, String... args) {
+        CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
-            commandLine.getErr().println("cairn " + commandLine.getCommandName() + ": " + message(e));
+            commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message(e));
             if (System.getenv("CAIRN_DEBUG") != null) {
                 e.printStackTrace(commandLine.getErr());
             }

@@ -1,5 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.node.ControllerLink;
 import dev.cairn.node.DriveSpec;
 import dev.cairn.node.NodeConfig;
 import dev.cairn.node.Sizes;
@@ -9,6 +11,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -26,12 +29,14 @@ import picocli.CommandLine.Option;
         name = "node",
         mixinStandardHelpOptions = true,
         description = "Runs a storage node: pools its drives, serves every extent over NBD (export name = extent"
-                + " id) and offers the admin HTTP API. Drives are files (created at the given size) or block devices.")
+                + " id) and offers the admin HTTP API. Drives are files (created at the given size) or block devices."
+                + " With --controller it registers there and makes the extents the controller wants."
+                + " The subcommands ask the controller about nodes.",
+        subcommands = {NodeAdminCommands.ListNodes.class, NodeAdminCommands.Show.class, NodeAdminCommands.Label.class})
 final class NodeCommand implements Callable<Integer> {
 
     @Option(
             names = "--drive",
-            required = true,
             paramLabel = "PATH[,size=SIZE][,format]",
             description = "A drive. A missing file is created with size=SIZE (e.g. 1GiB). An existing file or "
                     + "device without a Cairn label is formatted only if blank or with ',format'. Repeat for more.")
@@ -81,6 +86,26 @@ final class NodeCommand implements Callable<Integer> {
     List<String> namedExtents = new ArrayList<>();
 
     @Option(
+            names = "--controller",
+            paramLabel = "URL[,URL...]",
+            description = "The controller's REST API (every peer, comma-separated): register there, heartbeat, and "
+                    + "make the extents it wants.")
+    Optional<String> controller = Optional.empty();
+
+    @Option(
+            names = "--controller-token-file",
+            paramLabel = "FILE",
+            description = "A file holding the controller's node token (its DATA/tokens/node.token).")
+    Optional<Path> controllerTokenFile = Optional.empty();
+
+    @Option(
+            names = "--heartbeat-every",
+            defaultValue = "5s",
+            paramLabel = "DURATION",
+            description = "How often to report to the controller (default ${DEFAULT-VALUE}).")
+    String heartbeatEvery;
+
+    @Option(
             names = "--ready-file",
             paramLabel = "FILE",
             description = "Once serving, write the node id and actual addresses here as JSON.")
@@ -88,11 +113,26 @@ final class NodeCommand implements Callable<Integer> {
 
     @Override
     public Integer call() throws Exception {
+        if (drives.isEmpty()) {
+            throw new IllegalArgumentException("a node needs at least one --drive");
+        }
+        if (controller.isPresent() && !namedExtents.isEmpty()) {
+            throw new IllegalArgumentException(
+                    "--extent is for a node used on its own; with --controller the controller decides the extents");
+        }
         List<DriveSpec> specs = drives.stream().map(DriveSpec::parse).toList();
-        Optional<String> token = tokenFile.isEmpty()
-                ? Optional.empty()
-                : Optional.of(Files.readString(tokenFile.get(), StandardCharsets.UTF_8)
-                        .strip());
+        Optional<String> token = tokenFile.isEmpty() ? Optional.empty() : Optional.of(readToken(tokenFile.get()));
+        Optional<ControllerLink.Settings> link = Optional.empty();
+        if (controller.isPresent()) {
+            if (controllerTokenFile.isEmpty()) {
+                throw new IllegalArgumentException("--controller needs --controller-token-file (the node token)");
+            }
+            link = Optional.of(new ControllerLink.Settings(
+                    ControlClient.urls(controller.get()),
+                    Optional.of(readToken(controllerTokenFile.get())),
+                    Durations.parse(heartbeatEvery, "--heartbeat-every"),
+                    Duration.ofSeconds(20)));
+        }
         NodeConfig config = new NodeConfig(
                 nodeId,
                 specs,
@@ -101,7 +141,8 @@ final class NodeCommand implements Callable<Integer> {
                 address(admin, "--admin"),
                 token,
                 ioThreads,
-                readyFile);
+                readyFile,
+                link);
         List<NamedExtent> named = namedExtents.stream().map(NamedExtent::parse).toList();
         StorageNode node = StorageNode.start(config, InstantSource.system());
         try {
@@ -136,9 +177,20 @@ final class NodeCommand implements Callable<Integer> {
                     node.nbdAddress().getPort(),
                     n.id());
         }
+        if (controller.isPresent()) {
+            System.out.printf("  taking its extents from the controller at %s%n", controller.get());
+        }
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    private static String readToken(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IOException("cannot read the token file " + file + ": " + e.getMessage(), e);
+        }
     }
 
     static Map<String, String> parseLabels(List<String> labels) {

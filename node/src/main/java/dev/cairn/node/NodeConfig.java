@@ -17,6 +17,8 @@ import java.util.UUID;
  * @param adminToken bearer token the admin API requires; empty for none (loopback use)
  * @param ioThreads threads that run block I/O that may block (cache misses, syncs, large writes)
  * @param readyFile where to write the actual addresses once serving, for scripts and harnesses
+ * @param controller the controller this node registers with and takes its extents from; empty for
+ *     a node used on its own
  */
 public record NodeConfig(
         Optional<UUID> nodeId,
@@ -26,7 +28,8 @@ public record NodeConfig(
         InetSocketAddress adminListen,
         Optional<String> adminToken,
         int ioThreads,
-        Optional<Path> readyFile) {
+        Optional<Path> readyFile,
+        Optional<ControllerLink.Settings> controller) {
 
     public NodeConfig {
         if (drives.isEmpty()) {

@@ -13,6 +13,7 @@ import java.nio.file.StandardCopyOption;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -25,8 +26,9 @@ import org.slf4j.LoggerFactory;
  * The storage node daemon: its drives, every extent served over NBD, and the admin API.
  *
  * <p>Threads: the NBD server's per-connection threads; a fixed pool of platform threads for block
- * I/O that may block; Jetty's threads for the admin API. Start order is drives, NBD, admin API
- * (the API only answers once everything it describes is up); {@link #close} goes the other way and
+ * I/O that may block; Jetty's threads for the admin API; with a controller, two virtual threads
+ * for heartbeats and reconciliation. Start order is drives, NBD, admin API, controller link (the
+ * API only answers once everything it describes is up); {@link #close} goes the other way and
  * syncs the drives last.
  */
 public final class StorageNode implements AutoCloseable {
@@ -40,6 +42,7 @@ public final class StorageNode implements AutoCloseable {
     private final ExecutorService io;
     private final NbdServer nbd;
     private AdminApi admin;
+    private ControllerLink controller;
 
     private StorageNode(DriveSet drives, Map<String, String> labels, NodeConfig config) throws IOException {
         this.drives = drives;
@@ -64,6 +67,9 @@ public final class StorageNode implements AutoCloseable {
         }
         try {
             node.admin = AdminApi.start(node, config.adminListen(), config.adminToken());
+            if (config.controller().isPresent()) {
+                node.controller = ControllerLink.start(node, config.controller().get());
+            }
             if (config.readyFile().isPresent()) {
                 node.writeReadyFile(config.readyFile().get());
             }
@@ -167,8 +173,16 @@ public final class StorageNode implements AutoCloseable {
                 access.requiresSecret() ? " with a secret" : ", open");
     }
 
+    /** The link to the controller, when the node has one. */
+    public Optional<ControllerLink> controller() {
+        return Optional.ofNullable(controller);
+    }
+
     @Override
     public void close() {
+        if (controller != null) {
+            controller.close();
+        }
         if (admin != null) {
             admin.close();
         }

@@ -24,13 +24,18 @@ abstract class NodeFixture {
     Optional<String> token = Optional.empty();
 
     StorageNode startNode(int drives) throws IOException {
+        return startNode(drives, Optional.empty());
+    }
+
+    StorageNode startNode(int drives, Optional<ControllerLink.Settings> controller) throws IOException {
         List<DriveSpec> specs = new java.util.ArrayList<>();
         for (int i = 0; i < drives; i++) {
             specs.add(new DriveSpec(dir.resolve("d" + i + ".img"), OptionalLong.of(256L << 20), false));
         }
         InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         node = StorageNode.start(
-                new NodeConfig(Optional.empty(), specs, Map.of("zone", "a"), any, any, token, 4, Optional.empty()),
+                new NodeConfig(
+                        Optional.empty(), specs, Map.of("zone", "a"), any, any, token, 4, Optional.empty(), controller),
                 clock);
         return node;
     }

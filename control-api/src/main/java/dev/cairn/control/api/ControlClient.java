@@ -62,28 +62,38 @@ public final class ControlClient {
     }
 
     public <T> T get(String path, Class<T> type) throws ControlException {
-        return parse("GET", path, send("GET", path, null), JSON.constructType(type));
+        return parse("GET", path, exchange("GET", path, null, timeout), JSON.constructType(type));
+    }
+
+    /** A GET that may take up to {@code wait} longer than usual (a long poll). */
+    public <T> T poll(String path, Class<T> type, Duration wait) throws ControlException {
+        return parse("GET", path, exchange("GET", path, null, timeout.plus(wait)), JSON.constructType(type));
     }
 
     public <T> T get(String path, TypeReference<T> type) throws ControlException {
-        return parse("GET", path, send("GET", path, null), JSON.constructType(type));
+        return parse("GET", path, exchange("GET", path, null, timeout), JSON.constructType(type));
     }
 
     public <T> T post(String path, Object body, Class<T> type) throws ControlException {
-        return parse("POST", path, send("POST", path, body), JSON.constructType(type));
+        return parse("POST", path, exchange("POST", path, body, timeout), JSON.constructType(type));
     }
 
     public <T> T put(String path, Object body, Class<T> type) throws ControlException {
-        return parse("PUT", path, send("PUT", path, body), JSON.constructType(type));
+        return parse("PUT", path, exchange("PUT", path, body, timeout), JSON.constructType(type));
     }
 
     public void delete(String path) throws ControlException {
-        send("DELETE", path, null);
+        exchange("DELETE", path, null, timeout);
+    }
+
+    /** A call whose answer does not matter beyond its success. */
+    public void send(String method, String path, Object body) throws ControlException {
+        exchange(method, path, body, timeout);
     }
 
     /** The raw JSON text of a GET (for {@code --output json}). */
     public String getRaw(String path) throws ControlException {
-        return send("GET", path, null);
+        return exchange("GET", path, null, timeout);
     }
 
     @SuppressWarnings("TypeParameterUnusedInFormals") // T is fixed by the JavaType the public callers build
@@ -98,19 +108,23 @@ public final class ControlClient {
         }
     }
 
-    private String send(String method, String path, Object body) throws ControlException {
+    /**
+     * Sends to the controller that answered last, failing over to the next one when it cannot be
+     * reached or cannot reach its replicated state (503).
+     */
+    private String exchange(String method, String path, Object body, Duration requestTimeout) throws ControlException {
         byte[] json;
         try {
             json = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
         } catch (IOException e) {
             throw new ControlException("cannot encode the request: " + e.getMessage(), e);
         }
-        IOException last = null;
+        Exception last = null;
         for (int attempt = 0; attempt < controllers.size(); attempt++) {
             int which = Math.floorMod(current.get() + attempt, controllers.size());
             URI base = controllers.get(which);
             HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                    .timeout(timeout)
+                    .timeout(requestTimeout)
                     .header("Content-Type", "application/json")
                     .method(
                             method,
@@ -121,6 +135,10 @@ public final class ControlClient {
             try {
                 HttpResponse<String> r =
                         http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
+                if (r.statusCode() == 503 && attempt + 1 < controllers.size()) {
+                    last = new ControlException(503, reason(r));
+                    continue;
+                }
                 current.set(which);
                 if (r.statusCode() / 100 != 2) {
                     throw new ControlException(r.statusCode(), reason(r));
@@ -135,7 +153,7 @@ public final class ControlClient {
                 throw new ControlException("interrupted while calling the controller", e);
             }
         }
-        throw new ControlException("no controller reachable at " + controllers + ": " + last, last);
+        throw new ControlException("no controller reachable at " + controllers + ": " + last.getMessage(), last);
     }
 
     private static String reason(HttpResponse<String> r) {

@@ -1,0 +1,78 @@
+package dev.cairn.cli;
+
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.Views;
+import dev.cairn.node.Sizes;
+import java.io.PrintWriter;
+import java.util.Map;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** {@code cairn cluster status}: the controller peers and a summary of nodes, space and volumes. */
+@Command(
+        name = "cluster",
+        mixinStandardHelpOptions = true,
+        description = "The cluster as the controller sees it.",
+        subcommands = {ClusterCommand.Status.class})
+final class ClusterCommand {
+
+    @Command(name = "status", mixinStandardHelpOptions = true, description = "Controller peers, nodes, space, volumes.")
+    static final class Status implements Callable<Integer> {
+        @Mixin
+        ClientOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            ControlClient client = options.client();
+            PrintWriter out = spec.commandLine().getOut();
+            if (options.json()) {
+                ClientOptions.printJson(out, client.getRaw("/v1/cluster"));
+                return 0;
+            }
+            Views.ClusterView c = client.get("/v1/cluster", Views.ClusterView.class);
+            Table peers = new Table("PEER", "ADDRESS", "ROLE");
+            c.peers().forEach(p -> peers.row(p.id(), p.address(), p.leader() ? "leader" : "follower"));
+            peers.print(out);
+            out.println();
+            out.printf(
+                    "nodes:    %d online of %d%n"
+                            + "space:    %s free of %s%n"
+                            + "volumes:  %d (%d available, %d creating)%n"
+                            + "orphans:  %d (%s)%n"
+                            + "log:      applied index %d (answered by %s)%n",
+                    c.nodesOnline(),
+                    c.nodes(),
+                    Sizes.human(c.freeBytes()),
+                    Sizes.human(c.capacityBytes()),
+                    c.volumes(),
+                    c.volumesAvailable(),
+                    c.volumesCreating(),
+                    c.orphans(),
+                    Sizes.human(c.orphanBytes()),
+                    c.appliedIndex(),
+                    c.peerId());
+            if (!c.zones().isEmpty()) {
+                out.println();
+                Table zones = new Table("ZONE", "NODES", "ONLINE", "CAPACITY", "FREE");
+                for (Map.Entry<String, Views.DomainView> z : c.zones().entrySet()) {
+                    Views.DomainView d = z.getValue();
+                    zones.row(
+                            z.getKey(),
+                            d.nodes(),
+                            d.online(),
+                            Sizes.human(d.capacityBytes()),
+                            Sizes.human(d.freeBytes()));
+                }
+                zones.print(out);
+            }
+            out.flush();
+            return 0;
+        }
+    }
+}

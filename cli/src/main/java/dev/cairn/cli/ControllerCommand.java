@@ -1,0 +1,135 @@
+package dev.cairn.cli;
+
+import dev.cairn.control.daemon.Controller;
+import dev.cairn.control.daemon.ControllerConfig;
+import dev.cairn.control.raft.RaftSettings;
+import java.nio.file.Path;
+import java.time.InstantSource;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cairn controller}: runs one controller peer until it is stopped (SIGINT or SIGTERM). */
+@Command(
+        name = "controller",
+        mixinStandardHelpOptions = true,
+        description = "Runs a controller peer: the replicated cluster state (Apache Ratis), placement and the REST "
+                + "API. One peer by default; for high availability run three (or five) with the same --peers.")
+final class ControllerCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--data",
+            required = true,
+            paramLabel = "DIR",
+            description = "Where this peer keeps its replicated log, snapshots and (by default) tokens.")
+    Path data;
+
+    @Option(
+            names = "--listen",
+            defaultValue = "127.0.0.1:8400",
+            paramLabel = "HOST:PORT",
+            description = "The REST API (default ${DEFAULT-VALUE}; port 0 picks one).")
+    String listen;
+
+    @Option(
+            names = "--id",
+            defaultValue = "c1",
+            paramLabel = "ID",
+            description = "This peer's id among --peers (default ${DEFAULT-VALUE}).")
+    String id;
+
+    @Option(
+            names = "--peers",
+            paramLabel = "ID=HOST:PORT[,...]",
+            description = "Every controller peer and its replication address, the same on every peer "
+                    + "(default: this one alone, ID=127.0.0.1:8401).")
+    Optional<String> peers = Optional.empty();
+
+    @Option(names = "--admin-token-file", paramLabel = "FILE", description = "Default: DATA/tokens/admin.token.")
+    Optional<Path> adminToken = Optional.empty();
+
+    @Option(names = "--read-token-file", paramLabel = "FILE", description = "Default: DATA/tokens/read.token.")
+    Optional<Path> readToken = Optional.empty();
+
+    @Option(names = "--node-token-file", paramLabel = "FILE", description = "Default: DATA/tokens/node.token.")
+    Optional<Path> nodeToken = Optional.empty();
+
+    @Option(
+            names = "--offline-after",
+            defaultValue = "30s",
+            paramLabel = "DURATION",
+            description = "A node silent this long is marked offline (default ${DEFAULT-VALUE}).")
+    String offlineAfter;
+
+    @Option(
+            names = "--election-timeout",
+            defaultValue = "1s",
+            paramLabel = "DURATION",
+            description = "Silence from the leader before a follower calls an election (default ${DEFAULT-VALUE}).")
+    String electionTimeout;
+
+    @Option(
+            names = "--spare",
+            defaultValue = "0",
+            paramLabel = "FRACTION",
+            description = "Share of every drive placement keeps free (default ${DEFAULT-VALUE}).")
+    double spare;
+
+    @Option(
+            names = "--snapshot-every",
+            defaultValue = "10000",
+            paramLabel = "ENTRIES",
+            description = "Log entries between snapshots of the state (default ${DEFAULT-VALUE}).")
+    long snapshotEvery;
+
+    @Option(
+            names = "--ready-file",
+            paramLabel = "FILE",
+            description = "Once serving, write this peer's id and addresses here as JSON.")
+    Optional<Path> readyFile = Optional.empty();
+
+    @Override
+    public Integer call() throws Exception {
+        List<RaftSettings.Peer> group = RaftSettings.parsePeers(peers.orElse(id + "=127.0.0.1:8401"));
+        RaftSettings raft = new RaftSettings(
+                id,
+                group,
+                data,
+                Durations.parse(electionTimeout, "--election-timeout"),
+                java.time.Duration.ofSeconds(15),
+                snapshotEvery);
+        ControllerConfig config = new ControllerConfig(
+                raft,
+                NodeCommand.address(listen, "--listen"),
+                adminToken,
+                readToken,
+                nodeToken,
+                Durations.parse(offlineAfter, "--offline-after"),
+                spare,
+                readyFile);
+        Controller controller = Controller.start(config, InstantSource.system());
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            controller.close();
+                            stopped.countDown();
+                        },
+                        "cairn-shutdown"));
+        System.out.printf(
+                "cairn controller %s: REST API on %s, replication on %s (peers %s); tokens in %s%n",
+                id,
+                controller.restUrl(),
+                raft.self().hostPort(),
+                peers.orElse(id + "=127.0.0.1:8401"),
+                adminToken
+                        .map(p -> p.toAbsolutePath().getParent())
+                        .orElse(data.resolve("tokens").toAbsolutePath()));
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+}

@@ -1,0 +1,165 @@
+package dev.cairn.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Views;
+import dev.cairn.node.Sizes;
+import java.io.PrintWriter;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cairn node list|show|label}: the nodes as the controller knows them. */
+final class NodeAdminCommands {
+    private NodeAdminCommands() {}
+
+    static void printList(PrintWriter out, List<Views.NodeView> nodes) {
+        Table t = new Table("ID", "STATE", "LABELS", "NBD", "CAPACITY", "FREE", "EXTENTS", "LAST HEARTBEAT");
+        for (Views.NodeView n : nodes) {
+            t.row(
+                    n.id(),
+                    n.state(),
+                    VolumeCommand.labels(n.labels()),
+                    n.nbdAddress(),
+                    Sizes.human(n.capacityBytes()),
+                    Sizes.human(n.freeBytes()),
+                    n.extentCount(),
+                    n.lastHeartbeat());
+        }
+        t.print(out);
+    }
+
+    static void printOne(PrintWriter out, Views.NodeView n) {
+        out.printf(
+                "id:              %s%nstate:           %s%nlabels:          %s%nnbd:             %s%nadmin:           %s%n"
+                        + "space:           %s free of %s%nregistered:      %s%nlast heartbeat:  %s%n",
+                n.id(),
+                n.state(),
+                VolumeCommand.labels(n.labels()),
+                n.nbdAddress(),
+                n.adminUrl(),
+                Sizes.human(n.freeBytes()),
+                Sizes.human(n.capacityBytes()),
+                n.registeredAt(),
+                n.lastHeartbeat());
+        n.errors().forEach(e -> out.println("error:           " + e));
+        out.println();
+        Table drives = new Table("DRIVE", "CAPACITY", "USED", "FREE", "LARGEST FREE");
+        for (Views.DriveView d : n.drives()) {
+            drives.row(
+                    d.id(),
+                    Sizes.human(d.dataBytes()),
+                    Sizes.human(d.usedBytes()),
+                    Sizes.human(d.freeBytes()),
+                    Sizes.human(d.largestFreeBytes()));
+        }
+        drives.print(out);
+        if (n.extents() != null && !n.extents().isEmpty()) {
+            out.println();
+            Table extents = new Table("EXTENT", "DRIVE", "SIZE", "GENERATION", "STATE");
+            for (Views.ExtentView e : n.extents()) {
+                extents.row(
+                        e.id(),
+                        e.driveId(),
+                        Sizes.human(e.sizeBytes()),
+                        e.generation(),
+                        e.erasing() ? "erasing" : "active");
+            }
+            extents.print(out);
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the nodes the controller knows.")
+    static final class ListNodes implements Callable<Integer> {
+        @Mixin
+        ClientOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            ControlClient client = options.client();
+            PrintWriter out = spec.commandLine().getOut();
+            if (options.json()) {
+                ClientOptions.printJson(out, client.getRaw("/v1/nodes"));
+            } else {
+                printList(out, client.get("/v1/nodes", new TypeReference<List<Views.NodeView>>() {}));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows a node, its drives and extents.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        ClientOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NODE-ID")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            ControlClient client = options.client();
+            PrintWriter out = spec.commandLine().getOut();
+            String path = "/v1/nodes/" + UrlPath.segment(id);
+            if (options.json()) {
+                ClientOptions.printJson(out, client.getRaw(path));
+            } else {
+                printOne(out, client.get(path, Views.NodeView.class));
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "label",
+            mixinStandardHelpOptions = true,
+            description = "Sets or removes a node's labels (they win over the labels the node starts with).")
+    static final class Label implements Callable<Integer> {
+        @Mixin
+        ClientOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NODE-ID")
+        String id;
+
+        @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Labels to set.")
+        List<String> set = new ArrayList<>();
+
+        @Option(names = "--remove", paramLabel = "KEY", description = "A label to remove. Repeatable.")
+        List<String> remove = new ArrayList<>();
+
+        @Override
+        public Integer call() throws Exception {
+            if (set.isEmpty() && remove.isEmpty()) {
+                throw new IllegalArgumentException("nothing to do: give KEY=VALUE labels to set or --remove KEY");
+            }
+            Views.NodeView n = options.client()
+                    .put(
+                            "/v1/nodes/" + UrlPath.segment(id) + "/labels",
+                            new Requests.Labels(NodeCommand.parseLabels(set), remove),
+                            Views.NodeView.class);
+            PrintWriter out = spec.commandLine().getOut();
+            if (options.json()) {
+                ClientOptions.printJson(out, n);
+            } else {
+                out.println("node " + n.id() + ": " + VolumeCommand.labels(n.labels()));
+                out.flush();
+            }
+            return 0;
+        }
+    }
+}

@@ -1,0 +1,209 @@
+package dev.cairn.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Views;
+import dev.cairn.node.Sizes;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.Callable;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+import picocli.CommandLine.Spec;
+
+/** {@code cairn volume create|list|show|delete}. */
+@Command(
+        name = "volume",
+        mixinStandardHelpOptions = true,
+        description = "Volumes: block devices with a size and a storage class, made of legs on nodes.",
+        subcommands = {
+            VolumeCommand.Create.class,
+            VolumeCommand.ListVolumes.class,
+            VolumeCommand.Show.class,
+            VolumeCommand.Delete.class
+        })
+final class VolumeCommand {
+
+    static void printList(PrintWriter out, List<Views.VolumeView> volumes) {
+        Table t = new Table("NAME", "ID", "SIZE", "CLASS", "STATE", "LEGS");
+        for (Views.VolumeView v : volumes) {
+            t.row(v.name(), v.id(), Sizes.human(v.sizeBytes()), v.className(), v.state(), legSummary(v));
+        }
+        t.print(out);
+    }
+
+    /** "2/3 ready" */
+    private static String legSummary(Views.VolumeView v) {
+        long ready = v.legs().stream().filter(l -> l.state().equals("READY")).count();
+        return ready + "/" + v.legs().size() + " ready";
+    }
+
+    static void printOne(PrintWriter out, Views.VolumeView v) {
+        out.printf(
+                "name:     %s%nid:       %s%nsize:     %s (%d bytes)%nclass:    %s%nstate:    %s%ncreated:  %s%n%n",
+                v.name(), v.id(), Sizes.human(v.sizeBytes()), v.sizeBytes(), v.className(), v.state(), v.createdAt());
+        Table legs = new Table("LEG", "STATE", "NODE", "LABELS", "EXTENT", "GENERATION");
+        for (Views.LegView l : v.legs()) {
+            legs.row(l.index(), l.state(), l.nodeId(), labels(l.nodeLabels()), l.extentId(), l.generation());
+        }
+        legs.print(out);
+    }
+
+    static String labels(Map<String, String> labels) {
+        StringBuilder b = new StringBuilder();
+        new TreeMap<>(labels)
+                .forEach((k, v) ->
+                        b.append(b.isEmpty() ? "" : ",").append(k).append('=').append(v));
+        return b.isEmpty() ? "-" : b.toString();
+    }
+
+    @Command(
+            name = "create",
+            mixinStandardHelpOptions = true,
+            description = "Creates a volume and waits until every leg exists (unless --no-wait).")
+    static final class Create implements Callable<Integer> {
+        @Mixin
+        ClientOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME")
+        String name;
+
+        @Option(
+                names = "--size",
+                required = true,
+                paramLabel = "SIZE",
+                description = "e.g. 10GiB (a multiple of 4KiB).")
+        String size;
+
+        @Option(
+                names = "--class",
+                required = true,
+                paramLabel = "CLASS",
+                description = "A storage class (cairn class list).")
+        String className;
+
+        @Option(names = "--no-wait", description = "Return once the legs are placed, before the nodes made them.")
+        boolean noWait;
+
+        @Option(
+                names = "--timeout",
+                defaultValue = "2m",
+                paramLabel = "DURATION",
+                description = "How long to wait for the volume to become available (default ${DEFAULT-VALUE}).")
+        String timeout;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration wait = Durations.parse(timeout, "--timeout");
+            ControlClient client = options.client();
+            Views.VolumeView v = client.post(
+                    "/v1/volumes",
+                    new Requests.CreateVolume(name, Sizes.parse(size), className),
+                    Views.VolumeView.class);
+            if (!noWait) {
+                v = awaitAvailable(client, v, wait);
+            }
+            PrintWriter out = spec.commandLine().getOut();
+            if (options.json()) {
+                ClientOptions.printJson(out, v);
+            } else {
+                printOne(out, v);
+            }
+            return 0;
+        }
+
+        private static Views.VolumeView awaitAvailable(ControlClient client, Views.VolumeView v, Duration wait)
+                throws IOException, InterruptedException {
+            long deadline = System.nanoTime() + wait.toNanos();
+            while (!v.state().equals("AVAILABLE")) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException("volume " + v.name() + " was created but is still " + v.state() + " after "
+                            + wait.toSeconds() + " s (" + legSummary(v) + "); see cairn volume show " + v.name());
+                }
+                Thread.sleep(100);
+                v = client.get("/v1/volumes/" + v.id(), Views.VolumeView.class);
+            }
+            return v;
+        }
+    }
+
+    @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the volumes.")
+    static final class ListVolumes implements Callable<Integer> {
+        @Mixin
+        ClientOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Override
+        public Integer call() throws Exception {
+            ControlClient client = options.client();
+            PrintWriter out = spec.commandLine().getOut();
+            if (options.json()) {
+                ClientOptions.printJson(out, client.getRaw("/v1/volumes"));
+            } else {
+                printList(out, client.get("/v1/volumes", new TypeReference<List<Views.VolumeView>>() {}));
+            }
+            return 0;
+        }
+    }
+
+    @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows a volume and its legs.")
+    static final class Show implements Callable<Integer> {
+        @Mixin
+        ClientOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME|ID")
+        String volume;
+
+        @Override
+        public Integer call() throws Exception {
+            ControlClient client = options.client();
+            PrintWriter out = spec.commandLine().getOut();
+            String path = "/v1/volumes/" + UrlPath.segment(volume);
+            if (options.json()) {
+                ClientOptions.printJson(out, client.getRaw(path));
+            } else {
+                printOne(out, client.get(path, Views.VolumeView.class));
+            }
+            return 0;
+        }
+    }
+
+    @Command(
+            name = "delete",
+            mixinStandardHelpOptions = true,
+            description = "Deletes a volume; its nodes erase and free its legs.")
+    static final class Delete implements Callable<Integer> {
+        @Mixin
+        ClientOptions options;
+
+        @Spec
+        CommandSpec spec;
+
+        @Parameters(index = "0", paramLabel = "NAME|ID")
+        String volume;
+
+        @Override
+        public Integer call() throws Exception {
+            options.client().delete("/v1/volumes/" + UrlPath.segment(volume));
+            spec.commandLine().getOut().println("deleted volume " + volume);
+            spec.commandLine().getOut().flush();
+            return 0;
+        }
+    }
+}

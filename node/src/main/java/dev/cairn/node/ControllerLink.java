@@ -1,0 +1,264 @@
+package dev.cairn.node;
+
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.ControlException;
+import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Views;
+import dev.cairn.drive.Drive;
+import dev.cairn.drive.ExtentRecord;
+import dev.cairn.drive.SpaceUsage;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.net.UnknownHostException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The node's side of the controller: registers on start, heartbeats its inventory, and converges on
+ * the extents the controller wants (level-triggered: it long-polls its desired state, reconciles,
+ * and reports). Two virtual threads, one for heartbeats and one for reconciliation; both retry with
+ * backoff while no controller answers, and the node keeps serving its extents meanwhile.
+ */
+public final class ControllerLink implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(ControllerLink.class);
+    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+
+    /**
+     * Where the controller is and how often to talk to it.
+     *
+     * @param urls the controller peers' REST URLs (any of them can answer)
+     * @param token the bearer token nodes use (the controller's node token)
+     * @param heartbeatEvery how often the node reports its inventory
+     * @param pollWait how long one long poll for the desired state may wait for a change
+     */
+    public record Settings(List<URI> urls, Optional<String> token, Duration heartbeatEvery, Duration pollWait) {
+        public Settings {
+            urls = List.copyOf(urls);
+            if (urls.isEmpty()) {
+                throw new IllegalArgumentException("no controller URL given");
+            }
+        }
+    }
+
+    private final StorageNode node;
+    private final Settings settings;
+    private final ControlClient client;
+    private final Reconciler reconciler;
+    private final String base;
+    private final Semaphore heartbeatNow = new Semaphore(0);
+    private final Thread heartbeats;
+    private final Thread reconciling;
+    private volatile boolean closed;
+    private volatile boolean registered;
+    /** Applied index of the last desired state fully converged on; reported with heartbeats. */
+    private volatile long reconciledIndex = -1;
+    /** Highest applied index seen: an answer older than that (a lagging peer) is ignored. */
+    private long newestSeen = -1;
+
+    private volatile List<String> errors = List.of();
+
+    private ControllerLink(StorageNode node, Settings settings) {
+        this.node = node;
+        this.settings = settings;
+        this.client = new ControlClient(settings.urls(), settings.token(), Duration.ofSeconds(10));
+        this.reconciler = new Reconciler(node);
+        this.base = "/v1/internal/nodes/" + node.nodeId();
+        this.heartbeats = Thread.ofVirtual().name("cairn-heartbeat").unstarted(this::heartbeatLoop);
+        this.reconciling = Thread.ofVirtual().name("cairn-reconcile").unstarted(this::reconcileLoop);
+    }
+
+    static ControllerLink start(StorageNode node, Settings settings) {
+        ControllerLink link = new ControllerLink(node, settings);
+        link.heartbeats.start();
+        link.reconciling.start();
+        return link;
+    }
+
+    private boolean running() {
+        return !closed && !Thread.currentThread().isInterrupted();
+    }
+
+    /** Whether the controller has accepted this node's registration (since it started). */
+    public boolean registered() {
+        return registered;
+    }
+
+    public long reconciledIndex() {
+        return reconciledIndex;
+    }
+
+    private void heartbeatLoop() {
+        Backoff backoff = new Backoff();
+        while (running()) {
+            try {
+                if (!registered) {
+                    register();
+                }
+                client.send("POST", base + "/heartbeat", heartbeat());
+                backoff.reset();
+                heartbeatNow.tryAcquire(settings.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS);
+                heartbeatNow.drainPermits();
+            } catch (ControlException e) {
+                if (e.status() == 404) {
+                    registered = false; // the controller does not know this node (any more)
+                }
+                backoff.pause("heartbeat", e);
+            } catch (InterruptedException e) {
+                return;
+            }
+        }
+    }
+
+    private void register() throws ControlException {
+        Views.NodeView v = client.post(
+                base + "/register",
+                new Requests.Register(
+                        address(node.nbdAddress()), "http://" + address(node.adminAddress()), node.labels(), drives()),
+                Views.NodeView.class);
+        registered = true;
+        log.info("registered with the controller as node {} (labels {})", v.id(), v.labels());
+    }
+
+    /** How others reach a listening address: its IP, or this host's name when bound to all. */
+    private static String address(InetSocketAddress a) {
+        InetAddress ip = a.getAddress();
+        String host;
+        if (ip == null) {
+            host = a.getHostString();
+        } else if (ip.isAnyLocalAddress()) {
+            try {
+                host = InetAddress.getLocalHost().getCanonicalHostName();
+            } catch (UnknownHostException e) {
+                host = "localhost";
+            }
+        } else {
+            host = ip.getHostAddress();
+        }
+        return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
+    }
+
+    private void reconcileLoop() {
+        Backoff backoff = new Backoff();
+        long after = -1;
+        while (running()) {
+            try {
+                Views.DesiredView d = client.poll(
+                        base + "/desired?after=" + after + "&waitMillis="
+                                + settings.pollWait().toMillis(),
+                        Views.DesiredView.class,
+                        settings.pollWait());
+                if (!accept(d)) {
+                    continue;
+                }
+                if (converge(d)) {
+                    after = d.changedAt();
+                    backoff.reset();
+                } else {
+                    after = -1; // something failed: fetch again (after a pause) and retry
+                    backoff.pause("reconcile", null);
+                }
+            } catch (ControlException e) {
+                backoff.pause("desired state", e);
+            }
+        }
+    }
+
+    /** False for an answer older than one already seen (from a peer that lags); it is ignored. */
+    synchronized boolean accept(Views.DesiredView d) {
+        if (d.appliedIndex() < newestSeen) {
+            log.debug("ignoring a desired state as of {} (already saw {})", d.appliedIndex(), newestSeen);
+            return false;
+        }
+        newestSeen = d.appliedIndex();
+        return true;
+    }
+
+    /** One reconciliation pass; true if it fully converged. Reports at once when anything changed. */
+    boolean converge(Views.DesiredView d) {
+        Reconciler.Result r = reconciler.apply(d);
+        errors = r.errors();
+        if (r.errors().isEmpty()) {
+            reconciledIndex = d.appliedIndex();
+        }
+        if (r.changed() || !r.errors().isEmpty()) {
+            heartbeatNow.release();
+        }
+        return r.errors().isEmpty();
+    }
+
+    private Requests.Heartbeat heartbeat() {
+        // The reconciled index is read before the extents are listed: everything converged up to
+        // it is already reflected in the list (the controller relies on that to forget orphans).
+        long reconciled = reconciledIndex;
+        List<Views.ExtentView> extents = new ArrayList<>();
+        for (ExtentService.Located e : node.extents().list()) {
+            extents.add(new Views.ExtentView(
+                    e.record().id().toString(),
+                    e.drive().id().toString(),
+                    e.record().sizeBytes(),
+                    e.record().state() != ExtentRecord.State.ACTIVE,
+                    e.record().access().generation()));
+        }
+        return new Requests.Heartbeat(drives(), extents, errors, reconciled);
+    }
+
+    private List<Views.DriveView> drives() {
+        List<Views.DriveView> drives = new ArrayList<>();
+        for (Drive d : node.extents().drives()) {
+            SpaceUsage u = d.usage();
+            drives.add(new Views.DriveView(
+                    d.id().toString(),
+                    d.label().capacityBytes(),
+                    u.dataBytes(),
+                    u.usedBytes(),
+                    u.freeBytes(),
+                    u.largestFreeBytes()));
+        }
+        return drives;
+    }
+
+    /** Pauses between failed attempts: 200 ms doubling to 5 s; logs the first failure of a run. */
+    private final class Backoff {
+        private long millis;
+
+        void reset() {
+            if (millis > 0) {
+                log.info("controller reachable again");
+            }
+            millis = 0;
+        }
+
+        /** Sleeps; an interrupt (the link closing) ends the sleep and stays set for the loop. */
+        void pause(String what, ControlException e) {
+            if (millis == 0 && e != null && !closed) {
+                log.warn("{}: {} (retrying)", what, e.getMessage());
+            }
+            millis = Math.min(millis == 0 ? 200 : millis * 2, MAX_BACKOFF.toMillis());
+            try {
+                Thread.sleep(millis);
+            } catch (InterruptedException ie) {
+                Thread.currentThread().interrupt();
+            }
+        }
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        heartbeats.interrupt();
+        reconciling.interrupt();
+        try {
+            heartbeats.join(Duration.ofSeconds(10));
+            reconciling.join(Duration.ofSeconds(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+}

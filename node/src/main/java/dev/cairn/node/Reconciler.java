@@ -1,0 +1,90 @@
+package dev.cairn.node;
+
+import dev.cairn.control.api.Views;
+import dev.cairn.drive.ExtentAccess;
+import dev.cairn.drive.ExtentRecord;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Converges the node's extents on what the controller wants: creates the missing ones, gives each
+ * the access (generation, secret) asked for, and erases and frees the orphans the controller names.
+ * Idempotent: running it twice on the same desired state does nothing the second time. An extent
+ * the controller wants is never erased; an extent it does not mention is left alone (it shows up in
+ * the controller as an orphan it never knew, for an operator to judge).
+ */
+final class Reconciler {
+    private static final Logger log = LoggerFactory.getLogger(Reconciler.class);
+
+    /** What one pass did: whether anything changed, and what could not be done. */
+    record Result(boolean changed, List<String> errors) {}
+
+    private final StorageNode node;
+
+    Reconciler(StorageNode node) {
+        this.node = node;
+    }
+
+    Result apply(Views.DesiredView desired) {
+        List<String> errors = new ArrayList<>();
+        boolean changed = false;
+        Set<UUID> wanted = new HashSet<>();
+        for (Views.DesiredExtent e : desired.extents()) {
+            try {
+                UUID id = UUID.fromString(e.id());
+                wanted.add(id);
+                changed |= ensure(
+                        id, UUID.fromString(e.driveId()), e.sizeBytes(), new ExtentAccess(e.generation(), e.secret()));
+            } catch (IOException | IllegalArgumentException ex) {
+                errors.add("extent " + e.id() + ": " + ex.getMessage());
+            }
+        }
+        for (String text : desired.erase()) {
+            try {
+                UUID id = UUID.fromString(text);
+                if (wanted.contains(id)) {
+                    errors.add("extent " + id + " is both wanted and to be erased; kept");
+                } else if (node.extents().find(id).isPresent()) {
+                    node.extents().delete(id);
+                    log.info("extent {}: erased and freed (orphan)", id);
+                    changed = true;
+                }
+            } catch (IOException | IllegalArgumentException ex) {
+                errors.add("orphan " + text + ": " + ex.getMessage());
+            }
+        }
+        errors.forEach(e -> log.warn("reconcile: {}", e));
+        return new Result(changed, List.copyOf(errors));
+    }
+
+    /** Makes sure the extent exists as asked; true if anything had to change. */
+    private boolean ensure(UUID id, UUID driveId, long size, ExtentAccess access) throws IOException {
+        Optional<ExtentService.Located> found = node.extents().find(id);
+        if (found.isEmpty()) {
+            node.extents().create(Optional.of(id), size, Optional.of(driveId), access);
+            log.info(
+                    "extent {}: created on drive {} ({} bytes, generation {})", id, driveId, size, access.generation());
+            return true;
+        }
+        ExtentRecord r = found.get().record();
+        if (r.state() != ExtentRecord.State.ACTIVE) {
+            throw new IOException("exists but is " + r.state() + "; the controller still wants it");
+        }
+        if (r.sizeBytes() != size) {
+            throw new IOException(
+                    "exists with " + r.sizeBytes() + " bytes, the controller wants " + size + "; kept as is");
+        }
+        if (!r.access().equals(access)) {
+            node.setAccess(id, access);
+            return true;
+        }
+        return false;
+    }
+}
