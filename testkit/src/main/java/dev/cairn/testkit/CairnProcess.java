@@ -61,6 +61,16 @@ public final class CairnProcess implements AutoCloseable {
         }
     }
 
+    /** Runs a {@code bin/cairn} command to its end (at most two minutes), as a user would. */
+    public static Tool.Result run(Map<String, String> env, String... args) {
+        List<String> command = new ArrayList<>();
+        command.add(home().resolve("bin/cairn").toString());
+        command.addAll(List.of(args));
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.put("CAIRN_NO_BUILD", "1");
+        return Tool.run(Duration.ofMinutes(2), all, command);
+    }
+
     public long pid() {
         return process.pid();
     }

@@ -38,6 +38,12 @@ public final class NodeProcess implements AutoCloseable {
      * {@code dir/d0.img,size=1GiB}), labels as KEY=VALUE.
      */
     public static NodeProcess start(Path dir, List<String> drives, List<String> labels) throws IOException {
+        return start(dir, drives, labels, List.of());
+    }
+
+    /** As above, with extra arguments (e.g. {@code --controller URL --controller-token-file FILE}). */
+    public static NodeProcess start(Path dir, List<String> drives, List<String> labels, List<String> extra)
+            throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
         Files.deleteIfExists(ready);
@@ -45,6 +51,7 @@ public final class NodeProcess implements AutoCloseable {
                 List.of("node", "--nbd", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--ready-file", ready.toString()));
         drives.forEach(d -> args.addAll(List.of("--drive", d)));
         labels.forEach(l -> args.addAll(List.of("--label", l)));
+        args.addAll(extra);
         CairnProcess p = CairnProcess.start(dir.resolve("node.log"), args, Map.of());
         try {
             await().atMost(Duration.ofSeconds(60))

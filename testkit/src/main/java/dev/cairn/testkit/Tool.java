@@ -9,6 +9,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 
@@ -52,8 +53,14 @@ public final class Tool {
     }
 
     public static Result run(Duration timeout, List<String> command) {
+        return run(timeout, Map.of(), command);
+    }
+
+    /** Runs {@code command} with {@code env} added to this process's environment. */
+    public static Result run(Duration timeout, Map<String, String> env, List<String> command) {
         ProcessBuilder pb = new ProcessBuilder(new ArrayList<>(command));
         pb.environment().put("LC_ALL", "C");
+        pb.environment().putAll(env);
         pb.redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
         Process p;
         try {

@@ -1,0 +1,146 @@
+package dev.cairn.systemtest;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.testkit.AdminHttp;
+import dev.cairn.testkit.CairnProcess;
+import dev.cairn.testkit.ControllerProcess;
+import dev.cairn.testkit.FreePorts;
+import dev.cairn.testkit.NodeProcess;
+import dev.cairn.testkit.Tool;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * A cluster of real processes on loopback: controller peers (fixed ports, so a restarted peer is
+ * found where it was) and storage nodes with zone labels that take their extents from them, driven
+ * through {@code bin/cairn} as an operator would.
+ */
+abstract class ClusterFixture {
+    static final Duration WAIT = Duration.ofSeconds(60);
+    static final ObjectMapper JSON = new ObjectMapper();
+
+    @TempDir
+    Path dir;
+
+    /** Controller peer id to its (replication, REST) ports. */
+    final Map<String, int[]> ports = new LinkedHashMap<>();
+
+    final Map<String, ControllerProcess> controllers = new LinkedHashMap<>();
+    final Map<String, NodeProcess> nodes = new LinkedHashMap<>();
+
+    /** Chooses ports for a group of {@code n} controller peers (c1..cn). */
+    void controllerGroup(int n) {
+        for (int i = 1; i <= n; i++) {
+            ports.put("c" + i, new int[] {FreePorts.next(), FreePorts.next()});
+        }
+    }
+
+    String peers() {
+        List<String> all = new ArrayList<>();
+        ports.forEach((id, p) -> all.add(id + "=127.0.0.1:" + p[0]));
+        return String.join(",", all);
+    }
+
+    String urls() {
+        List<String> all = new ArrayList<>();
+        ports.forEach((id, p) -> all.add("http://127.0.0.1:" + p[1]));
+        return String.join(",", all);
+    }
+
+    Path tokens() {
+        return dir.resolve("tokens");
+    }
+
+    ControllerProcess startController(String id) throws IOException {
+        ControllerProcess c = ControllerProcess.start(
+                dir.resolve(id),
+                id,
+                peers(),
+                ports.get(id)[1],
+                tokens(),
+                List.of("--offline-after", "3s", "--election-timeout", "500ms"));
+        controllers.put(id, c);
+        return c;
+    }
+
+    /** A node named {@code name} in {@code zone} with one 1 GiB file drive, linked to every controller peer. */
+    NodeProcess startNode(String name, String zone) throws IOException {
+        NodeProcess n = NodeProcess.start(
+                dir.resolve(name),
+                List.of(dir.resolve(name).resolve("d0.img") + ",size=1GiB"),
+                List.of("zone=" + zone),
+                List.of(
+                        "--controller",
+                        urls(),
+                        "--controller-token-file",
+                        tokens().resolve("node.token").toString(),
+                        "--heartbeat-every",
+                        "1s"));
+        nodes.put(name, n);
+        return n;
+    }
+
+    /** Runs {@code bin/cairn ARGS} against the controller group with the admin token. */
+    Tool.Result cli(String... args) {
+        return CairnProcess.run(
+                Map.of(
+                        "CAIRN_CONTROLLER",
+                        urls(),
+                        "CAIRN_TOKEN_FILE",
+                        tokens().resolve("admin.token").toString()),
+                args);
+    }
+
+    /** Runs a CLI command with {@code -o json} and parses its output. */
+    JsonNode cliJson(String... args) {
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("-o", "json"));
+        String out = cli(all.toArray(String[]::new)).ok().stdout();
+        try {
+            return JSON.readTree(out);
+        } catch (IOException e) {
+            throw new UncheckedIOException("not JSON: " + out, e);
+        }
+    }
+
+    /** The REST API of any controller peer that answers, with the admin token. */
+    AdminHttp api() {
+        return controllers.values().stream()
+                .filter(c -> c.process().isAlive())
+                .findFirst()
+                .orElseThrow()
+                .client("admin");
+    }
+
+    void awaitNodesOnline(int n) {
+        await().atMost(WAIT).until(() -> {
+            int online = 0;
+            for (JsonNode node : api().get("/v1/nodes").ok()) {
+                online += node.get("state").asText().equals("ONLINE") ? 1 : 0;
+            }
+            return online == n;
+        });
+    }
+
+    /** The ids of the extents a node holds, from its own admin API. */
+    static List<String> extentsOn(NodeProcess node) {
+        return node.admin().get("/v1/extents").ok().findValuesAsText("id");
+    }
+
+    @AfterEach
+    void stopCluster() {
+        nodes.values().forEach(NodeProcess::close);
+        controllers.values().forEach(ControllerProcess::close);
+    }
+}

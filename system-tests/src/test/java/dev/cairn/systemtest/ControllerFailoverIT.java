@@ -1,0 +1,62 @@
+package dev.cairn.systemtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.testkit.ControllerProcess;
+import java.util.List;
+import org.junit.jupiter.api.Test;
+
+/** Three controller peers: the cluster keeps serving after its leader is killed (SIGKILL). */
+class ControllerFailoverIT extends ClusterFixture {
+
+    private ControllerProcess leader() {
+        await().atMost(WAIT)
+                .until(() -> controllers.values().stream()
+                                .filter(c -> c.process().isAlive() && c.isLeader())
+                                .count()
+                        == 1);
+        return controllers.values().stream()
+                .filter(c -> c.process().isAlive() && c.isLeader())
+                .findFirst()
+                .orElseThrow();
+    }
+
+    @Test
+    void aThreePeerControllerKeepsServingAfterItsLeaderIsKilled() throws Exception {
+        controllerGroup(3);
+        for (String id : List.of("c1", "c2", "c3")) {
+            startController(id);
+        }
+        for (String zone : List.of("a", "b", "c")) {
+            startNode("node-" + zone, zone);
+        }
+        awaitNodesOnline(3);
+        cli("volume", "create", "before", "--size", "32MiB", "--class", "zone-3")
+                .ok();
+
+        ControllerProcess first = leader();
+        first.process().kill();
+
+        ControllerProcess second = leader();
+        assertThat(second.peerId()).isNotEqualTo(first.peerId());
+        // The CLI is given every peer; it finds the ones still up.
+        cli("volume", "create", "after", "--size", "32MiB", "--class", "zone-3").ok();
+        for (ControllerProcess c : controllers.values()) {
+            if (c.process().isAlive()) {
+                JsonNode volumes = c.client("read").get("/v1/volumes").ok();
+                assertThat(volumes.findValuesAsText("name")).containsExactlyInAnyOrder("before", "after");
+                volumes.forEach(v -> assertThat(v.get("state").asText()).isEqualTo("AVAILABLE"));
+            }
+        }
+        JsonNode status = cliJson("cluster", "status");
+        assertThat(status.get("peers").findValuesAsText("id")).containsExactly("c1", "c2", "c3");
+        assertThat(status.get("nodesOnline").asInt()).isEqualTo(3);
+
+        // The killed peer comes back, catches up, and serves the same state.
+        ControllerProcess back = startController(first.peerId());
+        await().atMost(WAIT)
+                .until(() -> back.client("read").get("/v1/volumes").ok().size() == 2);
+    }
+}

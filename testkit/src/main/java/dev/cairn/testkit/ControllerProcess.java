@@ -1,0 +1,132 @@
+package dev.cairn.testkit;
+
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import java.io.IOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+
+/**
+ * A controller peer process ({@code bin/cairn controller}) on loopback: its REST API on a free port
+ * (learnt from its ready file), its replication port as given in {@code peers}, its data and
+ * tokens under {@code dir}.
+ */
+public final class ControllerProcess implements AutoCloseable {
+    private final CairnProcess process;
+    private final String peerId;
+    private final String url;
+    private final Path tokens;
+
+    private ControllerProcess(CairnProcess process, JsonNode ready, Path tokens) {
+        this.process = process;
+        this.peerId = ready.get("peerId").asText();
+        this.url = ready.get("rest").asText();
+        this.tokens = tokens;
+    }
+
+    /**
+     * Starts peer {@code id} of the group {@code peers} ({@code ID=HOST:PORT,...}) with its data in
+     * {@code dir} and its REST API on {@code restPort} (0: any; give a fixed one to restart it at
+     * the same URL). Token files come from {@code tokens} (shared by every peer of a group; made
+     * here when missing). Extra arguments are appended as given.
+     */
+    public static ControllerProcess start(
+            Path dir, String id, String peers, int restPort, Path tokens, List<String> extra) throws IOException {
+        Files.createDirectories(dir);
+        Files.createDirectories(tokens);
+        for (String role : List.of("admin", "read", "node")) {
+            Path f = tokens.resolve(role + ".token");
+            if (!Files.exists(f)) {
+                Files.writeString(f, role + "-" + Long.toHexString(System.nanoTime()) + "-cairn-test\n");
+            }
+        }
+        Path ready = dir.resolve("ready.json");
+        Files.deleteIfExists(ready);
+        List<String> args = new ArrayList<>(List.of(
+                "controller",
+                "--data",
+                dir.resolve("data").toString(),
+                "--listen",
+                "127.0.0.1:" + restPort,
+                "--id",
+                id,
+                "--peers",
+                peers,
+                "--admin-token-file",
+                tokens.resolve("admin.token").toString(),
+                "--read-token-file",
+                tokens.resolve("read.token").toString(),
+                "--node-token-file",
+                tokens.resolve("node.token").toString(),
+                "--ready-file",
+                ready.toString()));
+        args.addAll(extra);
+        CairnProcess p = CairnProcess.start(dir.resolve("controller.log"), args, Map.of());
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .failFast(() -> {
+                        if (!p.isAlive()) {
+                            throw new AssertionError("the controller exited:\n" + p.log());
+                        }
+                    })
+                    .until(() -> Files.exists(ready));
+            return new ControllerProcess(p, new ObjectMapper().readTree(ready.toFile()), tokens);
+        } catch (RuntimeException | IOException e) {
+            p.kill();
+            throw e;
+        }
+    }
+
+    public CairnProcess process() {
+        return process;
+    }
+
+    public String peerId() {
+        return peerId;
+    }
+
+    /** The REST API's base URL. */
+    public String url() {
+        return url;
+    }
+
+    /** A file holding the token of {@code role} (admin, read, node). */
+    public Path tokenFile(String role) {
+        return tokens.resolve(role + ".token");
+    }
+
+    /** A client of the REST API with the token of {@code role}. */
+    public AdminHttp client(String role) {
+        try {
+            return new AdminHttp(
+                    url,
+                    Optional.of(Files.readString(tokenFile(role), StandardCharsets.UTF_8)
+                            .strip()));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    /** Whether this peer says it leads the group. */
+    public boolean isLeader() {
+        try {
+            return new AdminHttp(url).get("/health").body().path("leader").asBoolean(false);
+        } catch (RuntimeException e) {
+            return false;
+        }
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}
