@@ -6,19 +6,22 @@ import dev.cairn.control.model.Volume;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
 
 /**
  * Derived from the state, never stored: which volume each extent belongs to, which extents each
- * node should have, and at which log index each node's set last changed (nodes long-poll on it).
+ * node should have, at which log index each node's set last changed (nodes long-poll on it), and
+ * volumes by name.
  * Rebuilt from scratch after a snapshot is loaded, kept up to date by the commands after that.
  */
 final class LegIndex {
     private final Map<UUID, UUID> volumeOfExtent = new HashMap<>();
     private final Map<UUID, SortedSet<UUID>> desiredByNode = new HashMap<>();
     private final Map<UUID, Long> changedAt = new HashMap<>();
+    private final Map<String, UUID> volumeByName = new HashMap<>();
 
     static LegIndex of(ClusterState state) {
         LegIndex index = new LegIndex();
@@ -28,6 +31,7 @@ final class LegIndex {
     }
 
     void add(Volume v, long index) {
+        volumeByName.put(v.name(), v.id());
         for (Leg leg : v.legs()) {
             volumeOfExtent.put(leg.extentId(), v.id());
             desiredByNode.computeIfAbsent(leg.nodeId(), n -> new TreeSet<>()).add(leg.extentId());
@@ -36,6 +40,7 @@ final class LegIndex {
     }
 
     void remove(Volume v, long index) {
+        volumeByName.remove(v.name());
         for (Leg leg : v.legs()) {
             volumeOfExtent.remove(leg.extentId());
             SortedSet<UUID> desired = desiredByNode.get(leg.nodeId());
@@ -48,6 +53,11 @@ final class LegIndex {
 
     void touch(UUID node, long index) {
         changedAt.put(node, index);
+    }
+
+    /** The id of the volume with this name, if any. */
+    Optional<UUID> volumeNamed(String name) {
+        return Optional.ofNullable(volumeByName.get(name));
     }
 
     boolean desired(UUID extentId) {

@@ -20,6 +20,7 @@ import dev.cairn.control.placement.PlacementRequest;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.function.Supplier;
 
 /** Applies the commands about storage classes and volumes. */
@@ -75,7 +76,7 @@ final class VolumeCommands {
         } catch (IllegalArgumentException e) {
             return Outcome.refused(INVALID, e.getMessage());
         }
-        if (s.volumeNamed(c.name()).isPresent()) {
+        if (index.volumeNamed(c.name()).isPresent()) {
             return Outcome.refused(CONFLICT, "a volume named '" + c.name() + "' already exists");
         }
         if (s.volumes().containsKey(c.volumeId())) {
@@ -126,7 +127,9 @@ final class VolumeCommands {
     }
 
     static Outcome deleteVolume(ClusterState s, LegIndex index, Command.DeleteVolume c, long logIndex) {
-        Optional<Volume> found = s.volume(c.volume());
+        Optional<Volume> found = index.volumeNamed(c.volume())
+                .or(() -> parseId(c.volume()))
+                .map(id -> s.volumes().get(id));
         if (found.isEmpty()) {
             return Outcome.refused(NOT_FOUND, "no volume '" + c.volume() + "'");
         }
@@ -147,5 +150,13 @@ final class VolumeCommands {
                                     true));
         }
         return Outcome.ok(v.id().toString());
+    }
+
+    private static Optional<UUID> parseId(String text) {
+        try {
+            return Optional.of(UUID.fromString(text));
+        } catch (IllegalArgumentException e) {
+            return Optional.empty();
+        }
     }
 }
