@@ -15,6 +15,7 @@ import dev.cairn.control.state.Command;
 import dev.cairn.control.state.Outcome;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.Collections;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -26,6 +27,7 @@ import java.util.Random;
 import java.util.Set;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.function.Function;
 
 /**
  * Places many volumes on a simulated cluster and reports speed and balance: Cairn's controller
@@ -234,23 +236,12 @@ public final class PlacementBenchmark {
         return disks;
     }
 
-    private static Result naive(ClusterState cluster, List<Request> requests) {
-        List<Disk> disks = disks(cluster);
+    /** Runs a peer placer: it picks the drives for each volume, this charges them and keeps count. */
+    private static Result runPeer(List<Disk> disks, List<Request> requests, Function<Request, List<Disk>> chooser) {
         int placed = 0;
         long start = System.nanoTime();
         for (Request r : requests) {
-            List<Disk> sorted = new ArrayList<>(disks);
-            sorted.sort(Comparator.comparingDouble(Disk::fraction).reversed());
-            List<Disk> chosen = new ArrayList<>();
-            Set<String> zones = new HashSet<>();
-            for (Disk d : sorted) {
-                if (d.free >= r.legBytes() && zones.add(d.zone)) {
-                    chosen.add(d);
-                    if (chosen.size() == LEGS) {
-                        break;
-                    }
-                }
-            }
+            List<Disk> chosen = chooser.apply(r);
             if (chosen.size() == LEGS) {
                 chosen.forEach(d -> d.free -= r.legBytes());
                 placed++;
@@ -264,21 +255,40 @@ public final class PlacementBenchmark {
                 disks.stream().map(Disk::fraction).toList());
     }
 
+    /** Sorts every drive by free fraction for every volume, takes the best of distinct zones. */
+    private static Result naive(ClusterState cluster, List<Request> requests) {
+        List<Disk> disks = disks(cluster);
+        return runPeer(disks, requests, r -> {
+            List<Disk> sorted = new ArrayList<>(disks);
+            sorted.sort(Comparator.comparingDouble(Disk::fraction).reversed());
+            List<Disk> chosen = new ArrayList<>();
+            Set<String> zones = new HashSet<>();
+            for (Disk d : sorted) {
+                if (d.free >= r.legBytes() && zones.add(d.zone)) {
+                    chosen.add(d);
+                    if (chosen.size() == LEGS) {
+                        break;
+                    }
+                }
+            }
+            return chosen;
+        });
+    }
+
+    /** Random distinct zones, a random drive with room in each. */
     private static Result random(ClusterState cluster, List<Request> requests, Random random) {
         List<Disk> disks = disks(cluster);
         Map<String, List<Disk>> byZone = new HashMap<>();
         disks.forEach(
                 d -> byZone.computeIfAbsent(d.zone, z -> new ArrayList<>()).add(d));
         List<String> zones = new ArrayList<>(new TreeMap<>(byZone).keySet());
-        int placed = 0;
-        long start = System.nanoTime();
-        for (Request r : requests) {
+        return runPeer(disks, requests, r -> {
             List<String> order = new ArrayList<>(zones);
-            java.util.Collections.shuffle(order, random);
+            Collections.shuffle(order, random);
             List<Disk> chosen = new ArrayList<>();
             for (String z : order) {
                 List<Disk> in = byZone.get(z);
-                for (int attempt = 0; attempt < 8 && chosen.size() < LEGS; attempt++) {
+                for (int attempt = 0; attempt < 8; attempt++) {
                     Disk d = in.get(random.nextInt(in.size()));
                     if (d.free >= r.legBytes()) {
                         chosen.add(d);
@@ -289,16 +299,7 @@ public final class PlacementBenchmark {
                     break;
                 }
             }
-            if (chosen.size() == LEGS) {
-                chosen.forEach(d -> d.free -= r.legBytes());
-                placed++;
-            }
-        }
-        long nanos = System.nanoTime() - start;
-        return result(
-                placed,
-                requests.size() - placed,
-                nanos,
-                disks.stream().map(Disk::fraction).toList());
+            return chosen;
+        });
     }
 }

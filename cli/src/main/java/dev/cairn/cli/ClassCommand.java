@@ -1,20 +1,15 @@
 package dev.cairn.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.node.Sizes;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code cairn class list|create|delete}: storage classes. */
 @Command(
@@ -24,7 +19,7 @@ import picocli.CommandLine.Spec;
         subcommands = {ClassCommand.ListClasses.class, ClassCommand.Create.class, ClassCommand.Delete.class})
 final class ClassCommand {
 
-    static void print(PrintWriter out, List<Views.StorageClassView> classes) {
+    static void printTable(PrintWriter out, List<Views.StorageClassView> classes) {
         Table t = new Table("NAME", "REPLICAS", "SPREAD ACROSS", "PREFER", "REPAIR AFTER", "REGION", "BUILT-IN");
         for (Views.StorageClassView c : classes) {
             t.row(
@@ -40,34 +35,15 @@ final class ClassCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the storage classes.")
-    static final class ListClasses implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class ListClasses extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            ControlClient client = options.client();
-            PrintWriter out = spec.commandLine().getOut();
-            if (options.json()) {
-                ClientOptions.printJson(out, client.getRaw("/v1/classes"));
-            } else {
-                print(out, client.get("/v1/classes", new TypeReference<List<Views.StorageClassView>>() {}));
-            }
-            return 0;
+            return show("/v1/classes", new TypeReference<List<Views.StorageClassView>>() {}, ClassCommand::printTable);
         }
     }
 
     @Command(name = "create", mixinStandardHelpOptions = true, description = "Creates a storage class.")
-    static final class Create implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Create extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "Lower-case letters, digits and '-'.")
         String name;
 
@@ -107,35 +83,20 @@ final class ClassCommand {
                             .map(d -> Durations.parse(d, "--repair-timeout").toString())
                             .orElse(null),
                     regionSize.map(Sizes::parse).orElse(null));
-            Views.StorageClassView created =
-                    options.client().post("/v1/classes", request, Views.StorageClassView.class);
-            PrintWriter out = spec.commandLine().getOut();
-            if (options.json()) {
-                ClientOptions.printJson(out, created);
-            } else {
-                print(out, List.of(created));
-            }
-            return 0;
+            Views.StorageClassView created = client().post("/v1/classes", request, Views.StorageClassView.class);
+            return print(created, (out, c) -> printTable(out, List.of(c)));
         }
     }
 
     @Command(name = "delete", mixinStandardHelpOptions = true, description = "Deletes a class no volume uses.")
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Delete extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
         @Override
         public Integer call() throws Exception {
-            options.client().delete("/v1/classes/" + UrlPath.segment(name));
-            spec.commandLine().getOut().println("deleted storage class " + name);
-            spec.commandLine().getOut().flush();
-            return 0;
+            client().delete("/v1/classes/" + UrlPath.segment(name));
+            return done("deleted storage class " + name);
         }
     }
 }

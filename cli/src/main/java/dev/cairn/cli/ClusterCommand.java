@@ -1,15 +1,11 @@
 package dev.cairn.cli;
 
-import dev.cairn.control.api.ControlClient;
+import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.Views;
 import dev.cairn.node.Sizes;
 import java.io.PrintWriter;
 import java.util.Map;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
-import picocli.CommandLine.Spec;
 
 /** {@code cairn cluster status}: the controller peers and a summary of nodes, space and volumes. */
 @Command(
@@ -20,22 +16,13 @@ import picocli.CommandLine.Spec;
 final class ClusterCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Controller peers, nodes, space, volumes.")
-    static final class Status implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Status extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            ControlClient client = options.client();
-            PrintWriter out = spec.commandLine().getOut();
-            if (options.json()) {
-                ClientOptions.printJson(out, client.getRaw("/v1/cluster"));
-                return 0;
-            }
-            Views.ClusterView c = client.get("/v1/cluster", Views.ClusterView.class);
+            return show("/v1/cluster", new TypeReference<Views.ClusterView>() {}, Status::printStatus);
+        }
+
+        private static void printStatus(PrintWriter out, Views.ClusterView c) {
             Table peers = new Table("PEER", "ADDRESS", "ROLE");
             c.peers().forEach(p -> peers.row(p.id(), p.address(), p.leader() ? "leader" : "follower"));
             peers.print(out);
@@ -71,8 +58,6 @@ final class ClusterCommand {
                 }
                 zones.print(out);
             }
-            out.flush();
-            return 0;
         }
     }
 }

@@ -1,20 +1,15 @@
 package dev.cairn.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
-import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.node.Sizes;
 import java.io.PrintWriter;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code cairn node list|show|label}: the nodes as the controller knows them. */
 final class NodeAdminCommands {
@@ -77,48 +72,24 @@ final class NodeAdminCommands {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the nodes the controller knows.")
-    static final class ListNodes implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class ListNodes extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            ControlClient client = options.client();
-            PrintWriter out = spec.commandLine().getOut();
-            if (options.json()) {
-                ClientOptions.printJson(out, client.getRaw("/v1/nodes"));
-            } else {
-                printList(out, client.get("/v1/nodes", new TypeReference<List<Views.NodeView>>() {}));
-            }
-            return 0;
+            return show("/v1/nodes", new TypeReference<List<Views.NodeView>>() {}, NodeAdminCommands::printList);
         }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows a node, its drives and extents.")
-    static final class Show implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Show extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NODE-ID")
         String id;
 
         @Override
         public Integer call() throws Exception {
-            ControlClient client = options.client();
-            PrintWriter out = spec.commandLine().getOut();
-            String path = "/v1/nodes/" + UrlPath.segment(id);
-            if (options.json()) {
-                ClientOptions.printJson(out, client.getRaw(path));
-            } else {
-                printOne(out, client.get(path, Views.NodeView.class));
-            }
-            return 0;
+            return show(
+                    "/v1/nodes/" + UrlPath.segment(id),
+                    new TypeReference<Views.NodeView>() {},
+                    NodeAdminCommands::printOne);
         }
     }
 
@@ -126,13 +97,7 @@ final class NodeAdminCommands {
             name = "label",
             mixinStandardHelpOptions = true,
             description = "Sets or removes a node's labels (they win over the labels the node starts with).")
-    static final class Label implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Label extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NODE-ID")
         String id;
 
@@ -147,19 +112,11 @@ final class NodeAdminCommands {
             if (set.isEmpty() && remove.isEmpty()) {
                 throw new IllegalArgumentException("nothing to do: give KEY=VALUE labels to set or --remove KEY");
             }
-            Views.NodeView n = options.client()
-                    .put(
+            Views.NodeView n = client().put(
                             "/v1/nodes/" + UrlPath.segment(id) + "/labels",
                             new Requests.Labels(NodeCommand.parseLabels(set), remove),
                             Views.NodeView.class);
-            PrintWriter out = spec.commandLine().getOut();
-            if (options.json()) {
-                ClientOptions.printJson(out, n);
-            } else {
-                out.println("node " + n.id() + ": " + VolumeCommand.labels(n.labels()));
-                out.flush();
-            }
-            return 0;
+            return print(n, (out, v) -> out.println("node " + v.id() + ": " + VolumeCommand.labels(v.labels())));
         }
     }
 }

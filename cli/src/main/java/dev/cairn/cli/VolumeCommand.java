@@ -11,13 +11,9 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.concurrent.Callable;
 import picocli.CommandLine.Command;
-import picocli.CommandLine.Mixin;
-import picocli.CommandLine.Model.CommandSpec;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
-import picocli.CommandLine.Spec;
 
 /** {@code cairn volume create|list|show|delete}. */
 @Command(
@@ -69,13 +65,7 @@ final class VolumeCommand {
             name = "create",
             mixinStandardHelpOptions = true,
             description = "Creates a volume and waits until every leg exists (unless --no-wait).")
-    static final class Create implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Create extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME")
         String name;
 
@@ -106,7 +96,7 @@ final class VolumeCommand {
         @Override
         public Integer call() throws Exception {
             Duration wait = Durations.parse(timeout, "--timeout");
-            ControlClient client = options.client();
+            ControlClient client = client();
             Views.VolumeView v = client.post(
                     "/v1/volumes",
                     new Requests.CreateVolume(name, Sizes.parse(size), className),
@@ -114,13 +104,7 @@ final class VolumeCommand {
             if (!noWait) {
                 v = awaitAvailable(client, v, wait);
             }
-            PrintWriter out = spec.commandLine().getOut();
-            if (options.json()) {
-                ClientOptions.printJson(out, v);
-            } else {
-                printOne(out, v);
-            }
-            return 0;
+            return print(v, VolumeCommand::printOne);
         }
 
         private static Views.VolumeView awaitAvailable(ControlClient client, Views.VolumeView v, Duration wait)
@@ -139,48 +123,24 @@ final class VolumeCommand {
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the volumes.")
-    static final class ListVolumes implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class ListVolumes extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            ControlClient client = options.client();
-            PrintWriter out = spec.commandLine().getOut();
-            if (options.json()) {
-                ClientOptions.printJson(out, client.getRaw("/v1/volumes"));
-            } else {
-                printList(out, client.get("/v1/volumes", new TypeReference<List<Views.VolumeView>>() {}));
-            }
-            return 0;
+            return show("/v1/volumes", new TypeReference<List<Views.VolumeView>>() {}, VolumeCommand::printList);
         }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows a volume and its legs.")
-    static final class Show implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Show extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME|ID")
         String volume;
 
         @Override
         public Integer call() throws Exception {
-            ControlClient client = options.client();
-            PrintWriter out = spec.commandLine().getOut();
-            String path = "/v1/volumes/" + UrlPath.segment(volume);
-            if (options.json()) {
-                ClientOptions.printJson(out, client.getRaw(path));
-            } else {
-                printOne(out, client.get(path, Views.VolumeView.class));
-            }
-            return 0;
+            return show(
+                    "/v1/volumes/" + UrlPath.segment(volume),
+                    new TypeReference<Views.VolumeView>() {},
+                    VolumeCommand::printOne);
         }
     }
 
@@ -188,22 +148,14 @@ final class VolumeCommand {
             name = "delete",
             mixinStandardHelpOptions = true,
             description = "Deletes a volume; its nodes erase and free its legs.")
-    static final class Delete implements Callable<Integer> {
-        @Mixin
-        ClientOptions options;
-
-        @Spec
-        CommandSpec spec;
-
+    static final class Delete extends ClientCommand {
         @Parameters(index = "0", paramLabel = "NAME|ID")
         String volume;
 
         @Override
         public Integer call() throws Exception {
-            options.client().delete("/v1/volumes/" + UrlPath.segment(volume));
-            spec.commandLine().getOut().println("deleted volume " + volume);
-            spec.commandLine().getOut().flush();
-            return 0;
+            client().delete("/v1/volumes/" + UrlPath.segment(volume));
+            return done("deleted volume " + volume);
         }
     }
 }

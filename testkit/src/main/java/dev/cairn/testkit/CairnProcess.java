@@ -1,5 +1,9 @@
 package dev.cairn.testkit;
 
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -60,6 +64,32 @@ public final class CairnProcess implements AutoCloseable {
             throw new UncheckedIOException("cannot start bin/cairn " + String.join(" ", args), e);
         }
     }
+
+    /**
+     * Starts a daemon that writes {@code ready} (JSON) once it serves, and waits for that file (60
+     * s at most; fails at once with the daemon's log if it exits first).
+     */
+    public static Ready startDaemon(Path log, List<String> args, Path ready) throws IOException {
+        Files.deleteIfExists(ready);
+        CairnProcess p = start(log, args, Map.of());
+        try {
+            await().atMost(Duration.ofSeconds(60))
+                    .pollInterval(Duration.ofMillis(50))
+                    .failFast(() -> {
+                        if (!p.isAlive()) {
+                            throw new AssertionError("bin/cairn " + args.getFirst() + " exited:\n" + p.log());
+                        }
+                    })
+                    .until(() -> Files.exists(ready));
+            return new Ready(p, new ObjectMapper().readTree(ready.toFile()));
+        } catch (RuntimeException | IOException e) {
+            p.kill();
+            throw e;
+        }
+    }
+
+    /** A daemon that is serving, and what its ready file says. */
+    public record Ready(CairnProcess process, JsonNode info) {}
 
     /** Runs a {@code bin/cairn} command to its end (at most two minutes), as a user would. */
     public static Tool.Result run(Map<String, String> env, String... args) {

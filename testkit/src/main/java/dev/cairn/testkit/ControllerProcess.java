@@ -1,17 +1,12 @@
 package dev.cairn.testkit;
 
-import static org.awaitility.Awaitility.await;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -49,7 +44,6 @@ public final class ControllerProcess implements AutoCloseable {
             }
         }
         Path ready = dir.resolve("ready.json");
-        Files.deleteIfExists(ready);
         List<String> args = new ArrayList<>(List.of(
                 "controller",
                 "--data",
@@ -69,21 +63,8 @@ public final class ControllerProcess implements AutoCloseable {
                 "--ready-file",
                 ready.toString()));
         args.addAll(extra);
-        CairnProcess p = CairnProcess.start(dir.resolve("controller.log"), args, Map.of());
-        try {
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(50))
-                    .failFast(() -> {
-                        if (!p.isAlive()) {
-                            throw new AssertionError("the controller exited:\n" + p.log());
-                        }
-                    })
-                    .until(() -> Files.exists(ready));
-            return new ControllerProcess(p, new ObjectMapper().readTree(ready.toFile()), tokens);
-        } catch (RuntimeException | IOException e) {
-            p.kill();
-            throw e;
-        }
+        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("controller.log"), args, ready);
+        return new ControllerProcess(r.process(), r.info(), tokens);
     }
 
     public CairnProcess process() {

@@ -1,17 +1,12 @@
 package dev.cairn.testkit;
 
-import static org.awaitility.Awaitility.await;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 
 /**
  * A storage node process ({@code bin/cairn node}) on loopback with free ports, started and waited
@@ -46,27 +41,13 @@ public final class NodeProcess implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
-        Files.deleteIfExists(ready);
         List<String> args = new ArrayList<>(
                 List.of("node", "--nbd", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--ready-file", ready.toString()));
         drives.forEach(d -> args.addAll(List.of("--drive", d)));
         labels.forEach(l -> args.addAll(List.of("--label", l)));
         args.addAll(extra);
-        CairnProcess p = CairnProcess.start(dir.resolve("node.log"), args, Map.of());
-        try {
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(50))
-                    .failFast(() -> {
-                        if (!p.isAlive()) {
-                            throw new AssertionError("the node exited:\n" + p.log());
-                        }
-                    })
-                    .until(() -> Files.exists(ready));
-            return new NodeProcess(p, new ObjectMapper().readTree(ready.toFile()));
-        } catch (RuntimeException | IOException e) {
-            p.kill();
-            throw e;
-        }
+        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("node.log"), args, ready);
+        return new NodeProcess(r.process(), r.info());
     }
 
     public CairnProcess process() {

@@ -1,6 +1,7 @@
 package dev.cairn.control.raft;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import dev.cairn.control.model.ClusterState;
@@ -53,7 +54,7 @@ class RatisReplicatedStateTest {
     private RatisReplicatedState start(String id, List<RaftSettings.Peer> peers, long snapshotEvery)
             throws IOException {
         RatisReplicatedState s = RatisReplicatedState.start(new RaftSettings(
-                id, peers, dir.resolve(id), Duration.ofMillis(400), Duration.ofSeconds(20), snapshotEvery));
+                id, peers, dir.resolve(id), Duration.ofMillis(400), Duration.ofSeconds(6), snapshotEvery));
         running.add(s);
         return s;
     }
@@ -133,5 +134,14 @@ class RatisReplicatedStateTest {
             assertThat(s.<Integer>read(st -> st.volumes().size())).isEqualTo(2);
         }
         await().atMost(Duration.ofSeconds(30)).until(() -> followers.stream().anyMatch(ReplicatedState::isLeader));
+
+        // Alone, a peer cannot know what a majority acknowledged: once it has stepped down (within
+        // an election timeout, if it led) it refuses to read or write rather than guess.
+        RatisReplicatedState alone = followers.getFirst();
+        survivor.close();
+        running.remove(survivor);
+        await().atMost(Duration.ofSeconds(30)).until(() -> !alone.isLeader());
+        assertThatThrownBy(() -> alone.read(st -> st.volumes().size())).isInstanceOf(IOException.class);
+        assertThatThrownBy(() -> alone.submit(volume("lost"))).isInstanceOf(IOException.class);
     }
 }

@@ -116,7 +116,8 @@ class ClusterStateMachineTest {
         s.createVolume("by-id", GIB, "single", 1);
         UUID id = s.volume("by-id").id();
         assertThat(s.apply(new Command.DeleteVolume("by-name", s.now)).isOk()).isTrue();
-        assertThat(s.apply(new Command.DeleteVolume(id.toString(), s.now)).isOk()).isTrue();
+        assertThat(s.apply(new Command.DeleteVolume(id.toString(), s.now)).isOk())
+                .isTrue();
         assertThat(s.machine.<Integer>read(st -> st.volumes().size())).isZero();
         assertThat(s.apply(new Command.DeleteVolume(id.toString(), s.now)).status())
                 .isEqualTo(Outcome.Status.NOT_FOUND);

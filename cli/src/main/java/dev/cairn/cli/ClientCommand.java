@@ -1,0 +1,62 @@
+package dev.cairn.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.cairn.control.api.ControlClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.util.concurrent.Callable;
+import java.util.function.BiConsumer;
+import picocli.CommandLine.Mixin;
+import picocli.CommandLine.Model.CommandSpec;
+import picocli.CommandLine.Spec;
+
+/** A command that talks to the controller's REST API and prints a table or JSON. */
+abstract class ClientCommand implements Callable<Integer> {
+    @Mixin
+    ClientOptions options;
+
+    @Spec
+    CommandSpec spec;
+
+    private ControlClient client;
+
+    ControlClient client() throws IOException {
+        if (client == null) {
+            client = options.client();
+        }
+        return client;
+    }
+
+    PrintWriter out() {
+        return spec.commandLine().getOut();
+    }
+
+    /** GETs {@code path} and prints it: the API's JSON as it is, or through {@code table}. */
+    <T> int show(String path, TypeReference<T> type, BiConsumer<PrintWriter, T> table) throws IOException {
+        if (options.json()) {
+            ClientOptions.printJson(out(), client().getRaw(path));
+        } else {
+            table.accept(out(), client().get(path, type));
+            out().flush();
+        }
+        return 0;
+    }
+
+    /** Prints a value the API returned, as JSON or through {@code table}. */
+    <T> int print(T value, BiConsumer<PrintWriter, T> table) throws IOException {
+        if (options.json()) {
+            ClientOptions.printJson(out(), value);
+        } else {
+            table.accept(out(), value);
+            out().flush();
+        }
+        return 0;
+    }
+
+    /** Prints one line saying what was done. */
+    int done(String what) {
+        out().println(what);
+        out().flush();
+        return 0;
+    }
+}
