@@ -2,8 +2,8 @@ package dev.cairn.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
-import dev.cairn.node.Sizes;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;

@@ -1,8 +1,8 @@
 package dev.cairn.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
-import dev.cairn.node.Sizes;
 import java.io.PrintWriter;
 import java.util.Map;
 import picocli.CommandLine.Command;

@@ -1,7 +1,7 @@
 package dev.cairn.cli;
 
+import dev.cairn.control.api.Sizes;
 import dev.cairn.drive.ExtentAccess;
-import dev.cairn.node.Sizes;
 import dev.cairn.node.StorageNode;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

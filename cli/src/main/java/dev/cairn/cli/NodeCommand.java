@@ -1,10 +1,10 @@
 package dev.cairn.cli;
 
 import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.Sizes;
 import dev.cairn.node.ControllerLink;
 import dev.cairn.node.DriveSpec;
 import dev.cairn.node.NodeConfig;
-import dev.cairn.node.Sizes;
 import dev.cairn.node.StorageNode;
 import java.io.IOException;
 import java.net.InetSocketAddress;

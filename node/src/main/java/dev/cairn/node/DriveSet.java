@@ -1,5 +1,6 @@
 package dev.cairn.node;
 
+import dev.cairn.control.api.Sizes;
 import dev.cairn.drive.Drive;
 import dev.cairn.drive.backend.FileBackend;
 import java.io.Closeable;

@@ -1,5 +1,6 @@
 package dev.cairn.node;
 
+import dev.cairn.control.api.Sizes;
 import java.nio.file.Path;
 import java.util.OptionalLong;
 

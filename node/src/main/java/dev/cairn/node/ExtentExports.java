@@ -1,5 +1,6 @@
 package dev.cairn.node;
 
+import dev.cairn.control.api.Sizes;
 import dev.cairn.drive.Extent;
 import dev.cairn.drive.ExtentAccess;
 import dev.cairn.drive.ExtentRecord;

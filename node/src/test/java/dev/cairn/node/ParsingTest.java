@@ -3,6 +3,7 @@ package dev.cairn.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.control.api.Sizes;
 import java.nio.file.Path;
 import java.util.Map;
 import java.util.OptionalLong;

@@ -1,5 +1,6 @@
 package dev.cairn.control.placement;
 
+import dev.cairn.control.api.Sizes;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Label;
@@ -13,7 +14,6 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
@@ -195,7 +195,7 @@ public final class Placement {
             }
         }
         StringBuilder m = new StringBuilder("needs " + r.legs() + " distinct value" + (r.legs() == 1 ? "" : "s")
-                + " of '" + key + "' with room for a leg of " + human(r.legBytes()) + ", only " + roomy.size()
+                + " of '" + key + "' with room for a leg of " + Sizes.human(r.legBytes()) + ", only " + roomy.size()
                 + (roomy.size() == 1 ? " has" : " have") + " one");
         if (!roomy.isEmpty()) {
             StringBuilder each = new StringBuilder();
@@ -228,16 +228,5 @@ public final class Placement {
             m.append(", values already used: ").append(String.join(", ", new TreeSet<>(r.usedDomains())));
         }
         return m.toString();
-    }
-
-    static String human(long bytes) {
-        String[] units = {"B", "KiB", "MiB", "GiB", "TiB", "PiB"};
-        double v = bytes;
-        int u = 0;
-        while (v >= 1024 && u < units.length - 1) {
-            v /= 1024;
-            u++;
-        }
-        return u == 0 ? bytes + " B" : String.format(Locale.ROOT, "%.1f %s", v, units[u]);
     }
 }

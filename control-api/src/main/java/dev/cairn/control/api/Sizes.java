@@ -1,4 +1,4 @@
-package dev.cairn.node;
+package dev.cairn.control.api;
 
 import java.util.Locale;
 import java.util.regex.Matcher;
