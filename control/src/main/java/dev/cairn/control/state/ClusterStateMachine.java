@@ -2,6 +2,7 @@ package dev.cairn.control.state;
 
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.placement.Placement;
@@ -44,7 +45,7 @@ public final class ClusterStateMachine {
         try {
             Outcome outcome = switch (command) {
                 case Command.RegisterNode c -> invalidating(NodeCommands.register(state, index, c, logIndex));
-                case Command.Heartbeat c -> invalidating(NodeCommands.heartbeat(state, index, c, logIndex));
+                case Command.Heartbeat c -> heartbeat(c, logIndex);
                 case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, c));
                 case Command.SetNodeLabels c -> invalidating(NodeCommands.setLabels(state, index, c, logIndex));
                 case Command.CreateClass c -> VolumeCommands.createClass(state, c);
@@ -101,6 +102,23 @@ public final class ClusterStateMachine {
             }
             return d;
         }
+    }
+
+    /**
+     * Most heartbeats repeat the last one; only one that changes what placement sees (the node's
+     * state, drives or extents) drops the cached placement, so steady heartbeats cost nothing there.
+     */
+    private Outcome heartbeat(Command.Heartbeat c, long logIndex) {
+        NodeRecord before = state.nodes().get(c.nodeId());
+        Outcome o = NodeCommands.heartbeat(state, index, c, logIndex);
+        NodeRecord after = state.nodes().get(c.nodeId());
+        if (before == null
+                || before.state() != after.state()
+                || !before.drives().equals(after.drives())
+                || !before.extents().equals(after.extents())) {
+            return invalidating(o);
+        }
+        return o;
     }
 
     private Outcome invalidating(Outcome o) {

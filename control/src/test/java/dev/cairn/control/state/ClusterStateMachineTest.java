@@ -4,6 +4,7 @@ import static dev.cairn.control.state.Scenario.GIB;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegState;
@@ -107,6 +108,28 @@ class ClusterStateMachineTest {
         s.heartbeat(a, List.of());
         assertThat(s.machine.<Boolean>read(st -> st.orphans().isEmpty())).isTrue();
         assertThat(s.machine.desired(a).erase()).isEmpty();
+    }
+
+    @Test
+    void placementFollowsTheSpaceNodesReportAcrossRepeatedHeartbeats() {
+        UUID a = s.node("a", 10);
+        assertThat(s.createVolume("one", 3 * GIB, "single", 1).isOk()).isTrue();
+        List<ObservedExtent> legs = s.legsOn(a);
+        UUID drive = legs.getFirst().driveId();
+        long used = LegLayout.allocatedBytes(legs.getFirst().sizeBytes());
+        DriveState reported = new DriveState(drive, 10 * GIB, 10 * GIB, used, 10 * GIB - used);
+        Command.Heartbeat hb = new Command.Heartbeat(a, List.of(reported), legs, List.of(), -1, s.now);
+        s.apply(hb);
+        s.apply(hb); // the same again: placement keeps what it knows
+        assertThat(s.createVolume("two", 6 * GIB, "single", 1).isOk()).isTrue();
+        assertThat(s.createVolume("three", 2 * GIB, "single", 1).status())
+                .as("'two' is not made yet, but its space is taken")
+                .isEqualTo(Outcome.Status.UNPLACEABLE);
+        DriveState fuller = new DriveState(drive, 10 * GIB, 10 * GIB, used + 6 * GIB, 0);
+        s.apply(new Command.Heartbeat(a, List.of(fuller), legs, List.of(), -1, s.now));
+        assertThat(s.createVolume("three", GIB / 2, "single", 1).status())
+                .as("the node reports less free space than placement thought")
+                .isEqualTo(Outcome.Status.UNPLACEABLE);
     }
 
     @Test
