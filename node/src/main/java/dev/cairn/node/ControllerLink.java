@@ -209,17 +209,12 @@ public final class ControllerLink implements AutoCloseable {
         return new Requests.Heartbeat(drives(), extents, errors, reconciled);
     }
 
-    private List<Views.DriveView> drives() {
-        List<Views.DriveView> drives = new ArrayList<>();
+    private List<Requests.DriveReport> drives() {
+        List<Requests.DriveReport> drives = new ArrayList<>();
         for (Drive d : node.extents().drives()) {
             SpaceUsage u = d.usage();
-            drives.add(new Views.DriveView(
-                    d.id().toString(),
-                    d.label().capacityBytes(),
-                    u.dataBytes(),
-                    u.usedBytes(),
-                    u.freeBytes(),
-                    u.largestFreeBytes()));
+            drives.add(new Requests.DriveReport(
+                    d.id().toString(), d.label().capacityBytes(), u.dataBytes(), u.usedBytes(), u.largestFreeBytes()));
         }
         return drives;
     }

@@ -23,10 +23,12 @@ public final class Requests {
 
     public record Labels(Map<String, String> set, List<String> remove) {}
 
-    public record Register(
-            String nbdAddress, String adminUrl, Map<String, String> labels, List<Views.DriveView> drives) {}
+    /** A drive as its node reports it. */
+    public record DriveReport(String id, long capacityBytes, long dataBytes, long usedBytes, long largestFreeBytes) {}
+
+    public record Register(String nbdAddress, String adminUrl, Map<String, String> labels, List<DriveReport> drives) {}
 
     /** {@code reconciledIndex}: applied index of the last desired state the node converged on. */
     public record Heartbeat(
-            List<Views.DriveView> drives, List<Views.ExtentView> extents, List<String> errors, Long reconciledIndex) {}
+            List<DriveReport> drives, List<Views.ExtentView> extents, List<String> errors, Long reconciledIndex) {}
 }

@@ -16,8 +16,15 @@ public final class Views {
 
     public record Health(String status, String peerId, boolean leader, long appliedIndex) {}
 
+    /** A drive: its data area, what extents use, what is free, and what placement holds back. */
     public record DriveView(
-            String id, long capacityBytes, long dataBytes, long usedBytes, long freeBytes, long largestFreeBytes) {}
+            String id,
+            long capacityBytes,
+            long dataBytes,
+            long usedBytes,
+            long freeBytes,
+            long largestFreeBytes,
+            long spareBytes) {}
 
     public record ExtentView(String id, String driveId, long sizeBytes, boolean erasing, long generation) {}
 

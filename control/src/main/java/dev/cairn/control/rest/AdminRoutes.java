@@ -35,8 +35,9 @@ final class AdminRoutes {
     }
 
     void listNodes(Context ctx) throws IOException {
-        ctx.json(state.read(s ->
-                s.nodes().values().stream().map(n -> ViewMapper.node(n, false)).toList()));
+        ctx.json(state.read(s -> s.nodes().values().stream()
+                .map(n -> ViewMapper.node(n, false, spareFraction))
+                .toList()));
     }
 
     void showNode(Context ctx) throws IOException {
@@ -46,7 +47,7 @@ final class AdminRoutes {
             if (n == null) {
                 throw new ApiError(404, "no node " + id);
             }
-            return ViewMapper.node(n, true);
+            return ViewMapper.node(n, true, spareFraction);
         }));
     }
 

@@ -34,7 +34,7 @@ public final class ControllerApi implements AutoCloseable {
 
     private ControllerApi(ReplicatedState state, Tokens tokens, InstantSource clock, double spareFraction) {
         AdminRoutes admin = new AdminRoutes(state, clock, spareFraction);
-        NodeRoutes nodes = new NodeRoutes(state, clock);
+        NodeRoutes nodes = new NodeRoutes(state, clock, spareFraction);
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;

@@ -25,10 +25,12 @@ final class NodeRoutes {
 
     private final ReplicatedState state;
     private final InstantSource clock;
+    private final double spareFraction;
 
-    NodeRoutes(ReplicatedState state, InstantSource clock) {
+    NodeRoutes(ReplicatedState state, InstantSource clock, double spareFraction) {
         this.state = state;
         this.clock = clock;
+        this.spareFraction = spareFraction;
     }
 
     void register(Context ctx) throws IOException {
@@ -44,7 +46,7 @@ final class NodeRoutes {
                 drives(r.drives()),
                 clock.millis());
         Json.submit(state, c);
-        ctx.json(state.read(s -> ViewMapper.node(s.nodes().get(node), false)));
+        ctx.json(state.read(s -> ViewMapper.node(s.nodes().get(node), false, spareFraction)));
     }
 
     void heartbeat(Context ctx) throws IOException {
@@ -92,12 +94,12 @@ final class NodeRoutes {
                 d.erase().stream().map(UUID::toString).toList()));
     }
 
-    private static List<DriveState> drives(List<Views.DriveView> views) {
-        if (views == null) {
+    private static List<DriveState> drives(List<Requests.DriveReport> reports) {
+        if (reports == null) {
             throw ApiError.badRequest("drives is required");
         }
         List<DriveState> drives = new ArrayList<>();
-        for (Views.DriveView d : views) {
+        for (Requests.DriveReport d : reports) {
             try {
                 drives.add(new DriveState(
                         Json.uuid(d.id(), "drive id"),

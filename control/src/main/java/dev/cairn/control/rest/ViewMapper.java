@@ -26,7 +26,7 @@ final class ViewMapper {
         return Instant.ofEpochMilli(millis).toString();
     }
 
-    static Views.NodeView node(NodeRecord n, boolean withExtents) {
+    static Views.NodeView node(NodeRecord n, boolean withExtents, double spareFraction) {
         long capacity = n.drives().stream().mapToLong(DriveState::dataBytes).sum();
         long used = n.drives().stream().mapToLong(DriveState::usedBytes).sum();
         List<Views.ExtentView> extents = withExtents
@@ -44,19 +44,20 @@ final class ViewMapper {
                 n.extents().size(),
                 time(n.registeredAtMillis()),
                 time(n.lastHeartbeatMillis()),
-                n.drives().stream().map(ViewMapper::drive).toList(),
+                n.drives().stream().map(d -> drive(d, spareFraction)).toList(),
                 extents,
                 n.errors());
     }
 
-    static Views.DriveView drive(DriveState d) {
+    static Views.DriveView drive(DriveState d, double spareFraction) {
         return new Views.DriveView(
                 d.id().toString(),
                 d.capacityBytes(),
                 d.dataBytes(),
                 d.usedBytes(),
                 d.freeBytes(),
-                d.largestFreeBytes());
+                d.largestFreeBytes(),
+                (long) (d.dataBytes() * spareFraction));
     }
 
     static Views.ExtentView extent(ObservedExtent e) {

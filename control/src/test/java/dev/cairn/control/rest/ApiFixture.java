@@ -1,6 +1,7 @@
 package dev.cairn.control.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.state.LocalReplicatedState;
 import dev.cairn.testkit.AdminHttp;
@@ -22,6 +23,9 @@ abstract class ApiFixture {
     static final long GIB = 1L << 30;
 
     final FakeClock clock = new FakeClock();
+    /** The share of every drive placement keeps free; a test class may set another. */
+    double spareFraction = 0;
+
     LocalReplicatedState state;
     ControllerApi api;
     AdminHttp admin;
@@ -36,7 +40,7 @@ abstract class ApiFixture {
                 state,
                 new Tokens(ADMIN, READ, Optional.of(NODE)),
                 clock,
-                0,
+                spareFraction,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         String base = "http://127.0.0.1:" + api.port();
         admin = new AdminHttp(base, Optional.of(ADMIN));
@@ -53,9 +57,8 @@ abstract class ApiFixture {
     /** Registers a node in {@code zone} with one empty drive of {@code gib}; returns its id. */
     UUID registerNode(String zone, long gib) {
         UUID id = UUID.randomUUID();
-        String drive =
-                "{\"id\":\"" + UUID.randomUUID() + "\",\"capacityBytes\":" + gib * GIB + ",\"dataBytes\":" + gib * GIB
-                        + ",\"usedBytes\":0,\"freeBytes\":" + gib * GIB + ",\"largestFreeBytes\":" + gib * GIB + "}";
+        String drive = "{\"id\":\"" + UUID.randomUUID() + "\",\"capacityBytes\":" + gib * GIB + ",\"dataBytes\":"
+                + gib * GIB + ",\"usedBytes\":0,\"largestFreeBytes\":" + gib * GIB + "}";
         node.post(
                         "/v1/internal/nodes/" + id + "/register",
                         "{\"nbdAddress\":\"127.0.0.1:10809\",\"adminUrl\":"
@@ -68,7 +71,7 @@ abstract class ApiFixture {
     /** The node reports the extents it was asked for (as a node that made them would). */
     void heartbeatWithDesired(UUID id) {
         JsonNode desired = node.get("/v1/internal/nodes/" + id + "/desired").ok();
-        JsonNode drives = admin.get("/v1/nodes/" + id).ok().get("drives");
+        JsonNode drives = reportedDrives(id);
         StringBuilder extents = new StringBuilder();
         for (JsonNode e : desired.get("extents")) {
             extents.append(extents.isEmpty() ? "" : ",")
@@ -86,6 +89,15 @@ abstract class ApiFixture {
                         "/v1/internal/nodes/" + id + "/heartbeat",
                         "{\"drives\":" + drives + ",\"extents\":[" + extents + "],\"errors\":[]}")
                 .ok();
+    }
+
+    /** The node's drives as the node itself reports them (without what the controller adds). */
+    JsonNode reportedDrives(UUID id) {
+        JsonNode drives = admin.get("/v1/nodes/" + id).ok().get("drives").deepCopy();
+        for (JsonNode d : drives) {
+            ((ObjectNode) d).remove(List.of("freeBytes", "spareBytes"));
+        }
+        return drives;
     }
 
     static List<String> texts(JsonNode array, String field) {

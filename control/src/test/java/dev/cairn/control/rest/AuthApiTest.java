@@ -18,7 +18,7 @@ import org.junit.jupiter.api.Test;
 class AuthApiTest extends ApiFixture {
 
     private List<ControllerApi.Route> endpoints() {
-        return ControllerApi.routes(new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock));
+        return ControllerApi.routes(new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock, 0));
     }
 
     /** The route's path with its parameters filled in with values that exist. */

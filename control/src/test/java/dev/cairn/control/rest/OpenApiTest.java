@@ -27,7 +27,7 @@ class OpenApiTest extends ApiFixture {
             }
         }
         List<String> served = new ArrayList<>(List.of("GET /health", "GET /openapi.json"));
-        ControllerApi.routes(new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock))
+        ControllerApi.routes(new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock, 0))
                 .forEach(r -> served.add(r.method().name() + " " + r.path()));
         assertThat(documented).containsExactlyInAnyOrderElementsOf(served);
     }

@@ -49,7 +49,7 @@ class VolumeApiTest extends ApiFixture {
         assertThat(desiredAfter.get("erase")).hasSize(1);
         node.post(
                         "/v1/internal/nodes/" + a + "/heartbeat",
-                        "{\"drives\":" + admin.get("/v1/nodes/" + a).ok().get("drives")
+                        "{\"drives\":" + reportedDrives(a)
                                 + ",\"extents\":[],\"errors\":[],\"reconciledIndex\":"
                                 + desiredAfter.get("appliedIndex") + "}")
                 .ok();
@@ -106,7 +106,7 @@ class VolumeApiTest extends ApiFixture {
     void anExtentTheControllerNeverKnewIsKeptUntilTheOperatorHasItErased() {
         UUID a = registerNode("a", 100);
         String stray = UUID.randomUUID().toString();
-        JsonNode drives = admin.get("/v1/nodes/" + a).ok().get("drives");
+        JsonNode drives = reportedDrives(a);
         node.post(
                         "/v1/internal/nodes/" + a + "/heartbeat",
                         "{\"drives\":" + drives + ",\"extents\":[{\"id\":\"" + stray + "\",\"driveId\":"
