@@ -14,6 +14,7 @@ import dev.cairn.control.state.ClusterStateMachine;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.Outcome;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Collection;
 import java.util.Collections;
 import java.util.Comparator;
@@ -74,7 +75,7 @@ public final class PlacementBenchmark {
                 nodes,
                 zones,
                 drives,
-                java.util.Arrays.toString(DRIVE_TIB),
+                Arrays.toString(DRIVE_TIB),
                 capacity / (double) (1024 * TIB),
                 volumes,
                 LEGS,

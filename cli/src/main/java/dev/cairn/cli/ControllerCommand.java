@@ -4,6 +4,7 @@ import dev.cairn.control.daemon.Controller;
 import dev.cairn.control.daemon.ControllerConfig;
 import dev.cairn.control.raft.RaftSettings;
 import java.nio.file.Path;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
@@ -99,7 +100,7 @@ final class ControllerCommand implements Callable<Integer> {
                 group,
                 data,
                 Durations.parse(electionTimeout, "--election-timeout"),
-                java.time.Duration.ofSeconds(15),
+                Duration.ofSeconds(15),
                 snapshotEvery);
         ControllerConfig config = new ControllerConfig(
                 raft,

@@ -85,11 +85,6 @@ public final class ControllerLink implements AutoCloseable {
         return !closed && !Thread.currentThread().isInterrupted();
     }
 
-    /** Whether the controller has accepted this node's registration (since it started). */
-    public boolean registered() {
-        return registered;
-    }
-
     public long reconciledIndex() {
         return reconciledIndex;
     }

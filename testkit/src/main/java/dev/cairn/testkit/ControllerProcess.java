@@ -2,6 +2,7 @@ package dev.cairn.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -93,7 +94,7 @@ public final class ControllerProcess implements AutoCloseable {
                     Optional.of(Files.readString(tokenFile(role), StandardCharsets.UTF_8)
                             .strip()));
         } catch (IOException e) {
-            throw new java.io.UncheckedIOException(e);
+            throw new UncheckedIOException(e);
         }
     }
 

@@ -1,9 +1,12 @@
 package dev.cairn.control.model;
 
 import java.util.Collection;
+import java.util.Objects;
 import java.util.Optional;
 import java.util.SortedMap;
+import java.util.SortedSet;
 import java.util.TreeMap;
+import java.util.TreeSet;
 import java.util.UUID;
 
 /**
@@ -84,8 +87,8 @@ public final class ClusterState {
     }
 
     /** Label keys some node carries (always including {@code host}). */
-    public java.util.SortedSet<String> labelKeys() {
-        java.util.SortedSet<String> keys = new java.util.TreeSet<>();
+    public SortedSet<String> labelKeys() {
+        SortedSet<String> keys = new TreeSet<>();
         keys.add("host");
         nodes.values().forEach(n -> keys.addAll(n.labels().keySet()));
         return keys;
@@ -108,6 +111,6 @@ public final class ClusterState {
 
     @Override
     public int hashCode() {
-        return java.util.Objects.hash(appliedIndex, nodes, classes, volumes, orphans);
+        return Objects.hash(appliedIndex, nodes, classes, volumes, orphans);
     }
 }

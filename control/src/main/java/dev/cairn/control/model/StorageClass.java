@@ -1,6 +1,7 @@
 package dev.cairn.control.model;
 
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
 
@@ -41,9 +42,9 @@ public record StorageClass(
     }
 
     /** The classes every cluster starts with. */
-    public static java.util.List<StorageClass> builtIns() {
+    public static List<StorageClass> builtIns() {
         Duration tenMinutes = Duration.ofMinutes(10);
-        return java.util.List.of(
+        return List.of(
                 new StorageClass("single", 1, "host", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true),
                 new StorageClass("zone-2", 2, "zone", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true),
                 new StorageClass("zone-3", 3, "zone", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true));

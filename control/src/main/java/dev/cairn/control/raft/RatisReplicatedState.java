@@ -13,6 +13,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -226,7 +227,7 @@ public final class RatisReplicatedState implements ReplicatedState {
         } catch (IOException e) {
             settings.peers().forEach(p -> peers.add(new Peer(p.id(), p.hostPort(), false)));
         }
-        peers.sort(java.util.Comparator.comparing(Peer::id));
+        peers.sort(Comparator.comparing(Peer::id));
         return peers;
     }
 
