@@ -8,10 +8,13 @@ import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -37,6 +40,8 @@ public final class NbdClient implements AutoCloseable {
     private final Map<Long, Pending> pending = new ConcurrentHashMap<>();
     private final Thread reader;
     private volatile boolean closed;
+    /** Completes, with the reason, once the connection is gone. */
+    private final CompletableFuture<IOException> lost = new CompletableFuture<>();
 
     private NbdClient(SocketChannel channel, ExportInfo info, boolean structured, int metaContextId) {
         this.channel = channel;
@@ -50,8 +55,27 @@ public final class NbdClient implements AutoCloseable {
 
     /** Connects, negotiates, and enters transmission on {@code export}. */
     public static NbdClient connect(InetSocketAddress address, String export, Options options) throws IOException {
-        SocketChannel channel = SocketChannel.open(address);
+        return connect(address, export, options, Duration.ZERO);
+    }
+
+    /**
+     * Connects and negotiates within {@code timeout} (zero: no limit), so that a server that
+     * accepts but never answers (a stopped process) cannot hold the caller forever.
+     */
+    public static NbdClient connect(InetSocketAddress address, String export, Options options, Duration timeout)
+            throws IOException {
+        SocketChannel channel = SocketChannel.open();
+        AtomicBoolean negotiating = new AtomicBoolean(true);
+        if (timeout.isPositive()) {
+            CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
+                    .execute(() -> {
+                        if (negotiating.getAndSet(false)) {
+                            closeQuietly(channel);
+                        }
+                    });
+        }
         try {
+            channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
             channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
             ClientHandshake h = new ClientHandshake(channel);
             h.greet();
@@ -62,10 +86,24 @@ public final class NbdClient implements AutoCloseable {
             }
             int context = structured && options.baseAllocation() ? h.selectBaseAllocation(export) : 0;
             ExportInfo info = h.infoOrGo(OPT_GO, export);
+            if (!negotiating.getAndSet(false)) {
+                throw new IOException("handshake with " + address + " not finished within " + timeout);
+            }
             return new NbdClient(channel, info, structured, context);
         } catch (IOException | RuntimeException e) {
             channel.close();
+            if (!negotiating.get() && timeout.isPositive() && !(e instanceof HandshakeException)) {
+                throw new IOException("no NBD handshake with " + address + " within " + timeout, e);
+            }
             throw e;
+        }
+    }
+
+    private static void closeQuietly(SocketChannel channel) {
+        try {
+            channel.close();
+        } catch (IOException e) {
+            // closing to cut a handshake short: nothing more to do
         }
     }
 
@@ -103,6 +141,14 @@ public final class NbdClient implements AutoCloseable {
         return info.sizeBytes();
     }
 
+    /**
+     * Completes with the reason once the connection is gone (closed by either side, or broken),
+     * after every request still pending has failed.
+     */
+    public CompletableFuture<IOException> lost() {
+        return lost.copy();
+    }
+
     public boolean structuredReplies() {
         return structured;
     }
@@ -111,6 +157,16 @@ public final class NbdClient implements AutoCloseable {
         Pending p = new Pending(CMD_READ, offset, ByteBuffer.allocate(length));
         send(p, 0, offset, length, null);
         return p.future().thenApply(v -> p.data().clear());
+    }
+
+    /**
+     * Reads into {@code dst} (position to limit) without an intermediate buffer; {@code dst} must
+     * not be touched until the future completes.
+     */
+    public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
+        Pending p = new Pending(CMD_READ, offset, dst.slice());
+        send(p, 0, offset, dst.remaining(), null);
+        return p.future();
     }
 
     public CompletableFuture<Void> write(long offset, ByteBuffer data, boolean fua) {
@@ -185,10 +241,12 @@ public final class NbdClient implements AutoCloseable {
                 p.future().completeExceptionally(cause);
             }
         });
+        lost.complete(cause);
     }
 
     /** Sends NBD_CMD_DISC and closes. Requests still pending fail. */
     @Override
+    @SuppressWarnings("ReferenceEquality") // is this the reader thread itself, not an equal one
     public void close() throws IOException {
         if (!closed) {
             sendLock.lock();
@@ -209,6 +267,9 @@ public final class NbdClient implements AutoCloseable {
         }
         closed = true;
         channel.close();
+        if (Thread.currentThread() == reader) {
+            return; // closed from a callback on the reader: it ends by itself once this returns
+        }
         try {
             reader.join();
         } catch (InterruptedException e) {
