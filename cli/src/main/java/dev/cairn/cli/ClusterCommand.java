@@ -1,18 +1,23 @@
 package dev.cairn.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import java.io.PrintWriter;
+import java.util.List;
 import java.util.Map;
 import picocli.CommandLine.Command;
 
-/** {@code cairn cluster status}: the controller peers and a summary of nodes, space and volumes. */
+/**
+ * {@code cairn cluster status|agents}: the controller peers and a summary of nodes, space and
+ * volumes; the client agents.
+ */
 @Command(
         name = "cluster",
         mixinStandardHelpOptions = true,
         description = "The cluster as the controller sees it.",
-        subcommands = {ClusterCommand.Status.class})
+        subcommands = {ClusterCommand.Status.class, ClusterCommand.Agents.class})
 final class ClusterCommand {
 
     @Command(name = "status", mixinStandardHelpOptions = true, description = "Controller peers, nodes, space, volumes.")
@@ -32,6 +37,7 @@ final class ClusterCommand {
                             + "space:    %s free of %s%n"
                             + "volumes:  %d (%d available, %d creating)%n"
                             + "orphans:  %d (%s)%n"
+                            + "agents:   %d (%d volumes attached)%n"
                             + "log:      applied index %d (answered by %s)%n",
                     c.nodesOnline(),
                     c.nodes(),
@@ -42,6 +48,8 @@ final class ClusterCommand {
                     c.volumesCreating(),
                     c.orphans(),
                     Sizes.human(c.orphanBytes()),
+                    c.agents(),
+                    c.volumesAttached(),
                     c.appliedIndex(),
                     c.peerId());
             if (!c.zones().isEmpty()) {
@@ -58,6 +66,29 @@ final class ClusterCommand {
                 }
                 zones.print(out);
             }
+        }
+    }
+
+    @Command(
+            name = "agents",
+            mixinStandardHelpOptions = true,
+            description = "Client agents: their host, NBD address, last heartbeat, and the volumes attached to them.")
+    static final class Agents extends ClientCommand {
+        @Override
+        public Integer call() throws Exception {
+            return show("/v1/agents", new TypeReference<List<AgentApi.AgentView>>() {}, Agents::printTable);
+        }
+
+        static void printTable(PrintWriter out, List<AgentApi.AgentView> agents) {
+            Table t = new Table("HOST", "NBD ADDRESS", "LAST HEARTBEAT", "VOLUMES");
+            for (AgentApi.AgentView a : agents) {
+                t.row(
+                        a.host(),
+                        a.nbdAddress(),
+                        a.lastHeartbeat(),
+                        a.volumes().isEmpty() ? "-" : String.join(",", a.volumes()));
+            }
+            t.print(out);
         }
     }
 }

@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Sizes;
@@ -15,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cairn volume create|list|show|delete}. */
+/** {@code cairn volume create|list|show|delete|attach|detach}. */
 @Command(
         name = "volume",
         mixinStandardHelpOptions = true,
@@ -24,14 +25,23 @@ import picocli.CommandLine.Parameters;
             VolumeCommand.Create.class,
             VolumeCommand.ListVolumes.class,
             VolumeCommand.Show.class,
-            VolumeCommand.Delete.class
+            VolumeCommand.Delete.class,
+            VolumeAttachCommands.Attach.class,
+            VolumeAttachCommands.Detach.class
         })
 final class VolumeCommand {
 
     static void printList(PrintWriter out, List<Views.VolumeView> volumes) {
-        Table t = new Table("NAME", "ID", "SIZE", "CLASS", "STATE", "LEGS");
+        Table t = new Table("NAME", "ID", "SIZE", "CLASS", "STATE", "LEGS", "ATTACHED");
         for (Views.VolumeView v : volumes) {
-            t.row(v.name(), v.id(), Sizes.human(v.sizeBytes()), v.className(), v.state(), legSummary(v));
+            t.row(
+                    v.name(),
+                    v.id(),
+                    Sizes.human(v.sizeBytes()),
+                    v.className(),
+                    v.state(),
+                    legSummary(v),
+                    v.attachment().map(Views.AttachmentView::host).orElse("-"));
         }
         t.print(out);
     }
@@ -44,13 +54,46 @@ final class VolumeCommand {
 
     static void printOne(PrintWriter out, Views.VolumeView v) {
         out.printf(
-                "name:     %s%nid:       %s%nsize:     %s (%d bytes)%nclass:    %s%nstate:    %s%ncreated:  %s%n%n",
+                "name:     %s%nid:       %s%nsize:     %s (%d bytes)%nclass:    %s%nstate:    %s%ncreated:  %s%n",
                 v.name(), v.id(), Sizes.human(v.sizeBytes()), v.sizeBytes(), v.className(), v.state(), v.createdAt());
-        Table legs = new Table("LEG", "STATE", "NODE", "LABELS", "EXTENT", "GENERATION");
+        out.printf(
+                "attached: %s%n", v.attachment().map(VolumeCommand::attachment).orElse("-"));
+        v.attachment().ifPresent(a -> out.printf("export:   %s%n", VolumeAttachCommands.export(a)));
+        v.resync().ifPresent(r -> out.printf("resync:   %s%n", resync(r)));
+        out.println();
+        Table legs = new Table("LEG", "STATE", "SYNC", "NODE", "LABELS", "EXTENT", "GENERATION");
         for (Views.LegView l : v.legs()) {
-            legs.row(l.index(), l.state(), l.nodeId(), labels(l.nodeLabels()), l.extentId(), l.generation());
+            legs.row(
+                    l.index(),
+                    l.state(),
+                    l.sync().orElse("-"),
+                    l.nodeId(),
+                    labels(l.nodeLabels()),
+                    l.extentId(),
+                    l.generation());
         }
         legs.print(out);
+        for (Views.LegView l : v.legs()) {
+            l.syncError()
+                    .ifPresent(e ->
+                            out.printf("leg %d %s: %s%n", l.index(), l.sync().orElse("failed"), e));
+        }
+    }
+
+    /** "host h1 since 2026-01-01T00:00:05Z, generation 2" */
+    private static String attachment(Views.AttachmentView a) {
+        return "host " + a.host() + " since " + a.since() + ", generation " + a.generation();
+    }
+
+    /** "1.0 MiB of 4.0 MiB (25%) at 976.6 KiB/s; 2.0 MiB copied since attached" */
+    static String resync(AgentApi.ResyncReport r) {
+        String copied = Sizes.human(r.copiedBytes()) + " copied since attached";
+        if (r.totalBytes() == 0) {
+            return "none running; " + copied;
+        }
+        return Sizes.human(r.doneBytes()) + " of " + Sizes.human(r.totalBytes()) + " ("
+                + r.doneBytes() * 100 / r.totalBytes() + "%) at " + Sizes.human(r.bytesPerSecond()) + "/s; "
+                + copied;
     }
 
     static String labels(Map<String, String> labels) {

@@ -53,6 +53,11 @@ public final class Views {
             long regionSizeBytes,
             boolean builtIn) {}
 
+    /**
+     * {@code sync}: the leg as the agent serving its volume last reported it (a {@link
+     * AgentApi.LegSyncState} name), with {@code syncError} when it failed; empty while not attached
+     * or not reported yet.
+     */
     public record LegView(
             int index,
             String nodeId,
@@ -61,8 +66,18 @@ public final class Views {
             long extentSizeBytes,
             long generation,
             String state,
-            Map<String, String> nodeLabels) {}
+            Map<String, String> nodeLabels,
+            Optional<String> sync,
+            Optional<String> syncError) {}
 
+    /**
+     * A volume's attachment: the host whose agent serves it, at which generation, since when, and
+     * where: the agent's NBD address ("" if it has not reported one) and the export name (the
+     * volume id, the same across reattachments and moves).
+     */
+    public record AttachmentView(String host, long generation, String since, String nbdAddress, String exportName) {}
+
+    /** {@code resync}: the attached agent's last report of resync progress, if any. */
     public record VolumeView(
             String id,
             String name,
@@ -70,7 +85,9 @@ public final class Views {
             @JsonProperty("class") String className,
             String state,
             String createdAt,
-            List<LegView> legs) {}
+            List<LegView> legs,
+            Optional<AttachmentView> attachment,
+            Optional<AgentApi.ResyncReport> resync) {}
 
     /** {@code erase}: the node erases it; otherwise it is kept until an operator asks (DELETE). */
     public record OrphanView(
@@ -94,7 +111,9 @@ public final class Views {
             int volumesAvailable,
             int volumesCreating,
             int orphans,
-            long orphanBytes) {}
+            long orphanBytes,
+            int agents,
+            int volumesAttached) {}
 
     /** An extent a node must have, with what a client needs to open it. */
     public record DesiredExtent(String id, String driveId, long sizeBytes, long generation, String secret) {}

@@ -10,8 +10,8 @@ import java.util.TreeSet;
 import java.util.UUID;
 
 /**
- * Everything the controller knows: nodes, storage classes, volumes (with their legs) and orphans,
- * and the index of the last log entry applied. Owned by the state machine, which mutates it only
+ * Everything the controller knows: nodes, storage classes, volumes (with their legs and
+ * attachments), orphans and client agents, and the index of the last log entry applied. Owned by the state machine, which mutates it only
  * while applying a command; readers take copies under its lock. Maps are sorted so that every
  * iteration, and so every decision, is the same on every replica.
  */
@@ -21,6 +21,7 @@ public final class ClusterState {
     private final TreeMap<String, StorageClass> classes = new TreeMap<>();
     private final TreeMap<UUID, Volume> volumes = new TreeMap<>();
     private final TreeMap<UUID, Orphan> orphans = new TreeMap<>();
+    private final TreeMap<String, AgentRecord> agents = new TreeMap<>();
 
     /** A new cluster: no nodes, the built-in classes. */
     public static ClusterState empty() {
@@ -35,13 +36,15 @@ public final class ClusterState {
             Collection<NodeRecord> nodes,
             Collection<StorageClass> classes,
             Collection<Volume> volumes,
-            Collection<Orphan> orphans) {
+            Collection<Orphan> orphans,
+            Collection<AgentRecord> agents) {
         ClusterState s = new ClusterState();
         s.appliedIndex = appliedIndex;
         nodes.forEach(n -> s.nodes.put(n.id(), n));
         classes.forEach(c -> s.classes.put(c.name(), c));
         volumes.forEach(v -> s.volumes.put(v.id(), v));
         orphans.forEach(o -> s.orphans.put(o.extentId(), o));
+        agents.forEach(a -> s.agents.put(a.host(), a));
         return s;
     }
 
@@ -67,6 +70,11 @@ public final class ClusterState {
 
     public SortedMap<UUID, Orphan> orphans() {
         return orphans;
+    }
+
+    /** Client agents by host name. */
+    public SortedMap<String, AgentRecord> agents() {
+        return agents;
     }
 
     public Optional<Volume> volumeNamed(String name) {
@@ -96,7 +104,7 @@ public final class ClusterState {
 
     /** A deep-enough copy for readers: the maps are new, the records immutable. */
     public ClusterState copy() {
-        return of(appliedIndex, nodes.values(), classes.values(), volumes.values(), orphans.values());
+        return of(appliedIndex, nodes.values(), classes.values(), volumes.values(), orphans.values(), agents.values());
     }
 
     @Override
@@ -106,11 +114,12 @@ public final class ClusterState {
                 && s.nodes.equals(nodes)
                 && s.classes.equals(classes)
                 && s.volumes.equals(volumes)
-                && s.orphans.equals(orphans);
+                && s.orphans.equals(orphans)
+                && s.agents.equals(agents);
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(appliedIndex, nodes, classes, volumes, orphans);
+        return Objects.hash(appliedIndex, nodes, classes, volumes, orphans, agents);
     }
 }

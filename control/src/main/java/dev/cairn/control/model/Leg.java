@@ -19,4 +19,8 @@ public record Leg(
     public Leg withState(LegState newState) {
         return new Leg(index, nodeId, driveId, extentId, extentSizeBytes, generation, secret, newState);
     }
+
+    public Leg withGeneration(long newGeneration) {
+        return new Leg(index, nodeId, driveId, extentId, extentSizeBytes, newGeneration, secret, state);
+    }
 }

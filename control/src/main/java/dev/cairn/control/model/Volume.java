@@ -1,10 +1,16 @@
 package dev.cairn.control.model;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.regex.Pattern;
 
-/** A logical block device: a stable id, a name, a size, a class and its legs. */
+/**
+ * A logical block device: a stable id, a name, a size, a class and its legs; the host it is
+ * attached to, if any, and while attached the last report of the agent serving it.
+ *
+ * <p>Invariant: a report exists only with an attachment, and has its generation.
+ */
 public record Volume(
         UUID id,
         String name,
@@ -12,13 +18,27 @@ public record Volume(
         String className,
         VolumeState state,
         long createdAtMillis,
-        List<Leg> legs) {
+        List<Leg> legs,
+        Optional<Attachment> attachment,
+        Optional<VolumeReport> report) {
 
     public static final long BLOCK = 4096;
-    private static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+    static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     public Volume {
         legs = List.copyOf(legs);
+    }
+
+    /** A new volume: not attached. */
+    public Volume(
+            UUID id,
+            String name,
+            long sizeBytes,
+            String className,
+            VolumeState state,
+            long createdAtMillis,
+            List<Leg> legs) {
+        this(id, name, sizeBytes, className, state, createdAtMillis, legs, Optional.empty(), Optional.empty());
     }
 
     public static void checkName(String name) {
@@ -38,6 +58,23 @@ public record Volume(
     }
 
     public Volume withLegs(List<Leg> newLegs, VolumeState newState) {
-        return new Volume(id, name, sizeBytes, className, newState, createdAtMillis, newLegs);
+        return new Volume(id, name, sizeBytes, className, newState, createdAtMillis, newLegs, attachment, report);
+    }
+
+    /** Attached (again) with {@code newLegs} at the attachment's generation; no report yet. */
+    public Volume attached(Attachment to, List<Leg> newLegs) {
+        return new Volume(
+                id, name, sizeBytes, className, state, createdAtMillis, newLegs, Optional.of(to), Optional.empty());
+    }
+
+    /** Not attached any more; {@code newLegs} carry a generation no agent holds. */
+    public Volume detached(List<Leg> newLegs) {
+        return new Volume(
+                id, name, sizeBytes, className, state, createdAtMillis, newLegs, Optional.empty(), Optional.empty());
+    }
+
+    public Volume withReport(VolumeReport newReport) {
+        return new Volume(
+                id, name, sizeBytes, className, state, createdAtMillis, legs, attachment, Optional.of(newReport));
     }
 }

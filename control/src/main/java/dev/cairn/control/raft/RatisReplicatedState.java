@@ -1,5 +1,6 @@
 package dev.cairn.control.raft;
 
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.state.ClusterStateMachine;
 import dev.cairn.control.state.Command;
@@ -193,6 +194,13 @@ public final class RatisReplicatedState implements ReplicatedState {
             throws IOException, InterruptedException {
         barrier();
         return stateMachine.machine().awaitDesired(node, after, wait);
+    }
+
+    @Override
+    public AgentApi.AgentDesiredView awaitAgentDesired(String host, long after, Duration wait)
+            throws IOException, InterruptedException {
+        barrier();
+        return stateMachine.machine().awaitAgentDesired(host, after, wait);
     }
 
     @Override

@@ -21,7 +21,8 @@ import org.slf4j.LoggerFactory;
 /**
  * The controller's REST API (JSON), described by the OpenAPI document at {@code /openapi.json}.
  * Every call under {@code /v1} needs a bearer token: without a valid one it is refused (401); a
- * read-only token may only read (403 otherwise); the node token may only make the nodes' calls.
+ * read-only token may only read (403 otherwise); the node token may only make the calls of nodes
+ * and client agents (under {@code /v1/internal/}).
  * {@code /health} and {@code /openapi.json} are open. A malformed or invalid request is refused
  * with a one-line reason and changes nothing.
  */
@@ -35,10 +36,11 @@ public final class ControllerApi implements AutoCloseable {
     private ControllerApi(ReplicatedState state, Tokens tokens, InstantSource clock, double spareFraction) {
         AdminRoutes admin = new AdminRoutes(state, clock, spareFraction);
         NodeRoutes nodes = new NodeRoutes(state, clock, spareFraction);
+        AgentRoutes agents = new AgentRoutes(state, clock);
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
-            // Nodes long-poll for their desired state: one cheap virtual thread per waiting request.
+            // Nodes and agents long-poll for their desired state: one cheap virtual thread per waiting request.
             config.concurrency.useVirtualThreads = true;
             config.startup.showOldJavalinVersionWarning = false;
             config.jsonMapper(new JavalinJackson(ControlJson.lenient(), false));
@@ -49,7 +51,7 @@ public final class ControllerApi implements AutoCloseable {
                             "ok", state.peerId(), state.isLeader(), state.read(s -> s.appliedIndex()))));
             config.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openapi));
-            for (Route r : routes(admin, nodes)) {
+            for (Route r : routes(admin, nodes, agents)) {
                 config.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
             config.routes.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status(), e.getMessage()));
@@ -72,7 +74,7 @@ public final class ControllerApi implements AutoCloseable {
     /** One endpoint; the OpenAPI document must describe exactly these (a test checks). */
     record Route(HandlerType method, String path, Handler handler) {}
 
-    static List<Route> routes(AdminRoutes admin, NodeRoutes nodes) {
+    static List<Route> routes(AdminRoutes admin, NodeRoutes nodes, AgentRoutes agents) {
         return List.of(
                 new Route(HandlerType.GET, "/v1/cluster", admin::cluster),
                 new Route(HandlerType.GET, "/v1/nodes", admin::listNodes),
@@ -86,11 +88,16 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.POST, "/v1/volumes", admin::createVolume),
                 new Route(HandlerType.GET, "/v1/volumes/{volume}", admin::showVolume),
                 new Route(HandlerType.DELETE, "/v1/volumes/{volume}", admin::deleteVolume),
+                new Route(HandlerType.POST, "/v1/volumes/{volume}/attach", agents::attach),
+                new Route(HandlerType.POST, "/v1/volumes/{volume}/detach", agents::detach),
+                new Route(HandlerType.GET, "/v1/agents", agents::listAgents),
                 new Route(HandlerType.GET, "/v1/orphans", admin::listOrphans),
                 new Route(HandlerType.DELETE, "/v1/orphans/{extent}", admin::eraseOrphan),
                 new Route(HandlerType.POST, "/v1/internal/nodes/{id}/register", nodes::register),
                 new Route(HandlerType.POST, "/v1/internal/nodes/{id}/heartbeat", nodes::heartbeat),
-                new Route(HandlerType.GET, "/v1/internal/nodes/{id}/desired", nodes::desired));
+                new Route(HandlerType.GET, "/v1/internal/nodes/{id}/desired", nodes::desired),
+                new Route(HandlerType.POST, "/v1/internal/agents/{host}/heartbeat", agents::heartbeat),
+                new Route(HandlerType.GET, "/v1/internal/agents/{host}/desired", agents::desired));
     }
 
     public static ControllerApi start(
@@ -123,7 +130,7 @@ public final class ControllerApi implements AutoCloseable {
             }
             case NODE -> {
                 if (!internal) {
-                    throw new ApiError(403, "the node token is only for the nodes' calls");
+                    throw new ApiError(403, "the node token is only for the calls of nodes and agents");
                 }
             }
         }

@@ -6,6 +6,9 @@ public enum Role {
     ADMIN,
     /** Read anything, change nothing. */
     READ,
-    /** The storage nodes' calls: register, heartbeat, fetch desired extents. */
+    /**
+     * The calls of storage nodes (register, heartbeat, fetch desired extents) and client agents
+     * (heartbeat, fetch attached volumes).
+     */
     NODE
 }

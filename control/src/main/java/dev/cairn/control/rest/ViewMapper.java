@@ -1,21 +1,28 @@
 package dev.cairn.control.rest;
 
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.model.AgentRecord;
+import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
+import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
+import dev.cairn.control.model.VolumeReport;
 import dev.cairn.control.model.VolumeState;
 import dev.cairn.control.state.ReplicatedState;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 
 /** Model to API views. Pure functions of the state. */
@@ -84,11 +91,24 @@ final class ViewMapper {
                 v.className(),
                 v.state().name(),
                 time(v.createdAtMillis()),
-                v.legs().stream().map(l -> leg(s, l)).toList());
+                v.legs().stream().map(l -> leg(s, l, v.report())).toList(),
+                v.attachment().map(a -> attachment(s, v, a)),
+                v.report().map(VolumeReport::resync));
     }
 
-    static Views.LegView leg(ClusterState s, Leg l) {
+    static Views.AttachmentView attachment(ClusterState s, Volume v, Attachment a) {
+        AgentRecord agent = s.agents().get(a.host());
+        return new Views.AttachmentView(
+                a.host(),
+                a.generation(),
+                time(a.atMillis()),
+                agent == null ? "" : agent.nbdAddress(),
+                v.id().toString());
+    }
+
+    static Views.LegView leg(ClusterState s, Leg l, Optional<VolumeReport> report) {
         NodeRecord n = s.nodes().get(l.nodeId());
+        Optional<LegSync> sync = report.map(r -> r.legs().get(l.extentId()));
         return new Views.LegView(
                 l.index(),
                 l.nodeId().toString(),
@@ -97,7 +117,28 @@ final class ViewMapper {
                 l.extentSizeBytes(),
                 l.generation(),
                 l.state().name(),
-                n == null ? Map.of() : n.labels());
+                n == null ? Map.of() : n.labels(),
+                sync.map(x -> x.state().name()),
+                sync.flatMap(LegSync::error));
+    }
+
+    /** Every agent, with the names of the volumes attached to its host (sorted). */
+    static List<AgentApi.AgentView> agents(ClusterState s) {
+        Map<String, List<String>> attached = new TreeMap<>();
+        for (Volume v : s.volumes().values()) {
+            v.attachment()
+                    .ifPresent(a -> attached.computeIfAbsent(a.host(), h -> new ArrayList<>())
+                            .add(v.name()));
+        }
+        return s.agents().values().stream()
+                .map(a -> new AgentApi.AgentView(
+                        a.host(),
+                        a.nbdAddress(),
+                        time(a.lastHeartbeatMillis()),
+                        attached.getOrDefault(a.host(), List.of()).stream()
+                                .sorted()
+                                .toList()))
+                .toList();
     }
 
     static Views.OrphanView orphan(Orphan o) {
@@ -134,6 +175,9 @@ final class ViewMapper {
         long available = s.volumes().values().stream()
                 .filter(v -> v.state() == VolumeState.AVAILABLE)
                 .count();
+        long attached = s.volumes().values().stream()
+                .filter(v -> v.attachment().isPresent())
+                .count();
         long orphanBytes = s.orphans().values().stream()
                 .mapToLong(o -> LegLayout.allocatedBytes(o.sizeBytes()))
                 .sum();
@@ -152,6 +196,8 @@ final class ViewMapper {
                 (int) available,
                 s.volumes().size() - (int) available,
                 s.orphans().size(),
-                orphanBytes);
+                orphanBytes,
+                s.agents().size(),
+                (int) attached);
     }
 }

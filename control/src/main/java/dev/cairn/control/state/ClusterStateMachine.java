@@ -1,5 +1,7 @@
 package dev.cairn.control.state;
 
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.NodeRecord;
@@ -14,6 +16,8 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
 import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
+import java.util.function.Supplier;
+import java.util.function.ToLongFunction;
 
 /**
  * The controller's deterministic state machine: {@link #apply} takes a command from the replicated
@@ -54,6 +58,9 @@ public final class ClusterStateMachine {
                     VolumeCommands.createVolume(state, index, () -> placement(c.spareFraction()), c, logIndex);
                 case Command.DeleteVolume c -> invalidating(VolumeCommands.deleteVolume(state, index, c, logIndex));
                 case Command.EraseOrphan c -> NodeCommands.eraseOrphan(state, index, c, logIndex);
+                case Command.AgentHeartbeat c -> AttachCommands.heartbeat(state, c);
+                case Command.AttachVolume c -> AttachCommands.attach(state, index, c, logIndex);
+                case Command.DetachVolume c -> AttachCommands.detach(state, index, c, logIndex);
             };
             state.setAppliedIndex(logIndex);
             return outcome;
@@ -89,16 +96,30 @@ public final class ClusterStateMachine {
      * {@code wait} runs out (a long poll).
      */
     public Desired awaitDesired(UUID node, long after, Duration wait) throws InterruptedException {
+        return await(() -> desired(node), Desired::changedAt, after, wait);
+    }
+
+    /**
+     * The volumes attached to {@code host} once they changed after log index {@code after}, or as
+     * they are when {@code wait} runs out (the agents' long poll).
+     */
+    public AgentApi.AgentDesiredView awaitAgentDesired(String host, long after, Duration wait)
+            throws InterruptedException {
+        return await(() -> agentDesired(host), AgentApi.AgentDesiredView::changedAt, after, wait);
+    }
+
+    private <T> T await(Supplier<T> read, ToLongFunction<T> changedAt, long after, Duration wait)
+            throws InterruptedException {
         long deadline = System.nanoTime() + wait.toNanos();
         synchronized (applied) {
-            Desired d = desired(node);
-            while (d.changedAt() <= after) {
+            T d = read.get();
+            while (changedAt.applyAsLong(d) <= after) {
                 long left = deadline - System.nanoTime();
                 if (left <= 0) {
                     break;
                 }
                 TimeUnit.NANOSECONDS.timedWait(applied, left);
-                d = desired(node);
+                d = read.get();
             }
             return d;
         }
@@ -169,6 +190,45 @@ public final class ClusterStateMachine {
         } finally {
             lock.readLock().unlock();
         }
+    }
+
+    /**
+     * One consistent read of what the agent on {@code host} must serve: each volume attached to it,
+     * with what opens its legs (the nodes' current addresses, the secrets, the generation).
+     */
+    public AgentApi.AgentDesiredView agentDesired(String host) {
+        lock.readLock().lock();
+        try {
+            List<AgentApi.AttachedVolume> volumes = new ArrayList<>();
+            for (UUID id : index.attachedOn(host)) {
+                Volume v = state.volumes().get(id);
+                Attachment a = v.attachment().orElseThrow();
+                List<AgentApi.AttachedLeg> legs = v.legs().stream()
+                        .map(l -> new AgentApi.AttachedLeg(
+                                l.index(),
+                                l.extentId().toString(),
+                                l.nodeId().toString(),
+                                nbdAddressOf(l.nodeId()),
+                                l.extentSizeBytes(),
+                                l.secret()))
+                        .toList();
+                volumes.add(new AgentApi.AttachedVolume(
+                        v.id().toString(),
+                        v.name(),
+                        v.sizeBytes(),
+                        state.classes().get(v.className()).regionSizeBytes(),
+                        a.generation(),
+                        legs));
+            }
+            return new AgentApi.AgentDesiredView(state.appliedIndex(), index.agentChangedAt(host), volumes);
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
+    private String nbdAddressOf(UUID node) {
+        NodeRecord n = state.nodes().get(node);
+        return n == null ? "" : n.nbdAddress();
     }
 
     /** A copy of the whole state (for snapshots and tests). */

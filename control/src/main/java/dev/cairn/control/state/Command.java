@@ -5,6 +5,7 @@ import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.StorageClass;
+import dev.cairn.control.model.VolumeReport;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -24,7 +25,10 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.DeleteClass.class, name = "delete-class"),
     @JsonSubTypes.Type(value = Command.CreateVolume.class, name = "create-volume"),
     @JsonSubTypes.Type(value = Command.DeleteVolume.class, name = "delete-volume"),
-    @JsonSubTypes.Type(value = Command.EraseOrphan.class, name = "erase-orphan")
+    @JsonSubTypes.Type(value = Command.EraseOrphan.class, name = "erase-orphan"),
+    @JsonSubTypes.Type(value = Command.AgentHeartbeat.class, name = "agent-heartbeat"),
+    @JsonSubTypes.Type(value = Command.AttachVolume.class, name = "attach-volume"),
+    @JsonSubTypes.Type(value = Command.DetachVolume.class, name = "detach-volume")
 })
 public sealed interface Command {
 
@@ -81,4 +85,21 @@ public sealed interface Command {
 
     /** Deletes a volume (by name or id): its legs become orphans, which their nodes reclaim. */
     record DeleteVolume(String volume, long atMillis) implements Command {}
+
+    /**
+     * A client agent's heartbeat (registering it on the first): where it serves NBD, and what it
+     * sees of the volumes it serves. Reports of volumes not attached to it at their generation are
+     * ignored (an agent that has not seen the latest attachment yet, or was moved away from).
+     */
+    record AgentHeartbeat(String host, String nbdAddress, List<VolumeReport> volumes, long atMillis)
+            implements Command {}
+
+    /**
+     * Attaches a volume (by name or id) to the agent on {@code host}, with a new generation on every
+     * leg; {@code force} moves it from another host, fencing the agent there.
+     */
+    record AttachVolume(String volume, String host, boolean force, long atMillis) implements Command {}
+
+    /** Detaches a volume (by name or id), with a new generation that fences the agent it had. */
+    record DetachVolume(String volume, long atMillis) implements Command {}
 }

@@ -13,8 +13,8 @@ import java.util.UUID;
 
 /**
  * Derived from the state, never stored: which volume each extent belongs to, which extents each
- * node should have, at which log index each node's set last changed (nodes long-poll on it), and
- * volumes by name.
+ * node should have, which volumes are attached to each host, at which log index each node's and
+ * each agent's desired state last changed (they long-poll on it), and volumes by name.
  * Rebuilt from scratch after a snapshot is loaded, kept up to date by the commands after that.
  */
 final class LegIndex {
@@ -22,11 +22,14 @@ final class LegIndex {
     private final Map<UUID, SortedSet<UUID>> desiredByNode = new HashMap<>();
     private final Map<UUID, Long> changedAt = new HashMap<>();
     private final Map<String, UUID> volumeByName = new HashMap<>();
+    private final Map<String, SortedSet<UUID>> attachedByHost = new HashMap<>();
+    private final Map<String, Long> agentChangedAt = new HashMap<>();
 
     static LegIndex of(ClusterState state) {
         LegIndex index = new LegIndex();
         state.volumes().values().forEach(v -> index.add(v, state.appliedIndex()));
         state.nodes().keySet().forEach(n -> index.changedAt.put(n, state.appliedIndex()));
+        state.agents().keySet().forEach(h -> index.agentChangedAt.put(h, state.appliedIndex()));
         return index;
     }
 
@@ -37,6 +40,7 @@ final class LegIndex {
             desiredByNode.computeIfAbsent(leg.nodeId(), n -> new TreeSet<>()).add(leg.extentId());
             changedAt.put(leg.nodeId(), index);
         }
+        v.attachment().ifPresent(a -> attach(v.id(), a.host(), index));
     }
 
     void remove(Volume v, long index) {
@@ -49,10 +53,31 @@ final class LegIndex {
             }
             changedAt.put(leg.nodeId(), index);
         }
+        v.attachment().ifPresent(a -> detach(v.id(), a.host(), index));
     }
 
     void touch(UUID node, long index) {
         changedAt.put(node, index);
+    }
+
+    /** The volume is now attached to {@code host}: that agent's desired state changed. */
+    void attach(UUID volume, String host, long index) {
+        attachedByHost.computeIfAbsent(host, h -> new TreeSet<>()).add(volume);
+        agentChangedAt.put(host, index);
+    }
+
+    /** The volume is no longer attached to {@code host}: that agent's desired state changed. */
+    void detach(UUID volume, String host, long index) {
+        SortedSet<UUID> attached = attachedByHost.get(host);
+        if (attached != null) {
+            attached.remove(volume);
+        }
+        agentChangedAt.put(host, index);
+    }
+
+    /** Something an agent is handed about a volume attached to it changed (legs, addresses). */
+    void touchAgent(String host, long index) {
+        agentChangedAt.put(host, index);
     }
 
     /** The id of the volume with this name, if any. */
@@ -75,5 +100,15 @@ final class LegIndex {
     /** The log index at which this node's desired extents (or their access) last changed. */
     long changedAt(UUID node) {
         return changedAt.getOrDefault(node, 0L);
+    }
+
+    /** The ids of the volumes attached to {@code host}. */
+    SortedSet<UUID> attachedOn(String host) {
+        return Collections.unmodifiableSortedSet(attachedByHost.getOrDefault(host, new TreeSet<>()));
+    }
+
+    /** The log index at which the volumes attached to {@code host} (or what opens them) last changed. */
+    long agentChangedAt(String host) {
+        return agentChangedAt.getOrDefault(host, 0L);
     }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.control.state;
 
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.model.ClusterState;
 import java.time.Duration;
 import java.util.List;
@@ -32,6 +33,12 @@ public final class LocalReplicatedState implements ReplicatedState {
     @Override
     public ClusterStateMachine.Desired awaitDesired(UUID node, long after, Duration wait) throws InterruptedException {
         return machine.awaitDesired(node, after, wait);
+    }
+
+    @Override
+    public AgentApi.AgentDesiredView awaitAgentDesired(String host, long after, Duration wait)
+            throws InterruptedException {
+        return machine.awaitAgentDesired(host, after, wait);
     }
 
     @Override

@@ -49,7 +49,18 @@ final class NodeCommands {
                 c.atMillis());
         s.nodes().put(n.id(), n);
         index.touch(n.id(), logIndex);
+        if (known != null && !known.nbdAddress().equals(n.nbdAddress())) {
+            touchAgentsOfLegsOn(s, index, n.id(), logIndex);
+        }
         return Outcome.ok(n.id().toString());
+    }
+
+    /** The agents serving a volume with a leg on this node open it at the node's new address. */
+    private static void touchAgentsOfLegsOn(ClusterState s, LegIndex index, UUID node, long logIndex) {
+        for (UUID extentId : index.desiredOn(node)) {
+            Volume v = s.volumes().get(index.volumeOf(extentId));
+            v.attachment().ifPresent(a -> index.touchAgent(a.host(), logIndex));
+        }
     }
 
     static Outcome heartbeat(ClusterState s, LegIndex index, Command.Heartbeat c, long logIndex) {
@@ -60,14 +71,14 @@ final class NodeCommands {
         SortedMap<UUID, ObservedExtent> observed = new TreeMap<>();
         c.extents().forEach(e -> observed.put(e.id(), e));
         s.nodes().put(n.id(), n.withInventory(c.drives(), observed, c.errors(), c.atMillis()));
-        markLegsReady(s, index, n.id(), observed);
+        markLegsReady(s, index, n.id(), observed, logIndex);
         trackOrphans(s, index, c, observed, logIndex);
         return Outcome.ok();
     }
 
     /** Legs whose extent the node now reports with the right size and generation are ready. */
     private static void markLegsReady(
-            ClusterState s, LegIndex index, UUID node, SortedMap<UUID, ObservedExtent> observed) {
+            ClusterState s, LegIndex index, UUID node, SortedMap<UUID, ObservedExtent> observed, long logIndex) {
         for (UUID extentId : index.desiredOn(node)) {
             ObservedExtent seen = observed.get(extentId);
             Volume v = s.volumes().get(index.volumeOf(extentId));
@@ -89,6 +100,7 @@ final class NodeCommands {
             if (changed) {
                 boolean allReady = legs.stream().allMatch(l -> l.state() == LegState.READY);
                 s.volumes().put(v.id(), v.withLegs(legs, allReady ? VolumeState.AVAILABLE : v.state()));
+                v.attachment().ifPresent(a -> index.touchAgent(a.host(), logIndex));
             }
         }
     }

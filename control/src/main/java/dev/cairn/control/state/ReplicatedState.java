@@ -1,5 +1,6 @@
 package dev.cairn.control.state;
 
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.model.ClusterState;
 import java.io.IOException;
 import java.time.Duration;
@@ -28,6 +29,13 @@ public interface ReplicatedState extends AutoCloseable {
      * when {@code wait} runs out (a long poll).
      */
     ClusterStateMachine.Desired awaitDesired(UUID node, long after, Duration wait)
+            throws IOException, InterruptedException;
+
+    /**
+     * The volumes attached to {@code host} once they changed after log index {@code after}, or as
+     * they are when {@code wait} runs out (a long poll).
+     */
+    AgentApi.AgentDesiredView awaitAgentDesired(String host, long after, Duration wait)
             throws IOException, InterruptedException;
 
     /** This peer's id. */

@@ -5,6 +5,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
+import dev.cairn.control.model.AgentRecord;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
@@ -31,14 +32,22 @@ public final class StateCodec {
 
     private StateCodec() {}
 
-    /** The snapshot's shape on disk. */
+    /**
+     * The snapshot's shape on disk. Fields added since format 1 are optional: one written before
+     * them (no agents, no attachments) reads as exactly that.
+     */
     record Snapshot(
             int format,
             long appliedIndex,
             List<NodeRecord> nodes,
             List<StorageClass> classes,
             List<Volume> volumes,
-            List<Orphan> orphans) {}
+            List<Orphan> orphans,
+            List<AgentRecord> agents) {
+        Snapshot {
+            agents = agents == null ? List.of() : agents;
+        }
+    }
 
     public static byte[] encode(Command c) {
         return write(c);
@@ -63,7 +72,8 @@ public final class StateCodec {
                 List.copyOf(s.nodes().values()),
                 List.copyOf(s.classes().values()),
                 List.copyOf(s.volumes().values()),
-                List.copyOf(s.orphans().values())));
+                List.copyOf(s.orphans().values()),
+                List.copyOf(s.agents().values())));
     }
 
     public static ClusterState decodeSnapshot(byte[] bytes) throws IOException {
@@ -72,7 +82,8 @@ public final class StateCodec {
             throw new IOException(
                     "snapshot format " + snap.format() + " is not the " + SNAPSHOT_FORMAT + " this controller reads");
         }
-        return ClusterState.of(snap.appliedIndex(), snap.nodes(), snap.classes(), snap.volumes(), snap.orphans());
+        return ClusterState.of(
+                snap.appliedIndex(), snap.nodes(), snap.classes(), snap.volumes(), snap.orphans(), snap.agents());
     }
 
     private static byte[] write(Object o) {

@@ -126,14 +126,25 @@ final class VolumeCommands {
         return Outcome.ok(v.id().toString());
     }
 
-    static Outcome deleteVolume(ClusterState s, LegIndex index, Command.DeleteVolume c, long logIndex) {
-        Optional<Volume> found = index.volumeNamed(c.volume())
-                .or(() -> parseId(c.volume()))
+    /** A volume by name, or else by id. */
+    static Optional<Volume> find(ClusterState s, LegIndex index, String nameOrId) {
+        return index.volumeNamed(nameOrId)
+                .or(() -> parseId(nameOrId))
                 .map(id -> s.volumes().get(id));
+    }
+
+    static Outcome deleteVolume(ClusterState s, LegIndex index, Command.DeleteVolume c, long logIndex) {
+        Optional<Volume> found = find(s, index, c.volume());
         if (found.isEmpty()) {
             return Outcome.refused(NOT_FOUND, "no volume '" + c.volume() + "'");
         }
         Volume v = found.get();
+        if (v.attachment().isPresent()) {
+            return Outcome.refused(
+                    CONFLICT,
+                    "volume '" + v.name() + "' is attached to host '"
+                            + v.attachment().get().host() + "'; detach it first");
+        }
         s.volumes().remove(v.id());
         index.remove(v, logIndex);
         for (Leg leg : v.legs()) {

@@ -92,6 +92,26 @@ abstract class ApiFixture {
                 .ok();
     }
 
+    /** A 1 GiB volume of {@code className}, made by {@code nodes} (those holding its legs): AVAILABLE. */
+    JsonNode availableVolume(String name, String className, UUID... nodes) {
+        admin.post(
+                        "/v1/volumes",
+                        "{\"name\":\"" + name + "\",\"sizeBytes\":1073741824,\"class\":\"" + className + "\"}")
+                .ok();
+        for (UUID n : nodes) {
+            heartbeatWithDesired(n);
+        }
+        return admin.get("/v1/volumes/" + name).ok();
+    }
+
+    /** The agent on {@code host} (serving NBD at {@code host:10810}) heartbeats with these volume reports. */
+    void agentHeartbeat(String host, String... volumeReports) {
+        node.post(
+                        "/v1/internal/agents/" + host + "/heartbeat",
+                        "{\"nbdAddress\":\"" + host + ":10810\",\"volumes\":[" + String.join(",", volumeReports) + "]}")
+                .ok();
+    }
+
     /** The node's drives as the node itself reports them (without what the controller adds). */
     JsonNode reportedDrives(UUID id) {
         JsonNode drives = admin.get("/v1/nodes/" + id).ok().get("drives").deepCopy();

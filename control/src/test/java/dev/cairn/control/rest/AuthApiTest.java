@@ -18,7 +18,8 @@ import org.junit.jupiter.api.Test;
 class AuthApiTest extends ApiFixture {
 
     private List<ControllerApi.Route> endpoints() {
-        return ControllerApi.routes(new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock, 0));
+        return ControllerApi.routes(
+                new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock, 0), new AgentRoutes(state, clock));
     }
 
     /** The route's path with its parameters filled in with values that exist. */
@@ -26,6 +27,7 @@ class AuthApiTest extends ApiFixture {
         return path.replace("{id}", nodeId.toString())
                 .replace("{name}", "single")
                 .replace("{volume}", "v")
+                .replace("{host}", "h1")
                 .replace("{extent}", nodeId.toString());
     }
 
@@ -35,7 +37,8 @@ class AuthApiTest extends ApiFixture {
 
     private String snapshot() {
         return admin.get("/v1/nodes").ok() + " " + admin.get("/v1/classes").ok() + " "
-                + admin.get("/v1/volumes").ok() + " " + admin.get("/v1/orphans").ok();
+                + admin.get("/v1/volumes").ok() + " " + admin.get("/v1/orphans").ok() + " "
+                + admin.get("/v1/agents").ok();
     }
 
     @Test
@@ -108,10 +111,46 @@ class AuthApiTest extends ApiFixture {
             }
             AdminHttp.Response res = node.call(r.method().name(), concrete(r.path(), n), body(r.method()));
             assertThat(res.status()).as(r.method() + " " + r.path()).isEqualTo(403);
-            assertThat(res.body().get("error").asText()).isEqualTo("the node token is only for the nodes' calls");
+            assertThat(res.body().get("error").asText())
+                    .isEqualTo("the node token is only for the calls of nodes and agents");
         }
         assertThat(snapshot()).isEqualTo(before);
         assertThat(node.get("/v1/internal/nodes/" + n + "/desired").status()).isEqualTo(200);
+        assertThat(node.post("/v1/internal/agents/h1/heartbeat", "{\"nbdAddress\":\"127.0.0.1:10810\"}")
+                        .status())
+                .isEqualTo(204);
+        assertThat(node.get("/v1/internal/agents/h1/desired").ok().get("volumes"))
+                .isEmpty();
+        assertThat(admin.get("/v1/agents").ok().findValuesAsText("host")).containsExactly("h1");
+    }
+
+    @Test
+    void onlyTheAdminTokenAttachesAndDetaches() {
+        UUID n = registerNode("a", 10);
+        admin.post("/v1/volumes", "{\"name\":\"v\",\"sizeBytes\":1073741824,\"class\":\"single\"}")
+                .ok();
+        heartbeatWithDesired(n);
+        node.post("/v1/internal/agents/h1/heartbeat", "{\"nbdAddress\":\"127.0.0.1:10810\"}")
+                .ok();
+        String attach = "{\"host\":\"h1\"}";
+        String before = snapshot();
+        for (AdminHttp caller : List.of(reader, node)) {
+            assertThat(caller.post("/v1/volumes/v/attach", attach).status()).isEqualTo(403);
+            assertThat(caller.post("/v1/volumes/v/detach", null).status()).isEqualTo(403);
+        }
+        assertThat(snapshot()).isEqualTo(before);
+        assertThat(admin.post("/v1/volumes/v/attach", attach)
+                        .ok()
+                        .get("attachment")
+                        .get("host")
+                        .asText())
+                .isEqualTo("h1");
+        assertThat(reader.post("/v1/volumes/v/detach", null).status()).isEqualTo(403);
+        assertThat(admin.post("/v1/volumes/v/detach", null)
+                        .ok()
+                        .get("attachment")
+                        .isNull())
+                .isTrue();
     }
 
     @Test

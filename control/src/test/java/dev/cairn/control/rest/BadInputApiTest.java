@@ -10,11 +10,12 @@ import org.junit.jupiter.api.Test;
 /** Every malformed or impossible request gets a 4xx with a precise reason and changes nothing. */
 class BadInputApiTest extends ApiFixture {
     private UUID nodeA;
+    private UUID nodeB;
 
     @BeforeEach
     void cluster() {
         nodeA = registerNode("a", 100);
-        registerNode("b", 100);
+        nodeB = registerNode("b", 100);
         admin.post("/v1/volumes", "{\"name\":\"taken\",\"sizeBytes\":1073741824,\"class\":\"zone-2\"}")
                 .ok();
     }
@@ -22,7 +23,8 @@ class BadInputApiTest extends ApiFixture {
     private String everything() {
         return admin.get("/v1/nodes").ok() + " " + admin.get("/v1/classes").ok() + " "
                 + admin.get("/v1/volumes").ok() + " " + admin.get("/v1/orphans").ok() + " "
-                + node.get("/v1/internal/nodes/" + nodeA + "/desired").ok().get("extents");
+                + node.get("/v1/internal/nodes/" + nodeA + "/desired").ok().get("extents") + " "
+                + admin.get("/v1/agents").ok();
     }
 
     /** Sends the request and checks the status, that the reason contains {@code reason}, and that nothing changed. */
@@ -165,5 +167,74 @@ class BadInputApiTest extends ApiFixture {
                         + "\"generation\":1}],\"errors\":[]}",
                 400,
                 "extent id 'x' is not a UUID");
+    }
+
+    @Test
+    void invalidAgentHeartbeats() {
+        String hb = "/v1/internal/agents/h1/heartbeat";
+        refused(
+                "POST",
+                "/v1/internal/agents/-h1/heartbeat",
+                "{\"nbdAddress\":\"x:1\"}",
+                400,
+                "host name '-h1' must be letters, digits, '.', '_' or '-' (up to 63, not starting with a symbol)");
+        refused("POST", hb, "{\"nbdAddress\":\"x:1\",\"nbd\":1}", 400, "unknown field 'nbd'");
+        refused("POST", hb, "{\"volumes\":[]}", 400, "nbdAddress is required");
+        refused("POST", hb, "", 400, "request body is empty");
+        String volume = "{\"volumeId\":\"" + UUID.randomUUID() + "\",\"generation\":2,\"legs\":[";
+        refused(
+                "POST",
+                hb,
+                "{\"nbdAddress\":\"x:1\",\"volumes\":[{\"volumeId\":\"v\",\"generation\":2,\"legs\":[]}]}",
+                400,
+                "volume id 'v' is not a UUID");
+        refused(
+                "POST",
+                hb,
+                "{\"nbdAddress\":\"x:1\",\"volumes\":[" + volume + "{\"extentId\":\"" + UUID.randomUUID()
+                        + "\",\"state\":\"HAPPY\"}]}]}",
+                400,
+                "malformed JSON");
+        refused(
+                "POST",
+                hb,
+                "{\"nbdAddress\":\"x:1\",\"volumes\":[" + volume + "{\"extentId\":\"e\",\"state\":\"IN_SYNC\"}]}]}",
+                400,
+                "extent id 'e' is not a UUID");
+        refused(
+                "POST",
+                hb,
+                "{\"nbdAddress\":\"x:1\",\"volumes\":[" + volume + "],\"resync\":{\"doneBytes\":-1,"
+                        + "\"totalBytes\":0,\"bytesPerSecond\":0,\"copiedBytes\":0}}]}",
+                400,
+                "has a negative figure");
+        refused(
+                "GET",
+                "/v1/internal/agents/h1/desired?after=soon",
+                null,
+                400,
+                "query parameter after='soon' is not a number");
+        refused("GET", "/v1/internal/agents/-h1/desired", null, 400, "host name '-h1'");
+    }
+
+    @Test
+    void invalidAttachments() {
+        refused("POST", "/v1/volumes/taken/attach", "{}", 400, "host is required");
+        refused("POST", "/v1/volumes/taken/attach", "", 400, "request body is empty");
+        refused("POST", "/v1/volumes/taken/attach", "{\"host\":\"a b\"}", 400, "host name 'a b' must be");
+        refused("POST", "/v1/volumes/taken/attach", "{\"host\":\"h1\",\"hots\":1}", 400, "unknown field 'hots'");
+        refused("POST", "/v1/volumes/taken/attach", "{\"host\":\"h1\",\"force\":\"yes\"}", 400, "malformed JSON");
+        refused("POST", "/v1/volumes/nope/attach", "{\"host\":\"h1\"}", 404, "no volume 'nope'");
+        refused(
+                "POST",
+                "/v1/volumes/taken/attach",
+                "{\"host\":\"h1\"}",
+                409,
+                "volume 'taken' is CREATING: not every leg exists yet");
+        heartbeatWithDesired(nodeA);
+        heartbeatWithDesired(nodeB);
+        refused("POST", "/v1/volumes/taken/attach", "{\"host\":\"h1\"}", 404, "no agent on host 'h1' (agents: none)");
+        refused("POST", "/v1/volumes/taken/detach", null, 409, "volume 'taken' is not attached");
+        refused("POST", "/v1/volumes/nope/detach", null, 404, "no volume 'nope'");
     }
 }

@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import java.lang.reflect.RecordComponent;
@@ -27,7 +28,10 @@ class OpenApiTest extends ApiFixture {
             }
         }
         List<String> served = new ArrayList<>(List.of("GET /health", "GET /openapi.json"));
-        ControllerApi.routes(new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock, 0))
+        ControllerApi.routes(
+                        new AdminRoutes(state, clock, 0),
+                        new NodeRoutes(state, clock, 0),
+                        new AgentRoutes(state, clock))
                 .forEach(r -> served.add(r.method().name() + " " + r.path()));
         assertThat(documented).containsExactlyInAnyOrderElementsOf(served);
     }
@@ -60,6 +64,13 @@ class OpenApiTest extends ApiFixture {
         }
         for (Class<?> c : Requests.class.getDeclaredClasses()) {
             records.put(c.getSimpleName(), c);
+        }
+        for (Class<?> c : AgentApi.class.getDeclaredClasses()) {
+            if (c.isRecord()) { // LegSyncState is an enum, described where it is used
+                assertThat(records.put(c.getSimpleName().replaceFirst("View$", ""), c))
+                        .as("a schema name for " + c)
+                        .isNull();
+            }
         }
         assertThat(iterableNames(schemas)).containsExactlyInAnyOrderElementsOf(records.keySet());
         records.forEach((name, type) -> {

@@ -1,9 +1,13 @@
 package dev.cairn.control.state;
 
 import static dev.cairn.control.state.Scenario.GIB;
+import static dev.cairn.control.state.Scenario.report;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Label;
 import dev.cairn.control.model.StorageClass;
@@ -52,19 +56,29 @@ class ClassesAndSnapshotsTest {
     private void busyCluster() {
         UUID a = s.node("a", 100);
         UUID b = s.node("b", 100);
-        s.node("c", 100);
+        UUID c = s.node("c", 100);
         s.createVolume("one", GIB, "zone-2", 2);
         s.createVolume("two", 4 * GIB, "zone-3", 3);
+        s.createVolume("small", GIB, "zone-3", 3);
         s.heartbeat(a, s.legsOn(a));
         s.heartbeat(b, s.legsOn(b));
         s.apply(new Command.DeleteVolume("one", s.now));
         s.apply(new Command.SetNodeLabels(a, Map.of("rack", "r9"), List.of()));
+        s.heartbeat(c, s.legsOn(c));
+        s.agent("h1");
+        s.agent("h2");
+        s.attach("two", "h1", false);
+        s.agent("h1", report(s.volume("two"), 2, LegSyncState.SYNCING, 8192));
+        s.attach("small", "h2", false);
     }
 
     @Test
     void aSnapshotRestoresTheSameStateAndTheSameFuture() throws IOException {
         busyCluster();
         ClusterState original = s.machine.snapshot();
+        assertThat(original.agents()).containsOnlyKeys("h1", "h2");
+        assertThat(original.volumeNamed("two").orElseThrow().report()).isPresent();
+        assertThat(original.volumeNamed("small").orElseThrow().attachment()).isPresent();
         byte[] bytes = StateCodec.encodeSnapshot(original);
         ClusterState restored = StateCodec.decodeSnapshot(bytes);
         assertThat(restored).isEqualTo(original);
@@ -83,6 +97,28 @@ class ClassesAndSnapshotsTest {
                 s.now);
         assertThat(replica.apply(99, next)).isEqualTo(s.machine.apply(99, next));
         assertThat(replica.snapshot()).isEqualTo(s.machine.snapshot());
+        assertThat(replica.agentDesired("h1").volumes())
+                .isEqualTo(s.machine.agentDesired("h1").volumes());
+
+        Command move = new Command.AttachVolume("two", "h2", true, s.now);
+        assertThat(replica.apply(100, move)).isEqualTo(s.machine.apply(100, move));
+        assertThat(replica.snapshot()).isEqualTo(s.machine.snapshot());
+        assertThat(replica.agentDesired("h2")).isEqualTo(s.machine.agentDesired("h2"));
+        assertThat(replica.agentDesired("h2").volumes()).hasSize(2);
+        assertThat(replica.agentDesired("h1")).isEqualTo(s.machine.agentDesired("h1"));
+    }
+
+    @Test
+    void aSnapshotWrittenBeforeAgentsExistedStillLoads() throws IOException {
+        s.node("a", 100);
+        s.availableVolume("v", "single", 1);
+        ClusterState original = s.machine.snapshot();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode old = (ObjectNode) json.readTree(StateCodec.encodeSnapshot(original));
+        old.remove("agents");
+        old.get("volumes").forEach(v -> ((ObjectNode) v).remove(List.of("attachment", "report")));
+        assertThat(old.toString()).doesNotContain("agents", "attachment", "report");
+        assertThat(StateCodec.decodeSnapshot(json.writeValueAsBytes(old))).isEqualTo(original);
     }
 
     @Test

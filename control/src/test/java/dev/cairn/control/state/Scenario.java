@@ -1,13 +1,19 @@
 package dev.cairn.control.state;
 
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.Volume;
+import dev.cairn.control.model.VolumeReport;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
 import java.util.UUID;
 
 /** A state machine driven by hand, with commands built the way the controller builds them. */
@@ -62,6 +68,31 @@ final class Scenario {
                 .filter(l -> l.nodeId().equals(node))
                 .map(Scenario::observed)
                 .toList());
+    }
+
+    /** A volume of 1 GiB whose nodes made every leg (so it is AVAILABLE). */
+    Volume availableVolume(String name, String className, int legs) {
+        createVolume(name, GIB, className, legs);
+        for (Leg l : volume(name).legs()) {
+            heartbeat(l.nodeId(), legsOn(l.nodeId()));
+        }
+        return volume(name);
+    }
+
+    /** The agent on {@code host} heartbeats (serving NBD at {@code host:10810}) with these reports. */
+    Outcome agent(String host, VolumeReport... reports) {
+        return apply(new Command.AgentHeartbeat(host, host + ":10810", List.of(reports), now));
+    }
+
+    Outcome attach(String volume, String host, boolean force) {
+        return apply(new Command.AttachVolume(volume, host, force, now));
+    }
+
+    /** A report of every leg of the volume in {@code state}, under {@code generation}. */
+    static VolumeReport report(Volume v, long generation, AgentApi.LegSyncState state, long copiedBytes) {
+        SortedMap<UUID, LegSync> legs = new TreeMap<>();
+        v.legs().forEach(l -> legs.put(l.extentId(), new LegSync(state, Optional.empty())));
+        return new VolumeReport(v.id(), generation, legs, new AgentApi.ResyncReport(0, 0, 0, copiedBytes));
     }
 
     static ObservedExtent observed(Leg l) {

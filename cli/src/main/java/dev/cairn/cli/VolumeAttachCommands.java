@@ -1,0 +1,82 @@
+package dev.cairn.cli;
+
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.Views;
+import java.io.PrintWriter;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/** {@code cairn volume attach|detach}: which host's client agent serves a volume. */
+final class VolumeAttachCommands {
+    private VolumeAttachCommands() {}
+
+    /** "3f2a... at 10.0.0.5:10810 (nbd://10.0.0.5:10810/3f2a...)"; the export alone until the agent reported. */
+    static String export(Views.AttachmentView a) {
+        if (a.nbdAddress().isEmpty()) {
+            return a.exportName() + " (the agent has not reported its NBD address yet)";
+        }
+        return a.exportName() + " at " + a.nbdAddress() + " (nbd://" + a.nbdAddress() + "/" + a.exportName() + ")";
+    }
+
+    static void printAttachment(PrintWriter out, Views.VolumeView v) {
+        Views.AttachmentView a = v.attachment().orElseThrow();
+        out.printf(
+                "volume:      %s%nhost:        %s%ngeneration:  %d%nexport:      %s%nnbd address: %s%n",
+                v.name(),
+                a.host(),
+                a.generation(),
+                a.exportName(),
+                a.nbdAddress().isEmpty() ? "- (the agent has not reported one yet)" : a.nbdAddress());
+    }
+
+    @Command(
+            name = "attach",
+            mixinStandardHelpOptions = true,
+            description = "Attaches a volume to the client agent on a host, which serves it as the NBD export named"
+                    + " by the volume id. Every attach gives the legs a new generation: nodes then refuse the"
+                    + " connections of any agent that had it before. Attaching again to the same host (after"
+                    + " an agent crash) is allowed.")
+    static final class Attach extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "NAME|ID")
+        String volume;
+
+        @Option(
+                names = "--host",
+                required = true,
+                paramLabel = "HOST",
+                description = "The host name of an agent (cairn cluster agents).")
+        String host;
+
+        @Option(
+                names = "--force",
+                description = "Move the volume from the host it is attached to (the agent there is fenced).")
+        boolean force;
+
+        @Override
+        public Integer call() throws Exception {
+            Views.VolumeView v = client().post(
+                            "/v1/volumes/" + UrlPath.segment(volume) + "/attach",
+                            new AgentApi.Attach(host, force),
+                            Views.VolumeView.class);
+            return print(v, VolumeAttachCommands::printAttachment);
+        }
+    }
+
+    @Command(
+            name = "detach",
+            mixinStandardHelpOptions = true,
+            description = "Detaches a volume; its legs get a new generation, so the agent that served it can no"
+                    + " longer use them.")
+    static final class Detach extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "NAME|ID")
+        String volume;
+
+        @Override
+        public Integer call() throws Exception {
+            Views.VolumeView v =
+                    client().post("/v1/volumes/" + UrlPath.segment(volume) + "/detach", null, Views.VolumeView.class);
+            return print(v, (out, detached) -> out.println("detached volume " + detached.name()));
+        }
+    }
+}

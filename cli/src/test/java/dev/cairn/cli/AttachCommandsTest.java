@@ -1,0 +1,144 @@
+package dev.cairn.cli;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.LegSync;
+import dev.cairn.control.model.ObservedExtent;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.model.VolumeReport;
+import dev.cairn.control.rest.ControllerApi;
+import dev.cairn.control.rest.Tokens;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.LocalReplicatedState;
+import dev.cairn.testkit.FakeClock;
+import java.io.PrintWriter;
+import java.io.StringWriter;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+/** {@code volume attach|detach|show|list} and {@code cluster agents} against an in-process controller. */
+class AttachCommandsTest {
+    private static final long GIB = 1L << 30;
+    private final FakeClock clock = new FakeClock();
+    private LocalReplicatedState state;
+    private ControllerApi api;
+    private Path tokenFile;
+    private String err;
+
+    @BeforeEach
+    void controllerWithAnAvailableVolume(@TempDir Path dir) throws Exception {
+        state = new LocalReplicatedState(ClusterState.empty());
+        api = ControllerApi.start(
+                state,
+                new Tokens("admin-token-0123456789", "read-token-0123456789", Optional.empty()),
+                clock,
+                0,
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        tokenFile = Files.writeString(dir.resolve("admin.token"), "admin-token-0123456789\n");
+        UUID node = UUID.randomUUID();
+        DriveState drive = new DriveState(UUID.randomUUID(), 100 * GIB, 100 * GIB, 0, 100 * GIB);
+        state.submit(new Command.RegisterNode(
+                node, "127.0.0.1:10809", "http://127.0.0.1:8410", Map.of("zone", "a"), List.of(drive), clock.millis()));
+        cli("volume", "create", "db", "--size", "1GiB", "--class", "single", "--no-wait");
+        List<ObservedExtent> made = state.read(s -> s.volumes().values().stream()
+                .flatMap(v -> v.legs().stream())
+                .map(l -> new ObservedExtent(l.extentId(), l.driveId(), l.extentSizeBytes(), false, l.generation()))
+                .toList());
+        state.submit(new Command.Heartbeat(node, List.of(drive), made, List.of(), -1, clock.millis()));
+        state.submit(new Command.AgentHeartbeat("h1", "10.0.0.5:10810", List.of(), clock.millis()));
+    }
+
+    @AfterEach
+    void stop() {
+        api.close();
+    }
+
+    /** Runs the command line against the controller; its standard output (standard error in {@link #err}). */
+    private String cli(String... args) {
+        StringWriter out = new StringWriter();
+        StringWriter errors = new StringWriter();
+        List<String> all = new ArrayList<>(List.of(args));
+        all.addAll(List.of("--controller", "http://127.0.0.1:" + api.port(), "--token-file", tokenFile.toString()));
+        int code = Main.run(new PrintWriter(out), new PrintWriter(errors), all.toArray(String[]::new));
+        err = errors.toString();
+        return code == 0 ? out.toString() : "exit " + code;
+    }
+
+    private Volume db() throws Exception {
+        return state.read(s -> s.volumeNamed("db").orElseThrow());
+    }
+
+    @Test
+    void attachPrintsTheExportAndTheAgentsAddress() throws Exception {
+        String id = db().id().toString();
+        assertThat(cli("volume", "attach", "db", "--host", "h1").lines())
+                .containsExactly(
+                        "volume:      db",
+                        "host:        h1",
+                        "generation:  2",
+                        "export:      " + id,
+                        "nbd address: 10.0.0.5:10810");
+        assertThat(cli("volume", "list").lines())
+                .anySatisfy(l -> assertThat(l).startsWith("NAME").endsWith("ATTACHED"));
+        assertThat(cli("volume", "list").lines())
+                .anySatisfy(l -> assertThat(l).startsWith("db").endsWith("1/1 ready  h1"));
+        assertThat(cli("cluster", "agents").lines())
+                .containsExactly(
+                        "HOST  NBD ADDRESS     LAST HEARTBEAT        VOLUMES",
+                        "h1    10.0.0.5:10810  2026-01-01T00:00:00Z  db");
+
+        assertThat(cli("volume", "attach", "db", "--host", "h9")).isEqualTo("exit 1");
+        assertThat(err).isEqualTo("cairn volume attach: no agent on host 'h9' (agents: h1)\n");
+        JsonNode json = new ObjectMapper().readTree(cli("volume", "attach", "db", "--host", "h1", "-o", "json"));
+        assertThat(json.get("attachment").get("generation").asLong()).isEqualTo(3);
+        assertThat(json.get("attachment").get("exportName").asText()).isEqualTo(id);
+    }
+
+    @Test
+    void showPrintsTheAttachmentTheLegsSyncAndTheResync() throws Exception {
+        assertThat(cli("volume", "show", "db")).contains("attached: -\n").doesNotContain("resync:");
+        cli("volume", "attach", "db", "--host", "h1");
+        Volume v = db();
+        SortedMap<UUID, LegSync> legs = new TreeMap<>();
+        legs.put(v.legs().getFirst().extentId(), new LegSync(AgentApi.LegSyncState.FAILED, Optional.of("EIO")));
+        state.submit(new Command.AgentHeartbeat(
+                "h1",
+                "10.0.0.5:10810",
+                List.of(new VolumeReport(
+                        v.id(), 2, legs, new AgentApi.ResyncReport(1 << 20, 4 << 20, 1 << 20, 3 << 20))),
+                clock.millis()));
+
+        String shown = cli("volume", "show", "db");
+        assertThat(shown)
+                .contains("attached: host h1 since 2026-01-01T00:00:00Z, generation 2\n")
+                .contains("export:   " + v.id() + " at 10.0.0.5:10810 (nbd://10.0.0.5:10810/" + v.id() + ")\n")
+                .contains("resync:   1.0 MiB of 4.0 MiB (25%) at 1.0 MiB/s; 3.0 MiB copied since attached\n")
+                .contains("leg 0 FAILED: EIO\n");
+        assertThat(shown.lines()).anySatisfy(l -> assertThat(l).startsWith("LEG  STATE  SYNC    NODE"));
+        assertThat(shown.lines()).anySatisfy(l -> assertThat(l).startsWith("0    READY  FAILED"));
+
+        assertThat(cli("volume", "detach", "db")).isEqualTo("detached volume db\n");
+        assertThat(db().attachment()).isEmpty();
+        assertThat(cli("volume", "show", "db")).contains("attached: -\n").doesNotContain("FAILED");
+        assertThat(cli("volume", "detach", "db")).isEqualTo("exit 1");
+        assertThat(err).isEqualTo("cairn volume detach: volume 'db' is not attached\n");
+    }
+}

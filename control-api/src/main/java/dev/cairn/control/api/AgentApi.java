@@ -1,0 +1,68 @@
+package dev.cairn.control.api;
+
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * What client agents and the controller say to each other. An agent heartbeats under its host name
+ * (registering itself on the first one) with what it observes of the volumes it serves, and
+ * long-polls the volumes attached to its host. Every attachment carries a generation: the legs are
+ * opened with it, and storage nodes refuse connections holding an older one (fencing).
+ */
+public final class AgentApi {
+    private AgentApi() {}
+
+    /** One leg of an attached volume, with what the agent needs to open it over NBD. */
+    public record AttachedLeg(
+            int index, String extentId, String nodeId, String nbdAddress, long extentSizeBytes, String secret) {}
+
+    /** A volume the agent must serve, at attachment generation {@code generation}. */
+    public record AttachedVolume(
+            String volumeId,
+            String name,
+            long sizeBytes,
+            long regionSizeBytes,
+            long generation,
+            List<AttachedLeg> legs) {}
+
+    /**
+     * The volumes attached to one host as of log index {@code appliedIndex}; {@code changedAt} is the
+     * index at which they (or their legs' addresses) last changed: the agent long-polls with
+     * {@code after=changedAt}.
+     */
+    public record AgentDesiredView(long appliedIndex, long changedAt, List<AttachedVolume> volumes) {}
+
+    /** How a leg looks from the agent that serves its volume. */
+    public enum LegSyncState {
+        /** Holds every acknowledged write: takes reads and writes. */
+        IN_SYNC,
+        /** Connected, takes writes, being copied to from an in-sync leg; not read from. */
+        SYNCING,
+        /** Failed (error, timeout, connection lost); written regions stay dirty until it returns. */
+        FAILED,
+        /** Not connected yet since the attachment. */
+        CONNECTING
+    }
+
+    /** {@code error}: why it failed, when it did. */
+    public record LegReport(String extentId, LegSyncState state, Optional<String> error) {}
+
+    /**
+     * Resync progress of the volume: {@code doneBytes} of {@code totalBytes} in the sync running now
+     * (both 0 when none runs), its rate, and {@code copiedBytes} copied by every resync since the
+     * attachment.
+     */
+    public record ResyncReport(long doneBytes, long totalBytes, long bytesPerSecond, long copiedBytes) {}
+
+    /** What the agent sees of one volume it serves under attachment generation {@code generation}. */
+    public record VolumeReport(String volumeId, long generation, List<LegReport> legs, ResyncReport resync) {}
+
+    /** An agent's heartbeat: where it serves NBD, and its volumes. */
+    public record AgentHeartbeat(String nbdAddress, List<VolumeReport> volumes) {}
+
+    /** Attach a volume to the agent on {@code host}; {@code force} moves it from another host. */
+    public record Attach(String host, Boolean force) {}
+
+    /** An agent as the controller knows it. */
+    public record AgentView(String host, String nbdAddress, String lastHeartbeat, List<String> volumes) {}
+}

@@ -1,0 +1,113 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.model.AgentRecord;
+import dev.cairn.control.model.LegSync;
+import dev.cairn.control.model.VolumeReport;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Outcome;
+import dev.cairn.control.state.ReplicatedState;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.SortedMap;
+import java.util.TreeMap;
+import java.util.UUID;
+
+/**
+ * Client agents and attachments: what agents call (heartbeat, long-poll the volumes attached to
+ * their host) and what the operator calls (attach, detach, list the agents).
+ */
+final class AgentRoutes {
+    private static final AgentApi.ResyncReport NO_RESYNC = new AgentApi.ResyncReport(0, 0, 0, 0);
+
+    private final ReplicatedState state;
+    private final InstantSource clock;
+
+    AgentRoutes(ReplicatedState state, InstantSource clock) {
+        this.state = state;
+        this.clock = clock;
+    }
+
+    void heartbeat(Context ctx) throws IOException {
+        String host = host(ctx.pathParam("host"));
+        AgentApi.AgentHeartbeat r = Json.body(ctx, AgentApi.AgentHeartbeat.class);
+        Json.require(r.nbdAddress(), "nbdAddress");
+        List<VolumeReport> reports = new ArrayList<>();
+        for (AgentApi.VolumeReport v : r.volumes() == null ? List.<AgentApi.VolumeReport>of() : r.volumes()) {
+            reports.add(report(v));
+        }
+        Json.submit(state, new Command.AgentHeartbeat(host, r.nbdAddress(), reports, clock.millis()));
+        ctx.status(204);
+    }
+
+    private static VolumeReport report(AgentApi.VolumeReport v) {
+        Json.require(v, "a volume report");
+        UUID volume = Json.uuid(v.volumeId(), "volume id");
+        Json.require(v.legs(), "legs");
+        SortedMap<UUID, LegSync> legs = new TreeMap<>();
+        for (AgentApi.LegReport l : v.legs()) {
+            Json.require(l, "a leg report");
+            Json.require(l.state(), "leg state");
+            legs.put(
+                    Json.uuid(l.extentId(), "extent id"),
+                    new LegSync(l.state(), l.error() == null ? Optional.empty() : l.error()));
+        }
+        AgentApi.ResyncReport resync = v.resync() == null ? NO_RESYNC : v.resync();
+        if (resync.doneBytes() < 0
+                || resync.totalBytes() < 0
+                || resync.bytesPerSecond() < 0
+                || resync.copiedBytes() < 0) {
+            throw ApiError.badRequest("resync of volume " + volume + " has a negative figure: " + resync);
+        }
+        return new VolumeReport(volume, v.generation(), legs, resync);
+    }
+
+    /** GET desired?after=N&waitMillis=M: returns when the attachments changed after N, or after M ms. */
+    void desired(Context ctx) throws IOException, InterruptedException {
+        String host = host(ctx.pathParam("host"));
+        long after = Json.longParam(ctx, "after", -1);
+        Duration wait =
+                Duration.ofMillis(Math.clamp(Json.longParam(ctx, "waitMillis", 0), 0, NodeRoutes.MAX_WAIT.toMillis()));
+        ctx.json(state.awaitAgentDesired(host, after, wait));
+    }
+
+    void attach(Context ctx) throws IOException {
+        AgentApi.Attach r = Json.body(ctx, AgentApi.Attach.class);
+        Json.require(r.host(), "host");
+        String host = host(r.host());
+        Outcome o = Json.submit(
+                state,
+                new Command.AttachVolume(
+                        ctx.pathParam("volume"), host, Boolean.TRUE.equals(r.force()), clock.millis()));
+        showVolume(ctx, o);
+    }
+
+    /** Takes no body (one is ignored). */
+    void detach(Context ctx) throws IOException {
+        Outcome o = Json.submit(state, new Command.DetachVolume(ctx.pathParam("volume"), clock.millis()));
+        showVolume(ctx, o);
+    }
+
+    private void showVolume(Context ctx, Outcome o) throws IOException {
+        UUID id = UUID.fromString(o.id().orElseThrow());
+        ctx.json(state.read(s -> ViewMapper.volume(s, s.volumes().get(id))));
+    }
+
+    void listAgents(Context ctx) throws IOException {
+        ctx.json(state.read(ViewMapper::agents));
+    }
+
+    private static String host(String text) {
+        try {
+            AgentRecord.checkHost(text);
+            return text;
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+    }
+}
