@@ -14,6 +14,7 @@ import picocli.CommandLine.Command;
         subcommands = {
             ControllerCommand.class,
             NodeCommand.class,
+            AgentCommand.class,
             ClassCommand.class,
             VolumeCommand.class,
             ClusterCommand.class,

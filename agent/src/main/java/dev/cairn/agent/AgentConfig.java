@@ -1,0 +1,49 @@
+package dev.cairn.agent;
+
+import dev.cairn.agent.replica.AttachedVolume;
+import java.net.InetSocketAddress;
+import java.net.URI;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Optional;
+import java.util.regex.Pattern;
+
+/**
+ * How an agent runs.
+ *
+ * @param host the name the agent registers under; volumes are attached to it
+ * @param nbd where the volumes are served (port 0 picks one)
+ * @param controllers the controller peers' REST URLs
+ * @param token the bearer token agents use (the controller's node token)
+ * @param reportEvery how often the agent heartbeats (and at once when a leg changes)
+ * @param pollWait how long one long poll for the attached volumes may wait
+ * @param volumes how each volume treats its legs
+ * @param readyFile once serving, the agent writes its host and NBD address here as JSON
+ */
+public record AgentConfig(
+        String host,
+        InetSocketAddress nbd,
+        List<URI> controllers,
+        Optional<String> token,
+        Duration reportEvery,
+        Duration pollWait,
+        AttachedVolume.Settings volumes,
+        Optional<Path> readyFile) {
+
+    private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
+
+    public AgentConfig {
+        controllers = List.copyOf(controllers);
+        if (!HOST.matcher(host).matches()) {
+            throw new IllegalArgumentException("host name '" + host
+                    + "' must be letters, digits, '.', '_' or '-' (up to 63, not starting with a symbol)");
+        }
+        if (controllers.isEmpty()) {
+            throw new IllegalArgumentException("an agent needs the controller's URL");
+        }
+        if (!reportEvery.isPositive() || !volumes.legTimeout().isPositive()) {
+            throw new IllegalArgumentException("report interval and leg timeout must be positive");
+        }
+    }
+}

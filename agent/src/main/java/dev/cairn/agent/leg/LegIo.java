@@ -1,0 +1,35 @@
+package dev.cairn.agent.leg;
+
+import dev.cairn.nbd.BlockStatus;
+import java.nio.ByteBuffer;
+import java.util.List;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * Block I/O on one leg's whole extent (header area included), asynchronous so that one request
+ * can go to every leg at once. Implemented over NBD for real legs and in memory for tests.
+ */
+public interface LegIo extends AutoCloseable {
+
+    long sizeBytes();
+
+    /** Fills {@code dst} (position to limit); {@code dst} is not touched after completion. */
+    CompletableFuture<Void> read(long offset, ByteBuffer dst);
+
+    CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua);
+
+    CompletableFuture<Void> flush();
+
+    CompletableFuture<Void> trim(long offset, long length);
+
+    CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayTrim);
+
+    CompletableFuture<List<BlockStatus>> blockStatus(long offset, long length);
+
+    /** Completes once the connection is gone, whatever the reason. */
+    CompletableFuture<?> lost();
+
+    /** Drops the connection; requests in flight fail. */
+    @Override
+    void close();
+}

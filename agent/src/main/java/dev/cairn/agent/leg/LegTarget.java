@@ -1,0 +1,42 @@
+package dev.cairn.agent.leg;
+
+import java.net.InetSocketAddress;
+import java.util.UUID;
+
+/**
+ * Where one leg is and how to open it: the node's NBD address and the export name carrying the
+ * attachment's generation and the extent's secret.
+ */
+public record LegTarget(
+        int index, UUID extentId, UUID nodeId, InetSocketAddress address, String exportName, long extentSizeBytes) {
+
+    /** The export name a storage node expects for an extent opened under {@code generation}. */
+    public static String exportName(UUID extentId, long generation, String secret) {
+        return extentId + ";gen=" + generation + ";key=" + secret;
+    }
+
+    /** Parses "host:port" (the node's advertised NBD address). */
+    public static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        if (colon <= 0 || colon == hostPort.length() - 1) {
+            throw new IllegalArgumentException("NBD address '" + hostPort + "' is not host:port");
+        }
+        int port;
+        try {
+            port = Integer.parseInt(hostPort.substring(colon + 1));
+        } catch (NumberFormatException e) {
+            throw new IllegalArgumentException("NBD address '" + hostPort + "' has no numeric port");
+        }
+        String host = hostPort.substring(0, colon);
+        if (host.startsWith("[") && host.endsWith("]")) {
+            host = host.substring(1, host.length() - 1);
+        }
+        return InetSocketAddress.createUnresolved(host, port);
+    }
+
+    @Override
+    public String toString() {
+        return "leg " + index + " (extent " + extentId + " at " + address.getHostString() + ":" + address.getPort()
+                + ")";
+    }
+}

@@ -1,0 +1,353 @@
+package dev.cairn.agent.replica;
+
+import dev.cairn.agent.bitmap.BitmapFormat;
+import dev.cairn.agent.bitmap.LegHeader;
+import dev.cairn.agent.leg.LegConnector;
+import dev.cairn.agent.leg.LegIo;
+import dev.cairn.agent.leg.LegTarget;
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.BitSet;
+import java.util.HashMap;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Semaphore;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * A volume attached to this agent, through its life: ASSEMBLING (reading every leg's header and
+ * bitmap, deciding with {@link ResyncPlan} which legs are fresh), then SERVING, until closed.
+ *
+ * <p>One maintenance thread per volume does everything but client I/O: it assembles, reconnects
+ * failed legs (with the bitmap deciding what they get), starts a {@link LegSyncer} per SYNCING leg,
+ * sweeps the bitmap, and re-assembles if every in-sync leg was lost. It wakes on any leg change
+ * and every {@code retryEvery}.
+ */
+public final class AttachedVolume implements AutoCloseable {
+    private static final Logger log = LoggerFactory.getLogger(AttachedVolume.class);
+
+    /**
+     * How the volume treats its legs.
+     *
+     * @param legTimeout a leg that does not answer a request (or a handshake) within this is failed
+     * @param retryEvery how often failed legs are tried again
+     * @param sweepEvery how often the bitmap is swept (bits clear within two sweeps of the last write)
+     * @param copyWorkers regions copied at once by one resync
+     */
+    public record Settings(
+            Duration legTimeout, Duration retryEvery, Duration sweepEvery, int copyWorkers, InstantSource clock) {
+        public static Settings defaults() {
+            return new Settings(
+                    Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(2), 4, InstantSource.system());
+        }
+    }
+
+    private final ReplicatedVolume volume;
+    private final LegConnector connector;
+    private final Settings settings;
+    private final Runnable onChange;
+    private final LegSyncer syncer;
+    private final Semaphore wake = new Semaphore(0);
+    private final Map<Leg, ResyncPlan.Sync> pendingSync = new ConcurrentHashMap<>();
+    private final Map<Leg, Thread> syncing = new ConcurrentHashMap<>();
+    /** Reconnect attempts since each leg was last in sync, and when the next may be made. */
+    private final Map<Leg, Integer> attempts = new HashMap<>();
+
+    private final Map<Leg, Long> nextAttempt = new HashMap<>();
+    private final Thread maintenance;
+    private volatile boolean serving;
+    private volatile boolean closed;
+    private volatile String waitingFor = "not assembled yet";
+
+    private AttachedVolume(VolumeSpec spec, LegConnector connector, Settings settings, Runnable onChange) {
+        this.connector = connector;
+        this.settings = settings;
+        this.onChange = onChange;
+        List<Leg> legs = spec.legs().stream().map(Leg::new).toList();
+        LegSet set = new LegSet(
+                new LegSet.Identity(
+                        spec.volumeId(), spec.generation(), spec.sizeBytes(), spec.regionBytes(), spec.dataOffset()),
+                legs,
+                settings.legTimeout(),
+                this::changed);
+        this.volume = new ReplicatedVolume(spec, set, new ResyncProgress(settings.clock()));
+        this.syncer = new LegSyncer(volume, settings.copyWorkers());
+        this.maintenance = Thread.ofVirtual().name("volume-" + spec.name()).unstarted(this::maintain);
+    }
+
+    /** Starts assembling the volume in the background; {@link #serving()} tells when it is ready. */
+    public static AttachedVolume start(VolumeSpec spec, LegConnector connector, Settings settings, Runnable onChange) {
+        AttachedVolume v = new AttachedVolume(spec, connector, settings, onChange);
+        v.maintenance.start();
+        return v;
+    }
+
+    public VolumeSpec spec() {
+        return volume.spec();
+    }
+
+    /** The volume, once assembled. */
+    public Optional<ReplicatedVolume> serving() {
+        return serving ? Optional.of(volume) : Optional.empty();
+    }
+
+    /** Why it is not serving yet. */
+    public String waitingFor() {
+        return waitingFor;
+    }
+
+    public AgentApi.VolumeReport report() {
+        return volume.report();
+    }
+
+    /** New addresses for the same legs (a node moved): used from the next connection on. */
+    public void retarget(VolumeSpec newer) {
+        for (Leg leg : volume.legs().all()) {
+            newer.legs().stream()
+                    .filter(t -> t.extentId().equals(leg.id()))
+                    .findFirst()
+                    .ifPresent(leg::retarget);
+        }
+        changed();
+    }
+
+    private void changed() {
+        wake.release();
+        onChange.run();
+    }
+
+    private void maintain() {
+        long nextSweep = settings.clock().millis() + settings.sweepEvery().toMillis();
+        while (!closed) {
+            try {
+                LegSet legs = volume.legs();
+                if (legs.inState(LegSyncState.IN_SYNC).isEmpty() && syncing.isEmpty()) {
+                    assemble();
+                } else {
+                    for (Leg leg : legs.all()) {
+                        if (leg.state() == LegSyncState.IN_SYNC) {
+                            attempts.remove(leg);
+                        } else if ((leg.state() == LegSyncState.FAILED || leg.state() == LegSyncState.CONNECTING)
+                                && settings.clock().millis() >= nextAttempt.getOrDefault(leg, 0L)) {
+                            int n = attempts.merge(leg, 1, Integer::sum);
+                            nextAttempt.put(
+                                    leg,
+                                    settings.clock().millis()
+                                            + (settings.retryEvery().toMillis() << Math.min(n - 1, 3)));
+                            reconnect(leg);
+                        }
+                        if (leg.state() == LegSyncState.SYNCING && !syncing.containsKey(leg)) {
+                            startSync(leg);
+                        }
+                    }
+                    if (settings.clock().millis() >= nextSweep) {
+                        nextSweep = settings.clock().millis()
+                                + settings.sweepEvery().toMillis();
+                        int cleared = volume.sweepBitmap();
+                        if (cleared > 0) {
+                            log.debug("volume {}: {} bitmap region(s) clean", spec().name(), cleared);
+                        }
+                    }
+                }
+                long waitMillis = Math.min(
+                        settings.retryEvery().toMillis(),
+                        Math.max(1, nextSweep - settings.clock().millis()));
+                if (wake.tryAcquire(waitMillis, TimeUnit.MILLISECONDS)) {
+                    wake.drainPermits();
+                }
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException | RuntimeException e) {
+                log.warn("volume {}: {}", spec().name(), e.toString());
+                sleepQuietly();
+            }
+        }
+    }
+
+    private void sleepQuietly() {
+        try {
+            if (wake.tryAcquire(settings.retryEvery().toMillis(), TimeUnit.MILLISECONDS)) {
+                wake.drainPermits();
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /** Reads every reachable leg and, once {@link ResyncPlan} can decide, starts serving. */
+    private void assemble() throws IOException, InterruptedException {
+        VolumeSpec spec = volume.spec();
+        LegSet legs = volume.legs();
+        Map<Leg, LegIo> opened = new HashMap<>();
+        List<ResyncPlan.Probe> probes = new ArrayList<>();
+        for (Leg leg : legs.all()) {
+            try {
+                LegIo io = leg.io().orElse(null);
+                if (io == null) {
+                    io = connector.connect(leg.target());
+                }
+                opened.put(leg, io);
+                probes.add(probe(leg.target(), io));
+            } catch (IOException e) {
+                probes.add(new ResyncPlan.Unreachable(leg.id(), e.getMessage()));
+                LegIo io = opened.remove(leg);
+                if (io != null) {
+                    io.close();
+                }
+            }
+        }
+        ResyncPlan.Outcome outcome = ResyncPlan.plan(geometry(spec), spec.legIds(), probes);
+        if (outcome instanceof ResyncPlan.Wait w) {
+            opened.values().forEach(LegIo::close);
+            for (ResyncPlan.Probe p : probes) {
+                if (p instanceof ResyncPlan.Unreachable u) {
+                    legs.all().stream()
+                            .filter(l -> l.id().equals(u.legId()))
+                            .forEach(l -> legs.unreachable(l, u.why()));
+                }
+            }
+            if (!w.reason().equals(waitingFor)) {
+                log.warn("volume {}: waiting: {}", spec.name(), w.reason());
+            }
+            waitingFor = w.reason();
+            return;
+        }
+        ResyncPlan.Ready ready = (ResyncPlan.Ready) outcome;
+        ready.notes().forEach(n -> log.warn("volume {}: {}", spec.name(), n));
+        legs.startAt(ready.events());
+        volume.bitmap().load(ready.dirty());
+        for (Leg leg : legs.all()) {
+            ResyncPlan.Sync sync = ready.sync().get(leg.id());
+            LegIo io = opened.get(leg);
+            if (sync == null || io == null) {
+                legs.unreachable(
+                        leg,
+                        probes.stream()
+                                .filter(p -> p instanceof ResyncPlan.Unreachable u
+                                        && u.legId().equals(leg.id()))
+                                .map(p -> ((ResyncPlan.Unreachable) p).why())
+                                .findFirst()
+                                .orElse("unreachable"));
+                continue;
+            }
+            if (sync == ResyncPlan.Sync.NONE) {
+                legs.connected(leg, io, LegSyncState.IN_SYNC);
+            } else {
+                pendingSync.put(leg, sync);
+                legs.connected(leg, io, LegSyncState.SYNCING);
+            }
+        }
+        legs.writeSuperblocks();
+        volume.bitmap().rewriteAll();
+        long dirty = volume.bitmap().dirtyCount();
+        log.info(
+                "volume {}: serving at generation {}, event {}, from {} ({} dirty region(s))",
+                spec.name(),
+                spec.generation(),
+                legs.events(),
+                ready.source(),
+                dirty);
+        waitingFor = "";
+        serving = true;
+        changed();
+    }
+
+    private static ResyncPlan.Geometry geometry(VolumeSpec spec) {
+        return new ResyncPlan.Geometry(
+                spec.volumeId(), spec.sizeBytes(), spec.regionBytes(), spec.dataOffset(), spec.regions());
+    }
+
+    /** Reads a leg's header and bitmap. */
+    private ResyncPlan.Found probe(LegTarget target, LegIo io) throws IOException {
+        VolumeSpec spec = volume.spec();
+        int pages = BitmapFormat.pagesFor(spec.regions());
+        ByteBuffer block = ByteBuffer.allocate(LegHeader.BYTES + pages * BitmapFormat.PAGE_BYTES);
+        try {
+            io.read(0, block).get(settings.legTimeout().toMillis(), TimeUnit.MILLISECONDS);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted reading " + target);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException("cannot read the header of " + target + ": " + LegSet.describe(e), e);
+        }
+        LegHeader.Read header = LegHeader.decode(block.slice(0, LegHeader.BYTES));
+        BitSet bits = header instanceof LegHeader.Valid
+                ? BitmapFormat.decode(spec.regions(), block.slice(LegHeader.BYTES, pages * BitmapFormat.PAGE_BYTES))
+                : new BitSet();
+        return new ResyncPlan.Found(target.extentId(), header, bits);
+    }
+
+    /** Tries a failed leg again; if it answers, it becomes SYNCING with what the bitmap says it needs. */
+    private void reconnect(Leg leg) {
+        LegIo io;
+        ResyncPlan.Found found;
+        try {
+            io = connector.connect(leg.target());
+        } catch (IOException e) {
+            volume.legs().unreachable(leg, e.getMessage());
+            return;
+        }
+        try {
+            found = probe(leg.target(), io);
+        } catch (IOException e) {
+            io.close();
+            volume.legs().unreachable(leg, e.getMessage());
+            return;
+        }
+        Optional<String> distrust = ResyncPlan.check(geometry(volume.spec()), found);
+        distrust.ifPresent(why -> log.warn("{}: {}; it gets every region", leg, why));
+        pendingSync.put(leg, distrust.isPresent() ? ResyncPlan.Sync.FULL : ResyncPlan.Sync.DIRTY);
+        volume.legs().connected(leg, io, LegSyncState.SYNCING);
+    }
+
+    private void startSync(Leg leg) {
+        ResyncPlan.Sync sync = pendingSync.getOrDefault(leg, ResyncPlan.Sync.DIRTY);
+        List<Long> regions = syncer.regionsFor(sync);
+        Thread t = Thread.ofVirtual().name("resync-" + leg.id()).unstarted(() -> {
+            try {
+                syncer.sync(leg, regions);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            } finally {
+                syncing.remove(leg);
+                changed();
+            }
+        });
+        syncing.put(leg, t);
+        t.start();
+    }
+
+    /** The volume's legs by extent id, for tests and reports. */
+    public Map<UUID, LegSyncState> legStates() {
+        Map<UUID, LegSyncState> m = new LinkedHashMap<>();
+        volume.legs().all().forEach(l -> m.put(l.id(), l.state()));
+        return m;
+    }
+
+    @Override
+    public void close() {
+        closed = true;
+        serving = false;
+        maintenance.interrupt();
+        syncing.values().forEach(Thread::interrupt);
+        try {
+            maintenance.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        volume.legs().closeAll();
+    }
+}

@@ -1,0 +1,117 @@
+package dev.cairn.agent.replica;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.agent.bitmap.LegHeader;
+import dev.cairn.agent.replica.ResyncPlan.Found;
+import dev.cairn.agent.replica.ResyncPlan.Probe;
+import dev.cairn.agent.replica.ResyncPlan.Ready;
+import dev.cairn.agent.replica.ResyncPlan.Sync;
+import dev.cairn.agent.replica.ResyncPlan.Unreachable;
+import dev.cairn.agent.replica.ResyncPlan.Wait;
+import java.util.BitSet;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+class ResyncPlanTest {
+    private final UUID volume = UUID.randomUUID();
+    private final UUID a = UUID.randomUUID();
+    private final UUID b = UUID.randomUUID();
+    private final UUID c = UUID.randomUUID();
+    private final List<UUID> legs = List.of(a, b, c);
+    private final ResyncPlan.Geometry geometry = new ResyncPlan.Geometry(volume, 1 << 30, 1 << 20, 1 << 20, 1024);
+
+    private Found valid(UUID leg, long events, List<UUID> inSync, int... dirty) {
+        BitSet bits = new BitSet();
+        for (int r : dirty) {
+            bits.set(r);
+        }
+        return new Found(
+                leg,
+                new LegHeader.Valid(new LegHeader(volume, leg, 1, events, 1 << 30, 1 << 20, 1 << 20, inSync)),
+                bits);
+    }
+
+    private static Found blank(UUID leg) {
+        return new Found(leg, new LegHeader.Blank(), new BitSet());
+    }
+
+    private Ready ready(List<Probe> probes) {
+        ResyncPlan.Outcome o = ResyncPlan.plan(geometry, legs, probes);
+        assertThat(o).isInstanceOf(Ready.class);
+        return (Ready) o;
+    }
+
+    @Test
+    void newVolumeHasEveryLegInSync() {
+        Ready r = ready(List.of(blank(a), blank(b), blank(c)));
+        assertThat(r.sync())
+                .containsEntry(a, Sync.NONE)
+                .containsEntry(b, Sync.NONE)
+                .containsEntry(c, Sync.NONE);
+    }
+
+    @Test
+    void blankLegsWithOneUnreachableWait() {
+        assertThat(ResyncPlan.plan(geometry, legs, List.of(blank(a), blank(b), new Unreachable(c, "down"))))
+                .isInstanceOf(Wait.class);
+    }
+
+    @Test
+    void cleanLegsAllStartInSync() {
+        Ready r = ready(List.of(valid(a, 5, legs), valid(b, 5, legs), valid(c, 5, legs)));
+        assertThat(r.sync().values()).containsOnly(Sync.NONE);
+        assertThat(r.events()).isEqualTo(5);
+    }
+
+    @Test
+    void staleLegGetsDirtyRegionsAndIsNeverTheSource() {
+        Ready r = ready(List.of(valid(c, 4, legs, 9), valid(a, 6, List.of(a, b), 1, 2), valid(b, 6, List.of(a, b), 2)));
+        assertThat(r.source()).isIn(a, b);
+        assertThat(r.sync()).containsEntry(c, Sync.DIRTY);
+        assertThat(r.dirty().stream().boxed().toList()).containsExactly(1, 2, 9);
+        assertThat(r.events()).isEqualTo(6);
+    }
+
+    @Test
+    void freshLegsThatMayDifferInDirtyRegionsAreResyncedFromOne() {
+        Ready r = ready(List.of(valid(a, 3, legs, 7), valid(b, 3, legs), valid(c, 3, legs)));
+        assertThat(r.sync().values()).containsExactlyInAnyOrder(Sync.NONE, Sync.DIRTY, Sync.DIRTY);
+    }
+
+    @Test
+    void unreachableMemberOfTheNewestSetMeansWait() {
+        ResyncPlan.Outcome o = ResyncPlan.plan(
+                geometry, legs, List.of(valid(a, 6, List.of(a, b)), new Unreachable(b, "down"), valid(c, 4, legs)));
+        assertThat(o).isInstanceOf(Wait.class);
+        assertThat(((Wait) o).reason()).contains(b.toString());
+    }
+
+    @Test
+    void unreachableLegOutsideTheNewestSetDoesNotBlock() {
+        Ready r = ready(List.of(valid(a, 6, List.of(a, b)), valid(b, 6, List.of(a, b)), new Unreachable(c, "down")));
+        assertThat(r.sync()).doesNotContainKey(c).containsEntry(a, Sync.NONE).containsEntry(b, Sync.NONE);
+    }
+
+    @Test
+    void blankDamagedOrForeignLegsGetEveryRegion() {
+        Found foreign = new Found(
+                c,
+                new LegHeader.Valid(new LegHeader(UUID.randomUUID(), c, 1, 99, 1 << 30, 1 << 20, 1 << 20, List.of(c))),
+                new BitSet());
+        Ready r = ready(
+                List.of(valid(a, 2, legs), foreign, new Found(b, new LegHeader.Damaged("bad crc"), new BitSet())));
+        assertThat(r.source()).isEqualTo(a);
+        assertThat(r.sync()).containsEntry(b, Sync.FULL).containsEntry(c, Sync.FULL);
+        assertThat(r.notes()).hasSize(2);
+    }
+
+    @Test
+    void newestSetMembersNoLongerInTheVolumeAreIgnored() {
+        UUID replaced = UUID.randomUUID();
+        Ready r = ready(List.of(valid(a, 8, List.of(a, replaced)), blank(b), blank(c)));
+        assertThat(r.source()).isEqualTo(a);
+        assertThat(r.sync()).containsEntry(b, Sync.FULL).containsEntry(c, Sync.FULL);
+    }
+}

@@ -1,0 +1,87 @@
+package dev.cairn.agent.replica;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.agent.leg.LegTarget;
+import dev.cairn.agent.leg.MemoryLegs;
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Random;
+import java.util.UUID;
+
+/** A volume of in-memory legs, attached as the agent attaches one. */
+final class VolumeFixture implements AutoCloseable {
+    static final long REGION = 64 * 1024;
+    static final long SIZE = 128 * REGION;
+    static final long HEADER = 1 << 20;
+
+    final UUID volumeId = UUID.randomUUID();
+    final List<UUID> legIds = new ArrayList<>();
+    final MemoryLegs memory = new MemoryLegs(HEADER);
+    final List<AttachedVolume> attached = new ArrayList<>();
+    Duration legTimeout = Duration.ofSeconds(5);
+
+    VolumeFixture(int legs) {
+        for (int i = 0; i < legs; i++) {
+            UUID id = UUID.randomUUID();
+            legIds.add(id);
+            memory.extent(id, SIZE + HEADER);
+        }
+    }
+
+    MemoryLegs.Extent leg(int i) {
+        return memory.extent(legIds.get(i));
+    }
+
+    VolumeSpec spec(long generation) {
+        List<LegTarget> targets = new ArrayList<>();
+        for (int i = 0; i < legIds.size(); i++) {
+            targets.add(MemoryLegs.target(i, legIds.get(i), SIZE + HEADER));
+        }
+        return new VolumeSpec(volumeId, "v", SIZE, REGION, generation, targets);
+    }
+
+    /** Attaches (as after a new attachment at {@code generation}) without waiting. */
+    AttachedVolume start(long generation) {
+        AttachedVolume v = AttachedVolume.start(
+                spec(generation),
+                memory,
+                new AttachedVolume.Settings(
+                        legTimeout, Duration.ofMillis(20), Duration.ofDays(1), 2, InstantSource.system()),
+                () -> {});
+        attached.add(v);
+        return v;
+    }
+
+    /** Attaches and waits until it serves. */
+    ReplicatedVolume attach(long generation) {
+        AttachedVolume v = start(generation);
+        await().atMost(Duration.ofSeconds(20)).until(() -> v.serving().isPresent());
+        return v.serving().orElseThrow();
+    }
+
+    static void awaitAllInSync(ReplicatedVolume v) {
+        await().atMost(Duration.ofSeconds(20))
+                .until(() -> v.legStates().stream().allMatch(s -> s == LegSyncState.IN_SYNC));
+    }
+
+    static ByteBuffer pattern(long seed, int length) {
+        byte[] b = new byte[length];
+        new Random(seed).nextBytes(b);
+        return ByteBuffer.wrap(b);
+    }
+
+    /** The volume's bytes as leg {@code i} holds them. */
+    byte[] dataOn(int i) {
+        return leg(i).snapshot(HEADER, (int) SIZE);
+    }
+
+    @Override
+    public void close() {
+        attached.forEach(AttachedVolume::close);
+    }
+}

@@ -1,0 +1,144 @@
+package dev.cairn.cli;
+
+import dev.cairn.agent.Agent;
+import dev.cairn.agent.AgentConfig;
+import dev.cairn.agent.replica.AttachedVolume;
+import dev.cairn.control.api.ControlClient;
+import java.io.IOException;
+import java.net.InetAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+
+/** {@code cairn agent}: runs a client agent until it is stopped (SIGINT or SIGTERM). */
+@Command(
+        name = "agent",
+        mixinStandardHelpOptions = true,
+        description = "Runs a client agent: registers this host with the controller, and serves every volume "
+                + "attached to it (cairn volume attach VOLUME --host HOST) as a local NBD export named by the volume "
+                + "id, replicating its writes to every leg.")
+final class AgentCommand implements Callable<Integer> {
+
+    @Option(
+            names = "--host",
+            paramLabel = "NAME",
+            description = "The host name volumes are attached to (default: this machine's name).")
+    Optional<String> host = Optional.empty();
+
+    @Option(
+            names = "--nbd",
+            paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:10810",
+            description = "Where volumes are served over NBD (default ${DEFAULT-VALUE}; port 0 picks one).")
+    String nbd;
+
+    @Option(
+            names = "--controller",
+            required = true,
+            paramLabel = "URL[,URL...]",
+            description = "The controller's REST API (every peer, comma-separated).")
+    String controller;
+
+    @Option(
+            names = "--controller-token-file",
+            required = true,
+            paramLabel = "FILE",
+            description = "A file holding the controller's node token (its DATA/tokens/node.token).")
+    Path tokenFile;
+
+    @Option(
+            names = "--report-every",
+            defaultValue = "5s",
+            paramLabel = "DURATION",
+            description = "How often to report leg states and resync progress (and at once on a change; "
+                    + "default ${DEFAULT-VALUE}).")
+    String reportEvery;
+
+    @Option(
+            names = "--leg-timeout",
+            defaultValue = "5s",
+            paramLabel = "DURATION",
+            description = "A leg that does not answer a request within this is failed; I/O goes on with the "
+                    + "others (default ${DEFAULT-VALUE}).")
+    String legTimeout;
+
+    @Option(
+            names = "--retry-every",
+            defaultValue = "1s",
+            paramLabel = "DURATION",
+            description = "How often a failed leg is tried again, backing off to 8 times this (default "
+                    + "${DEFAULT-VALUE}).")
+    String retryEvery;
+
+    @Option(
+            names = "--bitmap-sweep-every",
+            defaultValue = "2s",
+            paramLabel = "DURATION",
+            description =
+                    "How often clean regions are cleared from the write-intent bitmap (default " + "${DEFAULT-VALUE}).")
+    String sweepEvery;
+
+    @Option(
+            names = "--ready-file",
+            paramLabel = "FILE",
+            description = "Once serving, write the host name and NBD address here as JSON.")
+    Optional<Path> readyFile = Optional.empty();
+
+    @Override
+    public Integer call() throws Exception {
+        String token;
+        try {
+            token = Files.readString(tokenFile, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IOException("cannot read the token file " + tokenFile + ": " + e.getMessage(), e);
+        }
+        AgentConfig config = new AgentConfig(
+                host.orElseGet(AgentCommand::machineName),
+                NodeCommand.address(nbd, "--nbd"),
+                ControlClient.urls(controller),
+                Optional.of(token),
+                Durations.parse(reportEvery, "--report-every"),
+                Duration.ofSeconds(20),
+                new AttachedVolume.Settings(
+                        Durations.parse(legTimeout, "--leg-timeout"),
+                        Durations.parse(retryEvery, "--retry-every"),
+                        Durations.parse(sweepEvery, "--bitmap-sweep-every"),
+                        4,
+                        InstantSource.system()),
+                readyFile);
+        Agent agent = Agent.start(config);
+        CountDownLatch stopped = new CountDownLatch(1);
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            agent.close();
+                            stopped.countDown();
+                        },
+                        "cairn-shutdown"));
+        System.out.printf(
+                "cairn agent for host %s: volumes served over NBD on %s:%d (export name = volume id)%n",
+                config.host(),
+                agent.nbdAddress().getHostString(),
+                agent.nbdAddress().getPort());
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    private static String machineName() {
+        try {
+            String name = InetAddress.getLocalHost().getHostName();
+            int dot = name.indexOf('.');
+            return dot > 0 ? name.substring(0, dot) : name;
+        } catch (IOException e) {
+            throw new IllegalArgumentException("cannot tell this machine's name; give --host", e);
+        }
+    }
+}
