@@ -1,0 +1,166 @@
+#!/usr/bin/env bash
+# bench/replicated-vs-single.sh: what replication costs. In one run, on one machine, fio's nbd
+# engine measures
+#   (a) a 1-leg volume (class single) through the Cairn agent,
+#   (b) a 3-leg volume (class zone-3, three nodes in three zones) through the same agent,
+#   (c) qemu-nbd serving one plain file,
+# at 4k random write and read, queue depth 32, and 1 MiB sequential write, queue depth 8. Then it
+# measures a resync: with the 3-leg volume's bitmap clean, one node is killed, a known set of
+# regions is written, the node is restarted, and the bytes the resync copied are compared with
+# the bytes of those regions.
+#
+#   bench/replicated-vs-single.sh [--runtime SECONDS] [--size GIB] [--regions N] [--dir DIR]
+#
+# The last line is "replicated/single write ratio: X": the 3-leg volume's 1 MiB sequential write
+# MB/s divided by the 1-leg volume's.
+set -euo pipefail
+
+runtime=10
+size_gib=1
+regions=32
+dir=""
+while [ $# -gt 0 ]; do
+  case "$1" in
+    --runtime) runtime="$2"; shift 2 ;;
+    --size) size_gib="$2"; shift 2 ;;
+    --regions) regions="$2"; shift 2 ;;
+    --dir) dir="$2"; shift 2 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    *) echo "replicated-vs-single: unknown argument $1" >&2; exit 2 ;;
+  esac
+done
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+cairn="$here/../bin/cairn"
+for tool in fio qemu-nbd qemu-io nbdinfo python3 curl; do
+  command -v "$tool" >/dev/null || { echo "replicated-vs-single: $tool is missing" >&2; exit 1; }
+done
+fio --enghelp=nbd >/dev/null 2>&1 || { echo "replicated-vs-single: this fio has no nbd engine" >&2; exit 1; }
+
+if [ -z "$dir" ]; then dir="$(mktemp -d "${TMPDIR:-/var/tmp}/cairn-bench.XXXXXX")"; fi
+mkdir -p "$dir"
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+}
+trap cleanup EXIT
+
+free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
+until_true() { # seconds command...
+  local tries=$(($1 * 10)); shift
+  for _ in $(seq 1 "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
+  echo "replicated-vs-single: timed out waiting for: $*" >&2; exit 1
+}
+
+"$cairn" --version >/dev/null # builds once, before anything is timed
+export CAIRN_NO_BUILD=1
+rest=$(free_port); raft=$(free_port)
+url="http://127.0.0.1:$rest"
+"$cairn" controller --data "$dir/ctl" --listen "127.0.0.1:$rest" --peers "c1=127.0.0.1:$raft" --id c1 \
+    --offline-after 3s >>"$dir/controller.log" 2>&1 &
+pids+=($!)
+until_true 60 curl -sf "$url/health"
+export CAIRN_CONTROLLER="$url" CAIRN_TOKEN_FILE="$dir/ctl/tokens/admin.token"
+drive_size=$(( (size_gib * 2 + 1) ))GiB
+declare -A node_pid
+start_node() { # zone
+  "$cairn" node --drive "$dir/$1.img,size=$drive_size" --label "zone=$1" --label "host=node-$1" \
+      --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
+      --controller-token-file "$dir/ctl/tokens/node.token" --heartbeat-every 1s >>"$dir/node-$1.log" 2>&1 &
+  pids+=($!)
+  node_pid[$1]=$!
+}
+for z in a b c; do start_node "$z"; done
+online() { [ "$("$cairn" node list -o json | json 'sum(1 for n in d if n["state"]=="ONLINE")')" = 3 ]; }
+until_true 60 online
+agent_port=$(free_port)
+"$cairn" agent --host bench --nbd "127.0.0.1:$agent_port" --controller "$url" \
+    --controller-token-file "$dir/ctl/tokens/node.token" --report-every 500ms --retry-every 200ms \
+    --bitmap-sweep-every 500ms >>"$dir/agent.log" 2>&1 &
+pids+=($!)
+until_true 60 sh -c "\"$cairn\" cluster agents -o json | grep -q bench"
+
+in_sync() { # volume
+  "$cairn" volume show "$1" -o json | json 'all(l.get("sync")=="IN_SYNC" for l in d["legs"])' | grep -q True
+}
+declare -A uris
+for v in single:single triple:zone-3; do
+  name=${v%%:*}; class=${v##*:}
+  "$cairn" volume create "$name" --size "${size_gib}GiB" --class "$class" >/dev/null
+  "$cairn" volume attach "$name" --host bench >/dev/null
+  until_true 120 in_sync "$name"
+  id=$("$cairn" volume show "$name" -o json | json 'd["id"]')
+  uris[$name]="nbd://127.0.0.1:$agent_port/$id"
+done
+truncate -s "${size_gib}G" "$dir/plain.img"
+qport=$(free_port)
+qemu-nbd --persistent --shared=8 --format=raw --cache=writeback --bind=127.0.0.1 --port="$qport" \
+    "$dir/plain.img" &
+pids+=($!)
+uris[qemu-nbd]="nbd://127.0.0.1:$qport/"
+until_true 30 nbdinfo --size "${uris[qemu-nbd]}"
+
+echo "# filling the three targets, so reads read data" >&2
+for t in single triple qemu-nbd; do
+  fio --name=fill --ioengine=nbd --uri="${uris[$t]}" --rw=write --bs=1m --iodepth=8 --size="${size_gib}G" \
+      --output-format=terse >/dev/null
+done
+
+results="$dir/results.txt"
+: >"$results"
+measure() { # target rw bs qd
+  fio --name=bench --ioengine=nbd --uri="${uris[$1]}" --rw="$2" --bs="$3" --iodepth="$4" --size="${size_gib}G" \
+      --time_based --runtime="$runtime" --ramp_time=2 --output-format=json 2>/dev/null \
+    | sed -n '/^{/,$p' \
+    | python3 -c '
+import json, sys
+job = json.load(sys.stdin)["jobs"][0]
+t, rw, bs, qd = sys.argv[1:5]
+d = job["read" if "read" in rw else "write"]
+print(t, rw, bs, qd, round(d["iops"]), round(d["bw_bytes"] / 1e6, 1))
+' "$1" "$2" "$3" "$4" >>"$results"
+}
+for c in "randwrite 4k 32" "randread 4k 32" "write 1m 8"; do
+  set -- $c
+  echo "# $1 $2 qd$3" >&2
+  for t in single triple qemu-nbd; do measure "$t" "$1" "$2" "$3"; done
+done
+
+echo "# resync: kill node c, write $regions regions, restart it" >&2
+sleep 2 # four bitmap sweeps: regions written by the runs above are clean again
+copied() { "$cairn" volume show triple -o json | json 'd.get("resync", {}).get("copiedBytes", 0)'; }
+before=$(copied)
+kill -9 "${node_pid[c]}"
+failed() { "$cairn" volume show triple -o json | json 'any(l.get("sync")=="FAILED" for l in d["legs"])' | grep -q True; }
+until_true 60 failed
+cmds=()
+for i in $(seq 0 $((regions - 1))); do cmds+=(-c "write -P $((i % 250 + 1)) $((i * 7 % (size_gib * 1024)))M 4k"); done
+qemu-io -f raw "${cmds[@]}" "${uris[triple]}" >/dev/null
+dirty_regions=$(for i in $(seq 0 $((regions - 1))); do echo $((i * 7 % (size_gib * 1024))); done | sort -u | wc -l)
+start_node c
+until_true 120 in_sync triple
+after=$(copied)
+
+python3 - "$results" "$((after - before))" "$dirty_regions" <<'PY'
+import sys
+rows = [l.split() for l in open(sys.argv[1])]
+data = {(r[0], r[1], r[2], r[3]): (int(r[4]), float(r[5])) for r in rows}
+copied, dirty = int(sys.argv[2]), int(sys.argv[3])
+cases = [("randwrite", "4k", "32"), ("randread", "4k", "32"), ("write", "1m", "8")]
+targets = ["single", "triple", "qemu-nbd"]
+print(f"{'case':<18}" + "".join(f"{t + ' IOPS':>16}{'MB/s':>9}" for t in targets) + f"{'3-leg/1-leg':>13}")
+for rw, bs, qd in cases:
+    line = f"{rw + ' ' + bs + ' qd' + qd:<18}"
+    for t in targets:
+        iops, mbs = data[(t, rw, bs, qd)]
+        line += f"{iops:>16}{mbs:>9.1f}"
+    print(line + f"{data[('triple', rw, bs, qd)][1] / data[('single', rw, bs, qd)][1]:>13.2f}")
+region = 1 << 20
+print(f"resync after writing {dirty} regions during an outage: copied {copied} bytes"
+      f" = {copied / (dirty * region):.3f}x the dirty regions' {dirty * region} bytes")
+print(f"replicated/single read ratio: {data[('triple', 'randread', '4k', '32')][1] / data[('single', 'randread', '4k', '32')][1]:.2f}")
+print(f"replicated/single write ratio: {data[('triple', 'write', '1m', '8')][1] / data[('single', 'write', '1m', '8')][1]:.2f}")
+PY

@@ -1,0 +1,208 @@
+package dev.cairn.systemtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.nbd.client.NbdClient;
+import dev.cairn.testkit.AgentProcess;
+import dev.cairn.testkit.Tool;
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.ByteBuffer;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HexFormat;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import org.junit.jupiter.api.AfterEach;
+
+/**
+ * A controller, three nodes in zones a, b and c, and client agents: what the replication tests
+ * drive, with fio, qemu-io and nbdcopy against the agents' exports.
+ */
+abstract class ReplicationFixture extends ClusterFixture {
+    static final Duration FIO_TIMEOUT = Duration.ofMinutes(3);
+    final Map<String, AgentProcess> agents = new LinkedHashMap<>();
+
+    void startCluster() throws IOException {
+        Tool.require("fio", "fio");
+        controllerGroup(1);
+        startController("c1");
+        startNode("na", "a");
+        startNode("nb", "b");
+        startNode("nc", "c");
+        awaitNodesOnline(3);
+    }
+
+    AgentProcess startAgent(String host) throws IOException {
+        AgentProcess a = AgentProcess.start(
+                dir.resolve("agent-" + host),
+                host,
+                urls(),
+                tokens().resolve("node.token"),
+                List.of(
+                        "--leg-timeout",
+                        "2s",
+                        "--retry-every",
+                        "200ms",
+                        "--report-every",
+                        "500ms",
+                        "--bitmap-sweep-every",
+                        "500ms"));
+        agents.put(host, a);
+        await().atMost(WAIT)
+                .until(() ->
+                        api().get("/v1/agents").ok().findValuesAsText("host").contains(host));
+        return a;
+    }
+
+    /** Creates a 3-replica volume across zones and attaches it to {@code host}; its id. */
+    String createAttached(String name, String size, String host) {
+        cli("volume", "create", name, "--size", size, "--class", "zone-3").ok();
+        attach(name, host, false);
+        return volume(name).get("id").asText();
+    }
+
+    void attach(String name, String host, boolean force) {
+        List<String> args = new ArrayList<>(List.of("volume", "attach", name, "--host", host));
+        if (force) {
+            args.add("--force");
+        }
+        cli(args.toArray(String[]::new)).ok();
+        awaitInSync(name);
+    }
+
+    JsonNode volume(String name) {
+        return api().get("/v1/volumes/" + name).ok();
+    }
+
+    List<String> legSync(String name) {
+        List<String> states = new ArrayList<>();
+        volume(name).get("legs").forEach(l -> states.add(l.path("sync").asText("")));
+        return states;
+    }
+
+    /** Waits until the attached agent reports every leg in sync at the current generation. */
+    void awaitInSync(String name) {
+        await().atMost(WAIT).until(() -> legSync(name).stream().allMatch("IN_SYNC"::equals));
+    }
+
+    long copiedBytes(String name) {
+        return volume(name).path("resync").path("copiedBytes").asLong();
+    }
+
+    /** fio's nbd engine on a volume: random 4k writes over [offset, offset+size), verified with crc32c. */
+    static List<String> fioJob(String uri, String offset, String size, String rate, boolean verifyOnly) {
+        List<String> cmd = new ArrayList<>(List.of(
+                "fio",
+                "--name=replicated",
+                "--ioengine=nbd",
+                "--uri=" + uri,
+                "--rw=randwrite",
+                "--bs=4k",
+                "--iodepth=8",
+                "--offset=" + offset,
+                "--size=" + size,
+                "--randseed=4242",
+                "--verify=crc32c",
+                "--do_verify=1",
+                "--verify_fatal=1",
+                "--output-format=json"));
+        if (!rate.isEmpty()) {
+            cmd.add("--rate=" + rate);
+        }
+        if (verifyOnly) {
+            cmd.add("--verify_only");
+        }
+        return cmd;
+    }
+
+    static CompletableFuture<Tool.Result> inBackground(List<String> command) {
+        return CompletableFuture.supplyAsync(() -> Tool.run(FIO_TIMEOUT, command));
+    }
+
+    /** SHA-256 of every leg's data area, read straight from its node with the current credentials. */
+    List<String> legChecksums(String host, String volumeId) throws Exception {
+        JsonNode desired = controllers
+                .get("c1")
+                .client("node")
+                .get("/v1/internal/agents/" + host + "/desired")
+                .ok();
+        JsonNode v = null;
+        for (JsonNode candidate : desired.get("volumes")) {
+            if (candidate.get("volumeId").asText().equals(volumeId)) {
+                v = candidate;
+            }
+        }
+        assertThat(v).as("volume %s attached to %s", volumeId, host).isNotNull();
+        long size = v.get("sizeBytes").asLong();
+        List<String> sums = new ArrayList<>();
+        for (JsonNode leg : v.get("legs")) {
+            String export = leg.get("extentId").asText() + ";gen="
+                    + v.get("generation").asLong() + ";key=" + leg.get("secret").asText();
+            try (NbdClient c = NbdClient.connect(address(leg.get("nbdAddress").asText()), export)) {
+                long dataOffset = c.sizeBytes() - size;
+                sums.add(sha256(c, dataOffset, size));
+            }
+        }
+        return sums;
+    }
+
+    /** Whether leg 0 of the volume holds any nonzero byte in [offset, offset+length). */
+    boolean legHasData(String host, String volumeId, long offset, int length) throws Exception {
+        JsonNode desired = controllers
+                .get("c1")
+                .client("node")
+                .get("/v1/internal/agents/" + host + "/desired")
+                .ok();
+        for (JsonNode v : desired.get("volumes")) {
+            if (!v.get("volumeId").asText().equals(volumeId)) {
+                continue;
+            }
+            JsonNode leg = v.get("legs").get(0);
+            String export = leg.get("extentId").asText() + ";gen="
+                    + v.get("generation").asLong() + ";key=" + leg.get("secret").asText();
+            try (NbdClient c = NbdClient.connect(address(leg.get("nbdAddress").asText()), export)) {
+                ByteBuffer b = c.read(c.sizeBytes() - v.get("sizeBytes").asLong() + offset, length)
+                        .get();
+                while (b.hasRemaining()) {
+                    if (b.get() != 0) {
+                        return true;
+                    }
+                }
+            }
+        }
+        return false;
+    }
+
+    private static String sha256(NbdClient c, long from, long length) throws Exception {
+        MessageDigest md;
+        try {
+            md = MessageDigest.getInstance("SHA-256");
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+        int chunk = 4 << 20;
+        for (long at = 0; at < length; at += chunk) {
+            int n = (int) Math.min(chunk, length - at);
+            ByteBuffer b = c.read(from + at, n).get();
+            md.update(b);
+        }
+        return HexFormat.of().formatHex(md.digest());
+    }
+
+    static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+
+    @AfterEach
+    void stopAgents() {
+        agents.values().forEach(AgentProcess::close);
+    }
+}

@@ -1,0 +1,72 @@
+package dev.cairn.testkit;
+
+import java.io.IOException;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A client agent process ({@code bin/cairn agent}) on loopback with a free NBD port, started and
+ * waited for through its ready file.
+ */
+public final class AgentProcess implements AutoCloseable {
+    private final CairnProcess process;
+    private final String host;
+    private final InetSocketAddress nbd;
+
+    private AgentProcess(CairnProcess process, String host, InetSocketAddress nbd) {
+        this.process = process;
+        this.host = host;
+        this.nbd = nbd;
+    }
+
+    /**
+     * Starts an agent registered as {@code host} with the controller at {@code controllerUrls}
+     * (comma-separated), using the node token in {@code tokenFile}; extra arguments as given.
+     */
+    public static AgentProcess start(Path dir, String host, String controllerUrls, Path tokenFile, List<String> extra)
+            throws IOException {
+        Files.createDirectories(dir);
+        Path ready = dir.resolve("ready.json");
+        List<String> args = new ArrayList<>(List.of(
+                "agent",
+                "--host",
+                host,
+                "--nbd",
+                "127.0.0.1:0",
+                "--controller",
+                controllerUrls,
+                "--controller-token-file",
+                tokenFile.toString(),
+                "--ready-file",
+                ready.toString()));
+        args.addAll(extra);
+        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("agent.log"), args, ready);
+        String[] hostPort = r.info().get("nbd").asText().split(":", 2);
+        return new AgentProcess(r.process(), host, new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])));
+    }
+
+    public CairnProcess process() {
+        return process;
+    }
+
+    public String host() {
+        return host;
+    }
+
+    public InetSocketAddress nbd() {
+        return nbd;
+    }
+
+    /** The NBD URI of a volume served by this agent. */
+    public String uri(String volumeId) {
+        return "nbd://" + nbd.getHostString() + ":" + nbd.getPort() + "/" + volumeId;
+    }
+
+    @Override
+    public void close() {
+        process.close();
+    }
+}
