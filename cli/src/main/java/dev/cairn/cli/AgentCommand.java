@@ -79,7 +79,7 @@ final class AgentCommand implements Callable<Integer> {
 
     @Option(
             names = "--bitmap-sweep-every",
-            defaultValue = "2s",
+            defaultValue = "5s",
             paramLabel = "DURATION",
             description =
                     "How often clean regions are cleared from the write-intent bitmap (default " + "${DEFAULT-VALUE}).")

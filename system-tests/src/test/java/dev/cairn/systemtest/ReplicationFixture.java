@@ -126,54 +126,59 @@ abstract class ReplicationFixture extends ClusterFixture {
         return CompletableFuture.supplyAsync(() -> Tool.run(FIO_TIMEOUT, command));
     }
 
-    /** SHA-256 of every leg's data area, read straight from its node with the current credentials. */
-    List<String> legChecksums(String host, String volumeId) throws Exception {
+    /** A leg opened straight at its node, with the credentials of the current attachment. */
+    record LegExport(InetSocketAddress address, String exportName, long volumeBytes) {
+        NbdClient open() throws IOException {
+            return NbdClient.connect(address, exportName);
+        }
+    }
+
+    /** The legs of a volume attached to {@code host}, as its agent gets them from the controller. */
+    List<LegExport> legExports(String host, String volumeId) {
         JsonNode desired = controllers
                 .get("c1")
                 .client("node")
                 .get("/v1/internal/agents/" + host + "/desired")
                 .ok();
-        JsonNode v = null;
-        for (JsonNode candidate : desired.get("volumes")) {
-            if (candidate.get("volumeId").asText().equals(volumeId)) {
-                v = candidate;
+        List<LegExport> legs = new ArrayList<>();
+        for (JsonNode v : desired.get("volumes")) {
+            if (!v.get("volumeId").asText().equals(volumeId)) {
+                continue;
+            }
+            for (JsonNode leg : v.get("legs")) {
+                String export = leg.get("extentId").asText() + ";gen="
+                        + v.get("generation").asLong() + ";key="
+                        + leg.get("secret").asText();
+                legs.add(new LegExport(
+                        address(leg.get("nbdAddress").asText()),
+                        export,
+                        v.get("sizeBytes").asLong()));
             }
         }
-        assertThat(v).as("volume %s attached to %s", volumeId, host).isNotNull();
-        long size = v.get("sizeBytes").asLong();
+        assertThat(legs).as("legs of volume %s attached to %s", volumeId, host).isNotEmpty();
+        return legs;
+    }
+
+    /** SHA-256 of every leg's data area, read straight from its node. */
+    List<String> legChecksums(String host, String volumeId) throws Exception {
         List<String> sums = new ArrayList<>();
-        for (JsonNode leg : v.get("legs")) {
-            String export = leg.get("extentId").asText() + ";gen="
-                    + v.get("generation").asLong() + ";key=" + leg.get("secret").asText();
-            try (NbdClient c = NbdClient.connect(address(leg.get("nbdAddress").asText()), export)) {
-                long dataOffset = c.sizeBytes() - size;
-                sums.add(sha256(c, dataOffset, size));
+        for (LegExport leg : legExports(host, volumeId)) {
+            try (NbdClient c = leg.open()) {
+                sums.add(sha256(c, c.sizeBytes() - leg.volumeBytes(), leg.volumeBytes()));
             }
         }
         return sums;
     }
 
-    /** Whether leg 0 of the volume holds any nonzero byte in [offset, offset+length). */
+    /** Whether the first leg of the volume holds any nonzero byte in [offset, offset+length). */
     boolean legHasData(String host, String volumeId, long offset, int length) throws Exception {
-        JsonNode desired = controllers
-                .get("c1")
-                .client("node")
-                .get("/v1/internal/agents/" + host + "/desired")
-                .ok();
-        for (JsonNode v : desired.get("volumes")) {
-            if (!v.get("volumeId").asText().equals(volumeId)) {
-                continue;
-            }
-            JsonNode leg = v.get("legs").get(0);
-            String export = leg.get("extentId").asText() + ";gen="
-                    + v.get("generation").asLong() + ";key=" + leg.get("secret").asText();
-            try (NbdClient c = NbdClient.connect(address(leg.get("nbdAddress").asText()), export)) {
-                ByteBuffer b = c.read(c.sizeBytes() - v.get("sizeBytes").asLong() + offset, length)
-                        .get();
-                while (b.hasRemaining()) {
-                    if (b.get() != 0) {
-                        return true;
-                    }
+        LegExport leg = legExports(host, volumeId).getFirst();
+        try (NbdClient c = leg.open()) {
+            ByteBuffer b =
+                    c.read(c.sizeBytes() - leg.volumeBytes() + offset, length).get();
+            while (b.hasRemaining()) {
+                if (b.get() != 0) {
+                    return true;
                 }
             }
         }

@@ -51,7 +51,7 @@ public final class AttachedVolume implements AutoCloseable {
             Duration legTimeout, Duration retryEvery, Duration sweepEvery, int copyWorkers, InstantSource clock) {
         public static Settings defaults() {
             return new Settings(
-                    Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(2), 4, InstantSource.system());
+                    Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), 4, InstantSource.system());
         }
     }
 

@@ -86,7 +86,7 @@ final class LegSet {
         return legs.stream().allMatch(l -> l.state() == LegSyncState.IN_SYNC);
     }
 
-    /** The in-sync leg with the fewest requests outstanding. */
+    /** The in-sync leg with the fewest requests outstanding (the first of equals). */
     Optional<Leg> reader() {
         Leg best = null;
         for (Leg l : legs) {

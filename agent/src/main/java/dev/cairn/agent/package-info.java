@@ -1,0 +1,11 @@
+/**
+ * The client agent ({@code cairn agent}): serves every volume attached to its host as a local NBD
+ * export named by the volume id, and replicates it over its legs (DESIGN.md section 5).
+ *
+ * <p>Threads: the NBD server's acceptor and per-connection reader and writer; one virtual thread
+ * per NBD request (it waits on the legs); per volume one maintenance thread and a resync thread
+ * per leg being synced; two virtual threads talk to the controller (heartbeat, long poll of the
+ * attached volumes). The agent keeps no state of its own on disk: what must survive it (the
+ * write-intent bitmap, the event counter, the in-sync set) is in every leg's header.
+ */
+package dev.cairn.agent;
