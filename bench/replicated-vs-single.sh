@@ -10,7 +10,9 @@
 # the bytes of those regions.
 #
 #   bench/replicated-vs-single.sh [--runtime SECONDS] [--size GIB] [--regions N] [--dir DIR]
+#                                 [--case "RW BS QD"]... [--no-resync]
 #
+# --case runs only the cases named (e.g. --case "randread 4k 32"); --no-resync skips the resync.
 # The last line is "replicated/single write ratio: X": the 3-leg volume's 1 MiB sequential write
 # MB/s divided by the 1-leg volume's.
 set -euo pipefail
@@ -19,13 +21,17 @@ runtime=10
 size_gib=1
 regions=32
 dir=""
+cases=()
+resync=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --runtime) runtime="$2"; shift 2 ;;
     --size) size_gib="$2"; shift 2 ;;
     --regions) regions="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
+    --case) cases+=("$2"); shift 2 ;;
+    --no-resync) resync=0; shift ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "replicated-vs-single: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -123,33 +129,38 @@ d = job["read" if "read" in rw else "write"]
 print(t, rw, bs, qd, round(d["iops"]), round(d["bw_bytes"] / 1e6, 1))
 ' "$1" "$2" "$3" "$4" >>"$results"
 }
-for c in "randwrite 4k 32" "randread 4k 32" "write 1m 8"; do
+if [ ${#cases[@]} -eq 0 ]; then cases=("randwrite 4k 32" "randread 4k 32" "write 1m 8"); fi
+for c in "${cases[@]}"; do
   set -- $c
   echo "# $1 $2 qd$3" >&2
   for t in single triple qemu-nbd; do measure "$t" "$1" "$2" "$3"; done
 done
 
-echo "# resync: kill node c, write $regions regions, restart it" >&2
-sleep 12 # two bitmap sweeps (5 s each) and then some: regions written above are clean again
-copied() { "$cairn" volume show triple -o json | json 'd.get("resync", {}).get("copiedBytes", 0)'; }
-before=$(copied)
-kill -9 "${node_pid[c]}"
-failed() { "$cairn" volume show triple -o json | json 'any(l.get("sync")=="FAILED" for l in d["legs"])' | grep -q True; }
-until_true 60 failed
-cmds=()
-for i in $(seq 0 $((regions - 1))); do cmds+=(-c "write -P $((i % 250 + 1)) $((i * 7 % (size_gib * 1024)))M 4k"); done
-qemu-io -f raw "${cmds[@]}" "${uris[triple]}" >/dev/null
-dirty_regions=$(for i in $(seq 0 $((regions - 1))); do echo $((i * 7 % (size_gib * 1024))); done | sort -u | wc -l)
-start_node c
-until_true 120 in_sync triple
-after=$(copied)
+before=0; after=0; dirty_regions=0
+if [ "$resync" = 1 ]; then
+  echo "# resync: kill node c, write $regions regions, restart it" >&2
+  sleep 12 # two bitmap sweeps (5 s each) and then some: regions written above are clean again
+  copied() { "$cairn" volume show triple -o json | json 'd.get("resync", {}).get("copiedBytes", 0)'; }
+  before=$(copied)
+  kill -9 "${node_pid[c]}"
+  failed() { "$cairn" volume show triple -o json | json 'any(l.get("sync")=="FAILED" for l in d["legs"])' | grep -q True; }
+  until_true 60 failed
+  cmds=()
+  for i in $(seq 0 $((regions - 1))); do cmds+=(-c "write -P $((i % 250 + 1)) $((i * 7 % (size_gib * 1024)))M 4k"); done
+  qemu-io -f raw "${cmds[@]}" "${uris[triple]}" >/dev/null
+  dirty_regions=$(for i in $(seq 0 $((regions - 1))); do echo $((i * 7 % (size_gib * 1024))); done | sort -u | wc -l)
+  start_node c
+  until_true 120 in_sync triple
+  after=$(copied)
+fi
 
 python3 - "$results" "$((after - before))" "$dirty_regions" <<'PY'
 import sys
 rows = [l.split() for l in open(sys.argv[1])]
 data = {(r[0], r[1], r[2], r[3]): (int(r[4]), float(r[5])) for r in rows}
 copied, dirty = int(sys.argv[2]), int(sys.argv[3])
-cases = [("randwrite", "4k", "32"), ("randread", "4k", "32"), ("write", "1m", "8")]
+cases = [c for c in [("randwrite", "4k", "32"), ("randread", "4k", "32"), ("write", "1m", "8")]
+         if ("single",) + c in data]
 targets = ["single", "triple", "qemu-nbd"]
 print(f"{'case':<18}" + "".join(f"{t + ' IOPS':>16}{'MB/s':>9}" for t in targets) + f"{'3-leg/1-leg':>13}")
 for rw, bs, qd in cases:
@@ -159,8 +170,13 @@ for rw, bs, qd in cases:
         line += f"{iops:>16}{mbs:>9.1f}"
     print(line + f"{data[('triple', rw, bs, qd)][1] / data[('single', rw, bs, qd)][1]:>13.2f}")
 region = 1 << 20
-print(f"resync after writing {dirty} regions during an outage: copied {copied} bytes"
-      f" = {copied / (dirty * region):.3f}x the dirty regions' {dirty * region} bytes")
-print(f"replicated/single read ratio: {data[('triple', 'randread', '4k', '32')][1] / data[('single', 'randread', '4k', '32')][1]:.2f}")
-print(f"replicated/single write ratio: {data[('triple', 'write', '1m', '8')][1] / data[('single', 'write', '1m', '8')][1]:.2f}")
+if dirty:
+    print(f"resync after writing {dirty} regions during an outage: copied {copied} bytes"
+          f" = {copied / (dirty * region):.3f}x the dirty regions' {dirty * region} bytes")
+def ratio(rw, bs, qd):
+    return data[("triple", rw, bs, qd)][1] / data[("single", rw, bs, qd)][1]
+if ("single", "randread", "4k", "32") in data:
+    print(f"replicated/single read ratio: {ratio('randread', '4k', '32'):.2f}")
+if ("single", "write", "1m", "8") in data:
+    print(f"replicated/single write ratio: {ratio('write', '1m', '8'):.2f}")
 PY
