@@ -27,6 +27,8 @@ public final class MemoryLegs implements LegConnector {
         private volatile boolean failWrites;
         private volatile boolean failReads;
         private volatile CompletableFuture<Void> writeGate = CompletableFuture.completedFuture(null);
+        private volatile CompletableFuture<Void> readGate = CompletableFuture.completedFuture(null);
+        final AtomicLong reads = new AtomicLong();
         private final List<Connection> connections = new ArrayList<>();
         final AtomicLong dataBytesWritten = new AtomicLong();
 
@@ -68,6 +70,17 @@ public final class MemoryLegs implements LegConnector {
         public CompletableFuture<Void> holdWrites() {
             writeGate = new CompletableFuture<>();
             return writeGate;
+        }
+
+        /** Reads wait for the returned gate (tests complete it). */
+        public CompletableFuture<Void> holdReads() {
+            readGate = new CompletableFuture<>();
+            return readGate;
+        }
+
+        /** Reads this extent answered or holds. */
+        public long reads() {
+            return reads.get();
         }
 
         /** Bytes written at or past {@code from} (the data area) since the last reset. */
@@ -147,12 +160,13 @@ public final class MemoryLegs implements LegConnector {
 
         @Override
         public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
-            return answer(extent.failReads, "read", () -> {
+            extent.reads.incrementAndGet();
+            return extent.readGate.thenCompose(v -> answer(extent.failReads, "read", () -> {
                 synchronized (extent) {
                     dst.duplicate().put(extent.bytes, (int) offset, dst.remaining());
                 }
                 return null;
-            });
+            }));
         }
 
         @Override

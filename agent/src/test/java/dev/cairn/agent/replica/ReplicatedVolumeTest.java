@@ -99,6 +99,36 @@ class ReplicatedVolumeTest {
     }
 
     @Test
+    void readsStayOnOneLegUntilItFallsBehindThenSpread() throws Exception {
+        ReplicatedVolume v = f.attach(1);
+        v.write(0, pattern(8, 4096), false);
+        long others = f.leg(1).reads() + f.leg(2).reads(); // the header reads of the attach
+        for (int i = 0; i < 20; i++) {
+            v.read(0, ByteBuffer.allocate(4096));
+        }
+        assertThat(f.leg(1).reads() + f.leg(2).reads())
+                .as("light load stays on the first leg")
+                .isEqualTo(others);
+        CompletableFuture<Void> gate = f.leg(0).holdReads();
+        List<Thread> readers = new java.util.ArrayList<>();
+        for (int i = 0; i < 2 * LegSet.READ_SPREAD_AFTER; i++) {
+            readers.add(Thread.ofVirtual().start(() -> {
+                try {
+                    v.read(0, ByteBuffer.allocate(4096));
+                } catch (java.io.IOException e) {
+                    throw new java.io.UncheckedIOException(e);
+                }
+            }));
+        }
+        await().until(() -> f.leg(1).reads() + f.leg(2).reads() >= others + 8);
+        gate.complete(null);
+        for (Thread t : readers) {
+            t.join();
+        }
+        assertThat(f.leg(0).reads()).isGreaterThanOrEqualTo(LegSet.READ_SPREAD_AFTER);
+    }
+
+    @Test
     void withNoInSyncLegLeftIoFailsWithEio() throws Exception {
         ReplicatedVolume v = f.attach(1);
         for (int i = 0; i < 3; i++) {
