@@ -140,11 +140,6 @@ public final class Agent implements AutoCloseable {
         return volumes.values().stream().map(AttachedVolume::report).toList();
     }
 
-    /** The volumes this agent holds now (assembled or not). */
-    public Map<UUID, AttachedVolume> volumes() {
-        return Map.copyOf(volumes);
-    }
-
     private final class Catalog implements ExportCatalog {
         @Override
         public List<Listing> list() {

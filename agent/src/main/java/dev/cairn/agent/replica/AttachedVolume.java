@@ -14,11 +14,9 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashMap;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Semaphore;
@@ -328,13 +326,6 @@ public final class AttachedVolume implements AutoCloseable {
         });
         syncing.put(leg, t);
         t.start();
-    }
-
-    /** The volume's legs by extent id, for tests and reports. */
-    public Map<UUID, LegSyncState> legStates() {
-        Map<UUID, LegSyncState> m = new LinkedHashMap<>();
-        volume.legs().all().forEach(l -> m.put(l.id(), l.state()));
-        return m;
     }
 
     @Override

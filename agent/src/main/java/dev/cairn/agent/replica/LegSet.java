@@ -65,10 +65,6 @@ final class LegSet {
         return legs;
     }
 
-    Identity identity() {
-        return identity;
-    }
-
     synchronized long events() {
         return events;
     }

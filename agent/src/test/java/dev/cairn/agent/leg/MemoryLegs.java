@@ -30,7 +30,6 @@ public final class MemoryLegs implements LegConnector {
         private volatile CompletableFuture<Void> readGate = CompletableFuture.completedFuture(null);
         final AtomicLong reads = new AtomicLong();
         private final List<Connection> connections = new ArrayList<>();
-        final AtomicLong dataBytesWritten = new AtomicLong();
 
         Extent(long size) {
             this.bytes = new byte[Math.toIntExact(size)];
@@ -82,24 +81,9 @@ public final class MemoryLegs implements LegConnector {
         public long reads() {
             return reads.get();
         }
-
-        /** Bytes written at or past {@code from} (the data area) since the last reset. */
-        public long bytesWrittenPast() {
-            return dataBytesWritten.get();
-        }
-
-        public void resetCounters() {
-            dataBytesWritten.set(0);
-        }
     }
 
     private final Map<UUID, Extent> extents = new ConcurrentHashMap<>();
-    private final long dataOffset;
-
-    /** {@code dataOffset}: writes at or past it count as data (for the copied-bytes checks). */
-    public MemoryLegs(long dataOffset) {
-        this.dataOffset = dataOffset;
-    }
 
     public Extent extent(UUID id, long size) {
         return extents.computeIfAbsent(id, k -> new Extent(size));
@@ -174,11 +158,7 @@ public final class MemoryLegs implements LegConnector {
             ByteBuffer copy = src.duplicate();
             return extent.writeGate.thenCompose(v -> answer(extent.failWrites, "write", () -> {
                 synchronized (extent) {
-                    int n = copy.remaining();
-                    copy.get(extent.bytes, (int) offset, n);
-                    if (offset >= dataOffset) {
-                        extent.dataBytesWritten.addAndGet(n);
-                    }
+                    copy.get(extent.bytes, (int) offset, copy.remaining());
                 }
                 return null;
             }));

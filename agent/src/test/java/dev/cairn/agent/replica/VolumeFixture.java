@@ -21,7 +21,7 @@ final class VolumeFixture implements AutoCloseable {
 
     final UUID volumeId = UUID.randomUUID();
     final List<UUID> legIds = new ArrayList<>();
-    final MemoryLegs memory = new MemoryLegs(HEADER);
+    final MemoryLegs memory = new MemoryLegs();
     final List<AttachedVolume> attached = new ArrayList<>();
     Duration legTimeout = Duration.ofSeconds(5);
 
