@@ -156,7 +156,8 @@ public final class PlacementBenchmark {
                                     List.of(),
                                     NodeState.ONLINE,
                                     0,
-                                    0));
+                                    0,
+                                    java.util.Optional.empty()));
         }
         return s;
     }

@@ -1,5 +1,6 @@
 package dev.cairn.cli;
 
+import dev.cairn.control.api.Sizes;
 import dev.cairn.control.daemon.Controller;
 import dev.cairn.control.daemon.ControllerConfig;
 import dev.cairn.control.raft.RaftSettings;
@@ -10,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 
@@ -80,6 +82,22 @@ final class ControllerCommand implements Callable<Integer> {
     double spare;
 
     @Option(
+            names = "--repair-syncs-per-node",
+            defaultValue = "2",
+            paramLabel = "N",
+            description = "First syncs of new legs (repairs, drains, added replicas) one node may take at once"
+                    + " (default ${DEFAULT-VALUE}).")
+    int repairSyncsPerNode;
+
+    @Option(
+            names = "--repair-bandwidth",
+            defaultValue = "0",
+            paramLabel = "SIZE",
+            description = "Bytes per second each agent's resyncs may copy, all volumes together, e.g. 200MiB"
+                    + " (default ${DEFAULT-VALUE}: no limit).")
+    String repairBandwidth;
+
+    @Option(
             names = "--snapshot-every",
             defaultValue = "10000",
             paramLabel = "ENTRIES",
@@ -91,6 +109,14 @@ final class ControllerCommand implements Callable<Integer> {
             paramLabel = "FILE",
             description = "Once serving, write this peer's id and addresses here as JSON.")
     Optional<Path> readyFile = Optional.empty();
+
+    private long bandwidth() {
+        try {
+            return Sizes.parse(repairBandwidth);
+        } catch (IllegalArgumentException e) {
+            throw new CommandLine.ParameterException(new CommandLine(this), "--repair-bandwidth: " + e.getMessage());
+        }
+    }
 
     @Override
     public Integer call() throws Exception {
@@ -110,6 +136,8 @@ final class ControllerCommand implements Callable<Integer> {
                 nodeToken,
                 Durations.parse(offlineAfter, "--offline-after"),
                 spare,
+                repairSyncsPerNode,
+                bandwidth(),
                 readyFile);
         Controller controller = Controller.start(config, InstantSource.system());
         CountDownLatch stopped = new CountDownLatch(1);

@@ -50,7 +50,7 @@ class AttachCommandsTest {
                 state,
                 new Tokens("admin-token-0123456789", "read-token-0123456789", Optional.empty()),
                 clock,
-                0,
+                new ControllerApi.Settings(0, 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         tokenFile = Files.writeString(dir.resolve("admin.token"), "admin-token-0123456789\n");
         UUID node = UUID.randomUUID();

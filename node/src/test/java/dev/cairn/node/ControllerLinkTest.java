@@ -38,7 +38,7 @@ class ControllerLinkTest extends NodeFixture {
                 new LocalReplicatedState(ClusterState.empty()),
                 new Tokens("admin-token-0123456789", "read-token-0123456789", Optional.of(NODE_TOKEN)),
                 clock,
-                0,
+                new ControllerApi.Settings(0, 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         String url = "http://127.0.0.1:" + controller.port();
         operator = new AdminHttp(url, Optional.of("admin-token-0123456789"));

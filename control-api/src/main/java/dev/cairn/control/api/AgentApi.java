@@ -28,9 +28,12 @@ public final class AgentApi {
     /**
      * The volumes attached to one host as of log index {@code appliedIndex}; {@code changedAt} is the
      * index at which they (or their legs' addresses) last changed: the agent long-polls with
-     * {@code after=changedAt}.
+     * {@code after=changedAt}. {@code syncBytesPerSecond} caps what the agent's resyncs copy, all
+     * volumes together (0: no cap). The legs of a volume may change at the same generation: a leg
+     * that appears is new (it gets every region), one that disappears was removed (it is dropped).
      */
-    public record AgentDesiredView(long appliedIndex, long changedAt, List<AttachedVolume> volumes) {}
+    public record AgentDesiredView(
+            long appliedIndex, long changedAt, List<AttachedVolume> volumes, long syncBytesPerSecond) {}
 
     /** How a leg looks from the agent that serves its volume. */
     public enum LegSyncState {

@@ -21,6 +21,9 @@ public final class Requests {
             String repairTimeout,
             Long regionSizeBytes) {}
 
+    /** Add a leg to a volume, on {@code node} if given (else placed like a new volume's legs). */
+    public record AddReplica(String node) {}
+
     public record Labels(Map<String, String> set, List<String> remove) {}
 
     /** A drive as its node reports it. */

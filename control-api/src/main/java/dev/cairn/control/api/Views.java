@@ -42,7 +42,14 @@ public final class Views {
             String lastHeartbeat,
             List<DriveView> drives,
             List<ExtentView> extents,
-            List<String> errors) {}
+            List<String> errors,
+            Optional<DrainView> drain) {}
+
+    /**
+     * A node being drained: since when, how many legs are still on it, how many of those have a
+     * replacement syncing, and what holds the others back. Done when {@code legsLeft} is 0.
+     */
+    public record DrainView(String since, int legsLeft, int legsMoving, List<String> waiting) {}
 
     public record StorageClassView(
             String name,
@@ -56,7 +63,11 @@ public final class Views {
     /**
      * {@code sync}: the leg as the agent serving its volume last reported it (a {@link
      * AgentApi.LegSyncState} name), with {@code syncError} when it failed; empty while not attached
-     * or not reported yet.
+     * or not reported yet. {@code synced}: the leg has held every acknowledged write at least once
+     * (false for a new leg until its first full sync ends). {@code missing}: why the leg counts as
+     * missing (its node's heartbeat lost, or the node alive but the agent unable to reach it),
+     * since {@code missingSince}. {@code replacedBy}: the extent of the leg that replaces this one;
+     * this one is removed once that one is in sync.
      */
     public record LegView(
             int index,
@@ -68,7 +79,11 @@ public final class Views {
             String state,
             Map<String, String> nodeLabels,
             Optional<String> sync,
-            Optional<String> syncError) {}
+            Optional<String> syncError,
+            boolean synced,
+            Optional<String> missing,
+            Optional<String> missingSince,
+            Optional<String> replacedBy) {}
 
     /**
      * A volume's attachment: the host whose agent serves it, at which generation, since when, and
@@ -77,7 +92,13 @@ public final class Views {
      */
     public record AttachmentView(String host, long generation, String since, String nbdAddress, String exportName) {}
 
-    /** {@code resync}: the attached agent's last report of resync progress, if any. */
+    /**
+     * {@code resync}: the attached agent's last report of resync progress, if any. {@code health}:
+     * HEALTHY (as many legs as its class asks, all in sync, none missing), DEGRADED, or
+     * DEGRADED_BY_INTENT (an operator removed a leg below the class's count); {@code problems} says
+     * why, one line each (missing legs and their cause, syncs running, a repair that cannot be
+     * placed and why).
+     */
     public record VolumeView(
             String id,
             String name,
@@ -87,7 +108,10 @@ public final class Views {
             String createdAt,
             List<LegView> legs,
             Optional<AttachmentView> attachment,
-            Optional<AgentApi.ResyncReport> resync) {}
+            Optional<AgentApi.ResyncReport> resync,
+            String health,
+            int replicas,
+            List<String> problems) {}
 
     /** {@code erase}: the node erases it; otherwise it is kept until an operator asks (DELETE). */
     public record OrphanView(
@@ -113,7 +137,10 @@ public final class Views {
             int orphans,
             long orphanBytes,
             int agents,
-            int volumesAttached) {}
+            int volumesAttached,
+            int volumesDegraded,
+            int repairsRunning,
+            List<String> problems) {}
 
     /** An extent a node must have, with what a client needs to open it. */
     public record DesiredExtent(String id, String driveId, long sizeBytes, long generation, String secret) {}

@@ -3,6 +3,7 @@ package dev.cairn.control.daemon;
 import dev.cairn.control.raft.RatisReplicatedState;
 import dev.cairn.control.rest.ControllerApi;
 import dev.cairn.control.rest.Tokens;
+import dev.cairn.control.state.RepairPlanner;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -43,21 +44,29 @@ public final class Controller implements AutoCloseable {
         RatisReplicatedState state = RatisReplicatedState.start(config.raft());
         ControllerApi api;
         try {
-            api = ControllerApi.start(state, tokens, clock, config.spareFraction(), config.restListen());
+            api = ControllerApi.start(
+                    state,
+                    tokens,
+                    clock,
+                    new ControllerApi.Settings(config.spareFraction(), config.repairBytesPerSecond()),
+                    config.restListen());
         } catch (RuntimeException e) {
             state.close();
             throw new IOException("cannot serve the REST API on " + config.restListen() + ": " + e.getMessage(), e);
         }
         OfflineMonitor monitor = new OfflineMonitor(state, clock, config.offlineAfter());
+        RepairMonitor repairs = new RepairMonitor(
+                state, clock, new RepairPlanner.Settings(config.repairSyncsPerNode(), config.spareFraction()));
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("cairn-offline-monitor").daemon().factory());
+                Thread.ofPlatform().name("cairn-monitor").daemon().factory());
         long every = Math.clamp(config.offlineAfter().toMillis() / 5, 200, 5_000);
         Future<?> _ = thread.scheduleWithFixedDelay(
                 () -> {
                     try {
                         monitor.check().forEach(n -> log.warn("node {} stopped heartbeating: marked offline", n));
+                        repairs.check();
                     } catch (IOException | RuntimeException e) {
-                        log.debug("offline check skipped: {}", e.toString());
+                        log.debug("offline and repair check skipped: {}", e.toString());
                     }
                 },
                 every,

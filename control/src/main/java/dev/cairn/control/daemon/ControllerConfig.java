@@ -15,6 +15,8 @@ import java.util.Optional;
  *     DATA/tokens/ROLE.token}, made on first start
  * @param offlineAfter a node that has not heartbeated for this long is marked offline
  * @param spareFraction the share of every drive that placement keeps free
+ * @param repairSyncsPerNode first syncs of new legs one node may take at once
+ * @param repairBytesPerSecond what each agent's resyncs may copy per second (0: no limit)
  * @param readyFile where to write the actual addresses once serving, for scripts and harnesses
  */
 public record ControllerConfig(
@@ -25,6 +27,8 @@ public record ControllerConfig(
         Optional<Path> nodeToken,
         Duration offlineAfter,
         double spareFraction,
+        int repairSyncsPerNode,
+        long repairBytesPerSecond,
         Optional<Path> readyFile) {
 
     public ControllerConfig {
@@ -33,6 +37,12 @@ public record ControllerConfig(
         }
         if (!(spareFraction >= 0 && spareFraction < 0.5)) {
             throw new IllegalArgumentException("spare fraction must be from 0 to 0.5, got " + spareFraction);
+        }
+        if (repairSyncsPerNode < 1) {
+            throw new IllegalArgumentException("repair syncs per node must be at least 1, got " + repairSyncsPerNode);
+        }
+        if (repairBytesPerSecond < 0) {
+            throw new IllegalArgumentException("repair bandwidth cannot be negative, got " + repairBytesPerSecond);
         }
     }
 

@@ -2,13 +2,15 @@ package dev.cairn.control.model;
 
 import java.util.Collections;
 import java.util.List;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
 
 /**
  * A storage node as the controller knows it: where it serves, its labels (always with {@code
- * host}), its drives and extents as last reported, and whether it is heard from.
+ * host}), its drives and extents as last reported, whether it is heard from, and since when it is
+ * being drained (nothing new is placed on a draining node, and its legs move elsewhere).
  */
 public record NodeRecord(
         UUID id,
@@ -20,7 +22,8 @@ public record NodeRecord(
         List<String> errors,
         NodeState state,
         long registeredAtMillis,
-        long lastHeartbeatMillis) {
+        long lastHeartbeatMillis,
+        Optional<Long> drainingSinceMillis) {
 
     public NodeRecord {
         labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
@@ -44,7 +47,8 @@ public record NodeRecord(
                 errors,
                 state,
                 registeredAtMillis,
-                lastHeartbeatMillis);
+                lastHeartbeatMillis,
+                drainingSinceMillis);
     }
 
     public NodeRecord withState(NodeState newState) {
@@ -58,7 +62,8 @@ public record NodeRecord(
                 errors,
                 newState,
                 registeredAtMillis,
-                lastHeartbeatMillis);
+                lastHeartbeatMillis,
+                drainingSinceMillis);
     }
 
     public NodeRecord withInventory(
@@ -73,6 +78,26 @@ public record NodeRecord(
                 newErrors,
                 NodeState.ONLINE,
                 registeredAtMillis,
-                at);
+                at,
+                drainingSinceMillis);
+    }
+
+    public NodeRecord withDraining(Optional<Long> since) {
+        return new NodeRecord(
+                id,
+                nbdAddress,
+                adminUrl,
+                labels,
+                drives,
+                extents,
+                errors,
+                state,
+                registeredAtMillis,
+                lastHeartbeatMillis,
+                since);
+    }
+
+    public boolean draining() {
+        return drainingSinceMillis.isPresent();
     }
 }

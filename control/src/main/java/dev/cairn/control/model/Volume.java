@@ -9,7 +9,9 @@ import java.util.regex.Pattern;
  * A logical block device: a stable id, a name, a size, a class and its legs; the host it is
  * attached to, if any, and while attached the last report of the agent serving it.
  *
- * <p>Invariant: a report exists only with an attachment, and has its generation.
+ * <p>Invariant: a report exists only with an attachment, and has its generation. {@code
+ * repairNote}: why a repair the volume needs cannot proceed yet (no valid place for a new leg,
+ * syncs throttled, no in-sync leg to copy from), while that is so.
  */
 public record Volume(
         UUID id,
@@ -20,7 +22,8 @@ public record Volume(
         long createdAtMillis,
         List<Leg> legs,
         Optional<Attachment> attachment,
-        Optional<VolumeReport> report) {
+        Optional<VolumeReport> report,
+        Optional<String> repairNote) {
 
     public static final long BLOCK = 4096;
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
@@ -38,7 +41,17 @@ public record Volume(
             VolumeState state,
             long createdAtMillis,
             List<Leg> legs) {
-        this(id, name, sizeBytes, className, state, createdAtMillis, legs, Optional.empty(), Optional.empty());
+        this(
+                id,
+                name,
+                sizeBytes,
+                className,
+                state,
+                createdAtMillis,
+                legs,
+                Optional.empty(),
+                Optional.empty(),
+                Optional.empty());
     }
 
     public static void checkName(String name) {
@@ -58,23 +71,65 @@ public record Volume(
     }
 
     public Volume withLegs(List<Leg> newLegs, VolumeState newState) {
-        return new Volume(id, name, sizeBytes, className, newState, createdAtMillis, newLegs, attachment, report);
+        return new Volume(
+                id, name, sizeBytes, className, newState, createdAtMillis, newLegs, attachment, report, repairNote);
     }
 
     /** Attached (again) with {@code newLegs} at the attachment's generation; no report yet. */
     public Volume attached(Attachment to, List<Leg> newLegs) {
         return new Volume(
-                id, name, sizeBytes, className, state, createdAtMillis, newLegs, Optional.of(to), Optional.empty());
+                id,
+                name,
+                sizeBytes,
+                className,
+                state,
+                createdAtMillis,
+                newLegs,
+                Optional.of(to),
+                Optional.empty(),
+                repairNote);
     }
 
     /** Not attached any more; {@code newLegs} carry a generation no agent holds. */
     public Volume detached(List<Leg> newLegs) {
         return new Volume(
-                id, name, sizeBytes, className, state, createdAtMillis, newLegs, Optional.empty(), Optional.empty());
+                id,
+                name,
+                sizeBytes,
+                className,
+                state,
+                createdAtMillis,
+                newLegs,
+                Optional.empty(),
+                Optional.empty(),
+                repairNote);
     }
 
     public Volume withReport(VolumeReport newReport) {
         return new Volume(
-                id, name, sizeBytes, className, state, createdAtMillis, legs, attachment, Optional.of(newReport));
+                id,
+                name,
+                sizeBytes,
+                className,
+                state,
+                createdAtMillis,
+                legs,
+                attachment,
+                Optional.of(newReport),
+                repairNote);
+    }
+
+    public Volume withRepairNote(Optional<String> note) {
+        return new Volume(id, name, sizeBytes, className, state, createdAtMillis, legs, attachment, report, note);
+    }
+
+    /** The leg with this extent, if the volume has it. */
+    public Optional<Leg> leg(UUID extentId) {
+        return legs.stream().filter(l -> l.extentId().equals(extentId)).findFirst();
+    }
+
+    /** The highest generation any leg has: a leg added now opens with it. */
+    public long generation() {
+        return legs.stream().mapToLong(Leg::generation).max().orElse(0);
     }
 }

@@ -42,14 +42,16 @@ public final class Placement {
     private final Map<String, DomainIndex> indexes = new HashMap<>();
     private final int nodesKnown;
     private final int nodesOffline;
+    private final int nodesDraining;
 
-    private Placement(int nodesKnown, int nodesOffline) {
+    private Placement(int nodesKnown, int nodesOffline, int nodesDraining) {
         this.nodesKnown = nodesKnown;
         this.nodesOffline = nodesOffline;
+        this.nodesDraining = nodesDraining;
     }
 
     /**
-     * The slots of a cluster: every drive of every online node, its free bytes as reported (which
+     * The slots of a cluster: every drive of every online node not being drained, its free bytes as reported (which
      * counts extents still being erased) reduced by the legs placed on it that the node has not
      * reported yet (so two volumes created in a row never count the same space), and by a spare
      * reserve of {@code spareFraction} of its data area.
@@ -68,9 +70,12 @@ public final class Placement {
         int offline = (int) state.nodes().values().stream()
                 .filter(n -> n.state() != NodeState.ONLINE)
                 .count();
-        Placement p = new Placement(state.nodes().size(), offline);
+        int draining = (int) state.nodes().values().stream()
+                .filter(n -> n.state() == NodeState.ONLINE && n.draining())
+                .count();
+        Placement p = new Placement(state.nodes().size(), offline, draining);
         for (NodeRecord n : state.nodes().values()) {
-            if (n.state() != NodeState.ONLINE) {
+            if (n.state() != NodeState.ONLINE || n.draining()) {
                 continue;
             }
             p.labels.put(n.id(), n.labels());
@@ -215,6 +220,7 @@ public final class Placement {
                 .append(": ")
                 .append(nodesOffline)
                 .append(" offline, ")
+                .append(nodesDraining > 0 ? nodesDraining + " draining, " : "")
                 .append(withoutLabel)
                 .append(" without a '")
                 .append(key)

@@ -36,7 +36,7 @@ final class AdminRoutes {
 
     void listNodes(Context ctx) throws IOException {
         ctx.json(state.read(s -> s.nodes().values().stream()
-                .map(n -> ViewMapper.node(n, false, spareFraction))
+                .map(n -> ViewMapper.node(s, n, false, spareFraction))
                 .toList()));
     }
 
@@ -47,7 +47,7 @@ final class AdminRoutes {
             if (n == null) {
                 throw new ApiError(404, "no node " + id);
             }
-            return ViewMapper.node(n, true, spareFraction);
+            return ViewMapper.node(s, n, true, spareFraction);
         }));
     }
 

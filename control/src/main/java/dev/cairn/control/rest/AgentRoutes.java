@@ -27,10 +27,12 @@ final class AgentRoutes {
 
     private final ReplicatedState state;
     private final InstantSource clock;
+    private final long syncBytesPerSecond;
 
-    AgentRoutes(ReplicatedState state, InstantSource clock) {
+    AgentRoutes(ReplicatedState state, InstantSource clock, long syncBytesPerSecond) {
         this.state = state;
         this.clock = clock;
+        this.syncBytesPerSecond = syncBytesPerSecond;
     }
 
     void heartbeat(Context ctx) throws IOException {
@@ -73,7 +75,8 @@ final class AgentRoutes {
         long after = Json.longParam(ctx, "after", -1);
         Duration wait =
                 Duration.ofMillis(Math.clamp(Json.longParam(ctx, "waitMillis", 0), 0, NodeRoutes.MAX_WAIT.toMillis()));
-        ctx.json(state.awaitAgentDesired(host, after, wait));
+        AgentApi.AgentDesiredView d = state.awaitAgentDesired(host, after, wait);
+        ctx.json(new AgentApi.AgentDesiredView(d.appliedIndex(), d.changedAt(), d.volumes(), syncBytesPerSecond));
     }
 
     void attach(Context ctx) throws IOException {

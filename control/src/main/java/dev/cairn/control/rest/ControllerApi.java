@@ -33,10 +33,19 @@ public final class ControllerApi implements AutoCloseable {
 
     private final Javalin app;
 
-    private ControllerApi(ReplicatedState state, Tokens tokens, InstantSource clock, double spareFraction) {
-        AdminRoutes admin = new AdminRoutes(state, clock, spareFraction);
-        NodeRoutes nodes = new NodeRoutes(state, clock, spareFraction);
-        AgentRoutes agents = new AgentRoutes(state, clock);
+    /**
+     * What the API needs besides the state.
+     *
+     * @param spareFraction the share of every drive placement keeps free
+     * @param repairBytesPerSecond what each agent's resyncs may copy per second (0: no limit)
+     */
+    public record Settings(double spareFraction, long repairBytesPerSecond) {}
+
+    private ControllerApi(ReplicatedState state, Tokens tokens, InstantSource clock, Settings settings) {
+        AdminRoutes admin = new AdminRoutes(state, clock, settings.spareFraction());
+        NodeRoutes nodes = new NodeRoutes(state, clock, settings.spareFraction());
+        AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond());
+        RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction());
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -51,7 +60,7 @@ public final class ControllerApi implements AutoCloseable {
                             "ok", state.peerId(), state.isLeader(), state.read(s -> s.appliedIndex()))));
             config.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openapi));
-            for (Route r : routes(admin, nodes, agents)) {
+            for (Route r : routes(admin, nodes, agents, repairs)) {
                 config.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
             config.routes.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status(), e.getMessage()));
@@ -74,12 +83,14 @@ public final class ControllerApi implements AutoCloseable {
     /** One endpoint; the OpenAPI document must describe exactly these (a test checks). */
     record Route(HandlerType method, String path, Handler handler) {}
 
-    static List<Route> routes(AdminRoutes admin, NodeRoutes nodes, AgentRoutes agents) {
+    static List<Route> routes(AdminRoutes admin, NodeRoutes nodes, AgentRoutes agents, RepairRoutes repairs) {
         return List.of(
                 new Route(HandlerType.GET, "/v1/cluster", admin::cluster),
                 new Route(HandlerType.GET, "/v1/nodes", admin::listNodes),
                 new Route(HandlerType.GET, "/v1/nodes/{id}", admin::showNode),
                 new Route(HandlerType.PUT, "/v1/nodes/{id}/labels", admin::labelNode),
+                new Route(HandlerType.POST, "/v1/nodes/{id}/drain", repairs::drain),
+                new Route(HandlerType.POST, "/v1/nodes/{id}/undrain", repairs::undrain),
                 new Route(HandlerType.GET, "/v1/classes", admin::listClasses),
                 new Route(HandlerType.POST, "/v1/classes", admin::createClass),
                 new Route(HandlerType.GET, "/v1/classes/{name}", admin::showClass),
@@ -90,6 +101,8 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.DELETE, "/v1/volumes/{volume}", admin::deleteVolume),
                 new Route(HandlerType.POST, "/v1/volumes/{volume}/attach", agents::attach),
                 new Route(HandlerType.POST, "/v1/volumes/{volume}/detach", agents::detach),
+                new Route(HandlerType.POST, "/v1/volumes/{volume}/replicas", repairs::addReplica),
+                new Route(HandlerType.DELETE, "/v1/volumes/{volume}/replicas/{leg}", repairs::removeReplica),
                 new Route(HandlerType.GET, "/v1/agents", agents::listAgents),
                 new Route(HandlerType.GET, "/v1/orphans", admin::listOrphans),
                 new Route(HandlerType.DELETE, "/v1/orphans/{extent}", admin::eraseOrphan),
@@ -101,8 +114,8 @@ public final class ControllerApi implements AutoCloseable {
     }
 
     public static ControllerApi start(
-            ReplicatedState state, Tokens tokens, InstantSource clock, double spareFraction, InetSocketAddress listen) {
-        ControllerApi api = new ControllerApi(state, tokens, clock, spareFraction);
+            ReplicatedState state, Tokens tokens, InstantSource clock, Settings settings, InetSocketAddress listen) {
+        ControllerApi api = new ControllerApi(state, tokens, clock, settings);
         api.app.start(listen.getHostString(), listen.getPort());
         return api;
     }

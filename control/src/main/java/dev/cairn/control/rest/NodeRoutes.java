@@ -46,7 +46,7 @@ final class NodeRoutes {
                 drives(r.drives()),
                 clock.millis());
         Json.submit(state, c);
-        ctx.json(state.read(s -> ViewMapper.node(s.nodes().get(node), false, spareFraction)));
+        ctx.json(state.read(s -> ViewMapper.node(s, s.nodes().get(node), false, spareFraction)));
     }
 
     void heartbeat(Context ctx) throws IOException {

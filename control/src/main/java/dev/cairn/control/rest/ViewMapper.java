@@ -9,6 +9,7 @@ import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegSync;
+import dev.cairn.control.model.Missing;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.ObservedExtent;
@@ -24,6 +25,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /** Model to API views. Pure functions of the state. */
 final class ViewMapper {
@@ -33,7 +35,7 @@ final class ViewMapper {
         return Instant.ofEpochMilli(millis).toString();
     }
 
-    static Views.NodeView node(NodeRecord n, boolean withExtents, double spareFraction) {
+    static Views.NodeView node(ClusterState s, NodeRecord n, boolean withExtents, double spareFraction) {
         long capacity = n.drives().stream().mapToLong(DriveState::dataBytes).sum();
         long used = n.drives().stream().mapToLong(DriveState::usedBytes).sum();
         List<Views.ExtentView> extents = withExtents
@@ -53,7 +55,8 @@ final class ViewMapper {
                 time(n.lastHeartbeatMillis()),
                 n.drives().stream().map(d -> drive(d, spareFraction)).toList(),
                 extents,
-                n.errors());
+                n.errors(),
+                HealthViews.drain(s, n));
     }
 
     static Views.DriveView drive(DriveState d, double spareFraction) {
@@ -84,6 +87,8 @@ final class ViewMapper {
     }
 
     static Views.VolumeView volume(ClusterState s, Volume v) {
+        HealthViews.Health health = HealthViews.of(s, v);
+        StorageClass sc = s.classes().get(v.className());
         return new Views.VolumeView(
                 v.id().toString(),
                 v.name(),
@@ -93,7 +98,10 @@ final class ViewMapper {
                 time(v.createdAtMillis()),
                 v.legs().stream().map(l -> leg(s, l, v.report())).toList(),
                 v.attachment().map(a -> attachment(s, v, a)),
-                v.report().map(VolumeReport::resync));
+                v.report().map(VolumeReport::resync),
+                health.health(),
+                sc == null ? v.legs().size() : sc.replicas(),
+                health.problems());
     }
 
     static Views.AttachmentView attachment(ClusterState s, Volume v, Attachment a) {
@@ -119,7 +127,11 @@ final class ViewMapper {
                 l.state().name(),
                 n == null ? Map.of() : n.labels(),
                 sync.map(x -> x.state().name()),
-                sync.flatMap(LegSync::error));
+                sync.flatMap(LegSync::error),
+                !l.awaitingSync(),
+                l.missing().map(Missing::describe),
+                l.missing().map(m -> time(m.sinceMillis())),
+                l.replacedBy().map(UUID::toString));
     }
 
     /** Every agent, with the names of the volumes attached to its host (sorted). */
@@ -181,6 +193,19 @@ final class ViewMapper {
         long orphanBytes = s.orphans().values().stream()
                 .mapToLong(o -> LegLayout.allocatedBytes(o.sizeBytes()))
                 .sum();
+        List<String> problems = new ArrayList<>();
+        int degraded = 0;
+        for (Volume v : s.volumes().values()) {
+            HealthViews.Health h = HealthViews.of(s, v);
+            if (!h.health().equals(HealthViews.HEALTHY)) {
+                degraded++;
+                h.problems().forEach(p -> problems.add("volume " + v.name() + ": " + p));
+            }
+        }
+        int repairs = (int) s.volumes().values().stream()
+                .flatMap(v -> v.legs().stream())
+                .filter(Leg::awaitingSync)
+                .count();
         return new Views.ClusterView(
                 peerId,
                 peers.stream()
@@ -198,6 +223,9 @@ final class ViewMapper {
                 s.orphans().size(),
                 orphanBytes,
                 s.agents().size(),
-                (int) attached);
+                (int) attached,
+                degraded,
+                repairs,
+                problems);
     }
 }

@@ -28,7 +28,7 @@ import java.util.UUID;
 final class AttachCommands {
     private AttachCommands() {}
 
-    static Outcome heartbeat(ClusterState s, Command.AgentHeartbeat c) {
+    static Outcome heartbeat(ClusterState s, LegIndex index, Command.AgentHeartbeat c, long logIndex) {
         try {
             AgentRecord.checkHost(c.host());
         } catch (IllegalArgumentException e) {
@@ -43,6 +43,7 @@ final class AttachCommands {
             VolumeReport kept = onlyItsLegs(v, r);
             if (!v.report().equals(Optional.of(kept))) {
                 s.volumes().put(v.id(), v.withReport(kept));
+                LegHealth.afterReport(s, index, v.id(), c.atMillis(), logIndex);
             }
         }
         return Outcome.ok(c.host());
@@ -102,6 +103,7 @@ final class AttachCommands {
         s.volumes().put(v.id(), v.attached(to, atGeneration(v, generation, index, logIndex)));
         before.ifPresent(a -> index.detach(v.id(), a.host(), logIndex));
         index.attach(v.id(), c.host(), logIndex);
+        LegHealth.refresh(s, v.id(), c.atMillis());
         return Outcome.ok(v.id().toString());
     }
 
@@ -116,6 +118,7 @@ final class AttachCommands {
         }
         s.volumes().put(v.id(), v.detached(atGeneration(v, nextGeneration(v), index, logIndex)));
         index.detach(v.id(), v.attachment().get().host(), logIndex);
+        LegHealth.refresh(s, v.id(), c.atMillis());
         return Outcome.ok(v.id().toString());
     }
 

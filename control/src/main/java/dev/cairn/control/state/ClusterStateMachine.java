@@ -4,6 +4,7 @@ import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.Volume;
@@ -50,7 +51,7 @@ public final class ClusterStateMachine {
             Outcome outcome = switch (command) {
                 case Command.RegisterNode c -> invalidating(NodeCommands.register(state, index, c, logIndex));
                 case Command.Heartbeat c -> heartbeat(c, logIndex);
-                case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, c));
+                case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, index, c));
                 case Command.SetNodeLabels c -> invalidating(NodeCommands.setLabels(state, index, c, logIndex));
                 case Command.CreateClass c -> VolumeCommands.createClass(state, c);
                 case Command.DeleteClass c -> VolumeCommands.deleteClass(state, c);
@@ -58,9 +59,17 @@ public final class ClusterStateMachine {
                     VolumeCommands.createVolume(state, index, () -> placement(c.spareFraction()), c, logIndex);
                 case Command.DeleteVolume c -> invalidating(VolumeCommands.deleteVolume(state, index, c, logIndex));
                 case Command.EraseOrphan c -> NodeCommands.eraseOrphan(state, index, c, logIndex);
-                case Command.AgentHeartbeat c -> AttachCommands.heartbeat(state, c);
+                case Command.AgentHeartbeat c -> AttachCommands.heartbeat(state, index, c, logIndex);
                 case Command.AttachVolume c -> AttachCommands.attach(state, index, c, logIndex);
                 case Command.DetachVolume c -> AttachCommands.detach(state, index, c, logIndex);
+                case Command.DrainNode c -> invalidating(RepairCommands.drain(state, c));
+                case Command.UndrainNode c -> invalidating(RepairCommands.undrain(state, c));
+                case Command.AddReplica c ->
+                    RepairCommands.addReplica(state, index, () -> placement(c.spareFraction()), c, logIndex);
+                case Command.RemoveReplica c -> RepairCommands.removeReplica(state, index, c, logIndex);
+                case Command.ReplaceLeg c ->
+                    RepairCommands.replaceLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
+                case Command.NoteRepair c -> RepairCommands.noteRepair(state, c);
             };
             state.setAppliedIndex(logIndex);
             return outcome;
@@ -204,6 +213,7 @@ public final class ClusterStateMachine {
                 Volume v = state.volumes().get(id);
                 Attachment a = v.attachment().orElseThrow();
                 List<AgentApi.AttachedLeg> legs = v.legs().stream()
+                        .filter(l -> l.state() == LegState.READY || !l.awaitingSync()) // only legs that exist
                         .map(l -> new AgentApi.AttachedLeg(
                                 l.index(),
                                 l.extentId().toString(),
@@ -220,7 +230,7 @@ public final class ClusterStateMachine {
                         a.generation(),
                         legs));
             }
-            return new AgentApi.AgentDesiredView(state.appliedIndex(), index.agentChangedAt(host), volumes);
+            return new AgentApi.AgentDesiredView(state.appliedIndex(), index.agentChangedAt(host), volumes, 0);
         } finally {
             lock.readLock().unlock();
         }

@@ -8,6 +8,7 @@ import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.VolumeReport;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -28,7 +29,13 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.EraseOrphan.class, name = "erase-orphan"),
     @JsonSubTypes.Type(value = Command.AgentHeartbeat.class, name = "agent-heartbeat"),
     @JsonSubTypes.Type(value = Command.AttachVolume.class, name = "attach-volume"),
-    @JsonSubTypes.Type(value = Command.DetachVolume.class, name = "detach-volume")
+    @JsonSubTypes.Type(value = Command.DetachVolume.class, name = "detach-volume"),
+    @JsonSubTypes.Type(value = Command.DrainNode.class, name = "drain-node"),
+    @JsonSubTypes.Type(value = Command.UndrainNode.class, name = "undrain-node"),
+    @JsonSubTypes.Type(value = Command.AddReplica.class, name = "add-replica"),
+    @JsonSubTypes.Type(value = Command.RemoveReplica.class, name = "remove-replica"),
+    @JsonSubTypes.Type(value = Command.ReplaceLeg.class, name = "replace-leg"),
+    @JsonSubTypes.Type(value = Command.NoteRepair.class, name = "note-repair")
 })
 public sealed interface Command {
 
@@ -102,4 +109,51 @@ public sealed interface Command {
 
     /** Detaches a volume (by name or id), with a new generation that fences the agent it had. */
     record DetachVolume(String volume, long atMillis) implements Command {}
+
+    /** The operator drains a node: nothing new is placed on it, and its legs move elsewhere. */
+    record DrainNode(UUID nodeId, long atMillis) implements Command {}
+
+    /** The operator stops a drain: legs not yet moving stay; replacements already placed finish. */
+    record UndrainNode(UUID nodeId) implements Command {}
+
+    /**
+     * The operator adds a leg to a volume (by name or id), on {@code node} if given, else placed like
+     * a new volume's legs; it joins in sync after a full sync by the agent.
+     */
+    record AddReplica(
+            String volume, Optional<UUID> node, UUID extentId, String secret, double spareFraction, long atMillis)
+            implements Command {}
+
+    /**
+     * The operator removes leg {@code leg} (its extent id or index) of a volume; below the class's
+     * count only with {@code force}; never the last in-sync leg.
+     */
+    record RemoveReplica(String volume, String leg, boolean force, long atMillis) implements Command {}
+
+    /** Why a leg is replaced. */
+    enum Replacement {
+        /** It is missing, past its class's repair timeout (or the volume has one in-sync leg left): it goes at once. */
+        REPAIR,
+        /** Its node is being drained: it stays, in sync, until its replacement is in sync. */
+        DRAIN
+    }
+
+    /**
+     * The leader's repair loop replaces leg {@code extentId} of volume {@code volumeId} with a new leg
+     * ({@code newExtentId}), placed when applied, on a node running fewer than {@code
+     * maxSyncsPerNode} syncs. Applied only if the reason still holds.
+     */
+    record ReplaceLeg(
+            UUID volumeId,
+            UUID extentId,
+            Replacement why,
+            UUID newExtentId,
+            String secret,
+            int maxSyncsPerNode,
+            double spareFraction,
+            long atMillis)
+            implements Command {}
+
+    /** The leader's repair loop records why a repair the volume needs cannot proceed (empty: it can). */
+    record NoteRepair(UUID volumeId, Optional<String> note) implements Command {}
 }

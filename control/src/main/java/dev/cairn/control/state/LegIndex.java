@@ -56,6 +56,23 @@ final class LegIndex {
         v.attachment().ifPresent(a -> detach(v.id(), a.host(), index));
     }
 
+    /** A leg added to volume {@code volume}: its node must now hold it. */
+    void addLeg(UUID volume, Leg leg, long index) {
+        volumeOfExtent.put(leg.extentId(), volume);
+        desiredByNode.computeIfAbsent(leg.nodeId(), n -> new TreeSet<>()).add(leg.extentId());
+        changedAt.put(leg.nodeId(), index);
+    }
+
+    /** A leg removed from its volume: its node no longer holds it for the volume. */
+    void removeLeg(Leg leg, long index) {
+        volumeOfExtent.remove(leg.extentId());
+        SortedSet<UUID> desired = desiredByNode.get(leg.nodeId());
+        if (desired != null) {
+            desired.remove(leg.extentId());
+        }
+        changedAt.put(leg.nodeId(), index);
+    }
+
     void touch(UUID node, long index) {
         changedAt.put(node, index);
     }

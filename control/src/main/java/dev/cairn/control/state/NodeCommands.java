@@ -16,6 +16,7 @@ import dev.cairn.control.model.VolumeState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -46,9 +47,13 @@ final class NodeCommands {
                 known == null ? List.of() : known.errors(),
                 NodeState.ONLINE,
                 known == null ? c.atMillis() : known.registeredAtMillis(),
-                c.atMillis());
+                c.atMillis(),
+                known == null ? Optional.empty() : known.drainingSinceMillis());
         s.nodes().put(n.id(), n);
         index.touch(n.id(), logIndex);
+        if (known != null && known.state() != NodeState.ONLINE) {
+            LegHealth.refreshOn(s, index, n.id(), c.atMillis());
+        }
         if (known != null && !known.nbdAddress().equals(n.nbdAddress())) {
             touchAgentsOfLegsOn(s, index, n.id(), logIndex);
         }
@@ -71,6 +76,9 @@ final class NodeCommands {
         SortedMap<UUID, ObservedExtent> observed = new TreeMap<>();
         c.extents().forEach(e -> observed.put(e.id(), e));
         s.nodes().put(n.id(), n.withInventory(c.drives(), observed, c.errors(), c.atMillis()));
+        if (n.state() != NodeState.ONLINE) {
+            LegHealth.refreshOn(s, index, n.id(), c.atMillis());
+        }
         markLegsReady(s, index, n.id(), observed, logIndex);
         trackOrphans(s, index, c, observed, logIndex);
         return Outcome.ok();
@@ -152,13 +160,14 @@ final class NodeCommands {
         return Outcome.ok(o.extentId().toString());
     }
 
-    static Outcome markOffline(ClusterState s, Command.MarkNodeOffline c) {
+    static Outcome markOffline(ClusterState s, LegIndex index, Command.MarkNodeOffline c) {
         NodeRecord n = s.nodes().get(c.nodeId());
         if (n == null) {
             return Outcome.refused(NOT_FOUND, "node " + c.nodeId() + " is not registered");
         }
         if (n.state() == NodeState.ONLINE && n.lastHeartbeatMillis() + c.offlineAfterMillis() <= c.atMillis()) {
             s.nodes().put(n.id(), n.withState(NodeState.OFFLINE));
+            LegHealth.refreshOn(s, index, n.id(), c.atMillis());
         }
         return Outcome.ok(n.id().toString());
     }

@@ -8,8 +8,6 @@ import static dev.cairn.control.state.Outcome.Status.UNPLACEABLE;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
-import dev.cairn.control.model.LegState;
-import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.model.VolumeState;
@@ -109,7 +107,7 @@ final class VolumeCommands {
         List<Leg> legs = new ArrayList<>();
         for (int i = 0; i < placed.size(); i++) {
             PlacedLeg pl = placed.get(i);
-            legs.add(new Leg(
+            legs.add(Leg.placed(
                     i,
                     pl.nodeId(),
                     pl.driveId(),
@@ -117,7 +115,7 @@ final class VolumeCommands {
                     extentBytes,
                     FIRST_GENERATION,
                     c.secrets().get(i),
-                    LegState.CREATING));
+                    false));
         }
         Volume v =
                 new Volume(c.volumeId(), c.name(), c.sizeBytes(), sc.name(), VolumeState.CREATING, c.atMillis(), legs);
@@ -148,17 +146,7 @@ final class VolumeCommands {
         s.volumes().remove(v.id());
         index.remove(v, logIndex);
         for (Leg leg : v.legs()) {
-            s.orphans()
-                    .put(
-                            leg.extentId(),
-                            new Orphan(
-                                    leg.extentId(),
-                                    leg.nodeId(),
-                                    leg.extentSizeBytes(),
-                                    c.atMillis(),
-                                    logIndex,
-                                    "volume " + v.name() + " deleted",
-                                    true));
+            RepairCommands.orphan(s, leg, c.atMillis(), logIndex, "volume " + v.name() + " deleted");
         }
         return Outcome.ok(v.id().toString());
     }

@@ -33,7 +33,8 @@ final class Clusters {
                 List.of(),
                 state,
                 0,
-                0);
+                0,
+                java.util.Optional.empty());
     }
 
     static ClusterState of(NodeRecord... nodes) {

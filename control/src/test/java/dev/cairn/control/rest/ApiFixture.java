@@ -41,7 +41,7 @@ abstract class ApiFixture {
                 state,
                 new Tokens(ADMIN, READ, Optional.of(NODE)),
                 clock,
-                spareFraction,
+                new ControllerApi.Settings(spareFraction, 0),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
         String base = "http://127.0.0.1:" + api.port();
         admin = new AdminHttp(base, Optional.of(ADMIN));

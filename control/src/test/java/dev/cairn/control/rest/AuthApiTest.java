@@ -19,7 +19,10 @@ class AuthApiTest extends ApiFixture {
 
     private List<ControllerApi.Route> endpoints() {
         return ControllerApi.routes(
-                new AdminRoutes(state, clock, 0), new NodeRoutes(state, clock, 0), new AgentRoutes(state, clock));
+                new AdminRoutes(state, clock, 0),
+                new NodeRoutes(state, clock, 0),
+                new AgentRoutes(state, clock, 0),
+                new RepairRoutes(state, clock, 0));
     }
 
     /** The route's path with its parameters filled in with values that exist. */
@@ -28,7 +31,8 @@ class AuthApiTest extends ApiFixture {
                 .replace("{name}", "single")
                 .replace("{volume}", "v")
                 .replace("{host}", "h1")
-                .replace("{extent}", nodeId.toString());
+                .replace("{extent}", nodeId.toString())
+                .replace("{leg}", "0");
     }
 
     private static String body(HandlerType method) {

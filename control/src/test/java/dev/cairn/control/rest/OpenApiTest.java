@@ -31,7 +31,8 @@ class OpenApiTest extends ApiFixture {
         ControllerApi.routes(
                         new AdminRoutes(state, clock, 0),
                         new NodeRoutes(state, clock, 0),
-                        new AgentRoutes(state, clock))
+                        new AgentRoutes(state, clock, 0),
+                        new RepairRoutes(state, clock, 0))
                 .forEach(r -> served.add(r.method().name() + " " + r.path()));
         assertThat(documented).containsExactlyInAnyOrderElementsOf(served);
     }

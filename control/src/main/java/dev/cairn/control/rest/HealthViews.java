@@ -1,0 +1,131 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.control.api.Views;
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegState;
+import dev.cairn.control.model.LegSync;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.StorageClass;
+import dev.cairn.control.model.Volume;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * How healthy a volume is and why, and how far a node's drain has got: what {@code volume show},
+ * {@code node show} and {@code cluster status} print. Pure functions of the state.
+ */
+final class HealthViews {
+    static final String HEALTHY = "HEALTHY";
+    static final String DEGRADED = "DEGRADED";
+    static final String DEGRADED_BY_INTENT = "DEGRADED_BY_INTENT";
+
+    private HealthViews() {}
+
+    /** A volume's health and its problems, one line each. */
+    record Health(String health, List<String> problems) {}
+
+    static Health of(ClusterState s, Volume v) {
+        StorageClass sc = s.classes().get(v.className());
+        List<String> problems = new ArrayList<>();
+        for (Leg l : v.legs()) {
+            legProblem(v, sc, l).ifPresent(p -> problems.add("leg " + l.index() + " (" + where(s, l, sc) + "): " + p));
+        }
+        v.repairNote().ifPresent(n -> problems.add("repair waiting: " + n));
+        long staying = v.legs().stream().filter(Leg::staying).count();
+        boolean byIntent = sc != null && staying < sc.replicas();
+        if (problems.isEmpty()) {
+            if (byIntent) {
+                return new Health(
+                        DEGRADED_BY_INTENT,
+                        List.of(staying + " of the " + sc.replicas() + " legs class '" + sc.name()
+                                + "' asks for: an operator removed a leg (add-replica restores it)"));
+            }
+            return new Health(HEALTHY, List.of());
+        }
+        if (byIntent) {
+            problems.add(staying + " of " + sc.replicas() + " legs by intent");
+        }
+        return new Health(DEGRADED, List.copyOf(problems));
+    }
+
+    private static Optional<String> legProblem(Volume v, StorageClass sc, Leg l) {
+        if (l.missing().isPresent()) {
+            String p = "missing since " + ViewMapper.time(l.missing().get().sinceMillis()) + ": "
+                    + l.missing().get().describe();
+            if (sc != null && l.staying()) {
+                p += "; replaced after the repair timeout ("
+                        + ViewMapper.time(l.missing().get().sinceMillis()
+                                + sc.repairTimeout().toMillis())
+                        + ") unless it returns";
+            }
+            return Optional.of(p);
+        }
+        if (l.replacedBy().isPresent()) {
+            Optional<Leg> next = v.leg(l.replacedBy().get());
+            return Optional.of("moving off a draining node to leg "
+                    + next.map(n -> Integer.toString(n.index()))
+                            .orElse(l.replacedBy().get().toString()));
+        }
+        Optional<LegSync> seen = v.report().map(r -> r.legs().get(l.extentId()));
+        if (l.awaitingSync()) {
+            if (l.state() == LegState.CREATING) {
+                return Optional.of("new leg: its node is creating the extent");
+            }
+            if (v.attachment().isEmpty()) {
+                return Optional.of("new leg: syncs when the volume is attached");
+            }
+            return Optional.of("new leg: full sync "
+                    + seen.map(x -> x.state().name().toLowerCase(Locale.ROOT)).orElse("starting"));
+        }
+        if (seen.isPresent() && seen.get().state() != LegSyncState.IN_SYNC) {
+            return Optional.of(
+                    switch (seen.get().state()) {
+                        case SYNCING -> "back, resyncing the regions written while it was away";
+                        case CONNECTING -> "the agent is connecting";
+                        default -> seen.get().state().name();
+                    });
+        }
+        return Optional.empty();
+    }
+
+    private static String where(ClusterState s, Leg l, StorageClass sc) {
+        NodeRecord n = s.nodes().get(l.nodeId());
+        String label = sc == null || n == null ? null : n.label(sc.spreadAcross());
+        return "node " + l.nodeId() + (label == null ? "" : ", " + sc.spreadAcross() + "=" + label);
+    }
+
+    /** A node's drain: legs still on it, those with a replacement on its way, what holds others. */
+    static Optional<Views.DrainView> drain(ClusterState s, NodeRecord n) {
+        if (n.drainingSinceMillis().isEmpty()) {
+            return Optional.empty();
+        }
+        int left = 0;
+        int moving = 0;
+        List<String> waiting = new ArrayList<>();
+        for (Volume v : s.volumes().values()) {
+            for (Leg l : v.legs()) {
+                if (!l.nodeId().equals(n.id())) {
+                    continue;
+                }
+                left++;
+                if (l.replacedBy().isPresent()) {
+                    moving++;
+                    UUID next = l.replacedBy().get();
+                    if (v.attachment().isEmpty()) {
+                        waiting.add(
+                                "volume " + v.name() + ": its new leg " + next + " syncs when the volume is attached");
+                    }
+                } else {
+                    v.repairNote().ifPresent(note -> waiting.add("volume " + v.name() + ": " + note));
+                }
+            }
+        }
+        return Optional.of(new Views.DrainView(
+                ViewMapper.time(n.drainingSinceMillis().get()), left, moving, List.copyOf(waiting)));
+    }
+}

@@ -1,0 +1,89 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.api.Requests;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Outcome;
+import dev.cairn.control.state.ReplicatedState;
+import dev.cairn.control.state.Secrets;
+import io.javalin.http.Context;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.Optional;
+import java.util.UUID;
+
+/**
+ * The operator's hands on legs: add a replica, remove one, drain a node and stop draining it. Each
+ * is one transition of the replicated state; the repair loop, the nodes and the agents do the rest.
+ */
+final class RepairRoutes {
+    private final ReplicatedState state;
+    private final InstantSource clock;
+    private final double spareFraction;
+
+    RepairRoutes(ReplicatedState state, InstantSource clock, double spareFraction) {
+        this.state = state;
+        this.clock = clock;
+        this.spareFraction = spareFraction;
+    }
+
+    /** POST /v1/volumes/{volume}/replicas {"node": ID?}: 201 with the volume. */
+    void addReplica(Context ctx) throws IOException {
+        Requests.AddReplica r =
+                ctx.body().isBlank() ? new Requests.AddReplica(null) : Json.body(ctx, Requests.AddReplica.class);
+        Optional<UUID> node = r.node() == null ? Optional.empty() : Optional.of(Json.uuid(r.node(), "node id"));
+        Outcome o = Json.submit(
+                state,
+                new Command.AddReplica(
+                        ctx.pathParam("volume"),
+                        node,
+                        UUID.randomUUID(),
+                        Secrets.newSecret(),
+                        spareFraction,
+                        clock.millis()));
+        ctx.status(201);
+        showVolumeOf(ctx, UUID.fromString(o.id().orElseThrow()));
+    }
+
+    /** DELETE /v1/volumes/{volume}/replicas/{leg}?force=true: the leg by extent id or index. */
+    void removeReplica(Context ctx) throws IOException {
+        String force = ctx.queryParam("force");
+        if (force != null && !force.equals("true") && !force.equals("false")) {
+            throw ApiError.badRequest("force must be true or false, got '" + force + "'");
+        }
+        String volume = ctx.pathParam("volume");
+        Json.submit(
+                state, new Command.RemoveReplica(volume, ctx.pathParam("leg"), "true".equals(force), clock.millis()));
+        ctx.json(state.read(s -> s.volume(volume)
+                .map(v -> ViewMapper.volume(s, v))
+                .orElseThrow(() -> new ApiError(404, "no volume '" + volume + "'"))));
+    }
+
+    private void showVolumeOf(Context ctx, UUID extent) throws IOException {
+        ctx.json(state.read(s -> s.volumes().values().stream()
+                .filter(v -> v.leg(extent).isPresent())
+                .findFirst()
+                .map(v -> ViewMapper.volume(s, v))
+                .orElseThrow(() -> new ApiError(404, "no volume holds leg " + extent))));
+    }
+
+    /** POST /v1/nodes/{id}/drain: the node, with its drain's progress. */
+    void drain(Context ctx) throws IOException {
+        UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        Json.submit(state, new Command.DrainNode(id, clock.millis()));
+        showNode(ctx, id);
+    }
+
+    void undrain(Context ctx) throws IOException {
+        UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        Json.submit(state, new Command.UndrainNode(id));
+        showNode(ctx, id);
+    }
+
+    private void showNode(Context ctx, UUID id) throws IOException {
+        ctx.json(state.read(s -> {
+            NodeRecord n = s.nodes().get(id);
+            return ViewMapper.node(s, n, false, spareFraction);
+        }));
+    }
+}
