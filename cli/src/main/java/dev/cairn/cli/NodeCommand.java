@@ -56,6 +56,13 @@ final class NodeCommand implements Callable<Integer> {
     String nbd;
 
     @Option(
+            names = "--nbd-advertise",
+            paramLabel = "HOST:PORT",
+            description = "The NBD address the controller hands to agents, when it is not the listening one"
+                    + " (NAT, a proxy). Default: the listening address.")
+    Optional<String> nbdAdvertise = Optional.empty();
+
+    @Option(
             names = "--admin",
             paramLabel = "HOST:PORT",
             defaultValue = "127.0.0.1:8410",
@@ -131,7 +138,11 @@ final class NodeCommand implements Callable<Integer> {
                     ControlClient.urls(controller.get()),
                     Optional.of(readToken(controllerTokenFile.get())),
                     Durations.parse(heartbeatEvery, "--heartbeat-every"),
-                    Duration.ofSeconds(20)));
+                    Duration.ofSeconds(20),
+                    nbdAdvertise.map(a -> {
+                        InetSocketAddress parsed = address(a, "--nbd-advertise");
+                        return parsed.getHostString() + ":" + parsed.getPort();
+                    })));
         }
         NodeConfig config = new NodeConfig(
                 nodeId,

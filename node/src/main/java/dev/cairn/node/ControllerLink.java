@@ -37,8 +37,15 @@ public final class ControllerLink implements AutoCloseable {
      * @param token the bearer token nodes use (the controller's node token)
      * @param heartbeatEvery how often the node reports its inventory
      * @param pollWait how long one long poll for the desired state may wait for a change
+     * @param advertiseNbd the NBD address agents are told to use, when not the listening one (NAT, a
+     *     proxy)
      */
-    public record Settings(List<URI> urls, Optional<String> token, Duration heartbeatEvery, Duration pollWait) {
+    public record Settings(
+            List<URI> urls,
+            Optional<String> token,
+            Duration heartbeatEvery,
+            Duration pollWait,
+            Optional<String> advertiseNbd) {
         public Settings {
             urls = List.copyOf(urls);
             if (urls.isEmpty()) {
@@ -115,7 +122,10 @@ public final class ControllerLink implements AutoCloseable {
         Views.NodeView v = client.post(
                 base + "/register",
                 new Requests.Register(
-                        address(node.nbdAddress()), "http://" + address(node.adminAddress()), node.labels(), drives()),
+                        settings.advertiseNbd().orElse(address(node.nbdAddress())),
+                        "http://" + address(node.adminAddress()),
+                        node.labels(),
+                        drives()),
                 Views.NodeView.class);
         registered = true;
         log.info("registered with the controller as node {} (labels {})", v.id(), v.labels());

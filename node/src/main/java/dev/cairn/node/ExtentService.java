@@ -1,5 +1,6 @@
 package dev.cairn.node;
 
+import dev.cairn.control.api.CrashPoints;
 import dev.cairn.drive.Drive;
 import dev.cairn.drive.DriveException;
 import dev.cairn.drive.Extent;
@@ -148,7 +149,10 @@ public final class ExtentService {
         if (d == null) {
             throw notFound(id);
         }
-        d.free(id, () -> beforeErase.forEach(hook -> hook.accept(id)));
+        d.free(id, () -> {
+            beforeErase.forEach(hook -> hook.accept(id));
+            CrashPoints.reach("node.extent-erasing"); // marked erasing on the drive, not yet freed
+        });
         owners.remove(id);
     }
 

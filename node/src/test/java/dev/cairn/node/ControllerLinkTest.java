@@ -43,7 +43,11 @@ class ControllerLinkTest extends NodeFixture {
         String url = "http://127.0.0.1:" + controller.port();
         operator = new AdminHttp(url, Optional.of("admin-token-0123456789"));
         link = new ControllerLink.Settings(
-                ControlClient.urls(url), Optional.of(NODE_TOKEN), Duration.ofMillis(200), Duration.ofSeconds(2));
+                ControlClient.urls(url),
+                Optional.of(NODE_TOKEN),
+                Duration.ofMillis(200),
+                Duration.ofSeconds(2),
+                Optional.empty());
     }
 
     @AfterEach
@@ -91,6 +95,20 @@ class ControllerLinkTest extends NodeFixture {
         assertThat(shown.get("labels").get("zone").asText()).isEqualTo("a");
         assertThat(shown.get("nbdAddress").asText())
                 .isEqualTo("127.0.0.1:" + node.nbdAddress().getPort());
+    }
+
+    @Test
+    void aNodeBehindAProxyAdvertisesTheAddressItIsTold() throws IOException {
+        ControllerLink.Settings proxied = new ControllerLink.Settings(
+                link.urls(), link.token(), link.heartbeatEvery(), link.pollWait(), Optional.of("127.0.0.9:7000"));
+        startNode(1, Optional.of(proxied));
+        await().atMost(WAIT)
+                .until(() -> operator.get("/v1/nodes/" + node.nodeId()).status() == 200);
+        assertThat(operator.get("/v1/nodes/" + node.nodeId())
+                        .ok()
+                        .get("nbdAddress")
+                        .asText())
+                .isEqualTo("127.0.0.9:7000");
     }
 
     @Test
