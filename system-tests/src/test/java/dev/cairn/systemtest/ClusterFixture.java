@@ -63,30 +63,35 @@ abstract class ClusterFixture {
     }
 
     ControllerProcess startController(String id) throws IOException {
-        ControllerProcess c = ControllerProcess.start(
-                dir.resolve(id),
-                id,
-                peers(),
-                ports.get(id)[1],
-                tokens(),
-                List.of("--offline-after", "3s", "--election-timeout", "500ms"));
+        return startController(id, List.of("--offline-after", "3s", "--election-timeout", "500ms"));
+    }
+
+    ControllerProcess startController(String id, List<String> args) throws IOException {
+        ControllerProcess c = ControllerProcess.start(dir.resolve(id), id, peers(), ports.get(id)[1], tokens(), args);
         controllers.put(id, c);
         return c;
     }
 
     /** A node named {@code name} in {@code zone} with one 1 GiB file drive, linked to every controller peer. */
     NodeProcess startNode(String name, String zone) throws IOException {
+        return startNode(name, zone, List.of());
+    }
+
+    /** As above, with extra arguments for the node. */
+    NodeProcess startNode(String name, String zone, List<String> extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of(
+                "--controller",
+                urls(),
+                "--controller-token-file",
+                tokens().resolve("node.token").toString(),
+                "--heartbeat-every",
+                "1s"));
+        args.addAll(extra);
         NodeProcess n = NodeProcess.start(
                 dir.resolve(name),
                 List.of(dir.resolve(name).resolve("d0.img") + ",size=1GiB"),
                 List.of("zone=" + zone),
-                List.of(
-                        "--controller",
-                        urls(),
-                        "--controller-token-file",
-                        tokens().resolve("node.token").toString(),
-                        "--heartbeat-every",
-                        "1s"));
+                args);
         nodes.put(name, n);
         return n;
     }

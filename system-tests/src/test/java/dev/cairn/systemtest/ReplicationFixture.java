@@ -63,7 +63,12 @@ abstract class ReplicationFixture extends ClusterFixture {
 
     /** Creates a 3-replica volume across zones and attaches it to {@code host}; its id. */
     String createAttached(String name, String size, String host) {
-        cli("volume", "create", name, "--size", size, "--class", "zone-3").ok();
+        return createAttached(name, size, host, "zone-3");
+    }
+
+    /** Creates a volume of {@code className} and attaches it to {@code host}; its id. */
+    String createAttached(String name, String size, String host, String className) {
+        cli("volume", "create", name, "--size", size, "--class", className).ok();
         attach(name, host, false);
         return volume(name).get("id").asText();
     }

@@ -1,0 +1,153 @@
+package dev.cairn.systemtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.testkit.AgentProcess;
+import dev.cairn.testkit.Tool;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicInteger;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Self-healing with real processes: six nodes in three zones, a 3-leg volume spread across them,
+ * fio writing through the agent with crc32c verification while a node dies, while the network
+ * between the agent and one node is cut, and while a node is drained.
+ */
+class SelfHealingIT extends SelfHealingFixture {
+
+    private Map<String, Long> freeOfEveryNode() {
+        Map<String, Long> free = new HashMap<>();
+        nodes.keySet().forEach(n -> free.put(n, freeBytes(n)));
+        return free;
+    }
+
+    private List<String> legNodes(String volume) {
+        List<String> names = new ArrayList<>();
+        volume(volume).get("legs").forEach(l -> names.add(nameOf(l.get("nodeId").asText())));
+        return names;
+    }
+
+    private JsonNode legAt(String volume, int index) {
+        for (JsonNode l : volume(volume).get("legs")) {
+            if (l.get("index").asInt() == index) {
+                return l;
+            }
+        }
+        return JSON.createObjectNode();
+    }
+
+    private void assertLegsIdentical(String id) throws Exception {
+        List<String> sums = legChecksums("h1", id);
+        assertThat(sums).hasSize(3).containsOnly(sums.getFirst());
+    }
+
+    @Test
+    void aDeadNodesLegIsReplacedInAValidZoneAndItsExtentErasedWhenItReturns() throws Exception {
+        startSixNodes(List.of());
+        AgentProcess agent = startAgent("h1");
+        Map<String, Long> freeBefore = freeOfEveryNode();
+        String id = createAttached("vol", "64MiB", "h1", CLASS);
+        String victim = nodeOfLeg("vol", 1);
+        String oldExtent = legAt("vol", 1).get("extentId").asText();
+
+        CompletableFuture<Tool.Result> fio = inBackground(fioJob(agent.uri(id), "0", "16M", "2m", false));
+        nodes.get(victim).process().kill();
+        await().atMost(WAIT)
+                .until(() -> legAt("vol", 1).path("missing").asText("").contains("heartbeat lost"));
+        awaitHealthy("vol");
+        Tool.Result r = fio.get(FIO_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+
+        String replacement = nodeOfLeg("vol", 1);
+        assertThat(replacement).isNotEqualTo(victim);
+        assertThat(zoneOf(replacement)).as("the only zone left without a leg").isEqualTo(zoneOf(victim));
+        assertThat(legAt("vol", 1).get("extentId").asText()).isNotEqualTo(oldExtent);
+        assertThat(api().get("/v1/orphans").ok().findValuesAsText("extentId")).contains(oldExtent);
+        assertLegsIdentical(id);
+
+        startProxiedNode(victim, zoneOf(victim));
+        await().atMost(WAIT)
+                .until(() -> !extentsOn(nodes.get(victim)).contains(oldExtent)
+                        && api().get("/v1/orphans").ok().isEmpty()
+                        && freeBytes(victim) == freeBefore.get(victim));
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "16M", "", true)).ok();
+    }
+
+    @Test
+    void aNodeTheAgentCannotReachIsANetworkProblemAndIsRepairedAfterTheTimeout() throws Exception {
+        startSixNodes(List.of());
+        AgentProcess agent = startAgent("h1");
+        String id = createAttached("vol", "64MiB", "h1", CLASS);
+        String cut = nodeOfLeg("vol", 2);
+        String oldExtent = legAt("vol", 2).get("extentId").asText();
+
+        CompletableFuture<Tool.Result> fio = inBackground(fioJob(agent.uri(id), "16M", "16M", "2m", false));
+        proxies.get(cut).partition();
+        await().atMost(WAIT)
+                .until(() -> legAt("vol", 2)
+                        .path("missing")
+                        .asText("")
+                        .startsWith("node alive but the agent cannot reach it (network problem)"));
+        assertThat(api().get("/v1/nodes/" + nodes.get(cut).nodeId())
+                        .ok()
+                        .get("state")
+                        .asText())
+                .isEqualTo("ONLINE");
+        awaitHealthy("vol");
+        assertThat(legNodes("vol")).doesNotContain(cut);
+        Tool.Result r = fio.get(FIO_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+
+        proxies.get(cut).heal();
+        await().atMost(WAIT).until(() -> !extentsOn(nodes.get(cut)).contains(oldExtent));
+        assertLegsIdentical(id);
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "16M", "16M", "", true)).ok();
+    }
+
+    @Test
+    void drainingANodeUnderLoadNeverLeavesAVolumeWithFewerInSyncLegsThanItsClass() throws Exception {
+        startSixNodes(List.of());
+        AgentProcess agent = startAgent("h1");
+        String id = createAttached("vol", "64MiB", "h1", CLASS);
+        String drained = nodeOfLeg("vol", 0);
+        String nodeId = nodes.get(drained).nodeId();
+
+        CompletableFuture<Tool.Result> fio = inBackground(fioJob(agent.uri(id), "0", "24M", "2m", false));
+        cli("node", "drain", nodeId).ok();
+        AtomicInteger polls = new AtomicInteger();
+        AtomicInteger mostLegs = new AtomicInteger();
+        await().atMost(WAIT.multipliedBy(2))
+                .pollInterval(Duration.ofMillis(100))
+                .until(() -> {
+                    JsonNode v = volume("vol");
+                    long inSync = 0;
+                    for (JsonNode l : v.get("legs")) {
+                        inSync += l.path("sync").asText("").equals("IN_SYNC") ? 1 : 0;
+                    }
+                    assertThat(inSync)
+                            .as("in-sync legs at poll %d: %s", polls.incrementAndGet(), v)
+                            .isGreaterThanOrEqualTo(3);
+                    mostLegs.accumulateAndGet(v.get("legs").size(), Math::max);
+                    JsonNode drain = api().get("/v1/nodes/" + nodeId).ok().path("drain");
+                    return drain.path("legsLeft").asInt(-1) == 0;
+                });
+        assertThat(mostLegs.get())
+                .as("the replacement joined before the old leg left")
+                .isEqualTo(4);
+        awaitHealthy("vol");
+        assertThat(legNodes("vol")).doesNotContain(drained);
+        Tool.Result r = fio.get(FIO_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        assertLegsIdentical(id);
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "24M", "", true)).ok();
+        cli("node", "undrain", nodeId).ok();
+    }
+}
