@@ -67,7 +67,13 @@ abstract class ClusterFixture {
     }
 
     ControllerProcess startController(String id, List<String> args) throws IOException {
-        ControllerProcess c = ControllerProcess.start(dir.resolve(id), id, peers(), ports.get(id)[1], tokens(), args);
+        return startController(id, args, Map.of());
+    }
+
+    /** Starts (or restarts, at the same ports and data) controller peer {@code id}, with {@code env}. */
+    ControllerProcess startController(String id, List<String> args, Map<String, String> env) throws IOException {
+        ControllerProcess c =
+                ControllerProcess.start(dir.resolve(id), id, peers(), ports.get(id)[1], tokens(), args, env);
         controllers.put(id, c);
         return c;
     }
@@ -79,6 +85,11 @@ abstract class ClusterFixture {
 
     /** As above, with extra arguments for the node. */
     NodeProcess startNode(String name, String zone, List<String> extra) throws IOException {
+        return startNode(name, zone, extra, Map.of());
+    }
+
+    /** As above, with {@code env} added to the node's environment. */
+    NodeProcess startNode(String name, String zone, List<String> extra, Map<String, String> env) throws IOException {
         List<String> args = new ArrayList<>(List.of(
                 "--controller",
                 urls(),
@@ -91,7 +102,8 @@ abstract class ClusterFixture {
                 dir.resolve(name),
                 List.of(dir.resolve(name).resolve("d0.img") + ",size=1GiB"),
                 List.of("zone=" + zone),
-                args);
+                args,
+                env);
         nodes.put(name, n);
         return n;
     }

@@ -40,6 +40,11 @@ abstract class ReplicationFixture extends ClusterFixture {
     }
 
     AgentProcess startAgent(String host) throws IOException {
+        return startAgent(host, Map.of());
+    }
+
+    /** Starts the agent of {@code host} with {@code env} added to its environment. */
+    AgentProcess startAgent(String host, Map<String, String> env) throws IOException {
         AgentProcess a = AgentProcess.start(
                 dir.resolve("agent-" + host),
                 host,
@@ -53,7 +58,8 @@ abstract class ReplicationFixture extends ClusterFixture {
                         "--report-every",
                         "500ms",
                         "--bitmap-sweep-every",
-                        "500ms"));
+                        "500ms"),
+                env);
         agents.put(host, a);
         await().atMost(WAIT)
                 .until(() ->

@@ -24,13 +24,14 @@ abstract class SelfHealingFixture extends ReplicationFixture {
     static final String CLASS = "heal-3";
     static final String REPAIR_TIMEOUT = "4s";
     final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
+    private final List<String> controllerArgs = new ArrayList<>();
 
     void startSixNodes(List<String> controllerArgs) throws IOException {
         Tool.require("fio", "fio");
         controllerGroup(1);
-        List<String> args = new ArrayList<>(List.of("--offline-after", "3s", "--election-timeout", "500ms"));
-        args.addAll(controllerArgs);
-        startController("c1", args);
+        this.controllerArgs.addAll(List.of("--offline-after", "3s", "--election-timeout", "500ms"));
+        this.controllerArgs.addAll(controllerArgs);
+        startController("c1", this.controllerArgs);
         for (String zone : List.of("a", "b", "c")) {
             startProxiedNode("n" + zone + "1", zone);
             startProxiedNode("n" + zone + "2", zone);
@@ -42,11 +43,22 @@ abstract class SelfHealingFixture extends ReplicationFixture {
 
     /** Starts (or restarts, on the same drive) a node whose NBD address agents reach through its proxy. */
     NodeProcess startProxiedNode(String name, String zone) throws IOException {
+        return startProxiedNode(name, zone, Map.of());
+    }
+
+    /** As above, with {@code env} added to the node's environment. */
+    NodeProcess startProxiedNode(String name, String zone, Map<String, String> env) throws IOException {
         FaultProxy proxy = proxies.computeIfAbsent(
                 name, n -> FaultProxy.to(new InetSocketAddress(InetAddress.getLoopbackAddress(), 9)));
-        NodeProcess n = startNode(name, zone, List.of("--nbd-advertise", proxy.address()));
+        NodeProcess n = startNode(name, zone, List.of("--nbd-advertise", proxy.address()), env);
         proxy.retarget(n.nbd());
         return n;
+    }
+
+    /** Stops the controller (SIGTERM) and starts it again on the same data and ports, with {@code env}. */
+    void restartController(Map<String, String> env) throws IOException {
+        controllers.get("c1").process().stop();
+        startController("c1", controllerArgs, env);
     }
 
     /** The name of the node (as started here) holding leg {@code index} of the volume. */

@@ -6,6 +6,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A client agent process ({@code bin/cairn agent}) on loopback with a free NBD port, started and
@@ -28,6 +29,13 @@ public final class AgentProcess implements AutoCloseable {
      */
     public static AgentProcess start(Path dir, String host, String controllerUrls, Path tokenFile, List<String> extra)
             throws IOException {
+        return start(dir, host, controllerUrls, tokenFile, extra, Map.of());
+    }
+
+    /** As above, with {@code env} added to the agent's environment. */
+    public static AgentProcess start(
+            Path dir, String host, String controllerUrls, Path tokenFile, List<String> extra, Map<String, String> env)
+            throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
         List<String> args = new ArrayList<>(List.of(
@@ -43,7 +51,7 @@ public final class AgentProcess implements AutoCloseable {
                 "--ready-file",
                 ready.toString()));
         args.addAll(extra);
-        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("agent.log"), args, ready);
+        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("agent.log"), args, ready, env);
         String[] hostPort = r.info().get("nbd").asText().split(":", 2);
         return new AgentProcess(r.process(), host, new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])));
     }

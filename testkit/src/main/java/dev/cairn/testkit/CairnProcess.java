@@ -70,8 +70,14 @@ public final class CairnProcess implements AutoCloseable {
      * s at most; fails at once with the daemon's log if it exits first).
      */
     public static Ready startDaemon(Path log, List<String> args, Path ready) throws IOException {
+        return startDaemon(log, args, ready, Map.of());
+    }
+
+    /** As above, with {@code env} added to the daemon's environment (e.g. {@code CAIRN_CRASH_AT}). */
+    public static Ready startDaemon(Path log, List<String> args, Path ready, Map<String, String> env)
+            throws IOException {
         Files.deleteIfExists(ready);
-        CairnProcess p = start(log, args, Map.of());
+        CairnProcess p = start(log, args, env);
         try {
             await().atMost(Duration.ofSeconds(60))
                     .pollInterval(Duration.ofMillis(50))

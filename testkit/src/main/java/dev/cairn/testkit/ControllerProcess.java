@@ -8,6 +8,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -36,6 +37,13 @@ public final class ControllerProcess implements AutoCloseable {
      */
     public static ControllerProcess start(
             Path dir, String id, String peers, int restPort, Path tokens, List<String> extra) throws IOException {
+        return start(dir, id, peers, restPort, tokens, extra, Map.of());
+    }
+
+    /** As above, with {@code env} added to the controller's environment. */
+    public static ControllerProcess start(
+            Path dir, String id, String peers, int restPort, Path tokens, List<String> extra, Map<String, String> env)
+            throws IOException {
         Files.createDirectories(dir);
         Files.createDirectories(tokens);
         for (String role : List.of("admin", "read", "node")) {
@@ -64,7 +72,7 @@ public final class ControllerProcess implements AutoCloseable {
                 "--ready-file",
                 ready.toString()));
         args.addAll(extra);
-        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("controller.log"), args, ready);
+        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("controller.log"), args, ready, env);
         return new ControllerProcess(r.process(), r.info(), tokens);
     }
 

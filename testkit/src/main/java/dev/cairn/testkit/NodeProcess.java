@@ -7,6 +7,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * A storage node process ({@code bin/cairn node}) on loopback with free ports, started and waited
@@ -39,6 +40,13 @@ public final class NodeProcess implements AutoCloseable {
     /** As above, with extra arguments (e.g. {@code --controller URL --controller-token-file FILE}). */
     public static NodeProcess start(Path dir, List<String> drives, List<String> labels, List<String> extra)
             throws IOException {
+        return start(dir, drives, labels, extra, Map.of());
+    }
+
+    /** As above, with {@code env} added to the node's environment. */
+    public static NodeProcess start(
+            Path dir, List<String> drives, List<String> labels, List<String> extra, Map<String, String> env)
+            throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
         List<String> args = new ArrayList<>(
@@ -46,7 +54,7 @@ public final class NodeProcess implements AutoCloseable {
         drives.forEach(d -> args.addAll(List.of("--drive", d)));
         labels.forEach(l -> args.addAll(List.of("--label", l)));
         args.addAll(extra);
-        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("node.log"), args, ready);
+        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("node.log"), args, ready, env);
         return new NodeProcess(r.process(), r.info());
     }
 
