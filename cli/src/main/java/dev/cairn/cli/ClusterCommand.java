@@ -35,7 +35,8 @@ final class ClusterCommand {
             out.printf(
                     "nodes:    %d online of %d%n"
                             + "space:    %s free of %s%n"
-                            + "volumes:  %d (%d available, %d creating)%n"
+                            + "volumes:  %d (%d available, %d creating, %d degraded)%n"
+                            + "repairs:  %d running (new legs not yet in sync)%n"
                             + "orphans:  %d (%s)%n"
                             + "agents:   %d (%d volumes attached)%n"
                             + "log:      applied index %d (answered by %s)%n",
@@ -46,12 +47,15 @@ final class ClusterCommand {
                     c.volumes(),
                     c.volumesAvailable(),
                     c.volumesCreating(),
+                    c.volumesDegraded(),
+                    c.repairsRunning(),
                     c.orphans(),
                     Sizes.human(c.orphanBytes()),
                     c.agents(),
                     c.volumesAttached(),
                     c.appliedIndex(),
                     c.peerId());
+            c.problems().forEach(p -> out.println("problem:  " + p));
             if (!c.zones().isEmpty()) {
                 out.println();
                 Table zones = new Table("ZONE", "NODES", "ONLINE", "CAPACITY", "FREE");
