@@ -20,7 +20,10 @@ import picocli.CommandLine.Command;
         subcommands = {ClusterCommand.Status.class, ClusterCommand.Agents.class})
 final class ClusterCommand {
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Controller peers, nodes, space, volumes.")
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description = "Controller peers, nodes, space, volumes, repairs and problems.")
     static final class Status extends ClientCommand {
         @Override
         public Integer call() throws Exception {
