@@ -20,7 +20,10 @@ import picocli.CommandLine.Command;
         subcommands = {ClusterCommand.Status.class, ClusterCommand.Agents.class})
 final class ClusterCommand {
 
-    @Command(name = "status", mixinStandardHelpOptions = true, description = "Controller peers, nodes, space, volumes.")
+    @Command(
+            name = "status",
+            mixinStandardHelpOptions = true,
+            description = "Controller peers, nodes, space, volumes, repairs and problems.")
     static final class Status extends ClientCommand {
         @Override
         public Integer call() throws Exception {
@@ -35,7 +38,8 @@ final class ClusterCommand {
             out.printf(
                     "nodes:    %d online of %d%n"
                             + "space:    %s free of %s%n"
-                            + "volumes:  %d (%d available, %d creating)%n"
+                            + "volumes:  %d (%d available, %d creating, %d degraded)%n"
+                            + "repairs:  %d running (new legs not yet in sync)%n"
                             + "orphans:  %d (%s)%n"
                             + "agents:   %d (%d volumes attached)%n"
                             + "log:      applied index %d (answered by %s)%n",
@@ -46,12 +50,15 @@ final class ClusterCommand {
                     c.volumes(),
                     c.volumesAvailable(),
                     c.volumesCreating(),
+                    c.volumesDegraded(),
+                    c.repairsRunning(),
                     c.orphans(),
                     Sizes.human(c.orphanBytes()),
                     c.agents(),
                     c.volumesAttached(),
                     c.appliedIndex(),
                     c.peerId());
+            c.problems().forEach(p -> out.println("problem:  " + p));
             if (!c.zones().isEmpty()) {
                 out.println();
                 Table zones = new Table("ZONE", "NODES", "ONLINE", "CAPACITY", "FREE");

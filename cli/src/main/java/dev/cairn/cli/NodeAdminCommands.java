@@ -20,7 +20,7 @@ final class NodeAdminCommands {
         for (Views.NodeView n : nodes) {
             t.row(
                     n.id(),
-                    n.state(),
+                    n.drain().isPresent() ? n.state() + " (draining)" : n.state(),
                     VolumeCommand.labels(n.labels()),
                     n.nbdAddress(),
                     Sizes.human(n.capacityBytes()),
@@ -45,6 +45,10 @@ final class NodeAdminCommands {
                 n.registeredAt(),
                 n.lastHeartbeat());
         n.errors().forEach(e -> out.println("error:           " + e));
+        n.drain().ifPresent(d -> {
+            out.println("drain:           " + NodeDrainCommands.progress(d));
+            d.waiting().forEach(w -> out.println("  waiting:       " + w));
+        });
         out.println();
         Table drives = new Table("DRIVE", "CAPACITY", "USED", "FREE", "LARGEST FREE");
         for (Views.DriveView d : n.drives()) {

@@ -32,7 +32,13 @@ import picocli.CommandLine.Option;
                 + " id) and offers the admin HTTP API. Drives are files (created at the given size) or block devices."
                 + " With --controller it registers there and makes the extents the controller wants."
                 + " The subcommands ask the controller about nodes.",
-        subcommands = {NodeAdminCommands.ListNodes.class, NodeAdminCommands.Show.class, NodeAdminCommands.Label.class})
+        subcommands = {
+            NodeAdminCommands.ListNodes.class,
+            NodeAdminCommands.Show.class,
+            NodeAdminCommands.Label.class,
+            NodeDrainCommands.Drain.class,
+            NodeDrainCommands.Undrain.class
+        })
 final class NodeCommand implements Callable<Integer> {
 
     @Option(

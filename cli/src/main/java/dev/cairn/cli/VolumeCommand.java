@@ -16,7 +16,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cairn volume create|list|show|delete|attach|detach}. */
+/** {@code cairn volume create|list|show|delete|attach|detach|add-replica|remove-replica}. */
 @Command(
         name = "volume",
         mixinStandardHelpOptions = true,
@@ -27,12 +27,14 @@ import picocli.CommandLine.Parameters;
             VolumeCommand.Show.class,
             VolumeCommand.Delete.class,
             VolumeAttachCommands.Attach.class,
-            VolumeAttachCommands.Detach.class
+            VolumeAttachCommands.Detach.class,
+            VolumeReplicaCommands.AddReplica.class,
+            VolumeReplicaCommands.RemoveReplica.class
         })
 final class VolumeCommand {
 
     static void printList(PrintWriter out, List<Views.VolumeView> volumes) {
-        Table t = new Table("NAME", "ID", "SIZE", "CLASS", "STATE", "LEGS", "ATTACHED");
+        Table t = new Table("NAME", "ID", "SIZE", "CLASS", "STATE", "HEALTH", "LEGS", "ATTACHED");
         for (Views.VolumeView v : volumes) {
             t.row(
                     v.name(),
@@ -40,6 +42,7 @@ final class VolumeCommand {
                     Sizes.human(v.sizeBytes()),
                     v.className(),
                     v.state(),
+                    v.health(),
                     legSummary(v),
                     v.attachment().map(Views.AttachmentView::host).orElse("-"));
         }
@@ -56,17 +59,19 @@ final class VolumeCommand {
         out.printf(
                 "name:     %s%nid:       %s%nsize:     %s (%d bytes)%nclass:    %s%nstate:    %s%ncreated:  %s%n",
                 v.name(), v.id(), Sizes.human(v.sizeBytes()), v.sizeBytes(), v.className(), v.state(), v.createdAt());
+        printHealth(out, v);
         out.printf(
                 "attached: %s%n", v.attachment().map(VolumeCommand::attachment).orElse("-"));
         v.attachment().ifPresent(a -> out.printf("export:   %s%n", VolumeAttachCommands.export(a)));
         v.resync().ifPresent(r -> out.printf("resync:   %s%n", resync(r)));
         out.println();
-        Table legs = new Table("LEG", "STATE", "SYNC", "NODE", "LABELS", "EXTENT", "GENERATION");
+        Table legs = new Table("LEG", "STATE", "SYNC", "SYNCED", "NODE", "LABELS", "EXTENT", "GENERATION");
         for (Views.LegView l : v.legs()) {
             legs.row(
                     l.index(),
                     l.state(),
                     l.sync().orElse("-"),
+                    l.synced() ? "yes" : "no",
                     l.nodeId(),
                     labels(l.nodeLabels()),
                     l.extentId(),
@@ -77,7 +82,27 @@ final class VolumeCommand {
             l.syncError()
                     .ifPresent(e ->
                             out.printf("leg %d %s: %s%n", l.index(), l.sync().orElse("failed"), e));
+            l.missing()
+                    .ifPresent(why -> out.printf(
+                            "leg %d missing since %s: %s%n",
+                            l.index(), l.missingSince().orElse("?"), why));
+            l.replacedBy().ifPresent(next -> out.printf("leg %d replaced by %s%n", l.index(), legNamed(v, next)));
         }
+    }
+
+    /** "health:   DEGRADED" and one "problem:" line per problem the controller sees. */
+    static void printHealth(PrintWriter out, Views.VolumeView v) {
+        out.printf("health:   %s%n", v.health());
+        v.problems().forEach(p -> out.printf("problem:  %s%n", p));
+    }
+
+    /** "leg 3 (extent 5e1c...)", or the extent alone when the volume no longer lists it. */
+    private static String legNamed(Views.VolumeView v, String extentId) {
+        return v.legs().stream()
+                .filter(l -> l.extentId().equals(extentId))
+                .findFirst()
+                .map(l -> "leg " + l.index() + " (extent " + extentId + ")")
+                .orElse("extent " + extentId);
     }
 
     /** "host h1 since 2026-01-01T00:00:05Z, generation 2" */

@@ -5,26 +5,12 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.control.api.AgentApi;
-import dev.cairn.control.model.ClusterState;
-import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.LegSync;
-import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.model.VolumeReport;
-import dev.cairn.control.rest.ControllerApi;
-import dev.cairn.control.rest.Tokens;
 import dev.cairn.control.state.Command;
-import dev.cairn.control.state.LocalReplicatedState;
-import dev.cairn.testkit.FakeClock;
-import java.io.PrintWriter;
-import java.io.StringWriter;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -36,54 +22,34 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code volume attach|detach|show|list} and {@code cluster agents} against an in-process controller. */
 class AttachCommandsTest {
-    private static final long GIB = 1L << 30;
-    private final FakeClock clock = new FakeClock();
-    private LocalReplicatedState state;
-    private ControllerApi api;
-    private Path tokenFile;
+    private InProcessController controller;
+
+    /** What the last command printed on standard error. */
     private String err;
 
     @BeforeEach
     void controllerWithAnAvailableVolume(@TempDir Path dir) throws Exception {
-        state = new LocalReplicatedState(ClusterState.empty());
-        api = ControllerApi.start(
-                state,
-                new Tokens("admin-token-0123456789", "read-token-0123456789", Optional.empty()),
-                clock,
-                new ControllerApi.Settings(0, 0),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        tokenFile = Files.writeString(dir.resolve("admin.token"), "admin-token-0123456789\n");
-        UUID node = UUID.randomUUID();
-        DriveState drive = new DriveState(UUID.randomUUID(), 100 * GIB, 100 * GIB, 0, 100 * GIB);
-        state.submit(new Command.RegisterNode(
-                node, "127.0.0.1:10809", "http://127.0.0.1:8410", Map.of("zone", "a"), List.of(drive), clock.millis()));
+        controller = new InProcessController(dir);
+        controller.addNode("a");
         cli("volume", "create", "db", "--size", "1GiB", "--class", "single", "--no-wait");
-        List<ObservedExtent> made = state.read(s -> s.volumes().values().stream()
-                .flatMap(v -> v.legs().stream())
-                .map(l -> new ObservedExtent(l.extentId(), l.driveId(), l.extentSizeBytes(), false, l.generation()))
-                .toList());
-        state.submit(new Command.Heartbeat(node, List.of(drive), made, List.of(), -1, clock.millis()));
-        state.submit(new Command.AgentHeartbeat("h1", "10.0.0.5:10810", List.of(), clock.millis()));
+        controller.nodesMakeTheirExtents();
+        controller.state.submit(
+                new Command.AgentHeartbeat("h1", "10.0.0.5:10810", List.of(), controller.clock.millis()));
     }
 
     @AfterEach
     void stop() {
-        api.close();
+        controller.close();
     }
 
-    /** Runs the command line against the controller; its standard output (standard error in {@link #err}). */
     private String cli(String... args) {
-        StringWriter out = new StringWriter();
-        StringWriter errors = new StringWriter();
-        List<String> all = new ArrayList<>(List.of(args));
-        all.addAll(List.of("--controller", "http://127.0.0.1:" + api.port(), "--token-file", tokenFile.toString()));
-        int code = Main.run(new PrintWriter(out), new PrintWriter(errors), all.toArray(String[]::new));
-        err = errors.toString();
-        return code == 0 ? out.toString() : "exit " + code;
+        String out = controller.cli(args);
+        err = controller.err();
+        return out;
     }
 
-    private Volume db() throws Exception {
-        return state.read(s -> s.volumeNamed("db").orElseThrow());
+    private Volume db() {
+        return controller.volume("db");
     }
 
     @Test
@@ -119,12 +85,12 @@ class AttachCommandsTest {
         Volume v = db();
         SortedMap<UUID, LegSync> legs = new TreeMap<>();
         legs.put(v.legs().getFirst().extentId(), new LegSync(AgentApi.LegSyncState.FAILED, Optional.of("EIO")));
-        state.submit(new Command.AgentHeartbeat(
+        controller.state.submit(new Command.AgentHeartbeat(
                 "h1",
                 "10.0.0.5:10810",
                 List.of(new VolumeReport(
                         v.id(), 2, legs, new AgentApi.ResyncReport(1 << 20, 4 << 20, 1 << 20, 3 << 20))),
-                clock.millis()));
+                controller.clock.millis()));
 
         String shown = cli("volume", "show", "db");
         assertThat(shown)
@@ -132,7 +98,7 @@ class AttachCommandsTest {
                 .contains("export:   " + v.id() + " at 10.0.0.5:10810 (nbd://10.0.0.5:10810/" + v.id() + ")\n")
                 .contains("resync:   1.0 MiB of 4.0 MiB (25%) at 1.0 MiB/s; 3.0 MiB copied since attached\n")
                 .contains("leg 0 FAILED: EIO\n");
-        assertThat(shown.lines()).anySatisfy(l -> assertThat(l).startsWith("LEG  STATE  SYNC    NODE"));
+        assertThat(shown.lines()).anySatisfy(l -> assertThat(l).startsWith("LEG  STATE  SYNC    SYNCED  NODE"));
         assertThat(shown.lines()).anySatisfy(l -> assertThat(l).startsWith("0    READY  FAILED"));
 
         assertThat(cli("volume", "detach", "db")).isEqualTo("detached volume db\n");

@@ -86,6 +86,11 @@ public final class ControlClient {
         exchange("DELETE", path, null, timeout);
     }
 
+    /** A DELETE whose answer is a document (removing a volume's leg answers with the volume). */
+    public <T> T delete(String path, Class<T> type) throws ControlException {
+        return parse("DELETE", path, exchange("DELETE", path, null, timeout), JSON.constructType(type));
+    }
+
     /** A call whose answer does not matter beyond its success. */
     public void send(String method, String path, Object body) throws ControlException {
         exchange(method, path, body, timeout);

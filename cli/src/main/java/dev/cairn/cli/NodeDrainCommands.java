@@ -1,0 +1,133 @@
+package dev.cairn.cli;
+
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.Views;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.time.Duration;
+import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
+import picocli.CommandLine.Parameters;
+
+/**
+ * {@code cairn node drain|undrain}: empty a node before maintenance. The controller's repair loop
+ * gives each of its legs a replacement elsewhere and removes the old leg once the replacement is in
+ * sync, so every volume keeps its protection throughout.
+ */
+final class NodeDrainCommands {
+    private NodeDrainCommands() {}
+
+    /** "since 2026-01-01T00:00:00Z: 2 legs left, 1 moving" */
+    static String progress(Views.DrainView d) {
+        return "since " + d.since() + ": " + legs(d.legsLeft()) + " left, " + d.legsMoving() + " moving";
+    }
+
+    private static String legs(int n) {
+        return n + (n == 1 ? " leg" : " legs");
+    }
+
+    static void printDrain(PrintWriter out, Views.NodeView n) {
+        if (n.drain().isEmpty()) {
+            out.printf("node %s: not draining%n", n.id());
+            return;
+        }
+        Views.DrainView d = n.drain().get();
+        out.printf("node %s draining %s%n", n.id(), progress(d));
+        d.waiting().forEach(w -> out.printf("waiting:  %s%n", w));
+    }
+
+    @Command(
+            name = "drain",
+            mixinStandardHelpOptions = true,
+            description = "Drains a node: nothing new is placed on it, and each of its legs gets a replacement on"
+                    + " another node; the old leg is removed once its replacement is in sync (the agent serving"
+                    + " the volume syncs it). With --wait, prints progress until no leg is left on the node.")
+    static final class Drain extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "NODE-ID")
+        String id;
+
+        @Option(names = "--wait", description = "Wait until no leg is left on the node, printing progress.")
+        boolean wait;
+
+        @Option(
+                names = "--timeout",
+                defaultValue = "1h",
+                paramLabel = "DURATION",
+                description = "With --wait: give up waiting after this long (default ${DEFAULT-VALUE});"
+                        + " the drain itself goes on.")
+        String timeout;
+
+        @Option(names = "--poll-every", defaultValue = "1s", hidden = true)
+        String pollEvery;
+
+        @Override
+        public Integer call() throws Exception {
+            Duration limit = Durations.parse(timeout, "--timeout");
+            Duration poll = Durations.parse(pollEvery, "--poll-every");
+            ControlClient client = client();
+            String path = "/v1/nodes/" + UrlPath.segment(id);
+            Views.NodeView n = client.post(path + "/drain", null, Views.NodeView.class);
+            if (wait) {
+                n = awaitDrained(client, path, n, limit, poll);
+            }
+            return print(
+                    n,
+                    wait
+                            ? (out, done) -> out.printf("node %s drained: no legs left%n", done.id())
+                            : NodeDrainCommands::printDrain);
+        }
+
+        /** Polls the node until its drain is done, printing each change (not with --output json). */
+        private Views.NodeView awaitDrained(
+                ControlClient client, String path, Views.NodeView n, Duration limit, Duration poll)
+                throws IOException, InterruptedException {
+            long start = System.nanoTime();
+            Views.DrainView last = null;
+            while (true) {
+                Views.DrainView d = n.drain()
+                        .orElseThrow(() -> new IOException(
+                                "node " + id + " stopped draining while waiting (cairn node undrain?)"));
+                if (!options.json() && !sameProgress(last, d)) {
+                    long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
+                    out().printf("%4ds  %s left, %d moving%n", seconds, legs(d.legsLeft()), d.legsMoving());
+                    d.waiting().forEach(w -> out().printf("       waiting: %s%n", w));
+                    out().flush();
+                }
+                if (d.legsLeft() == 0) {
+                    return n;
+                }
+                if (System.nanoTime() - start > limit.toNanos()) {
+                    throw new IOException("node " + id + " still holds " + legs(d.legsLeft()) + " (" + d.legsMoving()
+                            + " moving) after " + timeout + "; the drain goes on: see cairn node show " + id);
+                }
+                last = d;
+                Thread.sleep(poll.toMillis());
+                n = client.get(path, Views.NodeView.class);
+            }
+        }
+
+        private static boolean sameProgress(Views.DrainView a, Views.DrainView b) {
+            return a != null
+                    && a.legsLeft() == b.legsLeft()
+                    && a.legsMoving() == b.legsMoving()
+                    && a.waiting().equals(b.waiting());
+        }
+    }
+
+    @Command(
+            name = "undrain",
+            mixinStandardHelpOptions = true,
+            description = "Stops draining a node: new legs may be placed on it again; legs not yet moving stay,"
+                    + " replacements already placed finish.")
+    static final class Undrain extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "NODE-ID")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            Views.NodeView n =
+                    client().post("/v1/nodes/" + UrlPath.segment(id) + "/undrain", null, Views.NodeView.class);
+            return print(n, NodeDrainCommands::printDrain);
+        }
+    }
+}
