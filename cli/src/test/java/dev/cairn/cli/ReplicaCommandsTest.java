@@ -112,8 +112,9 @@ class ReplicaCommandsTest {
 
         assertThat(cli("volume", "remove-replica", "db", "1")).isEqualTo("exit 1");
         assertThat(controller.err())
-                .isEqualTo("cairn volume remove-replica: volume 'db' would keep 1 leg where its class 'zone-2' asks"
-                        + " for 2; force it to go below (the volume then shows degraded by intent)\n");
+                .isEqualTo(
+                        "cairn volume remove-replica: volume 'db' would keep 1 in-sync leg where its class 'zone-2' asks"
+                                + " for 2; force it to go below (the volume then shows degraded by intent)\n");
         assertThat(cli("volume", "remove-replica", "db", "7")).isEqualTo("exit 1");
         assertThat(controller.err()).startsWith("cairn volume remove-replica: volume 'db' has no leg '7' (legs: 0=");
         assertThat(controller.volume("db").legs()).hasSize(2);

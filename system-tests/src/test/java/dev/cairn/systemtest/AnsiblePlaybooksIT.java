@@ -122,7 +122,8 @@ class AnsiblePlaybooksIT extends ClusterFixture {
                 playbook("replicas.yml", "--tags", "remove", "-e", "cairn_volume=db", "-e", "cairn_leg=1");
         assertThat(refused.exitCode()).as(refused.describe()).isNotZero();
         assertThat(refused.stdout())
-                .contains("volume 'db' would keep 1 leg where its class 'zone-2' asks for 2; force it to go below");
+                .contains(
+                        "volume 'db' would keep 1 in-sync leg where its class 'zone-2' asks for 2; force it to go below");
         assertThat(legIndexes()).containsExactlyInAnyOrder(0, 1);
 
         playbook(

@@ -242,16 +242,17 @@ final class RepairCommands {
                             + "' with no in-sync leg (the others are missing or still syncing)");
         }
         StorageClass sc = s.classes().get(v.className());
-        long stayingAfter = v.legs().stream()
+        long inSyncAfter = v.legs().stream()
                 .filter(Leg::staying)
                 .filter(l -> !l.extentId().equals(gone.extentId()))
+                .filter(l -> Repairs.inSync(v, l))
                 .count();
-        if (stayingAfter < sc.replicas() && !c.force()) {
+        if (inSyncAfter < sc.replicas() && !c.force()) {
             return Outcome.refused(
                     CONFLICT,
-                    "volume '" + v.name() + "' would keep " + stayingAfter + " leg" + (stayingAfter == 1 ? "" : "s")
-                            + " where its class '" + sc.name() + "' asks for " + sc.replicas()
-                            + "; force it to go below (the volume then shows degraded by intent)");
+                    "volume '" + v.name() + "' would keep " + inSyncAfter + " in-sync leg"
+                            + (inSyncAfter == 1 ? "" : "s") + " where its class '" + sc.name() + "' asks for "
+                            + sc.replicas() + "; force it to go below (the volume then shows degraded by intent)");
         }
         List<Leg> legs = new ArrayList<>();
         for (Leg l : v.legs()) {

@@ -302,8 +302,9 @@ class RepairsTest {
         Outcome below = s.apply(new Command.RemoveReplica("db", "0", false, s.now));
         assertThat(below.status()).isEqualTo(Outcome.Status.CONFLICT);
         assertThat(below.message())
-                .isEqualTo("volume 'db' would keep 2 legs where its class 'zone-3' asks for 3; force it to go below"
-                        + " (the volume then shows degraded by intent)");
+                .isEqualTo(
+                        "volume 'db' would keep 2 in-sync legs where its class 'zone-3' asks for 3; force it to go below"
+                                + " (the volume then shows degraded by intent)");
 
         assertThat(s.apply(new Command.RemoveReplica("db", first.extentId().toString(), true, s.now))
                         .isOk())
