@@ -47,9 +47,25 @@ public final class AttachedVolume implements AutoCloseable {
      */
     public record Settings(
             Duration legTimeout, Duration retryEvery, Duration sweepEvery, int copyWorkers, InstantSource clock) {
+        /** Regions one resync copies at once unless told otherwise. */
+        public static final int DEFAULT_COPY_WORKERS = 8;
+
+        public static final int MAX_COPY_WORKERS = 256;
+
+        public Settings {
+            if (copyWorkers < 1 || copyWorkers > MAX_COPY_WORKERS) {
+                throw new IllegalArgumentException(
+                        "a resync copies 1 to " + MAX_COPY_WORKERS + " regions at once, not " + copyWorkers);
+            }
+        }
+
         public static Settings defaults() {
             return new Settings(
-                    Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), 4, InstantSource.system());
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(5),
+                    DEFAULT_COPY_WORKERS,
+                    InstantSource.system());
         }
     }
 
@@ -70,7 +86,8 @@ public final class AttachedVolume implements AutoCloseable {
     private volatile boolean closed;
     private volatile String waitingFor = "not assembled yet";
 
-    private AttachedVolume(VolumeSpec spec, LegConnector connector, Settings settings, Runnable onChange) {
+    private AttachedVolume(
+            VolumeSpec spec, LegConnector connector, Settings settings, ResyncThrottle throttle, Runnable onChange) {
         this.connector = connector;
         this.settings = settings;
         this.onChange = onChange;
@@ -82,13 +99,17 @@ public final class AttachedVolume implements AutoCloseable {
                 settings.legTimeout(),
                 this::changed);
         this.volume = new ReplicatedVolume(spec, set, new ResyncProgress(settings.clock()));
-        this.syncer = new LegSyncer(volume, settings.copyWorkers());
+        this.syncer = new LegSyncer(volume, settings.copyWorkers(), throttle);
         this.maintenance = Thread.ofVirtual().name("volume-" + spec.name()).unstarted(this::maintain);
     }
 
-    /** Starts assembling the volume in the background; {@link #serving()} tells when it is ready. */
-    public static AttachedVolume start(VolumeSpec spec, LegConnector connector, Settings settings, Runnable onChange) {
-        AttachedVolume v = new AttachedVolume(spec, connector, settings, onChange);
+    /**
+     * Starts assembling the volume in the background; {@link #serving()} tells when it is ready.
+     * Its resyncs copy no faster than {@code throttle} allows (shared by the agent's volumes).
+     */
+    public static AttachedVolume start(
+            VolumeSpec spec, LegConnector connector, Settings settings, ResyncThrottle throttle, Runnable onChange) {
+        AttachedVolume v = new AttachedVolume(spec, connector, settings, throttle, onChange);
         v.maintenance.start();
         return v;
     }

@@ -65,6 +65,11 @@ final class LegSet {
         return legs;
     }
 
+    /** How long a leg may take to answer one request. */
+    Duration timeout() {
+        return timeout;
+    }
+
     synchronized long events() {
         return events;
     }

@@ -24,6 +24,7 @@ final class VolumeFixture implements AutoCloseable {
     final MemoryLegs memory = new MemoryLegs();
     final List<AttachedVolume> attached = new ArrayList<>();
     Duration legTimeout = Duration.ofSeconds(5);
+    ResyncThrottle throttle = ResyncThrottle.unlimited();
 
     VolumeFixture(int legs) {
         for (int i = 0; i < legs; i++) {
@@ -52,6 +53,7 @@ final class VolumeFixture implements AutoCloseable {
                 memory,
                 new AttachedVolume.Settings(
                         legTimeout, Duration.ofMillis(20), Duration.ofDays(1), 2, InstantSource.system()),
+                throttle,
                 () -> {});
         attached.add(v);
         return v;
