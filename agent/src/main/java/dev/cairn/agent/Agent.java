@@ -121,13 +121,17 @@ public final class Agent implements AutoCloseable {
             try {
                 spec = VolumeSpec.of(a);
             } catch (IllegalArgumentException e) {
-                log.error("volume {}: cannot serve it: {}", a.name(), e.getMessage());
+                keepDespiteBadView(a, e.getMessage()).ifPresent(wanted::add);
                 continue;
             }
             wanted.add(spec.volumeId());
             AttachedVolume current = volumes.get(spec.volumeId());
             if (current != null && current.spec().generation() == spec.generation()) {
-                current.retarget(spec);
+                try {
+                    current.reconfigure(spec);
+                } catch (IllegalArgumentException e) {
+                    log.error("volume {}: keeps being served as it is: {}", spec.name(), e.getMessage());
+                }
                 continue;
             }
             if (current != null) {
@@ -155,6 +159,29 @@ public final class Agent implements AutoCloseable {
                 stop(v);
             }
         }
+    }
+
+    /**
+     * A volume the controller lists in a way that cannot be served (no legs, legs of different
+     * sizes...): one already served keeps being served as it is, rather than being detached on a
+     * bad view; it is detached only when the controller stops listing it.
+     */
+    private Optional<UUID> keepDespiteBadView(AgentApi.AttachedVolume a, String why) {
+        Optional<UUID> id;
+        try {
+            id = Optional.of(UUID.fromString(a.volumeId()));
+        } catch (IllegalArgumentException e) {
+            id = Optional.empty();
+        }
+        if (id.isPresent() && volumes.containsKey(id.get())) {
+            log.error(
+                    "volume {}: the controller's view of it is not usable ({}); it keeps being served as it is",
+                    a.name(),
+                    why);
+            return id;
+        }
+        log.error("volume {}: cannot serve it: {}", a.name(), why);
+        return Optional.empty();
     }
 
     private void stop(AttachedVolume v) {
