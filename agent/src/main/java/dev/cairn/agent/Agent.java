@@ -5,6 +5,7 @@ import dev.cairn.agent.leg.LegConnector;
 import dev.cairn.agent.leg.NbdLegIo;
 import dev.cairn.agent.replica.AttachedVolume;
 import dev.cairn.agent.replica.ReplicatedVolume;
+import dev.cairn.agent.replica.ResyncThrottle;
 import dev.cairn.agent.replica.VolumeSpec;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.nbd.server.ExportCatalog;
@@ -40,12 +41,16 @@ public final class Agent implements AutoCloseable {
     private final LegConnector connector;
     private final Map<UUID, AttachedVolume> volumes = new ConcurrentHashMap<>();
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
+    /** Shared by every volume's resyncs; the controller sets the rate in each desired view. */
+    private final ResyncThrottle throttle;
+
     private final NbdServer server;
     private final AgentLink link;
 
     private Agent(AgentConfig config, LegConnector connector) throws IOException {
         this.config = config;
         this.connector = connector;
+        this.throttle = new ResyncThrottle(config.volumes().clock(), Thread::sleep, 0);
         this.server = NbdServer.start(ServerConfig.defaults(config.nbd()), new Catalog());
         this.link = new AgentLink(this, config);
     }
@@ -86,6 +91,28 @@ public final class Agent implements AutoCloseable {
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** Applies what the controller wants of this host: the resync rate, the attached volumes. */
+    void apply(AgentApi.AgentDesiredView desired) {
+        try {
+            long before = throttle.rate();
+            throttle.rate(desired.syncBytesPerSecond());
+            if (before != desired.syncBytesPerSecond()) {
+                log.info(
+                        "resyncs now copy {}",
+                        desired.syncBytesPerSecond() == 0
+                                ? "as fast as they can"
+                                : "at most " + desired.syncBytesPerSecond() + " bytes per second");
+            }
+        } catch (IllegalArgumentException e) {
+            log.error("resync rate left at {} bytes per second: {}", throttle.rate(), e.getMessage());
+        }
+        converge(desired.volumes());
+    }
+
+    ResyncThrottle throttle() {
+        return throttle;
+    }
+
     /** Converges on the volumes the controller attached to this host. */
     void converge(List<AgentApi.AttachedVolume> attached) {
         List<UUID> wanted = new ArrayList<>();
@@ -94,13 +121,17 @@ public final class Agent implements AutoCloseable {
             try {
                 spec = VolumeSpec.of(a);
             } catch (IllegalArgumentException e) {
-                log.error("volume {}: cannot serve it: {}", a.name(), e.getMessage());
+                keepDespiteBadView(a, e.getMessage()).ifPresent(wanted::add);
                 continue;
             }
             wanted.add(spec.volumeId());
             AttachedVolume current = volumes.get(spec.volumeId());
             if (current != null && current.spec().generation() == spec.generation()) {
-                current.retarget(spec);
+                try {
+                    current.reconfigure(spec);
+                } catch (IllegalArgumentException e) {
+                    log.error("volume {}: keeps being served as it is: {}", spec.name(), e.getMessage());
+                }
                 continue;
             }
             if (current != null) {
@@ -117,7 +148,9 @@ public final class Agent implements AutoCloseable {
                     spec.volumeId(),
                     spec.generation(),
                     spec.legs().size());
-            volumes.put(spec.volumeId(), AttachedVolume.start(spec, connector, config.volumes(), link::reportSoon));
+            volumes.put(
+                    spec.volumeId(),
+                    AttachedVolume.start(spec, connector, config.volumes(), throttle, link::reportSoon));
         }
         for (AttachedVolume v : List.copyOf(volumes.values())) {
             if (!wanted.contains(v.spec().volumeId())) {
@@ -126,6 +159,29 @@ public final class Agent implements AutoCloseable {
                 stop(v);
             }
         }
+    }
+
+    /**
+     * A volume the controller lists in a way that cannot be served (no legs, legs of different
+     * sizes...): one already served keeps being served as it is, rather than being detached on a
+     * bad view; it is detached only when the controller stops listing it.
+     */
+    private Optional<UUID> keepDespiteBadView(AgentApi.AttachedVolume a, String why) {
+        Optional<UUID> id;
+        try {
+            id = Optional.of(UUID.fromString(a.volumeId()));
+        } catch (IllegalArgumentException e) {
+            id = Optional.empty();
+        }
+        if (id.isPresent() && volumes.containsKey(id.get())) {
+            log.error(
+                    "volume {}: the controller's view of it is not usable ({}); it keeps being served as it is",
+                    a.name(),
+                    why);
+            return id;
+        }
+        log.error("volume {}: cannot serve it: {}", a.name(), why);
+        return Optional.empty();
     }
 
     private void stop(AttachedVolume v) {

@@ -95,7 +95,7 @@ final class AgentLink implements AutoCloseable {
                     continue;
                 }
                 newestSeen = desired.appliedIndex();
-                agent.converge(desired.volumes());
+                agent.apply(desired);
                 after = desired.changedAt();
             } catch (ControlException e) {
                 if (closed) {

@@ -7,5 +7,11 @@
  * per leg being synced; two virtual threads talk to the controller (heartbeat, long poll of the
  * attached volumes). The agent keeps no state of its own on disk: what must survive it (the
  * write-intent bitmap, the event counter, the in-sync set) is in every leg's header.
+ *
+ * <p>Each desired view from the controller sets the resync rate ({@code syncBytesPerSecond}, all
+ * volumes together, 0 for no cap) and the attached volumes: a volume at a new generation is
+ * stopped and attached again; at the same generation its legs are reconfigured in place (moved,
+ * added, removed) without touching the NBD export; a view the agent cannot serve (no legs, a leg
+ * twice, another geometry) leaves a served volume as it is.
  */
 package dev.cairn.agent;

@@ -86,6 +86,14 @@ final class AgentCommand implements Callable<Integer> {
     String sweepEvery;
 
     @Option(
+            names = "--sync-workers",
+            defaultValue = "" + AttachedVolume.Settings.DEFAULT_COPY_WORKERS,
+            paramLabel = "N",
+            description = "Regions one resync copies at once, 1 to " + AttachedVolume.Settings.MAX_COPY_WORKERS
+                    + " (default ${DEFAULT-VALUE}). The controller caps what all resyncs copy together.")
+    int syncWorkers;
+
+    @Option(
             names = "--ready-file",
             paramLabel = "FILE",
             description = "Once serving, write the host name and NBD address here as JSON.")
@@ -110,7 +118,7 @@ final class AgentCommand implements Callable<Integer> {
                         Durations.parse(legTimeout, "--leg-timeout"),
                         Durations.parse(retryEvery, "--retry-every"),
                         Durations.parse(sweepEvery, "--bitmap-sweep-every"),
-                        4,
+                        syncWorkers(),
                         InstantSource.system()),
                 readyFile);
         Agent agent = Agent.start(config);
@@ -130,6 +138,14 @@ final class AgentCommand implements Callable<Integer> {
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    private int syncWorkers() {
+        if (syncWorkers < 1 || syncWorkers > AttachedVolume.Settings.MAX_COPY_WORKERS) {
+            throw new IllegalArgumentException(
+                    "--sync-workers must be 1 to " + AttachedVolume.Settings.MAX_COPY_WORKERS + ", got " + syncWorkers);
+        }
+        return syncWorkers;
     }
 
     private static String machineName() {

@@ -1,6 +1,5 @@
 package dev.cairn.agent.replica;
 
-import dev.cairn.agent.bitmap.BitmapFormat;
 import dev.cairn.agent.bitmap.LegHeader;
 import dev.cairn.agent.leg.LegConnector;
 import dev.cairn.agent.leg.LegIo;
@@ -8,20 +7,18 @@ import dev.cairn.agent.leg.LegTarget;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import java.io.IOException;
-import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
-import java.util.BitSet;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.ConcurrentHashMap;
-import java.util.concurrent.ExecutionException;
+import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,10 +26,16 @@ import org.slf4j.LoggerFactory;
  * A volume attached to this agent, through its life: ASSEMBLING (reading every leg's header and
  * bitmap, deciding with {@link ResyncPlan} which legs are fresh), then SERVING, until closed.
  *
- * <p>One maintenance thread per volume does everything but client I/O: it assembles, reconnects
- * failed legs (with the bitmap deciding what they get), starts a {@link LegSyncer} per SYNCING leg,
- * sweeps the bitmap, and re-assembles if every in-sync leg was lost. It wakes on any leg change
- * and every {@code retryEvery}.
+ * <p>One maintenance thread per volume does everything but client I/O: it applies the leg list
+ * the controller wants ({@link #reconfigure}), assembles, reconnects failed legs (with the bitmap
+ * deciding what they get), starts a {@link LegSyncer} per SYNCING leg, sweeps the bitmap, and
+ * re-assembles if every in-sync leg was lost. It wakes on any leg change and every {@code
+ * retryEvery}.
+ *
+ * <p>Legs change at the same generation without a pause in client I/O: a new leg is opened like a
+ * failed one coming back (its blank header gets it every region), a removed leg is taken out of
+ * the {@link LegSet} and its sync stopped. The only in-sync leg is kept until another leg is in
+ * sync, whatever the controller says: removing it would leave nothing to read from.
  */
 public final class AttachedVolume implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttachedVolume.class);
@@ -47,9 +50,25 @@ public final class AttachedVolume implements AutoCloseable {
      */
     public record Settings(
             Duration legTimeout, Duration retryEvery, Duration sweepEvery, int copyWorkers, InstantSource clock) {
+        /** Regions one resync copies at once unless told otherwise. */
+        public static final int DEFAULT_COPY_WORKERS = 8;
+
+        public static final int MAX_COPY_WORKERS = 256;
+
+        public Settings {
+            if (copyWorkers < 1 || copyWorkers > MAX_COPY_WORKERS) {
+                throw new IllegalArgumentException(
+                        "a resync copies 1 to " + MAX_COPY_WORKERS + " regions at once, not " + copyWorkers);
+            }
+        }
+
         public static Settings defaults() {
             return new Settings(
-                    Duration.ofSeconds(5), Duration.ofSeconds(1), Duration.ofSeconds(5), 4, InstantSource.system());
+                    Duration.ofSeconds(5),
+                    Duration.ofSeconds(1),
+                    Duration.ofSeconds(5),
+                    DEFAULT_COPY_WORKERS,
+                    InstantSource.system());
         }
     }
 
@@ -57,10 +76,8 @@ public final class AttachedVolume implements AutoCloseable {
     private final LegConnector connector;
     private final Settings settings;
     private final Runnable onChange;
-    private final LegSyncer syncer;
+    private final Resyncs resyncs;
     private final Semaphore wake = new Semaphore(0);
-    private final Map<Leg, ResyncPlan.Sync> pendingSync = new ConcurrentHashMap<>();
-    private final Map<Leg, Thread> syncing = new ConcurrentHashMap<>();
     /** Reconnect attempts since each leg was last in sync, and when the next may be made. */
     private final Map<Leg, Integer> attempts = new HashMap<>();
 
@@ -69,8 +86,13 @@ public final class AttachedVolume implements AutoCloseable {
     private volatile boolean serving;
     private volatile boolean closed;
     private volatile String waitingFor = "not assembled yet";
+    /** The latest spec the agent handed over; the maintenance thread brings the legs to it. */
+    private volatile VolumeSpec desired;
+    /** Legs the controller removed that are kept as the only in-sync leg (warned about once). */
+    private final Set<UUID> keptAgainstDesired = new HashSet<>();
 
-    private AttachedVolume(VolumeSpec spec, LegConnector connector, Settings settings, Runnable onChange) {
+    private AttachedVolume(
+            VolumeSpec spec, LegConnector connector, Settings settings, ResyncThrottle throttle, Runnable onChange) {
         this.connector = connector;
         this.settings = settings;
         this.onChange = onChange;
@@ -82,13 +104,18 @@ public final class AttachedVolume implements AutoCloseable {
                 settings.legTimeout(),
                 this::changed);
         this.volume = new ReplicatedVolume(spec, set, new ResyncProgress(settings.clock()));
-        this.syncer = new LegSyncer(volume, settings.copyWorkers());
+        this.resyncs = new Resyncs(new LegSyncer(volume, settings.copyWorkers(), throttle), this::changed);
+        this.desired = spec;
         this.maintenance = Thread.ofVirtual().name("volume-" + spec.name()).unstarted(this::maintain);
     }
 
-    /** Starts assembling the volume in the background; {@link #serving()} tells when it is ready. */
-    public static AttachedVolume start(VolumeSpec spec, LegConnector connector, Settings settings, Runnable onChange) {
-        AttachedVolume v = new AttachedVolume(spec, connector, settings, onChange);
+    /**
+     * Starts assembling the volume in the background; {@link #serving()} tells when it is ready.
+     * Its resyncs copy no faster than {@code throttle} allows (shared by the agent's volumes).
+     */
+    public static AttachedVolume start(
+            VolumeSpec spec, LegConnector connector, Settings settings, ResyncThrottle throttle, Runnable onChange) {
+        AttachedVolume v = new AttachedVolume(spec, connector, settings, throttle, onChange);
         v.maintenance.start();
         return v;
     }
@@ -111,15 +138,61 @@ public final class AttachedVolume implements AutoCloseable {
         return volume.report();
     }
 
-    /** New addresses for the same legs (a node moved): used from the next connection on. */
-    public void retarget(VolumeSpec newer) {
-        for (Leg leg : volume.legs().all()) {
-            newer.legs().stream()
-                    .filter(t -> t.extentId().equals(leg.id()))
-                    .findFirst()
-                    .ifPresent(leg::retarget);
-        }
+    /**
+     * The controller's view of this attachment changed without a new generation: legs moved (new
+     * addresses, used from the next connection on), were added (copied in full while I/O goes on)
+     * or removed (dropped). Applied by the maintenance thread; {@link #spec()} shows the legs once
+     * they are. A spec of another volume, generation or geometry is refused.
+     */
+    public void reconfigure(VolumeSpec newer) {
+        VolumeSpec.incompatibility(volume.spec(), newer).ifPresent(why -> {
+            throw new IllegalArgumentException(why);
+        });
+        desired = newer;
         changed();
+    }
+
+    /** Brings the legs to the desired spec: addresses, added legs, removed legs. */
+    private void applyDesiredLegs() {
+        VolumeSpec want = desired;
+        LegSet legs = volume.legs();
+        List<Leg> current = legs.all();
+        boolean changedLegs = false;
+        for (LegTarget target : want.legs()) {
+            Optional<Leg> have = current.stream()
+                    .filter(l -> l.id().equals(target.extentId()))
+                    .findFirst();
+            if (have.isEmpty()) {
+                legs.add(new Leg(target));
+                changedLegs = true;
+            } else if (!have.get().target().equals(target)) {
+                log.info("{}: now at {}", have.get(), target);
+                have.get().retarget(target);
+                changedLegs = true;
+            }
+        }
+        List<UUID> wanted = want.legIds();
+        for (Leg leg : current) {
+            if (wanted.contains(leg.id())) {
+                keptAgainstDesired.remove(leg.id());
+            } else if (legs.remove(leg, true)) {
+                resyncs.stop(leg);
+                attempts.remove(leg);
+                nextAttempt.remove(leg);
+                keptAgainstDesired.remove(leg.id());
+                changedLegs = true;
+            } else if (keptAgainstDesired.add(leg.id())) {
+                log.warn(
+                        "{}: the controller removed it, but it is the only in-sync leg of volume {}: kept until "
+                                + "another leg is in sync",
+                        leg,
+                        want.name());
+            }
+        }
+        if (changedLegs) {
+            volume.respec(
+                    volume.spec().withLegs(legs.all().stream().map(Leg::target).toList()));
+        }
     }
 
     private void changed() {
@@ -131,8 +204,9 @@ public final class AttachedVolume implements AutoCloseable {
         long nextSweep = settings.clock().millis() + settings.sweepEvery().toMillis();
         while (!closed) {
             try {
+                applyDesiredLegs();
                 LegSet legs = volume.legs();
-                if (legs.inState(LegSyncState.IN_SYNC).isEmpty() && syncing.isEmpty()) {
+                if (legs.inState(LegSyncState.IN_SYNC).isEmpty() && resyncs.noneRunning()) {
                     assemble();
                 } else {
                     for (Leg leg : legs.all()) {
@@ -147,8 +221,8 @@ public final class AttachedVolume implements AutoCloseable {
                                             + (settings.retryEvery().toMillis() << Math.min(n - 1, 3)));
                             reconnect(leg);
                         }
-                        if (leg.state() == LegSyncState.SYNCING && !syncing.containsKey(leg)) {
-                            startSync(leg);
+                        if (leg.state() == LegSyncState.SYNCING && !resyncs.isRunning(leg)) {
+                            resyncs.start(leg);
                         }
                     }
                     if (settings.clock().millis() >= nextSweep) {
@@ -189,16 +263,17 @@ public final class AttachedVolume implements AutoCloseable {
     private void assemble() throws IOException, InterruptedException {
         VolumeSpec spec = volume.spec();
         LegSet legs = volume.legs();
+        List<Leg> members = legs.all(); // only this thread changes the list
         Map<Leg, LegIo> opened = new HashMap<>();
         List<ResyncPlan.Probe> probes = new ArrayList<>();
-        for (Leg leg : legs.all()) {
+        for (Leg leg : members) {
             try {
                 LegIo io = leg.io().orElse(null);
                 if (io == null) {
                     io = connector.connect(leg.target());
                 }
                 opened.put(leg, io);
-                probes.add(probe(leg.target(), io));
+                probes.add(LegProbe.read(spec, leg.target(), io, settings.legTimeout()));
             } catch (IOException e) {
                 probes.add(new ResyncPlan.Unreachable(leg.id(), e.getMessage()));
                 LegIo io = opened.remove(leg);
@@ -207,14 +282,13 @@ public final class AttachedVolume implements AutoCloseable {
                 }
             }
         }
-        ResyncPlan.Outcome outcome = ResyncPlan.plan(geometry(spec), spec.legIds(), probes);
+        ResyncPlan.Outcome outcome =
+                ResyncPlan.plan(geometry(spec), members.stream().map(Leg::id).toList(), probes);
         if (outcome instanceof ResyncPlan.Wait w) {
             opened.values().forEach(LegIo::close);
             for (ResyncPlan.Probe p : probes) {
                 if (p instanceof ResyncPlan.Unreachable u) {
-                    legs.all().stream()
-                            .filter(l -> l.id().equals(u.legId()))
-                            .forEach(l -> legs.unreachable(l, u.why()));
+                    members.stream().filter(l -> l.id().equals(u.legId())).forEach(l -> legs.unreachable(l, u.why()));
                 }
             }
             if (!w.reason().equals(waitingFor)) {
@@ -227,7 +301,7 @@ public final class AttachedVolume implements AutoCloseable {
         ready.notes().forEach(n -> log.warn("volume {}: {}", spec.name(), n));
         legs.startAt(ready.events());
         volume.bitmap().load(ready.dirty());
-        for (Leg leg : legs.all()) {
+        for (Leg leg : members) {
             ResyncPlan.Sync sync = ready.sync().get(leg.id());
             LegIo io = opened.get(leg);
             if (sync == null || io == null) {
@@ -244,7 +318,7 @@ public final class AttachedVolume implements AutoCloseable {
             if (sync == ResyncPlan.Sync.NONE) {
                 legs.connected(leg, io, LegSyncState.IN_SYNC);
             } else {
-                pendingSync.put(leg, sync);
+                resyncs.plan(leg, sync);
                 legs.connected(leg, io, LegSyncState.SYNCING);
             }
         }
@@ -268,26 +342,6 @@ public final class AttachedVolume implements AutoCloseable {
                 spec.volumeId(), spec.sizeBytes(), spec.regionBytes(), spec.dataOffset(), spec.regions());
     }
 
-    /** Reads a leg's header and bitmap. */
-    private ResyncPlan.Found probe(LegTarget target, LegIo io) throws IOException {
-        VolumeSpec spec = volume.spec();
-        int pages = BitmapFormat.pagesFor(spec.regions());
-        ByteBuffer block = ByteBuffer.allocate(LegHeader.BYTES + pages * BitmapFormat.PAGE_BYTES);
-        try {
-            io.read(0, block).get(settings.legTimeout().toMillis(), TimeUnit.MILLISECONDS);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted reading " + target);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("cannot read the header of " + target + ": " + LegSet.describe(e), e);
-        }
-        LegHeader.Read header = LegHeader.decode(block.slice(0, LegHeader.BYTES));
-        BitSet bits = header instanceof LegHeader.Valid
-                ? BitmapFormat.decode(spec.regions(), block.slice(LegHeader.BYTES, pages * BitmapFormat.PAGE_BYTES))
-                : new BitSet();
-        return new ResyncPlan.Found(target.extentId(), header, bits);
-    }
-
     /** Tries a failed leg again; if it answers, it becomes SYNCING with what the bitmap says it needs. */
     private void reconnect(Leg leg) {
         LegIo io;
@@ -299,33 +353,20 @@ public final class AttachedVolume implements AutoCloseable {
             return;
         }
         try {
-            found = probe(leg.target(), io);
+            found = LegProbe.read(volume.spec(), leg.target(), io, settings.legTimeout());
         } catch (IOException e) {
             io.close();
             volume.legs().unreachable(leg, e.getMessage());
             return;
         }
         Optional<String> distrust = ResyncPlan.check(geometry(volume.spec()), found);
-        distrust.ifPresent(why -> log.warn("{}: {}; it gets every region", leg, why));
-        pendingSync.put(leg, distrust.isPresent() ? ResyncPlan.Sync.FULL : ResyncPlan.Sync.DIRTY);
+        if (found.header() instanceof LegHeader.Blank) {
+            log.info("{}: blank (a new leg): it gets every region", leg);
+        } else {
+            distrust.ifPresent(why -> log.warn("{}: {}; it gets every region", leg, why));
+        }
+        resyncs.plan(leg, distrust.isPresent() ? ResyncPlan.Sync.FULL : ResyncPlan.Sync.DIRTY);
         volume.legs().connected(leg, io, LegSyncState.SYNCING);
-    }
-
-    private void startSync(Leg leg) {
-        ResyncPlan.Sync sync = pendingSync.getOrDefault(leg, ResyncPlan.Sync.DIRTY);
-        List<Long> regions = syncer.regionsFor(sync);
-        Thread t = Thread.ofVirtual().name("resync-" + leg.id()).unstarted(() -> {
-            try {
-                syncer.sync(leg, regions);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-            } finally {
-                syncing.remove(leg);
-                changed();
-            }
-        });
-        syncing.put(leg, t);
-        t.start();
     }
 
     @Override
@@ -333,7 +374,7 @@ public final class AttachedVolume implements AutoCloseable {
         closed = true;
         serving = false;
         maintenance.interrupt();
-        syncing.values().forEach(Thread::interrupt);
+        resyncs.stopAll();
         try {
             maintenance.join(TimeUnit.SECONDS.toMillis(10));
         } catch (InterruptedException e) {

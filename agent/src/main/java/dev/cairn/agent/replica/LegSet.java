@@ -29,6 +29,13 @@ import org.slf4j.LoggerFactory;
  * <p>When an in-sync leg fails, writes are held (see {@link #awaitStable}) until the surviving
  * legs' superblocks say so: otherwise, after an agent crash, the failed leg would look as fresh as
  * the others and could become the source of a resync, overwriting acknowledged writes.
+ *
+ * <p>The list of legs changes while the volume serves (the controller adds and removes legs at the
+ * same generation): it is copy-on-write, replaced under the monitor, so a request works on the
+ * snapshot it took. A removed leg is FAILED and out of the list; a request still in flight to it
+ * fails without consequence (failing a FAILED leg does nothing), and it never counted for anything
+ * but the legs that remain. An added leg starts CONNECTING and its superblock is first written
+ * when it joins, so it never looks in sync before its first full copy is done.
  */
 final class LegSet {
     private static final Logger log = LoggerFactory.getLogger(LegSet.class);
@@ -47,7 +54,9 @@ final class LegSet {
     private static final Executor LOST_WATCH = Executors.newVirtualThreadPerTaskExecutor();
 
     private final Identity identity;
-    private final List<Leg> legs;
+    /** Copy-on-write: replaced, never changed, under the monitor. */
+    private volatile List<Leg> legs;
+
     private final Duration timeout;
     private final Runnable onChange;
     private final ReentrantLock superblockWriter = new ReentrantLock();
@@ -65,6 +74,11 @@ final class LegSet {
         return legs;
     }
 
+    /** How long a leg may take to answer one request. */
+    Duration timeout() {
+        return timeout;
+    }
+
     synchronized long events() {
         return events;
     }
@@ -75,6 +89,54 @@ final class LegSet {
 
     List<Leg> inState(LegSyncState state) {
         return legs.stream().filter(l -> l.state() == state).toList();
+    }
+
+    /** A leg the controller added: CONNECTING until the maintenance thread opens it. */
+    void add(Leg leg) {
+        synchronized (this) {
+            if (legs.stream().anyMatch(l -> l.id().equals(leg.id()))) {
+                throw new IllegalArgumentException(leg + " is already a leg of volume " + identity.volumeId());
+            }
+            List<Leg> more = new ArrayList<>(legs);
+            more.add(leg);
+            legs = List.copyOf(more);
+        }
+        log.info("{}: added to volume {}", leg, identity.volumeId());
+        onChange.run();
+    }
+
+    /**
+     * Takes a leg the controller removed out of the volume: it gets no more requests, its
+     * connection is closed, and if it was in sync the remaining in-sync legs' superblocks are
+     * rewritten without it (writes are held until then, as after a failure). With {@code
+     * keepLastInSync}, the only in-sync leg is not removed (false is returned): the volume would
+     * lose its data. Returns whether it was removed (or was not a leg any more).
+     */
+    boolean remove(Leg leg, boolean keepLastInSync) {
+        LegIo io;
+        synchronized (this) {
+            if (!legs.contains(leg)) {
+                return true;
+            }
+            boolean wasInSync = leg.state() == LegSyncState.IN_SYNC;
+            if (wasInSync
+                    && keepLastInSync
+                    && legs.stream().noneMatch(l -> l != leg && l.state() == LegSyncState.IN_SYNC)) {
+                return false;
+            }
+            io = leg.io().orElse(null);
+            leg.set(LegSyncState.FAILED, null, "removed from the volume");
+            legs = legs.stream().filter(l -> l != leg).toList();
+            if (wasInSync) {
+                rewriteSuperblocksHoldingWrites(leg);
+            }
+        }
+        if (io != null) {
+            io.close();
+        }
+        log.info("{}: removed from volume {}", leg, identity.volumeId());
+        onChange.run();
+        return true;
     }
 
     List<Leg> writable() {
@@ -112,6 +174,10 @@ final class LegSet {
     @SuppressWarnings("ReferenceEquality") // the very connection that was lost, not an equal one
     void connected(Leg leg, LegIo io, LegSyncState state) {
         synchronized (this) {
+            if (!legs.contains(leg)) { // removed while it was being opened
+                io.close();
+                return;
+            }
             // A leg being synced keeps showing why it last failed, until it is in sync again.
             leg.set(state, io, state == LegSyncState.IN_SYNC ? "" : leg.error().orElse(""));
         }
@@ -144,20 +210,7 @@ final class LegSet {
             io = leg.io().orElse(null);
             leg.set(LegSyncState.FAILED, null, reason);
             if (wasInSync) {
-                CompletableFuture<Void> written = new CompletableFuture<>();
-                barrier = CompletableFuture.allOf(barrier, written);
-                Thread.ofVirtual().name("superblock-" + leg.id()).start(() -> {
-                    try {
-                        writeSuperblocks();
-                    } catch (IOException e) {
-                        log.warn(
-                                "volume {}: superblocks not written after a leg failed: {}",
-                                identity.volumeId(),
-                                e.getMessage());
-                    } finally {
-                        written.complete(null);
-                    }
-                });
+                rewriteSuperblocksHoldingWrites(leg);
             }
         }
         if (io != null) {
@@ -169,6 +222,29 @@ final class LegSet {
                 reason,
                 inState(LegSyncState.IN_SYNC).size());
         onChange.run();
+    }
+
+    /**
+     * Rewrites the superblocks now that {@code gone} is out of the in-sync set; {@link
+     * #awaitStable} holds writes until that is done. Called under the monitor, right after the
+     * state change.
+     */
+    private void rewriteSuperblocksHoldingWrites(Leg gone) {
+        CompletableFuture<Void> written = new CompletableFuture<>();
+        barrier = CompletableFuture.allOf(barrier, written);
+        Thread.ofVirtual().name("superblock-" + gone.id()).start(() -> {
+            try {
+                writeSuperblocks();
+            } catch (IOException e) {
+                log.warn(
+                        "volume {}: superblocks not written after {} left the in-sync set: {}",
+                        identity.volumeId(),
+                        gone,
+                        e.getMessage());
+            } finally {
+                written.complete(null);
+            }
+        });
     }
 
     /** A leg that was unreachable or failed before it was ever connected. */
@@ -249,8 +325,8 @@ final class LegSet {
 
     /**
      * Sends {@code op} to each of {@code targets} at once and waits for all. Legs that fail (error,
-     * timeout, lost connection) are marked failed. Returns how many legs that were in sync when the
-     * request was sent completed it.
+     * timeout, lost connection) are marked failed. Returns how many legs completed it that were in
+     * sync when it was sent or when it completed.
      */
     int fanOut(List<Leg> targets, LegOp op) throws InterruptedException {
         List<CompletableFuture<Void>> sent = new ArrayList<>(targets.size());
@@ -273,7 +349,9 @@ final class LegSet {
             Leg leg = targets.get(i);
             try {
                 sent.get(i).get();
-                if (inSync[i]) {
+                // A leg that joined while the request was out took it too, and holds it: the
+                // region was not being copied to it (a copy waits for the writes in flight).
+                if (inSync[i] || leg.state() == LegSyncState.IN_SYNC) {
                     ok++;
                 }
             } catch (ExecutionException e) {

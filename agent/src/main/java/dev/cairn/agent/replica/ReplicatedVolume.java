@@ -37,7 +37,9 @@ import java.util.concurrent.ExecutionException;
  * the {@link LegSet} hold the shared state.
  */
 public final class ReplicatedVolume {
-    private final VolumeSpec spec;
+    /** Replaced when the legs change at the same generation; the geometry never changes. */
+    private volatile VolumeSpec spec;
+
     private final LegSet legs;
     private final WriteIntentBitmap bitmap;
     private final ResyncProgress progress;
@@ -51,6 +53,14 @@ public final class ReplicatedVolume {
 
     public VolumeSpec spec() {
         return spec;
+    }
+
+    /** The same volume with other legs (see {@link VolumeSpec#withLegs}). */
+    void respec(VolumeSpec newer) {
+        VolumeSpec.incompatibility(spec, newer).ifPresent(why -> {
+            throw new IllegalArgumentException(why);
+        });
+        spec = newer;
     }
 
     LegSet legs() {

@@ -6,6 +6,7 @@ import dev.cairn.agent.leg.LegTarget;
 import dev.cairn.control.api.AgentApi;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -24,6 +25,9 @@ public record VolumeSpec(
         if (sizeBytes <= 0 || Long.bitCount(regionBytes) != 1) {
             throw new IllegalArgumentException(
                     "volume " + name + ": size " + sizeBytes + " and region size " + regionBytes + " make no sense");
+        }
+        if (legs.stream().map(LegTarget::extentId).distinct().count() < legs.size()) {
+            throw new IllegalArgumentException("volume " + name + " names a leg twice: " + legs);
         }
         long extent = legs.getFirst().extentSizeBytes();
         for (LegTarget t : legs) {
@@ -76,5 +80,38 @@ public record VolumeSpec(
 
     List<UUID> legIds() {
         return legs.stream().map(LegTarget::extentId).toList();
+    }
+
+    /** This volume with other legs (the controller added or removed some at this generation). */
+    VolumeSpec withLegs(List<LegTarget> newLegs) {
+        VolumeSpec newer = new VolumeSpec(volumeId, name, sizeBytes, regionBytes, generation, newLegs);
+        incompatibility(this, newer).ifPresent(why -> {
+            throw new IllegalArgumentException(why);
+        });
+        return newer;
+    }
+
+    /**
+     * Why {@code newer} cannot replace {@code current} without a new attachment, if it cannot: only
+     * the legs (and their addresses) may change at the same generation, never the volume, its
+     * generation or its geometry.
+     */
+    public static Optional<String> incompatibility(VolumeSpec current, VolumeSpec newer) {
+        if (!newer.volumeId.equals(current.volumeId)) {
+            return Optional.of("volume " + newer.volumeId + " is not volume " + current.volumeId);
+        }
+        if (newer.generation != current.generation) {
+            return Optional.of("volume " + current.name + ": generation " + newer.generation + " is not "
+                    + current.generation + " (a new generation is a new attachment)");
+        }
+        if (newer.sizeBytes != current.sizeBytes
+                || newer.regionBytes != current.regionBytes
+                || newer.dataOffset() != current.dataOffset()) {
+            return Optional.of("volume " + current.name + ": size " + newer.sizeBytes + ", regions of "
+                    + newer.regionBytes + " and data at " + newer.dataOffset() + " differ from the attached "
+                    + current.sizeBytes + ", " + current.regionBytes + " and " + current.dataOffset()
+                    + " at the same generation");
+        }
+        return Optional.empty();
     }
 }

@@ -2,16 +2,34 @@
  * Replication of one volume over its legs: the I/O paths ({@link
  * dev.cairn.agent.replica.ReplicatedVolume}), the legs' states and superblocks ({@code LegSet}),
  * assembly at attach time ({@link dev.cairn.agent.replica.ResyncPlan}, a pure function) and resync
- * ({@code LegSyncer}).
+ * ({@code LegSyncer}, paced by the agent-wide {@link dev.cairn.agent.replica.ResyncThrottle}).
  *
- * <p>Leg states: CONNECTING at attach; IN_SYNC (reads and writes) or SYNCING (writes only, being
- * copied to); FAILED on any error, timeout or lost connection, then tried again with backoff and,
- * once it answers, SYNCING with the dirty regions (or every region if its header cannot be
- * trusted). State changes happen under {@code LegSet}'s monitor; I/O threads read volatile fields.
+ * <p>Leg states: CONNECTING at attach (or when the controller adds a leg); IN_SYNC (reads and
+ * writes) or SYNCING (writes only, being copied to); FAILED on any error, timeout or lost
+ * connection, then tried again with backoff and, once it answers, SYNCING with the dirty regions
+ * (or every region if its header cannot be trusted: blank, damaged, another volume's). State
+ * changes happen under {@code LegSet}'s monitor; I/O threads read volatile fields.
+ *
+ * <p>Threads: one maintenance thread per volume owns the leg list, connections and syncs; a sync
+ * thread per SYNCING leg runs {@code workers} copy threads (default 8, {@code cairn agent
+ * --sync-workers}); client requests run on the NBD server's virtual threads.
+ *
+ * <p>Legs changing at the same generation ({@link
+ * dev.cairn.agent.replica.AttachedVolume#reconfigure}): the maintenance thread brings the leg list
+ * to the controller's. The list is copy-on-write, so a request uses the legs it started with. An
+ * added leg is opened like a returning one; its header is blank, so it is SYNCING with every
+ * region, takes every write meanwhile, and joins IN_SYNC when the copy is done. A removed leg is
+ * taken out of the list (FAILED), its sync interrupted, its connection closed; requests in flight
+ * to it fail without failing the client's request; if it was in sync, the remaining in-sync legs'
+ * superblocks are rewritten without it before more writes are acknowledged. The only in-sync leg
+ * is never removed: it stays until another leg is in sync.
  *
  * <p>Failure modes: a leg failing while in sync raises the event counter on the survivors before
  * any later write is acknowledged, so after an agent crash it can never look fresh; with no in-sync
  * leg left, I/O fails with EIO and the maintenance thread re-assembles the volume from whichever
- * legs come back, waiting for every leg the newest header names as in sync.
+ * legs come back, waiting for every leg the newest header names as in sync. A new leg's header is
+ * first written when it joins, after its copy was flushed: an agent dying during the copy (crash
+ * points {@code agent.sync-halfway}, {@code agent.sync-copied}) leaves it blank, so the next
+ * assembly gives it every region again and never reads from it.
  */
 package dev.cairn.agent.replica;

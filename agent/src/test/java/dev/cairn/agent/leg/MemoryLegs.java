@@ -1,6 +1,7 @@
 package dev.cairn.agent.leg;
 
 import dev.cairn.nbd.BlockStatus;
+import dev.cairn.nbd.NbdProtocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
@@ -15,7 +16,9 @@ import java.util.concurrent.atomic.AtomicLong;
 /**
  * Legs in memory, standing in for storage nodes: each extent's bytes outlive connections (like a
  * node's drive), and each can be taken down (connects fail, open connections drop), made to hang
- * (requests never answer), or made to fail its writes or reads.
+ * (requests never answer), or made to fail its writes or reads. Closing a connection fails every
+ * request still open on it, as an NBD client does. Block status says "hole, zero" for a range of
+ * zeroes, "data" for anything else.
  */
 public final class MemoryLegs implements LegConnector {
 
@@ -29,6 +32,8 @@ public final class MemoryLegs implements LegConnector {
         private volatile CompletableFuture<Void> writeGate = CompletableFuture.completedFuture(null);
         private volatile CompletableFuture<Void> readGate = CompletableFuture.completedFuture(null);
         final AtomicLong reads = new AtomicLong();
+        final AtomicLong writtenBytes = new AtomicLong();
+        final AtomicLong zeroedBytes = new AtomicLong();
         private final List<Connection> connections = new ArrayList<>();
 
         Extent(long size) {
@@ -81,6 +86,21 @@ public final class MemoryLegs implements LegConnector {
         public long reads() {
             return reads.get();
         }
+
+        /** Bytes written to this extent (writes that took effect, headers and bitmaps included). */
+        public long writtenBytes() {
+            return writtenBytes.get();
+        }
+
+        /** Bytes zeroed by write-zeroes or trim. */
+        public long zeroedBytes() {
+            return zeroedBytes.get();
+        }
+
+        /** Connections open now. */
+        public synchronized int openConnections() {
+            return connections.size();
+        }
     }
 
     private final Map<UUID, Extent> extents = new ConcurrentHashMap<>();
@@ -114,7 +134,10 @@ public final class MemoryLegs implements LegConnector {
     private final class Connection implements LegIo {
         private final Extent extent;
         private final CompletableFuture<Void> lost = new CompletableFuture<>();
-        private final List<CompletableFuture<?>> hanging = new ArrayList<>();
+        /** Requests not answered yet (held, hanging): closing the connection fails them. */
+        private final Map<Long, CompletableFuture<?>> open = new ConcurrentHashMap<>();
+
+        private final AtomicLong requests = new AtomicLong();
 
         Connection(Extent extent) {
             this.extent = extent;
@@ -130,11 +153,7 @@ public final class MemoryLegs implements LegConnector {
                 return CompletableFuture.failedFuture(new IOException("connection lost"));
             }
             if (extent.hang) {
-                CompletableFuture<T> never = new CompletableFuture<>();
-                synchronized (this) {
-                    hanging.add(never);
-                }
-                return never;
+                return tracked(new CompletableFuture<>());
             }
             if (failed) {
                 return CompletableFuture.failedFuture(new IOException(what + " failed (injected)"));
@@ -142,26 +161,46 @@ public final class MemoryLegs implements LegConnector {
             return CompletableFuture.completedFuture(op.get());
         }
 
+        /** A future that fails when the connection closes, if nothing answered it first. */
+        private <T> CompletableFuture<T> tracked(CompletableFuture<T> answer) {
+            CompletableFuture<T> out = new CompletableFuture<>();
+            long id = requests.incrementAndGet();
+            open.put(id, out);
+            CompletableFuture<T> _ = answer.whenComplete((v, e) -> {
+                if (e == null) {
+                    out.complete(v);
+                } else {
+                    out.completeExceptionally(e);
+                }
+            });
+            CompletableFuture<T> _ = out.whenComplete((v, e) -> open.remove(id));
+            if (lost.isDone()) {
+                out.completeExceptionally(new IOException("connection closed"));
+            }
+            return out;
+        }
+
         @Override
         public CompletableFuture<Void> read(long offset, ByteBuffer dst) {
             extent.reads.incrementAndGet();
-            return extent.readGate.thenCompose(v -> answer(extent.failReads, "read", () -> {
+            return tracked(extent.readGate.thenCompose(v -> answer(extent.failReads, "read", () -> {
                 synchronized (extent) {
                     dst.duplicate().put(extent.bytes, (int) offset, dst.remaining());
                 }
                 return null;
-            }));
+            })));
         }
 
         @Override
         public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
             ByteBuffer copy = src.duplicate();
-            return extent.writeGate.thenCompose(v -> answer(extent.failWrites, "write", () -> {
+            return tracked(extent.writeGate.thenCompose(v -> answer(extent.failWrites, "write", () -> {
                 synchronized (extent) {
+                    extent.writtenBytes.addAndGet(copy.remaining());
                     copy.get(extent.bytes, (int) offset, copy.remaining());
                 }
                 return null;
-            }));
+            })));
         }
 
         @Override
@@ -176,17 +215,27 @@ public final class MemoryLegs implements LegConnector {
 
         @Override
         public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayTrim) {
-            return answer(extent.failWrites, "write-zeroes", () -> {
+            return tracked(extent.writeGate.thenCompose(v -> answer(extent.failWrites, "write-zeroes", () -> {
                 synchronized (extent) {
+                    extent.zeroedBytes.addAndGet(length);
                     java.util.Arrays.fill(extent.bytes, (int) offset, (int) (offset + length), (byte) 0);
                 }
                 return null;
-            });
+            })));
         }
 
         @Override
         public CompletableFuture<List<BlockStatus>> blockStatus(long offset, long length) {
-            return answer(false, "block status", () -> List.of(new BlockStatus(length, 0)));
+            return answer(false, "block status", () -> {
+                synchronized (extent) {
+                    for (long i = offset; i < offset + length; i++) {
+                        if (extent.bytes[(int) i] != 0) {
+                            return List.of(new BlockStatus(length, 0));
+                        }
+                    }
+                }
+                return List.of(new BlockStatus(length, NbdProtocol.STATE_HOLE | NbdProtocol.STATE_ZERO));
+            });
         }
 
         @Override
@@ -198,9 +247,7 @@ public final class MemoryLegs implements LegConnector {
         public void close() {
             lost.complete(null);
             List<CompletableFuture<?>> cut;
-            synchronized (this) {
-                cut = new ArrayList<>(hanging);
-            }
+            cut = new ArrayList<>(open.values());
             cut.forEach(f -> f.completeExceptionally(new IOException("connection closed")));
             synchronized (extent) {
                 extent.connections.remove(this);

@@ -1,13 +1,17 @@
 package dev.cairn.agent.replica;
 
 import static dev.cairn.agent.replica.VolumeFixture.REGION;
+import static dev.cairn.agent.replica.VolumeFixture.SIZE;
 import static dev.cairn.agent.replica.VolumeFixture.pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.cairn.agent.bitmap.LegHeader;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.List;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
@@ -45,6 +49,54 @@ class AttachAfterCrashTest {
         assertThat(back.array()).isEqualTo(pattern(99, (int) REGION).array());
         // Regions 0-3 were dirty; both non-source legs get them, and nothing else.
         assertThat(second.progress().copiedBytes()).isEqualTo(2 * 4 * REGION);
+    }
+
+    @Test
+    void newLegHalfCopiedWhenTheAgentDiedIsNeverASourceAndIsCopiedInFullAgain() throws Exception {
+        VolumeFixture g = new VolumeFixture(2);
+        try {
+            BlockingPause pause = new BlockingPause(10);
+            g.throttle = pause.throttle(20 * REGION);
+            ReplicatedVolume first = g.attach(1);
+            for (int r = 0; r < 64; r++) {
+                first.write(r * REGION, pattern(r, (int) REGION), false);
+            }
+            UUID added = UUID.randomUUID();
+            List<UUID> legs = List.of(g.legIds.get(0), g.legIds.get(1), added);
+            g.attached.getFirst().reconfigure(g.spec(1, legs));
+            await().until(() -> pause.blocked.get() == 2); // half-way through the copy
+            assertThat(g.memory.extent(added).writtenBytes()).isPositive();
+            for (int r = 100; r < 110; r++) { // acknowledged while the new leg was being copied to
+                first.write(r * REGION, pattern(1000 + r, (int) REGION), false);
+            }
+            first.write(5 * REGION, pattern(5000, 4096), false);
+            assertThat(LegHeader.decode(ByteBuffer.wrap(g.memory.extent(added).snapshot(0, LegHeader.BYTES))))
+                    .as("a leg never in sync has no header")
+                    .isInstanceOf(LegHeader.Blank.class);
+            byte[] expected = g.dataOn(0);
+            g.attached.getFirst().close(); // the agent dies
+
+            g.throttle = ResyncThrottle.unlimited();
+            ReplicatedVolume second = g.attach(g.spec(2, legs));
+            VolumeFixture.awaitAllInSync(second);
+            assertThat(second.legStates()).hasSize(3);
+            for (int leg = 0; leg < 3; leg++) {
+                assertThat(g.dataOn(leg))
+                        .as("leg %d holds every acknowledged write", leg)
+                        .isEqualTo(expected);
+            }
+            ByteBuffer back = ByteBuffer.allocate(4096);
+            second.read(5 * REGION, back);
+            assertThat(back.array()).isEqualTo(pattern(5000, 4096).array());
+            // The new leg again gets every region; the other fresh leg, the 74 dirty ones.
+            assertThat(second.progress().copiedBytes()).isEqualTo(SIZE + 74 * REGION);
+            LegHeader h = ((LegHeader.Valid) LegHeader.decode(
+                            ByteBuffer.wrap(g.memory.extent(added).snapshot(0, LegHeader.BYTES))))
+                    .header();
+            assertThat(h.inSync()).containsExactlyInAnyOrderElementsOf(legs);
+        } finally {
+            g.close();
+        }
     }
 
     @Test

@@ -108,6 +108,27 @@ class ResyncPlanTest {
     }
 
     @Test
+    void blankNewLegIsNeverTheSourceWhereverItIsListed() {
+        UUID added = UUID.randomUUID();
+        ResyncPlan.Outcome o = ResyncPlan.plan(
+                geometry,
+                List.of(added, a, b),
+                List.of(blank(added), valid(a, 4, List.of(a, b)), valid(b, 4, List.of(a, b))));
+        assertThat(o).isInstanceOf(Ready.class);
+        Ready r = (Ready) o;
+        assertThat(r.source()).isIn(a, b);
+        assertThat(r.sync()).containsEntry(added, Sync.FULL);
+    }
+
+    @Test
+    void blankNewLegAloneWithTheOthersUnreachableWaits() {
+        UUID added = UUID.randomUUID();
+        ResyncPlan.Outcome o =
+                ResyncPlan.plan(geometry, List.of(a, added), List.of(new Unreachable(a, "down"), blank(added)));
+        assertThat(o).isInstanceOf(Wait.class);
+    }
+
+    @Test
     void newestSetMembersNoLongerInTheVolumeAreIgnored() {
         UUID replaced = UUID.randomUUID();
         Ready r = ready(List.of(valid(a, 8, List.of(a, replaced)), blank(b), blank(c)));

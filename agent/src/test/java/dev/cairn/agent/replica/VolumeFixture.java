@@ -24,6 +24,7 @@ final class VolumeFixture implements AutoCloseable {
     final MemoryLegs memory = new MemoryLegs();
     final List<AttachedVolume> attached = new ArrayList<>();
     Duration legTimeout = Duration.ofSeconds(5);
+    ResyncThrottle throttle = ResyncThrottle.unlimited();
 
     VolumeFixture(int legs) {
         for (int i = 0; i < legs; i++) {
@@ -38,20 +39,37 @@ final class VolumeFixture implements AutoCloseable {
     }
 
     VolumeSpec spec(long generation) {
+        return spec(generation, legIds);
+    }
+
+    /** The volume with the legs {@code ids} (created blank in memory if new), in that order. */
+    VolumeSpec spec(long generation, List<UUID> ids) {
         List<LegTarget> targets = new ArrayList<>();
-        for (int i = 0; i < legIds.size(); i++) {
-            targets.add(MemoryLegs.target(i, legIds.get(i), SIZE + HEADER));
+        for (UUID id : ids) {
+            int index = legIds.indexOf(id);
+            if (index < 0) {
+                index = legIds.size();
+                legIds.add(id);
+                memory.extent(id, SIZE + HEADER);
+            }
+            targets.add(MemoryLegs.target(index, id, SIZE + HEADER));
         }
         return new VolumeSpec(volumeId, "v", SIZE, REGION, generation, targets);
     }
 
     /** Attaches (as after a new attachment at {@code generation}) without waiting. */
     AttachedVolume start(long generation) {
+        return start(spec(generation));
+    }
+
+    /** Attaches {@code spec} without waiting. */
+    AttachedVolume start(VolumeSpec spec) {
         AttachedVolume v = AttachedVolume.start(
-                spec(generation),
+                spec,
                 memory,
                 new AttachedVolume.Settings(
                         legTimeout, Duration.ofMillis(20), Duration.ofDays(1), 2, InstantSource.system()),
+                throttle,
                 () -> {});
         attached.add(v);
         return v;
@@ -59,7 +77,12 @@ final class VolumeFixture implements AutoCloseable {
 
     /** Attaches and waits until it serves. */
     ReplicatedVolume attach(long generation) {
-        AttachedVolume v = start(generation);
+        return attach(spec(generation));
+    }
+
+    /** Attaches {@code spec} and waits until it serves. */
+    ReplicatedVolume attach(VolumeSpec spec) {
+        AttachedVolume v = start(spec);
         await().atMost(Duration.ofSeconds(20)).until(() -> v.serving().isPresent());
         return v.serving().orElseThrow();
     }
