@@ -139,7 +139,7 @@ desired() { # node id -> its desired extents, with what opens them
 export_of() { # node id, extent id -> NBD URI of that extent
   local addr
   addr=$("$cairn" node show "$1" -o json | json 'd["nbdAddress"]')
-  desired "$1" | json_arg '[f"nbd://{sys.argv[2]}/{e[\"id\"]};gen={e[\"generation\"]};key={e[\"secret\"]}" for e in d["extents"] if e["id"]==sys.argv[1]][0]' "$2" "$addr"
+  desired "$1" | json_arg '["nbd://" + sys.argv[2] + "/" + e["id"] + ";gen=" + str(e["generation"]) + ";key=" + e["secret"] for e in d["extents"] if e["id"]==sys.argv[1]][0]' "$2" "$addr"
 }
 src_extent=$(show | json '[l["extentId"] for l in d["legs"] if l["nodeLabels"].get("host")=="b"][0]')
 dst_extent=$("$cairn" volume show scratch -o json | json_arg '[l["extentId"] for l in d["legs"] if l["nodeId"]==sys.argv[1]][0]' "$a2_id")
