@@ -2,13 +2,16 @@
 # bench/repair.sh: how fast a lost leg is rebuilt, what it costs the client, and whether a throttle
 # holds. In one run, on one machine:
 #   1. a 3-leg volume (zones a, b, c) of --size GiB is attached to an agent and filled with data;
-#   2. the client's 4k random-read p99 latency is measured (fio, nbd engine, queue depth 4);
-#   3. node a is killed; after the class's 2 s repair timeout the controller places a new leg on
+#   2. the client's 4k random-read p99 latency is measured (fio, nbd engine, a steady 1000 IOPS at
+#      queue depth 1: a client going about its business, not one competing for the CPU);
+#   3. node a is killed; once it is marked offline (5 s) and after the class's 2 s repair timeout
+#      the controller places a new leg on
 #      node a2 (zone a) and the agent copies every region into it, unthrottled; the full-sync
 #      throughput is timed from the first copied byte to the leg in sync, while fio measures the
 #      random-read p99 again;
-#   4. nbdcopy copies the same number of bytes from the same source node's leg export into an
-#      extent on the same destination node (a scratch volume's leg placed there), same run;
+#   4. nbdcopy copies the source node's whole leg extent (the volume's bytes and the leg header)
+#      into an extent of the same size on the same destination node (a scratch volume's leg
+#      placed there), same run;
 #   5. with --throttle SIZE, the controller is restarted with --repair-bandwidth SIZE and a fourth
 #      leg is added (zone d): its sync rate is printed against the limit.
 #
@@ -42,7 +45,7 @@ pids=()
 cleanup() {
   for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$dir"
+  [ -n "${CAIRN_BENCH_KEEP:-}" ] || rm -rf "$dir"
 }
 trap cleanup EXIT
 
@@ -61,7 +64,7 @@ rest=$(free_port); raft=$(free_port)
 url="http://127.0.0.1:$rest"
 start_controller() { # extra args...
   "$cairn" controller --data "$dir/ctl" --listen "127.0.0.1:$rest" --peers "c1=127.0.0.1:$raft" --id c1 \
-      --offline-after 2s "$@" >>"$dir/controller.log" 2>&1 &
+      --offline-after 5s "$@" >>"$dir/controller.log" 2>&1 &
   ctl_pid=$!
   pids+=($ctl_pid)
   until_true 60 curl -sf "$url/health"
@@ -90,7 +93,9 @@ until_true 60 sh -c "\"$cairn\" cluster agents -o json | grep -q bench"
 "$cairn" class create bench-3 --replicas 3 --spread-across zone --repair-timeout 2s >/dev/null
 "$cairn" volume create vol --size "${size_gib}GiB" --class bench-3 >/dev/null
 "$cairn" volume attach vol --host bench >/dev/null
-show() { "$cairn" volume show vol -o json; }
+admin_token="$dir/ctl/tokens/admin.token"
+api() { curl -sf -H "Authorization: Bearer $(cat "$admin_token")" "$url$1"; }
+show() { api /v1/volumes/vol; } # curl, not the CLI: polling must not cost a JVM start
 json_arg() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" "${@:2}"; }
 healthy() { show | json_arg 'd["health"]=="HEALTHY" and len(d["legs"])==int(sys.argv[1]) and all(l.get("sync")=="IN_SYNC" for l in d["legs"])' "$1" | grep -q True; }
 until_true 120 healthy 3
@@ -104,8 +109,9 @@ echo "# filling ${size_gib} GiB" >&2
 fio --name=fill --ioengine=nbd --uri="$uri" --rw=write --bs=1m --iodepth=8 --size="${size_gib}G" \
     --output-format=terse >/dev/null
 
-p99() { # seconds: 4k random-read p99 latency in microseconds
-  fio --name=lat --ioengine=nbd --uri="$uri" --rw=randread --bs=4k --iodepth=4 --size="${size_gib}G" \
+p99() { # seconds: 4k random-read p99 latency in microseconds, of a steady light client (1000 IOPS)
+  fio --name=lat --ioengine=nbd --uri="$uri" --rw=randread --bs=4k --iodepth=1 --rate_iops=1000 \
+      --size="${size_gib}G" \
       --time_based --runtime="$1" --output-format=json 2>/dev/null | sed -n '/^{/,$p' \
     | json 'round(d["jobs"][0]["read"]["clat_ns"]["percentile"]["99.000000"] / 1000)'
 }
@@ -115,6 +121,7 @@ p99_before=$(p99 5)
 source_node_id=$(show | json '[l["nodeId"] for l in d["legs"] if l["nodeLabels"].get("host")=="b"][0]')
 
 echo "# killing node a; the repair starts after the 2 s repair timeout" >&2
+sync # both copies start with no dirty page cache to write back
 kill -9 "${node_pid[a]}"
 syncing() { show | json_arg 'any(not l["synced"] and l["nodeLabels"].get("host")=="a2" and l.get("sync")=="SYNCING" for l in d["legs"])' | grep -q True; }
 until_true 120 syncing
@@ -147,10 +154,12 @@ ready() { "$cairn" volume show scratch -o json | json_arg 'all(l["state"]=="READ
 until_true 60 ready
 src_uri=$(export_of "$source_node_id" "$src_extent")
 dst_uri=$(export_of "$a2_id" "$dst_extent")
+sync
 t0=$(now)
-nbdcopy --length="$bytes" "$src_uri" "$dst_uri"
+nbdcopy "$src_uri" "$dst_uri"
 t1=$(now)
-nbdcopy_mbs=$(python3 -c "print(round($bytes / ($t1 - $t0) / 1e6, 1))")
+extent_bytes=$(show | json 'd["legs"][0]["extentSizeBytes"]') # the whole extent: header and data
+nbdcopy_mbs=$(python3 -c "print(round($extent_bytes / ($t1 - $t0) / 1e6, 1))")
 
 throttled=""
 if [ -n "$throttle" ]; then
