@@ -143,4 +143,41 @@ class CrashSafetyIT extends SelfHealingFixture {
         assertThat(freeBytes(victim)).isGreaterThan(freeBefore);
         assertDataIntact();
     }
+
+    @Test
+    void theControllerKilledRightAfterRemovingOrAddingALegCarriesOnWhenRestarted() throws Exception {
+        clusterWithWrittenVolume();
+        restartController(crashAt("controller.replica-removed"));
+        cli("volume", "remove-replica", "vol", "2", "--force");
+        awaitHalted(controllers.get("c1").process());
+        restartController(Map.of());
+        await().atMost(WAIT).until(() -> volume("vol").get("health").asText().equals("DEGRADED_BY_INTENT"));
+        awaitEveryExtentAccountedFor();
+
+        restartController(crashAt("controller.replica-added"));
+        cli("volume", "add-replica", "vol");
+        awaitHalted(controllers.get("c1").process());
+        restartController(Map.of());
+        awaitHealthy("vol");
+        awaitEveryExtentAccountedFor();
+        assertThat(api().get("/v1/orphans").ok()).isEmpty();
+        assertDataIntact();
+    }
+
+    @Test
+    void theAgentKilledAfterCopyingButBeforeTheNewLegJoinsCopiesItAgainWhenRestarted() throws Exception {
+        clusterWithWrittenVolume();
+        agents.remove("h1").process().stop();
+        agent = startAgent("h1", crashAt("agent.sync-copied"));
+        awaitInSync("vol");
+        cli("volume", "remove-replica", "vol", "2", "--force").ok();
+        cli("volume", "add-replica", "vol").ok();
+        awaitHalted(agent.process());
+
+        agents.remove("h1");
+        agent = startAgent("h1");
+        awaitHealthy("vol");
+        awaitEveryExtentAccountedFor();
+        assertDataIntact();
+    }
 }

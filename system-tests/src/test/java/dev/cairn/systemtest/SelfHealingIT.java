@@ -12,7 +12,10 @@ import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicInteger;
 import org.junit.jupiter.api.Test;
 
@@ -112,6 +115,34 @@ class SelfHealingIT extends SelfHealingFixture {
         Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "16M", "16M", "", true)).ok();
     }
 
+    /**
+     * Follows every change of what the agent on {@code host} is handed (the long poll the agent
+     * itself uses) until {@code done}; the most legs volume {@code id} had at once.
+     */
+    private int mostLegsHandedTo(String host, String id, AtomicBoolean done) {
+        int most = 0;
+        long after = -1;
+        JsonNode last = null;
+        while (!done.get()) {
+            JsonNode d = controllers
+                    .get("c1")
+                    .client("node")
+                    .get("/v1/internal/agents/" + host + "/desired?waitMillis=1000&after=" + after)
+                    .ok();
+            after = d.get("changedAt").asLong();
+            last = d;
+            for (JsonNode v : d.get("volumes")) {
+                if (v.get("volumeId").asText().equals(id)) {
+                    most = Math.max(most, v.get("legs").size());
+                }
+            }
+        }
+        if (most == 0) {
+            throw new AssertionError("volume " + id + " never handed to " + host + "; last: " + last);
+        }
+        return most;
+    }
+
     @Test
     void drainingANodeUnderLoadNeverLeavesAVolumeWithFewerInSyncLegsThanItsClass() throws Exception {
         startSixNodes(List.of());
@@ -121,9 +152,14 @@ class SelfHealingIT extends SelfHealingFixture {
         String nodeId = nodes.get(drained).nodeId();
 
         CompletableFuture<Tool.Result> fio = inBackground(fioJob(agent.uri(id), "0", "24M", "2m", false));
+        AtomicBoolean drainDone = new AtomicBoolean();
+        // Its own thread: the common pool may be taken by the fio job waiting above.
+        ExecutorService watcher = Executors.newSingleThreadExecutor();
+        CompletableFuture<Integer> mostLegsHanded =
+                CompletableFuture.supplyAsync(() -> mostLegsHandedTo("h1", id, drainDone), watcher);
+        watcher.shutdown();
         cli("node", "drain", nodeId).ok();
         AtomicInteger polls = new AtomicInteger();
-        AtomicInteger mostLegs = new AtomicInteger();
         await().atMost(WAIT.multipliedBy(2))
                 .pollInterval(Duration.ofMillis(100))
                 .until(() -> {
@@ -135,12 +171,12 @@ class SelfHealingIT extends SelfHealingFixture {
                     assertThat(inSync)
                             .as("in-sync legs at poll %d: %s", polls.incrementAndGet(), v)
                             .isGreaterThanOrEqualTo(3);
-                    mostLegs.accumulateAndGet(v.get("legs").size(), Math::max);
                     JsonNode drain = api().get("/v1/nodes/" + nodeId).ok().path("drain");
                     return drain.path("legsLeft").asInt(-1) == 0;
                 });
-        assertThat(mostLegs.get())
-                .as("the replacement joined before the old leg left")
+        drainDone.set(true);
+        assertThat(mostLegsHanded.get(WAIT.toSeconds(), TimeUnit.SECONDS))
+                .as("the agent had the replacement and the old leg together")
                 .isEqualTo(4);
         awaitHealthy("vol");
         assertThat(legNodes("vol")).doesNotContain(drained);
