@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ControlJson;
+import dev.cairn.local.LocalCluster;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
@@ -27,14 +28,15 @@ final class ClientOptions {
             names = "--controller",
             paramLabel = "URL[,URL...]",
             description = "The controller's REST API; several peers comma-separated (default: $CAIRN_CONTROLLER, "
-                    + "else " + DEFAULT_CONTROLLER + ").")
+                    + "else the local cluster of `cluster up` if there is one, else " + DEFAULT_CONTROLLER + ").")
     Optional<String> controller = Optional.empty();
 
     @Option(
             names = "--token-file",
             paramLabel = "FILE",
-            description = "A file holding the bearer token (default: $CAIRN_TOKEN, else the file named by "
-                    + "$CAIRN_TOKEN_FILE). The controller writes its tokens to DATA/tokens/ on first start.")
+            description =
+                    "A file holding the bearer token (default: the file named by $CAIRN_TOKEN_FILE, else "
+                            + "$CAIRN_TOKEN, else the local cluster's admin token). The controller writes its tokens to DATA/tokens/ on first start.")
     Optional<Path> tokenFile = Optional.empty();
 
     @Option(
@@ -44,30 +46,70 @@ final class ClientOptions {
             description = "Human-readable tables (default) or JSON as the API returns it.")
     Output output;
 
-    ControlClient client() throws IOException {
-        String urls = controller
-                .or(() -> Optional.ofNullable(System.getenv("CAIRN_CONTROLLER")))
-                .orElse(DEFAULT_CONTROLLER);
-        return new ControlClient(ControlClient.urls(urls), Optional.of(token()), Duration.ofSeconds(30));
+    /** The local cluster to talk to when none is named, or the one a command's --dir named. */
+    private Optional<LocalCluster> local = Optional.empty();
+
+    private boolean localNamed;
+
+    /** Talks to this local cluster, whatever the environment names (a command's --dir). */
+    void useLocal(LocalCluster cluster) {
+        local = Optional.of(cluster);
+        localNamed = true;
     }
 
-    private String token() throws IOException {
+    ControlClient client() throws IOException {
+        Optional<String> named = localNamed ? Optional.empty() : controller.or(() -> env("CAIRN_CONTROLLER"));
+        Optional<LocalCluster> fallback = named.isPresent() ? Optional.empty() : localCluster();
+        String urls = named.or(() -> fallback.map(LocalCluster::controllerUrl)).orElse(DEFAULT_CONTROLLER);
+        return new ControlClient(ControlClient.urls(urls), Optional.of(token(fallback)), Duration.ofSeconds(30));
+    }
+
+    /** The local cluster this command talks to, if it talks to one. */
+    Optional<LocalCluster> target() throws IOException {
+        if (localNamed) {
+            return local;
+        }
+        return controller.or(() -> env("CAIRN_CONTROLLER")).isPresent() ? Optional.empty() : localCluster();
+    }
+
+    /**
+     * The local cluster the CLI falls back on when no controller is named: the one given by --dir,
+     * else the one in the default directory ({@code cairn cluster up}'s), if there is one.
+     */
+    Optional<LocalCluster> localCluster() throws IOException {
+        if (local.isEmpty()) {
+            local = LocalCluster.open(LocalCluster.defaultDir());
+        }
+        return local;
+    }
+
+    private String token(Optional<LocalCluster> fallback) throws IOException {
+        if (localNamed && tokenFile.isEmpty()) {
+            return read(fallback.orElseThrow().adminTokenFile());
+        }
         Optional<Path> file = tokenFile.or(
                 () -> Optional.ofNullable(System.getenv("CAIRN_TOKEN_FILE")).map(Path::of));
         if (file.isPresent()) {
-            try {
-                return Files.readString(file.get(), StandardCharsets.UTF_8).strip();
-            } catch (IOException e) {
-                throw new IOException("cannot read the token file " + file.get() + ": " + e.getMessage(), e);
-            }
+            return read(file.get());
         }
         Optional<String> token = env("CAIRN_TOKEN");
         if (token.isPresent()) {
             return token.get();
         }
+        if (fallback.isPresent()) {
+            return read(fallback.get().adminTokenFile());
+        }
         throw new IllegalArgumentException(
                 "no token: give --token-file FILE or set CAIRN_TOKEN (the controller keeps its tokens in"
                         + " DATA/tokens/)");
+    }
+
+    private static String read(Path file) throws IOException {
+        try {
+            return Files.readString(file, StandardCharsets.UTF_8).strip();
+        } catch (IOException e) {
+            throw new IOException("cannot read the token file " + file + ": " + e.getMessage(), e);
+        }
     }
 
     /** An environment variable, unless unset or blank. */

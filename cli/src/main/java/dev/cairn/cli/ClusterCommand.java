@@ -2,12 +2,18 @@ package dev.cairn.cli;
 
 import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.ControlException;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
+import dev.cairn.local.LocalCluster;
+import java.io.IOException;
 import java.io.PrintWriter;
+import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Option;
 
 /**
  * {@code cairn cluster status|agents}: the controller peers and a summary of nodes, space and
@@ -17,17 +23,65 @@ import picocli.CommandLine.Command;
         name = "cluster",
         mixinStandardHelpOptions = true,
         description = "The cluster as the controller sees it.",
-        subcommands = {ClusterCommand.Status.class, ClusterCommand.Agents.class})
+        subcommands = {
+            ClusterLocalCommands.Up.class,
+            ClusterLocalCommands.Down.class,
+            ClusterCommand.Status.class,
+            ClusterCommand.Agents.class
+        })
 final class ClusterCommand {
 
     @Command(
             name = "status",
             mixinStandardHelpOptions = true,
-            description = "Controller peers, nodes, space, volumes, repairs and problems.")
+            description = "Controller peers, nodes by zone, space, volumes and their legs, repairs in progress,"
+                    + " problems; for a local cluster, its processes.")
     static final class Status extends ClientCommand {
+        @Option(
+                names = "--dir",
+                paramLabel = "DIR",
+                description = "Talk to the local cluster kept in DIR (default: the controller named by --controller"
+                        + " or $CAIRN_CONTROLLER, else the local cluster in $CAIRN_CLUSTER_DIR or ~/.cairn/cluster).")
+        Optional<Path> dir = Optional.empty();
+
         @Override
         public Integer call() throws Exception {
-            return show("/v1/cluster", new TypeReference<Views.ClusterView>() {}, Status::printStatus);
+            if (dir.isPresent()) {
+                options.useLocal(LocalCluster.open(dir.get())
+                        .orElseThrow(() -> new IllegalArgumentException("no local cluster in " + dir.get())));
+            }
+            Optional<LocalCluster> local = options.target();
+            if (options.json()) {
+                return show("/v1/cluster", new TypeReference<Views.ClusterView>() {}, Status::printStatus);
+            }
+            PrintWriter out = out();
+            if (local.isPresent()) {
+                out.println("local cluster in " + local.get().dir());
+                ClusterTables.processes(out, local.get());
+                out.println();
+            }
+            Views.ClusterView cluster;
+            try {
+                cluster = client().get("/v1/cluster", Views.ClusterView.class);
+            } catch (ControlException e) {
+                if (local.isPresent()) {
+                    throw new IOException(
+                            e.getMessage() + "; is the local cluster up? (bin/cairn cluster up --dir "
+                                    + local.get().dir() + ")",
+                            e);
+                }
+                throw e;
+            }
+            printStatus(out, cluster);
+            out.println();
+            ClusterTables.nodes(out, client().get("/v1/nodes", new TypeReference<List<Views.NodeView>>() {}));
+            out.println();
+            List<Views.VolumeView> volumes = client().get("/v1/volumes", new TypeReference<>() {});
+            ClusterTables.volumes(out, volumes);
+            out.println();
+            ClusterTables.repairs(out, volumes);
+            out.flush();
+            return 0;
         }
 
         private static void printStatus(PrintWriter out, Views.ClusterView c) {

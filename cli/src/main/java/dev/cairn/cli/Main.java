@@ -12,6 +12,7 @@ import picocli.CommandLine.Command;
         versionProvider = Main.Version.class,
         description = "Cairn: distributed block storage.",
         subcommands = {
+            DemoCommand.class,
             ControllerCommand.class,
             NodeCommand.class,
             AgentCommand.class,

@@ -1,10 +1,10 @@
 package dev.cairn.testkit;
 
+import dev.cairn.local.DaemonArgs;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -38,18 +38,8 @@ public final class AgentProcess implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
-        List<String> args = new ArrayList<>(List.of(
-                "agent",
-                "--host",
-                host,
-                "--nbd",
-                "127.0.0.1:0",
-                "--controller",
-                controllerUrls,
-                "--controller-token-file",
-                tokenFile.toString(),
-                "--ready-file",
-                ready.toString()));
+        List<String> args = DaemonArgs.agent(host, "127.0.0.1:0", ready);
+        args.addAll(DaemonArgs.controllerLink(controllerUrls, tokenFile));
         args.addAll(extra);
         CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("agent.log"), args, ready, env);
         String[] hostPort = r.info().get("nbd").asText().split(":", 2);

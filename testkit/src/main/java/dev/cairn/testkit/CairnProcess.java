@@ -1,11 +1,9 @@
 package dev.cairn.testkit;
 
-import static org.awaitility.Awaitility.await;
-
 import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.local.CairnHome;
+import dev.cairn.local.Launcher;
 import java.io.IOException;
-import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,36 +31,12 @@ public final class CairnProcess implements AutoCloseable {
 
     /** The repository root: {@code -Dcairn.home}, else the nearest ancestor holding bin/cairn. */
     public static Path home() {
-        String configured = System.getProperty("cairn.home");
-        if (configured != null) {
-            return Path.of(configured).toAbsolutePath().normalize();
-        }
-        for (Path p = Path.of("").toAbsolutePath(); p != null; p = p.getParent()) {
-            if (Files.isExecutable(p.resolve("bin/cairn"))) {
-                return p;
-            }
-        }
-        throw new IllegalStateException(
-                "cannot find bin/cairn above " + Path.of("").toAbsolutePath());
+        return CairnHome.find();
     }
 
     /** Starts {@code bin/cairn ARGS}, logging stdout and stderr to {@code log}. Never builds. */
     public static CairnProcess start(Path log, List<String> args, Map<String, String> env) {
-        List<String> command = new ArrayList<>();
-        command.add(home().resolve("bin/cairn").toString());
-        command.addAll(args);
-        ProcessBuilder pb = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.appendTo(log.toFile()))
-                .redirectInput(ProcessBuilder.Redirect.from(Path.of("/dev/null").toFile()));
-        pb.environment().put("CAIRN_NO_BUILD", "1");
-        pb.environment().putAll(env);
-        try {
-            Files.createDirectories(log.toAbsolutePath().getParent());
-            return new CairnProcess(pb.start(), log, List.copyOf(args));
-        } catch (IOException e) {
-            throw new UncheckedIOException("cannot start bin/cairn " + String.join(" ", args), e);
-        }
+        return new CairnProcess(Launcher.start(args, log, env, false), log, List.copyOf(args));
     }
 
     /**
@@ -79,15 +53,7 @@ public final class CairnProcess implements AutoCloseable {
         Files.deleteIfExists(ready);
         CairnProcess p = start(log, args, env);
         try {
-            await().atMost(Duration.ofSeconds(60))
-                    .pollInterval(Duration.ofMillis(50))
-                    .failFast(() -> {
-                        if (!p.isAlive()) {
-                            throw new AssertionError("bin/cairn " + args.getFirst() + " exited:\n" + p.log());
-                        }
-                    })
-                    .until(() -> Files.exists(ready));
-            return new Ready(p, new ObjectMapper().readTree(ready.toFile()));
+            return new Ready(p, Launcher.awaitReady(p.process, ready, log, Duration.ofSeconds(60)));
         } catch (RuntimeException | IOException e) {
             p.kill();
             throw e;
@@ -99,12 +65,17 @@ public final class CairnProcess implements AutoCloseable {
 
     /** Runs a {@code bin/cairn} command to its end (at most two minutes), as a user would. */
     public static Tool.Result run(Map<String, String> env, String... args) {
+        return run(Duration.ofMinutes(2), env, args);
+    }
+
+    /** Runs a {@code bin/cairn} command to its end, at most {@code timeout}. */
+    public static Tool.Result run(Duration timeout, Map<String, String> env, String... args) {
         List<String> command = new ArrayList<>();
-        command.add(home().resolve("bin/cairn").toString());
+        command.add(CairnHome.launcher().toString());
         command.addAll(List.of(args));
         Map<String, String> all = new java.util.HashMap<>(env);
         all.put("CAIRN_NO_BUILD", "1");
-        return Tool.run(Duration.ofMinutes(2), all, command);
+        return Tool.run(timeout, all, command);
     }
 
     public long pid() {

@@ -1,12 +1,12 @@
 package dev.cairn.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.local.DaemonArgs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -53,24 +53,9 @@ public final class ControllerProcess implements AutoCloseable {
             }
         }
         Path ready = dir.resolve("ready.json");
-        List<String> args = new ArrayList<>(List.of(
-                "controller",
-                "--data",
-                dir.resolve("data").toString(),
-                "--listen",
-                "127.0.0.1:" + restPort,
-                "--id",
-                id,
-                "--peers",
-                peers,
-                "--admin-token-file",
-                tokens.resolve("admin.token").toString(),
-                "--read-token-file",
-                tokens.resolve("read.token").toString(),
-                "--node-token-file",
-                tokens.resolve("node.token").toString(),
-                "--ready-file",
-                ready.toString()));
+        List<String> args = DaemonArgs.controller(dir.resolve("data"), "127.0.0.1:" + restPort, ready);
+        args.addAll(List.of("--id", id, "--peers", peers));
+        args.addAll(DaemonArgs.controllerTokens(tokens));
         args.addAll(extra);
         CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("controller.log"), args, ready, env);
         return new ControllerProcess(r.process(), r.info(), tokens);

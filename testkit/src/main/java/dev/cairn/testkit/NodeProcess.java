@@ -1,11 +1,11 @@
 package dev.cairn.testkit;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.local.DaemonArgs;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
@@ -49,9 +49,7 @@ public final class NodeProcess implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
-        List<String> args = new ArrayList<>(
-                List.of("node", "--nbd", "127.0.0.1:0", "--admin", "127.0.0.1:0", "--ready-file", ready.toString()));
-        drives.forEach(d -> args.addAll(List.of("--drive", d)));
+        List<String> args = DaemonArgs.node(drives, Map.of(), "127.0.0.1:0", "127.0.0.1:0", ready);
         labels.forEach(l -> args.addAll(List.of("--label", l)));
         args.addAll(extra);
         CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("node.log"), args, ready, env);

@@ -158,7 +158,11 @@ public final class ControlClient {
                 throw new ControlException("interrupted while calling the controller", e);
             }
         }
-        throw new ControlException("no controller reachable at " + controllers + ": " + last.getMessage(), last);
+        String why = last.getMessage() == null ? "" : ": " + last.getMessage();
+        throw new ControlException(
+                "no controller reachable at " + controllers + " ("
+                        + last.getClass().getSimpleName() + why + ")",
+                last);
     }
 
     private static String reason(HttpResponse<String> r) {

@@ -1,0 +1,364 @@
+package dev.cairn.cli;
+
+import com.fasterxml.jackson.core.type.TypeReference;
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Sizes;
+import dev.cairn.control.api.Views;
+import dev.cairn.local.LocalCluster;
+import dev.cairn.nbd.client.NbdClient;
+import java.io.IOException;
+import java.io.PrintWriter;
+import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.function.IntConsumer;
+import java.util.function.Predicate;
+
+/**
+ * The story {@code cairn demo} tells on a fresh local cluster: a 3-replica volume spread over three
+ * zones loses a node while it is written, heals itself on a new node in the same zone, and every
+ * byte reads back as written. Every step is checked; {@link #run} says whether all checks passed.
+ */
+final class Demo {
+    static final String CLASS = "demo-3";
+    static final Duration REPAIR_TIMEOUT = Duration.ofSeconds(5);
+    private static final Duration STEP_TIMEOUT = Duration.ofMinutes(3);
+
+    private final PrintWriter out;
+    private final LocalCluster cluster;
+    private final long volumeBytes;
+    private final int blocksBefore;
+    private final int blocksDuring;
+    private final boolean terminal = Progress.terminal();
+    private final List<String> failed = new ArrayList<>();
+    private final Map<String, Long> freeBefore = new HashMap<>();
+    private final DemoData data;
+    private int checks;
+    private ControlClient api;
+    private String volumeId;
+    private Views.LegView victim;
+    private volatile long killedAt;
+    private double healSeconds;
+    private long resynced;
+
+    Demo(PrintWriter out, LocalCluster cluster, long volumeBytes, long writeBytes) {
+        this.out = out;
+        this.cluster = cluster;
+        this.volumeBytes = volumeBytes;
+        int blocks = (int) (writeBytes / DemoData.BLOCK);
+        this.blocksDuring = Math.max(1, blocks / 5);
+        this.blocksBefore = blocks - blocksDuring;
+        this.data = new DemoData(System.nanoTime(), blocks);
+    }
+
+    /** Tells the story; true if every check passed. */
+    boolean run() throws Exception {
+        long t0 = System.nanoTime();
+        clusterUp();
+        createVolume();
+        try (NbdClient nbd = connect(address(cluster.agentNbd()), volumeId)) {
+            say("attached to " + LocalCluster.AGENT_HOST + ": nbd://" + cluster.agentNbd() + "/" + volumeId);
+            write(nbd, 0, blocksBefore, "writing checksummed data");
+            killWhileWriting(nbd);
+            heal();
+            restartVictim();
+            readBack(nbd);
+        }
+        out.println();
+        out.println("Summary");
+        out.printf(
+                "  data written     %s (%s before the failure, %s while a node was down)%n",
+                mib(data.blocks()), mib(blocksBefore), mib(blocksDuring));
+        out.printf("  bytes resynced   %s (the new leg's full copy, holes included)%n", Sizes.human(resynced));
+        out.printf(
+                "  time to heal     %.1f s from the kill to HEALTHY (repair timeout %d s)%n",
+                healSeconds, REPAIR_TIMEOUT.toSeconds());
+        out.printf("  checks           %d of %d passed%n", checks - failed.size(), checks);
+        out.printf("  total time       %.1f s%n", (System.nanoTime() - t0) / 1e9);
+        failed.forEach(f -> out.println("FAILED: " + f));
+        out.flush();
+        return failed.isEmpty();
+    }
+
+    private void clusterUp() throws IOException {
+        step(
+                1,
+                "cluster up: " + cluster.spec().nodes() + " storage nodes in "
+                        + cluster.spec().zones() + " zones, a controller and a client agent, each its own process");
+        cluster.up(this::say);
+        api = new ControlClient(
+                ControlClient.urls(cluster.controllerUrl()),
+                Optional.of(Files.readString(cluster.adminTokenFile(), StandardCharsets.UTF_8)
+                        .strip()),
+                Duration.ofSeconds(30));
+        say("controller " + cluster.controllerUrl() + ", logs under " + cluster.dir());
+    }
+
+    private void createVolume() throws IOException, InterruptedException {
+        step(2, "a " + Sizes.human(volumeBytes) + " volume with 3 replicas, one per zone");
+        api.get("/v1/nodes", new TypeReference<List<Views.NodeView>>() {})
+                .forEach(n -> freeBefore.put(n.id(), n.freeBytes()));
+        api.post(
+                "/v1/classes",
+                new Requests.CreateClass(CLASS, 3, "zone", null, REPAIR_TIMEOUT.toString(), null),
+                Views.StorageClassView.class);
+        volumeId = api.post(
+                        "/v1/volumes", new Requests.CreateVolume("demo", volumeBytes, CLASS), Views.VolumeView.class)
+                .id();
+        Views.VolumeView v = await(x -> x.state().equals("AVAILABLE"), "the volume's legs to be made");
+        v.legs().forEach(l -> say("leg " + l.index() + " on " + where(l)));
+        check(zones(v.legs()).size() == 3, "the 3 legs are in 3 different zones");
+        victim = v.legs().get(1);
+        api.post(
+                "/v1/volumes/" + volumeId + "/attach",
+                new AgentApi.Attach(LocalCluster.AGENT_HOST, false),
+                Views.VolumeView.class);
+    }
+
+    private void write(NbdClient nbd, int from, int to, String label, IntConsumer written) throws IOException {
+        Progress p = new Progress(out, label, (long) (to - from) * DemoData.BLOCK, terminal);
+        AtomicLong done = new AtomicLong();
+        data.write(nbd, from, to, i -> {
+            p.update(done.addAndGet(DemoData.BLOCK));
+            written.accept(i);
+        });
+        p.done();
+    }
+
+    private void write(NbdClient nbd, int from, int to, String label) throws IOException {
+        write(nbd, from, to, label, i -> {});
+    }
+
+    private void killWhileWriting(NbdClient nbd) throws IOException, InterruptedException {
+        String name = victimName();
+        step(3, "kill " + name + " (zone " + victim.nodeLabels().get("zone") + ") with SIGKILL while writing");
+        AtomicBoolean killing = new AtomicBoolean();
+        List<Thread> killer = new ArrayList<>();
+        String[] killError = {null};
+        String writeError = null;
+        try {
+            write(nbd, blocksBefore, blocksBefore + blocksDuring, "writing through the failure", i -> {
+                if (i >= blocksBefore + blocksDuring / 4 && killing.compareAndSet(false, true)) {
+                    // Killed from its own thread: this one delivers the replies of the writes in flight.
+                    killer.add(Thread.ofPlatform().name("demo-kill").start(() -> {
+                        try {
+                            cluster.kill(name);
+                            killedAt = System.nanoTime();
+                        } catch (IOException | RuntimeException e) {
+                            killError[0] = e.getMessage();
+                        }
+                    }));
+                }
+            });
+        } catch (IOException e) {
+            writeError = e.getMessage();
+            out.println();
+        }
+        for (Thread t : killer) {
+            t.join();
+        }
+        check(
+                killedAt > 0,
+                name + " was killed while writes were in flight" + (killError[0] == null ? "" : ": " + killError[0]));
+        check(
+                writeError == null,
+                writeError == null
+                        ? "every write was acknowledged (" + mib(blocksDuring) + " while the kill happened)"
+                        : "writes failed after the kill: " + writeError);
+        Views.VolumeView v =
+                await(x -> !x.health().equals("HEALTHY") && !x.problems().isEmpty(), "the volume to show degraded");
+        say("volume " + v.health() + ":");
+        v.problems().forEach(problem -> say("  " + problem));
+        check(v.health().equals("DEGRADED"), "the volume shows DEGRADED, with the reason");
+        boolean offline = within(() -> !api.get("/v1/nodes/" + victim.nodeId(), Views.NodeView.class)
+                .state()
+                .equals("ONLINE"));
+        check(offline, "the controller marks " + name + " offline: its heartbeats stopped");
+    }
+
+    private void heal() throws IOException, InterruptedException {
+        step(
+                4,
+                "wait out the repair timeout (" + REPAIR_TIMEOUT.toSeconds() + " s): a new leg, synced while the"
+                        + " volume stays in use");
+        Set<String> before = extents(
+                api.get("/v1/volumes/" + volumeId, Views.VolumeView.class).legs());
+        Views.VolumeView v = await(x -> x.legs().stream().anyMatch(l -> !before.contains(l.extentId())), "a new leg");
+        Views.LegView added = v.legs().stream()
+                .filter(l -> !before.contains(l.extentId()))
+                .findFirst()
+                .orElseThrow();
+        say("new leg " + added.index() + " placed on " + where(added));
+        Progress s = new Progress(out, "syncing the new leg", volumeBytes, terminal);
+        v = await(
+                x -> {
+                    x.resync().filter(r -> r.totalBytes() > 0).ifPresent(r -> s.update(r.doneBytes()));
+                    return x.health().equals("HEALTHY") && x.legs().size() == 3;
+                },
+                "the volume to heal");
+        s.done();
+        healSeconds = (System.nanoTime() - killedAt) / 1e9;
+        say(String.format("volume %s again, %.1f s after the kill", v.health(), healSeconds));
+        check(v.health().equals("HEALTHY") && v.legs().size() == 3, "the volume is HEALTHY with 3 legs");
+        check(
+                zones(v.legs()).size() == 3 && !added.nodeId().equals(victim.nodeId()),
+                "the new leg is on another node, in the zone that lost one ("
+                        + added.nodeLabels().get("zone") + ")");
+        resynced = v.resync().map(AgentApi.ResyncReport::copiedBytes).orElse(0L);
+    }
+
+    private void restartVictim() throws IOException, InterruptedException {
+        String name = victimName();
+        step(5, "restart " + name + ": its stale leg is erased as an orphan");
+        cluster.up(line -> {
+            if (!line.contains("already running")) {
+                say(line);
+            }
+        });
+        String stale = victim.extentId();
+        boolean erased = within(() -> !holds(victim.nodeId(), stale)
+                && orphans().stream().noneMatch(o -> o.extentId().equals(stale)));
+        long freeAfter =
+                api.get("/v1/nodes/" + victim.nodeId(), Views.NodeView.class).freeBytes();
+        long freeWas = freeBefore.getOrDefault(victim.nodeId(), -1L);
+        say("extent " + stale + (erased ? " erased" : " still there") + " on " + name + ", " + Sizes.human(freeAfter)
+                + " free (" + Sizes.human(freeWas) + " before the volume)");
+        check(
+                erased && freeAfter == freeWas,
+                name + " came back, erased its stale extent, and has all its space" + " free again");
+    }
+
+    private void readBack(NbdClient nbd) throws IOException {
+        step(6, "read everything back and check every block's CRC32C");
+        Progress r = new Progress(out, "reading back", (long) data.blocks() * DemoData.BLOCK, terminal);
+        AtomicLong read = new AtomicLong();
+        List<Integer> bad = data.verify(nbd, data.blocks(), i -> r.update(read.addAndGet(DemoData.BLOCK)));
+        r.done();
+        check(
+                bad.isEmpty(),
+                mib(data.blocks()) + " read back, "
+                        + (bad.isEmpty()
+                                ? "every checksum matches"
+                                : bad.size() + " blocks differ, the first at MiB " + bad.getFirst()));
+    }
+
+    private String victimName() {
+        return victim.nodeLabels().getOrDefault("host", victim.nodeId());
+    }
+
+    private static String mib(int blocks) {
+        return Sizes.human((long) blocks * DemoData.BLOCK);
+    }
+
+    private void step(int n, String what) {
+        out.printf("%n[%d/6] %s%n", n, what);
+        out.flush();
+    }
+
+    private void say(String line) {
+        out.println("      " + line);
+        out.flush();
+    }
+
+    private void check(boolean ok, String what) {
+        checks++;
+        if (!ok) {
+            failed.add(what);
+        }
+        say((ok ? "✓ " : "✗ ") + what);
+    }
+
+    private Views.VolumeView await(Predicate<Views.VolumeView> until, String what)
+            throws IOException, InterruptedException {
+        Views.VolumeView[] last = {null};
+        await(
+                () -> {
+                    last[0] = api.get("/v1/volumes/" + volumeId, Views.VolumeView.class);
+                    return until.test(last[0]);
+                },
+                what);
+        return last[0];
+    }
+
+    private interface Condition {
+        boolean holds() throws IOException;
+    }
+
+    private static void await(Condition until, String what) throws IOException, InterruptedException {
+        if (!within(until)) {
+            throw new IOException("gave up waiting for " + what + " after " + STEP_TIMEOUT.toMinutes() + " minutes");
+        }
+    }
+
+    /** Whether {@code until} comes true within the step timeout. */
+    private static boolean within(Condition until) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
+        while (!until.holds()) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(100);
+        }
+        return true;
+    }
+
+    private static NbdClient connect(InetSocketAddress agent, String export) throws IOException, InterruptedException {
+        long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
+        while (true) {
+            try {
+                return NbdClient.connect(agent, export);
+            } catch (IOException e) {
+                if (System.nanoTime() > deadline) {
+                    throw new IOException(
+                            "the agent does not serve the volume at nbd://" + agent.getHostString() + ":"
+                                    + agent.getPort() + "/" + export + ": " + e.getMessage(),
+                            e);
+                }
+                Thread.sleep(100);
+            }
+        }
+    }
+
+    private boolean holds(String nodeId, String extentId) throws IOException {
+        Views.NodeView n = api.get("/v1/nodes/" + nodeId, Views.NodeView.class);
+        return !n.state().equals("ONLINE") || n.extents().stream().anyMatch(e -> e.id().equals(extentId));
+    }
+
+    private List<Views.OrphanView> orphans() throws IOException {
+        return api.get("/v1/orphans", new TypeReference<List<Views.OrphanView>>() {});
+    }
+
+    private static String where(Views.LegView l) {
+        return l.nodeLabels().getOrDefault("host", l.nodeId()) + " (zone "
+                + l.nodeLabels().get("zone") + ")";
+    }
+
+    private static Set<String> zones(List<Views.LegView> legs) {
+        Set<String> zones = new HashSet<>();
+        legs.forEach(l -> zones.add(l.nodeLabels().get("zone")));
+        return zones;
+    }
+
+    private static Set<String> extents(List<Views.LegView> legs) {
+        Set<String> ids = new HashSet<>();
+        legs.forEach(l -> ids.add(l.extentId()));
+        return ids;
+    }
+
+    private static InetSocketAddress address(String hostPort) {
+        int colon = hostPort.lastIndexOf(':');
+        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
+    }
+}
