@@ -278,15 +278,29 @@ public final class LocalCluster {
      * after 30 s), and removes the pid files. The data stays. One line per daemon goes to {@code events}.
      */
     public void down(Consumer<String> events) throws IOException {
-        List<Member> members = new ArrayList<>(members());
-        java.util.Collections.reverse(members);
-        for (Member m : members) {
+        List<Member> members = members();
+        stop(members.subList(members.size() - 1, members.size()), events);
+        stop(members.subList(1, members.size() - 1), events);
+        stop(members.subList(0, 1), events);
+    }
+
+    /** Stops a group of daemons together: SIGTERM to each, then waits for each. */
+    private void stop(List<Member> group, Consumer<String> events) throws IOException {
+        Map<Member, ProcessHandle> running = new LinkedHashMap<>();
+        for (Member m : group) {
             Optional<ProcessHandle> p = running(m);
             if (p.isPresent()) {
-                boolean clean = Launcher.stop(p.get(), STOP_GRACE);
-                events.accept(m.name() + " stopped (pid " + p.get().pid() + (clean ? ")" : ", killed after 30 s)"));
+                p.get().destroy();
+                running.put(m, p.get());
+            } else {
+                Files.deleteIfExists(m.pidFile());
             }
-            Files.deleteIfExists(m.pidFile());
+        }
+        for (Map.Entry<Member, ProcessHandle> e : running.entrySet()) {
+            boolean clean = Launcher.stop(e.getValue(), STOP_GRACE);
+            events.accept(e.getKey().name() + " stopped (pid " + e.getValue().pid()
+                    + (clean ? ")" : ", killed after " + STOP_GRACE.toSeconds() + " s)"));
+            Files.deleteIfExists(e.getKey().pidFile());
         }
     }
 
