@@ -49,6 +49,7 @@ final class Demo {
     private ControlClient api;
     private String volumeId;
     private Views.LegView victim;
+    private Set<String> originalExtents = Set.of();
     private volatile long killedAt;
     private double healSeconds;
     private long resynced;
@@ -121,6 +122,7 @@ final class Demo {
         v.legs().forEach(l -> say("leg " + l.index() + " on " + where(l)));
         check(zones(v.legs()).size() == 3, "the 3 legs are in 3 different zones");
         victim = v.legs().get(1);
+        originalExtents = extents(v.legs());
         api.post(
                 "/v1/volumes/" + volumeId + "/attach",
                 new AgentApi.Attach(LocalCluster.AGENT_HOST, false),
@@ -193,8 +195,7 @@ final class Demo {
                 4,
                 "wait out the repair timeout (" + REPAIR_TIMEOUT.toSeconds() + " s): a new leg, synced while the"
                         + " volume stays in use");
-        Set<String> before = extents(
-                api.get("/v1/volumes/" + volumeId, Views.VolumeView.class).legs());
+        Set<String> before = originalExtents;
         Views.VolumeView v = await(x -> x.legs().stream().anyMatch(l -> !before.contains(l.extentId())), "a new leg");
         Views.LegView added = v.legs().stream()
                 .filter(l -> !before.contains(l.extentId()))
