@@ -81,6 +81,7 @@ class NodeRestartIT {
             job = List.of(
                     "fio",
                     "--name=restart",
+                    "--verify_state_save=0",
                     "--ioengine=nbd",
                     "--uri=" + node.uri(id),
                     "--rw=randwrite",

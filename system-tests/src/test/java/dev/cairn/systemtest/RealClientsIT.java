@@ -174,6 +174,7 @@ class RealClientsIT {
                 TIMEOUT,
                 "fio",
                 "--name=verify",
+                "--verify_state_save=0",
                 "--ioengine=nbd",
                 "--uri=" + node.uri(id),
                 "--rw=randwrite",

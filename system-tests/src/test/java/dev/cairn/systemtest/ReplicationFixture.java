@@ -112,6 +112,7 @@ abstract class ReplicationFixture extends ClusterFixture {
         List<String> cmd = new ArrayList<>(List.of(
                 "fio",
                 "--name=replicated",
+                "--verify_state_save=0",
                 "--ioengine=nbd",
                 "--uri=" + uri,
                 "--rw=randwrite",
