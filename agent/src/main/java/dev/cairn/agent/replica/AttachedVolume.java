@@ -138,6 +138,16 @@ public final class AttachedVolume implements AutoCloseable {
         return volume.report();
     }
 
+    /** The state of each leg now, in leg order (assembling or serving). */
+    public List<LegSyncState> legStates() {
+        return volume.legStates();
+    }
+
+    /** The volume's resync progress (what every sync since the attachment copied). */
+    public ResyncProgress progress() {
+        return volume.progress();
+    }
+
     /**
      * The controller's view of this attachment changed without a new generation: legs moved (new
      * addresses, used from the next connection on), were added (copied in full while I/O goes on)
