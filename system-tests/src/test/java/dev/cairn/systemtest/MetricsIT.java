@@ -20,10 +20,11 @@ import org.junit.jupiter.api.Test;
 class MetricsIT extends ReplicationFixture {
     private static final long MiB = 1 << 20;
     /**
-     * What a leg may take beyond the client's data: the bitmap page (4 KiB, FUA) written before
-     * the first write to a clean region, and the page written again when a sweep clears the bits.
-     * The 4 MiB write dirties 4 regions in one page, so 2 pages; 16 pages leave room for a sweep
-     * catching the write in two halves, and fail on any copy of the data (a second 4 MiB).
+     * What a leg may take beyond the client's data: the write-intent bitmap page (4 KiB, FUA)
+     * written before the first write to a clean region, and written again when a sweep clears the
+     * bits. The 4 MiB write dirties 4 regions whose bits share one page: 4 KiB (as measured), 8 KiB
+     * if a sweep runs before the scrape. 16 pages leave room for a sweep splitting the write, and
+     * still fail on any copy of the data (a resync would add 1 MiB per region).
      */
     private static final long BITMAP_ALLOWANCE = 16 * 4096;
 
