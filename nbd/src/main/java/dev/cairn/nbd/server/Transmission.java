@@ -100,7 +100,7 @@ final class Transmission {
             in.setReadAhead(
                     type == CMD_WRITE && r.length() > LARGE_PAYLOAD_BYTES ? Request.HEADER_BYTES : READ_AHEAD_BYTES);
             if (magic != REQUEST_MAGIC) {
-                log.info(
+                log.warn(
                         "{}: request without the request magic (0x{}); disconnecting",
                         peer,
                         Integer.toHexString(magic));
@@ -123,7 +123,7 @@ final class Transmission {
                     local.add(observed(r, new Reply.Failed(r.handle(), errno, message)));
                     handedOff = true;
                     if (hangUp) {
-                        log.info("{}: {}; disconnecting once the replies are out", peer, message);
+                        log.warn("{}: {}; disconnecting once the replies are out", peer, message);
                         return true;
                     }
                     if (type == CMD_WRITE) {
