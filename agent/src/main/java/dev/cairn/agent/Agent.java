@@ -167,14 +167,14 @@ public final class Agent implements AutoCloseable {
                 try {
                     current.reconfigure(spec);
                 } catch (IllegalArgumentException e) {
-                    log.error("volume {}: keeps being served as it is: {}", spec.name(), e.getMessage());
+                    log.error("{}: keeps being served as it is: {}", spec.describe(), e.getMessage());
                 }
                 continue;
             }
             if (current != null) {
                 log.info(
-                        "volume {}: attachment moved from generation {} to {}",
-                        spec.name(),
+                        "{}: attachment moved from generation {} to {}",
+                        spec.describe(),
                         current.spec().generation(),
                         spec.generation());
                 volumes.remove(spec.volumeId());
@@ -192,7 +192,7 @@ public final class Agent implements AutoCloseable {
         }
         for (Attached a : List.copyOf(volumes.values())) {
             if (!wanted.contains(a.volume().spec().volumeId())) {
-                log.info("volume {}: detached from this host", a.volume().spec().name());
+                log.info("{}: detached from this host", a.volume().spec().describe());
                 volumes.remove(a.volume().spec().volumeId());
                 stop(a);
             }
@@ -228,7 +228,7 @@ public final class Agent implements AutoCloseable {
         v.close();
         int cut = server.disconnectExport(v.spec().volumeId().toString());
         if (cut > 0) {
-            log.info("volume {}: disconnected {} NBD client(s)", v.spec().name(), cut);
+            log.info("{}: disconnected {} NBD client(s)", v.spec().describe(), cut);
         }
         a.metrics().close();
     }
