@@ -52,7 +52,7 @@ public final class RepairMonitor {
                 case Command.ReplaceLeg r
                 when o.isOk() -> {
                     onPlaced.accept(r.why());
-                    log.warn(
+                    log.info(
                             "volume {}: leg {} replaced by new leg {} ({})",
                             r.volumeId(),
                             r.extentId(),
