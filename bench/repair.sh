@@ -85,7 +85,7 @@ start_node a a; start_node b b; start_node c c
 online() { [ "$("$cairn" node list -o json | json "sum(1 for n in d if n['state']=='ONLINE')")" = "$1" ]; }
 until_true 60 online 3
 agent_port=$(free_port)
-"$cairn" agent --host bench --nbd "127.0.0.1:$agent_port" --controller "$url" \
+"$cairn" agent --host bench --nbd "127.0.0.1:$agent_port" --metrics 127.0.0.1:0 --controller "$url" \
     --controller-token-file "$node_token" --report-every 200ms --retry-every 200ms >>"$dir/agent.log" 2>&1 &
 pids+=($!)
 until_true 60 sh -c "\"$cairn\" cluster agents -o json | grep -q bench"

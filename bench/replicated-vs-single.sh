@@ -83,7 +83,7 @@ for z in a b c; do start_node "$z"; done
 online() { [ "$("$cairn" node list -o json | json 'sum(1 for n in d if n["state"]=="ONLINE")')" = 3 ]; }
 until_true 60 online
 agent_port=$(free_port)
-"$cairn" agent --host bench --nbd "127.0.0.1:$agent_port" --controller "$url" \
+"$cairn" agent --host bench --nbd "127.0.0.1:$agent_port" --metrics 127.0.0.1:0 --controller "$url" \
     --controller-token-file "$dir/ctl/tokens/node.token" --report-every 500ms --retry-every 200ms \
     >>"$dir/agent.log" 2>&1 &
 pids+=($!)

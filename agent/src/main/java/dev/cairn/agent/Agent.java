@@ -8,10 +8,14 @@ import dev.cairn.agent.replica.ReplicatedVolume;
 import dev.cairn.agent.replica.ResyncThrottle;
 import dev.cairn.agent.replica.VolumeSpec;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.metrics.DaemonMetrics;
+import dev.cairn.metrics.MetricsHttpServer;
 import dev.cairn.nbd.server.ExportCatalog;
 import dev.cairn.nbd.server.ExportLookup;
 import dev.cairn.nbd.server.NbdServer;
+import dev.cairn.nbd.server.RequestObserver;
 import dev.cairn.nbd.server.ServerConfig;
+import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
@@ -33,25 +37,45 @@ import org.slf4j.LoggerFactory;
  * The client agent ({@code cairn agent}): serves every volume attached to its host as a local NBD
  * export named by the volume id, replicating each over its legs. It learns its volumes from the
  * controller (level-triggered: it converges on the attached set) and reports what it sees of them.
+ * Its meters ({@link VolumeMetrics} per volume, {@code cairn_agent_volumes_attached}, {@code
+ * cairn_agent_nbd_connections} and the JVM's) are served at {@code /metrics} on their own port.
  */
 public final class Agent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
 
     private final AgentConfig config;
     private final LegConnector connector;
-    private final Map<UUID, AttachedVolume> volumes = new ConcurrentHashMap<>();
+    /** A volume attached here and its meters, registered for as long as it is attached. */
+    private record Attached(AttachedVolume volume, VolumeMetrics metrics) {}
+
+    private final Map<UUID, Attached> volumes = new ConcurrentHashMap<>();
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
     /** Shared by every volume's resyncs; the controller sets the rate in each desired view. */
     private final ResyncThrottle throttle;
 
+    private final DaemonMetrics metrics;
     private final NbdServer server;
+    private final MetricsHttpServer metricsServer;
     private final AgentLink link;
 
-    private Agent(AgentConfig config, LegConnector connector) throws IOException {
+    private Agent(AgentConfig config, LegConnector connector, DaemonMetrics metrics) throws IOException {
         this.config = config;
         this.connector = connector;
+        this.metrics = metrics;
         this.throttle = new ResyncThrottle(config.volumes().clock(), Thread::sleep, 0);
         this.server = NbdServer.start(ServerConfig.defaults(config.nbd()), new Catalog());
+        try {
+            this.metricsServer = MetricsHttpServer.start(config.metrics(), metrics);
+        } catch (IOException e) {
+            server.close();
+            throw e;
+        }
+        Gauge.builder("cairn.agent.volumes.attached", volumes, Map::size)
+                .description("Volumes attached to this agent (assembling or serving)")
+                .register(metrics.registry());
+        Gauge.builder("cairn.agent.nbd.connections", server.stats(), s -> s.open())
+                .description("NBD client connections open")
+                .register(metrics.registry());
         this.link = new AgentLink(this, config);
     }
 
@@ -60,7 +84,14 @@ public final class Agent implements AutoCloseable {
     }
 
     public static Agent start(AgentConfig config, LegConnector connector) throws IOException {
-        Agent agent = new Agent(config, connector);
+        DaemonMetrics metrics = DaemonMetrics.create();
+        Agent agent;
+        try {
+            agent = new Agent(config, connector, metrics);
+        } catch (IOException | RuntimeException e) {
+            metrics.close();
+            throw e;
+        }
         try {
             if (config.readyFile().isPresent()) {
                 agent.writeReadyFile(config.readyFile().get());
@@ -70,12 +101,17 @@ public final class Agent implements AutoCloseable {
             agent.close();
             throw e;
         }
-        log.info("agent {} ready: NBD on {}", config.host(), agent.nbdAddressText());
+        log.info("agent {} ready: NBD on {}, metrics on {}", config.host(), agent.nbdAddressText(), agent.metricsUrl());
         return agent;
     }
 
     public InetSocketAddress nbdAddress() {
         return server.address();
+    }
+
+    /** Where Prometheus scrapes the agent: {@code http://HOST:PORT/metrics}. */
+    public String metricsUrl() {
+        return metricsServer.url();
     }
 
     String nbdAddressText() {
@@ -84,7 +120,7 @@ public final class Agent implements AutoCloseable {
 
     private void writeReadyFile(Path file) throws IOException {
         byte[] json = new ObjectMapper()
-                .writeValueAsString(Map.of("host", config.host(), "nbd", nbdAddressText()))
+                .writeValueAsString(Map.of("host", config.host(), "nbd", nbdAddressText(), "metrics", metricsUrl()))
                 .getBytes(StandardCharsets.UTF_8);
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.write(tmp, json);
@@ -125,22 +161,24 @@ public final class Agent implements AutoCloseable {
                 continue;
             }
             wanted.add(spec.volumeId());
-            AttachedVolume current = volumes.get(spec.volumeId());
+            Attached served = volumes.get(spec.volumeId());
+            AttachedVolume current = served == null ? null : served.volume();
             if (current != null && current.spec().generation() == spec.generation()) {
                 try {
                     current.reconfigure(spec);
                 } catch (IllegalArgumentException e) {
-                    log.error("volume {}: keeps being served as it is: {}", spec.name(), e.getMessage());
+                    log.error("{}: keeps being served as it is: {}", spec.describe(), e.getMessage());
                 }
                 continue;
             }
             if (current != null) {
                 log.info(
-                        "volume {}: attachment moved from generation {} to {}",
-                        spec.name(),
+                        "{}: attachment moved from generation {} to {}",
+                        spec.describe(),
                         current.spec().generation(),
                         spec.generation());
-                stop(current);
+                volumes.remove(spec.volumeId());
+                stop(served);
             }
             log.info(
                     "volume {} ({}): attached at generation {}, {} legs",
@@ -148,15 +186,15 @@ public final class Agent implements AutoCloseable {
                     spec.volumeId(),
                     spec.generation(),
                     spec.legs().size());
-            volumes.put(
-                    spec.volumeId(),
-                    AttachedVolume.start(spec, connector, config.volumes(), throttle, link::reportSoon));
+            AttachedVolume started =
+                    AttachedVolume.start(spec, connector, config.volumes(), throttle, link::reportSoon);
+            volumes.put(spec.volumeId(), new Attached(started, VolumeMetrics.register(metrics.registry(), started)));
         }
-        for (AttachedVolume v : List.copyOf(volumes.values())) {
-            if (!wanted.contains(v.spec().volumeId())) {
-                log.info("volume {}: detached from this host", v.spec().name());
-                volumes.remove(v.spec().volumeId());
-                stop(v);
+        for (Attached a : List.copyOf(volumes.values())) {
+            if (!wanted.contains(a.volume().spec().volumeId())) {
+                log.info("{}: detached from this host", a.volume().spec().describe());
+                volumes.remove(a.volume().spec().volumeId());
+                stop(a);
             }
         }
     }
@@ -184,24 +222,28 @@ public final class Agent implements AutoCloseable {
         return Optional.empty();
     }
 
-    private void stop(AttachedVolume v) {
+    /** Stops a volume already taken out of {@link #volumes}; its meters go with it. */
+    private void stop(Attached a) {
+        AttachedVolume v = a.volume();
         v.close();
         int cut = server.disconnectExport(v.spec().volumeId().toString());
         if (cut > 0) {
-            log.info("volume {}: disconnected {} NBD client(s)", v.spec().name(), cut);
+            log.info("{}: disconnected {} NBD client(s)", v.spec().describe(), cut);
         }
+        a.metrics().close();
     }
 
     List<AgentApi.VolumeReport> reports() {
-        return volumes.values().stream().map(AttachedVolume::report).toList();
+        return volumes.values().stream().map(a -> a.volume().report()).toList();
     }
 
     private final class Catalog implements ExportCatalog {
         @Override
         public List<Listing> list() {
             List<Listing> out = new ArrayList<>();
-            for (AttachedVolume v : volumes.values()) {
-                v.serving()
+            for (Attached a : volumes.values()) {
+                a.volume()
+                        .serving()
                         .ifPresent(
                                 r -> out.add(new Listing(r.spec().volumeId().toString(), VolumeSession.describe(r))));
             }
@@ -216,16 +258,18 @@ public final class Agent implements AutoCloseable {
             } catch (IllegalArgumentException e) {
                 return new ExportLookup.Unknown("'" + shorten(requestedName) + "' is not a volume id");
             }
-            AttachedVolume v = volumes.get(id);
-            if (v == null) {
+            Attached a = volumes.get(id);
+            if (a == null) {
                 return new ExportLookup.Unknown("volume " + id + " is not attached to host " + config.host());
             }
+            AttachedVolume v = a.volume();
             Optional<ReplicatedVolume> serving = v.serving();
             if (serving.isEmpty()) {
                 return new ExportLookup.Refused(
                         "volume " + v.spec().name() + " is attached but not ready: " + v.waitingFor());
             }
-            return new ExportLookup.Found(new VolumeSession(serving.get(), requests));
+            RequestObserver observer = a.metrics().requests();
+            return new ExportLookup.Found(new VolumeSession(serving.get(), requests, observer));
         }
 
         private static String shorten(String s) {
@@ -237,9 +281,14 @@ public final class Agent implements AutoCloseable {
     public void close() {
         link.close();
         server.close();
-        volumes.values().forEach(AttachedVolume::close);
+        volumes.values().forEach(a -> {
+            a.volume().close();
+            a.metrics().close();
+        });
         volumes.clear();
         requests.close();
+        metricsServer.close();
+        metrics.close();
         log.info("agent {} stopped", config.host());
     }
 }

@@ -14,16 +14,18 @@ import java.util.regex.Pattern;
  *
  * @param host the name the agent registers under; volumes are attached to it
  * @param nbd where the volumes are served (port 0 picks one)
+ * @param metrics where {@code /metrics} is served (port 0 picks one)
  * @param controllers the controller peers' REST URLs
  * @param token the bearer token agents use (the controller's node token)
  * @param reportEvery how often the agent heartbeats (and at once when a leg changes)
  * @param pollWait how long one long poll for the attached volumes may wait
  * @param volumes how each volume treats its legs
- * @param readyFile once serving, the agent writes its host and NBD address here as JSON
+ * @param readyFile once serving, the agent writes its host, NBD address and metrics URL here as JSON
  */
 public record AgentConfig(
         String host,
         InetSocketAddress nbd,
+        InetSocketAddress metrics,
         List<URI> controllers,
         Optional<String> token,
         Duration reportEvery,

@@ -4,6 +4,7 @@ import dev.cairn.agent.replica.ReplicatedVolume;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.server.ExportFeatures;
 import dev.cairn.nbd.server.ExportSession;
+import dev.cairn.nbd.server.RequestObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
@@ -22,10 +23,12 @@ final class VolumeSession implements ExportSession {
 
     private final ReplicatedVolume volume;
     private final Executor executor;
+    private final RequestObserver observer;
 
-    VolumeSession(ReplicatedVolume volume, Executor executor) {
+    VolumeSession(ReplicatedVolume volume, Executor executor, RequestObserver observer) {
         this.volume = volume;
         this.executor = executor;
+        this.observer = observer;
     }
 
     @Override
@@ -56,6 +59,11 @@ final class VolumeSession implements ExportSession {
     @Override
     public Executor executor() {
         return executor;
+    }
+
+    @Override
+    public RequestObserver observer() {
+        return observer;
     }
 
     @Override

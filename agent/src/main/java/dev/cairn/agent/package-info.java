@@ -5,7 +5,8 @@
  * <p>Threads: the NBD server's acceptor and per-connection reader and writer; one virtual thread
  * per NBD request (it waits on the legs); per volume one maintenance thread and a resync thread
  * per leg being synced; two virtual threads talk to the controller (heartbeat, long poll of the
- * attached volumes). The agent keeps no state of its own on disk: what must survive it (the
+ * attached volumes); the JDK's HTTP server answers {@code GET /metrics} on {@code --metrics}, one
+ * virtual thread per scrape (see {@link dev.cairn.agent.VolumeMetrics} for what it shows). The agent keeps no state of its own on disk: what must survive it (the
  * write-intent bitmap, the event counter, the in-sync set) is in every leg's header.
  *
  * <p>Each desired view from the controller sets the resync rate ({@code syncBytesPerSecond}, all

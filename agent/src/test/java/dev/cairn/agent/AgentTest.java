@@ -45,6 +45,7 @@ class AgentTest {
         AgentConfig config = new AgentConfig(
                 "test-host",
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:9")), // no controller: views come from the test
                 Optional.empty(),
                 Duration.ofHours(1),

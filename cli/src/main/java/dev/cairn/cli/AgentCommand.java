@@ -40,6 +40,14 @@ final class AgentCommand implements Callable<Integer> {
     String nbd;
 
     @Option(
+            names = "--metrics",
+            paramLabel = "HOST:PORT",
+            defaultValue = "127.0.0.1:8420",
+            description = "Where Prometheus scrapes the agent: GET /metrics, no token (default ${DEFAULT-VALUE}; "
+                    + "port 0 picks one).")
+    String metrics;
+
+    @Option(
             names = "--controller",
             required = true,
             paramLabel = "URL[,URL...]",
@@ -96,7 +104,7 @@ final class AgentCommand implements Callable<Integer> {
     @Option(
             names = "--ready-file",
             paramLabel = "FILE",
-            description = "Once serving, write the host name and NBD address here as JSON.")
+            description = "Once serving, write the host name, NBD address and metrics URL here as JSON.")
     Optional<Path> readyFile = Optional.empty();
 
     @Override
@@ -110,6 +118,7 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig config = new AgentConfig(
                 host.orElseGet(AgentCommand::machineName),
                 NodeCommand.address(nbd, "--nbd"),
+                NodeCommand.address(metrics, "--metrics"),
                 ControlClient.urls(controller),
                 Optional.of(token),
                 Durations.parse(reportEvery, "--report-every"),
@@ -131,10 +140,11 @@ final class AgentCommand implements Callable<Integer> {
                         },
                         "cairn-shutdown"));
         System.out.printf(
-                "cairn agent for host %s: volumes served over NBD on %s:%d (export name = volume id)%n",
+                "cairn agent for host %s: volumes served over NBD on %s:%d (export name = volume id), metrics on %s%n",
                 config.host(),
                 agent.nbdAddress().getHostString(),
-                agent.nbdAddress().getPort());
+                agent.nbdAddress().getPort(),
+                agent.metricsUrl());
         System.out.flush();
         stopped.await();
         return 0;

@@ -107,7 +107,7 @@ final class ControllerCommand implements Callable<Integer> {
     @Option(
             names = "--ready-file",
             paramLabel = "FILE",
-            description = "Once serving, write this peer's id and addresses here as JSON.")
+            description = "Once serving, write this peer's id, addresses and metrics URL here as JSON.")
     Optional<Path> readyFile = Optional.empty();
 
     private long bandwidth() {
@@ -149,11 +149,12 @@ final class ControllerCommand implements Callable<Integer> {
                         },
                         "cairn-shutdown"));
         System.out.printf(
-                "cairn controller %s: REST API on %s, replication on %s (peers %s); tokens in %s%n",
+                "cairn controller %s: REST API on %s, replication on %s (peers %s), metrics on %s; tokens in %s%n",
                 id,
                 controller.restUrl(),
                 raft.self().hostPort(),
                 peers.orElse(id + "=127.0.0.1:8401"),
+                controller.metricsUrl(),
                 adminToken
                         .map(p -> p.toAbsolutePath().getParent())
                         .orElse(data.resolve("tokens").toAbsolutePath()));

@@ -121,7 +121,7 @@ final class NodeCommand implements Callable<Integer> {
     @Option(
             names = "--ready-file",
             paramLabel = "FILE",
-            description = "Once serving, write the node id and actual addresses here as JSON.")
+            description = "Once serving, write the node id, actual addresses and metrics URL here as JSON.")
     Optional<Path> readyFile = Optional.empty();
 
     @Override
@@ -179,12 +179,12 @@ final class NodeCommand implements Callable<Integer> {
                         },
                         "cairn-shutdown"));
         System.out.printf(
-                "cairn node %s serving %d extent(s): NBD on %s, admin API on http://%s:%d%n",
+                "cairn node %s serving %d extent(s): NBD on %s, admin API on %s, metrics on %s%n",
                 node.nodeId(),
                 node.extents().usage().extentCount(),
                 node.nbdAddress().getHostString() + ":" + node.nbdAddress().getPort(),
-                node.adminAddress().getHostString(),
-                node.adminAddress().getPort());
+                node.adminUrl(),
+                node.metricsUrl());
         for (NamedExtent n : named) {
             System.out.printf(
                     "  extent '%s' (%s): nbd://%s:%d/%s%n",

@@ -151,7 +151,8 @@ public final class LocalCluster {
             members.add(new Member(name, Optional.of(spec.zone(i)), d, node));
         }
         Path a = dir.resolve("agent");
-        List<String> agent = DaemonArgs.agent(AGENT_HOST, agentNbd(), a.resolve("ready.json"));
+        List<String> agent = DaemonArgs.agent(
+                AGENT_HOST, agentNbd(), "127.0.0.1:" + spec.agentMetricsPort(), a.resolve("ready.json"));
         agent.addAll(DaemonArgs.controllerLink(controllerUrl(), nodeTokenFile()));
         agent.addAll(spec.agentArgs());
         members.add(new Member("agent", Optional.empty(), a, agent));

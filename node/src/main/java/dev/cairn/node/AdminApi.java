@@ -6,6 +6,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.cairn.drive.DriveException;
 import dev.cairn.drive.ExtentAccess;
+import dev.cairn.metrics.DaemonMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.json.JavalinJackson;
@@ -14,6 +15,7 @@ import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.security.MessageDigest;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -23,14 +25,17 @@ import org.slf4j.LoggerFactory;
  * show / set-access / delete. The controller drives it; people and tests can too.
  *
  * <p>Every malformed request gets a 4xx with a message saying what was wrong, and changes nothing.
- * With an admin token configured, every call but {@code /health} needs {@code Authorization: Bearer
- * TOKEN}.
+ * With an admin token configured, every call but {@code /health} and {@code /metrics} (the
+ * Prometheus text format, see {@link NodeMetrics}) needs {@code Authorization: Bearer TOKEN}.
  */
 final class AdminApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
 
     /** Marks a response that already carries our error body, so the 404 fallback leaves it alone. */
     private static final String ANSWERED = "cairn.answered";
+
+    /** What answers without a token: liveness and the Prometheus scrape, as monitoring expects. */
+    private static final Set<String> OPEN = Set.of("/health", "/metrics");
 
     private static final ObjectMapper JSON =
             new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
@@ -46,6 +51,9 @@ final class AdminApi implements AutoCloseable {
             config.jsonMapper(new JavalinJackson(JSON, false));
             config.routes.before(ctx -> authorize(ctx, token));
             config.routes.get("/health", this::health);
+            config.routes.get(
+                    "/metrics",
+                    ctx -> ctx.contentType(DaemonMetrics.CONTENT_TYPE).result(node.scrapeMetrics()));
             config.routes.get("/v1/node", this::nodeInfo);
             config.routes.get("/v1/extents", this::list);
             config.routes.post("/v1/extents", this::create);
@@ -91,7 +99,7 @@ final class AdminApi implements AutoCloseable {
     }
 
     private static void authorize(Context ctx, Optional<String> token) {
-        if (token.isEmpty() || ctx.path().equals("/health")) {
+        if (token.isEmpty() || OPEN.contains(ctx.path())) {
             return;
         }
         String header = ctx.header("Authorization");

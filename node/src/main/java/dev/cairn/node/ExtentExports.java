@@ -6,6 +6,7 @@ import dev.cairn.drive.ExtentAccess;
 import dev.cairn.drive.ExtentRecord;
 import dev.cairn.nbd.server.ExportCatalog;
 import dev.cairn.nbd.server.ExportLookup;
+import dev.cairn.nbd.server.RequestObserver;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -19,10 +20,13 @@ import java.util.concurrent.Executor;
 final class ExtentExports implements ExportCatalog {
     private final ExtentService extents;
     private final Executor io;
+    private final RequestObserver observer;
 
-    ExtentExports(ExtentService extents, Executor io) {
+    /** Every extent's requests are reported to {@code observer} (the node's meters: no label per extent). */
+    ExtentExports(ExtentService extents, Executor io, RequestObserver observer) {
         this.extents = extents;
         this.io = io;
+        this.observer = observer;
     }
 
     @Override
@@ -69,7 +73,8 @@ final class ExtentExports implements ExportCatalog {
             return new ExportLookup.Refused("generation " + generation + " does not match extent " + name.extentId()
                     + "'s current generation " + access.generation() + " (a newer attachment owns it)");
         }
-        return new ExportLookup.Found(new ExtentSession(extent.get(), describe(located.get()), generation, io));
+        return new ExportLookup.Found(
+                new ExtentSession(extent.get(), describe(located.get()), generation, io, observer));
     }
 
     private static String shortName(String name) {

@@ -8,6 +8,7 @@ import dev.cairn.nbd.NbdException;
 import dev.cairn.nbd.NbdProtocol;
 import dev.cairn.nbd.server.ExportFeatures;
 import dev.cairn.nbd.server.ExportSession;
+import dev.cairn.nbd.server.RequestObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
@@ -27,12 +28,14 @@ final class ExtentSession implements ExportSession {
     private final long generation;
     private final Executor io;
     private final ExportFeatures features;
+    private final RequestObserver observer;
 
-    ExtentSession(Extent extent, String description, long generation, Executor io) {
+    ExtentSession(Extent extent, String description, long generation, Executor io, RequestObserver observer) {
         this.extent = extent;
         this.description = description;
         this.generation = generation;
         this.io = io;
+        this.observer = observer;
         // One shared page cache per drive: a flush on any connection makes every connection's
         // completed writes durable, which is what multi-conn promises.
         this.features = ExportFeatures.writable(true, extent.zeroesFast());
@@ -61,6 +64,11 @@ final class ExtentSession implements ExportSession {
     @Override
     public Executor executor() {
         return io;
+    }
+
+    @Override
+    public RequestObserver observer() {
+        return observer;
     }
 
     private void checkFence() throws NbdException {

@@ -1,6 +1,7 @@
 package dev.cairn.node;
 
 import dev.cairn.drive.ExtentAccess;
+import dev.cairn.metrics.DaemonMetrics;
 import dev.cairn.nbd.server.NbdServer;
 import dev.cairn.nbd.server.ServerConfig;
 import java.io.IOException;
@@ -29,7 +30,8 @@ import org.slf4j.LoggerFactory;
  * I/O that may block; Jetty's threads for the admin API; with a controller, two virtual threads
  * for heartbeats and reconciliation. Start order is drives, NBD, admin API, controller link (the
  * API only answers once everything it describes is up); {@link #close} goes the other way and
- * syncs the drives last.
+ * syncs the drives last. The admin API also serves the node's meters ({@link NodeMetrics}) at
+ * {@code /metrics}.
  */
 public final class StorageNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StorageNode.class);
@@ -40,18 +42,31 @@ public final class StorageNode implements AutoCloseable {
     private final ExtentService extents;
     private final Map<String, String> labels;
     private final ExecutorService io;
+    private final DaemonMetrics metrics;
+    private final NodeMetrics nodeMetrics;
     private final NbdServer nbd;
     private AdminApi admin;
     private ControllerLink controller;
 
-    private StorageNode(DriveSet drives, Map<String, String> labels, NodeConfig config) throws IOException {
+    private StorageNode(DriveSet drives, Map<String, String> labels, NodeConfig config, DaemonMetrics metrics)
+            throws IOException {
         this.drives = drives;
         this.labels = labels;
+        this.metrics = metrics;
         this.extents = new ExtentService(drives.drives());
+        this.nodeMetrics = NodeMetrics.register(metrics.registry(), extents);
         this.io = Executors.newFixedThreadPool(
                 config.ioThreads(),
                 Thread.ofPlatform().name("cairn-io-", 0).daemon().factory());
-        this.nbd = NbdServer.start(ServerConfig.defaults(config.nbdListen()), new ExtentExports(extents, io));
+        try {
+            this.nbd = NbdServer.start(
+                    ServerConfig.defaults(config.nbdListen()),
+                    new ExtentExports(extents, io, nodeMetrics.nbdRequests()));
+        } catch (IOException | RuntimeException e) {
+            io.shutdown();
+            throw e;
+        }
+        nodeMetrics.countConnections(nbd.stats());
         extents.onBeforeErase(id -> nbd.disconnectExport(id.toString()));
     }
 
@@ -59,9 +74,11 @@ public final class StorageNode implements AutoCloseable {
         Map<String, String> labels = labels(config.labels());
         DriveSet drives = DriveSet.open(config.drives(), config.nodeId(), clock);
         StorageNode node;
+        DaemonMetrics metrics = DaemonMetrics.create();
         try {
-            node = new StorageNode(drives, labels, config);
+            node = new StorageNode(drives, labels, config, metrics);
         } catch (IOException | RuntimeException e) {
+            metrics.close();
             drives.close();
             throw e;
         }
@@ -78,12 +95,13 @@ public final class StorageNode implements AutoCloseable {
             throw e;
         }
         log.info(
-                "node {} ready: {} drive(s), {} extent(s); NBD on {}, admin API on http://{}",
+                "node {} ready: {} drive(s), {} extent(s); NBD on {}, admin API on {}, metrics on {}",
                 node.nodeId(),
                 drives.drives().size(),
                 node.extents.usage().extentCount(),
-                node.nbdAddress(),
-                node.adminAddress().getHostString() + ":" + node.adminAddress().getPort());
+                node.nbdAddress().getHostString() + ":" + node.nbdAddress().getPort(),
+                node.adminUrl(),
+                node.metricsUrl());
         return node;
     }
 
@@ -120,9 +138,8 @@ public final class StorageNode implements AutoCloseable {
     private void writeReadyFile(Path file) throws IOException {
         String json =
                 "{\"nodeId\":\"" + nodeId() + "\",\"nbd\":\"" + nbdAddress().getHostString() + ":"
-                        + nbdAddress().getPort() + "\",\"admin\":\"http://"
-                        + adminAddress().getHostString() + ":"
-                        + adminAddress().getPort() + "\"}\n";
+                        + nbdAddress().getPort() + "\",\"admin\":\"" + adminUrl() + "\",\"metrics\":\"" + metricsUrl()
+                        + "\"}\n";
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, json, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -146,6 +163,21 @@ public final class StorageNode implements AutoCloseable {
 
     public InetSocketAddress adminAddress() {
         return new InetSocketAddress(nbd.address().getAddress(), admin.port());
+    }
+
+    /** {@code http://HOST:PORT} of the admin API. */
+    public String adminUrl() {
+        return "http://" + adminAddress().getHostString() + ":" + adminAddress().getPort();
+    }
+
+    /** Where Prometheus scrapes the node: {@code /metrics} on the admin API, without a token. */
+    public String metricsUrl() {
+        return adminUrl() + "/metrics";
+    }
+
+    /** The node's meters, the JVM's included, in the Prometheus text format. */
+    String scrapeMetrics() {
+        return metrics.scrape();
     }
 
     public NbdServer nbdServer() {
@@ -195,6 +227,8 @@ public final class StorageNode implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        nodeMetrics.close();
+        metrics.close();
         try {
             drives.close();
         } catch (IOException e) {

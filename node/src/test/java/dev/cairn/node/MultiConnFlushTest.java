@@ -8,6 +8,7 @@ import dev.cairn.drive.backend.CrashingBackend;
 import dev.cairn.drive.backend.MemoryBackend;
 import dev.cairn.nbd.client.NbdClient;
 import dev.cairn.nbd.server.NbdServer;
+import dev.cairn.nbd.server.RequestObserver;
 import dev.cairn.nbd.server.ServerConfig;
 import dev.cairn.testkit.FakeClock;
 import java.net.InetAddress;
@@ -34,7 +35,7 @@ class MultiConnFlushTest {
         ExecutorService io = Executors.newFixedThreadPool(2);
         try (NbdServer server = NbdServer.start(
                 ServerConfig.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-                new ExtentExports(new ExtentService(List.of(drive)), io))) {
+                new ExtentExports(new ExtentService(List.of(drive)), io, RequestObserver.NONE))) {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port());
             try (NbdClient a = NbdClient.connect(address, id.toString());
                     NbdClient b = NbdClient.connect(address, id.toString())) {

@@ -9,18 +9,21 @@ import java.util.List;
 import java.util.Map;
 
 /**
- * A client agent process ({@code bin/cairn agent}) on loopback with a free NBD port, started and
- * waited for through its ready file.
+ * A client agent process ({@code bin/cairn agent}) on loopback with free NBD and metrics ports
+ * (never the default 8420: agents of parallel tests would fight over it), started and waited for
+ * through its ready file.
  */
 public final class AgentProcess implements AutoCloseable {
     private final CairnProcess process;
     private final String host;
     private final InetSocketAddress nbd;
+    private final String metricsUrl;
 
-    private AgentProcess(CairnProcess process, String host, InetSocketAddress nbd) {
+    private AgentProcess(CairnProcess process, String host, InetSocketAddress nbd, String metricsUrl) {
         this.process = process;
         this.host = host;
         this.nbd = nbd;
+        this.metricsUrl = metricsUrl;
     }
 
     /**
@@ -38,12 +41,16 @@ public final class AgentProcess implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
-        List<String> args = DaemonArgs.agent(host, "127.0.0.1:0", ready);
+        List<String> args = DaemonArgs.agent(host, "127.0.0.1:0", "127.0.0.1:0", ready);
         args.addAll(DaemonArgs.controllerLink(controllerUrls, tokenFile));
         args.addAll(extra);
         CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("agent.log"), args, ready, env);
         String[] hostPort = r.info().get("nbd").asText().split(":", 2);
-        return new AgentProcess(r.process(), host, new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])));
+        return new AgentProcess(
+                r.process(),
+                host,
+                new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
+                r.info().get("metrics").asText());
     }
 
     public CairnProcess process() {
@@ -56,6 +63,11 @@ public final class AgentProcess implements AutoCloseable {
 
     public InetSocketAddress nbd() {
         return nbd;
+    }
+
+    /** Where the agent serves {@code /metrics} (from its ready file). */
+    public String metricsUrl() {
+        return metricsUrl;
     }
 
     /** The NBD URI of a volume served by this agent. */

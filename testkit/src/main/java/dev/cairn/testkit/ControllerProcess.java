@@ -20,12 +20,14 @@ public final class ControllerProcess implements AutoCloseable {
     private final CairnProcess process;
     private final String peerId;
     private final String url;
+    private final String metricsUrl;
     private final Path tokens;
 
     private ControllerProcess(CairnProcess process, JsonNode ready, Path tokens) {
         this.process = process;
         this.peerId = ready.get("peerId").asText();
         this.url = ready.get("rest").asText();
+        this.metricsUrl = ready.get("metrics").asText();
         this.tokens = tokens;
     }
 
@@ -72,6 +74,11 @@ public final class ControllerProcess implements AutoCloseable {
     /** The REST API's base URL. */
     public String url() {
         return url;
+    }
+
+    /** Where the peer serves {@code /metrics} (from its ready file). */
+    public String metricsUrl() {
+        return metricsUrl;
     }
 
     /** A file holding the token of {@code role} (admin, read, node). */

@@ -18,6 +18,7 @@ public final class NodeProcess implements AutoCloseable {
     private final String nodeId;
     private final InetSocketAddress nbd;
     private final String adminUrl;
+    private final String metricsUrl;
     private final AdminHttp admin;
 
     private NodeProcess(CairnProcess process, JsonNode ready) {
@@ -26,6 +27,7 @@ public final class NodeProcess implements AutoCloseable {
         String[] hostPort = ready.get("nbd").asText().split(":", 2);
         this.nbd = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         this.adminUrl = ready.get("admin").asText();
+        this.metricsUrl = ready.get("metrics").asText();
         this.admin = new AdminHttp(adminUrl);
     }
 
@@ -79,6 +81,11 @@ public final class NodeProcess implements AutoCloseable {
 
     public String adminUrl() {
         return adminUrl;
+    }
+
+    /** Where the node serves {@code /metrics} (from its ready file). */
+    public String metricsUrl() {
+        return metricsUrl;
     }
 
     @Override

@@ -36,7 +36,7 @@ public record LegTarget(
 
     @Override
     public String toString() {
-        return "leg " + index + " (extent " + extentId + " at " + address.getHostString() + ":" + address.getPort()
-                + ")";
+        return "leg " + index + " (extent " + extentId + " on node " + nodeId + " at " + address.getHostString() + ":"
+                + address.getPort() + ")";
     }
 }

@@ -138,6 +138,16 @@ public final class AttachedVolume implements AutoCloseable {
         return volume.report();
     }
 
+    /** The state of each leg now, in leg order (assembling or serving). */
+    public List<LegSyncState> legStates() {
+        return volume.legStates();
+    }
+
+    /** The volume's resync progress (what every sync since the attachment copied). */
+    public ResyncProgress progress() {
+        return volume.progress();
+    }
+
     /**
      * The controller's view of this attachment changed without a new generation: legs moved (new
      * addresses, used from the next connection on), were added (copied in full while I/O goes on)
@@ -166,7 +176,7 @@ public final class AttachedVolume implements AutoCloseable {
                 legs.add(new Leg(target));
                 changedLegs = true;
             } else if (!have.get().target().equals(target)) {
-                log.info("{}: now at {}", have.get(), target);
+                log.info("{}: {}: now at {}", want.describe(), have.get(), target);
                 have.get().retarget(target);
                 changedLegs = true;
             }
@@ -183,10 +193,10 @@ public final class AttachedVolume implements AutoCloseable {
                 changedLegs = true;
             } else if (keptAgainstDesired.add(leg.id())) {
                 log.warn(
-                        "{}: the controller removed it, but it is the only in-sync leg of volume {}: kept until "
-                                + "another leg is in sync",
-                        leg,
-                        want.name());
+                        "{}: {}: the controller removed it, but it is the only in-sync leg: kept until another leg is"
+                                + " in sync",
+                        want.describe(),
+                        leg);
             }
         }
         if (changedLegs) {
@@ -230,7 +240,7 @@ public final class AttachedVolume implements AutoCloseable {
                                 + settings.sweepEvery().toMillis();
                         int cleared = volume.sweepBitmap();
                         if (cleared > 0) {
-                            log.debug("volume {}: {} bitmap region(s) clean", spec().name(), cleared);
+                            log.debug("{}: {} bitmap region(s) clean", spec().describe(), cleared);
                         }
                     }
                 }
@@ -243,7 +253,7 @@ public final class AttachedVolume implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
-                log.warn("volume {}: {}", spec().name(), e.toString());
+                log.warn("{}: {}", spec().describe(), e.toString());
                 sleepQuietly();
             }
         }
@@ -292,13 +302,13 @@ public final class AttachedVolume implements AutoCloseable {
                 }
             }
             if (!w.reason().equals(waitingFor)) {
-                log.warn("volume {}: waiting: {}", spec.name(), w.reason());
+                log.warn("{}: waiting: {}", spec.describe(), w.reason());
             }
             waitingFor = w.reason();
             return;
         }
         ResyncPlan.Ready ready = (ResyncPlan.Ready) outcome;
-        ready.notes().forEach(n -> log.warn("volume {}: {}", spec.name(), n));
+        ready.notes().forEach(n -> log.warn("{}: {}", spec.describe(), n));
         legs.startAt(ready.events());
         volume.bitmap().load(ready.dirty());
         for (Leg leg : members) {
@@ -326,8 +336,8 @@ public final class AttachedVolume implements AutoCloseable {
         volume.bitmap().rewriteAll();
         long dirty = volume.bitmap().dirtyCount();
         log.info(
-                "volume {}: serving at generation {}, event {}, from {} ({} dirty region(s))",
-                spec.name(),
+                "{}: serving at generation {}, event {}, from {} ({} dirty region(s))",
+                spec.describe(),
                 spec.generation(),
                 legs.events(),
                 ready.source(),
@@ -361,9 +371,13 @@ public final class AttachedVolume implements AutoCloseable {
         }
         Optional<String> distrust = ResyncPlan.check(geometry(volume.spec()), found);
         if (found.header() instanceof LegHeader.Blank) {
-            log.info("{}: blank (a new leg): it gets every region", leg);
+            log.info(
+                    "{}: {}: blank (a new leg): it gets every region",
+                    volume.spec().describe(),
+                    leg);
         } else {
-            distrust.ifPresent(why -> log.warn("{}: {}; it gets every region", leg, why));
+            distrust.ifPresent(why ->
+                    log.warn("{}: {}: {}; it gets every region", volume.spec().describe(), leg, why));
         }
         resyncs.plan(leg, distrust.isPresent() ? ResyncPlan.Sync.FULL : ResyncPlan.Sync.DIRTY);
         volume.legs().connected(leg, io, LegSyncState.SYNCING);

@@ -190,7 +190,7 @@ final class LegSet {
                             }
                         },
                         LOST_WATCH);
-        log.info("{}: connected, {}", leg, state);
+        log.info("volume {}: {}: connected, {}", identity.volumeId(), leg, state);
         onChange.run();
     }
 
@@ -216,8 +216,9 @@ final class LegSet {
         if (io != null) {
             io.close();
         }
-        log.warn(
-                "{}: failed ({}); I/O goes on with {} in-sync leg(s)",
+        log.info(
+                "volume {}: {}: failed ({}); I/O goes on with {} in-sync leg(s)",
+                identity.volumeId(),
                 leg,
                 reason,
                 inState(LegSyncState.IN_SYNC).size());
@@ -278,7 +279,7 @@ final class LegSet {
             }
             leg.set(LegSyncState.IN_SYNC, leg.io().orElseThrow(), "");
         }
-        log.info("{}: in sync", leg);
+        log.info("volume {}: {}: in sync", identity.volumeId(), leg);
         onChange.run();
         writeSuperblocks();
     }

@@ -63,7 +63,12 @@ final class LegSyncer {
     boolean sync(Leg target, List<Long> regions) throws InterruptedException {
         VolumeSpec spec = volume.spec();
         long bytes = regions.stream().mapToLong(spec::regionLength).sum();
-        log.info("{}: resync of {} region(s), {} bytes, started", target, regions.size(), bytes);
+        log.info(
+                "volume {}: {}: resync of {} region(s), {} bytes, started",
+                spec.volumeId(),
+                target,
+                regions.size(),
+                bytes);
         ResyncProgress progress = volume.progress();
         progress.start(bytes);
         Run run = new Run(target, regions);
@@ -81,7 +86,7 @@ final class LegSyncer {
             } catch (InterruptedException e) {
                 run.failed.set(true);
                 threads.forEach(Thread::interrupt);
-                log.info("{}: resync stopped", target);
+                log.info("volume {}: {}: resync stopped", volume.spec().volumeId(), target);
                 throw e;
             }
             if (run.failed.get() || target.state() != LegSyncState.SYNCING) {
@@ -98,10 +103,11 @@ final class LegSyncer {
             }
             CrashPoints.reach("agent.sync-copied");
             legs.join(target);
-            log.info("{}: resync done, {} bytes copied", target, bytes);
+            log.info(
+                    "volume {}: {}: resync done, {} bytes copied", volume.spec().volumeId(), target, bytes);
             return true;
         } catch (IOException e) {
-            log.warn("{}: resync could not finish: {}", target, e.getMessage());
+            log.warn("volume {}: {}: resync could not finish: {}", volume.spec().volumeId(), target, e.getMessage());
             return false;
         } finally {
             progress.finish();
@@ -134,7 +140,7 @@ final class LegSyncer {
                     buffer = copy(target, regions.get(i), buffer);
                 } catch (IOException e) {
                     failed.set(true);
-                    log.warn("{}: resync stopped: {}", target, e.getMessage());
+                    log.warn("volume {}: {}: resync stopped: {}", volume.spec().volumeId(), target, e.getMessage());
                     return;
                 } catch (InterruptedException e) {
                     failed.set(true);

@@ -44,6 +44,11 @@ public record VolumeSpec(
         }
     }
 
+    /** "volume NAME (ID)", for logs. */
+    public String describe() {
+        return "volume " + name + " (" + volumeId + ")";
+    }
+
     /** From the controller's description, with the export names for this attachment. */
     public static VolumeSpec of(AgentApi.AttachedVolume v) {
         List<LegTarget> targets = new ArrayList<>();

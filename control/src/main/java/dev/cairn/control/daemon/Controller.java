@@ -4,6 +4,7 @@ import dev.cairn.control.raft.RatisReplicatedState;
 import dev.cairn.control.rest.ControllerApi;
 import dev.cairn.control.rest.Tokens;
 import dev.cairn.control.state.RepairPlanner;
+import dev.cairn.metrics.DaemonMetrics;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -18,9 +19,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The controller daemon: one peer of the replicated cluster state, the REST API over it, and the
- * monitor that marks silent nodes offline. Start order is state, API, monitor; {@link #close}
- * goes the other way.
+ * The controller daemon: one peer of the replicated cluster state, the REST API over it (with
+ * {@code /metrics}), and the monitor that marks silent nodes offline and places repairs. Start
+ * order is metrics, state, API, monitor; {@link #close} goes the other way.
  */
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
@@ -29,19 +30,26 @@ public final class Controller implements AutoCloseable {
     private final RatisReplicatedState state;
     private final ControllerApi api;
     private final ScheduledExecutorService monitorThread;
+    private final DaemonMetrics metrics;
 
     private Controller(
-            ControllerConfig config, RatisReplicatedState state, ControllerApi api, ScheduledExecutorService monitor) {
+            ControllerConfig config,
+            RatisReplicatedState state,
+            ControllerApi api,
+            ScheduledExecutorService monitor,
+            DaemonMetrics metrics) {
         this.config = config;
         this.state = state;
         this.api = api;
         this.monitorThread = monitor;
+        this.metrics = metrics;
     }
 
     public static Controller start(ControllerConfig config, InstantSource clock) throws IOException {
         Files.createDirectories(config.dataDir());
         Tokens tokens = TokenFiles.load(config.dataDir(), config.adminToken(), config.readToken(), config.nodeToken());
         RatisReplicatedState state = RatisReplicatedState.start(config.raft());
+        DaemonMetrics metrics = DaemonMetrics.create();
         ControllerApi api;
         try {
             api = ControllerApi.start(
@@ -49,14 +57,19 @@ public final class Controller implements AutoCloseable {
                     tokens,
                     clock,
                     new ControllerApi.Settings(config.spareFraction(), config.repairBytesPerSecond()),
-                    config.restListen());
+                    config.restListen(),
+                    metrics);
         } catch (RuntimeException e) {
+            metrics.close();
             state.close();
             throw new IOException("cannot serve the REST API on " + config.restListen() + ": " + e.getMessage(), e);
         }
         OfflineMonitor monitor = new OfflineMonitor(state, clock, config.offlineAfter());
         RepairMonitor repairs = new RepairMonitor(
-                state, clock, new RepairPlanner.Settings(config.repairSyncsPerNode(), config.spareFraction()));
+                state,
+                clock,
+                new RepairPlanner.Settings(config.repairSyncsPerNode(), config.spareFraction()),
+                api.metrics()::repairStarted);
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("cairn-monitor").daemon().factory());
         long every = Math.clamp(config.offlineAfter().toMillis() / 5, 200, 5_000);
@@ -72,7 +85,7 @@ public final class Controller implements AutoCloseable {
                 every,
                 every,
                 TimeUnit.MILLISECONDS);
-        Controller c = new Controller(config, state, api, thread);
+        Controller c = new Controller(config, state, api, thread, metrics);
         try {
             if (config.readyFile().isPresent()) {
                 c.writeReadyFile(config.readyFile().get());
@@ -82,10 +95,11 @@ public final class Controller implements AutoCloseable {
             throw e;
         }
         log.info(
-                "controller peer {} ready: REST API on {}, replication on {}",
+                "controller peer {} ready: REST API on {}, replication on {}, metrics on {}",
                 config.raft().peerId(),
                 c.restUrl(),
-                config.raft().self().hostPort());
+                config.raft().self().hostPort(),
+                c.metricsUrl());
         return c;
     }
 
@@ -93,9 +107,14 @@ public final class Controller implements AutoCloseable {
         return "http://" + config.restListen().getHostString() + ":" + api.port();
     }
 
+    /** Where Prometheus scrapes this peer: {@code /metrics} on the REST port, without a token. */
+    public String metricsUrl() {
+        return restUrl() + "/metrics";
+    }
+
     private void writeReadyFile(Path file) throws IOException {
         String json = "{\"peerId\":\"" + config.raft().peerId() + "\",\"rest\":\"" + restUrl() + "\",\"raft\":\""
-                + config.raft().self().hostPort() + "\"}\n";
+                + config.raft().self().hostPort() + "\",\"metrics\":\"" + metricsUrl() + "\"}\n";
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, json, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -105,6 +124,7 @@ public final class Controller implements AutoCloseable {
     public void close() {
         monitorThread.shutdownNow();
         api.close();
+        metrics.close();
         try {
             state.close();
         } catch (IOException e) {

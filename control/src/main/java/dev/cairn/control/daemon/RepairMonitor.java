@@ -9,6 +9,7 @@ import java.io.IOException;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.UUID;
+import java.util.function.Consumer;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -23,11 +24,18 @@ public final class RepairMonitor {
     private final ReplicatedState state;
     private final InstantSource clock;
     private final RepairPlanner.Settings settings;
+    private final Consumer<Command.Replacement> onPlaced;
 
-    public RepairMonitor(ReplicatedState state, InstantSource clock, RepairPlanner.Settings settings) {
+    /** {@code onPlaced} is told of every replacement leg this loop placed (for metrics). */
+    public RepairMonitor(
+            ReplicatedState state,
+            InstantSource clock,
+            RepairPlanner.Settings settings,
+            Consumer<Command.Replacement> onPlaced) {
         this.state = state;
         this.clock = clock;
         this.settings = settings;
+        this.onPlaced = onPlaced;
     }
 
     /** One pass; returns what it proposed and was applied. */
@@ -42,13 +50,15 @@ public final class RepairMonitor {
             Outcome o = state.submit(c);
             switch (c) {
                 case Command.ReplaceLeg r
-                when o.isOk() ->
-                    log.warn(
+                when o.isOk() -> {
+                    onPlaced.accept(r.why());
+                    log.info(
                             "volume {}: leg {} replaced by new leg {} ({})",
                             r.volumeId(),
                             r.extentId(),
                             r.newExtentId(),
                             r.why() == Command.Replacement.REPAIR ? "repair: missing" : "drain");
+                }
                 case Command.ReplaceLeg r ->
                     log.info("volume {}: replacing leg {} deferred: {}", r.volumeId(), r.extentId(), o.message());
                 case Command.NoteRepair n ->

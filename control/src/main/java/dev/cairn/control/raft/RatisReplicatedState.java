@@ -190,6 +190,27 @@ public final class RatisReplicatedState implements ReplicatedState {
     }
 
     @Override
+    public <T> T readLocal(Function<ClusterState, T> query) {
+        return stateMachine.machine().read(query);
+    }
+
+    @Override
+    public RaftStatus raftStatus() {
+        try {
+            RaftServer.Division division = server.getDivision(GROUP);
+            DivisionInfo info = division.getInfo();
+            return new RaftStatus(
+                    info.isLeaderReady(),
+                    info.getCurrentTerm(),
+                    division.getRaftLog().getLastCommittedIndex(),
+                    info.getLastAppliedIndex(),
+                    division.getGroup().getPeers().size());
+        } catch (IOException e) {
+            return new RaftStatus(false, 0, 0, 0, settings.peers().size());
+        }
+    }
+
+    @Override
     public ClusterStateMachine.Desired awaitDesired(UUID node, long after, Duration wait)
             throws IOException, InterruptedException {
         barrier();

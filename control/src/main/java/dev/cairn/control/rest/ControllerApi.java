@@ -3,6 +3,7 @@ package dev.cairn.control.rest;
 import dev.cairn.control.api.ControlJson;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.state.ReplicatedState;
+import dev.cairn.metrics.DaemonMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -23,8 +24,9 @@ import org.slf4j.LoggerFactory;
  * Every call under {@code /v1} needs a bearer token: without a valid one it is refused (401); a
  * read-only token may only read (403 otherwise); the node token may only make the calls of nodes
  * and client agents (under {@code /v1/internal/}).
- * {@code /health} and {@code /openapi.json} are open. A malformed or invalid request is refused
- * with a one-line reason and changes nothing.
+ * {@code /health}, {@code /metrics} (Prometheus, see {@link ControllerMetrics}) and {@code
+ * /openapi.json} are open. A malformed or invalid request is refused with a one-line reason and
+ * changes nothing.
  */
 public final class ControllerApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControllerApi.class);
@@ -32,6 +34,10 @@ public final class ControllerApi implements AutoCloseable {
     private static final Set<HandlerType> READS = Set.of(HandlerType.GET, HandlerType.HEAD);
 
     private final Javalin app;
+    private final DaemonMetrics daemonMetrics;
+    private final ControllerMetrics metrics;
+    /** Whether {@link #daemonMetrics} was made here (and so is closed here). */
+    private final boolean ownsMetrics;
 
     /**
      * What the API needs besides the state.
@@ -41,7 +47,16 @@ public final class ControllerApi implements AutoCloseable {
      */
     public record Settings(double spareFraction, long repairBytesPerSecond) {}
 
-    private ControllerApi(ReplicatedState state, Tokens tokens, InstantSource clock, Settings settings) {
+    private ControllerApi(
+            ReplicatedState state,
+            Tokens tokens,
+            InstantSource clock,
+            Settings settings,
+            DaemonMetrics daemonMetrics,
+            boolean ownsMetrics) {
+        this.daemonMetrics = daemonMetrics;
+        this.ownsMetrics = ownsMetrics;
+        this.metrics = ControllerMetrics.register(daemonMetrics.registry(), state);
         AdminRoutes admin = new AdminRoutes(state, clock, settings.spareFraction());
         NodeRoutes nodes = new NodeRoutes(state, clock, settings.spareFraction());
         AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond());
@@ -58,6 +73,10 @@ public final class ControllerApi implements AutoCloseable {
                     "/health",
                     ctx -> ctx.json(new Views.Health(
                             "ok", state.peerId(), state.isLeader(), state.read(s -> s.appliedIndex()))));
+            config.routes.get("/metrics", ctx -> {
+                metrics.refresh();
+                ctx.contentType(DaemonMetrics.CONTENT_TYPE).result(daemonMetrics.scrape());
+            });
             config.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openapi));
             for (Route r : routes(admin, nodes, agents, repairs)) {
@@ -113,15 +132,50 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.GET, "/v1/internal/agents/{host}/desired", agents::desired));
     }
 
+    /** Serves the API on {@code listen}, with its meters and the JVM's in a registry of its own. */
     public static ControllerApi start(
             ReplicatedState state, Tokens tokens, InstantSource clock, Settings settings, InetSocketAddress listen) {
-        ControllerApi api = new ControllerApi(state, tokens, clock, settings);
-        api.app.start(listen.getHostString(), listen.getPort());
+        return start(state, tokens, clock, settings, listen, DaemonMetrics.create(), true);
+    }
+
+    /** Serves the API on {@code listen}; {@code /metrics} shows {@code metrics}, the daemon's registry. */
+    public static ControllerApi start(
+            ReplicatedState state,
+            Tokens tokens,
+            InstantSource clock,
+            Settings settings,
+            InetSocketAddress listen,
+            DaemonMetrics metrics) {
+        return start(state, tokens, clock, settings, listen, metrics, false);
+    }
+
+    private static ControllerApi start(
+            ReplicatedState state,
+            Tokens tokens,
+            InstantSource clock,
+            Settings settings,
+            InetSocketAddress listen,
+            DaemonMetrics metrics,
+            boolean ownsMetrics) {
+        ControllerApi api = new ControllerApi(state, tokens, clock, settings, metrics, ownsMetrics);
+        try {
+            api.app.start(listen.getHostString(), listen.getPort());
+        } catch (RuntimeException e) {
+            if (ownsMetrics) {
+                metrics.close();
+            }
+            throw e;
+        }
         return api;
     }
 
     public int port() {
         return app.port();
+    }
+
+    /** The controller's meters (the repair loop counts the repairs it starts there). */
+    public ControllerMetrics metrics() {
+        return metrics;
     }
 
     private static void authorize(Context ctx, Tokens tokens) {
@@ -168,5 +222,8 @@ public final class ControllerApi implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        if (ownsMetrics) {
+            daemonMetrics.close();
+        }
     }
 }

@@ -63,6 +63,7 @@ final class Json {
         if (!o.isOk()) {
             throw ApiError.of(o);
         }
+        ChangeLog.applied(c, o);
         return o;
     }
 }

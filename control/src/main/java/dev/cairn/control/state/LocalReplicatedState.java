@@ -31,6 +31,16 @@ public final class LocalReplicatedState implements ReplicatedState {
     }
 
     @Override
+    public <T> T readLocal(Function<ClusterState, T> query) {
+        return machine.read(query);
+    }
+
+    @Override
+    public synchronized RaftStatus raftStatus() {
+        return new RaftStatus(true, 1, index, index, 1);
+    }
+
+    @Override
     public ClusterStateMachine.Desired awaitDesired(UUID node, long after, Duration wait) throws InterruptedException {
         return machine.awaitDesired(node, after, wait);
     }

@@ -18,11 +18,31 @@ public interface ReplicatedState extends AutoCloseable {
     /** A peer of the replicated controller. */
     record Peer(String id, String address, boolean leader) {}
 
+    /**
+     * What this peer knows of the replication, without asking the others (for metrics).
+     *
+     * @param leader whether this peer leads (and is ready to: it has applied its own term's entry)
+     * @param term the current term
+     * @param commitIndex the last log index this peer knows committed
+     * @param appliedIndex the last log index this peer applied
+     * @param peers how many peers the group has
+     */
+    record RaftStatus(boolean leader, long term, long commitIndex, long appliedIndex, int peers) {}
+
     /** Appends the command to the log and returns its outcome once applied here too. */
     Outcome submit(Command command) throws IOException;
 
     /** Runs a query on state that includes every command acknowledged so far. */
     <T> T read(Function<ClusterState, T> query) throws IOException;
+
+    /**
+     * Runs a query on this peer's copy of the state as it is, without a read barrier: it may lag
+     * the leader. For metrics, which must answer at once even when the group cannot.
+     */
+    <T> T readLocal(Function<ClusterState, T> query);
+
+    /** This peer's view of the replication, at once (see {@link RaftStatus}). */
+    RaftStatus raftStatus();
 
     /**
      * The node's desired extents once they changed after log index {@code after}, or as they are

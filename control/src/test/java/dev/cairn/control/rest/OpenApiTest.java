@@ -27,7 +27,7 @@ class OpenApiTest extends ApiFixture {
                 documented.add(op.getKey().toUpperCase(Locale.ROOT) + " " + path.getKey());
             }
         }
-        List<String> served = new ArrayList<>(List.of("GET /health", "GET /openapi.json"));
+        List<String> served = new ArrayList<>(List.of("GET /health", "GET /metrics", "GET /openapi.json"));
         ControllerApi.routes(
                         new AdminRoutes(state, clock, 0),
                         new NodeRoutes(state, clock, 0),

@@ -104,7 +104,7 @@ final class Connection implements Runnable {
             } catch (EOFException | ClosedChannelException e) {
                 log.debug("{}: gone during the handshake", peer);
             } catch (IOException | RuntimeException e) {
-                log.info("{}: handshake failed: {}", peer, e.toString());
+                log.warn("{}: handshake failed: {}", peer, e.toString());
             }
             handshakeTimer.ifPresent(t -> t.cancel(false));
             if (negotiated.isPresent()) {
@@ -144,7 +144,7 @@ final class Connection implements Runnable {
         }
         try {
             if (!inFlight.tryAcquire(maxInFlight, DRAIN_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)) {
-                log.info("{}: replies not read within {}; disconnecting", peer, DRAIN_TIMEOUT);
+                log.warn("{}: replies not read within {}; disconnecting", peer, DRAIN_TIMEOUT);
                 close();
                 inFlight.acquireUninterruptibly(maxInFlight);
             }

@@ -63,6 +63,14 @@ public interface ExportSession extends AutoCloseable {
         return false;
     }
 
+    /**
+     * Where the server reports each request this session answers (command, bytes, latency,
+     * error), for metrics. Asked once, when the session opens. The default observes nothing.
+     */
+    default RequestObserver observer() {
+        return RequestObserver.NONE;
+    }
+
     /** Writes {@code src} at {@code offset}; with {@code fua} it is durable on return. */
     void write(long offset, ByteBuffer src, boolean fua) throws IOException;
 

@@ -138,7 +138,7 @@ public final class NbdServer implements AutoCloseable {
         c.setHandshakeTimer(timers.schedule(
                 () -> {
                     if (!c.transmitting()) {
-                        log.info(
+                        log.warn(
                                 "{}: handshake not finished within {}; disconnecting", peer, config.handshakeTimeout());
                         c.close();
                     }
@@ -154,7 +154,7 @@ public final class NbdServer implements AutoCloseable {
         long timeout = config.payloadTimeout().toNanos();
         for (Connection c : connections) {
             if (c.payloadStalled(now, timeout)) {
-                log.info(
+                log.warn(
                         "{}: request payload not received within {}; disconnecting", c.peer(), config.payloadTimeout());
                 c.close();
             }

@@ -46,7 +46,7 @@ final class Negotiation {
                 (FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)));
         int clientFlags = in.readInt();
         if ((clientFlags & ~(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)) != 0) {
-            log.info("{}: unknown client flags {}; disconnecting", peer, Integer.toHexString(clientFlags));
+            log.warn("{}: unknown client flags {}; disconnecting", peer, Integer.toHexString(clientFlags));
             return Optional.empty();
         }
         boolean fixed = (clientFlags & FLAG_FIXED_NEWSTYLE) != 0;
@@ -54,7 +54,7 @@ final class Negotiation {
         for (int count = 0; count < MAX_OPTIONS; count++) {
             long magic = in.readLong();
             if (magic != IHAVEOPT) {
-                log.info("{}: option without the IHAVEOPT magic; disconnecting", peer);
+                log.warn("{}: option without the IHAVEOPT magic; disconnecting", peer);
                 return Optional.empty();
             }
             int option = in.readInt();
@@ -67,12 +67,12 @@ final class Negotiation {
                             "option data of " + length + " bytes exceeds the " + MAX_OPTION_BYTES
                                     + " this server accepts");
                 }
-                log.info("{}: option {} of {} bytes is too large; disconnecting", peer, option, length);
+                log.warn("{}: option {} of {} bytes is too large; disconnecting", peer, option, length);
                 return Optional.empty();
             }
             OptionData data = new OptionData(in.readBytes((int) length));
             if (!fixed && option != OPT_EXPORT_NAME) {
-                log.info("{}: option {} without fixed newstyle; disconnecting", peer, option);
+                log.warn("{}: option {} without fixed newstyle; disconnecting", peer, option);
                 return Optional.empty();
             }
             try {
@@ -87,7 +87,7 @@ final class Negotiation {
                 out.error(option, REP_ERR_INVALID, e.getMessage());
             }
         }
-        log.info("{}: {} options without choosing an export; disconnecting", peer, MAX_OPTIONS);
+        log.warn("{}: {} options without choosing an export; disconnecting", peer, MAX_OPTIONS);
         return Optional.empty();
     }
 
@@ -146,7 +146,13 @@ final class Negotiation {
         ExportLookup lookup = catalog.open(name);
         if (!(lookup instanceof ExportLookup.Found(ExportSession session))) {
             // NBD_OPT_EXPORT_NAME cannot carry an error: the protocol says to hang up.
-            log.info("{}: EXPORT_NAME {}: {}", peer, name, message(lookup));
+            // Only the name: what follows a ';' may be credentials (Cairn's ";gen=G;key=SECRET").
+            int semicolon = name.indexOf(';');
+            log.info(
+                    "{}: EXPORT_NAME {}: {}",
+                    peer,
+                    semicolon < 0 ? name : name.substring(0, semicolon),
+                    message(lookup));
             return new Step.End();
         }
         ByteBuffer b = ByteBuffer.allocate(noZeroes ? 10 : 134);

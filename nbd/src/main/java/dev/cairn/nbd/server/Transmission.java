@@ -48,6 +48,7 @@ final class Transmission {
     private final ServerStats stats;
     private final Semaphore inFlight;
     private final PayloadWatch payloadWatch;
+    private final RequestObserver observer;
     /** Replies the reader produced itself, written before it next blocks. */
     private final List<Reply> local = new ArrayList<>();
 
@@ -68,6 +69,7 @@ final class Transmission {
         this.stats = server.stats();
         this.inFlight = inFlight;
         this.payloadWatch = payloadWatch;
+        this.observer = session.observer();
     }
 
     /**
@@ -88,15 +90,17 @@ final class Transmission {
                 flushLocal();
             }
             in.require(Request.HEADER_BYTES);
+            long start = System.nanoTime();
             int magic = in.readInt();
             int flags = in.readUnsignedShort();
             int type = in.readUnsignedShort();
-            Request r = new Request(flags, type, in.readLong(), in.readLong(), Integer.toUnsignedLong(in.readInt()));
+            Request r =
+                    new Request(flags, type, in.readLong(), in.readLong(), Integer.toUnsignedLong(in.readInt()), start);
             // after a large write, fetch just the next header: its payload goes straight to its buffer
             in.setReadAhead(
                     type == CMD_WRITE && r.length() > LARGE_PAYLOAD_BYTES ? Request.HEADER_BYTES : READ_AHEAD_BYTES);
             if (magic != REQUEST_MAGIC) {
-                log.info(
+                log.warn(
                         "{}: request without the request magic (0x{}); disconnecting",
                         peer,
                         Integer.toHexString(magic));
@@ -116,10 +120,10 @@ final class Transmission {
                         RequestRules.check(r, session.sizeBytes(), session.features(), negotiated);
                 if (verdict instanceof RequestRules.Verdict.Refuse(int errno, String message, boolean hangUp)) {
                     stats.onError();
-                    local.add(new Reply.Failed(r.handle(), errno, message));
+                    local.add(observed(r, new Reply.Failed(r.handle(), errno, message)));
                     handedOff = true;
                     if (hangUp) {
-                        log.info("{}: {}; disconnecting once the replies are out", peer, message);
+                        log.warn("{}: {}; disconnecting once the replies are out", peer, message);
                         return true;
                     }
                     if (type == CMD_WRITE) {
@@ -209,11 +213,11 @@ final class Transmission {
             if (!session.tryWrite(r.offset(), payload)) {
                 return false;
             }
-            local.add(new Reply.Done(r.handle()));
+            local.add(observed(r, new Reply.Done(r.handle())));
         } catch (NbdException e) {
-            local.add(failed(r, null, e.errno(), e.detail(), e));
+            local.add(observed(r, failed(r, null, e.errno(), e.detail(), e)));
         } catch (IOException e) {
-            local.add(failed(r, null, EIO, String.valueOf(e.getMessage()), e));
+            local.add(observed(r, failed(r, null, EIO, String.valueOf(e.getMessage()), e)));
         }
         if (owned != null) {
             buffers.release(owned);
@@ -226,7 +230,7 @@ final class Transmission {
         try {
             Optional<ByteBuffer> view = session.residentView(r.offset(), (int) r.length());
             if (view.isPresent()) {
-                local.add(new Reply.View(r.handle(), r.offset(), view.get()));
+                local.add(observed(r, new Reply.View(r.handle(), r.offset(), view.get())));
                 return true;
             }
         } catch (IOException e) {
@@ -239,7 +243,7 @@ final class Transmission {
     private boolean tryReadNow(Request r, ByteBuffer payload) {
         try {
             if (session.tryRead(r.offset(), payload)) {
-                local.add(new Reply.Data(r.handle(), r.offset(), payload));
+                local.add(observed(r, new Reply.Data(r.handle(), r.offset(), payload)));
                 return true;
             }
         } catch (IOException e) {
@@ -276,12 +280,12 @@ final class Transmission {
             flushLocal();
         }
         try {
-            session.executor().execute(() -> writer.send(execute(r, payload)));
+            session.executor().execute(() -> writer.send(observed(r, execute(r, payload))));
         } catch (RejectedExecutionException e) {
             if (payload != null) {
                 buffers.release(payload);
             }
-            local.add(new Reply.Failed(r.handle(), ESHUTDOWN, "the server is shutting down"));
+            local.add(observed(r, new Reply.Failed(r.handle(), ESHUTDOWN, "the server is shutting down")));
         }
     }
 
@@ -316,6 +320,16 @@ final class Transmission {
             log.error("{}: {} on {} hit a bug", peer, r.describe(), session.name(), e);
             return failed(r, payload, EIO, "internal error: " + e, e);
         }
+    }
+
+    /** Tells the observer that {@code r} is answered with {@code reply}; returns the reply. */
+    private Reply observed(Request r, Reply reply) {
+        observer.onReply(
+                r.type(),
+                r.length(),
+                System.nanoTime() - r.startNanos(),
+                reply instanceof Reply.Failed f ? f.errno() : 0);
+        return reply;
     }
 
     private Reply failed(Request r, ByteBuffer payload, int errno, String message, Exception cause) {

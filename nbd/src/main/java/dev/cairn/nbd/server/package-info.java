@@ -23,5 +23,13 @@
  * over the maximum) ends the connection. Payload memory comes from a pool with one budget for the
  * whole server; a connection may have a bounded number of requests in flight; a handshake has a
  * deadline.
+ *
+ * <h2>Metrics</h2>
+ *
+ * Every request answered is reported to its session's {@link
+ * dev.cairn.nbd.server.RequestObserver} (command, bytes, latency, error) by the thread that
+ * produced the reply, before the reply is written; {@link dev.cairn.nbd.server.RequestMeters}
+ * counts them with Micrometer meters resolved once per export, so a request allocates nothing for
+ * them. {@link dev.cairn.nbd.server.ServerStats} keeps the server-wide counts (connections open).
  */
 package dev.cairn.nbd.server;

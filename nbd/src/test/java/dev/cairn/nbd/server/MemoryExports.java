@@ -29,6 +29,7 @@ final class MemoryExports implements ExportCatalog, AutoCloseable {
         final String secret;
         final boolean readOnly;
         volatile Hook hook = (op, offset, length) -> {};
+        volatile RequestObserver observer = RequestObserver.NONE;
         final AtomicInteger flushes = new AtomicInteger();
         final AtomicInteger openSessions = new AtomicInteger();
 
@@ -112,6 +113,11 @@ final class MemoryExports implements ExportCatalog, AutoCloseable {
         @Override
         public java.util.concurrent.Executor executor() {
             return workers;
+        }
+
+        @Override
+        public RequestObserver observer() {
+            return d.observer;
         }
 
         @Override

@@ -1,0 +1,121 @@
+package dev.cairn.agent;
+
+import dev.cairn.agent.replica.AttachedVolume;
+import dev.cairn.agent.replica.ResyncProgress;
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.nbd.server.RequestMeters;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.ArrayList;
+import java.util.EnumSet;
+import java.util.List;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The meters of one attached volume, every one labelled {@code volume} (its id) and {@code name}:
+ *
+ * <ul>
+ *   <li>its NBD clients' requests, as {@link RequestMeters} under {@code cairn_agent_volume}:
+ *       {@code _requests_total{op}} (reads, writes, flushes...; IOPS is their rate), {@code
+ *       _read_bytes_total}, {@code _written_bytes_total}, {@code _errors_total{op,error}} (errors
+ *       returned to the clients) and {@code _request_duration_seconds{op}} for read, write and
+ *       flush;
+ *   <li>{@code cairn_agent_volume_legs{state}}: how many of its legs are in each state ({@code
+ *       IN_SYNC}, {@code SYNCING}, {@code FAILED}, {@code CONNECTING}; every state always present,
+ *       so {@code cairn_agent_volume_legs{state="FAILED"} > 0} is an alert);
+ *   <li>{@code cairn_agent_volume_resync_copied_bytes_total}: bytes every resync of the attachment
+ *       copied (or zeroed); {@code cairn_agent_volume_resync_rate_bytes_per_second} and {@code
+ *       cairn_agent_volume_resync_remaining_bytes}: of the syncs running now (0 when none).
+ * </ul>
+ *
+ * Registered when the volume is attached, removed when it is detached (or moves to another
+ * generation, which is attached again): a detached volume leaves no series behind.
+ */
+final class VolumeMetrics implements AutoCloseable {
+    private final MeterRegistry registry;
+    private final RequestMeters requests;
+    private final List<Meter> meters = new ArrayList<>();
+
+    private VolumeMetrics(MeterRegistry registry, AttachedVolume volume) {
+        this.registry = registry;
+        Tags tags = Tags.of(
+                "volume",
+                volume.spec().volumeId().toString(),
+                "name",
+                volume.spec().name());
+        this.requests = RequestMeters.register(
+                registry,
+                "cairn.agent.volume",
+                tags,
+                EnumSet.of(RequestMeters.Op.READ, RequestMeters.Op.WRITE, RequestMeters.Op.FLUSH));
+        for (LegSyncState state : LegSyncState.values()) {
+            meters.add(Gauge.builder("cairn.agent.volume.legs", volume, v -> count(v, state))
+                    .description("Legs of the volume in each state, as the agent sees them")
+                    .tags(tags.and("state", state.name()))
+                    .strongReference(true)
+                    .register(registry));
+        }
+        ResyncProgress progress = volume.progress();
+        meters.add(FunctionCounter.builder("cairn.agent.volume.resync.copied", progress, p -> (double) p.copiedBytes())
+                .description("Bytes the volume's resyncs copied (or zeroed) since it was attached")
+                .baseUnit("bytes")
+                .tags(tags)
+                .register(registry));
+        meters.add(gauge(
+                "cairn.agent.volume.resync.rate",
+                "bytes.per.second",
+                "Bytes per second the volume's running resyncs copy (0 when none runs)",
+                tags,
+                progress,
+                p -> p.report().bytesPerSecond()));
+        meters.add(gauge(
+                "cairn.agent.volume.resync.remaining",
+                "bytes",
+                "Bytes the volume's running resyncs have left to copy (0 when none runs)",
+                tags,
+                progress,
+                p -> remaining(p.report())));
+    }
+
+    static VolumeMetrics register(MeterRegistry registry, AttachedVolume volume) {
+        return new VolumeMetrics(registry, volume);
+    }
+
+    private Gauge gauge(
+            String name,
+            String unit,
+            String description,
+            Tags tags,
+            ResyncProgress progress,
+            ToDoubleFunction<ResyncProgress> value) {
+        return Gauge.builder(name, progress, value)
+                .description(description)
+                .baseUnit(unit)
+                .tags(tags)
+                .strongReference(true)
+                .register(registry);
+    }
+
+    private static double count(AttachedVolume volume, LegSyncState state) {
+        return volume.legStates().stream().filter(s -> s == state).count();
+    }
+
+    private static double remaining(AgentApi.ResyncReport r) {
+        return Math.max(0, r.totalBytes() - r.doneBytes());
+    }
+
+    /** Where the NBD server reports the volume's requests. */
+    RequestMeters requests() {
+        return requests;
+    }
+
+    @Override
+    public void close() {
+        requests.close();
+        meters.forEach(registry::remove);
+    }
+}

@@ -1,0 +1,184 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.ReplicatedState;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.util.EnumMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.function.ToDoubleFunction;
+
+/**
+ * The controller peer's own meters (the JVM's come with {@link dev.cairn.metrics.DaemonMetrics}):
+ *
+ * <ul>
+ *   <li>{@code cairn_controller_raft_leader} (1 on the leader, 0 elsewhere), {@code
+ *       cairn_controller_raft_term}, {@code cairn_controller_raft_commit_index}, {@code
+ *       cairn_controller_raft_applied_index}, {@code cairn_controller_raft_peers};
+ *   <li>the cluster as this peer's copy of the state has it (every peer exports them; a follower's
+ *       copy may lag by a few entries, so dashboards take the leader's): {@code
+ *       cairn_controller_nodes{state}} ({@code online}, {@code offline}), {@code
+ *       cairn_controller_volumes{health}} ({@code HEALTHY}, {@code DEGRADED}, {@code
+ *       DEGRADED_BY_INTENT}, as {@code volume show} says), {@code cairn_controller_repairs_running}
+ *       (new legs waiting for their first full sync), {@code cairn_controller_orphans}, {@code
+ *       cairn_controller_capacity_bytes} and {@code cairn_controller_free_bytes} (every node's
+ *       drives);
+ *   <li>{@code cairn_controller_repairs_started_total{reason}} ({@code repair}, {@code drain}):
+ *       replacement legs this peer's repair loop placed while it led.
+ * </ul>
+ *
+ * The gauges show what {@link #refresh} last read: the {@code /metrics} handler calls it before
+ * each scrape, so one scrape reads the state once, under its read lock, without a read barrier
+ * (a peer cut off from the others still answers).
+ */
+public final class ControllerMetrics {
+    /** What one refresh read. */
+    private record Reading(ReplicatedState.RaftStatus raft, Cluster cluster) {}
+
+    private record Cluster(
+            Map<NodeState, Integer> nodes,
+            Map<String, Integer> volumesByHealth,
+            int repairsRunning,
+            int orphans,
+            long capacityBytes,
+            long freeBytes) {}
+
+    private static final List<String> HEALTHS =
+            List.of(HealthViews.HEALTHY, HealthViews.DEGRADED, HealthViews.DEGRADED_BY_INTENT);
+
+    private final ReplicatedState state;
+    private final Map<Command.Replacement, Counter> repairsStarted = new EnumMap<>(Command.Replacement.class);
+    private volatile Reading last;
+
+    private ControllerMetrics(MeterRegistry registry, ReplicatedState state) {
+        this.state = state;
+        this.last = read();
+        gauge(
+                registry,
+                "cairn.controller.raft.leader",
+                "1 when this peer leads the controller group",
+                r -> r.raft().leader() ? 1 : 0);
+        gauge(
+                registry,
+                "cairn.controller.raft.term",
+                "The Raft term this peer is in",
+                r -> r.raft().term());
+        gauge(
+                registry,
+                "cairn.controller.raft.commit.index",
+                "The last log index this peer knows committed",
+                r -> r.raft().commitIndex());
+        gauge(
+                registry,
+                "cairn.controller.raft.applied.index",
+                "The last log index this peer applied",
+                r -> r.raft().appliedIndex());
+        gauge(
+                registry,
+                "cairn.controller.raft.peers",
+                "Peers of the controller group",
+                r -> r.raft().peers());
+        for (NodeState s : NodeState.values()) {
+            Gauge.builder(
+                            "cairn.controller.nodes",
+                            this,
+                            m -> m.last.cluster().nodes().get(s))
+                    .description("Storage nodes, by state")
+                    .tag("state", s.name().toLowerCase(Locale.ROOT))
+                    .register(registry);
+        }
+        for (String health : HEALTHS) {
+            Gauge.builder(
+                            "cairn.controller.volumes",
+                            this,
+                            m -> m.last.cluster().volumesByHealth().getOrDefault(health, 0))
+                    .description("Volumes, by health")
+                    .tag("health", health)
+                    .register(registry);
+        }
+        gauge(
+                registry,
+                "cairn.controller.repairs.running",
+                "New legs waiting for their first full sync",
+                r -> r.cluster().repairsRunning());
+        gauge(
+                registry,
+                "cairn.controller.orphans",
+                "Extents nodes hold that no volume wants",
+                r -> r.cluster().orphans());
+        Gauge.builder("cairn.controller.capacity", this, m -> m.last.cluster().capacityBytes())
+                .description("Data area of every node's drives")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("cairn.controller.free", this, m -> m.last.cluster().freeBytes())
+                .description("Bytes no extent takes on every node's drives")
+                .baseUnit("bytes")
+                .register(registry);
+        for (Command.Replacement why : Command.Replacement.values()) {
+            repairsStarted.put(
+                    why,
+                    Counter.builder("cairn.controller.repairs.started")
+                            .description("Replacement legs the repair loop placed while this peer led")
+                            .tag("reason", why.name().toLowerCase(Locale.ROOT))
+                            .register(registry));
+        }
+    }
+
+    /** Registers the controller's meters; their values come from {@code state}. */
+    public static ControllerMetrics register(MeterRegistry registry, ReplicatedState state) {
+        return new ControllerMetrics(registry, state);
+    }
+
+    private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<Reading> value) {
+        Gauge.builder(name, this, m -> value.applyAsDouble(m.last))
+                .description(description)
+                .register(registry);
+    }
+
+    /** Reads the state for the gauges; called before each scrape. */
+    public void refresh() {
+        last = read();
+    }
+
+    private Reading read() {
+        return new Reading(state.raftStatus(), state.readLocal(ControllerMetrics::cluster));
+    }
+
+    private static Cluster cluster(ClusterState s) {
+        Map<NodeState, Integer> nodes = new EnumMap<>(NodeState.class);
+        for (NodeState ns : NodeState.values()) {
+            nodes.put(ns, 0);
+        }
+        long capacity = 0;
+        long free = 0;
+        for (NodeRecord n : s.nodes().values()) {
+            nodes.merge(n.state(), 1, Integer::sum);
+            for (DriveState d : n.drives()) {
+                capacity += d.dataBytes();
+                free += d.freeBytes();
+            }
+        }
+        Map<String, Integer> byHealth = new TreeMap<>();
+        int repairs = 0;
+        for (Volume v : s.volumes().values()) {
+            byHealth.merge(HealthViews.of(s, v).health(), 1, Integer::sum);
+            repairs += (int) v.legs().stream().filter(Leg::awaitingSync).count();
+        }
+        return new Cluster(nodes, byHealth, repairs, s.orphans().size(), capacity, free);
+    }
+
+    /** The leader's repair loop placed a replacement leg (its proposal was applied). */
+    public void repairStarted(Command.Replacement why) {
+        repairsStarted.get(why).increment();
+    }
+}

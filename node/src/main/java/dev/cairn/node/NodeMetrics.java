@@ -1,0 +1,123 @@
+package dev.cairn.node;
+
+import dev.cairn.drive.Drive;
+import dev.cairn.drive.ExtentRecord;
+import dev.cairn.nbd.server.RequestMeters;
+import dev.cairn.nbd.server.ServerStats;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Tags;
+import java.util.EnumSet;
+import java.util.Locale;
+import java.util.function.LongSupplier;
+
+/**
+ * The storage node's own meters (the JVM's come with {@link dev.cairn.metrics.DaemonMetrics}):
+ *
+ * <ul>
+ *   <li>{@code cairn_node_drive_capacity_bytes}, {@code _used_bytes}, {@code _free_bytes} per drive
+ *       ({@code drive} = its id), and {@code cairn_node_capacity_bytes}, {@code
+ *       cairn_node_used_bytes}, {@code cairn_node_free_bytes} for all drives: capacity is a drive's
+ *       data area (what extents can use), used is what its extents take (rounded to 1 MiB);
+ *   <li>{@code cairn_node_extents{state}}: extents by state ({@code active}, {@code erasing});
+ *   <li>{@code cairn_node_nbd_connections}: NBD connections open (negotiating or transmitting);
+ *   <li>the NBD requests of every extent together ({@link RequestMeters} under {@code
+ *       cairn_node_nbd}, every operation timed): no label per extent, which would give a series
+ *       per extent ever made.
+ * </ul>
+ *
+ * Gauges are read at each scrape from the drives' in-memory tables; the request meters are
+ * incremented by the NBD server on the request's own thread.
+ */
+final class NodeMetrics implements AutoCloseable {
+    private final MeterRegistry registry;
+    private final RequestMeters nbdRequests;
+
+    private NodeMetrics(MeterRegistry registry, ExtentService extents) {
+        this.registry = registry;
+        this.nbdRequests = RequestMeters.register(
+                registry, "cairn.node.nbd", Tags.empty(), EnumSet.complementOf(EnumSet.of(RequestMeters.Op.OTHER)));
+        for (Drive d : extents.drives()) {
+            Tags drive = Tags.of("drive", d.id().toString());
+            space(
+                    registry,
+                    "cairn.node.drive.capacity",
+                    "Data area of the drive",
+                    drive,
+                    () -> d.usage().dataBytes());
+            space(
+                    registry,
+                    "cairn.node.drive.used",
+                    "Bytes of the drive its extents take",
+                    drive,
+                    () -> d.usage().usedBytes());
+            space(
+                    registry,
+                    "cairn.node.drive.free",
+                    "Bytes of the drive no extent takes",
+                    drive,
+                    () -> d.usage().freeBytes());
+        }
+        space(
+                registry,
+                "cairn.node.capacity",
+                "Data area of every drive",
+                Tags.empty(),
+                () -> extents.usage().dataBytes());
+        space(
+                registry,
+                "cairn.node.used",
+                "Bytes extents take on every drive",
+                Tags.empty(),
+                () -> extents.usage().usedBytes());
+        space(
+                registry,
+                "cairn.node.free",
+                "Bytes no extent takes on every drive",
+                Tags.empty(),
+                () -> extents.usage().freeBytes());
+        for (ExtentRecord.State state : ExtentRecord.State.values()) {
+            Gauge.builder("cairn.node.extents", () -> count(extents, state))
+                    .description("Extents on the node's drives, by state")
+                    .tag("state", state.name().toLowerCase(Locale.ROOT))
+                    .register(registry);
+        }
+    }
+
+    static NodeMetrics register(MeterRegistry registry, ExtentService extents) {
+        return new NodeMetrics(registry, extents);
+    }
+
+    private static void space(MeterRegistry registry, String name, String description, Tags tags, LongSupplier bytes) {
+        Gauge.builder(name, () -> bytes.getAsLong())
+                .description(description)
+                .tags(tags)
+                .baseUnit("bytes")
+                .register(registry);
+    }
+
+    private static long count(ExtentService extents, ExtentRecord.State state) {
+        long n = 0;
+        for (Drive d : extents.drives()) {
+            n += d.extents().stream().filter(r -> r.state() == state).count();
+        }
+        return n;
+    }
+
+    /** Where the NBD server reports every request to the node's extents. */
+    RequestMeters nbdRequests() {
+        return nbdRequests;
+    }
+
+    /** Counts the NBD server's open connections (once the server is up). */
+    void countConnections(ServerStats stats) {
+        Gauge.builder("cairn.node.nbd.connections", stats::open)
+                .description("NBD connections open, negotiating or transmitting")
+                .register(registry);
+    }
+
+    @Override
+    public void close() {
+        nbdRequests.close();
+    }
+}
