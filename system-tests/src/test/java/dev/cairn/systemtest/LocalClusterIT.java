@@ -47,7 +47,9 @@ class LocalClusterIT {
             assertThat(up.stdout())
                     .contains(
                             "starting a new local cluster in " + dir, "every node online", "REST API:", "admin token:")
-                    .containsPattern("node-3 +c +\\d+ +nbd 127\\.0\\.0\\.1:\\d+, admin http://127\\.0\\.0\\.1:\\d+");
+                    .containsPattern("node-3 +c +\\d+ +nbd 127\\.0\\.0\\.1:\\d+, admin http://127\\.0\\.0\\.1:(\\d+) +"
+                            + "http://127\\.0\\.0\\.1:\\1/metrics")
+                    .containsPattern("agent +- +\\d+ +nbd 127\\.0\\.0\\.1:\\d+ +http://127\\.0\\.0\\.1:\\d+/metrics");
             LocalCluster cluster = LocalCluster.open(dir).orElseThrow();
 
             cli(env, "volume", "create", "db", "--size", "64MiB", "--class", "zone-3");
