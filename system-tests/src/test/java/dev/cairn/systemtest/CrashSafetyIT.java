@@ -114,7 +114,8 @@ class CrashSafetyIT extends SelfHealingFixture {
         clusterWithWrittenVolume();
         agents.remove("h1").process().stop();
         agent = startAgent("h1", crashAt("agent.sync-halfway"));
-        awaitInSync("vol");
+        // The restarted agent's own view: the controller still has the stopped agent's last report.
+        awaitServedInSync(agent, "vol", 3);
         String victim = nodeOfLeg("vol", 2);
         nodes.get(victim).process().kill();
         awaitHalted(agent.process());
