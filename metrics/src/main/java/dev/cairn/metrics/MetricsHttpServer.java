@@ -33,7 +33,10 @@ public final class MetricsHttpServer implements AutoCloseable {
         try {
             server = HttpServer.create(listen, 16);
         } catch (IOException e) {
-            throw new IOException("cannot serve metrics on " + listen + ": " + e.getMessage(), e);
+            throw new IOException(
+                    "cannot serve metrics on " + listen.getHostString() + ":" + listen.getPort() + ": "
+                            + e.getMessage(),
+                    e);
         }
         ExecutorService executor = Executors.newVirtualThreadPerTaskExecutor();
         server.setExecutor(executor);

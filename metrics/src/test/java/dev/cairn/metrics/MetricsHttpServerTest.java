@@ -1,9 +1,11 @@
 package dev.cairn.metrics;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.testkit.PrometheusText;
 import io.micrometer.core.instrument.Counter;
+import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -56,6 +58,19 @@ class MetricsHttpServerTest {
                     HttpResponse.BodyHandlers.ofString());
             assertThat(post.statusCode()).isEqualTo(405);
             assertThat(post.headers().firstValue("Allow")).contains("GET, HEAD");
+        }
+    }
+
+    @Test
+    void aPortInUseIsRefusedWithTheAddress() throws Exception {
+        try (DaemonMetrics metrics = DaemonMetrics.create();
+                MetricsHttpServer first =
+                        MetricsHttpServer.start(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0), metrics)) {
+            int port = first.address().getPort();
+            InetSocketAddress taken = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
+            assertThatThrownBy(() -> MetricsHttpServer.start(taken, metrics))
+                    .isInstanceOf(IOException.class)
+                    .hasMessageStartingWith("cannot serve metrics on " + taken.getHostString() + ":" + port + ": ");
         }
     }
 }

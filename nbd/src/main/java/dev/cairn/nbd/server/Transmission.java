@@ -322,13 +322,21 @@ final class Transmission {
         }
     }
 
-    /** Tells the observer that {@code r} is answered with {@code reply}; returns the reply. */
+    /**
+     * Tells the observer that {@code r} is answered with {@code reply}; returns the reply. An
+     * observer that throws (it must not) costs a count, never the reply: a lost reply would hang
+     * the client.
+     */
     private Reply observed(Request r, Reply reply) {
-        observer.onReply(
-                r.type(),
-                r.length(),
-                System.nanoTime() - r.startNanos(),
-                reply instanceof Reply.Failed f ? f.errno() : 0);
+        try {
+            observer.onReply(
+                    r.type(),
+                    r.length(),
+                    System.nanoTime() - r.startNanos(),
+                    reply instanceof Reply.Failed f ? f.errno() : 0);
+        } catch (RuntimeException e) {
+            log.error("{}: the request observer of {} failed on {}", peer, session.name(), r.describe(), e);
+        }
         return reply;
     }
 

@@ -108,4 +108,17 @@ class RequestMetersTest extends ServerFixture {
         }
         assertThat(registry.getMeters()).isEmpty();
     }
+
+    @Test
+    void anObserverThatThrowsNeverCostsTheClientItsReply() throws Exception {
+        exports.disks.get("disk").observer = (command, bytes, nanos, errno) -> {
+            throw new IllegalStateException("a broken observer");
+        };
+        try (NbdClient c = NbdClient.connect(address(), "disk")) {
+            c.write(0, Patterns.random(4096, 1), false).get(10, java.util.concurrent.TimeUnit.SECONDS);
+            assertThat(c.read(0, 4096).get(10, java.util.concurrent.TimeUnit.SECONDS))
+                    .isEqualTo(Patterns.random(4096, 1));
+            c.flush().get(10, java.util.concurrent.TimeUnit.SECONDS);
+        }
+    }
 }
