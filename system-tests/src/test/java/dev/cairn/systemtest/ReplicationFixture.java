@@ -133,8 +133,13 @@ abstract class ReplicationFixture extends ClusterFixture {
         return cmd;
     }
 
+    /**
+     * Runs {@code command} on a thread of its own: on the common pool (one thread on a machine with
+     * two CPUs) a run that never returned would hold up every later one, in every later test.
+     */
     static CompletableFuture<Tool.Result> inBackground(List<String> command) {
-        return CompletableFuture.supplyAsync(() -> Tool.run(FIO_TIMEOUT, command));
+        return CompletableFuture.supplyAsync(
+                () -> Tool.run(FIO_TIMEOUT, command), task -> Thread.ofVirtual().start(task));
     }
 
     /** A leg opened straight at its node, with the credentials of the current attachment. */
