@@ -114,7 +114,7 @@ class CrashSafetyIT extends SelfHealingFixture {
         clusterWithWrittenVolume();
         agents.remove("h1").process().stop();
         agent = startAgent("h1", crashAt("agent.sync-halfway"));
-        awaitInSync("vol");
+        awaitAgentInSync(agent, id, 3); // the new agent's own view: the controller may show the old one's
         String victim = nodeOfLeg("vol", 2);
         nodes.get(victim).process().kill();
         awaitHalted(agent.process());
@@ -169,7 +169,7 @@ class CrashSafetyIT extends SelfHealingFixture {
         clusterWithWrittenVolume();
         agents.remove("h1").process().stop();
         agent = startAgent("h1", crashAt("agent.sync-copied"));
-        awaitInSync("vol");
+        awaitAgentInSync(agent, id, 3);
         cli("volume", "remove-replica", "vol", "2", "--force").ok();
         cli("volume", "add-replica", "vol").ok();
         awaitHalted(agent.process());

@@ -6,6 +6,7 @@ import static org.awaitility.Awaitility.await;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.nbd.client.NbdClient;
 import dev.cairn.testkit.AgentProcess;
+import dev.cairn.testkit.PrometheusText;
 import dev.cairn.testkit.Tool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -101,6 +102,17 @@ abstract class ReplicationFixture extends ClusterFixture {
     /** Waits until the attached agent reports every leg in sync at the current generation. */
     void awaitInSync(String name) {
         await().atMost(WAIT).until(() -> legSync(name).stream().allMatch("IN_SYNC"::equals));
+    }
+
+    /**
+     * Waits until {@code agent} itself has every leg of the volume in sync, as its metrics say: the
+     * controller may still show the report of a previous agent at the same generation.
+     */
+    static void awaitAgentInSync(AgentProcess agent, String volumeId, int legs) {
+        await().atMost(WAIT)
+                .until(() -> PrometheusText.scrape(agent.metricsUrl())
+                                .sum("cairn_agent_volume_legs", "volume", volumeId, "state", "IN_SYNC")
+                        == legs);
     }
 
     long copiedBytes(String name) {
