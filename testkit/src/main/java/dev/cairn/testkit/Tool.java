@@ -1,5 +1,6 @@
 package dev.cairn.testkit;
 
+import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.InputStream;
 import java.io.UncheckedIOException;
@@ -86,13 +87,31 @@ public final class Tool {
         }
     }
 
+    /**
+     * Output kept per stream. A program may print without end (fio has printed gigabytes when its
+     * NBD server died under it): past this, bytes are counted, not kept, so the heap never fills.
+     */
+    private static final int MAX_OUTPUT_BYTES = 1 << 20;
+
+    /** Reads the stream to its end on a virtual thread; the future always completes, whatever happens. */
     private static CompletableFuture<String> drain(InputStream stream) {
         CompletableFuture<String> result = new CompletableFuture<>();
         Thread.ofVirtual().start(() -> {
+            ByteArrayOutputStream kept = new ByteArrayOutputStream();
+            long dropped = 0;
+            String lost = "";
+            byte[] buffer = new byte[64 * 1024];
             try (stream) {
-                result.complete(new String(stream.readAllBytes(), StandardCharsets.UTF_8));
+                for (int n = stream.read(buffer); n >= 0; n = stream.read(buffer)) {
+                    int keep = Math.min(n, MAX_OUTPUT_BYTES - kept.size());
+                    kept.write(buffer, 0, keep);
+                    dropped += n - keep;
+                }
             } catch (IOException e) {
-                result.complete("<output lost: " + e + ">");
+                lost = "\n<output lost: " + e + ">";
+            } finally {
+                String text = kept.toString(StandardCharsets.UTF_8) + lost;
+                result.complete(dropped == 0 ? text : text + "\n<" + dropped + " more bytes not kept>");
             }
         });
         return result;
