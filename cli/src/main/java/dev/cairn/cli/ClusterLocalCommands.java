@@ -118,11 +118,7 @@ final class ClusterLocalCommands {
          * which volumes are back, or which are not yet.
          */
         private static void awaitVolumesServed(LocalCluster cluster, PrintWriter out) throws Exception {
-            ControlClient api = new ControlClient(
-                    ControlClient.urls(cluster.controllerUrl()),
-                    Optional.of(Files.readString(cluster.adminTokenFile(), StandardCharsets.UTF_8)
-                            .strip()),
-                    Duration.ofSeconds(30));
+            ControlClient api = adminClient(cluster);
             List<Views.VolumeView> volumes = api.get("/v1/volumes", new TypeReference<>() {});
             Map<String, String> attached = new TreeMap<>();
             volumes.stream()
@@ -130,10 +126,7 @@ final class ClusterLocalCommands {
                             .map(a -> a.host().equals(LocalCluster.AGENT_HOST))
                             .orElse(false))
                     .forEach(v -> attached.put(v.id(), v.name()));
-            String agent = cluster.agentNbd();
-            InetSocketAddress address = new InetSocketAddress(
-                    agent.substring(0, agent.lastIndexOf(':')),
-                    Integer.parseInt(agent.substring(agent.lastIndexOf(':') + 1)));
+            InetSocketAddress address = cluster.agentNbdAddress();
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
             Set<String> missing = new TreeSet<>(attached.keySet());
             while (!missing.isEmpty() && System.nanoTime() < deadline) {
@@ -169,6 +162,15 @@ final class ClusterLocalCommands {
                         + " --zones and --drive-size (or with the same values), or give another --dir");
             }
         }
+    }
+
+    /** A client of the local cluster's controller with its admin token. */
+    static ControlClient adminClient(LocalCluster cluster) throws IOException {
+        return new ControlClient(
+                ControlClient.urls(cluster.controllerUrl()),
+                Optional.of(Files.readString(cluster.adminTokenFile(), StandardCharsets.UTF_8)
+                        .strip()),
+                Duration.ofSeconds(30));
     }
 
     /** Where everything is: the REST API, the token, each node, the agent, their logs and metrics. */

@@ -11,15 +11,12 @@ import dev.cairn.nbd.client.NbdClient;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
@@ -69,7 +66,7 @@ final class Demo {
         long t0 = System.nanoTime();
         clusterUp();
         createVolume();
-        try (NbdClient nbd = connect(address(cluster.agentNbd()), volumeId)) {
+        try (NbdClient nbd = connect(cluster.agentNbdAddress(), volumeId)) {
             say("attached to " + LocalCluster.AGENT_HOST + ": nbd://" + cluster.agentNbd() + "/" + volumeId);
             write(nbd, 0, blocksBefore, "writing checksummed data");
             killWhileWriting(nbd);
@@ -99,11 +96,7 @@ final class Demo {
                 "cluster up: " + cluster.spec().nodes() + " storage nodes in "
                         + cluster.spec().zones() + " zones, a controller and a client agent, each its own process");
         cluster.up(this::say);
-        api = new ControlClient(
-                ControlClient.urls(cluster.controllerUrl()),
-                Optional.of(Files.readString(cluster.adminTokenFile(), StandardCharsets.UTF_8)
-                        .strip()),
-                Duration.ofSeconds(30));
+        api = ClusterLocalCommands.adminClient(cluster);
         say("controller " + cluster.controllerUrl() + ", logs under " + cluster.dir());
     }
 
@@ -356,10 +349,5 @@ final class Demo {
         Set<String> ids = new HashSet<>();
         legs.forEach(l -> ids.add(l.extentId()));
         return ids;
-    }
-
-    private static InetSocketAddress address(String hostPort) {
-        int colon = hostPort.lastIndexOf(':');
-        return new InetSocketAddress(hostPort.substring(0, colon), Integer.parseInt(hostPort.substring(colon + 1)));
     }
 }

@@ -3,6 +3,9 @@ package dev.cairn.cli;
 import dev.cairn.nbd.client.NbdClient;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.List;
 import java.util.SplittableRandom;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
@@ -66,10 +69,10 @@ final class DemoData {
      * Reads blocks {@code 0} to {@code to} back; the indexes of blocks whose CRC32C differs from the
      * one they were written with. {@code read} hears each block as it arrives.
      */
-    java.util.List<Integer> verify(NbdClient nbd, int to, IntConsumer read) throws IOException {
+    List<Integer> verify(NbdClient nbd, int to, IntConsumer read) throws IOException {
         Semaphore slots = new Semaphore(IN_FLIGHT);
         AtomicReference<Throwable> failed = new AtomicReference<>();
-        java.util.List<Integer> bad = java.util.Collections.synchronizedList(new java.util.ArrayList<>());
+        List<Integer> bad = Collections.synchronizedList(new ArrayList<>());
         for (int i = 0; i < to && failed.get() == null; i++) {
             acquire(slots);
             int index = i;

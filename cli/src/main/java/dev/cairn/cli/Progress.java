@@ -1,6 +1,7 @@
 package dev.cairn.cli;
 
 import java.io.PrintWriter;
+import java.util.Optional;
 
 /**
  * A progress bar for a long step: redrawn in place on a terminal, one line per quarter otherwise
@@ -25,7 +26,7 @@ final class Progress {
 
     /** Whether standard output is a terminal (bars redraw in place). */
     static boolean terminal() {
-        return java.util.Optional.ofNullable(System.console())
+        return Optional.ofNullable(System.console())
                 .map(java.io.Console::isTerminal)
                 .orElse(false);
     }

@@ -1,7 +1,10 @@
 package dev.cairn.local;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -30,6 +33,7 @@ public final class LocalCluster {
     public static final String AGENT_HOST = "client-1";
 
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
+    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     private final Path dir;
@@ -102,6 +106,11 @@ public final class LocalCluster {
     /** Where the agent serves volumes over NBD (HOST:PORT). */
     public String agentNbd() {
         return "127.0.0.1:" + spec.agentNbdPort();
+    }
+
+    /** Where the agent serves volumes over NBD. */
+    public InetSocketAddress agentNbdAddress() {
+        return new InetSocketAddress(InetAddress.getLoopbackAddress(), spec.agentNbdPort());
     }
 
     /** One daemon of the cluster. */
@@ -189,8 +198,7 @@ public final class LocalCluster {
 
     /** What a running member's ready file says (its addresses, its id). */
     public JsonNode ready(Member member) throws IOException {
-        return new com.fasterxml.jackson.databind.ObjectMapper()
-                .readTree(member.readyFile().toFile());
+        return JSON.readTree(member.readyFile().toFile());
     }
 
     /**
