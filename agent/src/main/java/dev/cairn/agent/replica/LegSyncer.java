@@ -121,13 +121,16 @@ final class LegSyncer {
         final AtomicInteger next = new AtomicInteger();
         final AtomicInteger done = new AtomicInteger();
         final AtomicBoolean failed = new AtomicBoolean();
-        /** Regions copied when half of them are (rounded up): where "agent.sync-halfway" is. */
+        /**
+         * Regions copied when half of them are (rounded up): where "agent.sync-halfway" is, in a
+         * full copy (a new leg's, or one with a blank header) only; 0 for a dirty-region resync.
+         */
         final int halfway;
 
         Run(Leg target, List<Long> regions) {
             this.target = target;
             this.regions = regions;
-            this.halfway = (regions.size() + 1) / 2;
+            this.halfway = regions.size() == volume.spec().regions() ? (regions.size() + 1) / 2 : 0;
         }
 
         void work() {
