@@ -14,6 +14,7 @@ import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.IntConsumer;
+import java.util.function.IntFunction;
 import java.util.zip.CRC32C;
 
 /**
@@ -42,26 +43,11 @@ final class DemoData {
      * hears each block's index as it is acknowledged. Fails on the first write the export refuses.
      */
     void write(NbdClient nbd, int from, int to, IntConsumer written) throws IOException {
-        Semaphore slots = new Semaphore(IN_FLIGHT);
-        AtomicReference<Throwable> failed = new AtomicReference<>();
-        for (int i = from; i < to && failed.get() == null; i++) {
-            acquire(slots);
+        inFlight("write", from, to, i -> {
             ByteBuffer data = content(i);
             crcs[i] = crc(data.duplicate());
-            int index = i;
-            var _ = nbd.write((long) i * BLOCK, data, false).whenComplete((ok, e) -> {
-                if (e != null) {
-                    failed.compareAndSet(null, e);
-                } else {
-                    written.accept(index);
-                }
-                slots.release();
-            });
-        }
-        acquire(slots, IN_FLIGHT);
-        if (failed.get() != null) {
-            throw new IOException("a write failed: " + failed.get().getMessage(), failed.get());
-        }
+            return nbd.write((long) i * BLOCK, data, false).thenRun(() -> written.accept(i));
+        });
         await(nbd.flush());
     }
 
@@ -70,29 +56,41 @@ final class DemoData {
      * one they were written with. {@code read} hears each block as it arrives.
      */
     List<Integer> verify(NbdClient nbd, int to, IntConsumer read) throws IOException {
+        List<Integer> bad = Collections.synchronizedList(new ArrayList<>());
+        inFlight(
+                "read",
+                0,
+                to,
+                i -> nbd.read((long) i * BLOCK, BLOCK).thenAccept(data -> {
+                    if (crc(data) != crcs[i]) {
+                        bad.add(i);
+                    }
+                    read.accept(i);
+                }));
+        return bad;
+    }
+
+    /**
+     * Runs {@code request} for blocks {@code from} to {@code to}, {@link #IN_FLIGHT} at a time, and
+     * waits for all of them; fails with the first request that failed (no new one starts after it).
+     */
+    private static void inFlight(String what, int from, int to, IntFunction<CompletableFuture<?>> request)
+            throws IOException {
         Semaphore slots = new Semaphore(IN_FLIGHT);
         AtomicReference<Throwable> failed = new AtomicReference<>();
-        List<Integer> bad = Collections.synchronizedList(new ArrayList<>());
-        for (int i = 0; i < to && failed.get() == null; i++) {
-            acquire(slots);
-            int index = i;
-            var _ = nbd.read((long) i * BLOCK, BLOCK).whenComplete((data, e) -> {
+        for (int i = from; i < to && failed.get() == null; i++) {
+            acquire(slots, 1);
+            var _ = request.apply(i).whenComplete((ok, e) -> {
                 if (e != null) {
                     failed.compareAndSet(null, e);
-                } else {
-                    if (crc(data) != crcs[index]) {
-                        bad.add(index);
-                    }
-                    read.accept(index);
                 }
                 slots.release();
             });
         }
         acquire(slots, IN_FLIGHT);
         if (failed.get() != null) {
-            throw new IOException("a read failed: " + failed.get().getMessage(), failed.get());
+            throw new IOException("a " + what + " failed: " + failed.get().getMessage(), failed.get());
         }
-        return bad;
     }
 
     private ByteBuffer content(int index) {
@@ -105,10 +103,6 @@ final class DemoData {
         CRC32C c = new CRC32C();
         c.update(data);
         return c.getValue();
-    }
-
-    private static void acquire(Semaphore slots) throws IOException {
-        acquire(slots, 1);
     }
 
     private static void acquire(Semaphore slots, int permits) throws IOException {

@@ -216,9 +216,10 @@ public final class LocalCluster {
     private void startMissing(List<Member> group, Consumer<String> events) throws IOException {
         Map<Member, Process> started = new LinkedHashMap<>();
         for (Member m : group) {
-            if (running(m).isPresent()) {
-                events.accept(m.name() + " already running (pid "
-                        + running(m).orElseThrow().pid() + ")");
+            Optional<ProcessHandle> already = running(m);
+            if (already.isPresent()) {
+                events.accept(
+                        m.name() + " already running (pid " + already.get().pid() + ")");
                 continue;
             }
             Files.createDirectories(m.dir());
