@@ -32,8 +32,14 @@ final class Transmission {
     private static final Logger log = LoggerFactory.getLogger(Transmission.class);
     private static final int MAX_STATUS_DESCRIPTORS = 512;
     private static final int MAX_LOCAL_REPLIES = 64;
-    /** Larger writes go to workers even when the export could take them at once: copies in parallel. */
-    private static final int MAX_INLINE_WRITE_BYTES = 256 * 1024;
+    /**
+     * Larger writes go to workers even when the export could take them at once. Up to this size the
+     * reader copies the payload into the page cache itself, while it is still in this core's cache,
+     * and saves two hand-overs (to a worker, to the reply writer): a node taking 1 MiB writes used
+     * 25-35% less CPU per byte than with workers at 256 KiB (bench/replicated-vs-single.sh).
+     */
+    private static final int MAX_INLINE_WRITE_BYTES = 1024 * 1024;
+
     /** Reading ahead stops for the header after a write payload this large. */
     private static final int LARGE_PAYLOAD_BYTES = 64 * 1024;
 
