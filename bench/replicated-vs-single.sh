@@ -4,13 +4,15 @@
 #   (a) a 1-leg volume (class single) through the Cairn agent,
 #   (b) a 3-leg volume (class zone-3, three nodes in three zones) through the same agent,
 #   (c) qemu-nbd serving one plain file,
-# at 4k random write and read, queue depth 32, and 1 MiB sequential write, queue depth 8. Then it
-# measures a resync: with the 3-leg volume's bitmap clean, one node is killed, a known set of
-# regions is written, the node is restarted, and the bytes the resync copied are compared with
-# the bytes of those regions.
+# at 4k random write and read, queue depth 32, and 1 MiB sequential write, queue depth 8. The three
+# targets take turns case by case, each run starting with no dirty pages (sync), for --rounds
+# rounds; every figure is the median. For the Cairn targets it also counts the CPU time the agent
+# and the nodes spent per GB moved. Then it measures a resync: with the 3-leg volume's bitmap clean,
+# one node is killed, a known set of regions is written, the node is restarted, and the bytes the
+# resync copied are compared with the bytes of those regions.
 #
-#   bench/replicated-vs-single.sh [--runtime SECONDS] [--size GIB] [--regions N] [--dir DIR]
-#                                 [--case "RW BS QD"]... [--no-resync]
+#   bench/replicated-vs-single.sh [--runtime SECONDS] [--rounds N] [--size GIB] [--regions N]
+#                                 [--dir DIR] [--case "RW BS QD"]... [--no-resync]
 #
 # --case runs only the cases named (e.g. --case "randread 4k 32"); --no-resync skips the resync.
 # The last line is "replicated/single write ratio: X": the 3-leg volume's 1 MiB sequential write
@@ -18,6 +20,7 @@
 set -euo pipefail
 
 runtime=10
+rounds=3
 size_gib=1
 regions=32
 dir=""
@@ -26,12 +29,13 @@ resync=1
 while [ $# -gt 0 ]; do
   case "$1" in
     --runtime) runtime="$2"; shift 2 ;;
+    --rounds) rounds="$2"; shift 2 ;;
     --size) size_gib="$2"; shift 2 ;;
     --regions) regions="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
     --case) cases+=("$2"); shift 2 ;;
     --no-resync) resync=0; shift ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "replicated-vs-single: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -87,6 +91,7 @@ agent_port=$(free_port)
     --controller-token-file "$dir/ctl/tokens/node.token" --report-every 500ms --retry-every 200ms \
     >>"$dir/agent.log" 2>&1 &
 pids+=($!)
+agent_pid=$!
 until_true 60 sh -c "\"$cairn\" cluster agents -o json | grep -q bench"
 
 in_sync() { # volume
@@ -117,23 +122,36 @@ done
 
 results="$dir/results.txt"
 : >"$results"
-measure() { # target rw bs qd
+cpu_ticks() { # pid...: user+system clock ticks of all of them
+  local sum=0
+  for p in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$sum"
+}
+measure() { # target rw bs qd: one run, after writing back every dirty page
+  sync
+  local a0 n0 a1 n1
+  a0=$(cpu_ticks "$agent_pid"); n0=$(cpu_ticks "${node_pid[@]}")
   fio --name=bench --ioengine=nbd --uri="${uris[$1]}" --rw="$2" --bs="$3" --iodepth="$4" --size="${size_gib}G" \
-      --time_based --runtime="$runtime" --ramp_time=2 --output-format=json 2>/dev/null \
-    | sed -n '/^{/,$p' \
-    | python3 -c '
+      --time_based --runtime="$runtime" --ramp_time=2 --output-format=json 2>/dev/null >"$dir/fio.json"
+  a1=$(cpu_ticks "$agent_pid"); n1=$(cpu_ticks "${node_pid[@]}")
+  sed -n '/^{/,$p' "$dir/fio.json" | python3 -c '
 import json, sys
 job = json.load(sys.stdin)["jobs"][0]
-t, rw, bs, qd = sys.argv[1:5]
+t, rw, bs, qd, agent, nodes, hz = sys.argv[1:8]
 d = job["read" if "read" in rw else "write"]
-print(t, rw, bs, qd, round(d["iops"]), round(d["bw_bytes"] / 1e6, 1))
-' "$1" "$2" "$3" "$4" >>"$results"
+# bytes moved in the whole run, ramp included, as the CPU time is
+moved = sum(job[k]["io_bytes"] for k in ("read", "write")) + d["bw_bytes"] * 2
+print(t, rw, bs, qd, round(d["iops"]), round(d["bw_bytes"] / 1e6, 1),
+      round(int(agent) / int(hz) / (moved / 1e9), 3), round(int(nodes) / int(hz) / (moved / 1e9), 3))
+' "$1" "$2" "$3" "$4" "$((a1 - a0))" "$((n1 - n0))" "$(getconf CLK_TCK)" >>"$results"
 }
 if [ ${#cases[@]} -eq 0 ]; then cases=("randwrite 4k 32" "randread 4k 32" "write 1m 8"); fi
-for c in "${cases[@]}"; do
-  set -- $c
-  echo "# $1 $2 qd$3" >&2
-  for t in single triple qemu-nbd; do measure "$t" "$1" "$2" "$3"; done
+for round in $(seq 1 "$rounds"); do
+  for c in "${cases[@]}"; do
+    set -- $c
+    echo "# round $round: $1 $2 qd$3" >&2
+    for t in single triple qemu-nbd; do measure "$t" "$1" "$2" "$3"; done
+  done
 done
 
 before=0; after=0; dirty_regions=0
@@ -156,8 +174,11 @@ fi
 
 python3 - "$results" "$((after - before))" "$dirty_regions" <<'PY'
 import sys
-rows = [l.split() for l in open(sys.argv[1])]
-data = {(r[0], r[1], r[2], r[3]): (int(r[4]), float(r[5])) for r in rows}
+from statistics import median
+runs = {}
+for r in (l.split() for l in open(sys.argv[1])):
+    runs.setdefault(tuple(r[:4]), []).append([float(x) for x in r[4:]])
+data = {k: [median(x[i] for x in v) for i in range(4)] for k, v in runs.items()}
 copied, dirty = int(sys.argv[2]), int(sys.argv[3])
 cases = [c for c in [("randwrite", "4k", "32"), ("randread", "4k", "32"), ("write", "1m", "8")]
          if ("single",) + c in data]
@@ -166,9 +187,14 @@ print(f"{'case':<18}" + "".join(f"{t + ' IOPS':>16}{'MB/s':>9}" for t in targets
 for rw, bs, qd in cases:
     line = f"{rw + ' ' + bs + ' qd' + qd:<18}"
     for t in targets:
-        iops, mbs = data[(t, rw, bs, qd)]
-        line += f"{iops:>16}{mbs:>9.1f}"
+        iops, mbs = data[(t, rw, bs, qd)][:2]
+        line += f"{iops:>16.0f}{mbs:>9.1f}"
     print(line + f"{data[('triple', rw, bs, qd)][1] / data[('single', rw, bs, qd)][1]:>13.2f}")
+print(f"\nCPU seconds per GB moved{'':<3}{'agent 1 leg':>13}{'agent 3 legs':>14}{'node 1 leg':>12}{'nodes 3 legs':>14}")
+for rw, bs, qd in cases:
+    s, t = data[("single", rw, bs, qd)], data[("triple", rw, bs, qd)]
+    print(f"{rw + ' ' + bs + ' qd' + qd:<27}{s[2]:>13.2f}{t[2]:>14.2f}{s[3]:>12.2f}{t[3]:>14.2f}")
+print()
 region = 1 << 20
 if dirty:
     print(f"resync after writing {dirty} regions during an outage: copied {copied} bytes"
