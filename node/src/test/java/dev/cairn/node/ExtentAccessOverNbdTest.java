@@ -9,7 +9,6 @@ import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import dev.cairn.nbd.client.HandshakeException;
 import dev.cairn.nbd.client.NbdClient;
-import dev.cairn.testkit.AdminHttp;
 import java.nio.ByteBuffer;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -17,15 +16,6 @@ import org.junit.jupiter.api.Test;
 
 /** Extents as NBD exports: credentials, generation fencing, deletion under a connected client. */
 class ExtentAccessOverNbdTest extends NodeFixture {
-
-    private UUID create(long size, long generation, String secret) throws Exception {
-        AdminHttp.Response r = call(
-                "POST",
-                "/v1/extents",
-                "{\"sizeBytes\":" + size + ",\"generation\":" + generation + ",\"secret\":\"" + secret + "\"}");
-        assertThat(r.status()).isEqualTo(201);
-        return UUID.fromString(r.body().get("id").asText());
-    }
 
     private static ByteBuffer bytes(int n, int value) {
         byte[] b = new byte[n];
@@ -36,7 +26,7 @@ class ExtentAccessOverNbdTest extends NodeFixture {
     @Test
     void anOpenExtentIsServedByItsId() throws Exception {
         startNode(1);
-        UUID id = create(1 << 20, 0, "");
+        UUID id = createExtent(1 << 20, 0, "");
         assertThat(NbdClient.list(nbd())).containsExactly(id.toString());
         try (NbdClient c = NbdClient.connect(nbd(), id.toString())) {
             assertThat(c.sizeBytes()).isEqualTo(1 << 20);
@@ -59,7 +49,7 @@ class ExtentAccessOverNbdTest extends NodeFixture {
     @Test
     void aProtectedExtentOpensOnlyWithItsKeyAndCurrentGeneration() throws Exception {
         startNode(1);
-        UUID id = create(1 << 20, 3, "s3cret");
+        UUID id = createExtent(1 << 20, 3, "s3cret");
         assertRefused(id.toString(), "requires ;gen=GENERATION;key=SECRET");
         assertRefused(id + ";gen=3;key=guess", "wrong key");
         assertRefused(id + ";gen=2;key=s3cret", "generation 2 does not match");
@@ -84,7 +74,7 @@ class ExtentAccessOverNbdTest extends NodeFixture {
     @Test
     void aNewerGenerationFencesTheOldConnection() throws Exception {
         startNode(1);
-        UUID id = create(1 << 20, 3, "k");
+        UUID id = createExtent(1 << 20, 3, "k");
         try (NbdClient old = NbdClient.connect(nbd(), ExportName.of(id, 3, "k"))) {
             old.write(0, bytes(512, 1), false).join();
             assertThat(call("PUT", "/v1/extents/" + id + "/access", "{\"generation\":4,\"secret\":\"k\"}")
@@ -112,7 +102,7 @@ class ExtentAccessOverNbdTest extends NodeFixture {
     @Test
     void changingTheSecretDisconnectsItsClients() throws Exception {
         startNode(1);
-        UUID id = create(1 << 20, 1, "one");
+        UUID id = createExtent(1 << 20, 1, "one");
         NbdClient c = NbdClient.connect(nbd(), ExportName.of(id, 1, "one"));
         call("PUT", "/v1/extents/" + id + "/access", "{\"generation\":1,\"secret\":\"two\"}");
         await().untilAsserted(() ->
@@ -123,14 +113,14 @@ class ExtentAccessOverNbdTest extends NodeFixture {
     @Test
     void deletingAnExtentCutsItsClientsAndErasesIt() throws Exception {
         startNode(1);
-        UUID id = create(4 << 20, 0, "");
+        UUID id = createExtent(4 << 20, 0, "");
         NbdClient c = NbdClient.connect(nbd(), id.toString());
         c.write(0, bytes(4 << 20, 0x77), false).join();
         assertThat(call("DELETE", "/v1/extents/" + id, null).status()).isEqualTo(204);
         await().untilAsserted(() ->
                 assertThatThrownBy(() -> c.read(0, 512).join()).hasCauseInstanceOf(java.io.IOException.class));
         c.close();
-        UUID next = create(4 << 20, 0, "");
+        UUID next = createExtent(4 << 20, 0, "");
         try (NbdClient fresh = NbdClient.connect(nbd(), next.toString())) {
             assertThat(fresh.read(0, 4 << 20).join()).isEqualTo(ByteBuffer.allocate(4 << 20));
         }

@@ -1,5 +1,7 @@
 package dev.cairn.node;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.FakeClock;
 import java.io.IOException;
@@ -10,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
+import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -55,5 +58,15 @@ abstract class NodeFixture {
     InetSocketAddress nbd() {
         return new InetSocketAddress(
                 InetAddress.getLoopbackAddress(), node.nbdAddress().getPort());
+    }
+
+    /** Creates an extent through the admin API with the given access; returns its id. */
+    UUID createExtent(long size, long generation, String secret) {
+        AdminHttp.Response r = call(
+                "POST",
+                "/v1/extents",
+                "{\"sizeBytes\":" + size + ",\"generation\":" + generation + ",\"secret\":\"" + secret + "\"}");
+        assertThat(r.status()).isEqualTo(201);
+        return UUID.fromString(r.body().get("id").asText());
     }
 }

@@ -26,15 +26,6 @@ class NodeMetricsTest extends NodeFixture {
         return PrometheusText.scrape(node.metricsUrl());
     }
 
-    private UUID createExtent(long size, long generation, String secret) {
-        AdminHttp.Response r = call(
-                "POST",
-                "/v1/extents",
-                "{\"sizeBytes\":" + size + ",\"generation\":" + generation + ",\"secret\":\"" + secret + "\"}");
-        assertThat(r.status()).isEqualTo(201);
-        return UUID.fromString(r.body().get("id").asText());
-    }
-
     private static double requests(PrometheusText t, String op) {
         return t.value("cairn_node_nbd_requests_total", "op", op);
     }
