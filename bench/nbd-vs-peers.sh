@@ -24,7 +24,7 @@ while [ $# -gt 0 ]; do
     --runtime) runtime="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "nbd-vs-peers: unknown argument $1" >&2; exit 2 ;;
   esac
 done

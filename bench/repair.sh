@@ -28,7 +28,7 @@ while [ $# -gt 0 ]; do
     --size) size_gib="$2"; shift 2 ;;
     --throttle) throttle="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "repair: unknown argument $1" >&2; exit 2 ;;
   esac
 done

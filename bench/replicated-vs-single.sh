@@ -5,11 +5,12 @@
 #   (b) a 3-leg volume (class zone-3, three nodes in three zones) through the same agent,
 #   (c) qemu-nbd serving one plain file,
 # at 4k random write and read, queue depth 32, and 1 MiB sequential write, queue depth 8. The three
-# targets take turns case by case, each run starting with no dirty pages (sync), for --rounds
-# rounds; every figure is the median. For the Cairn targets it also counts the CPU time the agent
-# and the nodes spent per GB moved. Then it measures a resync: with the 3-leg volume's bitmap clean,
-# one node is killed, a known set of regions is written, the node is restarted, and the bytes the
-# resync copied are compared with the bytes of those regions.
+# targets take turns case by case (in the opposite order every other round), each run starting with
+# no dirty pages (sync), for --rounds rounds (default 5); every figure is the median. For the Cairn
+# targets it also counts the CPU time the agent and the nodes spent per GB moved. Then it measures a
+# resync: with the 3-leg volume's bitmap clean, one node is killed, a known set of regions is
+# written, the node is restarted, and the bytes the resync copied are compared with the bytes of
+# those regions.
 #
 #   bench/replicated-vs-single.sh [--runtime SECONDS] [--rounds N] [--size GIB] [--regions N]
 #                                 [--dir DIR] [--case "RW BS QD"]... [--no-resync]
@@ -20,7 +21,7 @@
 set -euo pipefail
 
 runtime=10
-rounds=3
+rounds=5
 size_gib=1
 regions=32
 dir=""
@@ -35,7 +36,7 @@ while [ $# -gt 0 ]; do
     --dir) dir="$2"; shift 2 ;;
     --case) cases+=("$2"); shift 2 ;;
     --no-resync) resync=0; shift ;;
-    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
     *) echo "replicated-vs-single: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -150,7 +151,10 @@ for round in $(seq 1 "$rounds"); do
   for c in "${cases[@]}"; do
     set -- $c
     echo "# round $round: $1 $2 qd$3" >&2
-    for t in single triple qemu-nbd; do measure "$t" "$1" "$2" "$3"; done
+    # odd rounds in one order, even rounds in the other, so no target always runs first
+    order="single triple qemu-nbd"
+    if [ $((round % 2)) = 0 ]; then order="qemu-nbd triple single"; fi
+    for t in $order; do measure "$t" "$1" "$2" "$3"; done
   done
 done
 
