@@ -1,13 +1,13 @@
 package dev.cairn.agent;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.agent.leg.LegConnector;
-import dev.cairn.agent.leg.NbdLegIo;
 import dev.cairn.agent.replica.AttachedVolume;
 import dev.cairn.agent.replica.ReplicatedVolume;
-import dev.cairn.agent.replica.ResyncThrottle;
 import dev.cairn.agent.replica.VolumeSpec;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.legs.io.LegConnector;
+import dev.cairn.legs.io.NbdLegIo;
+import dev.cairn.legs.sync.ResyncThrottle;
 import dev.cairn.metrics.DaemonMetrics;
 import dev.cairn.metrics.MetricsHttpServer;
 import dev.cairn.nbd.server.ExportCatalog;

@@ -4,9 +4,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.cairn.agent.leg.MemoryLegs;
 import dev.cairn.agent.replica.AttachedVolume;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.legs.io.MemoryLegs;
 import dev.cairn.nbd.client.NbdClient;
 import dev.cairn.testkit.Patterns;
 import dev.cairn.testkit.PrometheusText;

@@ -3,10 +3,10 @@ package dev.cairn.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.cairn.agent.leg.MemoryLegs;
 import dev.cairn.agent.replica.AttachedVolume;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.io.MemoryLegs;
 import dev.cairn.nbd.client.NbdClient;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

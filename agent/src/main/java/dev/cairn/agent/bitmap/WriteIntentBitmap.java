@@ -1,5 +1,6 @@
 package dev.cairn.agent.bitmap;
 
+import dev.cairn.legs.header.BitmapFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;

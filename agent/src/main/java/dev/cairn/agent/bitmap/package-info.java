@@ -1,8 +1,7 @@
 /**
- * What every leg holds in front of the volume's data: a 4 KiB superblock ({@link
- * dev.cairn.agent.bitmap.LegHeader}: volume and leg id, generation, event counter, geometry, the
- * in-sync legs, CRC32C) and the write-intent bitmap ({@link dev.cairn.agent.bitmap.BitmapFormat},
- * one bit per region, 4 KiB pages), kept by {@link dev.cairn.agent.bitmap.WriteIntentBitmap}.
- * The controller sizes the header area (LegLayout): superblock plus bitmap, rounded up to 1 MiB.
+ * The agent's write-intent bitmap of one volume ({@link dev.cairn.agent.bitmap.WriteIntentBitmap}):
+ * which regions the legs may differ in, kept durably in every writable leg's bitmap pages (their
+ * format is {@link dev.cairn.legs.header.BitmapFormat}), and who touches each region (writes in
+ * flight, copies by a resync).
  */
 package dev.cairn.agent.bitmap;

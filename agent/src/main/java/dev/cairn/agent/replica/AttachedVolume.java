@@ -1,11 +1,13 @@
 package dev.cairn.agent.replica;
 
-import dev.cairn.agent.bitmap.LegHeader;
-import dev.cairn.agent.leg.LegConnector;
-import dev.cairn.agent.leg.LegIo;
-import dev.cairn.agent.leg.LegTarget;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.io.LegConnector;
+import dev.cairn.legs.io.LegIo;
+import dev.cairn.legs.io.LegTarget;
+import dev.cairn.legs.sync.ResyncPlan;
+import dev.cairn.legs.sync.ResyncThrottle;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -293,7 +295,7 @@ public final class AttachedVolume implements AutoCloseable {
             }
         }
         ResyncPlan.Outcome outcome =
-                ResyncPlan.plan(geometry(spec), members.stream().map(Leg::id).toList(), probes);
+                ResyncPlan.plan(spec.geometry(), members.stream().map(Leg::id).toList(), probes);
         if (outcome instanceof ResyncPlan.Wait w) {
             opened.values().forEach(LegIo::close);
             for (ResyncPlan.Probe p : probes) {
@@ -347,11 +349,6 @@ public final class AttachedVolume implements AutoCloseable {
         changed();
     }
 
-    private static ResyncPlan.Geometry geometry(VolumeSpec spec) {
-        return new ResyncPlan.Geometry(
-                spec.volumeId(), spec.sizeBytes(), spec.regionBytes(), spec.dataOffset(), spec.regions());
-    }
-
     /** Tries a failed leg again; if it answers, it becomes SYNCING with what the bitmap says it needs. */
     private void reconnect(Leg leg) {
         LegIo io;
@@ -369,7 +366,7 @@ public final class AttachedVolume implements AutoCloseable {
             volume.legs().unreachable(leg, e.getMessage());
             return;
         }
-        Optional<String> distrust = ResyncPlan.check(geometry(volume.spec()), found);
+        Optional<String> distrust = ResyncPlan.check(volume.spec().geometry(), found);
         if (found.header() instanceof LegHeader.Blank) {
             log.info(
                     "{}: {}: blank (a new leg): it gets every region",

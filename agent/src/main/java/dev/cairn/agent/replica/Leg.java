@@ -1,8 +1,8 @@
 package dev.cairn.agent.replica;
 
-import dev.cairn.agent.leg.LegIo;
-import dev.cairn.agent.leg.LegTarget;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.io.LegIo;
+import dev.cairn.legs.io.LegTarget;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.atomic.AtomicInteger;

@@ -1,9 +1,10 @@
 package dev.cairn.agent.replica;
 
-import dev.cairn.agent.bitmap.BitmapFormat;
-import dev.cairn.agent.bitmap.LegHeader;
-import dev.cairn.agent.leg.LegIo;
-import dev.cairn.agent.leg.LegTarget;
+import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.io.LegIo;
+import dev.cairn.legs.io.LegTarget;
+import dev.cairn.legs.sync.ResyncPlan;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;

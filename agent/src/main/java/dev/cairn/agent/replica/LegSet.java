@@ -1,8 +1,8 @@
 package dev.cairn.agent.replica;
 
-import dev.cairn.agent.bitmap.LegHeader;
-import dev.cairn.agent.leg.LegIo;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.io.LegIo;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;

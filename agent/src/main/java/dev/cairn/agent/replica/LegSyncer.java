@@ -1,9 +1,11 @@
 package dev.cairn.agent.replica;
 
 import dev.cairn.agent.bitmap.WriteIntentBitmap;
-import dev.cairn.agent.leg.LegIo;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.control.api.CrashPoints;
+import dev.cairn.legs.io.LegIo;
+import dev.cairn.legs.sync.ResyncPlan;
+import dev.cairn.legs.sync.ResyncThrottle;
 import dev.cairn.nbd.BlockStatus;
 import java.io.IOException;
 import java.nio.ByteBuffer;

@@ -2,12 +2,12 @@ package dev.cairn.agent.replica;
 
 import static dev.cairn.nbd.NbdProtocol.EIO;
 
-import dev.cairn.agent.bitmap.BitmapFormat;
-import dev.cairn.agent.bitmap.LegHeader;
 import dev.cairn.agent.bitmap.WriteIntentBitmap;
-import dev.cairn.agent.leg.LegIo;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.io.LegIo;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import java.io.IOException;

@@ -1,5 +1,6 @@
 package dev.cairn.agent.replica;
 
+import dev.cairn.legs.sync.ResyncPlan;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;

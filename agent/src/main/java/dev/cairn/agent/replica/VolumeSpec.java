@@ -1,9 +1,10 @@
 package dev.cairn.agent.replica;
 
-import dev.cairn.agent.bitmap.BitmapFormat;
-import dev.cairn.agent.bitmap.LegHeader;
-import dev.cairn.agent.leg.LegTarget;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.io.LegTarget;
+import dev.cairn.legs.sync.ResyncPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -68,6 +69,11 @@ public record VolumeSpec(
 
     public long dataOffset() {
         return legs.getFirst().extentSizeBytes() - sizeBytes;
+    }
+
+    /** What every leg's header must agree with, for {@link ResyncPlan}. */
+    public ResyncPlan.Geometry geometry() {
+        return new ResyncPlan.Geometry(volumeId, sizeBytes, regionBytes, dataOffset(), regions());
     }
 
     public long regions() {

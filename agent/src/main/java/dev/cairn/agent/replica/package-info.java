@@ -1,8 +1,8 @@
 /**
  * Replication of one volume over its legs: the I/O paths ({@link
  * dev.cairn.agent.replica.ReplicatedVolume}), the legs' states and superblocks ({@code LegSet}),
- * assembly at attach time ({@link dev.cairn.agent.replica.ResyncPlan}, a pure function) and resync
- * ({@code LegSyncer}, paced by the agent-wide {@link dev.cairn.agent.replica.ResyncThrottle}).
+ * assembly at attach time ({@link dev.cairn.legs.sync.ResyncPlan}, a pure function) and resync
+ * ({@code LegSyncer}, paced by the agent-wide {@link dev.cairn.legs.sync.ResyncThrottle}).
  *
  * <p>Leg states: CONNECTING at attach (or when the controller adds a leg); IN_SYNC (reads and
  * writes) or SYNCING (writes only, being copied to); FAILED on any error, timeout or lost

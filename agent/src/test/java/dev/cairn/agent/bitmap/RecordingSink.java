@@ -1,5 +1,6 @@
 package dev.cairn.agent.bitmap;
 
+import dev.cairn.legs.header.BitmapFormat;
 import java.nio.ByteBuffer;
 import java.util.BitSet;
 import java.util.HashMap;

@@ -6,8 +6,10 @@ import static dev.cairn.agent.replica.VolumeFixture.pattern;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.cairn.agent.bitmap.LegHeader;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.sync.BlockingPause;
+import dev.cairn.legs.sync.ResyncThrottle;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;

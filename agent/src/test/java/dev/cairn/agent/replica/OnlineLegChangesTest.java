@@ -8,8 +8,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.cairn.agent.bitmap.LegHeader;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.sync.BlockingPause;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.ByteBuffer;

@@ -6,8 +6,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.cairn.agent.bitmap.LegHeader;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.header.LegHeader;
 import dev.cairn.nbd.NbdException;
 import java.nio.ByteBuffer;
 import java.time.Duration;

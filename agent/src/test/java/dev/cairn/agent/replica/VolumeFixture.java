@@ -2,9 +2,10 @@ package dev.cairn.agent.replica;
 
 import static org.awaitility.Awaitility.await;
 
-import dev.cairn.agent.leg.LegTarget;
-import dev.cairn.agent.leg.MemoryLegs;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.io.LegTarget;
+import dev.cairn.legs.io.MemoryLegs;
+import dev.cairn.legs.sync.ResyncThrottle;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.InstantSource;

@@ -1,4 +1,4 @@
-package dev.cairn.agent.leg;
+package dev.cairn.legs.io;
 
 import java.net.InetSocketAddress;
 import java.util.UUID;

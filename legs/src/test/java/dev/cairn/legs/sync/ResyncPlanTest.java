@@ -1,14 +1,14 @@
-package dev.cairn.agent.replica;
+package dev.cairn.legs.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.cairn.agent.bitmap.LegHeader;
-import dev.cairn.agent.replica.ResyncPlan.Found;
-import dev.cairn.agent.replica.ResyncPlan.Probe;
-import dev.cairn.agent.replica.ResyncPlan.Ready;
-import dev.cairn.agent.replica.ResyncPlan.Sync;
-import dev.cairn.agent.replica.ResyncPlan.Unreachable;
-import dev.cairn.agent.replica.ResyncPlan.Wait;
+import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.sync.ResyncPlan.Found;
+import dev.cairn.legs.sync.ResyncPlan.Probe;
+import dev.cairn.legs.sync.ResyncPlan.Ready;
+import dev.cairn.legs.sync.ResyncPlan.Sync;
+import dev.cairn.legs.sync.ResyncPlan.Unreachable;
+import dev.cairn.legs.sync.ResyncPlan.Wait;
 import java.util.BitSet;
 import java.util.List;
 import java.util.UUID;

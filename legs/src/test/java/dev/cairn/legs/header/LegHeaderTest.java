@@ -1,4 +1,4 @@
-package dev.cairn.agent.bitmap;
+package dev.cairn.legs.header;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.cairn.agent.replica;
+package dev.cairn.legs.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 

@@ -1,4 +1,4 @@
-package dev.cairn.agent.replica;
+package dev.cairn.legs.sync;
 
 import dev.cairn.testkit.FakeClock;
 import java.util.concurrent.CountDownLatch;
@@ -8,18 +8,18 @@ import java.util.concurrent.atomic.AtomicInteger;
  * A throttle's wait on a fake clock that lets a number of pauses pass (moving the clock) and then
  * holds every copy worker that must wait, until it is interrupted: a resync stopped half-way.
  */
-final class BlockingPause {
-    final FakeClock clock = new FakeClock();
+public final class BlockingPause {
+    public final FakeClock clock = new FakeClock();
     /** Workers held now. */
-    final AtomicInteger blocked = new AtomicInteger();
+    public final AtomicInteger blocked = new AtomicInteger();
 
     private final AtomicInteger passes;
 
-    BlockingPause(int passes) {
+    public BlockingPause(int passes) {
         this.passes = new AtomicInteger(passes);
     }
 
-    ResyncThrottle throttle(long bytesPerSecond) {
+    public ResyncThrottle throttle(long bytesPerSecond) {
         return new ResyncThrottle(
                 clock,
                 d -> {

@@ -1,4 +1,4 @@
-package dev.cairn.agent.bitmap;
+package dev.cairn.legs.header;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;

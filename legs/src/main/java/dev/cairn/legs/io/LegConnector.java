@@ -1,4 +1,4 @@
-package dev.cairn.agent.leg;
+package dev.cairn.legs.io;
 
 import java.io.IOException;
 

@@ -1,6 +1,6 @@
-package dev.cairn.agent.replica;
+package dev.cairn.legs.sync;
 
-import dev.cairn.agent.bitmap.LegHeader;
+import dev.cairn.legs.header.LegHeader;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.LinkedHashMap;
@@ -142,7 +142,7 @@ public final class ResyncPlan {
     }
 
     /** Why a readable header cannot be trusted for this volume, if it cannot. */
-    static Optional<String> check(Geometry g, Found f) {
+    public static Optional<String> check(Geometry g, Found f) {
         return switch (f.header()) {
             case LegHeader.Blank b -> Optional.of("blank header (never attached)");
             case LegHeader.Damaged d -> Optional.of("damaged header (" + d.reason() + ")");

@@ -1,4 +1,4 @@
-package dev.cairn.agent.bitmap;
+package dev.cairn.legs.header;
 
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
@@ -19,7 +19,7 @@ public final class BitmapFormat {
     }
 
     /** Page {@code p} of the bitmap held in {@code words} (64 regions per word). */
-    static ByteBuffer page(long[] words, int p) {
+    public static ByteBuffer page(long[] words, int p) {
         ByteBuffer b = ByteBuffer.allocate(PAGE_BYTES).order(ByteOrder.LITTLE_ENDIAN);
         int firstWord = p * (PAGE_BYTES / 8);
         for (int w = firstWord; w < Math.min(words.length, firstWord + PAGE_BYTES / 8); w++) {
