@@ -1,6 +1,6 @@
 package dev.cairn.agent;
 
-import dev.cairn.agent.replica.AttachedVolume;
+import dev.cairn.agent.replica.VolumeSettings;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -30,7 +30,7 @@ public record AgentConfig(
         Optional<String> token,
         Duration reportEvery,
         Duration pollWait,
-        AttachedVolume.Settings volumes,
+        VolumeSettings volumes,
         Optional<Path> readyFile) {
 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");

@@ -4,7 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
-import dev.cairn.agent.replica.AttachedVolume;
+import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.legs.io.MemoryLegs;
 import dev.cairn.nbd.client.NbdClient;
@@ -60,7 +60,7 @@ class AgentMetricsTest {
                         Optional.empty(),
                         Duration.ofHours(1),
                         Duration.ofSeconds(1),
-                        new AttachedVolume.Settings(
+                        new VolumeSettings(
                                 Duration.ofSeconds(5),
                                 Duration.ofMillis(20),
                                 Duration.ofDays(1),

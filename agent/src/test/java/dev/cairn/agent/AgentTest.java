@@ -3,7 +3,7 @@ package dev.cairn.agent;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.cairn.agent.replica.AttachedVolume;
+import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.legs.io.MemoryLegs;
@@ -50,7 +50,7 @@ class AgentTest {
                 Optional.empty(),
                 Duration.ofHours(1),
                 Duration.ofSeconds(1),
-                new AttachedVolume.Settings(
+                new VolumeSettings(
                         Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofDays(1), 4, InstantSource.system()),
                 Optional.empty());
         agent = Agent.start(config, memory);

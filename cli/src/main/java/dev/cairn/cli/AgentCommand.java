@@ -2,7 +2,7 @@ package dev.cairn.cli;
 
 import dev.cairn.agent.Agent;
 import dev.cairn.agent.AgentConfig;
-import dev.cairn.agent.replica.AttachedVolume;
+import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.control.api.ControlClient;
 import java.io.IOException;
 import java.net.InetAddress;
@@ -95,9 +95,9 @@ final class AgentCommand implements Callable<Integer> {
 
     @Option(
             names = "--sync-workers",
-            defaultValue = "" + AttachedVolume.Settings.DEFAULT_COPY_WORKERS,
+            defaultValue = "" + VolumeSettings.DEFAULT_COPY_WORKERS,
             paramLabel = "N",
-            description = "Regions one resync copies at once, 1 to " + AttachedVolume.Settings.MAX_COPY_WORKERS
+            description = "Regions one resync copies at once, 1 to " + VolumeSettings.MAX_COPY_WORKERS
                     + " (default ${DEFAULT-VALUE}). The controller caps what all resyncs copy together.")
     int syncWorkers;
 
@@ -123,7 +123,7 @@ final class AgentCommand implements Callable<Integer> {
                 Optional.of(token),
                 Durations.parse(reportEvery, "--report-every"),
                 Duration.ofSeconds(20),
-                new AttachedVolume.Settings(
+                new VolumeSettings(
                         Durations.parse(legTimeout, "--leg-timeout"),
                         Durations.parse(retryEvery, "--retry-every"),
                         Durations.parse(sweepEvery, "--bitmap-sweep-every"),
@@ -151,9 +151,9 @@ final class AgentCommand implements Callable<Integer> {
     }
 
     private int syncWorkers() {
-        if (syncWorkers < 1 || syncWorkers > AttachedVolume.Settings.MAX_COPY_WORKERS) {
+        if (syncWorkers < 1 || syncWorkers > VolumeSettings.MAX_COPY_WORKERS) {
             throw new IllegalArgumentException(
-                    "--sync-workers must be 1 to " + AttachedVolume.Settings.MAX_COPY_WORKERS + ", got " + syncWorkers);
+                    "--sync-workers must be 1 to " + VolumeSettings.MAX_COPY_WORKERS + ", got " + syncWorkers);
         }
         return syncWorkers;
     }

@@ -6,11 +6,10 @@ import dev.cairn.legs.header.LegHeader;
 import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.io.LegTarget;
+import dev.cairn.legs.sync.LegProbe;
 import dev.cairn.legs.sync.ResyncPlan;
 import dev.cairn.legs.sync.ResyncThrottle;
 import java.io.IOException;
-import java.time.Duration;
-import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,41 +41,9 @@ import org.slf4j.LoggerFactory;
 public final class AttachedVolume implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttachedVolume.class);
 
-    /**
-     * How the volume treats its legs.
-     *
-     * @param legTimeout a leg that does not answer a request (or a handshake) within this is failed
-     * @param retryEvery how often failed legs are tried again
-     * @param sweepEvery how often the bitmap is swept (bits clear within two sweeps of the last write)
-     * @param copyWorkers regions copied at once by one resync
-     */
-    public record Settings(
-            Duration legTimeout, Duration retryEvery, Duration sweepEvery, int copyWorkers, InstantSource clock) {
-        /** Regions one resync copies at once unless told otherwise. */
-        public static final int DEFAULT_COPY_WORKERS = 8;
-
-        public static final int MAX_COPY_WORKERS = 256;
-
-        public Settings {
-            if (copyWorkers < 1 || copyWorkers > MAX_COPY_WORKERS) {
-                throw new IllegalArgumentException(
-                        "a resync copies 1 to " + MAX_COPY_WORKERS + " regions at once, not " + copyWorkers);
-            }
-        }
-
-        public static Settings defaults() {
-            return new Settings(
-                    Duration.ofSeconds(5),
-                    Duration.ofSeconds(1),
-                    Duration.ofSeconds(5),
-                    DEFAULT_COPY_WORKERS,
-                    InstantSource.system());
-        }
-    }
-
     private final ReplicatedVolume volume;
     private final LegConnector connector;
-    private final Settings settings;
+    private final VolumeSettings settings;
     private final Runnable onChange;
     private final Resyncs resyncs;
     private final Semaphore wake = new Semaphore(0);
@@ -94,7 +61,11 @@ public final class AttachedVolume implements AutoCloseable {
     private final Set<UUID> keptAgainstDesired = new HashSet<>();
 
     private AttachedVolume(
-            VolumeSpec spec, LegConnector connector, Settings settings, ResyncThrottle throttle, Runnable onChange) {
+            VolumeSpec spec,
+            LegConnector connector,
+            VolumeSettings settings,
+            ResyncThrottle throttle,
+            Runnable onChange) {
         this.connector = connector;
         this.settings = settings;
         this.onChange = onChange;
@@ -106,7 +77,9 @@ public final class AttachedVolume implements AutoCloseable {
                 settings.legTimeout(),
                 this::changed);
         this.volume = new ReplicatedVolume(spec, set, new ResyncProgress(settings.clock()));
-        this.resyncs = new Resyncs(new LegSyncer(volume, settings.copyWorkers(), throttle), this::changed);
+        this.resyncs = new Resyncs(
+                new LegSyncer(volume, settings.copyWorkers(), settings.fillRecordEveryBytes(), throttle),
+                this::changed);
         this.desired = spec;
         this.maintenance = Thread.ofVirtual().name("volume-" + spec.name()).unstarted(this::maintain);
     }
@@ -116,7 +89,11 @@ public final class AttachedVolume implements AutoCloseable {
      * Its resyncs copy no faster than {@code throttle} allows (shared by the agent's volumes).
      */
     public static AttachedVolume start(
-            VolumeSpec spec, LegConnector connector, Settings settings, ResyncThrottle throttle, Runnable onChange) {
+            VolumeSpec spec,
+            LegConnector connector,
+            VolumeSettings settings,
+            ResyncThrottle throttle,
+            Runnable onChange) {
         AttachedVolume v = new AttachedVolume(spec, connector, settings, throttle, onChange);
         v.maintenance.start();
         return v;
@@ -285,7 +262,7 @@ public final class AttachedVolume implements AutoCloseable {
                     io = connector.connect(leg.target());
                 }
                 opened.put(leg, io);
-                probes.add(LegProbe.read(spec, leg.target(), io, settings.legTimeout()));
+                probes.add(LegProbe.read(spec.geometry(), leg.id(), leg.target(), io, settings.legTimeout()));
             } catch (IOException e) {
                 probes.add(new ResyncPlan.Unreachable(leg.id(), e.getMessage()));
                 LegIo io = opened.remove(leg);
@@ -327,7 +304,7 @@ public final class AttachedVolume implements AutoCloseable {
                                 .orElse("unreachable"));
                 continue;
             }
-            if (sync == ResyncPlan.Sync.NONE) {
+            if (sync.equals(ResyncPlan.Sync.NONE)) {
                 legs.connected(leg, io, LegSyncState.IN_SYNC);
             } else {
                 resyncs.plan(leg, sync);
@@ -360,23 +337,20 @@ public final class AttachedVolume implements AutoCloseable {
             return;
         }
         try {
-            found = LegProbe.read(volume.spec(), leg.target(), io, settings.legTimeout());
+            found = LegProbe.read(volume.spec().geometry(), leg.id(), leg.target(), io, settings.legTimeout());
         } catch (IOException e) {
             io.close();
             volume.legs().unreachable(leg, e.getMessage());
             return;
         }
-        Optional<String> distrust = ResyncPlan.check(volume.spec().geometry(), found);
-        if (found.header() instanceof LegHeader.Blank) {
-            log.info(
-                    "{}: {}: blank (a new leg): it gets every region",
-                    volume.spec().describe(),
-                    leg);
+        ResyncPlan.Returning back = ResyncPlan.returning(volume.spec().geometry(), found);
+        if (found.header() instanceof LegHeader.Damaged
+                || (found.header() instanceof LegHeader.Valid && back.sync().kind() != ResyncPlan.Sync.Kind.DIRTY)) {
+            log.warn("{}: {}: {}", volume.spec().describe(), leg, back.why());
         } else {
-            distrust.ifPresent(why ->
-                    log.warn("{}: {}: {}; it gets every region", volume.spec().describe(), leg, why));
+            log.info("{}: {}: {}", volume.spec().describe(), leg, back.why());
         }
-        resyncs.plan(leg, distrust.isPresent() ? ResyncPlan.Sync.FULL : ResyncPlan.Sync.DIRTY);
+        resyncs.plan(leg, back.sync());
         volume.legs().connected(leg, io, LegSyncState.SYNCING);
     }
 

@@ -10,12 +10,10 @@ import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executor;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 import java.util.concurrent.locks.ReentrantLock;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -201,7 +199,7 @@ final class LegSet {
     void fail(Leg leg, Throwable cause) {
         boolean wasInSync;
         LegIo io;
-        String reason = describe(cause);
+        String reason = LegIo.describe(cause);
         synchronized (this) {
             if (leg.state() == LegSyncState.FAILED) {
                 return;
@@ -373,14 +371,6 @@ final class LegSet {
         } catch (RuntimeException e) {
             return CompletableFuture.failedFuture(e);
         }
-    }
-
-    static String describe(Throwable cause) {
-        Throwable c = cause instanceof CompletionException && cause.getCause() != null ? cause.getCause() : cause;
-        if (c instanceof TimeoutException) {
-            return "no answer within the leg timeout";
-        }
-        return c.getMessage() == null ? c.toString() : c.getMessage();
     }
 
     void closeAll() {

@@ -3,26 +3,25 @@ package dev.cairn.agent.replica;
 import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.control.api.CrashPoints;
+import dev.cairn.legs.header.FillRecord;
 import dev.cairn.legs.io.LegIo;
+import dev.cairn.legs.sync.RegionCopier;
 import dev.cairn.legs.sync.ResyncPlan;
 import dev.cairn.legs.sync.ResyncThrottle;
 import dev.cairn.nbd.BlockStatus;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicBoolean;
-import java.util.concurrent.atomic.AtomicInteger;
-import java.util.stream.LongStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Brings one SYNCING leg up to date while client I/O goes on: copies the given regions from
- * in-sync legs, {@code workers} at a time. Each region is taken in the bitmap for its copy, so no
+ * in-sync legs, {@code workers} at a time ({@link RegionCopier}). Each region is taken in the bitmap for its copy, so no
  * write to it runs between the read from the source and the write to the leg (a copy never leaves
  * a region older than the client's last write); writes to other regions go to the leg as usual.
  * When every region is copied, the leg is flushed, given the whole bitmap, and joins as in sync.
@@ -31,9 +30,13 @@ import org.slf4j.LoggerFactory;
  * once the region is taken): then the leg gets a write-zeroes, which costs neither side a copy
  * (nbdcopy skips holes the same way). Otherwise it acquires the region's bytes from the agent's
  * {@link ResyncThrottle} before taking the region (a client write never waits for the throttle),
- * reads it into a direct buffer it keeps for the whole sync, and writes it to the leg.
- * A buffer whose read or write did not complete is never used again: a late reply could still
- * land in it.
+ * reads it into a direct buffer (reused for later regions), and writes it to the leg. A buffer
+ * whose read or write did not complete is never used again: a late reply could still land in it.
+ *
+ * <p>A full copy (a new leg, or one whose header cannot be trusted) writes a fill record on the
+ * leg every 64 MiB or so (the agent's settings), after a flush of the leg: the next copy, by
+ * this agent or another or by the leg's node once the volume is detached, goes on from there. A
+ * dirty-region resync leaves the leg's header alone (it says which regions the leg missed).
  *
  * <p>Stopping: the leg leaving SYNCING (failed, removed) ends the workers after their region, and
  * interrupting the thread in {@link #sync} interrupts them at once (waits for the throttle, the
@@ -41,59 +44,54 @@ import org.slf4j.LoggerFactory;
  */
 final class LegSyncer {
     private static final Logger log = LoggerFactory.getLogger(LegSyncer.class);
-
     private final ReplicatedVolume volume;
     private final int workers;
+    private final long fillRecordEveryBytes;
     private final ResyncThrottle throttle;
 
-    LegSyncer(ReplicatedVolume volume, int workers, ResyncThrottle throttle) {
+    LegSyncer(ReplicatedVolume volume, int workers, long fillRecordEveryBytes, ResyncThrottle throttle) {
         this.volume = volume;
         this.workers = Math.max(1, workers);
+        this.fillRecordEveryBytes = fillRecordEveryBytes;
         this.throttle = throttle;
     }
 
     /** The regions a leg needs for {@code sync}, taken now (after the leg became writable). */
     List<Long> regionsFor(ResyncPlan.Sync sync) {
-        return switch (sync) {
-            case NONE -> List.of();
-            case DIRTY -> volume.bitmap().dirtyRegions();
-            case FULL -> LongStream.range(0, volume.spec().regions()).boxed().toList();
-        };
+        return sync.regions(volume.spec().regions(), volume.bitmap().dirtyRegions());
     }
 
-    /** Copies {@code regions} to {@code target} and lets it join; false if it could not finish. */
-    boolean sync(Leg target, List<Long> regions) throws InterruptedException {
+    /**
+     * Copies {@code regions} to {@code target} and lets it join; false if it could not finish. A
+     * full copy ({@code sync} FULL) keeps a fill record on the leg, so that whoever copies it next
+     * (this agent after a failure, another after a crash or a move, its node once the volume is
+     * detached) goes on from where this one got.
+     */
+    boolean sync(Leg target, ResyncPlan.Sync sync, List<Long> regions) throws InterruptedException {
         VolumeSpec spec = volume.spec();
         long bytes = regions.stream().mapToLong(spec::regionLength).sum();
+        boolean full = sync.kind() == ResyncPlan.Sync.Kind.FULL;
         log.info(
-                "volume {}: {}: resync of {} region(s), {} bytes, started",
+                "volume {}: {}: resync of {} region(s), {} bytes, started{}",
                 spec.volumeId(),
                 target,
                 regions.size(),
-                bytes);
+                bytes,
+                full && sync.fromRegion() > 0 ? " (a full copy going on from region " + sync.fromRegion() + ")" : "");
         ResyncProgress progress = volume.progress();
         progress.start(bytes);
-        Run run = new Run(target, regions);
-        List<Thread> threads = new ArrayList<>();
+        Buffers buffers = new Buffers((int) spec.regionBytes());
+        RegionCopier copier =
+                new RegionCopier(workers, Math.clamp(fillRecordEveryBytes / spec.regionBytes(), 1, Integer.MAX_VALUE));
         try {
-            for (int w = 0; w < Math.min(workers, Math.max(1, regions.size())); w++) {
-                threads.add(Thread.ofVirtual()
-                        .name("resync-" + target.id() + "-" + w)
-                        .start(run::work));
-            }
-            try {
-                for (Thread t : threads) {
-                    t.join();
-                }
-            } catch (InterruptedException e) {
-                run.failed.set(true);
-                threads.forEach(Thread::interrupt);
-                log.info("volume {}: {}: resync stopped", volume.spec().volumeId(), target);
-                throw e;
-            }
-            if (run.failed.get() || target.state() != LegSyncState.SYNCING) {
-                return false;
-            }
+            copier.copy(
+                    regions,
+                    full ? sync.fromRegion() : 0,
+                    spec.regions(),
+                    region -> copy(target, region, buffers),
+                    full ? copiedBelow -> recordFill(target, copiedBelow) : RegionCopier.NO_CHECKPOINT,
+                    full ? () -> CrashPoints.reach("agent.sync-halfway") : () -> {},
+                    "resync-" + target.id());
             LegSet legs = volume.legs();
             legs.fanOut(List.of(target), (leg, io) -> io.flush());
             if (target.state() != LegSyncState.SYNCING) {
@@ -108,6 +106,9 @@ final class LegSyncer {
             log.info(
                     "volume {}: {}: resync done, {} bytes copied", volume.spec().volumeId(), target, bytes);
             return true;
+        } catch (InterruptedException e) {
+            log.info("volume {}: {}: resync stopped", volume.spec().volumeId(), target);
+            throw e;
         } catch (IOException e) {
             log.warn("volume {}: {}: resync could not finish: {}", volume.spec().volumeId(), target, e.getMessage());
             return false;
@@ -116,50 +117,52 @@ final class LegSyncer {
         }
     }
 
-    /** One sync's shared state: the next region to take, how many are done, whether it failed. */
-    private final class Run {
-        final Leg target;
-        final List<Long> regions;
-        final AtomicInteger next = new AtomicInteger();
-        final AtomicInteger done = new AtomicInteger();
-        final AtomicBoolean failed = new AtomicBoolean();
-        /**
-         * Regions copied when half of them are (rounded up): where "agent.sync-halfway" is, in a
-         * full copy (a new leg's, or one with a blank header) only; 0 for a dirty-region resync.
-         */
-        final int halfway;
+    /**
+     * Makes the regions copied so far durable on {@code target} and records on it that every
+     * region below {@code copiedBelow} is copied.
+     */
+    private void recordFill(Leg target, long copiedBelow) throws IOException, InterruptedException {
+        VolumeSpec spec = volume.spec();
+        LegSet legs = volume.legs();
+        legs.fanOut(List.of(target), (leg, io) -> io.flush());
+        checkStillSyncing(target);
+        FillRecord fill = new FillRecord(
+                spec.volumeId(),
+                target.id(),
+                spec.generation(),
+                spec.sizeBytes(),
+                spec.regionBytes(),
+                spec.dataOffset(),
+                copiedBelow);
+        legs.fanOut(List.of(target), (leg, io) -> io.write(0, fill.encode(), true));
+        checkStillSyncing(target);
+    }
 
-        Run(Leg target, List<Long> regions) {
-            this.target = target;
-            this.regions = regions;
-            this.halfway = regions.size() == volume.spec().regions() ? (regions.size() + 1) / 2 : 0;
+    /**
+     * Region-sized direct buffers, reused from one region to the next. A buffer whose read or write
+     * did not complete is dropped, never reused: a late reply could still land in it.
+     */
+    private static final class Buffers {
+        private final int bytes;
+        private final ConcurrentLinkedQueue<ByteBuffer> free = new ConcurrentLinkedQueue<>();
+
+        Buffers(int bytes) {
+            this.bytes = bytes;
         }
 
-        void work() {
-            ByteBuffer buffer = ByteBuffer.allocateDirect((int) volume.spec().regionBytes());
-            int i;
-            while (!failed.get()
-                    && target.state() == LegSyncState.SYNCING
-                    && (i = next.getAndIncrement()) < regions.size()) {
-                try {
-                    buffer = copy(target, regions.get(i), buffer);
-                } catch (IOException e) {
-                    failed.set(true);
-                    log.warn("volume {}: {}: resync stopped: {}", volume.spec().volumeId(), target, e.getMessage());
-                    return;
-                } catch (InterruptedException e) {
-                    failed.set(true);
-                    return;
-                }
-                if (done.incrementAndGet() == halfway) {
-                    CrashPoints.reach("agent.sync-halfway");
-                }
-            }
+        ByteBuffer take() {
+            ByteBuffer b = free.poll();
+            return b != null ? b : ByteBuffer.allocateDirect(bytes);
+        }
+
+        void give(ByteBuffer b) {
+            free.add(b);
         }
     }
 
-    /** Copies one region; returns the buffer to use for the next one. */
-    private ByteBuffer copy(Leg target, long region, ByteBuffer buffer) throws IOException, InterruptedException {
+    /** Copies one region. */
+    private void copy(Leg target, long region, Buffers buffers) throws IOException, InterruptedException {
+        checkStillSyncing(target);
         VolumeSpec spec = volume.spec();
         LegSet legs = volume.legs();
         long at = spec.dataOffset() + region * spec.regionBytes();
@@ -174,26 +177,24 @@ final class LegSyncer {
                     legs.fanOut(List.of(target), (leg, io) -> io.writeZeroes(at, length, true));
                     checkStillSyncing(target);
                     volume.progress().copied(length);
-                    return buffer;
+                    return;
                 }
             } finally {
                 bitmap.endCopy(region);
             }
         }
         throttle.acquire(length);
-        ByteBuffer data;
         bitmap.beginCopy(region);
         try {
-            data = readFromInSyncLeg(legs, at, buffer.clear().limit(length));
+            ByteBuffer data = readFromInSyncLeg(legs, at, buffers.take().clear().limit(length));
             checkStillSyncing(target);
-            ByteBuffer read = data;
-            legs.fanOut(List.of(target), (leg, io) -> io.write(at, read.duplicate(), false));
+            legs.fanOut(List.of(target), (leg, io) -> io.write(at, data.duplicate(), false));
             checkStillSyncing(target);
+            buffers.give(data);
         } finally {
             bitmap.endCopy(region);
         }
         volume.progress().copied(length);
-        return data;
     }
 
     private static void checkStillSyncing(Leg target) throws IOException {

@@ -99,7 +99,7 @@ public final class ReplicatedVolume {
                 dst.position(dst.limit());
                 return;
             } catch (ExecutionException e) {
-                tried.add(leg.get() + ": " + LegSet.describe(e.getCause()));
+                tried.add(leg.get() + ": " + LegIo.describe(e.getCause()));
                 legs.fail(leg.get(), e.getCause());
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();

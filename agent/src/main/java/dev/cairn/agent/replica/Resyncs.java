@@ -36,10 +36,11 @@ final class Resyncs {
 
     /** Starts syncing {@code leg} (already SYNCING, so it takes every write from now on). */
     void start(Leg leg) {
-        List<Long> regions = syncer.regionsFor(planned.getOrDefault(leg, ResyncPlan.Sync.DIRTY));
+        ResyncPlan.Sync sync = planned.getOrDefault(leg, ResyncPlan.Sync.DIRTY);
+        List<Long> regions = syncer.regionsFor(sync);
         Thread t = Thread.ofVirtual().name("resync-" + leg.id()).unstarted(() -> {
             try {
-                syncer.sync(leg, regions);
+                syncer.sync(leg, sync, regions);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
             } finally {

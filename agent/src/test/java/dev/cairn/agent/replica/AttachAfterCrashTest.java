@@ -102,6 +102,49 @@ class AttachAfterCrashTest {
     }
 
     @Test
+    void newLegPartWayThroughItsCopyWhenTheAgentDiedGoesOnFromItsFillRecord() throws Exception {
+        VolumeFixture g = new VolumeFixture(2);
+        try {
+            BlockingPause pause = new BlockingPause(60);
+            g.throttle = pause.throttle(20 * REGION);
+            g.fillRecordEveryBytes = 8 * REGION;
+            ReplicatedVolume first = g.attach(1);
+            for (int r = 0; r < 128; r++) {
+                first.write(r * REGION, pattern(r, (int) REGION), false);
+            }
+            first.sweepBitmap();
+            first.sweepBitmap(); // every leg in sync: every bit clears
+            assertThat(first.bitmap().dirtyCount()).isZero();
+            UUID added = UUID.randomUUID();
+            List<UUID> legs = List.of(g.legIds.get(0), g.legIds.get(1), added);
+            g.attached.getFirst().reconfigure(g.spec(1, legs));
+            await().until(() -> pause.blocked.get() == 2); // 60 regions copied, then held
+            first.write(3 * REGION, pattern(3000, 4096), false); // below the fill record: stays dirty
+            LegHeader.Read header =
+                    LegHeader.decode(ByteBuffer.wrap(g.memory.extent(added).snapshot(0, LegHeader.BYTES)));
+            assertThat(header).isInstanceOf(LegHeader.Filling.class);
+            long copiedBelow = ((LegHeader.Filling) header).fill().copiedBelow();
+            assertThat(copiedBelow).isBetween(8L, 60L);
+            byte[] expected = g.dataOn(0);
+            g.attached.getFirst().close(); // the agent dies
+
+            g.throttle = ResyncThrottle.unlimited();
+            ReplicatedVolume second = g.attach(g.spec(2, legs));
+            VolumeFixture.awaitAllInSync(second);
+            for (int leg = 0; leg < 3; leg++) {
+                assertThat(g.dataOn(leg))
+                        .as("leg %d holds every acknowledged write", leg)
+                        .isEqualTo(expected);
+            }
+            // The new leg gets the regions from its fill record on, and the one dirtied below it;
+            // the other fresh leg gets that dirty region too.
+            assertThat(second.progress().copiedBytes()).isEqualTo((128 - copiedBelow + 1 + 1) * REGION);
+        } finally {
+            g.close();
+        }
+    }
+
+    @Test
     void attachWaitsForALegThatWasInSyncAndIsUnreachable() {
         ReplicatedVolume first = f.attach(1);
         assertThat(first.legStates()).containsOnly(LegSyncState.IN_SYNC);

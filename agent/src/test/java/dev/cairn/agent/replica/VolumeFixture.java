@@ -26,6 +26,7 @@ final class VolumeFixture implements AutoCloseable {
     final List<AttachedVolume> attached = new ArrayList<>();
     Duration legTimeout = Duration.ofSeconds(5);
     ResyncThrottle throttle = ResyncThrottle.unlimited();
+    long fillRecordEveryBytes = VolumeSettings.DEFAULT_FILL_RECORD_EVERY_BYTES;
 
     VolumeFixture(int legs) {
         for (int i = 0; i < legs; i++) {
@@ -68,8 +69,13 @@ final class VolumeFixture implements AutoCloseable {
         AttachedVolume v = AttachedVolume.start(
                 spec,
                 memory,
-                new AttachedVolume.Settings(
-                        legTimeout, Duration.ofMillis(20), Duration.ofDays(1), 2, InstantSource.system()),
+                new VolumeSettings(
+                        legTimeout,
+                        Duration.ofMillis(20),
+                        Duration.ofDays(1),
+                        2,
+                        InstantSource.system(),
+                        fillRecordEveryBytes),
                 throttle,
                 () -> {});
         attached.add(v);

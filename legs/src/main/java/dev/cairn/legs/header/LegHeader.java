@@ -3,6 +3,7 @@ package dev.cairn.legs.header;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import java.util.UUID;
 import java.util.zip.CRC32C;
@@ -16,7 +17,8 @@ import java.util.zip.CRC32C;
  * <p>Format (big-endian, {@value #BYTES} bytes): magic "CAIRNLEG", version, member count, volume
  * id, leg id, generation, events, volume size, region size, data offset, the in-sync members'
  * extent ids, then a CRC32C of everything before it. An all-zero block is a blank leg (never
- * attached); anything else that does not decode is damaged.
+ * attached); a {@link FillRecord} is a leg being filled by a full copy; anything else that does
+ * not decode is damaged.
  *
  * @param inSync the extent ids of the legs that held every acknowledged write at {@code events}
  */
@@ -52,6 +54,9 @@ public record LegHeader(
 
     /** Zeroes: the leg was never attached (a new extent). */
     public record Blank() implements Read {}
+
+    /** A new leg part-way through its first full copy: how far it got. */
+    public record Filling(FillRecord fill) implements Read {}
 
     /** Neither: torn, overwritten, or not ours. */
     public record Damaged(String reason) implements Read {}
@@ -90,7 +95,10 @@ public record LegHeader(
         ByteBuffer in = ByteBuffer.wrap(raw);
         byte[] magic = new byte[MAGIC.length];
         in.get(magic);
-        if (!java.util.Arrays.equals(magic, MAGIC)) {
+        if (Arrays.equals(magic, FillRecord.MAGIC)) {
+            return FillRecord.decode(raw);
+        }
+        if (!Arrays.equals(magic, MAGIC)) {
             return new Damaged("no Cairn leg header (bad magic)");
         }
         int version = in.getInt();

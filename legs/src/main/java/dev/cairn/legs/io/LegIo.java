@@ -4,6 +4,9 @@ import dev.cairn.nbd.BlockStatus;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeoutException;
 
 /**
  * Block I/O on one leg's whole extent (header area included), asynchronous so that one request
@@ -28,6 +31,18 @@ public interface LegIo extends AutoCloseable {
 
     /** Completes once the connection is gone, whatever the reason. */
     CompletableFuture<?> lost();
+
+    /** What went wrong with a request to a leg, in words (a timeout, the node's message...). */
+    static String describe(Throwable cause) {
+        Throwable c = (cause instanceof CompletionException || cause instanceof ExecutionException)
+                        && cause.getCause() != null
+                ? cause.getCause()
+                : cause;
+        if (c instanceof TimeoutException) {
+            return "no answer within the leg timeout";
+        }
+        return c.getMessage() == null ? c.toString() : c.getMessage();
+    }
 
     /** Drops the connection; requests in flight fail. */
     @Override

@@ -38,4 +38,19 @@ class LegHeaderTest {
             assertThat(LegHeader.decode(b)).as("byte %d flipped", at).isInstanceOf(LegHeader.Damaged.class);
         }
     }
+
+    @Test
+    void fillRecordRoundTripsAndIsNeverTakenForASuperblock() {
+        FillRecord fill = new FillRecord(new UUID(1, 2), new UUID(3, 4), 9, 1L << 30, 1 << 20, 1 << 20, 345);
+        ByteBuffer b = fill.encode();
+        byte[] start = new byte[12];
+        b.duplicate().get(start);
+        assertThat(HexFormat.of().formatHex(start)).isEqualTo("434149524e46494c" + "00000001");
+        assertThat(LegHeader.decode(b)).isEqualTo(new LegHeader.Filling(fill));
+        for (int at : new int[] {0, 10, 30, 70, 86}) {
+            ByteBuffer torn = fill.encode();
+            torn.put(at, (byte) (torn.get(at) ^ 0x01));
+            assertThat(LegHeader.decode(torn)).as("byte %d flipped", at).isInstanceOf(LegHeader.Damaged.class);
+        }
+    }
 }

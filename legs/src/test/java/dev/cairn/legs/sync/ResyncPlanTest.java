@@ -2,6 +2,7 @@ package dev.cairn.legs.sync;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.legs.header.FillRecord;
 import dev.cairn.legs.header.LegHeader;
 import dev.cairn.legs.sync.ResyncPlan.Found;
 import dev.cairn.legs.sync.ResyncPlan.Probe;
@@ -134,5 +135,69 @@ class ResyncPlanTest {
         Ready r = ready(List.of(valid(a, 8, List.of(a, replaced)), blank(b), blank(c)));
         assertThat(r.source()).isEqualTo(a);
         assertThat(r.sync()).containsEntry(b, Sync.FULL).containsEntry(c, Sync.FULL);
+    }
+
+    private Found filling(UUID leg, long copiedBelow) {
+        return new Found(
+                leg,
+                new LegHeader.Filling(new FillRecord(volume, leg, 3, 1 << 30, 1 << 20, 1 << 20, copiedBelow)),
+                new BitSet());
+    }
+
+    @Test
+    void legPartWayThroughAFullCopyGoesOnFromItsFillRecordAndIsNeverTheSource() {
+        UUID added = UUID.randomUUID();
+        Ready r = ready(
+                List.of(a, b, added),
+                List.of(filling(added, 300), valid(a, 4, List.of(a, b), 5, 700), valid(b, 4, List.of(a, b))));
+        assertThat(r.source()).isIn(a, b);
+        assertThat(r.sync()).containsEntry(added, Sync.fullFrom(300));
+        List<Long> regions = r.sync().get(added).regions(1024, List.of(5L, 700L));
+        assertThat(regions).hasSize(1 + 1024 - 300).startsWith(5L, 300L, 301L).endsWith(1023L);
+    }
+
+    @Test
+    void fillRecordOfAnotherLegOrGeometryIsNotTrusted() {
+        UUID added = UUID.randomUUID();
+        Found foreign = new Found(
+                added,
+                new LegHeader.Filling(new FillRecord(volume, a, 3, 1 << 30, 1 << 20, 1 << 20, 300)),
+                new BitSet());
+        Ready r = ready(List.of(a, b, added), List.of(foreign, valid(a, 4, List.of(a, b)), valid(b, 4, List.of(a, b))));
+        assertThat(r.sync()).containsEntry(added, Sync.FULL);
+        assertThat(r.notes()).singleElement().asString().contains("fill record belongs to");
+    }
+
+    @Test
+    void neverAttachedVolumeWithALegBeingFilledCopiesFromABlankLeg() {
+        UUID added = UUID.randomUUID();
+        Ready r = ready(List.of(added, a, b), List.of(filling(added, 10), blank(a), blank(b)));
+        assertThat(r.source()).isEqualTo(a);
+        assertThat(r.sync())
+                .containsEntry(a, Sync.NONE)
+                .containsEntry(b, Sync.NONE)
+                .containsEntry(added, Sync.fullFrom(10));
+    }
+
+    @Test
+    void onlyLegsBeingFilledMeansWait() {
+        assertThat(ResyncPlan.plan(geometry, List.of(a, b), List.of(filling(a, 1), filling(b, 2))))
+                .isInstanceOf(Wait.class);
+    }
+
+    @Test
+    void returningLegGetsDirtyRegionsOrGoesOnWithItsCopyOrGetsEverything() {
+        assertThat(ResyncPlan.returning(geometry, valid(c, 2, legs)).sync()).isEqualTo(Sync.DIRTY);
+        assertThat(ResyncPlan.returning(geometry, filling(c, 77)).sync()).isEqualTo(Sync.fullFrom(77));
+        assertThat(ResyncPlan.returning(geometry, blank(c)).sync()).isEqualTo(Sync.FULL);
+        assertThat(ResyncPlan.returning(geometry, new Found(c, new LegHeader.Damaged("x"), new BitSet()))
+                        .sync())
+                .isEqualTo(Sync.FULL);
+    }
+
+    private Ready ready(List<UUID> legIds, List<Probe> probes) {
+        ResyncPlan.Outcome o = ResyncPlan.plan(geometry, legIds, probes);
+        assertThat(o).isInstanceOf(Ready.class);
+        return (Ready) o;
     }
 }
