@@ -79,7 +79,7 @@ class AgentMetricsTest {
         List<AgentApi.AttachedLeg> attached = new ArrayList<>();
         for (UUID id : legIds) {
             attached.add(new AgentApi.AttachedLeg(
-                    legs.indexOf(id), id.toString(), UUID.randomUUID().toString(), "mem:1", EXTENT, "secret"));
+                    legs.indexOf(id), id.toString(), UUID.randomUUID().toString(), "mem:1", EXTENT, "secret", false));
         }
         index++;
         List<AgentApi.AttachedVolume> volumes = legIds.isEmpty()

@@ -65,7 +65,7 @@ class AgentTest {
         List<AgentApi.AttachedLeg> attached = new ArrayList<>();
         for (UUID id : legIds) {
             attached.add(new AgentApi.AttachedLeg(
-                    legs.indexOf(id), id.toString(), UUID.randomUUID().toString(), "mem:1", EXTENT, "secret"));
+                    legs.indexOf(id), id.toString(), UUID.randomUUID().toString(), "mem:1", EXTENT, "secret", false));
         }
         index++;
         return new AgentApi.AgentDesiredView(

@@ -106,6 +106,9 @@ final class ClusterTables {
     }
 
     private static String legState(Views.LegView l) {
+        if (l.kept()) {
+            return "KEPT";
+        }
         if (l.missing().isPresent()) {
             return "MISSING";
         }

@@ -86,7 +86,12 @@ final class VolumeCommand {
                     .ifPresent(why -> out.printf(
                             "leg %d missing since %s: %s%n",
                             l.index(), l.missingSince().orElse("?"), why));
-            l.replacedBy().ifPresent(next -> out.printf("leg %d replaced by %s%n", l.index(), legNamed(v, next)));
+            l.replacedBy()
+                    .ifPresent(next -> out.printf(
+                            "leg %d replaced by %s%s%n",
+                            l.index(),
+                            legNamed(v, next),
+                            l.kept() ? " (kept until that one is in sync, taken back if it catches up first)" : ""));
         }
     }
 

@@ -41,6 +41,10 @@ import org.slf4j.LoggerFactory;
 public final class AttachedVolume implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AttachedVolume.class);
 
+    /** Why a kept leg (replaced after it went missing) that cannot catch up is left alone. */
+    static final String KEPT_UNTOUCHED =
+            "replaced after it went missing; kept untouched until its replacement is in sync";
+
     private final ReplicatedVolume volume;
     private final LegConnector connector;
     private final VolumeSettings settings;
@@ -272,7 +276,7 @@ public final class AttachedVolume implements AutoCloseable {
             }
         }
         ResyncPlan.Outcome outcome =
-                ResyncPlan.plan(spec.geometry(), members.stream().map(Leg::id).toList(), probes);
+                ResyncPlan.plan(spec.geometry(), members.stream().map(Leg::id).toList(), spec.keptLegs(), probes);
         if (outcome instanceof ResyncPlan.Wait w) {
             opened.values().forEach(LegIo::close);
             for (ResyncPlan.Probe p : probes) {
@@ -304,7 +308,10 @@ public final class AttachedVolume implements AutoCloseable {
                                 .orElse("unreachable"));
                 continue;
             }
-            if (sync.equals(ResyncPlan.Sync.NONE)) {
+            if (leg.target().kept() && sync.kind() == ResyncPlan.Sync.Kind.FULL) {
+                io.close();
+                legs.unreachable(leg, KEPT_UNTOUCHED + ": it would need a full copy");
+            } else if (sync.equals(ResyncPlan.Sync.NONE)) {
                 legs.connected(leg, io, LegSyncState.IN_SYNC);
             } else {
                 resyncs.plan(leg, sync);
@@ -344,6 +351,11 @@ public final class AttachedVolume implements AutoCloseable {
             return;
         }
         ResyncPlan.Returning back = ResyncPlan.returning(volume.spec().geometry(), found);
+        if (leg.target().kept() && back.sync().kind() != ResyncPlan.Sync.Kind.DIRTY) {
+            io.close();
+            volume.legs().unreachable(leg, KEPT_UNTOUCHED + ": " + back.why());
+            return;
+        }
         if (found.header() instanceof LegHeader.Damaged
                 || (found.header() instanceof LegHeader.Valid && back.sync().kind() != ResyncPlan.Sync.Kind.DIRTY)) {
             log.warn("{}: {}: {}", volume.spec().describe(), leg, back.why());

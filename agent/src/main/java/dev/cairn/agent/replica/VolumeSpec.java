@@ -8,7 +8,9 @@ import dev.cairn.legs.sync.ResyncPlan;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
+import java.util.stream.Collectors;
 
 /**
  * An attached volume as the controller hands it out: identity, size, region size, the attachment
@@ -61,7 +63,8 @@ public record VolumeSpec(
                     UUID.fromString(l.nodeId()),
                     LegTarget.address(l.nbdAddress()),
                     LegTarget.exportName(extent, v.generation(), l.secret()),
-                    l.extentSizeBytes()));
+                    l.extentSizeBytes(),
+                    l.kept()));
         }
         return new VolumeSpec(
                 UUID.fromString(v.volumeId()), v.name(), v.sizeBytes(), v.regionSizeBytes(), v.generation(), targets);
@@ -87,6 +90,11 @@ public record VolumeSpec(
     /** Bytes of region {@code r} (the last one may be short). */
     public long regionLength(long r) {
         return Math.min(regionBytes, sizeBytes - r * regionBytes);
+    }
+
+    /** The legs the controller replaced after they went missing (see {@link LegTarget#kept}). */
+    Set<UUID> keptLegs() {
+        return legs.stream().filter(LegTarget::kept).map(LegTarget::extentId).collect(Collectors.toSet());
     }
 
     List<UUID> legIds() {

@@ -12,9 +12,20 @@ import java.util.Optional;
 public final class AgentApi {
     private AgentApi() {}
 
-    /** One leg of an attached volume, with what the agent needs to open it over NBD. */
+    /**
+     * One leg of an attached volume, with what the agent needs to open it over NBD. {@code kept}:
+     * the leg was replaced because it went missing; the agent takes it back if it returns current
+     * enough to catch up (its header valid: it gets the dirty regions), and otherwise leaves it
+     * untouched (never a full copy: its replacement is getting one).
+     */
     public record AttachedLeg(
-            int index, String extentId, String nodeId, String nbdAddress, long extentSizeBytes, String secret) {}
+            int index,
+            String extentId,
+            String nodeId,
+            String nbdAddress,
+            long extentSizeBytes,
+            String secret,
+            boolean kept) {}
 
     /** A volume the agent must serve, at attachment generation {@code generation}. */
     public record AttachedVolume(

@@ -67,7 +67,9 @@ public final class Views {
      * (false for a new leg until its first full sync ends). {@code missing}: why the leg counts as
      * missing (its node's heartbeat lost, or the node alive but the agent unable to reach it),
      * since {@code missingSince}. {@code replacedBy}: the extent of the leg that replaces this one;
-     * this one is removed once that one is in sync.
+     * this one is removed once that one is in sync, never before. {@code kept}: it was replaced
+     * because it went missing; its extent is kept, written by nobody, until the replacement is in
+     * sync, and if it comes back current enough to catch up first it is taken back instead.
      */
     public record LegView(
             int index,
@@ -83,7 +85,8 @@ public final class Views {
             boolean synced,
             Optional<String> missing,
             Optional<String> missingSince,
-            Optional<String> replacedBy) {}
+            Optional<String> replacedBy,
+            boolean kept) {}
 
     /**
      * A volume's attachment: the host whose agent serves it, at which generation, since when, and

@@ -10,8 +10,15 @@ import java.util.UUID;
  * @param awaitingSync a leg added to an existing volume (a repair, a new replica, a drain) that has
  *     not yet been in sync: it holds nothing to read until its first full sync ends
  * @param missing why and since when the leg counts as missing, while it does
- * @param replacedBy the extent of the leg replacing this one (a drain): this one is removed once
- *     that one is in sync
+ * @param replacedBy the extent of the leg replacing this one: this one is removed (its extent an
+ *     orphan its node erases) once that one is in sync, never before
+ * @param kept replaced because it went missing (a repair, not a drain): its extent is kept, and
+ *     written by nobody, until its replacement is in sync; if it comes back current enough to catch
+ *     up (its header and the other legs' bitmaps say which regions it missed), it is taken back
+ *     instead and its replacement cancelled. It does not count as in sync meanwhile.
+ * @param behind the agent serving the volume reported it failed or resyncing: it missed writes,
+ *     and counts as not in sync (also after the volume is detached, when nobody reports on it)
+ *     until an agent reports it in sync again or its node finishes catching it up
  */
 public record Leg(
         int index,
@@ -24,7 +31,9 @@ public record Leg(
         LegState state,
         boolean awaitingSync,
         Optional<Missing> missing,
-        Optional<UUID> replacedBy) {
+        Optional<UUID> replacedBy,
+        boolean kept,
+        boolean behind) {
 
     /** A leg placed at volume creation (all legs blank, so all in sync) or added ({@code awaitingSync}). */
     public static Leg placed(
@@ -47,7 +56,9 @@ public record Leg(
                 LegState.CREATING,
                 awaitingSync,
                 Optional.empty(),
-                Optional.empty());
+                Optional.empty(),
+                false,
+                false);
     }
 
     public Leg withState(LegState newState) {
@@ -62,7 +73,9 @@ public record Leg(
                 newState,
                 awaitingSync,
                 missing,
-                replacedBy);
+                replacedBy,
+                kept,
+                behind);
     }
 
     public Leg withGeneration(long newGeneration) {
@@ -77,7 +90,9 @@ public record Leg(
                 state,
                 awaitingSync,
                 missing,
-                replacedBy);
+                replacedBy,
+                kept,
+                behind);
     }
 
     /** Its first sync ended: it holds every acknowledged write. */
@@ -93,7 +108,9 @@ public record Leg(
                 state,
                 false,
                 missing,
-                replacedBy);
+                replacedBy,
+                kept,
+                false);
     }
 
     public Leg withMissing(Optional<Missing> newMissing) {
@@ -108,9 +125,12 @@ public record Leg(
                 state,
                 awaitingSync,
                 newMissing,
-                replacedBy);
+                replacedBy,
+                kept,
+                behind);
     }
 
+    /** Replaced by {@code newReplacedBy} (a drain: it stays in sync meanwhile), or staying again. */
     public Leg withReplacedBy(Optional<UUID> newReplacedBy) {
         return new Leg(
                 index,
@@ -123,7 +143,45 @@ public record Leg(
                 state,
                 awaitingSync,
                 missing,
-                newReplacedBy);
+                newReplacedBy,
+                kept && newReplacedBy.isPresent(),
+                behind);
+    }
+
+    /** Replaced by {@code replacement} after it went missing: kept, untouched, until that is in sync. */
+    public Leg keptFor(UUID replacement) {
+        return new Leg(
+                index,
+                nodeId,
+                driveId,
+                extentId,
+                extentSizeBytes,
+                generation,
+                secret,
+                state,
+                awaitingSync,
+                missing,
+                Optional.of(replacement),
+                true,
+                behind);
+    }
+
+    /** Known to have missed writes (true), or known to hold every acknowledged write (false). */
+    public Leg withBehind(boolean newBehind) {
+        return new Leg(
+                index,
+                nodeId,
+                driveId,
+                extentId,
+                extentSizeBytes,
+                generation,
+                secret,
+                state,
+                awaitingSync,
+                missing,
+                replacedBy,
+                kept,
+                newBehind);
     }
 
     /** Stays in the volume: not on its way out behind a replacement. */

@@ -54,6 +54,16 @@ final class HealthViews {
     }
 
     private static Optional<String> legProblem(Volume v, StorageClass sc, Leg l) {
+        if (l.kept()) {
+            String next = legName(v, l.replacedBy().orElseThrow());
+            return Optional.of((l.missing().isPresent()
+                            ? "missing since "
+                                    + ViewMapper.time(l.missing().get().sinceMillis()) + ": "
+                                    + l.missing().get().describe() + "; "
+                            : "back; ")
+                    + "replaced by " + next + ", kept (untouched) until " + next
+                    + " is in sync, or taken back if it catches up first");
+        }
         if (l.missing().isPresent()) {
             String p = "missing since " + ViewMapper.time(l.missing().get().sinceMillis()) + ": "
                     + l.missing().get().describe();
@@ -66,10 +76,8 @@ final class HealthViews {
             return Optional.of(p);
         }
         if (l.replacedBy().isPresent()) {
-            Optional<Leg> next = v.leg(l.replacedBy().get());
-            return Optional.of("moving off a draining node to leg "
-                    + next.map(n -> Integer.toString(n.index()))
-                            .orElse(l.replacedBy().get().toString()));
+            return Optional.of(
+                    "moving off a draining node to " + legName(v, l.replacedBy().get()));
         }
         Optional<LegSync> seen = v.report().map(r -> r.legs().get(l.extentId()));
         if (l.awaitingSync()) {
@@ -82,6 +90,10 @@ final class HealthViews {
             return Optional.of("new leg: full sync "
                     + seen.map(x -> x.state().name().toLowerCase(Locale.ROOT)).orElse("starting"));
         }
+        if (l.behind() && seen.isEmpty()) {
+            return Optional.of("missed writes while it was away: it catches up from an in-sync leg (its node copies"
+                    + " the regions while the volume is detached, the agent once it is attached)");
+        }
         if (seen.isPresent() && seen.get().state() != LegSyncState.IN_SYNC) {
             return Optional.of(
                     switch (seen.get().state()) {
@@ -91,6 +103,11 @@ final class HealthViews {
                     });
         }
         return Optional.empty();
+    }
+
+    /** "leg 3", or the extent id of a leg the volume no longer lists. */
+    private static String legName(Volume v, UUID extentId) {
+        return v.leg(extentId).map(n -> "leg " + n.index()).orElse("leg " + extentId);
     }
 
     private static String where(ClusterState s, Leg l, StorageClass sc) {

@@ -131,7 +131,8 @@ final class ViewMapper {
                 !l.awaitingSync(),
                 l.missing().map(Missing::describe),
                 l.missing().map(m -> time(m.sinceMillis())),
-                l.replacedBy().map(UUID::toString));
+                l.replacedBy().map(UUID::toString),
+                l.kept());
     }
 
     /** Every agent, with the names of the volumes attached to its host (sorted). */

@@ -41,7 +41,9 @@ final class AttachCommands {
                 continue; // not (or no longer) this agent's to report on
             }
             VolumeReport kept = onlyItsLegs(v, r);
-            if (!v.report().equals(Optional.of(kept))) {
+            // A report that did not change still says something new for a kept leg whose node came
+            // back since: the agent vouches for it now (it may be taken back).
+            if (!v.report().equals(Optional.of(kept)) || v.legs().stream().anyMatch(Leg::kept)) {
                 s.volumes().put(v.id(), v.withReport(kept));
                 LegHealth.afterReport(s, index, v.id(), c.atMillis(), logIndex);
             }

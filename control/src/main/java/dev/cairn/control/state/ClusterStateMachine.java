@@ -220,7 +220,8 @@ public final class ClusterStateMachine {
                                 l.nodeId().toString(),
                                 nbdAddressOf(l.nodeId()),
                                 l.extentSizeBytes(),
-                                l.secret()))
+                                l.secret(),
+                                l.kept()))
                         .toList();
                 volumes.add(new AgentApi.AttachedVolume(
                         v.id().toString(),

@@ -132,7 +132,11 @@ public sealed interface Command {
 
     /** Why a leg is replaced. */
     enum Replacement {
-        /** It is missing, past its class's repair timeout (or the volume has one in-sync leg left): it goes at once. */
+        /**
+         * It is missing, past its class's repair timeout (or the volume has one in-sync leg left):
+         * it is kept, untouched, until its replacement is in sync, or taken back if it returns
+         * current enough to catch up first.
+         */
         REPAIR,
         /** Its node is being drained: it stays, in sync, until its replacement is in sync. */
         DRAIN

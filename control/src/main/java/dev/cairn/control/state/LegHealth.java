@@ -10,8 +10,10 @@ import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.Volume;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.LinkedHashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -19,9 +21,10 @@ import java.util.UUID;
 /**
  * Keeps each leg's health in the state, from both sides: a leg is missing while its node is
  * offline or the agent serving its volume reports it failed; it keeps the time it first went
- * missing, which the repair timeout counts from. Also applies what an agent's report means for
- * the legs' lives: a new leg reported in sync has had its first sync, and a leg it replaces is
- * then removed.
+ * missing, which the repair timeout counts from. Also applies what a leg in sync means for the
+ * legs' lives (reported by the agent serving the volume, or by the node that copied a leg of a
+ * detached one): a new leg has had its first sync and the leg it replaces is then removed, or a
+ * kept leg caught up and its replacement is cancelled.
  */
 final class LegHealth {
     private LegHealth() {}
@@ -31,6 +34,18 @@ final class LegHealth {
         Set<UUID> volumes = new LinkedHashSet<>();
         index.desiredOn(node).forEach(e -> volumes.add(index.volumeOf(e)));
         volumes.forEach(v -> refresh(s, v, atMillis));
+    }
+
+    /** The legs the agent serving {@code v} last reported in sync. */
+    private static Set<UUID> reportedInSync(Volume v) {
+        Set<UUID> inSync = new HashSet<>();
+        v.report()
+                .ifPresent(r -> r.legs().forEach((extent, sync) -> {
+                    if (sync.state() == LegSyncState.IN_SYNC) {
+                        inSync.add(extent);
+                    }
+                }));
+        return inSync;
     }
 
     /** Re-judges every leg of a volume. */
@@ -66,8 +81,9 @@ final class LegHealth {
     }
 
     /**
-     * After the volume's agent reported: every new leg it reports in sync has had its first sync;
-     * every leg whose replacement has had it is removed (an orphan its node erases).
+     * After the volume's agent reported: a leg it reports failed or resyncing is behind (it missed
+     * writes, and stays so after a detach until a copy catches it up); the legs it reports in sync
+     * hold every acknowledged write (see {@link #settle}).
      */
     static void afterReport(ClusterState s, LegIndex index, UUID volumeId, long atMillis, long logIndex) {
         refresh(s, volumeId, atMillis);
@@ -75,44 +91,117 @@ final class LegHealth {
         if (v == null || v.report().isEmpty()) {
             return;
         }
+        Map<UUID, LegSync> seen = v.report().get().legs();
+        List<Leg> legs = new ArrayList<>();
+        for (Leg leg : v.legs()) {
+            LegSync sync = seen.get(leg.extentId());
+            boolean behind = leg.behind();
+            if (sync != null && sync.state() == LegSyncState.IN_SYNC) {
+                behind = false;
+            } else if (sync != null && (sync.state() == LegSyncState.FAILED || sync.state() == LegSyncState.SYNCING)) {
+                behind = true;
+            }
+            legs.add(leg.withBehind(behind));
+        }
+        if (!legs.equals(v.legs())) {
+            v = v.withLegs(legs, v.state());
+            s.volumes().put(v.id(), v);
+        }
+        settle(s, index, v, reportedInSync(v), atMillis, logIndex);
+    }
+
+    /**
+     * Legs {@code inSync} are known to hold every acknowledged write now (the agent serving the
+     * volume says so, or a node finished copying one of a detached volume). What that means for
+     * the legs' lives, in this order:
+     *
+     * <ul>
+     *   <li>a new leg among them has had its first sync;
+     *   <li>a kept leg among them (replaced after it went missing) whose replacement has not had
+     *       its first sync yet is taken back: it stays, and the replacement is cancelled (an orphan
+     *       its node erases);
+     *   <li>a leg whose replacement has had its first sync (and is not missing) is removed: an
+     *       orphan its node erases.
+     * </ul>
+     */
+    static void settle(ClusterState s, LegIndex index, Volume v, Set<UUID> inSync, long atMillis, long logIndex) {
         List<Leg> legs = new ArrayList<>();
         boolean changed = false;
         for (Leg leg : v.legs()) {
-            LegSync seen = v.report().get().legs().get(leg.extentId());
-            if (leg.awaitingSync() && seen != null && seen.state() == LegSyncState.IN_SYNC) {
+            if (leg.awaitingSync() && leg.missing().isEmpty() && inSync.contains(leg.extentId())) {
                 legs.add(leg.synced());
                 changed = true;
             } else {
                 legs.add(leg);
             }
         }
+        Set<UUID> cancelled = new HashSet<>();
+        for (int i = 0; i < legs.size(); i++) {
+            Leg leg = legs.get(i);
+            if (leg.kept()
+                    && leg.missing().isEmpty()
+                    && inSync.contains(leg.extentId())
+                    && !replacementSynced(legs, leg)) {
+                cancelled.addAll(replacementsOf(legs, leg.replacedBy().orElseThrow()));
+                legs.set(i, leg.withReplacedBy(Optional.empty()).withBehind(false));
+                changed = true;
+            } else if (leg.behind() && leg.missing().isEmpty() && inSync.contains(leg.extentId())) {
+                legs.set(i, leg.withBehind(false));
+                changed = true;
+            }
+        }
         List<Leg> kept = new ArrayList<>();
         List<Leg> retired = new ArrayList<>();
         for (Leg leg : legs) {
-            boolean replacementSynced = leg.replacedBy()
-                    .flatMap(id ->
-                            legs.stream().filter(l -> l.extentId().equals(id)).findFirst())
-                    .filter(r -> !r.awaitingSync() && r.missing().isEmpty())
-                    .isPresent();
-            (replacementSynced ? retired : kept).add(leg);
+            if (cancelled.contains(leg.extentId())) {
+                retired.add(leg);
+            } else if (replacementSynced(legs, leg)) {
+                retired.add(leg);
+            } else {
+                kept.add(leg);
+            }
         }
         if (!changed && retired.isEmpty()) {
             return;
         }
         for (Leg old : retired) {
             index.removeLeg(old, logIndex);
-            RepairCommands.orphan(
-                    s,
-                    old,
-                    atMillis,
-                    logIndex,
-                    "leg " + old.index() + " of volume " + v.name() + " moved (its replacement "
-                            + old.replacedBy().orElseThrow() + " is in sync)");
+            RepairCommands.orphan(s, old, atMillis, logIndex, retiredBecause(v, old, cancelled));
         }
         s.volumes().put(v.id(), v.withLegs(kept, v.state()));
         if (!retired.isEmpty()) {
             v.attachment().ifPresent(a -> index.touchAgent(a.host(), logIndex));
             CrashPoints.reach("controller.leg-retired");
         }
+    }
+
+    /** Whether the leg replacing {@code leg} has had its first sync (and is not missing). */
+    private static boolean replacementSynced(List<Leg> legs, Leg leg) {
+        return leg.replacedBy()
+                .flatMap(
+                        id -> legs.stream().filter(l -> l.extentId().equals(id)).findFirst())
+                .filter(r -> !r.awaitingSync() && r.missing().isEmpty())
+                .isPresent();
+    }
+
+    /** {@code replacement} and the legs still filling that were on their way to becoming it. */
+    private static Set<UUID> replacementsOf(List<Leg> legs, UUID replacement) {
+        Set<UUID> out = new HashSet<>();
+        out.add(replacement);
+        for (Leg l : legs) {
+            if (l.awaitingSync() && l.replacedBy().equals(Optional.of(replacement))) {
+                out.add(l.extentId());
+            }
+        }
+        return out;
+    }
+
+    private static String retiredBecause(Volume v, Leg old, Set<UUID> cancelled) {
+        if (cancelled.contains(old.extentId())) {
+            return "leg " + old.index() + " of volume " + v.name()
+                    + " cancelled: the leg it was to replace came back and caught up";
+        }
+        return "leg " + old.index() + " of volume " + v.name() + " " + (old.kept() ? "replaced" : "moved")
+                + " (its replacement " + old.replacedBy().orElseThrow() + " is in sync)";
     }
 }

@@ -35,8 +35,12 @@ import java.util.function.Supplier;
  *   <li>A new leg is placed like a volume's legs (one the volume's nodes do not hold, on a value of
  *       the class's label no staying leg has), CREATING until its node reports it, and {@code
  *       awaitingSync} until the agent serving the volume reports it in sync after its full sync.
- *   <li>A repair removes the missing leg at once (it becomes an orphan its node erases if it comes
- *       back); a drain keeps the old leg, in sync, until its replacement is in sync, then removes it.
+ *   <li>A repair keeps the missing leg (kept: not erased, written by nobody) until its replacement
+ *       is in sync, then removes it (an orphan its node erases); if the leg comes back current enough
+ *       to catch up first, it is taken back and the replacement cancelled. A drain keeps the old
+ *       leg, in sync, until its replacement is in sync, then removes it. Either way no volume ever
+ *       has fewer copies of its data than before. A missing leg that never finished its first sync
+ *       holds nothing the volume needs: its replacement takes its place at once.
  * </ul>
  */
 final class RepairCommands {
@@ -66,27 +70,28 @@ final class RepairCommands {
         }
         Set<UUID> busy = Repairs.busy(Repairs.syncsPerNode(s), c.maxSyncsPerNode());
         PlacementRequest r = Repairs.newLeg(s, sc, v, Optional.of(old.extentId()), busy);
+        // A leg never in sync holds nothing the volume needs: its replacement takes its place. Any
+        // other leg stays (kept, or in sync while drained) until its replacement is in sync.
+        boolean dropOld = c.why() == Command.Replacement.REPAIR && old.awaitingSync();
         Leg fresh;
         try {
             fresh = place(
-                    placement.get(),
-                    r,
-                    c.why() == Command.Replacement.REPAIR ? old.index() : Repairs.nextIndex(v),
-                    v,
-                    c.newExtentId(),
-                    c.secret());
+                    placement.get(), r, dropOld ? old.index() : Repairs.nextIndex(v), v, c.newExtentId(), c.secret());
         } catch (PlacementException e) {
             return Outcome.refused(UNPLACEABLE, "no place for a new leg of volume " + v.name() + ": " + e.getMessage());
         }
         List<Leg> legs = new ArrayList<>();
         for (Leg l : v.legs()) {
             if (l.extentId().equals(old.extentId())) {
-                if (c.why() == Command.Replacement.REPAIR) {
+                if (dropOld) {
                     legs.add(fresh);
-                } else {
-                    legs.add(l.withReplacedBy(Optional.of(fresh.extentId())));
-                    legs.add(fresh);
+                    continue;
                 }
+                legs.add(
+                        c.why() == Command.Replacement.REPAIR
+                                ? l.keptFor(fresh.extentId())
+                                : l.withReplacedBy(Optional.of(fresh.extentId())));
+                legs.add(fresh);
             } else if (l.replacedBy().equals(Optional.of(old.extentId()))) {
                 legs.add(l.withReplacedBy(Optional.of(fresh.extentId())));
             } else {
@@ -94,14 +99,14 @@ final class RepairCommands {
             }
         }
         index.addLeg(v.id(), fresh, logIndex);
-        if (c.why() == Command.Replacement.REPAIR) {
+        if (dropOld) {
             index.removeLeg(old, logIndex);
             orphan(
                     s,
                     old,
                     c.atMillis(),
                     logIndex,
-                    "leg " + old.index() + " of volume " + v.name() + " replaced (missing: "
+                    "leg " + old.index() + " of volume " + v.name() + " replaced before its first sync ended (missing: "
                             + old.missing().map(Missing::describe).orElse("?") + ")");
         }
         s.volumes().put(v.id(), v.withLegs(legs, v.state()).withRepairNote(Optional.empty()));

@@ -26,10 +26,11 @@ final class Repairs {
 
     /**
      * Whether a leg holds every acknowledged write as far as the controller knows: it has been in
-     * sync once, is not missing, and the agent serving the volume (if it reported it) says IN_SYNC.
+     * sync once, is not missing, kept (replaced after it went missing) nor behind (known to have
+     * missed writes), and the agent serving the volume (if it reported it) says IN_SYNC.
      */
     static boolean inSync(Volume v, Leg leg) {
-        if (leg.awaitingSync() || leg.missing().isPresent()) {
+        if (leg.awaitingSync() || leg.missing().isPresent() || leg.kept() || leg.behind()) {
             return false;
         }
         Optional<LegSync> seen = v.report().map(r -> r.legs().get(leg.extentId()));

@@ -1,6 +1,5 @@
 package dev.cairn.control.state;
 
-import static dev.cairn.control.state.Scenario.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.control.api.AgentApi.LegSyncState;
@@ -11,13 +10,10 @@ import dev.cairn.control.model.Missing;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.Volume;
-import dev.cairn.control.model.VolumeReport;
-import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -27,63 +23,37 @@ import org.junit.jupiter.api.Test;
  * add and remove. Everything here is a pure function of the commands applied.
  */
 class RepairsTest {
-    static final long TIMEOUT = Duration.ofMinutes(10).toMillis();
-    final Scenario s = new Scenario();
-    final RepairPlanner.Settings settings = new RepairPlanner.Settings(2, 0);
-    final Map<String, UUID> nodes = new TreeMap<>();
+    static final long TIMEOUT = RepairScenario.TIMEOUT;
+    final RepairScenario r = new RepairScenario();
+    final Scenario s = r.s;
+    final Map<String, UUID> nodes = r.nodes;
 
-    /** Six nodes, two in each of zones a, b, c; a 3-leg volume attached to agent h1, all in sync. */
     private Volume sixNodesAndAttachedVolume() {
-        for (String zone : List.of("a", "b", "c")) {
-            nodes.put(zone + "1", s.node(zone, 100));
-            nodes.put(zone + "2", s.node(zone, 100));
-        }
-        s.availableVolume("db", "zone-3", 3);
-        s.agent("h1");
-        s.attach("db", "h1", false);
-        Volume v = s.volume("db");
-        s.agent("h1", report(v, v.attachment().orElseThrow().generation(), LegSyncState.IN_SYNC, 0));
-        return s.volume("db");
+        return r.sixNodesAndAttachedVolume();
     }
 
-    private long ids;
-
     private List<Command> plan() {
-        return s.machine.read(
-                st -> RepairPlanner.plan(st, s.now, settings, () -> new UUID(7, ++ids), () -> "secret-" + ids));
+        return r.plan();
     }
 
     private List<Command> planAndApply() {
-        List<Command> plan = plan();
-        plan.forEach(c -> assertThat(s.apply(c).message()).as(c.toString()).isEmpty());
-        return plan;
+        return r.planAndApply();
     }
 
     private void nodeOffline(UUID node) {
-        s.apply(new Command.MarkNodeOffline(node, s.now, 0));
+        r.nodeOffline(node);
     }
 
     private String zoneOf(UUID node) {
-        return s.machine.read(st -> st.nodes().get(node).label("zone"));
+        return r.zoneOf(node);
     }
 
     private void agentReports(Volume v, Map<UUID, LegSync> legs) {
-        VolumeReport r = new VolumeReport(
-                v.id(),
-                v.attachment().orElseThrow().generation(),
-                new TreeMap<>(legs),
-                report(v, 0, null, 0).resync());
-        s.agent("h1", r);
+        r.agentReports(v, legs);
     }
 
-    private static LegSync sync(LegSyncState state) {
-        return new LegSync(state, state == LegSyncState.FAILED ? Optional.of("connection refused") : Optional.empty());
-    }
-
-    private Map<UUID, LegSync> allInSyncBut(Volume v, UUID extent, LegSyncState state) {
-        Map<UUID, LegSync> legs = new TreeMap<>();
-        v.legs().forEach(l -> legs.put(l.extentId(), sync(l.extentId().equals(extent) ? state : LegSyncState.IN_SYNC)));
-        return legs;
+    private static Map<UUID, LegSync> allInSyncBut(Volume v, UUID extent, LegSyncState state) {
+        return RepairScenario.allInSyncBut(v, extent, state);
     }
 
     @Test
@@ -131,34 +101,50 @@ class RepairsTest {
             assertThat(r.why()).isEqualTo(Command.Replacement.REPAIR);
         });
         Volume after = s.volume("db");
-        assertThat(after.legs()).hasSize(3).noneMatch(l -> l.extentId().equals(lost.extentId()));
+        assertThat(after.legs())
+                .as("the missing leg is kept until its replacement is in sync")
+                .hasSize(4);
         Leg fresh = after.legs().stream().filter(Leg::awaitingSync).findFirst().orElseThrow();
-        assertThat(fresh.index()).isEqualTo(lost.index());
+        Leg kept = after.leg(lost.extentId()).orElseThrow();
+        assertThat(kept.kept()).isTrue();
+        assertThat(kept.replacedBy()).contains(fresh.extentId());
+        assertThat(fresh.index()).isEqualTo(3);
         assertThat(fresh.nodeId()).isNotEqualTo(lost.nodeId());
-        assertThat(zoneOf(fresh.nodeId())).as("the only zone free of a leg").isEqualTo(zoneOf(lost.nodeId()));
+        assertThat(zoneOf(fresh.nodeId()))
+                .as("the only zone free of a staying leg")
+                .isEqualTo(zoneOf(lost.nodeId()));
         assertThat(fresh.generation()).isEqualTo(v.attachment().orElseThrow().generation());
-        Orphan o = s.machine.read(st -> st.orphans().get(lost.extentId()));
-        assertThat(o.erase()).isTrue();
-        assertThat(o.reason()).contains("replaced (missing: node heartbeat lost)");
+        boolean orphaned = s.machine.read(st -> st.orphans().containsKey(lost.extentId()));
+        assertThat(orphaned)
+                .as("never erased before its replacement is in sync")
+                .isFalse();
+        assertThat(s.machine.desired(lost.nodeId()).legs())
+                .anyMatch(l -> l.extentId().equals(lost.extentId()));
 
-        assertThat(legsHandedToAgent()).as("not before its node made it").doesNotContain(fresh.extentId());
+        assertThat(r.legsHandedToAgent()).as("not before its node made it").doesNotContain(fresh.extentId());
         s.heartbeat(fresh.nodeId(), s.legsOn(fresh.nodeId()));
-        assertThat(legsHandedToAgent()).contains(fresh.extentId()).doesNotContain(lost.extentId());
+        assertThat(r.legsHandedToAgent()).contains(fresh.extentId(), lost.extentId());
+        assertThat(s.machine.agentDesired("h1").volumes().getFirst().legs())
+                .filteredOn(l -> l.extentId().equals(lost.extentId().toString()))
+                .singleElement()
+                .satisfies(l -> assertThat(l.kept()).isTrue());
 
         agentReports(after, allInSyncBut(after, fresh.extentId(), LegSyncState.SYNCING));
         assertThat(s.volume("db").leg(fresh.extentId()).orElseThrow().awaitingSync())
                 .isTrue();
-        agentReports(after, allInSyncBut(after, fresh.extentId(), LegSyncState.IN_SYNC));
+        assertThat(s.volume("db").legs()).hasSize(4);
+        Map<UUID, LegSync> done = allInSyncBut(after, fresh.extentId(), LegSyncState.IN_SYNC);
+        done.put(lost.extentId(), RepairScenario.sync(LegSyncState.FAILED));
+        agentReports(after, done);
         assertThat(s.volume("db").legs())
+                .hasSize(3)
+                .noneMatch(l -> l.extentId().equals(lost.extentId()))
                 .noneMatch(Leg::awaitingSync)
                 .noneMatch(l -> l.missing().isPresent());
+        Orphan o = s.machine.read(st -> st.orphans().get(lost.extentId()));
+        assertThat(o.erase()).isTrue();
+        assertThat(o.reason()).contains("replaced (its replacement " + fresh.extentId() + " is in sync)");
         assertThat(plan()).as("nothing left to do").isEmpty();
-    }
-
-    private List<UUID> legsHandedToAgent() {
-        return s.machine.agentDesired("h1").volumes().getFirst().legs().stream()
-                .map(l -> UUID.fromString(l.extentId()))
-                .toList();
     }
 
     @Test
@@ -173,6 +159,7 @@ class RepairsTest {
         List<Command> second = planAndApply();
         assertThat(second).singleElement().isInstanceOf(Command.ReplaceLeg.class);
         assertThat(s.volume("db").legs()).filteredOn(Leg::awaitingSync).hasSize(2);
+        assertThat(s.volume("db").legs()).filteredOn(Leg::kept).hasSize(2);
     }
 
     @Test

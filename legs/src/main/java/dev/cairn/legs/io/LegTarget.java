@@ -5,10 +5,24 @@ import java.util.UUID;
 
 /**
  * Where one leg is and how to open it: the node's NBD address and the export name carrying the
- * attachment's generation and the extent's secret.
+ * attachment's generation and the extent's secret. {@code kept}: the leg was replaced after it
+ * went missing; it may be taken back if it can catch up from the bitmap, and is never given a full
+ * copy (its replacement is getting one).
  */
 public record LegTarget(
-        int index, UUID extentId, UUID nodeId, InetSocketAddress address, String exportName, long extentSizeBytes) {
+        int index,
+        UUID extentId,
+        UUID nodeId,
+        InetSocketAddress address,
+        String exportName,
+        long extentSizeBytes,
+        boolean kept) {
+
+    /** A leg that is not kept. */
+    public LegTarget(
+            int index, UUID extentId, UUID nodeId, InetSocketAddress address, String exportName, long extentSizeBytes) {
+        this(index, extentId, nodeId, address, exportName, extentSizeBytes, false);
+    }
 
     /** The export name a storage node expects for an extent opened under {@code generation}. */
     public static String exportName(UUID extentId, long generation, String secret) {
@@ -37,6 +51,6 @@ public record LegTarget(
     @Override
     public String toString() {
         return "leg " + index + " (extent " + extentId + " on node " + nodeId + " at " + address.getHostString() + ":"
-                + address.getPort() + ")";
+                + address.getPort() + (kept ? ", kept" : "") + ")";
     }
 }

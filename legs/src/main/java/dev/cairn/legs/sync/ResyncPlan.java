@@ -8,6 +8,7 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.UUID;
 
 /**
@@ -19,7 +20,8 @@ import java.util.UUID;
  * <ul>
  *   <li>The newest header (highest event counter) names the legs that were in sync at its event.
  *       Every one of them that is still a leg of the volume must be readable before deciding: an
- *       unreachable one may have gone on taking writes after the others failed.
+ *       unreachable one may have gone on taking writes after the others failed. A leg the
+ *       controller replaced after it went missing (kept) is not waited for.
  *   <li>Those legs are fresh; one of them is the source. A leg with an older event counter is
  *       stale and never a source: it gets the dirty regions (the union of every readable bitmap,
  *       which holds every region written since it fell out), or every region if its header is
@@ -117,6 +119,15 @@ public final class ResyncPlan {
     public record Geometry(UUID volumeId, long sizeBytes, long regionBytes, long dataOffset, long regions) {}
 
     public static Outcome plan(Geometry g, List<UUID> legs, List<Probe> probes) {
+        return plan(g, legs, Set.of(), probes);
+    }
+
+    /**
+     * The plan, where the legs {@code kept} (replaced by the controller after they went missing)
+     * are not waited for: the controller judged them gone while another leg was in sync, as it
+     * would have removed them, and they stay only to be taken back if they return current.
+     */
+    public static Outcome plan(Geometry g, List<UUID> legs, Set<UUID> kept, List<Probe> probes) {
         List<String> notes = new ArrayList<>();
         Map<UUID, LegHeader> valid = new LinkedHashMap<>();
         Map<UUID, LegHeader.Read> headers = new LinkedHashMap<>();
@@ -142,7 +153,7 @@ public final class ResyncPlan {
             }
         }
         if (valid.isEmpty()) {
-            return planWithoutHeaders(legs, headers, resume, dirty, notes);
+            return planWithoutHeaders(legs, kept, headers, resume, dirty, notes);
         }
         LegHeader newest = valid.values().stream()
                 .max((a, b) -> Long.compare(a.events(), b.events()))
@@ -151,6 +162,9 @@ public final class ResyncPlan {
         for (UUID member : newest.inSync()) {
             if (!legs.contains(member)) {
                 continue; // no longer a leg of this volume
+            }
+            if (!headers.containsKey(member) && kept.contains(member)) {
+                continue; // replaced while it was missing: as good as gone, unless it comes back
             }
             if (!headers.containsKey(member)) {
                 return new Wait("leg " + member + " was in sync at event " + newest.events()
@@ -188,22 +202,27 @@ public final class ResyncPlan {
 
     /**
      * No leg has a header of this volume: it was never attached (its legs blank, a new leg maybe
-     * part-way through a copy from them), or every header was lost. Every leg must be reachable.
+     * part-way through a copy from them), or every header was lost. Every leg must be reachable
+     * (but the kept ones).
      * The source is the first leg not being filled (a leg part-way through a copy is never one);
      * blank legs hold what a blank source holds (zeroes), anything else gets every region.
      */
     private static Outcome planWithoutHeaders(
             List<UUID> legs,
+            Set<UUID> kept,
             Map<UUID, LegHeader.Read> headers,
             Map<UUID, Long> resume,
             BitSet dirty,
             List<String> notes) {
-        if (headers.size() < legs.size()) {
+        long awaited = legs.stream()
+                .filter(l -> !headers.containsKey(l) && !kept.contains(l))
+                .count();
+        if (awaited > 0) {
             return new Wait("no leg with a header is reachable yet (" + headers.size() + " of " + legs.size()
                     + " legs reached)");
         }
         Optional<UUID> source = legs.stream()
-                .filter(l -> !(headers.get(l) instanceof LegHeader.Filling))
+                .filter(l -> headers.containsKey(l) && !(headers.get(l) instanceof LegHeader.Filling))
                 .findFirst();
         if (source.isEmpty()) {
             return new Wait("every leg is part-way through a copy: none holds the volume's data");
@@ -212,6 +231,9 @@ public final class ResyncPlan {
         Map<UUID, Sync> sync = new LinkedHashMap<>();
         for (UUID leg : legs) {
             LegHeader.Read h = headers.get(leg);
+            if (h == null) {
+                continue;
+            }
             Sync s;
             if (leg.equals(source.get()) || (blankSource && h instanceof LegHeader.Blank)) {
                 s = Sync.NONE;
