@@ -20,7 +20,9 @@ public final class DriveException extends IOException {
         /** The drive's on-disk metadata is damaged or foreign. */
         CORRUPT,
         /** The extent is being freed, or the drive closed. */
-        CLOSED
+        CLOSED,
+        /** The caller holds an older generation of the extent than its current one. */
+        FENCED
     }
 
     private final Reason reason;

@@ -8,11 +8,17 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.locks.ReentrantReadWriteLock;
 
 /**
  * Block I/O on one extent: offsets are relative to the extent and checked against its size, so no
  * operation can reach another extent's bytes. Safe for concurrent use; every operation is refused
  * once the extent is being freed.
+ *
+ * <p>Fencing: a client bound to a generation runs its operations through {@link #fenced}, which
+ * refuses them once the extent is at another generation. A change of generation waits for the
+ * fenced operations in flight, so none of an old client's writes lands after it: whoever opens the
+ * extent at the new generation sees the extent as the old client left it.
  */
 public final class Extent {
     private final UUID id;
@@ -20,6 +26,9 @@ public final class Extent {
     private final long sizeBytes;
     private final DriveBackend backend;
     private final IoGate gate = new IoGate();
+    /** Read: an operation of a client bound to a generation; write: the generation changing. */
+    private final ReentrantReadWriteLock fence = new ReentrantReadWriteLock();
+
     private volatile ExtentAccess access;
 
     Extent(ExtentRecord record, DriveBackend backend) {
@@ -43,8 +52,40 @@ public final class Extent {
         return access;
     }
 
+    /** Waits for every fenced operation in flight, then changes the access rule. */
     void setAccess(ExtentAccess newAccess) {
-        this.access = newAccess;
+        fence.writeLock().lock();
+        try {
+            this.access = newAccess;
+        } finally {
+            fence.writeLock().unlock();
+        }
+    }
+
+    /** An operation a client bound to a generation runs on this extent. */
+    public interface FencedCall<T> {
+        T run() throws IOException;
+    }
+
+    /**
+     * Runs {@code call} for a client that opened the extent at {@code generation}, or refuses it
+     * (FENCED) if the extent is at another generation now. A generation change waits until it is
+     * done.
+     */
+    public <T> T fenced(long generation, FencedCall<T> call) throws IOException {
+        fence.readLock().lock();
+        try {
+            long current = access.generation();
+            if (current != generation) {
+                throw new DriveException(
+                        DriveException.Reason.FENCED,
+                        "fenced: this client holds generation " + generation + " but extent " + id
+                                + " is at generation " + current);
+            }
+            return call.run();
+        } finally {
+            fence.readLock().unlock();
+        }
     }
 
     /** An operation on the backend at a drive position. */

@@ -119,7 +119,7 @@ final class AdminApi implements AutoCloseable {
     private static int status(DriveException e) {
         return switch (e.reason()) {
             case NOT_FOUND -> 404;
-            case CONFLICT, CLOSED -> 409;
+            case CONFLICT, CLOSED, FENCED -> 409;
             case NO_SPACE, TABLE_FULL -> 507;
             case INVALID -> 400;
             case CORRUPT -> 500;

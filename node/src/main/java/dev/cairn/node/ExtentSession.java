@@ -18,9 +18,9 @@ import java.util.concurrent.Executor;
 
 /**
  * One NBD connection's use of an extent, bound to the generation it opened with. Every operation
- * first checks that generation is still the extent's current one (fencing: after a volume is
- * attached elsewhere, an old client can neither read nor write), then does the block I/O, turning
- * drive errors into the matching NBD errors.
+ * runs fenced by that generation ({@link Extent#fenced}: after a volume is attached elsewhere, an
+ * old client can neither read nor write, and none of its writes lands after the change), turning
+ * drive errors into the matching NBD errors (EPERM when fenced).
  */
 final class ExtentSession implements ExportSession {
     private final Extent extent;
@@ -71,18 +71,9 @@ final class ExtentSession implements ExportSession {
         return observer;
     }
 
-    private void checkFence() throws NbdException {
-        long current = extent.access().generation();
-        if (current != generation) {
-            throw new NbdException(
-                    NbdProtocol.EPERM,
-                    "fenced: this connection holds generation " + generation + " but extent " + extent.id()
-                            + " is at generation " + current);
-        }
-    }
-
     private static NbdException translate(DriveException e) {
         int errno = switch (e.reason()) {
+            case FENCED -> NbdProtocol.EPERM;
             case CLOSED -> NbdProtocol.ESHUTDOWN;
             case INVALID -> NbdProtocol.EINVAL;
             case NO_SPACE -> NbdProtocol.ENOSPC;
@@ -97,9 +88,8 @@ final class ExtentSession implements ExportSession {
     }
 
     private <T> T fenced(ExtentCall<T> call) throws IOException {
-        checkFence();
         try {
-            return call.run();
+            return extent.fenced(generation, call::run);
         } catch (DriveException e) {
             throw translate(e);
         }

@@ -84,7 +84,7 @@ class ExtentAccessOverNbdTest extends NodeFixture {
                     .isInstanceOf(CompletionException.class)
                     .cause()
                     .isInstanceOf(NbdException.class)
-                    .hasMessageContaining("fenced: this connection holds generation 3")
+                    .hasMessageContaining("fenced: this client holds generation 3")
                     .extracting(e -> ((NbdException) e).errno())
                     .isEqualTo(EPERM);
             assertThatThrownBy(() -> old.read(0, 512).join()).hasMessageContaining("fenced");
