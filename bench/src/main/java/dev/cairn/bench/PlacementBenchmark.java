@@ -157,7 +157,8 @@ public final class PlacementBenchmark {
                                     NodeState.ONLINE,
                                     0,
                                     0,
-                                    java.util.Optional.empty()));
+                                    java.util.Optional.empty(),
+                                    List.of()));
         }
         return s;
     }

@@ -102,7 +102,8 @@ class DrainCommandsTest {
         repairPass();
 
         Leg next = controller.leg("db", 2);
-        String waiting = "volume db: its new leg " + next.extentId() + " syncs when the volume is attached";
+        String waiting =
+                "volume db: its new leg " + next.extentId() + " is copied by its node (the volume is detached)";
         assertThat(cli("node", "show", node))
                 .contains("drain:           since " + SINCE + ": 1 leg left, 1 moving\n  waiting:       " + waiting);
         assertThat(cli("volume", "show", "db"))
@@ -130,7 +131,8 @@ class DrainCommandsTest {
                 .containsExactly(
                         "1 leg left, 1 moving",
                         "       waiting: volume db: its new leg "
-                                + controller.leg("db", 2).extentId() + " syncs when the volume is attached");
+                                + controller.leg("db", 2).extentId()
+                                + " is copied by its node (the volume is detached)");
     }
 
     @Test

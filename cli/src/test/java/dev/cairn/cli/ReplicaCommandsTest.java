@@ -71,7 +71,7 @@ class ReplicaCommandsTest {
                         "problem:  leg 2 (" + where(leg) + "): new leg: its node is creating the extent");
 
         controller.nodesMakeTheirExtents();
-        String problem = "leg 2 (" + where(leg) + "): new leg: syncs when the volume is attached";
+        String problem = "leg 2 (" + where(leg) + "): new leg: its node copies it from an in-sync leg";
         String shown = cli("volume", "show", "db");
         assertThat(shown).contains("health:   DEGRADED\nproblem:  " + problem + "\n");
         assertThat(shown.lines())

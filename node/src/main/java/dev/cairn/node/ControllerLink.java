@@ -7,11 +7,15 @@ import dev.cairn.control.api.Views;
 import dev.cairn.drive.Drive;
 import dev.cairn.drive.ExtentRecord;
 import dev.cairn.drive.SpaceUsage;
+import dev.cairn.legs.io.NbdLegIo;
+import dev.cairn.legs.sync.ResyncThrottle;
+import dev.cairn.node.copy.LegCopies;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.net.UnknownHostException;
 import java.time.Duration;
+import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
@@ -22,13 +26,18 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The node's side of the controller: registers on start, heartbeats its inventory, and converges on
- * the extents the controller wants (level-triggered: it long-polls its desired state, reconciles,
- * and reports). Two virtual threads, one for heartbeats and one for reconciliation; both retry with
+ * the extents the controller wants and the copies of legs of detached volumes it asks this node to
+ * make ({@link LegCopies}) (level-triggered: it long-polls its desired state, reconciles, and
+ * reports). Two virtual threads, one for heartbeats and one for reconciliation; both retry with
  * backoff while no controller answers, and the node keeps serving its extents meanwhile.
  */
 public final class ControllerLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControllerLink.class);
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
+    /** A leg that does not answer a request of a copy within this is given up on (the copy retries). */
+    private static final Duration COPY_TIMEOUT = Duration.ofSeconds(30);
+    /** Regions one copy moves at once. */
+    private static final int COPY_WORKERS = 8;
 
     /**
      * Where the controller is and how often to talk to it.
@@ -58,6 +67,9 @@ public final class ControllerLink implements AutoCloseable {
     private final Settings settings;
     private final ControlClient client;
     private final Reconciler reconciler;
+    /** The node's own copies of legs of detached volumes, as the desired state asks for them. */
+    private final LegCopies copies;
+
     private final String base;
     private final Semaphore heartbeatNow = new Semaphore(0);
     private final Thread heartbeats;
@@ -76,6 +88,16 @@ public final class ControllerLink implements AutoCloseable {
         this.settings = settings;
         this.client = new ControlClient(settings.urls(), settings.token(), Duration.ofSeconds(10));
         this.reconciler = new Reconciler(node);
+        this.copies = new LegCopies(
+                new LegCopies.Context(
+                        node.extents()::extent,
+                        node.ioExecutor(),
+                        NbdLegIo.connector(COPY_TIMEOUT),
+                        ResyncThrottle.unlimited(),
+                        COPY_TIMEOUT,
+                        COPY_WORKERS),
+                InstantSource.system(),
+                heartbeatNow::release);
         this.base = "/v1/internal/nodes/" + node.nodeId();
         this.heartbeats = Thread.ofVirtual().name("cairn-heartbeat").unstarted(this::heartbeatLoop);
         this.reconciling = Thread.ofVirtual().name("cairn-reconcile").unstarted(this::reconcileLoop);
@@ -188,6 +210,7 @@ public final class ControllerLink implements AutoCloseable {
     /** One reconciliation pass; true if it fully converged. Reports at once when anything changed. */
     boolean converge(Views.DesiredView d) {
         Reconciler.Result r = reconciler.apply(d);
+        copies.update(d.copies(), d.copyBytesPerSecond());
         errors = r.errors();
         if (r.errors().isEmpty()) {
             reconciledIndex = d.appliedIndex();
@@ -211,7 +234,7 @@ public final class ControllerLink implements AutoCloseable {
                     e.record().state() != ExtentRecord.State.ACTIVE,
                     e.record().access().generation()));
         }
-        return new Requests.Heartbeat(drives(), extents, errors, reconciled);
+        return new Requests.Heartbeat(drives(), extents, errors, reconciled, copies.reports());
     }
 
     private List<Requests.DriveReport> drives() {
@@ -260,5 +283,6 @@ public final class ControllerLink implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
+        copies.close();
     }
 }

@@ -2,16 +2,15 @@ package dev.cairn.node;
 
 import dev.cairn.drive.DriveException;
 import dev.cairn.drive.Extent;
-import dev.cairn.drive.backend.AllocationRange;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import dev.cairn.nbd.NbdProtocol;
 import dev.cairn.nbd.server.ExportFeatures;
 import dev.cairn.nbd.server.ExportSession;
 import dev.cairn.nbd.server.RequestObserver;
+import dev.cairn.node.copy.LocalLegIo;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Executor;
@@ -158,15 +157,7 @@ final class ExtentSession implements ExportSession {
 
     @Override
     public List<BlockStatus> blockStatus(long offset, long length, int maxDescriptors) throws IOException {
-        List<AllocationRange> map = fenced(() -> extent.allocation(offset, length));
-        List<BlockStatus> out = new ArrayList<>(Math.min(map.size(), maxDescriptors));
-        for (AllocationRange r : map) {
-            if (out.size() == maxDescriptors) {
-                break;
-            }
-            out.add(new BlockStatus(r.length(), r.hole() ? NbdProtocol.STATE_HOLE | NbdProtocol.STATE_ZERO : 0));
-        }
-        return out;
+        return LocalLegIo.blockStatus(fenced(() -> extent.allocation(offset, length)), maxDescriptors);
     }
 
     @Override

@@ -16,6 +16,7 @@ import java.util.LinkedHashMap;
 import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
@@ -178,6 +179,11 @@ public final class StorageNode implements AutoCloseable {
     /** The node's meters, the JVM's included, in the Prometheus text format. */
     String scrapeMetrics() {
         return metrics.scrape();
+    }
+
+    /** The threads that run block I/O that may block. */
+    Executor ioExecutor() {
+        return io;
     }
 
     public NbdServer nbdServer() {

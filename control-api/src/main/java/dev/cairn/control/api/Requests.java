@@ -31,7 +31,28 @@ public final class Requests {
 
     public record Register(String nbdAddress, String adminUrl, Map<String, String> labels, List<DriveReport> drives) {}
 
-    /** {@code reconciledIndex}: applied index of the last desired state the node converged on. */
+    /**
+     * {@code reconciledIndex}: applied index of the last desired state the node converged on.
+     * {@code copies}: the copies of legs the node makes (absent: none).
+     */
     public record Heartbeat(
-            List<DriveReport> drives, List<Views.ExtentView> extents, List<String> errors, Long reconciledIndex) {}
+            List<DriveReport> drives,
+            List<Views.ExtentView> extents,
+            List<String> errors,
+            Long reconciledIndex,
+            List<CopyReport> copies) {}
+
+    /**
+     * How a node's copy of leg {@code extentId} (at {@code generation}) is going: {@code state} is
+     * COPYING, DONE (the leg is in sync), WAITING (it cannot start yet, {@code message} says why)
+     * or FAILED (it is retried; {@code message} says why).
+     */
+    public record CopyReport(
+            String extentId,
+            long generation,
+            String state,
+            long doneBytes,
+            long totalBytes,
+            long bytesPerSecond,
+            String message) {}
 }

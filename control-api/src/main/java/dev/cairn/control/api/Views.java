@@ -151,7 +151,42 @@ public final class Views {
     /**
      * A node's desired extents, and the orphans it must erase, as of log index {@code appliedIndex};
      * {@code changedAt} is the index at which they last changed (a node long-polls with {@code
-     * after=changedAt}).
+     * after=changedAt}). {@code copies}: legs of detached volumes on this node that the node itself
+     * fills or catches up from the volume's other legs, at most {@code copyBytesPerSecond} (0: no
+     * cap) all together.
      */
-    public record DesiredView(long appliedIndex, long changedAt, List<DesiredExtent> extents, List<String> erase) {}
+    public record DesiredView(
+            long appliedIndex,
+            long changedAt,
+            List<DesiredExtent> extents,
+            List<String> erase,
+            List<LegCopy> copies,
+            long copyBytesPerSecond) {
+        public DesiredView {
+            copies = copies == null ? List.of() : List.copyOf(copies);
+        }
+
+        /** Without copies. */
+        public DesiredView(long appliedIndex, long changedAt, List<DesiredExtent> extents, List<String> erase) {
+            this(appliedIndex, changedAt, extents, erase, List.of(), 0);
+        }
+    }
+
+    /**
+     * A leg of a detached volume that its node copies itself: leg {@code extentId} (on this node)
+     * of volume {@code volumeId}, with every leg of the volume and what opens it at {@code
+     * generation}. The node reads the legs' headers and bitmaps and copies what the leg needs (a new
+     * leg every region, a leg that missed writes the dirty ones) from an in-sync leg, then writes
+     * the superblocks. {@code kept}: the leg was replaced after it went missing, and may only be
+     * caught up from the bitmap, never given a full copy.
+     */
+    public record LegCopy(
+            String volumeId,
+            String volumeName,
+            long sizeBytes,
+            long regionSizeBytes,
+            long generation,
+            String extentId,
+            boolean kept,
+            List<AgentApi.AttachedLeg> legs) {}
 }

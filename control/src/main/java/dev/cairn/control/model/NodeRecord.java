@@ -10,7 +10,8 @@ import java.util.UUID;
 /**
  * A storage node as the controller knows it: where it serves, its labels (always with {@code
  * host}), its drives and extents as last reported, whether it is heard from, and since when it is
- * being drained (nothing new is placed on a draining node, and its legs move elsewhere).
+ * being drained (nothing new is placed on a draining node, and its legs move elsewhere), and how
+ * the copies it makes of its legs of detached volumes are going, as it last reported them.
  */
 public record NodeRecord(
         UUID id,
@@ -23,9 +24,11 @@ public record NodeRecord(
         NodeState state,
         long registeredAtMillis,
         long lastHeartbeatMillis,
-        Optional<Long> drainingSinceMillis) {
+        Optional<Long> drainingSinceMillis,
+        List<LegCopyProgress> copies) {
 
     public NodeRecord {
+        copies = copies == null ? List.of() : List.copyOf(copies); // snapshots written before copies
         labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
         extents = Collections.unmodifiableSortedMap(new TreeMap<>(extents));
         drives = List.copyOf(drives);
@@ -48,7 +51,8 @@ public record NodeRecord(
                 state,
                 registeredAtMillis,
                 lastHeartbeatMillis,
-                drainingSinceMillis);
+                drainingSinceMillis,
+                copies);
     }
 
     public NodeRecord withState(NodeState newState) {
@@ -63,7 +67,8 @@ public record NodeRecord(
                 newState,
                 registeredAtMillis,
                 lastHeartbeatMillis,
-                drainingSinceMillis);
+                drainingSinceMillis,
+                copies);
     }
 
     public NodeRecord withInventory(
@@ -79,7 +84,8 @@ public record NodeRecord(
                 NodeState.ONLINE,
                 registeredAtMillis,
                 at,
-                drainingSinceMillis);
+                drainingSinceMillis,
+                copies);
     }
 
     public NodeRecord withDraining(Optional<Long> since) {
@@ -94,7 +100,25 @@ public record NodeRecord(
                 state,
                 registeredAtMillis,
                 lastHeartbeatMillis,
-                since);
+                since,
+                copies);
+    }
+
+    /** The copies of its legs the node reported last. */
+    public NodeRecord withCopies(List<LegCopyProgress> newCopies) {
+        return new NodeRecord(
+                id,
+                nbdAddress,
+                adminUrl,
+                labels,
+                drives,
+                extents,
+                errors,
+                state,
+                registeredAtMillis,
+                lastHeartbeatMillis,
+                drainingSinceMillis,
+                newCopies);
     }
 
     public boolean draining() {

@@ -43,7 +43,8 @@ public final class ControllerApi implements AutoCloseable {
      * What the API needs besides the state.
      *
      * @param spareFraction the share of every drive placement keeps free
-     * @param repairBytesPerSecond what each agent's resyncs may copy per second (0: no limit)
+     * @param repairBytesPerSecond what each agent's resyncs, and each node's copies of legs of
+     *     detached volumes, may copy per second (0: no limit)
      */
     public record Settings(double spareFraction, long repairBytesPerSecond) {}
 
@@ -58,7 +59,7 @@ public final class ControllerApi implements AutoCloseable {
         this.ownsMetrics = ownsMetrics;
         this.metrics = ControllerMetrics.register(daemonMetrics.registry(), state);
         AdminRoutes admin = new AdminRoutes(state, clock, settings.spareFraction());
-        NodeRoutes nodes = new NodeRoutes(state, clock, settings.spareFraction());
+        NodeRoutes nodes = new NodeRoutes(state, clock, settings.spareFraction(), settings.repairBytesPerSecond());
         AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond());
         RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction());
         byte[] openapi = openApiDocument();

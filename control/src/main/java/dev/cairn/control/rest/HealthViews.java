@@ -1,6 +1,7 @@
 package dev.cairn.control.rest;
 
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
@@ -33,7 +34,8 @@ final class HealthViews {
         StorageClass sc = s.classes().get(v.className());
         List<String> problems = new ArrayList<>();
         for (Leg l : v.legs()) {
-            legProblem(v, sc, l).ifPresent(p -> problems.add("leg " + l.index() + " (" + where(s, l, sc) + "): " + p));
+            legProblem(s, v, sc, l)
+                    .ifPresent(p -> problems.add("leg " + l.index() + " (" + where(s, l, sc) + "): " + p));
         }
         v.repairNote().ifPresent(n -> problems.add("repair waiting: " + n));
         long staying = v.legs().stream().filter(Leg::staying).count();
@@ -53,7 +55,8 @@ final class HealthViews {
         return new Health(DEGRADED, List.copyOf(problems));
     }
 
-    private static Optional<String> legProblem(Volume v, StorageClass sc, Leg l) {
+    private static Optional<String> legProblem(ClusterState s, Volume v, StorageClass sc, Leg l) {
+        Optional<String> copy = v.attachment().isEmpty() ? nodeCopy(s, l) : Optional.empty();
         if (l.kept()) {
             String next = legName(v, l.replacedBy().orElseThrow());
             return Optional.of((l.missing().isPresent()
@@ -62,7 +65,8 @@ final class HealthViews {
                                     + l.missing().get().describe() + "; "
                             : "back; ")
                     + "replaced by " + next + ", kept (untouched) until " + next
-                    + " is in sync, or taken back if it catches up first");
+                    + " is in sync, or taken back if it catches up first"
+                    + copy.map(c -> " (" + c + ")").orElse(""));
         }
         if (l.missing().isPresent()) {
             String p = "missing since " + ViewMapper.time(l.missing().get().sinceMillis()) + ": "
@@ -85,14 +89,15 @@ final class HealthViews {
                 return Optional.of("new leg: its node is creating the extent");
             }
             if (v.attachment().isEmpty()) {
-                return Optional.of("new leg: syncs when the volume is attached");
+                return Optional.of("new leg: " + copy.orElse("its node copies it from an in-sync leg"));
             }
             return Optional.of("new leg: full sync "
                     + seen.map(x -> x.state().name().toLowerCase(Locale.ROOT)).orElse("starting"));
         }
         if (l.behind() && seen.isEmpty()) {
-            return Optional.of("missed writes while it was away: it catches up from an in-sync leg (its node copies"
-                    + " the regions while the volume is detached, the agent once it is attached)");
+            return Optional.of("missed writes while it was away: "
+                    + copy.orElse("it catches up from an in-sync leg (its node copies the regions while the volume"
+                            + " is detached, the agent once it is attached)"));
         }
         if (seen.isPresent() && seen.get().state() != LegSyncState.IN_SYNC) {
             return Optional.of(
@@ -103,6 +108,25 @@ final class HealthViews {
                     });
         }
         return Optional.empty();
+    }
+
+    /** How the copy the leg's node makes of it is going, as the node last reported it. */
+    private static Optional<String> nodeCopy(ClusterState s, Leg l) {
+        NodeRecord n = s.nodes().get(l.nodeId());
+        if (n == null) {
+            return Optional.empty();
+        }
+        return n.copies().stream()
+                .filter(c -> c.extentId().equals(l.extentId()) && c.generation() == l.generation())
+                .findFirst()
+                .map(c -> switch (c.state()) {
+                    case COPYING ->
+                        "its node copies it: " + Sizes.human(c.doneBytes()) + " of " + Sizes.human(c.totalBytes())
+                                + " at " + Sizes.human(c.bytesPerSecond()) + "/s";
+                    case DONE -> "its node copied it";
+                    case WAITING -> "its node waits: " + c.message();
+                    case FAILED -> "its node's copy failed, retrying: " + c.message();
+                });
     }
 
     /** "leg 3", or the extent id of a leg the volume no longer lists. */
@@ -134,8 +158,8 @@ final class HealthViews {
                     moving++;
                     UUID next = l.replacedBy().get();
                     if (v.attachment().isEmpty()) {
-                        waiting.add(
-                                "volume " + v.name() + ": its new leg " + next + " syncs when the volume is attached");
+                        waiting.add("volume " + v.name() + ": its new leg " + next
+                                + " is copied by its node (the volume is detached)");
                     }
                 } else {
                     v.repairNote().ifPresent(note -> waiting.add("volume " + v.name() + ": " + note));

@@ -3,6 +3,7 @@ package dev.cairn.control.rest;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.state.ClusterStateMachine;
 import dev.cairn.control.state.Command;
@@ -17,8 +18,10 @@ import java.util.Map;
 import java.util.UUID;
 
 /**
- * What storage nodes call: register on start, heartbeat their inventory, and long-poll for the
- * extents they should have (level-triggered reconciliation: the node converges on that set).
+ * What storage nodes call: register on start, heartbeat their inventory (and how their copies of
+ * legs go), and long-poll for the extents they should have and the legs of detached volumes they
+ * should copy (level-triggered reconciliation: the node converges on that set). Copies are capped
+ * at the repair bandwidth, per node.
  */
 final class NodeRoutes {
     static final Duration MAX_WAIT = Duration.ofSeconds(30);
@@ -26,11 +29,13 @@ final class NodeRoutes {
     private final ReplicatedState state;
     private final InstantSource clock;
     private final double spareFraction;
+    private final long copyBytesPerSecond;
 
-    NodeRoutes(ReplicatedState state, InstantSource clock, double spareFraction) {
+    NodeRoutes(ReplicatedState state, InstantSource clock, double spareFraction, long copyBytesPerSecond) {
         this.state = state;
         this.clock = clock;
         this.spareFraction = spareFraction;
+        this.copyBytesPerSecond = copyBytesPerSecond;
     }
 
     void register(Context ctx) throws IOException {
@@ -69,8 +74,34 @@ final class NodeRoutes {
                         extents,
                         r.errors() == null ? List.of() : r.errors(),
                         r.reconciledIndex() == null ? -1 : r.reconciledIndex(),
-                        clock.millis()));
+                        clock.millis(),
+                        copies(r.copies())));
         ctx.status(204);
+    }
+
+    private static List<LegCopyProgress> copies(List<Requests.CopyReport> reports) {
+        List<LegCopyProgress> copies = new ArrayList<>();
+        for (Requests.CopyReport c : reports == null ? List.<Requests.CopyReport>of() : reports) {
+            if (c == null || c.state() == null) {
+                throw ApiError.badRequest("a copy report needs an extentId and a state");
+            }
+            LegCopyProgress.State state;
+            try {
+                state = LegCopyProgress.State.valueOf(c.state());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest(
+                        "copy state '" + c.state() + "' is not one of COPYING, DONE, WAITING, FAILED");
+            }
+            copies.add(new LegCopyProgress(
+                    Json.uuid(c.extentId(), "extent id"),
+                    c.generation(),
+                    state,
+                    c.doneBytes(),
+                    c.totalBytes(),
+                    c.bytesPerSecond(),
+                    c.message()));
+        }
+        return copies;
     }
 
     /** GET desired?after=N&waitMillis=M: returns when the set changed after N, or after M ms. */
@@ -91,7 +122,9 @@ final class NodeRoutes {
                 d.appliedIndex(),
                 d.changedAt(),
                 extents,
-                d.erase().stream().map(UUID::toString).toList()));
+                d.erase().stream().map(UUID::toString).toList(),
+                d.copies(),
+                copyBytesPerSecond));
     }
 
     private static List<DriveState> drives(List<Requests.DriveReport> reports) {

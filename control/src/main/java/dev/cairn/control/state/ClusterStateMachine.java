@@ -1,10 +1,10 @@
 package dev.cairn.control.state;
 
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.Views;
 import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
-import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.Volume;
@@ -177,10 +177,12 @@ public final class ClusterStateMachine {
     }
 
     /**
-     * The legs a node should hold and the orphans it should erase, as of log index {@code
-     * appliedIndex}; {@code changedAt} is the index at which either (or a leg's access) last changed.
+     * The legs a node should hold, the orphans it should erase and the copies of legs of detached
+     * volumes it should make, as of log index {@code appliedIndex}; {@code changedAt} is the index
+     * at which any of them (or a leg's access) last changed.
      */
-    public record Desired(long changedAt, long appliedIndex, List<Leg> legs, List<UUID> erase) {}
+    public record Desired(
+            long changedAt, long appliedIndex, List<Leg> legs, List<UUID> erase, List<Views.LegCopy> copies) {}
 
     /** One consistent read of a node's desired legs. */
     public Desired desired(UUID node) {
@@ -195,7 +197,8 @@ public final class ClusterStateMachine {
                     .filter(o -> o.erase() && o.nodeId().equals(node))
                     .map(Orphan::extentId)
                     .toList();
-            return new Desired(index.changedAt(node), state.appliedIndex(), legs, erase);
+            return new Desired(
+                    index.changedAt(node), state.appliedIndex(), legs, erase, NodeCopies.forNode(state, index, node));
         } finally {
             lock.readLock().unlock();
         }
@@ -212,17 +215,7 @@ public final class ClusterStateMachine {
             for (UUID id : index.attachedOn(host)) {
                 Volume v = state.volumes().get(id);
                 Attachment a = v.attachment().orElseThrow();
-                List<AgentApi.AttachedLeg> legs = v.legs().stream()
-                        .filter(l -> l.state() == LegState.READY || !l.awaitingSync()) // only legs that exist
-                        .map(l -> new AgentApi.AttachedLeg(
-                                l.index(),
-                                l.extentId().toString(),
-                                l.nodeId().toString(),
-                                nbdAddressOf(l.nodeId()),
-                                l.extentSizeBytes(),
-                                l.secret(),
-                                l.kept()))
-                        .toList();
+                List<AgentApi.AttachedLeg> legs = NodeCopies.openers(state, v);
                 volumes.add(new AgentApi.AttachedVolume(
                         v.id().toString(),
                         v.name(),
@@ -235,11 +228,6 @@ public final class ClusterStateMachine {
         } finally {
             lock.readLock().unlock();
         }
-    }
-
-    private String nbdAddressOf(UUID node) {
-        NodeRecord n = state.nodes().get(node);
-        return n == null ? "" : n.nbdAddress();
     }
 
     /** A copy of the whole state (for snapshots and tests). */

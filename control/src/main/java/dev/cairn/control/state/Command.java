@@ -3,6 +3,7 @@ package dev.cairn.control.state;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.VolumeReport;
@@ -50,8 +51,9 @@ public sealed interface Command {
             implements Command {}
 
     /**
-     * A node's inventory: drives, extents, errors. Also proves it is alive. {@code reconciledIndex}
-     * is the applied index of the last desired state the node converged on (-1: none yet).
+     * A node's inventory: drives, extents, errors, and its own copies of legs of detached volumes.
+     * Also proves it is alive. {@code reconciledIndex} is the applied index of the last desired
+     * state the node converged on (-1: none yet).
      */
     record Heartbeat(
             UUID nodeId,
@@ -59,8 +61,24 @@ public sealed interface Command {
             List<ObservedExtent> extents,
             List<String> errors,
             long reconciledIndex,
-            long atMillis)
-            implements Command {}
+            long atMillis,
+            List<LegCopyProgress> copies)
+            implements Command {
+        public Heartbeat {
+            copies = copies == null ? List.of() : List.copyOf(copies); // entries written before copies
+        }
+
+        /** A heartbeat without copies. */
+        public Heartbeat(
+                UUID nodeId,
+                List<DriveState> drives,
+                List<ObservedExtent> extents,
+                List<String> errors,
+                long reconciledIndex,
+                long atMillis) {
+            this(nodeId, drives, extents, errors, reconciledIndex, atMillis, List.of());
+        }
+    }
 
     /** The leader noticed no heartbeat for {@code offlineAfterMillis}; applied only if still true. */
     record MarkNodeOffline(UUID nodeId, long atMillis, long offlineAfterMillis) implements Command {}

@@ -164,6 +164,7 @@ final class LegHealth {
         if (!changed && retired.isEmpty()) {
             return;
         }
+        legs.forEach(l -> index.touch(l.nodeId(), logIndex)); // the copies they make change
         for (Leg old : retired) {
             index.removeLeg(old, logIndex);
             RepairCommands.orphan(s, old, atMillis, logIndex, retiredBecause(v, old, cancelled));

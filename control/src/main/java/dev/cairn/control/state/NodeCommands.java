@@ -48,7 +48,8 @@ final class NodeCommands {
                 NodeState.ONLINE,
                 known == null ? c.atMillis() : known.registeredAtMillis(),
                 c.atMillis(),
-                known == null ? Optional.empty() : known.drainingSinceMillis());
+                known == null ? Optional.empty() : known.drainingSinceMillis(),
+                List.of());
         s.nodes().put(n.id(), n);
         index.touch(n.id(), logIndex);
         if (known != null && known.state() != NodeState.ONLINE) {
@@ -75,11 +76,16 @@ final class NodeCommands {
         }
         SortedMap<UUID, ObservedExtent> observed = new TreeMap<>();
         c.extents().forEach(e -> observed.put(e.id(), e));
-        s.nodes().put(n.id(), n.withInventory(c.drives(), observed, c.errors(), c.atMillis()));
+        s.nodes()
+                .put(
+                        n.id(),
+                        n.withInventory(c.drives(), observed, c.errors(), c.atMillis())
+                                .withCopies(c.copies()));
         if (n.state() != NodeState.ONLINE) {
             LegHealth.refreshOn(s, index, n.id(), c.atMillis());
         }
         markLegsReady(s, index, n.id(), observed, logIndex);
+        NodeCopies.onReports(s, index, c.copies(), c.atMillis(), logIndex);
         trackOrphans(s, index, c, observed, logIndex);
         return Outcome.ok();
     }
@@ -109,6 +115,7 @@ final class NodeCommands {
                 boolean allReady = legs.stream().allMatch(l -> l.state() == LegState.READY);
                 s.volumes().put(v.id(), v.withLegs(legs, allReady ? VolumeState.AVAILABLE : v.state()));
                 v.attachment().ifPresent(a -> index.touchAgent(a.host(), logIndex));
+                v.legs().forEach(l -> index.touch(l.nodeId(), logIndex)); // a copy may start now
             }
         }
     }

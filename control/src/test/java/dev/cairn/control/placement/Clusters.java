@@ -34,7 +34,8 @@ final class Clusters {
                 state,
                 0,
                 0,
-                java.util.Optional.empty());
+                java.util.Optional.empty(),
+                List.of());
     }
 
     static ClusterState of(NodeRecord... nodes) {

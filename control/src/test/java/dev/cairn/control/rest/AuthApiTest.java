@@ -20,7 +20,7 @@ class AuthApiTest extends ApiFixture {
     private List<ControllerApi.Route> endpoints() {
         return ControllerApi.routes(
                 new AdminRoutes(state, clock, 0),
-                new NodeRoutes(state, clock, 0),
+                new NodeRoutes(state, clock, 0, 0),
                 new AgentRoutes(state, clock, 0),
                 new RepairRoutes(state, clock, 0));
     }

@@ -30,7 +30,7 @@ class OpenApiTest extends ApiFixture {
         List<String> served = new ArrayList<>(List.of("GET /health", "GET /metrics", "GET /openapi.json"));
         ControllerApi.routes(
                         new AdminRoutes(state, clock, 0),
-                        new NodeRoutes(state, clock, 0),
+                        new NodeRoutes(state, clock, 0, 0),
                         new AgentRoutes(state, clock, 0),
                         new RepairRoutes(state, clock, 0))
                 .forEach(r -> served.add(r.method().name() + " " + r.path()));

@@ -1,11 +1,14 @@
 package dev.cairn.legs.io;
 
 import dev.cairn.nbd.BlockStatus;
+import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 
 /**
@@ -31,6 +34,18 @@ public interface LegIo extends AutoCloseable {
 
     /** Completes once the connection is gone, whatever the reason. */
     CompletableFuture<?> lost();
+
+    /**
+     * Waits up to {@code timeout} for a request to a leg; a failure or a timeout becomes an
+     * IOException that says what went wrong.
+     */
+    static <T> T await(CompletableFuture<T> request, Duration timeout) throws IOException, InterruptedException {
+        try {
+            return request.get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (ExecutionException | TimeoutException e) {
+            throw new IOException(describe(e), e);
+        }
+    }
 
     /** What went wrong with a request to a leg, in words (a timeout, the node's message...). */
     static String describe(Throwable cause) {

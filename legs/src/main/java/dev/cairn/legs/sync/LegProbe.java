@@ -8,9 +8,6 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.UUID;
-import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /** Reads what a leg holds in front of the data (header and bitmap), for {@link ResyncPlan}. */
 public final class LegProbe {
@@ -25,12 +22,12 @@ public final class LegProbe {
         int pages = BitmapFormat.pagesFor(g.regions());
         ByteBuffer block = ByteBuffer.allocate(LegHeader.BYTES + pages * BitmapFormat.PAGE_BYTES);
         try {
-            io.read(0, block).get(timeout.toMillis(), TimeUnit.MILLISECONDS);
+            LegIo.await(io.read(0, block), timeout);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new IOException("interrupted reading " + what);
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IOException("cannot read the header of " + what + ": " + LegIo.describe(e), e);
+        } catch (IOException e) {
+            throw new IOException("cannot read the header of " + what + ": " + e.getMessage(), e);
         }
         LegHeader.Read header = LegHeader.decode(block.slice(0, LegHeader.BYTES));
         BitSet bits = header instanceof LegHeader.Valid
