@@ -21,9 +21,10 @@ import org.slf4j.LoggerFactory;
 
 /**
  * Brings one SYNCING leg up to date while client I/O goes on: copies the given regions from
- * in-sync legs, {@code workers} at a time ({@link RegionCopier}). Each region is taken in the bitmap for its copy, so no
- * write to it runs between the read from the source and the write to the leg (a copy never leaves
- * a region older than the client's last write); writes to other regions go to the leg as usual.
+ * in-sync legs, {@code workers} at a time ({@link RegionCopier}). Each region is taken in the
+ * bitmap for its copy, so no write to it runs between the read from the source and the write to
+ * the leg (a copy never leaves a region older than the client's last write); writes to other
+ * regions go to the leg as usual.
  * When every region is copied, the leg is flushed, given the whole bitmap, and joins as in sync.
  *
  * <p>Each worker asks the source whether a region reads as zeroes (NBD block status, asked again
@@ -34,7 +35,7 @@ import org.slf4j.LoggerFactory;
  * whose read or write did not complete is never used again: a late reply could still land in it.
  *
  * <p>A full copy (a new leg, or one whose header cannot be trusted) writes a fill record on the
- * leg every 64 MiB or so (the agent's settings), after a flush of the leg: the next copy, by
+ * leg every 64 MiB or so (the agent's settings; at least 16 times a copy), after a flush of the leg: the next copy, by
  * this agent or another or by the leg's node once the volume is detached, goes on from there. A
  * dirty-region resync leaves the leg's header alone (it says which regions the leg missed).
  *
@@ -81,8 +82,8 @@ final class LegSyncer {
         ResyncProgress progress = volume.progress();
         progress.start(bytes);
         Buffers buffers = new Buffers((int) spec.regionBytes());
-        RegionCopier copier =
-                new RegionCopier(workers, Math.clamp(fillRecordEveryBytes / spec.regionBytes(), 1, Integer.MAX_VALUE));
+        RegionCopier copier = new RegionCopier(
+                workers, RegionCopier.checkpointEvery(spec.regionBytes(), spec.sizeBytes(), fillRecordEveryBytes));
         try {
             copier.copy(
                     regions,

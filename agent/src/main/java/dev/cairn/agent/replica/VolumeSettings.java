@@ -10,7 +10,8 @@ import java.time.InstantSource;
  * @param retryEvery how often failed legs are tried again
  * @param sweepEvery how often the bitmap is swept (bits clear within two sweeps of the last write)
  * @param copyWorkers regions copied at once by one resync
- * @param fillRecordEveryBytes bytes a full copy copies between two fill records on the new leg
+ * @param fillRecordEveryBytes bytes a full copy copies between two fill records on the new leg, at
+ *     most (a copy of a small volume records more often: at least 16 times)
  */
 public record VolumeSettings(
         Duration legTimeout,

@@ -54,7 +54,7 @@ class AttachAfterCrashTest {
     }
 
     @Test
-    void newLegHalfCopiedWhenTheAgentDiedIsNeverASourceAndIsCopiedInFullAgain() throws Exception {
+    void newLegHalfCopiedWhenTheAgentDiedIsNeverASource() throws Exception {
         VolumeFixture g = new VolumeFixture(2);
         try {
             BlockingPause pause = new BlockingPause(10);
@@ -73,8 +73,8 @@ class AttachAfterCrashTest {
             }
             first.write(5 * REGION, pattern(5000, 4096), false);
             assertThat(LegHeader.decode(ByteBuffer.wrap(g.memory.extent(added).snapshot(0, LegHeader.BYTES))))
-                    .as("a leg never in sync has no header")
-                    .isInstanceOf(LegHeader.Blank.class);
+                    .as("a leg never in sync has no superblock, only a record of how far its copy got")
+                    .isInstanceOf(LegHeader.Filling.class);
             byte[] expected = g.dataOn(0);
             g.attached.getFirst().close(); // the agent dies
 
@@ -90,7 +90,8 @@ class AttachAfterCrashTest {
             ByteBuffer back = ByteBuffer.allocate(4096);
             second.read(5 * REGION, back);
             assertThat(back.array()).isEqualTo(pattern(5000, 4096).array());
-            // The new leg again gets every region; the other fresh leg, the 74 dirty ones.
+            // The new leg gets the regions from its fill record on, and the dirty ones below it (here
+            // every one: written before, never swept); the other fresh leg, the 74 dirty ones.
             assertThat(second.progress().copiedBytes()).isEqualTo(SIZE + 74 * REGION);
             LegHeader h = ((LegHeader.Valid) LegHeader.decode(
                             ByteBuffer.wrap(g.memory.extent(added).snapshot(0, LegHeader.BYTES))))

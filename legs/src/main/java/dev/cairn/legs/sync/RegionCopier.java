@@ -42,8 +42,21 @@ public final class RegionCopier {
     /** For a copy that must not leave a record (a leg whose valid header says what it is). */
     public static final Checkpoint NO_CHECKPOINT = copiedBelow -> {};
 
+    /** Checkpoints a copy makes at least, whatever the volume's size (when regions allow). */
+    static final int MIN_CHECKPOINTS = 16;
+
     private final int workers;
     private final int checkpointEvery;
+
+    /**
+     * Regions between two checkpoints: every {@code atMostBytes} (each checkpoint costs a flush of
+     * the leg), and at least {@value #MIN_CHECKPOINTS} times over a volume of {@code volumeBytes}
+     * so that a copy of a small volume leaves records too; one region at least.
+     */
+    public static int checkpointEvery(long regionBytes, long volumeBytes, long atMostBytes) {
+        long bytes = Math.min(atMostBytes, volumeBytes / MIN_CHECKPOINTS);
+        return Math.clamp(bytes / regionBytes, 1, Integer.MAX_VALUE);
+    }
 
     /**
      * @param workers regions copied at once

@@ -42,7 +42,7 @@ import org.slf4j.LoggerFactory;
  */
 final class CopyJob {
     private static final Logger log = LoggerFactory.getLogger(CopyJob.class);
-    /** Bytes between two fill records (each a flush of the leg). */
+    /** Bytes between two fill records at most (each a flush of the leg); see {@link RegionCopier}. */
     static final long FILL_RECORD_EVERY_BYTES = 64L << 20;
 
     /** What one attempt came to: done, or why not yet. */
@@ -168,7 +168,7 @@ final class CopyJob {
         ConcurrentLinkedQueue<ByteBuffer> buffers = new ConcurrentLinkedQueue<>();
         new RegionCopier(
                         context.workers(),
-                        Math.clamp(FILL_RECORD_EVERY_BYTES / job.regionSizeBytes(), 1, Integer.MAX_VALUE))
+                        RegionCopier.checkpointEvery(job.regionSizeBytes(), job.sizeBytes(), FILL_RECORD_EVERY_BYTES))
                 .copy(
                         regions,
                         full ? sync.fromRegion() : 0,
