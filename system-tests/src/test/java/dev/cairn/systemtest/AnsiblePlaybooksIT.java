@@ -167,7 +167,7 @@ class AnsiblePlaybooksIT extends ClusterFixture {
                         && !zoneOf(n).equals(zoneOf(nodeWithId(staying))))
                 .toList();
         assertThat(candidates).isNotEmpty();
-        candidates.forEach(NodeProcess::pause);
+        candidates.forEach(n -> n.process().pause());
 
         Tool.Result started = playbook("drain-node.yml", "-e", "cairn_node_id=" + node, "-e", "cairn_drain_wait=false")
                 .ok();
@@ -204,7 +204,7 @@ class AnsiblePlaybooksIT extends ClusterFixture {
                         + " volume db: its new leg " + replacement + " is copied by its node");
 
         // Back: the node makes the new leg and copies it (the volume is detached); the old one goes.
-        candidates.forEach(NodeProcess::resume);
+        candidates.forEach(n -> n.process().resume());
         assertThat(playbook("drain-node.yml", "-e", "cairn_node_id=" + node)
                         .ok()
                         .stdout())
