@@ -10,14 +10,19 @@
 #      throughput is timed from the first copied byte to the leg in sync, while fio measures the
 #      random-read p99 again;
 #   4. nbdcopy copies the source node's whole leg extent (the volume's bytes and the leg header)
-#      into an extent of the same size on the same destination node (a scratch volume's leg
-#      placed there), same run;
-#   5. with --throttle SIZE, the controller is restarted with --repair-bandwidth SIZE and a fourth
-#      leg is added (zone d): its sync rate is printed against the limit.
+#      into an extent of the same size on the same destination node (made through its admin API,
+#      so that nobody else writes it), same run;
+#   5. the volume is detached and a fourth leg added on node d (zone d): with no agent serving the
+#      volume, node d copies it itself from an in-sync leg over NBD (the node-side copy), timed
+#      from its extent made to the leg in sync; nbdcopy then copies the same source leg into an
+#      extent on node d;
+#   6. with --throttle SIZE, the controller is restarted with --repair-bandwidth SIZE, the volume
+#      attached again and a fifth leg added (zone e): its sync rate is printed against the limit.
 #
 #   bench/repair.sh [--size GIB] [--throttle SIZE] [--dir DIR]
 #
-# The last line is "rebuild/nbdcopy ratio: X" (full-sync MB/s divided by nbdcopy's).
+# The last two lines are "rebuild/nbdcopy ratio: X" (the agent's full sync, MB/s divided by
+# nbdcopy's between the same nodes) and "node-side copy/nbdcopy ratio: Y".
 set -euo pipefail
 
 size_gib=2
@@ -28,7 +33,7 @@ while [ $# -gt 0 ]; do
     --size) size_gib="$2"; shift 2 ;;
     --throttle) throttle="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,20p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,27p' "$0"; exit 0 ;;
     *) echo "repair: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -101,9 +106,9 @@ healthy() { show | json_arg 'd["health"]=="HEALTHY" and len(d["legs"])==int(sys.
 until_true 120 healthy 3
 vid=$(show | json 'd["id"]')
 uri="nbd://127.0.0.1:$agent_port/$vid"
-# Nodes a2 (zone a) and d (zone d) join only now, so the volume's legs are on a, b, c.
-start_node a2 a; start_node d d
-until_true 60 online 5
+# Nodes a2, d and e join only now, so the volume's legs are on a, b, c.
+start_node a2 a; start_node d d; start_node e e
+until_true 60 online 6
 
 echo "# filling ${size_gib} GiB" >&2
 fio --name=fill --ioengine=nbd --uri="$uri" --rw=write --bs=1m --iodepth=8 --size="${size_gib}G" \
@@ -135,44 +140,65 @@ p99_during=$(cat "$dir/p99-during")
 bytes=$((size_gib << 30))
 rebuild_mbs=$(python3 -c "print(round($bytes / ($t1 - $t0) / 1e6, 1))")
 
-echo "# nbdcopy of the same bytes from node b's leg into an extent on node a2" >&2
-a2_id=$("$cairn" node list -o json | json '[n["id"] for n in d if n["labels"].get("host")=="a2"][0]')
-"$cairn" class create one-host --replicas 1 --spread-across host >/dev/null
-"$cairn" volume create scratch --size "${size_gib}GiB" --class one-host >/dev/null
-"$cairn" volume add-replica scratch --node "$a2_id" >/dev/null
 desired() { # node id -> its desired extents, with what opens them
   curl -sf -H "Authorization: Bearer $(cat "$node_token")" "$url/v1/internal/nodes/$1/desired"
 }
-export_of() { # node id, extent id -> NBD URI of that extent
-  local addr
-  addr=$("$cairn" node show "$1" -o json | json 'd["nbdAddress"]')
-  desired "$1" | json_arg '["nbd://" + sys.argv[2] + "/" + e["id"] + ";gen=" + str(e["generation"]) + ";key=" + e["secret"] for e in d["extents"] if e["id"]==sys.argv[1]][0]' "$2" "$addr"
+node_of() { "$cairn" node list -o json | json_arg '[n["id"] for n in d if n["labels"].get("host")==sys.argv[1]][0]' "$1"; }
+nbd_of() { "$cairn" node show "$1" -o json | json 'd["nbdAddress"]'; }
+leg_uri() { # node id, extent id -> NBD URI of that leg, with what opens it now
+  desired "$1" | json_arg '["nbd://" + sys.argv[2] + "/" + e["id"] + ";gen=" + str(e["generation"]) + ";key=" + e["secret"] for e in d["extents"] if e["id"]==sys.argv[1]][0]' "$2" "$(nbd_of "$1")"
 }
-src_extent=$(show | json '[l["extentId"] for l in d["legs"] if l["nodeLabels"].get("host")=="b"][0]')
-dst_extent=$("$cairn" volume show scratch -o json | json_arg '[l["extentId"] for l in d["legs"] if l["nodeId"]==sys.argv[1]][0]' "$a2_id")
-ready() { "$cairn" volume show scratch -o json | json_arg 'all(l["state"]=="READY" for l in d["legs"])' | grep -q True; }
-until_true 60 ready
-src_uri=$(export_of "$source_node_id" "$src_extent")
-dst_uri=$(export_of "$a2_id" "$dst_extent")
-sync
-t0=$(now)
-nbdcopy "$src_uri" "$dst_uri"
-t1=$(now)
 extent_bytes=$(show | json 'd["legs"][0]["extentSizeBytes"]') # the whole extent: header and data
-nbdcopy_mbs=$(python3 -c "print(round($extent_bytes / ($t1 - $t0) / 1e6, 1))")
+scratch_uri() { # node name -> NBD URI of a new extent of the legs' size, made through its admin API
+  local admin id
+  admin=$("$cairn" node list -o json | json_arg '[n["adminUrl"] for n in d if n["labels"].get("host")==sys.argv[1]][0]' "$1")
+  id=$(curl -sf -X POST "$admin/v1/extents" -d "{\"sizeBytes\": $extent_bytes}" | json 'd["id"]')
+  echo "nbd://$(nbd_of "$(node_of "$1")")/$id"
+}
+nbdcopy_mbs() { # source URI, destination URI -> MB/s
+  local t0 t1
+  sync
+  t0=$(now)
+  nbdcopy "$1" "$2"
+  t1=$(now)
+  python3 -c "print(round($extent_bytes / ($t1 - $t0) / 1e6, 1))"
+}
+
+echo "# nbdcopy of the same bytes from node b's leg into an extent on node a2" >&2
+src_extent=$(show | json '[l["extentId"] for l in d["legs"] if l["nodeLabels"].get("host")=="b"][0]')
+nbdcopy_mbs=$(nbdcopy_mbs "$(leg_uri "$source_node_id" "$src_extent")" "$(scratch_uri a2)")
+
+echo "# the volume detached, a leg added on node d: node d copies it itself" >&2
+"$cairn" volume detach vol >/dev/null
+d_id=$(node_of d)
+"$cairn" volume add-replica vol --node "$d_id" >/dev/null
+d_made() { show | json_arg 'any(l["nodeId"]==sys.argv[1] and l["state"]=="READY" for l in d["legs"])' "$d_id" | grep -q True; }
+d_synced() { show | json_arg 'any(l["nodeId"]==sys.argv[1] and l["synced"] for l in d["legs"])' "$d_id" | grep -q True; }
+sync
+until_true 60 d_made
+t0=$(now)
+until_true 600 d_synced
+t1=$(now)
+node_copy_mbs=$(python3 -c "print(round($bytes / ($t1 - $t0) / 1e6, 1))")
+copy_source=$(sed -n 's/.*copying [0-9]* region(s), [0-9]* bytes, from leg \([0-9a-f-]*\).*/\1/p' "$dir/node-d.log" | tail -n 1)
+copy_source_node=$(show | json_arg '[l["nodeId"] for l in d["legs"] if l["extentId"]==sys.argv[1]][0]' "$copy_source")
+echo "# nbdcopy of the same bytes from that source leg into an extent on node d" >&2
+"$cairn" volume attach vol --host bench >/dev/null # the legs' credentials move on: read them again
+until_true 120 healthy 4
+node_nbdcopy_mbs=$(nbdcopy_mbs "$(leg_uri "$copy_source_node" "$copy_source")" "$(scratch_uri d)")
 
 throttled=""
 if [ -n "$throttle" ]; then
-  echo "# restarting the controller with --repair-bandwidth $throttle; adding a fourth leg (zone d)" >&2
+  echo "# restarting the controller with --repair-bandwidth $throttle; adding a fifth leg (zone e)" >&2
   kill "$ctl_pid"; wait "$ctl_pid" 2>/dev/null || true
   start_controller --repair-bandwidth "$throttle"
-  until_true 60 online 4
+  until_true 60 online 5
   sleep 1 # the agent's next long poll carries the new limit
   "$cairn" volume add-replica vol >/dev/null
-  d_syncing() { show | json_arg 'any(not l["synced"] and l.get("sync")=="SYNCING" for l in d["legs"])' | grep -q True; }
-  until_true 120 d_syncing
+  e_syncing() { show | json_arg 'any(not l["synced"] and l.get("sync")=="SYNCING" for l in d["legs"])' | grep -q True; }
+  until_true 120 e_syncing
   t0=$(now)
-  until_true 3600 healthy 4
+  until_true 3600 healthy 5
   t1=$(now)
   limit=$(python3 -c "
 import re,sys
@@ -181,14 +207,18 @@ print(int(m.group(1)) * (1024 ** ' kmgt'.index(m.group(2) or ' ')))")
   throttled=$(python3 -c "print(round($bytes / ($t1 - $t0) / 1e6, 1), round($limit / 1e6, 1))")
 fi
 
-python3 - "$rebuild_mbs" "$nbdcopy_mbs" "$p99_before" "$p99_during" "$size_gib" "$throttled" <<'PY'
+python3 - "$rebuild_mbs" "$nbdcopy_mbs" "$p99_before" "$p99_during" "$size_gib" "$throttled" \
+    "$node_copy_mbs" "$node_nbdcopy_mbs" <<'PY'
 import sys
-rebuild, copy, before, during, gib, throttled = sys.argv[1:7]
-print(f"full sync of a {gib} GiB leg (unthrottled): {rebuild} MB/s")
-print(f"nbdcopy, same bytes, same nodes:           {copy} MB/s")
+rebuild, copy, before, during, gib, throttled, node, node_copy = sys.argv[1:9]
+print(f"full sync of a {gib} GiB leg by the agent (unthrottled): {rebuild} MB/s")
+print(f"nbdcopy, same bytes, same nodes:                      {copy} MB/s")
 print(f"client 4k random-read p99: {before} us before the sync, {during} us during it")
+print(f"node-side copy of a {gib} GiB leg (volume detached):    {node} MB/s")
+print(f"nbdcopy, same bytes, same nodes:                      {node_copy} MB/s")
 if throttled:
     got, limit = throttled.split()
     print(f"throttled sync: {got} MB/s with a limit of {limit} MB/s")
 print(f"rebuild/nbdcopy ratio: {float(rebuild) / float(copy):.2f}")
+print(f"node-side copy/nbdcopy ratio: {float(node) / float(node_copy):.2f}")
 PY

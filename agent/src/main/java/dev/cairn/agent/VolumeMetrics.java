@@ -29,7 +29,9 @@ import java.util.function.ToDoubleFunction;
  *       so {@code cairn_agent_volume_legs{state="FAILED"} > 0} is an alert);
  *   <li>{@code cairn_agent_volume_resync_copied_bytes_total}: bytes every resync of the attachment
  *       copied (or zeroed); {@code cairn_agent_volume_resync_rate_bytes_per_second} and {@code
- *       cairn_agent_volume_resync_remaining_bytes}: of the syncs running now (0 when none).
+ *       cairn_agent_volume_resync_remaining_bytes}: of the syncs running now (0 when none);
+ *   <li>{@code cairn_agent_volume_dirty_regions}: regions the write-intent bitmap marks now (the
+ *       least a leg falling out now would get back, and what a detach leaves to be checked).
  * </ul>
  *
  * Registered when the volume is attached, removed when it is detached (or moves to another
@@ -79,6 +81,11 @@ final class VolumeMetrics implements AutoCloseable {
                 tags,
                 progress,
                 p -> remaining(p.report())));
+        meters.add(Gauge.builder("cairn.agent.volume.dirty.regions", volume, v -> (double) v.dirtyRegions())
+                .description("Regions the volume's write-intent bitmap marks dirty now")
+                .tags(tags)
+                .strongReference(true)
+                .register(registry));
     }
 
     static VolumeMetrics register(MeterRegistry registry, AttachedVolume volume) {

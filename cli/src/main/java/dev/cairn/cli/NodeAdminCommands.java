@@ -49,6 +49,14 @@ final class NodeAdminCommands {
             out.println("drain:           " + NodeDrainCommands.progress(d));
             d.waiting().forEach(w -> out.println("  waiting:       " + w));
         });
+        for (Views.CopyView c : n.copies()) {
+            out.println("copy:            extent " + c.extentId() + " " + c.state()
+                    + (c.state().equals("COPYING")
+                            ? " " + Sizes.human(c.doneBytes()) + " of " + Sizes.human(c.totalBytes()) + " at "
+                                    + Sizes.human(c.bytesPerSecond()) + "/s"
+                            : "")
+                    + (c.message().isEmpty() ? "" : ": " + c.message()));
+        }
         out.println();
         Table drives = new Table("DRIVE", "CAPACITY", "USED", "FREE", "LARGEST FREE");
         for (Views.DriveView d : n.drives()) {

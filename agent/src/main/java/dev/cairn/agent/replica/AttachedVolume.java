@@ -126,6 +126,11 @@ public final class AttachedVolume implements AutoCloseable {
         return volume.legStates();
     }
 
+    /** Regions the write-intent bitmap marks dirty now. */
+    public long dirtyRegions() {
+        return volume.bitmap().dirtyCount();
+    }
+
     /** The volume's resync progress (what every sync since the attachment copied). */
     public ResyncProgress progress() {
         return volume.progress();

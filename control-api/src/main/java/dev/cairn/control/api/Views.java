@@ -43,7 +43,22 @@ public final class Views {
             List<DriveView> drives,
             List<ExtentView> extents,
             List<String> errors,
-            Optional<DrainView> drain) {}
+            Optional<DrainView> drain,
+            List<CopyView> copies) {}
+
+    /**
+     * A copy a node makes of one of its legs of a detached volume, as it last reported it: {@code
+     * state} COPYING, DONE, WAITING (with why) or FAILED (retried; with why), bytes done of those to
+     * copy, and the rate.
+     */
+    public record CopyView(
+            String extentId,
+            long generation,
+            String state,
+            long doneBytes,
+            long totalBytes,
+            long bytesPerSecond,
+            String message) {}
 
     /**
      * A node being drained: since when, how many legs are still on it, how many of those have a

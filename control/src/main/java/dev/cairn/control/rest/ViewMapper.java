@@ -56,7 +56,17 @@ final class ViewMapper {
                 n.drives().stream().map(d -> drive(d, spareFraction)).toList(),
                 extents,
                 n.errors(),
-                HealthViews.drain(s, n));
+                HealthViews.drain(s, n),
+                n.copies().stream()
+                        .map(c -> new Views.CopyView(
+                                c.extentId().toString(),
+                                c.generation(),
+                                c.state().name(),
+                                c.doneBytes(),
+                                c.totalBytes(),
+                                c.bytesPerSecond(),
+                                c.message()))
+                        .toList());
     }
 
     static Views.DriveView drive(DriveState d, double spareFraction) {
