@@ -164,7 +164,7 @@ class MalformedInputTest extends ServerFixture {
         AtomicLong peak = new AtomicLong();
         CountDownLatch hold = new CountDownLatch(1);
         exports.disks.get("big").hook = (op, offset, length) -> {
-            peak.accumulateAndGet(server.bufferBytesInUse(), Math::max);
+            peak.accumulateAndGet(server.sharedBufferBytesInUse(), Math::max);
             try {
                 hold.await(10, TimeUnit.SECONDS);
             } catch (InterruptedException e) {
@@ -187,8 +187,8 @@ class MalformedInputTest extends ServerFixture {
                             senders));
                 }
             }
-            await().until(() -> server.bufferBytesInUse() >= budget);
-            assertThat(server.bufferBytesInUse()).isLessThanOrEqualTo(budget);
+            await().until(() -> server.sharedBufferBytesInUse() >= budget);
+            assertThat(server.sharedBufferBytesInUse()).isLessThanOrEqualTo(budget);
             hold.countDown();
             writes.forEach(CompletableFuture::join);
         }
@@ -199,13 +199,14 @@ class MalformedInputTest extends ServerFixture {
     }
 
     @Test
-    void aClientThatStallsMidPayloadIsCutAndReleasesItsBuffer() throws Exception {
+    void aClientThatStallsMidPayloadIsCutHavingReservedNothing() throws Exception {
         try (RawClient raw = new RawClient(address())) {
             raw.greet();
             raw.go("disk");
             raw.send(RawClient.request(0, CMD_WRITE, 1, 0, 1 << 20));
             raw.send(new byte[4096]);
-            await().until(() -> server.bufferBytesInUse() > 0);
+            await().until(() -> server.stats().requests() == 1);
+            assertThat(server.sharedBufferBytesInUse()).isZero();
             assertThat(raw.readUntilClosed())
                     .as("cut after the payload timeout")
                     .isNotNull();
