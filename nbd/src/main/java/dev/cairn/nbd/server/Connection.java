@@ -15,9 +15,17 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * One client connection: its reader thread runs the handshake ({@link Negotiation}) and then the
- * transmission phase ({@link Transmission}); a {@link ReplyWriter} sends replies as they complete,
- * in any order.
+ * One client connection: a virtual thread runs the handshake ({@link Negotiation}), then a platform
+ * thread of its own the transmission phase ({@link Transmission}); a {@link ReplyWriter} sends
+ * replies as they complete, in any order.
+ *
+ * <p>Why a platform thread for transmission: a virtual thread blocked on its socket is woken by
+ * the JDK's poller thread, which then wakes a carrier to run it, two thread wake-ups for every
+ * request a client sends at queue depth 1; a platform thread blocked in {@code read} is woken by the
+ * kernel directly. On a storage node (2 vCPUs, fio 4k at queue depth 1, same build, alternating
+ * runs) that took random reads from 6,000-10,200 to 12,400-16,600 IOPS and writes from 6,500-9,900
+ * to 14,500-17,600, and p99 latency from 136-3,031 µs to 80-171 µs. A client that never finishes
+ * its handshake costs only a virtual thread.
  *
  * <p>Memory per connection is bounded, and what a stalled client pins is its own: a 4 KiB input
  * buffer during the handshake (plus the one option being read, at most 64 KiB), then a 256 KiB
@@ -148,7 +156,11 @@ final class Connection implements Runnable {
                 buffers.releaseOwned(in.replaceBuffer(input));
                 ByteBuffer scratch = buffers.takeOwned(ReplyWriter.SCRATCH_BYTES);
                 try {
-                    transmit(in, negotiated.get(), scratch);
+                    Negotiated n = negotiated.get();
+                    awaitEnd(Thread.ofPlatform()
+                            .name("nbd-reader-" + peer)
+                            .daemon()
+                            .start(() -> transmit(in, n, scratch)));
                 } finally {
                     buffers.releaseOwned(scratch);
                     negotiated.get().session().close();
@@ -158,6 +170,22 @@ final class Connection implements Runnable {
             close();
             buffers.releaseOwned(input);
             server.onClosed(this);
+        }
+    }
+
+    /** Waits for the transmission thread: its buffers are released only once it is done. */
+    private void awaitEnd(Thread reader) {
+        boolean interrupted = false;
+        while (reader.isAlive()) {
+            try {
+                reader.join();
+            } catch (InterruptedException e) {
+                interrupted = true;
+                close(); // ends the transmission soon
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
         }
     }
 

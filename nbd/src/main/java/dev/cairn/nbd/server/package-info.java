@@ -6,9 +6,12 @@
  *
  * <ul>
  *   <li>One acceptor thread, and one timer thread (handshake deadlines, the stall sweep).
- *   <li>Per connection, a reader (virtual thread): handshake, then request decoding, checking and
- *       dispatch; it also runs what the export can do without waiting (page-cache reads and
- *       writes) and writes those replies in batches before it blocks for more input.
+ *   <li>Per connection, a virtual thread for the handshake, then a reader (a platform thread: the
+ *       kernel wakes it directly, where a virtual thread needs the poller and a carrier, which
+ *       halved queue-depth-1 IOPS; see {@link dev.cairn.nbd.server.Connection}) for request
+ *       decoding, checking and dispatch; it also runs what the export can do without waiting
+ *       (page-cache reads and writes) and writes those replies in batches before it blocks for
+ *       more input.
  *   <li>Per connection, a writer (virtual thread) that sends replies completed by workers, many per
  *       gathering write. Workers never touch the socket, so a client that stops reading stalls
  *       only its own connection.
@@ -24,7 +27,8 @@
  * <ul>
  *   <li>A handshaking connection holds a 4 KiB input buffer, plus the option being read, which
  *       grows as its bytes arrive (options over 64 KiB are refused).
- *   <li>A connection in transmission holds a 256 KiB input buffer and a 64 KiB reply scratch. A
+ *   <li>A connection in transmission holds a 256 KiB input buffer and a 64 KiB reply scratch (and
+ *       its reader's thread stack, of which it touches a few pages). A
  *       WRITE's payload is taken through the input buffer in pieces of up to 256 KiB, each applied
  *       once it has all arrived ({@link dev.cairn.nbd.server.PiecedWrite}); its reply goes when
  *       every piece is done (NBD promises no atomicity). A piece the export cannot take at once is
