@@ -44,13 +44,28 @@ public final class WireReader {
 
     /** Makes at least {@code n} bytes available; EOFException if the peer closes first. */
     public void require(int n) throws IOException {
-        if (buffer.remaining() >= n) {
-            return;
+        if (buffer.remaining() < n) {
+            fill(n, buffer.capacity()); // as much as the kernel has: many pipelined messages at once
         }
+    }
+
+    /**
+     * Makes exactly {@code n} bytes available, reading none past them: for a payload taken in
+     * pieces through this buffer, so that no part of the next piece is read with this one and then
+     * moved to the front of the buffer.
+     */
+    public void requireExactly(int n) throws IOException {
+        if (buffer.remaining() < n) {
+            fill(n, n);
+        }
+    }
+
+    private void fill(int n, int limit) throws IOException {
         if (n > buffer.capacity()) {
             throw new IllegalArgumentException("cannot buffer " + n + " bytes");
         }
-        buffer.compact(); // then read as much as the kernel has: many pipelined messages in one call
+        buffer.compact();
+        buffer.limit(limit);
         try {
             while (buffer.position() < n) {
                 if (channel.read(buffer) < 0) {

@@ -37,6 +37,10 @@ import org.slf4j.LoggerFactory;
 final class Transmission {
     private static final Logger log = LoggerFactory.getLogger(Transmission.class);
     private static final int MAX_LOCAL_REPLIES = 64;
+    /** Pieces of a payload are whole pages, so a sub-write never rewrites part of a page. */
+    private static final int PAGE_BYTES = 4096;
+    /** A payload's bytes already buffered go as a piece of their own when there are this many. */
+    private static final int MIN_PIECE_BYTES = 64 * 1024;
 
     private final String peer;
     private final ExportSession session;
@@ -206,11 +210,7 @@ final class Transmission {
         stall.start(System.nanoTime());
         try {
             for (long done = 0; done < r.length(); ) {
-                int n = (int) Math.min(Connection.READ_BUFFER_BYTES, r.length() - done);
-                if (in.buffered() < n) {
-                    flushLocal();
-                    in.require(n);
-                }
+                int n = nextPiece(r.length() - done);
                 long at = r.offset() + done;
                 if (!w.failed() && (fua || !tryWritePiece(w, at, in.peek(n)))) {
                     ByteBuffer piece = acquireShared(n);
@@ -227,6 +227,27 @@ final class Transmission {
         if (w.onPieceDone()) {
             local.add(execution.finished(w));
         }
+    }
+
+    /**
+     * Makes the next piece of a payload with {@code left} bytes to come available in the input
+     * buffer; returns its size. What is already buffered goes as it is, in whole pages (but for the
+     * payload's end), if that is at least {@link #MIN_PIECE_BYTES}: no copy within the buffer.
+     * Otherwise the buffer is filled to exactly one piece, so that none of the next piece is read
+     * with it and then moved.
+     */
+    private int nextPiece(long left) throws IOException {
+        int n = (int) Math.min(in.buffered(), left);
+        if (n < left) {
+            n &= -PAGE_BYTES;
+        }
+        if (n >= Math.min(left, MIN_PIECE_BYTES)) {
+            return n;
+        }
+        flushLocal();
+        n = (int) Math.min(Connection.READ_BUFFER_BYTES, left);
+        in.requireExactly(n);
+        return n;
     }
 
     /** One piece into the page cache, if the export takes it without waiting. */
@@ -294,12 +315,20 @@ final class Transmission {
         }
     }
 
-    /** A buffer of the shared budget; waits (replies written first) while it is spent. */
+    /**
+     * A buffer of the shared budget; waits (replies written first) while it is spent, the payload's
+     * stall clock stopped meanwhile: that wait is the export's, not the client's.
+     */
     private ByteBuffer acquireShared(int bytes) throws InterruptedException {
         ByteBuffer b = buffers.tryAcquire(bytes);
         if (b == null) {
             flushLocal();
-            b = buffers.acquire(bytes);
+            stall.pause(System.nanoTime());
+            try {
+                b = buffers.acquire(bytes);
+            } finally {
+                stall.resume(System.nanoTime());
+            }
         }
         return b;
     }

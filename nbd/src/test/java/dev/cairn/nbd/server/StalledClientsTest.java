@@ -11,6 +11,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
@@ -119,6 +122,38 @@ class StalledClientsTest extends ServerFixture {
         await().until(() -> server.sharedBufferBytesInUse() == 0);
         assertThat(server.bufferBytesInUse()).isLessThanOrEqualTo((STALLED + 1) * perConnectionAtRest());
         allStalledAreCut();
+    }
+
+    @Test
+    void clientsTricklingAPayloadHoldNoMoreThanAPieceEachAndAreCut() throws Exception {
+        List<RawClient> tricklers = new ArrayList<>();
+        for (int i = 0; i < STALLED; i++) {
+            RawClient c = transmitting("big");
+            c.send(RawClient.request(0, CMD_WRITE, 1, (long) (i % 2) * (32 << 20), 32 << 20));
+            tricklers.add(c);
+        }
+        // 8 KiB from each every 20 ms: steady, far too slow to finish before the deadline
+        try (ScheduledExecutorService pace = Executors.newSingleThreadScheduledExecutor()) {
+            ScheduledFuture<?> trickle = pace.scheduleAtFixedRate(
+                    () -> {
+                        for (RawClient c : tricklers) {
+                            try {
+                                c.send(new byte[8192]);
+                            } catch (IOException e) {
+                                // cut by the server: what the test waits for
+                            }
+                        }
+                    },
+                    0,
+                    20,
+                    TimeUnit.MILLISECONDS);
+            healthyClientIsServedPromptly();
+            assertThat(server.sharedBufferBytesInUse())
+                    .as("at most a piece each being written")
+                    .isLessThanOrEqualTo((long) STALLED * Connection.READ_BUFFER_BYTES);
+            allStalledAreCut();
+            trickle.cancel(false);
+        }
     }
 
     @Test
