@@ -22,10 +22,10 @@ import java.util.concurrent.atomic.AtomicLong;
 import org.junit.jupiter.api.Test;
 
 /**
- * fio writes and verifies through a storage node's export, then through an agent's, while hundreds
- * of clients stall against the same server in every phase (handshake, request header, write
- * payload, replies never read, some cut and coming back): fio's IOPS never fall to zero in any
- * second, and the server's buffer memory stays within what each stalled connection may pin on its
+ * fio writes (4 KiB to 2 MiB) and verifies through a storage node's export, then through an
+ * agent's, while hundreds of clients stall against the same server in every phase (handshake,
+ * request header, write payload, replies never read, some hanging up and coming back), there
+ * before fio starts: fio's IOPS never fall to zero in any second, and the server's buffer memory stays within what each stalled connection may pin on its
  * own. Prints the figures (IOPS per second, buffer bytes, the process's RSS) the README quotes.
  */
 class StalledClientsIT extends ReplicationFixture {
@@ -34,7 +34,7 @@ class StalledClientsIT extends ReplicationFixture {
     /** Stallers that hang up after a second and stall again, in the payload and unread phases. */
     private static final int REPEATING = 20;
 
-    private static final int FIO_SECONDS = 24;
+    private static final int FIO_SECONDS = 16;
     private static final long MiB = 1 << 20;
     /**
      * What one stalled connection may hold in the NBD server's buffers, by phase (see the server's
@@ -126,33 +126,14 @@ class StalledClientsIT extends ReplicationFixture {
             String bufferGauge)
             throws Exception {
         Path log = dir.resolve("fio-" + export);
-        CompletableFuture<Tool.Result> fio = CompletableFuture.supplyAsync(() -> Tool.run(
-                FIO_TIMEOUT,
-                "fio",
-                "--name=stalled",
-                "--ioengine=nbd",
-                "--uri=" + uri,
-                "--rw=randwrite",
-                "--bs=4k",
-                "--iodepth=4",
-                "--size=64M",
-                "--time_based",
-                "--runtime=" + FIO_SECONDS,
-                "--randseed=4242",
-                "--verify=crc32c",
-                "--verify_backlog=1024",
-                "--verify_fatal=1",
-                "--verify_state_save=0",
-                "--write_iops_log=" + log,
-                "--log_avg_msec=1000",
-                "--output-format=json"));
         Path iopsLog = dir.resolve(log.getFileName() + "_iops.1.log");
-        await().atMost(Duration.ofSeconds(30)).until(() -> samples(iopsLog).size() >= 2);
         long rssBefore = rssBytes(server.pid());
         AtomicLong maxBuffers = new AtomicLong();
         AtomicLong maxRss = new AtomicLong(rssBefore);
         int reconnects;
+        CompletableFuture<Tool.Result> fio;
         try (Stallers stallers = new Stallers(nbd, export, exportBytes)) {
+            // the stallers are there first: fio's first request already meets them
             for (Stallers.Phase phase : Stallers.Phase.values()) {
                 stallers.start(phase, PER_PHASE);
             }
@@ -160,6 +141,27 @@ class StalledClientsIT extends ReplicationFixture {
             stallers.start(Stallers.Phase.PAYLOAD, REPEATING, Duration.ofSeconds(1));
             stallers.start(Stallers.Phase.UNREAD_REPLIES, REPEATING, Duration.ofSeconds(1));
             assertThat(stallers.stalled()).isGreaterThanOrEqualTo(4 * PER_PHASE);
+            fio = CompletableFuture.supplyAsync(() -> Tool.run(
+                    FIO_TIMEOUT,
+                    "fio",
+                    "--name=stalled",
+                    "--ioengine=nbd",
+                    "--uri=" + uri,
+                    "--rw=randwrite",
+                    // small writes, and large ones that a node too takes in pieces
+                    "--bssplit=4k/60:64k/25:2m/15",
+                    "--iodepth=4",
+                    "--size=64M",
+                    "--time_based",
+                    "--runtime=" + FIO_SECONDS,
+                    "--randseed=4242",
+                    "--verify=crc32c",
+                    "--verify_backlog=256",
+                    "--verify_fatal=1",
+                    "--verify_state_save=0",
+                    "--write_iops_log=" + log,
+                    "--log_avg_msec=1000",
+                    "--output-format=json"));
             // the stall lasts as long as fio: sample the server's memory meanwhile (and stop waiting
             // once fio is well overdue, so that a server that starves it still gets its figures)
             long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(FIO_SECONDS + 20);

@@ -2,6 +2,7 @@ package dev.cairn.systemtest;
 
 import static dev.cairn.nbd.NbdProtocol.*;
 
+import dev.cairn.testkit.NbdFuzzSessions;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
@@ -9,7 +10,6 @@ import java.net.InetSocketAddress;
 import java.net.Socket;
 import java.net.SocketTimeoutException;
 import java.nio.ByteBuffer;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
@@ -118,18 +118,9 @@ final class Stallers implements AutoCloseable {
         if (phase == Phase.HANDSHAKE) {
             return; // and never answer it
         }
-        out.write(ByteBuffer.allocate(4)
-                .putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
-                .array());
-        out.write(option(OPT_STRUCTURED_REPLY, new byte[0]));
-        byte[] name = export.getBytes(StandardCharsets.UTF_8);
-        out.write(option(
-                OPT_GO,
-                ByteBuffer.allocate(6 + name.length)
-                        .putInt(name.length)
-                        .put(name)
-                        .putShort((short) 0)
-                        .array()));
+        out.write(NbdFuzzSessions.clientFlags());
+        out.write(NbdFuzzSessions.option(OPT_STRUCTURED_REPLY, new byte[0]));
+        out.write(NbdFuzzSessions.go(export));
         while (true) { // option replies until GO's ACK
             byte[] header = new byte[20];
             in.readFully(header);
@@ -185,15 +176,6 @@ final class Stallers implements AutoCloseable {
         } catch (SocketTimeoutException e) {
             // held long enough: hang up and stall again
         }
-    }
-
-    private static byte[] option(int option, byte[] data) {
-        return ByteBuffer.allocate(16 + data.length)
-                .putLong(IHAVEOPT)
-                .putInt(option)
-                .putInt(data.length)
-                .put(data)
-                .array();
     }
 
     private static byte[] request(int type, long offset) {

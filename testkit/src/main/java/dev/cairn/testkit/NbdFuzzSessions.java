@@ -11,8 +11,9 @@ import java.util.random.RandomGenerator;
  * (fixed newstyle, structured replies, base:allocation, GO) whose requests are mutated (lengths,
  * flags, commands, offsets, truncated payloads, a wrong magic) and whose stream may be cut or have
  * bytes flipped anywhere. The server's unit properties and the system fuzz test draw from the same
- * families. Protocol numbers are the NBD specification's (testkit does not depend on the NBD
- * module).
+ * families, and other tests build their own sessions from its pieces ({@link #clientFlags}, {@link
+ * #option}, {@link #go}). Protocol numbers are the NBD specification's (testkit does not depend on
+ * the NBD module).
  */
 public final class NbdFuzzSessions {
     private static final long IHAVEOPT = 0x49484156454F5054L;
@@ -63,9 +64,7 @@ public final class NbdFuzzSessions {
     /** Client flags, then up to 6 options: codes near the known ones or anything, lengths that lie. */
     public static byte[] noiseAsOptions(RandomGenerator random) {
         ByteArrayOutputStream s = new ByteArrayOutputStream();
-        s.writeBytes(ByteBuffer.allocate(4)
-                .putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
-                .array());
+        s.writeBytes(clientFlags());
         int options = random.nextInt(7);
         for (int i = 0; i < options; i++) {
             int code = random.nextBoolean() ? random.nextInt(13) : random.nextInt();
@@ -93,9 +92,7 @@ public final class NbdFuzzSessions {
      */
     public byte[] validSession(RandomGenerator random) {
         ByteArrayOutputStream s = new ByteArrayOutputStream();
-        s.writeBytes(ByteBuffer.allocate(4)
-                .putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
-                .array());
+        s.writeBytes(clientFlags());
         byte[] name = export.getBytes(StandardCharsets.UTF_8);
         if (random.nextInt(4) != 0) {
             s.writeBytes(option(OPT_STRUCTURED_REPLY, new byte[0]));
@@ -112,13 +109,7 @@ public final class NbdFuzzSessions {
                                 .array()));
             }
         }
-        s.writeBytes(option(
-                OPT_GO,
-                ByteBuffer.allocate(6 + name.length)
-                        .putInt(name.length)
-                        .put(name)
-                        .putShort((short) 0)
-                        .array()));
+        s.writeBytes(go(export));
         int requests = random.nextInt(13);
         for (int i = 0; i < requests; i++) {
             s.writeBytes(random.nextInt(4) == 0 ? wildRequest(random) : plausibleRequest(random));
@@ -180,7 +171,27 @@ public final class NbdFuzzSessions {
                 .array();
     }
 
-    private static byte[] option(int option, byte[] data) {
+    /** What a fixed-newstyle client answers the greeting with: fixed newstyle, no zeroes. */
+    public static byte[] clientFlags() {
+        return ByteBuffer.allocate(4)
+                .putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
+                .array();
+    }
+
+    /** {@code NBD_OPT_GO} for {@code export}, asking for no extra information. */
+    public static byte[] go(String export) {
+        byte[] name = export.getBytes(StandardCharsets.UTF_8);
+        return option(
+                OPT_GO,
+                ByteBuffer.allocate(6 + name.length)
+                        .putInt(name.length)
+                        .put(name)
+                        .putShort((short) 0)
+                        .array());
+    }
+
+    /** An option as a client sends it: magic, code, length, data. */
+    public static byte[] option(int option, byte[] data) {
         return ByteBuffer.allocate(16 + data.length)
                 .putLong(IHAVEOPT)
                 .putInt(option)
