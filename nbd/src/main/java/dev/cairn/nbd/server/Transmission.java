@@ -53,6 +53,11 @@ final class Transmission {
     private final Semaphore inFlight;
     private final StallWatch stall;
     private final RequestExecution execution;
+    /**
+     * Set when a request that failed on this thread has passed its permit on all the same (to the
+     * pieces of a write still running): the request loop must not give it back.
+     */
+    private boolean permitPassedOn;
     /** Replies the reader produced itself, written before it next blocks. */
     private final List<Reply> local = new ArrayList<>();
 
@@ -137,9 +142,10 @@ final class Transmission {
                 }
                 handedOff = handle(r);
             } finally {
-                if (!handedOff) {
+                if (!handedOff && !permitPassedOn) {
                     inFlight.release();
                 }
+                permitPassedOn = false;
             }
         }
     }
@@ -209,23 +215,34 @@ final class Transmission {
         boolean fua = r.has(CMD_FLAG_FUA);
         stall.start(System.nanoTime());
         try {
-            for (long done = 0; done < r.length(); ) {
-                int n = nextPiece(r.length() - done);
-                long at = r.offset() + done;
-                if (!w.failed() && (fua || !tryWritePiece(w, at, in.peek(n)))) {
-                    ByteBuffer piece = acquireShared(n);
-                    piece.put(in.peek(n)).position(BufferPool.HEADROOM);
-                    w.onPieceIssued();
-                    execution.dispatchPiece(w, at, piece, fua);
-                }
-                in.skip(n);
-                done += n;
-            }
+            takePieces(r, w, fua);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // The payload ended early. Pieces already on workers keep the request's permit until
+            // they are done, so the connection ends only after them: nothing of it may land after
+            // the client is gone (and perhaps back, writing newer data there).
+            w.onPieceFailed(EIO, "the payload was not received whole");
+            permitPassedOn = !w.onPieceDone();
+            throw e;
         } finally {
             stall.stop();
         }
         if (w.onPieceDone()) {
             local.add(execution.finished(w));
+        }
+    }
+
+    private void takePieces(Request r, PiecedWrite w, boolean fua) throws IOException, InterruptedException {
+        for (long done = 0; done < r.length(); ) {
+            int n = nextPiece(r.length() - done);
+            long at = r.offset() + done;
+            if (!w.failed() && (fua || !tryWritePiece(w, at, in.peek(n)))) {
+                ByteBuffer piece = acquireShared(n);
+                piece.put(in.peek(n)).position(BufferPool.HEADROOM);
+                w.onPieceIssued();
+                execution.dispatchPiece(w, at, piece, fua);
+            }
+            in.skip(n);
+            done += n;
         }
     }
 

@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -154,6 +155,30 @@ class StalledClientsTest extends ServerFixture {
             allStalledAreCut();
             trickle.cancel(false);
         }
+    }
+
+    @Test
+    void aWriteCutMidPayloadEndsItsConnectionOnlyOnceItsPiecesAreDone() throws Exception {
+        CountDownLatch started = new CountDownLatch(1);
+        CountDownLatch release = new CountDownLatch(1);
+        exports.disks.get("big").hook = (op, offset, length) -> {
+            started.countDown();
+            try {
+                release.await();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+            }
+        };
+        try (RawClient c = transmitting("big")) {
+            c.send(RawClient.request(0, CMD_WRITE, 1, 0, 1 << 20));
+            c.send(new byte[Connection.READ_BUFFER_BYTES + 4096]); // a piece goes to a worker
+            started.await();
+        } // and the client is gone
+        // a piece still being written must not land after the connection is over (the client may
+        // be back by then, writing newer data there): the connection waits for it
+        await().during(Duration.ofMillis(300)).until(() -> server.stats().open() == 1);
+        release.countDown();
+        await().until(() -> server.stats().open() == 0);
     }
 
     @Test
