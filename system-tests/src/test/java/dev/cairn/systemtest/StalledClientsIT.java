@@ -79,7 +79,9 @@ class StalledClientsIT extends ReplicationFixture {
     void fioThroughAnAgentKeepsGoingWhileHundredsOfClientsStall() throws Exception {
         startCluster();
         AgentProcess agent = startAgent("h1");
-        String id = createAttached("vol", "256MiB", "h1");
+        // one leg: what is under test is the agent's own NBD server, and two cores have enough to
+        // do with the agent, fio and the stallers
+        String id = createAttached("vol", "256MiB", "h1", "single");
         Figures f = underStall(
                 agent.uri(id),
                 agent.nbd(),
