@@ -3,19 +3,22 @@
 # (cache=writeback), all serving the same 2 GiB of the same file, measured with fio's nbd engine
 # in one run.
 #
-#   bench/nbd-vs-peers.sh [--runtime SECONDS] [--rounds N] [--case "RW BS QD"]... [--dir DIR]
+#   bench/nbd-vs-peers.sh [--runtime SECONDS] [--rounds N] [--warmup SECONDS] [--case "RW BS QD"]...
+#                         [--dir DIR]
 #
 # The 2 GiB are an extent of a Cairn drive file; nbdkit (offset filter) and qemu-nbd (--offset)
 # serve exactly that byte range of the same file, so all three read and write the same bytes
 # through the same page cache. The six cases: 4k random read and write at queue depth 1 and 32,
 # 1 MiB sequential read and write at queue depth 8. All three servers run side by side and take
-# turns case by case (the order rotating each round), each run starting from the same state:
+# turns case by case (the order rotating each round), after one untimed warm-up run of every case
+# against every server (--warmup, 3 s), each run starting from the same state:
 # dirty pages written back (sync) and the range read into the page cache. Each figure is the
 # median over the rounds. The last line is the lowest Cairn/nbdkit throughput ratio.
 set -euo pipefail
 
 runtime=10
 rounds=1
+warmup=3
 dir=""
 cases=()
 while [ $# -gt 0 ]; do
@@ -23,8 +26,9 @@ while [ $# -gt 0 ]; do
     --case) cases+=("$2"); shift 2 ;;
     --runtime) runtime="$2"; shift 2 ;;
     --rounds) rounds="$2"; shift 2 ;;
+    --warmup) warmup="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
     *) echo "nbd-vs-peers: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -114,6 +118,17 @@ p99 = d["clat_ns"].get("percentile", {}).get("99.000000", 0) / 1000
 print(label, rw, bs, qd, round(d["iops"]), round(d["bw_bytes"] / 1e6, 1), round(p99, 1))
 ' "$1" "$2" "$3" "$4" >>"$results"
 }
+
+# One untimed pass of every case against every server first: Cairn's JIT compiles its request path
+# in the first seconds, and a daemon that has served for a while is what the figures describe.
+echo "# warming up: ${warmup}s of each case against each server" >&2
+for c in "${cases[@]}"; do
+  set -- $c
+  for s in "${servers[@]}"; do
+    fio --name=warmup --ioengine=nbd --uri="${uris[$s]}" --rw="$1" --bs="$2" --iodepth="$3" --size=2G \
+        --time_based --runtime="$warmup" >/dev/null 2>&1
+  done
+done
 
 for round in $(seq 1 "$rounds"); do
   for i in "${!cases[@]}"; do

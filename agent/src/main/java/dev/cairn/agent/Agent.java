@@ -38,7 +38,7 @@ import org.slf4j.LoggerFactory;
  * export named by the volume id, replicating each over its legs. It learns its volumes from the
  * controller (level-triggered: it converges on the attached set) and reports what it sees of them.
  * Its meters ({@link VolumeMetrics} per volume, {@code cairn_agent_volumes_attached}, {@code
- * cairn_agent_nbd_connections} and the JVM's) are served at {@code /metrics} on their own port.
+ * cairn_agent_nbd_connections}, {@code cairn_agent_nbd_buffer_bytes} and the JVM's) are served at {@code /metrics} on their own port.
  */
 public final class Agent implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Agent.class);
@@ -75,6 +75,10 @@ public final class Agent implements AutoCloseable {
                 .register(metrics.registry());
         Gauge.builder("cairn.agent.nbd.connections", server.stats(), s -> s.open())
                 .description("NBD client connections open")
+                .register(metrics.registry());
+        Gauge.builder("cairn.agent.nbd.buffer", server, NbdServer::bufferBytesInUse)
+                .baseUnit("bytes")
+                .description("NBD server buffer memory in use: connections' own and the shared write budget's")
                 .register(metrics.registry());
         this.link = new AgentLink(this, config);
     }

@@ -2,6 +2,7 @@ package dev.cairn.node;
 
 import dev.cairn.drive.Drive;
 import dev.cairn.drive.ExtentRecord;
+import dev.cairn.nbd.server.NbdServer;
 import dev.cairn.nbd.server.RequestMeters;
 import dev.cairn.nbd.server.ServerStats;
 import io.micrometer.core.instrument.Gauge;
@@ -21,6 +22,8 @@ import java.util.function.LongSupplier;
  *       data area (what extents can use), used is what its extents take (rounded to 1 MiB);
  *   <li>{@code cairn_node_extents{state}}: extents by state ({@code active}, {@code erasing});
  *   <li>{@code cairn_node_nbd_connections}: NBD connections open (negotiating or transmitting);
+ *   <li>{@code cairn_node_nbd_buffer_bytes}: the NBD server's buffer memory in use (connections'
+ *       input buffers and READ data, and the shared budget's write data);
  *   <li>the NBD requests of every extent together ({@link RequestMeters} under {@code
  *       cairn_node_nbd}, every operation timed): no label per extent, which would give a series
  *       per extent ever made.
@@ -109,10 +112,15 @@ final class NodeMetrics implements AutoCloseable {
         return nbdRequests;
     }
 
-    /** Counts the NBD server's open connections (once the server is up). */
-    void countConnections(ServerStats stats) {
+    /** Counts the NBD server's open connections and its buffer memory (once the server is up). */
+    void watchServer(NbdServer nbd) {
+        ServerStats stats = nbd.stats();
         Gauge.builder("cairn.node.nbd.connections", stats::open)
                 .description("NBD connections open, negotiating or transmitting")
+                .register(registry);
+        Gauge.builder("cairn.node.nbd.buffer", nbd, NbdServer::bufferBytesInUse)
+                .baseUnit("bytes")
+                .description("NBD server buffer memory in use: connections' own and the shared write budget's")
                 .register(registry);
     }
 

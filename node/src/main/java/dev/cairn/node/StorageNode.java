@@ -67,7 +67,7 @@ public final class StorageNode implements AutoCloseable {
             io.shutdown();
             throw e;
         }
-        nodeMetrics.countConnections(nbd.stats());
+        nodeMetrics.watchServer(nbd);
         extents.onBeforeErase(id -> nbd.disconnectExport(id.toString()));
     }
 

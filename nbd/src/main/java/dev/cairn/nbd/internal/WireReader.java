@@ -4,6 +4,7 @@ import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ReadableByteChannel;
+import java.util.Arrays;
 
 /**
  * Buffered big-endian reads from a blocking channel. One read call fetches as much as the kernel
@@ -14,35 +15,57 @@ import java.nio.channels.ReadableByteChannel;
 public final class WireReader {
     private final ReadableByteChannel channel;
     /** In read mode: [position, limit) holds bytes received but not consumed. */
-    private final ByteBuffer buffer;
-    /** How much a refill may fetch beyond what was asked for; see {@link #setReadAhead}. */
-    private int readAhead;
+    private ByteBuffer buffer;
 
     public WireReader(ReadableByteChannel channel, int capacity) {
+        this(channel, ByteBuffer.allocateDirect(capacity));
+    }
+
+    /** Reads through {@code buffer} (its whole capacity; its content is ignored). */
+    public WireReader(ReadableByteChannel channel, ByteBuffer buffer) {
         this.channel = channel;
-        this.buffer = ByteBuffer.allocateDirect(capacity).flip();
-        this.readAhead = capacity;
+        this.buffer = buffer.clear().flip();
     }
 
     /**
-     * Limits how many bytes a refill fetches to {@code bytes} (at least what is required). Reading
-     * ahead batches many small messages into one system call; before a large payload that will be
-     * read straight into its own buffer, it only means copying the payload twice.
+     * Goes on reading through {@code larger} (whose content is ignored), keeping the bytes not yet
+     * consumed; returns the buffer used until now, for the caller to recycle. A server reads a
+     * handshake through a small buffer and switches to a large one once the client is in.
      */
-    public void setReadAhead(int bytes) {
-        this.readAhead = Math.clamp(bytes, 1, buffer.capacity());
+    public ByteBuffer replaceBuffer(ByteBuffer larger) {
+        if (larger.capacity() < buffer.remaining()) {
+            throw new IllegalArgumentException(
+                    "the new buffer cannot hold the " + buffer.remaining() + " bytes buffered");
+        }
+        ByteBuffer old = buffer;
+        buffer = larger.clear().put(old).flip();
+        return old;
     }
 
     /** Makes at least {@code n} bytes available; EOFException if the peer closes first. */
     public void require(int n) throws IOException {
-        if (buffer.remaining() >= n) {
-            return;
+        if (buffer.remaining() < n) {
+            fill(n, buffer.capacity()); // as much as the kernel has: many pipelined messages at once
         }
+    }
+
+    /**
+     * Makes exactly {@code n} bytes available, reading none past them: for a payload taken in
+     * pieces through this buffer, so that no part of the next piece is read with this one and then
+     * moved to the front of the buffer.
+     */
+    public void requireExactly(int n) throws IOException {
+        if (buffer.remaining() < n) {
+            fill(n, n);
+        }
+    }
+
+    private void fill(int n, int limit) throws IOException {
         if (n > buffer.capacity()) {
             throw new IllegalArgumentException("cannot buffer " + n + " bytes");
         }
         buffer.compact();
-        buffer.limit(Math.min(buffer.capacity(), Math.max(buffer.position(), Math.max(n, readAhead))));
+        buffer.limit(limit);
         try {
             while (buffer.position() < n) {
                 if (channel.read(buffer) < 0) {
@@ -98,6 +121,25 @@ public final class WireReader {
             return null;
         }
         return buffer.slice(buffer.position(), n).asReadOnlyBuffer();
+    }
+
+    /**
+     * Reads {@code n} bytes into a heap array that grows as they arrive, so a peer that announces
+     * many bytes and sends few makes the reader hold about what it sent, not what it announced.
+     */
+    public byte[] readBytesAsTheyArrive(int n) throws IOException {
+        byte[] bytes = new byte[Math.min(n, buffer.capacity())];
+        int filled = 0;
+        while (filled < n) {
+            if (filled == bytes.length) {
+                bytes = Arrays.copyOf(bytes, (int) Math.min(n, 2L * bytes.length));
+            }
+            require(1);
+            int step = Math.min(buffer.remaining(), bytes.length - filled);
+            buffer.get(bytes, filled, step);
+            filled += step;
+        }
+        return bytes;
     }
 
     /** Reads {@code n} bytes into a new heap array. */

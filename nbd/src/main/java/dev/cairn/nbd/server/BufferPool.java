@@ -6,16 +6,26 @@ import java.util.List;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.atomic.AtomicIntegerArray;
+import java.util.concurrent.atomic.AtomicLong;
 
 /**
  * Direct buffers for request and reply payloads, in power-of-two size classes from 4 KiB to 32 MiB,
  * with {@link #HEADROOM} spare bytes in front so a reply header can be written just before its
  * data (one buffer, one iovec per reply).
  *
- * <p>Every buffer handed out counts against a byte budget shared by all connections; a reader that
- * would exceed it waits until replies are sent and buffers come back. That bounds the server's
- * payload memory however many clients send however much. Released buffers are cached per class (up
- * to a quarter of the budget's worth each) so steady traffic allocates nothing.
+ * <p>Two kinds of use, counted apart:
+ *
+ * <ul>
+ *   <li>{@link #acquire shared}: write data already received and handed to the export. It counts
+ *       against a byte budget shared by all connections; a reader that would exceed it waits until
+ *       the export has written some, which takes device time, never a client's.
+ *   <li>{@link #takeOwned owned}: memory one connection holds on its own bound (its input buffer,
+ *       its reply scratch, the data of its READ replies up to its reply credit). A client that
+ *       stalls pins only this, and no other connection ever waits for it.
+ * </ul>
+ *
+ * Released buffers are cached per class (up to a quarter of the shared budget's worth each) so
+ * steady traffic allocates nothing.
  */
 final class BufferPool {
     static final int HEADROOM = 32;
@@ -27,6 +37,7 @@ final class BufferPool {
     private final int budgetKibTotal;
     private final List<ConcurrentLinkedQueue<ByteBuffer>> cache = new ArrayList<>();
     private final AtomicIntegerArray cached = new AtomicIntegerArray(MAX_SHIFT + 1);
+    private final AtomicLong ownedBytes = new AtomicLong();
 
     BufferPool(long budgetBytes) {
         this.budgetKibTotal = (int) Math.min(Integer.MAX_VALUE, budgetBytes / KIB);
@@ -34,6 +45,11 @@ final class BufferPool {
         for (int s = 0; s <= MAX_SHIFT; s++) {
             cache.add(new ConcurrentLinkedQueue<>());
         }
+    }
+
+    /** The bytes a buffer for {@code bytes} takes from a budget: its power-of-two class. */
+    static int classBytes(int bytes) {
+        return 1 << shiftFor(bytes);
     }
 
     private static int shiftFor(int bytes) {
@@ -79,17 +95,46 @@ final class BufferPool {
     }
 
     void release(ByteBuffer b) {
+        budgetKib.release(recycle(b) / KIB);
+    }
+
+    /**
+     * A buffer like {@link #acquire}'s that does not touch the shared budget: the caller holds it on
+     * a bound of its own (a connection's). Never blocks. Give it back with {@link #releaseOwned}.
+     */
+    ByteBuffer takeOwned(int bytes) {
+        int shift = shiftFor(bytes);
+        ownedBytes.addAndGet(1L << shift);
+        return take(shift, bytes);
+    }
+
+    void releaseOwned(ByteBuffer b) {
+        ownedBytes.addAndGet(-recycle(b));
+    }
+
+    /** Caches {@code b} for reuse if its class has room; returns its class size. */
+    private int recycle(ByteBuffer b) {
         int shift = Integer.numberOfTrailingZeros(b.capacity() - HEADROOM);
         if (cached.incrementAndGet(shift) <= maxCached(shift)) {
             cache.get(shift).offer(b.clear());
         } else {
             cached.decrementAndGet(shift);
         }
-        budgetKib.release((1 << shift) / KIB);
+        return 1 << shift;
     }
 
-    /** Budget bytes currently handed out. */
-    long inUseBytes() {
+    /** Shared-budget bytes handed out (at most the budget). */
+    long sharedBytesInUse() {
         return (long) (budgetKibTotal - budgetKib.availablePermits()) * KIB;
+    }
+
+    /** Bytes held by connections on their own bounds. */
+    long ownedBytesInUse() {
+        return ownedBytes.get();
+    }
+
+    /** Everything handed out and not yet given back. */
+    long inUseBytes() {
+        return sharedBytesInUse() + ownedBytesInUse();
     }
 }

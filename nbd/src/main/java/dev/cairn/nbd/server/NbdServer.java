@@ -23,7 +23,8 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Threads: one acceptor; per connection a reader and a writer, both virtual threads; request
  * execution on each export's own executor. A handshake that is not finished within the configured
- * timeout is cut off. Lifecycle: {@link #start} binds and accepts, {@link #close} stops accepting,
+ * timeout is cut off, and at the connection limit a new client takes the place of the oldest one
+ * still handshaking. Lifecycle: {@link #start} binds and accepts, {@link #close} stops accepting,
  * lets every client in transmission receive the replies to the requests it already sent, then
  * disconnects it.
  */
@@ -40,7 +41,7 @@ public final class NbdServer implements AutoCloseable {
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
     private final ScheduledExecutorService timers;
     private final Thread acceptor;
-    private final ScheduledFuture<?> payloadSweep;
+    private final ScheduledFuture<?> stallSweep;
     private volatile boolean closed;
 
     private NbdServer(ServerConfig config, ExportCatalog catalog, ServerSocketChannel listener) {
@@ -53,8 +54,8 @@ public final class NbdServer implements AutoCloseable {
         this.acceptor =
                 Thread.ofPlatform().name("nbd-accept-" + port()).daemon().unstarted(this::acceptLoop);
         long sweepMillis = Math.clamp(config.payloadTimeout().toMillis() / 4, 10, 5000);
-        this.payloadSweep = timers.scheduleWithFixedDelay(
-                this::cutStalledPayloads, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
+        this.stallSweep =
+                timers.scheduleWithFixedDelay(this::cutStalledClients, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
     }
 
     /** Binds the listen address and starts accepting clients. */
@@ -97,9 +98,17 @@ public final class NbdServer implements AutoCloseable {
         return buffers;
     }
 
-    /** Payload memory handed out right now (bounded by the configured budget). */
+    /**
+     * Buffer memory handed out right now: the shared budget's ({@link #sharedBufferBytesInUse}) and
+     * what connections hold on their own bounds (input buffers, reply scratch, READ data).
+     */
     public long bufferBytesInUse() {
         return buffers.inUseBytes();
+    }
+
+    /** Write data received and handed to the export, at most the configured budget. */
+    public long sharedBufferBytesInUse() {
+        return buffers.sharedBytesInUse();
     }
 
     private void acceptLoop() {
@@ -126,13 +135,13 @@ public final class NbdServer implements AutoCloseable {
             closeQuietly(channel);
             return;
         }
-        if (connections.size() >= config.maxConnections()) {
+        if (connections.size() >= config.maxConnections() && !evictOldestHandshake()) {
             stats.onRefused();
             log.warn("refusing {}: already serving {} connections", peer, connections.size());
             closeQuietly(channel);
             return;
         }
-        Connection c = new Connection(this, channel, peer, config.maxInFlightPerConnection());
+        Connection c = new Connection(this, channel, peer, config.maxInFlightPerConnection(), System.nanoTime());
         connections.add(c);
         stats.onAccepted();
         c.setHandshakeTimer(timers.schedule(
@@ -148,14 +157,42 @@ public final class NbdServer implements AutoCloseable {
         Thread.ofVirtual().name("nbd-conn-" + peer).start(c);
     }
 
-    /** Disconnects clients that sent a request header but not its payload within the timeout. */
-    private void cutStalledPayloads() {
+    /**
+     * At the connection limit, makes room by cutting the connection that has been handshaking the
+     * longest: a client that connects and says nothing must not keep others out. Only the acceptor
+     * calls this, so the count it frees cannot be taken by another acceptor in between.
+     */
+    private boolean evictOldestHandshake() {
+        Connection oldest = null;
+        for (Connection c : connections) {
+            if (!c.transmitting() && (oldest == null || c.acceptedNanos() - oldest.acceptedNanos() < 0)) {
+                oldest = c;
+            }
+        }
+        if (oldest == null) {
+            return false;
+        }
+        log.warn("{}: still handshaking at the connection limit; disconnecting it for a new client", oldest.peer());
+        stats.onEvicted();
+        oldest.close();
+        onClosed(oldest);
+        return true;
+    }
+
+    /**
+     * Disconnects clients that left the server waiting past the timeout: a request header or
+     * payload begun and not finished, or replies they do not read.
+     */
+    private void cutStalledClients() {
         long now = System.nanoTime();
         long timeout = config.payloadTimeout().toNanos();
         for (Connection c : connections) {
-            if (c.payloadStalled(now, timeout)) {
+            if (c.stalled(now, timeout)) {
                 log.warn(
-                        "{}: request payload not received within {}; disconnecting", c.peer(), config.payloadTimeout());
+                        "{}: a request or reply made no progress within {}; disconnecting",
+                        c.peer(),
+                        config.payloadTimeout());
+                stats.onStalledCut();
                 c.close();
             }
         }
@@ -221,7 +258,7 @@ public final class NbdServer implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        payloadSweep.cancel(false);
+        stallSweep.cancel(false);
         timers.shutdownNow();
         log.info("NBD server on {} stopped", config.listen());
     }

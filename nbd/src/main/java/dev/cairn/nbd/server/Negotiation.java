@@ -70,7 +70,7 @@ final class Negotiation {
                 log.warn("{}: option {} of {} bytes is too large; disconnecting", peer, option, length);
                 return Optional.empty();
             }
-            OptionData data = new OptionData(in.readBytes((int) length));
+            OptionData data = new OptionData(in.readBytesAsTheyArrive((int) length));
             if (!fixed && option != OPT_EXPORT_NAME) {
                 log.warn("{}: option {} without fixed newstyle; disconnecting", peer, option);
                 return Optional.empty();

@@ -23,6 +23,14 @@ sealed interface Reply {
     /** READ data straight from the export's memory (a read-only view, no pool buffer). */
     record View(long handle, long offset, ByteBuffer data) implements Reply {}
 
+    /**
+     * One piece of a {@link LargeRead}'s data, {@code data} laid out like {@link Data}'s buffer.
+     * The first piece carries a simple reply's header; with structured replies every piece is a
+     * chunk and the last is flagged done.
+     */
+    record Piece(long handle, LargeRead read, long offset, ByteBuffer data, boolean first, boolean last)
+            implements Reply {}
+
     /** BLOCK_STATUS answer for one metadata context. */
     record Status(long handle, int contextId, List<BlockStatus> descriptors) implements Reply {}
 }

@@ -9,12 +9,15 @@ import java.time.Duration;
  * @param listen address and port (port 0 picks a free one)
  * @param maxConnections connections beyond this are closed at once
  * @param handshakeTimeout a client that has not finished negotiating by then is disconnected
- * @param payloadTimeout a client that sends a request header and then not all of its payload
- *     within this time is disconnected (its payload buffer would otherwise be held forever)
+ * @param payloadTimeout a client that leaves the server waiting this long is disconnected: a
+ *     request header begun and not finished, a payload not all sent within this time of its header,
+ *     or a reply it does not take a byte of (what it pins is its own connection's memory, so this
+ *     only bounds how long)
  * @param maxInFlightPerConnection requests one connection may have outstanding before the server
  *     stops reading from it
- * @param bufferBudgetBytes payload memory (read and write buffers) shared by all connections; when
- *     it is spent the server stops reading requests until replies free some
+ * @param bufferBudgetBytes write data received and handed to the export, shared by all
+ *     connections; when it is spent readers wait for the export to write some (device time, never
+ *     a client's). Each connection's own memory comes on top: see the package design note
  */
 public record ServerConfig(
         InetSocketAddress listen,
@@ -49,6 +52,11 @@ public record ServerConfig(
     public ServerConfig withPayloadTimeout(Duration timeout) {
         return new ServerConfig(
                 listen, maxConnections, handshakeTimeout, timeout, maxInFlightPerConnection, bufferBudgetBytes);
+    }
+
+    public ServerConfig withMaxConnections(int connections) {
+        return new ServerConfig(
+                listen, connections, handshakeTimeout, payloadTimeout, maxInFlightPerConnection, bufferBudgetBytes);
     }
 
     public ServerConfig withBufferBudget(long bytes) {

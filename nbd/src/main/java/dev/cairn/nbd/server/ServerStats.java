@@ -8,6 +8,8 @@ import java.util.concurrent.atomic.LongAdder;
 public final class ServerStats {
     private final LongAdder accepted = new LongAdder();
     private final LongAdder refused = new LongAdder();
+    private final LongAdder evicted = new LongAdder();
+    private final LongAdder stalledCut = new LongAdder();
     private final AtomicInteger open = new AtomicInteger();
     private final LongAdder requests = new LongAdder();
     private final LongAdder errors = new LongAdder();
@@ -21,6 +23,14 @@ public final class ServerStats {
 
     void onRefused() {
         refused.increment();
+    }
+
+    void onEvicted() {
+        evicted.increment();
+    }
+
+    void onStalledCut() {
+        stalledCut.increment();
     }
 
     void onClosed() {
@@ -48,6 +58,16 @@ public final class ServerStats {
     /** Connections refused because the server was at its limit. */
     public long refused() {
         return refused.sum();
+    }
+
+    /** Handshaking connections cut to make room for a new client at the connection limit. */
+    public long evicted() {
+        return evicted.sum();
+    }
+
+    /** Connections cut because a request or reply made no progress within the stall timeout. */
+    public long stalledCut() {
+        return stalledCut.sum();
     }
 
     /** Connections open now (handshaking or transmitting). */

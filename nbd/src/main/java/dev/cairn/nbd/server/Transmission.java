@@ -2,7 +2,6 @@ package dev.cairn.nbd.server;
 
 import static dev.cairn.nbd.NbdProtocol.*;
 
-import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import dev.cairn.nbd.internal.WireReader;
 import java.io.IOException;
@@ -12,6 +11,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.RejectedExecutionException;
 import java.util.concurrent.Semaphore;
+import java.util.function.Supplier;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -21,29 +21,26 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Where a request runs decides latency. What the export can do without waiting for its device
  * (a READ from memory, sent from a view of it, {@link ExportSession#residentView}, or copied from
- * it, {@link ExportSession#tryRead}; a small WRITE into the page cache, {@link
- * ExportSession#tryWrite}) the reader does itself: no hand-over between threads, so queue depth 1
- * is a single-thread round trip and deep queues are answered in batches. Everything that may wait
- * (cache misses, FUA, flush, trim, large writes) goes to the export's executor, so requests run
- * in parallel and a slow one never holds up the others: replies leave as requests complete. The
- * reader's own replies are written in one batch just before it would block for the next request.
+ * it, {@link ExportSession#tryRead}; a WRITE into the page cache, {@link ExportSession#tryWrite})
+ * the reader does itself: no hand-over between threads, so queue depth 1 is a single-thread round
+ * trip and deep queues are answered in batches. Everything that may wait (cache misses, FUA,
+ * flush, trim, writes the page cache does not take at once) goes to the export's executor, so
+ * requests run in parallel and a slow one never holds up the others: replies leave as requests
+ * complete. The reader's own replies are written in one batch just before it would block.
+ *
+ * <p>Memory a client could pin by stalling is its own: a WRITE's payload is taken in pieces of at
+ * most the input buffer ({@link PiecedWrite}), each applied once it has arrived, so nothing is
+ * reserved for bytes not yet sent; READ data comes out of the connection's {@link ReplyCredit}.
+ * Only a piece handed to a worker takes memory from the server's shared budget, and the export
+ * gives that back in device time.
  */
 final class Transmission {
     private static final Logger log = LoggerFactory.getLogger(Transmission.class);
-    private static final int MAX_STATUS_DESCRIPTORS = 512;
     private static final int MAX_LOCAL_REPLIES = 64;
-    /**
-     * Larger writes go to workers even when the export could take them at once. Up to this size the
-     * reader copies the payload into the page cache itself, while it is still in this core's cache,
-     * and saves two hand-overs (to a worker, to the reply writer): a node taking 1 MiB writes used
-     * 25-35% less CPU per byte than with workers at 256 KiB (bench/replicated-vs-single.sh).
-     */
-    private static final int MAX_INLINE_WRITE_BYTES = 1024 * 1024;
-
-    /** Reading ahead stops for the header after a write payload this large. */
-    private static final int LARGE_PAYLOAD_BYTES = 64 * 1024;
-
-    private static final int READ_AHEAD_BYTES = 256 * 1024;
+    /** Pieces of a payload are whole pages, so a sub-write never rewrites part of a page. */
+    private static final int PAGE_BYTES = 4096;
+    /** A payload's bytes already buffered go as a piece of their own when there are this many. */
+    private static final int MIN_PIECE_BYTES = 64 * 1024;
 
     private final String peer;
     private final ExportSession session;
@@ -51,10 +48,16 @@ final class Transmission {
     private final WireReader in;
     private final ReplyWriter writer;
     private final BufferPool buffers;
+    private final ReplyCredit credit;
     private final ServerStats stats;
     private final Semaphore inFlight;
-    private final PayloadWatch payloadWatch;
-    private final RequestObserver observer;
+    private final StallWatch stall;
+    private final RequestExecution execution;
+    /**
+     * Set when a request that failed on this thread has passed its permit on all the same (to the
+     * pieces of a write still running): the request loop must not give it back.
+     */
+    private boolean permitPassedOn;
     /** Replies the reader produced itself, written before it next blocks. */
     private final List<Reply> local = new ArrayList<>();
 
@@ -64,8 +67,7 @@ final class Transmission {
             WireReader in,
             ReplyWriter writer,
             NbdServer server,
-            Semaphore inFlight,
-            PayloadWatch payloadWatch) {
+            Connection connection) {
         this.peer = peer;
         this.session = negotiated.session();
         this.negotiated = negotiated;
@@ -73,9 +75,10 @@ final class Transmission {
         this.writer = writer;
         this.buffers = server.buffers();
         this.stats = server.stats();
-        this.inFlight = inFlight;
-        this.payloadWatch = payloadWatch;
-        this.observer = session.observer();
+        this.credit = connection.credit();
+        this.inFlight = connection.inFlight();
+        this.stall = connection.readerStall();
+        this.execution = new RequestExecution(negotiated, writer, buffers, stats, connection);
     }
 
     /**
@@ -94,17 +97,17 @@ final class Transmission {
         while (true) {
             if (in.buffered() < Request.HEADER_BYTES) {
                 flushLocal();
+                in.require(1); // waiting for the next request: an idle client is no stalled one
+                if (in.buffered() < Request.HEADER_BYTES) {
+                    awaited(() -> in.require(Request.HEADER_BYTES)); // a header begun must be finished
+                }
             }
-            in.require(Request.HEADER_BYTES);
             long start = System.nanoTime();
             int magic = in.readInt();
             int flags = in.readUnsignedShort();
             int type = in.readUnsignedShort();
             Request r =
                     new Request(flags, type, in.readLong(), in.readLong(), Integer.toUnsignedLong(in.readInt()), start);
-            // after a large write, fetch just the next header: its payload goes straight to its buffer
-            in.setReadAhead(
-                    type == CMD_WRITE && r.length() > LARGE_PAYLOAD_BYTES ? Request.HEADER_BYTES : READ_AHEAD_BYTES);
             if (magic != REQUEST_MAGIC) {
                 log.warn(
                         "{}: request without the request magic (0x{}); disconnecting",
@@ -124,111 +127,175 @@ final class Transmission {
             try {
                 RequestRules.Verdict verdict =
                         RequestRules.check(r, session.sizeBytes(), session.features(), negotiated);
-                if (verdict instanceof RequestRules.Verdict.Refuse(int errno, String message, boolean hangUp)) {
+                if (verdict instanceof RequestRules.Verdict.Refuse(int errno, String message, boolean hangsUp)) {
                     stats.onError();
                     local.add(observed(r, new Reply.Failed(r.handle(), errno, message)));
                     handedOff = true;
-                    if (hangUp) {
+                    if (hangsUp) {
                         log.warn("{}: {}; disconnecting once the replies are out", peer, message);
                         return true;
                     }
                     if (type == CMD_WRITE) {
-                        readPayload(() -> in.skip(r.length()));
+                        awaited(() -> in.skip(r.length()));
                     }
                     continue;
                 }
-                handle(r);
-                handedOff = true;
+                handedOff = handle(r);
             } finally {
-                if (!handedOff) {
+                if (!handedOff && !permitPassedOn) {
                     inFlight.release();
                 }
+                permitPassedOn = false;
             }
         }
     }
 
-    private interface PayloadRead {
+    private interface Wait {
         void run() throws IOException;
     }
 
-    /** Reads (or skips) a request's payload under the server's payload deadline. */
-    private void readPayload(PayloadRead read) throws IOException {
-        payloadWatch.start(System.nanoTime());
+    /** Waits for the client's bytes under the server's stall deadline. */
+    private void awaited(Wait wait) throws IOException {
+        stall.start(System.nanoTime());
         try {
-            read.run();
+            wait.run();
         } finally {
-            payloadWatch.stop();
+            stall.stop();
         }
-    }
-
-    /** Runs or dispatches a checked request; on an exception it has released its buffer. */
-    private void handle(Request r) throws IOException, InterruptedException {
-        if (r.type() == CMD_WRITE && tryWriteFromInput(r)) {
-            return;
-        }
-        if (r.type() == CMD_READ && r.length() > 0 && replyFromMemory(r)) {
-            return;
-        }
-        ByteBuffer payload = null;
-        if (r.type() == CMD_READ || r.type() == CMD_WRITE) {
-            payload = acquireBuffer((int) r.length());
-            if (r.type() == CMD_WRITE) {
-                ByteBuffer dst = payload;
-                try {
-                    readPayload(() -> in.readFully(dst));
-                } catch (IOException e) {
-                    buffers.release(payload);
-                    throw e;
-                }
-                payload.position(BufferPool.HEADROOM);
-                if (tryWriteNow(r, payload, payload)) {
-                    return;
-                }
-            } else if (tryReadNow(r, payload)) {
-                return;
-            }
-        }
-        dispatch(r, payload);
     }
 
     /**
-     * Answers a small plain WRITE whose payload is already in the input buffer straight from there,
-     * if the export can take it without waiting: no payload buffer, no copy.
+     * Runs or dispatches a checked request. True once its permit is handed on (to a reply or a
+     * worker); false when the request's permit is still the caller's.
+     */
+    private boolean handle(Request r) throws IOException, InterruptedException {
+        switch (r.type()) {
+            case CMD_WRITE -> {
+                if (!r.has(CMD_FLAG_FUA) && tryWriteFromInput(r)) {
+                    return true;
+                }
+                write(r);
+            }
+            case CMD_READ -> read(r);
+            default -> dispatch(r, () -> execution.execute(r));
+        }
+        return true;
+    }
+
+    /**
+     * Answers a plain WRITE whose payload is already in the input buffer straight from there, if
+     * the export can take it without waiting: no payload buffer, no copy, no piece bookkeeping.
      */
     private boolean tryWriteFromInput(Request r) throws IOException {
-        if (r.has(CMD_FLAG_FUA) || r.length() > MAX_INLINE_WRITE_BYTES) {
+        ByteBuffer view = in.peek((int) r.length());
+        if (view == null) {
             return false;
         }
-        ByteBuffer view = in.peek((int) r.length());
-        if (view == null || !tryWriteNow(r, view, null)) {
-            return false;
+        try {
+            if (!session.tryWrite(r.offset(), view)) {
+                return false;
+            }
+            local.add(observed(r, new Reply.Done(r.handle())));
+        } catch (NbdException e) {
+            local.add(observed(r, failed(r, e.errno(), e.detail(), e)));
+        } catch (IOException e) {
+            local.add(observed(r, failed(r, EIO, String.valueOf(e.getMessage()), e)));
         }
         in.skip(r.length());
         return true;
     }
 
     /**
-     * Answers a small plain WRITE if the export can take it without waiting; releases {@code
-     * owned} (the payload's pool buffer, if any) when it does.
+     * Takes a WRITE's payload in pieces of at most the input buffer, each applied as soon as it is
+     * in: into the page cache by this thread if the export takes it at once, else copied into a
+     * shared-budget buffer for a worker. A piece after a failed one is read and dropped.
      */
-    private boolean tryWriteNow(Request r, ByteBuffer payload, ByteBuffer owned) {
-        if (r.has(CMD_FLAG_FUA) || r.length() > MAX_INLINE_WRITE_BYTES) {
-            return false;
-        }
+    private void write(Request r) throws IOException, InterruptedException {
+        PiecedWrite w = new PiecedWrite(r);
+        boolean fua = r.has(CMD_FLAG_FUA);
+        stall.start(System.nanoTime());
         try {
-            if (!session.tryWrite(r.offset(), payload)) {
-                return false;
-            }
-            local.add(observed(r, new Reply.Done(r.handle())));
-        } catch (NbdException e) {
-            local.add(observed(r, failed(r, null, e.errno(), e.detail(), e)));
-        } catch (IOException e) {
-            local.add(observed(r, failed(r, null, EIO, String.valueOf(e.getMessage()), e)));
+            takePieces(r, w, fua);
+        } catch (IOException | InterruptedException | RuntimeException e) {
+            // The payload ended early. Pieces already on workers keep the request's permit until
+            // they are done, so the connection ends only after them: nothing of it may land after
+            // the client is gone (and perhaps back, writing newer data there).
+            w.onPieceFailed(EIO, "the payload was not received whole");
+            permitPassedOn = !w.onPieceDone();
+            throw e;
+        } finally {
+            stall.stop();
         }
-        if (owned != null) {
-            buffers.release(owned);
+        if (w.onPieceDone()) {
+            local.add(execution.finished(w));
+        }
+    }
+
+    private void takePieces(Request r, PiecedWrite w, boolean fua) throws IOException, InterruptedException {
+        for (long done = 0; done < r.length(); ) {
+            int n = nextPiece(r.length() - done);
+            long at = r.offset() + done;
+            if (!w.failed() && (fua || !tryWritePiece(w, at, in.peek(n)))) {
+                ByteBuffer piece = acquireShared(n);
+                piece.put(in.peek(n)).position(BufferPool.HEADROOM);
+                w.onPieceIssued();
+                execution.dispatchPiece(w, at, piece, fua);
+            }
+            in.skip(n);
+            done += n;
+        }
+    }
+
+    /**
+     * Makes the next piece of a payload with {@code left} bytes to come available in the input
+     * buffer; returns its size. What is already buffered goes as it is, in whole pages (but for the
+     * payload's end), if that is at least {@link #MIN_PIECE_BYTES}: no copy within the buffer.
+     * Otherwise the buffer is filled to exactly one piece, so that none of the next piece is read
+     * with it and then moved.
+     */
+    private int nextPiece(long left) throws IOException {
+        int n = (int) Math.min(in.buffered(), left);
+        if (n < left) {
+            n &= -PAGE_BYTES;
+        }
+        if (n >= Math.min(left, MIN_PIECE_BYTES)) {
+            return n;
+        }
+        flushLocal();
+        n = (int) Math.min(Connection.READ_BUFFER_BYTES, left);
+        in.requireExactly(n);
+        return n;
+    }
+
+    /** One piece into the page cache, if the export takes it without waiting. */
+    private boolean tryWritePiece(PiecedWrite w, long offset, ByteBuffer piece) {
+        try {
+            return session.tryWrite(offset, piece);
+        } catch (NbdException e) {
+            w.onPieceFailed(e.errno(), e.detail());
+        } catch (IOException e) {
+            w.onPieceFailed(EIO, String.valueOf(e.getMessage()));
         }
         return true;
+    }
+
+    /**
+     * A READ: from a view of the export's memory if it is all there; else into a buffer of this
+     * connection's credit, copied at once if the data is at hand, otherwise by a worker. A READ
+     * larger than a piece goes out piece by piece ({@link LargeRead}).
+     */
+    private void read(Request r) throws InterruptedException {
+        if (r.length() > 0 && replyFromMemory(r)) {
+            return;
+        }
+        if (r.length() > LargeRead.PIECE_BYTES) {
+            new LargeRead(r, session, execution, takeCredit(LargeRead.PIECE_BYTES)).start();
+            return;
+        }
+        ByteBuffer payload = takeCredit((int) r.length());
+        if (!tryReadNow(r, payload) && !dispatch(r, () -> execution.executeRead(r, payload))) {
+            credit.give(payload);
+        }
     }
 
     /** Answers a READ with a view of the export's memory, if all its data is there: no copy at all. */
@@ -249,7 +316,7 @@ final class Transmission {
     private boolean tryReadNow(Request r, ByteBuffer payload) {
         try {
             if (session.tryRead(r.offset(), payload)) {
-                local.add(observed(r, new Reply.Data(r.handle(), r.offset(), payload)));
+                local.add(observed(r, new Reply.Data(r.handle(), r.offset(), payload.position(BufferPool.HEADROOM))));
                 return true;
             }
         } catch (IOException e) {
@@ -258,18 +325,37 @@ final class Transmission {
         return false;
     }
 
-    private void acquirePermit() throws IOException, InterruptedException {
+    private void acquirePermit() throws InterruptedException {
         if (!inFlight.tryAcquire()) {
             flushLocal();
             inFlight.acquire();
         }
     }
 
-    private ByteBuffer acquireBuffer(int bytes) throws InterruptedException {
+    /**
+     * A buffer of the shared budget; waits (replies written first) while it is spent, the payload's
+     * stall clock stopped meanwhile: that wait is the export's, not the client's.
+     */
+    private ByteBuffer acquireShared(int bytes) throws InterruptedException {
         ByteBuffer b = buffers.tryAcquire(bytes);
         if (b == null) {
             flushLocal();
-            b = buffers.acquire(bytes);
+            stall.pause(System.nanoTime());
+            try {
+                b = buffers.acquire(bytes);
+            } finally {
+                stall.resume(System.nanoTime());
+            }
+        }
+        return b;
+    }
+
+    /** A buffer of this connection's reply credit; waits (replies written first) while it is spent. */
+    private ByteBuffer takeCredit(int bytes) throws InterruptedException {
+        ByteBuffer b = credit.tryTake(bytes);
+        if (b == null) {
+            flushLocal();
+            b = credit.take(bytes);
         }
         return b;
     }
@@ -281,86 +367,28 @@ final class Transmission {
         }
     }
 
-    private void dispatch(Request r, ByteBuffer payload) {
+    /**
+     * Hands a request to the export's executor; {@code run} produces its reply and never throws.
+     * False when the executor refused it (the server is shutting down): it is answered so.
+     */
+    private boolean dispatch(Request r, Supplier<Reply> run) {
         if (local.size() >= MAX_LOCAL_REPLIES) {
             flushLocal();
         }
         try {
-            session.executor().execute(() -> writer.send(observed(r, execute(r, payload))));
+            session.executor().execute(() -> writer.send(execution.observed(r, run.get())));
+            return true;
         } catch (RejectedExecutionException e) {
-            if (payload != null) {
-                buffers.release(payload);
-            }
             local.add(observed(r, new Reply.Failed(r.handle(), ESHUTDOWN, "the server is shutting down")));
+            return false;
         }
     }
 
-    /** Runs one request; always returns its reply (never throws). */
-    private Reply execute(Request r, ByteBuffer payload) {
-        boolean fua = r.has(CMD_FLAG_FUA);
-        try {
-            switch (r.type()) {
-                case CMD_READ -> {
-                    session.read(r.offset() + payload.position() - BufferPool.HEADROOM, payload);
-                    return new Reply.Data(r.handle(), r.offset(), payload);
-                }
-                case CMD_WRITE -> {
-                    session.write(r.offset(), payload, fua);
-                    buffers.release(payload);
-                }
-                case CMD_FLUSH -> session.flush();
-                case CMD_TRIM -> session.trim(r.offset(), r.length(), fua);
-                case CMD_WRITE_ZEROES -> session.writeZeroes(r.offset(), r.length(), !r.has(CMD_FLAG_NO_HOLE), fua);
-                case CMD_BLOCK_STATUS -> {
-                    return blockStatus(r);
-                }
-                default -> throw new IllegalStateException("unchecked command " + r.type());
-            }
-            return new Reply.Done(r.handle());
-        } catch (NbdException e) {
-            return failed(r, payload, e.errno(), e.detail(), e);
-        } catch (IOException e) {
-            log.warn("{}: {} on {} failed: {}", peer, r.describe(), session.name(), e.toString());
-            return failed(r, payload, EIO, e.getMessage() == null ? e.toString() : e.getMessage(), e);
-        } catch (RuntimeException e) {
-            log.error("{}: {} on {} hit a bug", peer, r.describe(), session.name(), e);
-            return failed(r, payload, EIO, "internal error: " + e, e);
-        }
-    }
-
-    /**
-     * Tells the observer that {@code r} is answered with {@code reply}; returns the reply. An
-     * observer that throws (it must not) costs a count, never the reply: a lost reply would hang
-     * the client.
-     */
     private Reply observed(Request r, Reply reply) {
-        try {
-            observer.onReply(
-                    r.type(),
-                    r.length(),
-                    System.nanoTime() - r.startNanos(),
-                    reply instanceof Reply.Failed f ? f.errno() : 0);
-        } catch (RuntimeException e) {
-            log.error("{}: the request observer of {} failed on {}", peer, session.name(), r.describe(), e);
-        }
-        return reply;
+        return execution.observed(r, reply);
     }
 
-    private Reply failed(Request r, ByteBuffer payload, int errno, String message, Exception cause) {
-        if (payload != null) {
-            buffers.release(payload);
-        }
-        stats.onError();
-        log.debug("{}: {} failed: {}", peer, r.describe(), cause.toString());
-        return new Reply.Failed(r.handle(), errno, message);
-    }
-
-    private Reply blockStatus(Request r) throws IOException {
-        int max = r.has(CMD_FLAG_REQ_ONE) ? 1 : MAX_STATUS_DESCRIPTORS;
-        List<BlockStatus> status = session.blockStatus(r.offset(), r.length(), max);
-        if (status.isEmpty() || status.size() > max) {
-            throw new IllegalStateException("export answered block status with " + status.size() + " descriptors");
-        }
-        return new Reply.Status(r.handle(), negotiated.metaContextId(), status);
+    private Reply failed(Request r, int errno, String message, Exception cause) {
+        return execution.failed(r, errno, message, cause);
     }
 }
