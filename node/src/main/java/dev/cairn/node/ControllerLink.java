@@ -36,6 +36,8 @@ public final class ControllerLink implements AutoCloseable {
     private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** A leg that does not answer a request of a copy within this is given up on (the copy retries). */
     private static final Duration COPY_TIMEOUT = Duration.ofSeconds(30);
+    /** A leg that does not finish its handshake or show its header within this is unreachable for now. */
+    private static final Duration PROBE_TIMEOUT = Duration.ofSeconds(5);
     /** Regions one copy moves at once. */
     private static final int COPY_WORKERS = 8;
 
@@ -92,9 +94,10 @@ public final class ControllerLink implements AutoCloseable {
                 new LegCopies.Context(
                         node.extents()::extent,
                         node.ioExecutor(),
-                        NbdLegIo.connector(COPY_TIMEOUT),
+                        NbdLegIo.connector(PROBE_TIMEOUT),
                         ResyncThrottle.unlimited(),
                         COPY_TIMEOUT,
+                        PROBE_TIMEOUT,
                         COPY_WORKERS),
                 InstantSource.system(),
                 heartbeatNow::release);

@@ -22,6 +22,10 @@ import java.util.Set;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import java.util.stream.Collectors;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -94,19 +98,7 @@ final class CopyJob {
         }
         Map<UUID, LegIo> open = new LinkedHashMap<>();
         try {
-            List<ResyncPlan.Probe> probes = new ArrayList<>();
-            for (AgentApi.AttachedLeg l : job.legs()) {
-                UUID id = UUID.fromString(l.extentId());
-                try {
-                    LegIo io = id.equals(target)
-                            ? new LocalLegIo(local.get(), job.generation(), context.io())
-                            : context.connector().connect(targetOf(l));
-                    open.put(id, io);
-                    probes.add(LegProbe.read(geometry, id, "leg " + l.index(), io, context.timeout()));
-                } catch (IOException e) {
-                    probes.add(new ResyncPlan.Unreachable(id, e.getMessage()));
-                }
-            }
+            List<ResyncPlan.Probe> probes = probeAll(local.get(), open);
             if (!open.containsKey(target)) {
                 return new Outcome.Waiting("its own leg cannot be read");
             }
@@ -123,6 +115,51 @@ final class CopyJob {
             return copyAndJoin((ResyncPlan.Ready) plan, open);
         } finally {
             open.values().forEach(LegIo::close);
+        }
+    }
+
+    /** One leg opened and read: its connection (if it answered) and what was found. */
+    private record Opened(UUID legId, Optional<LegIo> io, ResyncPlan.Probe probe) {}
+
+    /**
+     * Opens and reads every leg at once (a hung node costs the probe timeout once, not once per
+     * leg); the ones that answered go into {@code open}.
+     */
+    private List<ResyncPlan.Probe> probeAll(Extent local, Map<UUID, LegIo> open) throws InterruptedException {
+        List<Future<Opened>> pending = new ArrayList<>();
+        try (ExecutorService probing = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (AgentApi.AttachedLeg l : job.legs()) {
+                pending.add(probing.submit(() -> open(local, l)));
+            }
+        }
+        List<ResyncPlan.Probe> probes = new ArrayList<>();
+        for (Future<Opened> f : pending) {
+            Opened o;
+            try {
+                o = f.get();
+            } catch (ExecutionException e) {
+                throw new IllegalStateException("a leg's probe failed unexpectedly", e.getCause());
+            }
+            o.io().ifPresent(io -> open.put(o.legId(), io));
+            probes.add(o.probe());
+        }
+        return probes;
+    }
+
+    private Opened open(Extent local, AgentApi.AttachedLeg l) {
+        UUID id = UUID.fromString(l.extentId());
+        LegIo io = null;
+        try {
+            io = id.equals(target)
+                    ? new LocalLegIo(local, job.generation(), context.io())
+                    : context.connector().connect(targetOf(l));
+            return new Opened(
+                    id, Optional.of(io), LegProbe.read(geometry, id, "leg " + l.index(), io, context.probeTimeout()));
+        } catch (IOException e) {
+            if (io != null) {
+                io.close();
+            }
+            return new Opened(id, Optional.empty(), new ResyncPlan.Unreachable(id, e.getMessage()));
         }
     }
 

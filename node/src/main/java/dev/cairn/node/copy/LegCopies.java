@@ -36,8 +36,9 @@ public final class LegCopies implements AutoCloseable {
 
     /**
      * What copies need from their node: its extents (for the leg being copied), the threads that
-     * do its block I/O, how to reach other nodes' legs, the throttle all copies share, how long a
-     * leg may take to answer, and how many regions one copy moves at once.
+     * do its block I/O, how to reach other nodes' legs (giving up on a handshake after the probe
+     * timeout), the throttle all copies share, how long a leg may take to answer a copy's request
+     * and to show its header, and how many regions one copy moves at once.
      */
     public record Context(
             Function<UUID, Optional<Extent>> extents,
@@ -45,6 +46,7 @@ public final class LegCopies implements AutoCloseable {
             LegConnector connector,
             ResyncThrottle throttle,
             Duration timeout,
+            Duration probeTimeout,
             int workers) {}
 
     private final Context context;

@@ -103,6 +103,7 @@ class CopyJobTest {
                 memory,
                 ResyncThrottle.unlimited(),
                 Duration.ofSeconds(5),
+                Duration.ofSeconds(5),
                 3);
         return new CopyJob(copy, context, progress);
     }
