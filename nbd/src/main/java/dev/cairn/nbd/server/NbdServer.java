@@ -1,5 +1,6 @@
 package dev.cairn.nbd.server;
 
+import dev.cairn.nbd.tls.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.StandardSocketOptions;
@@ -8,6 +9,7 @@ import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executors;
@@ -70,7 +72,10 @@ public final class NbdServer implements AutoCloseable {
         }
         NbdServer server = new NbdServer(config, catalog, listener);
         server.acceptor.start();
-        log.info("NBD server listening on {}", server.address());
+        log.info(
+                "NBD server listening on {}{}",
+                server.address(),
+                config.tls().map(t -> ", TLS required: " + t.describe()).orElse(""));
         return server;
     }
 
@@ -96,6 +101,11 @@ public final class NbdServer implements AutoCloseable {
 
     BufferPool buffers() {
         return buffers;
+    }
+
+    /** The credentials every client must upgrade to TLS with, if TLS is required. */
+    Optional<ServerTls> tls() {
+        return config.tls();
     }
 
     /**
