@@ -63,7 +63,11 @@ public final class Agent implements AutoCloseable {
         this.connector = connector;
         this.metrics = metrics;
         this.throttle = new ResyncThrottle(config.volumes().clock(), Thread::sleep, 0);
-        this.server = NbdServer.start(ServerConfig.defaults(config.nbd()), new Catalog());
+        ServerConfig nbdConfig = ServerConfig.defaults(config.nbd());
+        if (config.tls().serving().isPresent()) {
+            nbdConfig = nbdConfig.withTls(config.tls().serving().get());
+        }
+        this.server = NbdServer.start(nbdConfig, new Catalog());
         try {
             this.metricsServer = MetricsHttpServer.start(config.metrics(), metrics);
         } catch (IOException e) {
@@ -84,7 +88,9 @@ public final class Agent implements AutoCloseable {
     }
 
     public static Agent start(AgentConfig config) throws IOException {
-        return start(config, NbdLegIo.connector(config.volumes().legTimeout()));
+        return start(
+                config,
+                NbdLegIo.connector(config.volumes().legTimeout(), config.tls().connecting()));
     }
 
     public static Agent start(AgentConfig config, LegConnector connector) throws IOException {

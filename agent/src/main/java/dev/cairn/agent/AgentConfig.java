@@ -1,6 +1,7 @@
 package dev.cairn.agent;
 
 import dev.cairn.agent.replica.VolumeSettings;
+import dev.cairn.nbd.tls.NbdTls;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -21,6 +22,8 @@ import java.util.regex.Pattern;
  * @param pollWait how long one long poll for the attached volumes may wait
  * @param volumes how each volume treats its legs
  * @param readyFile once serving, the agent writes its host, NBD address and metrics URL here as JSON
+ * @param tls TLS for NBD: what the agent's own export requires of its clients, and what it uses to
+ *     reach the legs on the storage nodes (then every node must serve TLS)
  */
 public record AgentConfig(
         String host,
@@ -31,7 +34,8 @@ public record AgentConfig(
         Duration reportEvery,
         Duration pollWait,
         VolumeSettings volumes,
-        Optional<Path> readyFile) {
+        Optional<Path> readyFile,
+        NbdTls tls) {
 
     private static final Pattern HOST = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 

@@ -66,7 +66,8 @@ class AgentMetricsTest {
                                 Duration.ofDays(1),
                                 4,
                                 InstantSource.system()),
-                        Optional.of(dir.resolve("ready.json"))),
+                        Optional.of(dir.resolve("ready.json")),
+                        dev.cairn.nbd.tls.NbdTls.NONE),
                 memory);
     }
 

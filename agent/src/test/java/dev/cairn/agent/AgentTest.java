@@ -52,7 +52,8 @@ class AgentTest {
                 Duration.ofSeconds(1),
                 new VolumeSettings(
                         Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofDays(1), 4, InstantSource.system()),
-                Optional.empty());
+                Optional.empty(),
+                dev.cairn.nbd.tls.NbdTls.NONE);
         agent = Agent.start(config, memory);
     }
 

@@ -15,6 +15,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cairn agent}: runs a client agent until it is stopped (SIGINT or SIGTERM). */
@@ -107,6 +108,9 @@ final class AgentCommand implements Callable<Integer> {
             description = "Once serving, write the host name, NBD address and metrics URL here as JSON.")
     Optional<Path> readyFile = Optional.empty();
 
+    @Mixin
+    NbdTlsOptions tls = new NbdTlsOptions();
+
     @Override
     public Integer call() throws Exception {
         String token;
@@ -129,7 +133,8 @@ final class AgentCommand implements Callable<Integer> {
                         Durations.parse(sweepEvery, "--bitmap-sweep-every"),
                         syncWorkers(),
                         InstantSource.system()),
-                readyFile);
+                readyFile,
+                tls.load());
         Agent agent = Agent.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -140,8 +145,12 @@ final class AgentCommand implements Callable<Integer> {
                         },
                         "cairn-shutdown"));
         System.out.printf(
-                "cairn agent for host %s: volumes served over NBD on %s:%d (export name = volume id), metrics on %s%n",
+                "cairn agent for host %s: volumes served over NBD%s on %s:%d (export name = volume id), metrics on %s%n",
                 config.host(),
+                config.tls()
+                        .serving()
+                        .map(t -> " (TLS required: " + t.describe() + ")")
+                        .orElse(""),
                 agent.nbdAddress().getHostString(),
                 agent.nbdAddress().getPort(),
                 agent.metricsUrl());

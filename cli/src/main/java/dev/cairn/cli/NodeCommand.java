@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.Sizes;
+import dev.cairn.nbd.tls.NbdTls;
 import dev.cairn.node.ControllerLink;
 import dev.cairn.node.DriveSpec;
 import dev.cairn.node.NodeConfig;
@@ -22,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cairn node}: runs a storage node until it is stopped (SIGINT or SIGTERM). */
@@ -124,6 +126,9 @@ final class NodeCommand implements Callable<Integer> {
             description = "Once serving, write the node id, actual addresses and metrics URL here as JSON.")
     Optional<Path> readyFile = Optional.empty();
 
+    @Mixin
+    NbdTlsOptions tls = new NbdTlsOptions();
+
     @Override
     public Integer call() throws Exception {
         if (drives.isEmpty()) {
@@ -134,6 +139,7 @@ final class NodeCommand implements Callable<Integer> {
                     "--extent is for a node used on its own; with --controller the controller decides the extents");
         }
         List<DriveSpec> specs = drives.stream().map(DriveSpec::parse).toList();
+        NbdTls nbdTls = tls.load();
         Optional<String> token = tokenFile.isEmpty() ? Optional.empty() : Optional.of(readToken(tokenFile.get()));
         Optional<ControllerLink.Settings> link = Optional.empty();
         if (controller.isPresent()) {
@@ -159,7 +165,8 @@ final class NodeCommand implements Callable<Integer> {
                 token,
                 ioThreads,
                 readyFile,
-                link);
+                link,
+                nbdTls);
         List<NamedExtent> named = namedExtents.stream().map(NamedExtent::parse).toList();
         StorageNode node = StorageNode.start(config, InstantSource.system());
         try {
@@ -178,18 +185,30 @@ final class NodeCommand implements Callable<Integer> {
                             stopped.countDown();
                         },
                         "cairn-shutdown"));
+        printServing(node, nbdTls, named);
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Where the node serves what, for the operator who started it. */
+    private void printServing(StorageNode node, NbdTls nbdTls, List<NamedExtent> named) {
         System.out.printf(
-                "cairn node %s serving %d extent(s): NBD on %s, admin API on %s, metrics on %s%n",
+                "cairn node %s serving %d extent(s): NBD%s on %s, admin API on %s, metrics on %s%n",
                 node.nodeId(),
                 node.extents().usage().extentCount(),
+                nbdTls.serving()
+                        .map(t -> " (TLS required: " + t.describe() + ")")
+                        .orElse(""),
                 node.nbdAddress().getHostString() + ":" + node.nbdAddress().getPort(),
                 node.adminUrl(),
                 node.metricsUrl());
         for (NamedExtent n : named) {
             System.out.printf(
-                    "  extent '%s' (%s): nbd://%s:%d/%s%n",
+                    "  extent '%s' (%s): %s://%s:%d/%s%n",
                     n.name(),
                     Sizes.human(n.sizeBytes()),
+                    nbdTls.serving().isPresent() ? "nbds" : "nbd",
                     node.nbdAddress().getHostString(),
                     node.nbdAddress().getPort(),
                     n.id());
@@ -197,9 +216,6 @@ final class NodeCommand implements Callable<Integer> {
         if (controller.isPresent()) {
             System.out.printf("  taking its extents from the controller at %s%n", controller.get());
         }
-        System.out.flush();
-        stopped.await();
-        return 0;
     }
 
     private static String readToken(Path file) throws IOException {

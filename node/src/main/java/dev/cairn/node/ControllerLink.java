@@ -94,7 +94,7 @@ public final class ControllerLink implements AutoCloseable {
                 new LegCopies.Context(
                         node.extents()::extent,
                         node.ioExecutor(),
-                        NbdLegIo.connector(PROBE_TIMEOUT),
+                        NbdLegIo.connector(PROBE_TIMEOUT, node.legTls()),
                         ResyncThrottle.unlimited(),
                         COPY_TIMEOUT,
                         PROBE_TIMEOUT,

@@ -2,6 +2,7 @@ package dev.cairn.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.nbd.tls.NbdTls;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.FakeClock;
 import java.io.IOException;
@@ -25,6 +26,8 @@ abstract class NodeFixture {
 
     StorageNode node;
     Optional<String> token = Optional.empty();
+    /** The node's NBD TLS; a test sets it before starting the node. */
+    NbdTls tls = NbdTls.NONE;
 
     StorageNode startNode(int drives) throws IOException {
         return startNode(drives, Optional.empty());
@@ -38,7 +41,16 @@ abstract class NodeFixture {
         InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         node = StorageNode.start(
                 new NodeConfig(
-                        Optional.empty(), specs, Map.of("zone", "a"), any, any, token, 4, Optional.empty(), controller),
+                        Optional.empty(),
+                        specs,
+                        Map.of("zone", "a"),
+                        any,
+                        any,
+                        token,
+                        4,
+                        Optional.empty(),
+                        controller,
+                        tls),
                 clock);
         return node;
     }
