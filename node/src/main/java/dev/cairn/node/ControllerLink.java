@@ -188,7 +188,7 @@ public final class ControllerLink implements AutoCloseable {
     /** One reconciliation pass; true if it fully converged. Reports at once when anything changed. */
     boolean converge(Views.DesiredView d) {
         Reconciler.Result r = reconciler.apply(d);
-        errors = r.errors();
+        errors = Requests.reportable(r.errors());
         if (r.errors().isEmpty()) {
             reconciledIndex = d.appliedIndex();
         }

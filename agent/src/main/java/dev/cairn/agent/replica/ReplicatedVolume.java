@@ -8,6 +8,7 @@ import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.agent.leg.LegIo;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.control.api.Requests;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import java.io.IOException;
@@ -242,7 +243,8 @@ public final class ReplicatedVolume {
     /** What the agent tells the controller about this volume. */
     public AgentApi.VolumeReport report() {
         List<AgentApi.LegReport> reports = legs.all().stream()
-                .map(l -> new AgentApi.LegReport(l.id().toString(), l.state(), l.error()))
+                .map(l -> new AgentApi.LegReport(
+                        l.id().toString(), l.state(), l.error().map(Requests::reportable)))
                 .toList();
         return new AgentApi.VolumeReport(spec.volumeId().toString(), spec.generation(), reports, progress.report());
     }

@@ -1,5 +1,6 @@
 package dev.cairn.control.model;
 
+import dev.cairn.control.api.Requests;
 import java.time.Duration;
 import java.util.regex.Pattern;
 
@@ -30,10 +31,10 @@ public final class Limits {
     /** Labels one node may announce, and labels one request may set or remove. */
     public static final int MAX_LABELS = 32;
 
-    /** Errors one heartbeat may carry, and the length of each. */
-    public static final int MAX_ERRORS = 100;
+    /** Errors one heartbeat may carry, and the length of each (nodes and agents keep to them). */
+    public static final int MAX_ERRORS = Requests.MAX_ERRORS;
 
-    public static final int MAX_ERROR_CHARS = 1_000;
+    public static final int MAX_ERROR_CHARS = Requests.MAX_ERROR_CHARS;
 
     /** An address (NBD HOST:PORT, an admin URL). */
     public static final int MAX_ADDRESS_CHARS = 255;

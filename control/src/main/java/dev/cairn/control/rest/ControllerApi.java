@@ -8,6 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -82,7 +83,16 @@ public final class ControllerApi implements AutoCloseable {
             for (Route r : routes(admin, nodes, agents, repairs)) {
                 config.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.routes.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status(), e.getMessage()));
+            // What Javalin itself refuses (a body over its size limit: 413), in the API's error shape.
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                if (e.getStatus() == 404) {
+                    fail(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
+                } else {
+                    fail(ctx, e.getStatus(), e.getMessage());
+                }
+            });
             config.routes.exception(IOException.class, (e, ctx) -> {
                 log.warn("{} {}: the replicated state did not answer: {}", ctx.method(), ctx.path(), e.toString());
                 fail(ctx, 503, "the controller cannot reach its replicated state: " + e.getMessage());

@@ -32,6 +32,10 @@ final class RepairRoutes {
         Requests.AddReplica r =
                 ctx.body().isBlank() ? new Requests.AddReplica(null) : Json.body(ctx, Requests.AddReplica.class);
         Optional<UUID> node = r.node() == null ? Optional.empty() : Optional.of(Json.uuid(r.node(), "node id"));
+        References.volume(state, ctx.pathParam("volume"));
+        if (node.isPresent()) {
+            References.node(state, node.get());
+        }
         Outcome o = Json.submit(
                 state,
                 new Command.AddReplica(
@@ -52,6 +56,7 @@ final class RepairRoutes {
             throw ApiError.badRequest("force must be true or false, got '" + force + "'");
         }
         String volume = ctx.pathParam("volume");
+        References.volume(state, volume);
         Json.submit(
                 state, new Command.RemoveReplica(volume, ctx.pathParam("leg"), "true".equals(force), clock.millis()));
         ctx.json(state.read(s -> s.volume(volume)
@@ -70,12 +75,14 @@ final class RepairRoutes {
     /** POST /v1/nodes/{id}/drain: the node, with its drain's progress. */
     void drain(Context ctx) throws IOException {
         UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        References.node(state, id);
         Json.submit(state, new Command.DrainNode(id, clock.millis()));
         showNode(ctx, id);
     }
 
     void undrain(Context ctx) throws IOException {
         UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        References.node(state, id);
         Json.submit(state, new Command.UndrainNode(id));
         showNode(ctx, id);
     }
@@ -83,6 +90,9 @@ final class RepairRoutes {
     private void showNode(Context ctx, UUID id) throws IOException {
         ctx.json(state.read(s -> {
             NodeRecord n = s.nodes().get(id);
+            if (n == null) {
+                throw new ApiError(404, "no node " + id);
+            }
             return ViewMapper.node(s, n, false, spareFraction);
         }));
     }
