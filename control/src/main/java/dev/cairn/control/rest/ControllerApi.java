@@ -70,6 +70,7 @@ public final class ControllerApi implements AutoCloseable {
             config.startup.showOldJavalinVersionWarning = false;
             config.jsonMapper(new JavalinJackson(ControlJson.lenient(), false));
             config.routes.before(ctx -> authorize(ctx, tokens));
+            config.routes.before(ctx -> refuseUntilLoaded(ctx, state));
             config.routes.get(
                     "/health",
                     ctx -> ctx.json(new Views.Health(
@@ -210,6 +211,22 @@ public final class ControllerApi implements AutoCloseable {
                     throw new ApiError(403, "the node token is only for the calls of nodes and agents");
                 }
             }
+        }
+    }
+
+    /**
+     * A restarted peer replays its log before it serves: until then the API (and {@code /health})
+     * answers 503 with the progress, rather than from a state half replayed. {@code /metrics} and
+     * {@code /openapi.json} answer at once.
+     */
+    private static void refuseUntilLoaded(Context ctx, ReplicatedState state) {
+        String path = ctx.path();
+        if ((path.startsWith("/v1/") || path.equals("/health")) && !state.loaded()) {
+            ReplicatedState.RaftStatus raft = state.raftStatus();
+            throw new ApiError(
+                    503,
+                    "controller peer " + state.peerId() + " is starting: it has applied its log up to index "
+                            + raft.appliedIndex() + " of " + raft.commitIndex() + "; try again in a moment");
         }
     }
 

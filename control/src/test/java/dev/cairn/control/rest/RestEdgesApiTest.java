@@ -252,6 +252,26 @@ class RestEdgesApiTest extends ApiFixture {
     }
 
     @Test
+    void aPeerStillReplayingItsLogAnswers503WithWhy() throws IOException {
+        state.load(false);
+        for (AdminHttp.Response r : List.of(
+                admin.get("/v1/volumes"),
+                anonymous.get("/health"),
+                node.get("/v1/internal/nodes/" + nodeA + "/desired"))) {
+            assertThat(r.status()).isEqualTo(503);
+            assertThat(r.body().get("error").asText())
+                    .startsWith("controller peer local is starting: it has applied its log up to index");
+        }
+        assertThat(anonymous.get("/v1/volumes").status())
+                .as("no token: still 401 first")
+                .isEqualTo(401);
+        assertThat(anonymous.get("/openapi.json").status()).isEqualTo(200);
+        assertThat(raw("GET /metrics HTTP/1.1\r\n").status()).isEqualTo(200);
+        state.load(true);
+        assertThat(admin.get("/v1/volumes").ok()).hasSize(1);
+    }
+
+    @Test
     void whatTheHttpLayerRefusesComesInTheApiErrorShape() throws IOException {
         assertApiError(raw("GET /v1/volumes/%zz HTTP/1.1\r\n"), 400);
         assertApiError(raw("GET /v1/volumes/" + "x".repeat(20_000) + " HTTP/1.1\r\n"), 414);

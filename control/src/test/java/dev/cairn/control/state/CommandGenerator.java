@@ -80,6 +80,11 @@ final class CommandGenerator {
     private long now = 1_000_000;
     private long fresh;
 
+    /** Whether {@code step} is a pass of the leader's repair loop (whose proposals must all be accepted). */
+    static boolean isRepairPass(Step step) {
+        return step.kind() == KINDS - 1;
+    }
+
     /** The command of {@code step} against state {@code s}, or several (a pass of the repair loop). */
     List<Command> next(Step step, ClusterState s) {
         now += DELAYS[step.e() % DELAYS.length];
