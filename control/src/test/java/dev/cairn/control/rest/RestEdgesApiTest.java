@@ -215,6 +215,26 @@ class RestEdgesApiTest extends ApiFixture {
     }
 
     @Test
+    void clusterFiguresSaturateRatherThanWrapAround() {
+        for (int n = 0; n < 40; n++) {
+            List<String> drives = new java.util.ArrayList<>();
+            for (int d = 0; d < 256; d++) {
+                drives.add(drive(UUID.randomUUID(), 1L << 50));
+            }
+            node.post(
+                            "/v1/internal/nodes/" + UUID.randomUUID() + "/register",
+                            "{\"nbdAddress\":\"n:1\",\"adminUrl\":\"http://n\",\"labels\":{\"zone\":\"big\"},"
+                                    + "\"drives\":[" + String.join(",", drives) + "]}")
+                    .ok();
+        }
+        JsonNode cluster = admin.get("/v1/cluster").ok();
+        assertThat(cluster.get("capacityBytes").asLong()).isEqualTo(Long.MAX_VALUE);
+        assertThat(cluster.get("zones").get("big").get("freeBytes").asLong()).isEqualTo(Long.MAX_VALUE);
+        assertThat(admin.get("/v1/nodes").ok().get(0).get("capacityBytes").asLong())
+                .isPositive();
+    }
+
+    @Test
     void aNameThatIsAnIdIsRefusedAndIdsAreLookedUpFirst() {
         refused(
                 admin,
