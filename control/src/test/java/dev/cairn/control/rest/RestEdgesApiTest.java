@@ -119,7 +119,7 @@ class RestEdgesApiTest extends ApiFixture {
     }
 
     @Test
-    void theCallsOfNodesAndAgentsAreBoundedToo() {
+    void theCallsOfNodesAreBoundedToo() {
         String register = "/v1/internal/nodes/" + UUID.randomUUID() + "/register";
         String drives = String.join(",", java.util.Collections.nCopies(257, drive(UUID.randomUUID(), GIB)));
         refused(
@@ -192,6 +192,10 @@ class RestEdgesApiTest extends ApiFixture {
                         + "\"erasing\":false,\"generation\":1}],\"errors\":[]}",
                 400,
                 "sizeBytes must be from 0 to");
+    }
+
+    @Test
+    void theCallsOfAgentsAreBoundedToo() {
         String legs = String.join(
                 ",",
                 java.util.Collections.nCopies(
