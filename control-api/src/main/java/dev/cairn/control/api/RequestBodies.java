@@ -50,10 +50,13 @@ public final class RequestBodies {
     /** What was expected where, and what came instead. */
     private static String mismatch(MismatchedInputException e, String body) {
         Class<?> target = e.getTargetType();
-        if (target == null || e.getPath().isEmpty()) {
+        if (target == null) {
             return e.getOriginalMessage();
         }
         String got = kind(at(body, e.getPath()));
+        if (e.getPath().isEmpty() && got.isEmpty()) {
+            return e.getOriginalMessage(); // not about a value's kind (text after the object, say)
+        }
         return path(e) + " must be " + expected(target) + (got.isEmpty() ? "" : ", not " + got);
     }
 

@@ -32,6 +32,7 @@ class RequestBodiesTest {
                 Requests.CreateVolume.class,
                 "malformed JSON: sizeBytes must be a whole number, not a fraction");
         refused("{\"nmae\":\"db\"}", Requests.CreateVolume.class, "unknown field 'nmae'");
+        refused("[1,2]", Requests.CreateVolume.class, "malformed JSON: the body must be an object, not a list");
         refused(
                 "{\"set\":{\"zone\":[\"a\"]}}",
                 Requests.Labels.class,

@@ -4,6 +4,7 @@ import dev.cairn.control.api.Requests;
 import dev.cairn.control.model.Label;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.Command;
@@ -172,7 +173,7 @@ final class AdminRoutes {
                         spareFraction,
                         clock.millis()));
         UUID id = UUID.fromString(o.id().orElseThrow());
-        ctx.status(201).json(state.read(s -> ViewMapper.volume(s, s.volumes().get(id))));
+        ctx.status(201).json(References.changedVolume(state, id, "volume '" + r.name() + "' was created"));
     }
 
     void deleteVolume(Context ctx) throws IOException {
@@ -190,9 +191,15 @@ final class AdminRoutes {
     /** Asks the node holding an orphan to erase it (for one the controller never knew). */
     void eraseOrphan(Context ctx) throws IOException {
         UUID id = Json.uuid(ctx.pathParam("extent"), "extent id");
-        References.orphan(state, id);
+        Orphan before = References.orphan(state, id);
         Json.submit(state, new Command.EraseOrphan(id, clock.millis()));
-        ctx.status(202).json(state.read(s -> ViewMapper.orphan(s.orphans().get(id))));
+        // Gone already (its node reported it erased): what was asked for is done.
+        Orphan now = state.read(s -> s.orphans().get(id));
+        ctx.status(202)
+                .json(ViewMapper.orphan(
+                        now != null
+                                ? now
+                                : before.erasable(before.sinceMillis(), 0, "erase requested by the operator")));
     }
 
     void cluster(Context ctx) throws IOException {

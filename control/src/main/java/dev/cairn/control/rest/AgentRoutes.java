@@ -97,7 +97,7 @@ final class AgentRoutes {
         References.agent(state, host);
         Outcome o = Json.submit(
                 state, new Command.AttachVolume(volume, host, Boolean.TRUE.equals(r.force()), clock.millis()));
-        showVolume(ctx, o);
+        showVolume(ctx, o, "attached to host '" + host + "'");
     }
 
     /** Takes no body (one is ignored). */
@@ -105,12 +105,12 @@ final class AgentRoutes {
         String volume = ctx.pathParam("volume");
         References.volume(state, volume);
         Outcome o = Json.submit(state, new Command.DetachVolume(volume, clock.millis()));
-        showVolume(ctx, o);
+        showVolume(ctx, o, "detached");
     }
 
-    private void showVolume(Context ctx, Outcome o) throws IOException {
+    private void showVolume(Context ctx, Outcome o, String what) throws IOException {
         UUID id = UUID.fromString(o.id().orElseThrow());
-        ctx.json(state.read(s -> ViewMapper.volume(s, s.volumes().get(id))));
+        ctx.json(References.changedVolume(state, id, "the volume was " + what));
     }
 
     void listAgents(Context ctx) throws IOException {

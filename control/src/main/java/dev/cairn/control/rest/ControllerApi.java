@@ -33,6 +33,8 @@ public final class ControllerApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControllerApi.class);
     private static final String ANSWERED = "cairn.answered";
     private static final Set<HandlerType> READS = Set.of(HandlerType.GET, HandlerType.HEAD);
+    /** Largest request body read (Javalin's default): every request the API takes is far smaller. */
+    static final long MAX_BODY_BYTES = 1_000_000;
 
     private final Javalin app;
     private final DaemonMetrics daemonMetrics;
@@ -68,6 +70,7 @@ public final class ControllerApi implements AutoCloseable {
             // Nodes and agents long-poll for their desired state: one cheap virtual thread per waiting request.
             config.concurrency.useVirtualThreads = true;
             config.startup.showOldJavalinVersionWarning = false;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
             config.jsonMapper(new JavalinJackson(ControlJson.lenient(), false));
             config.routes.before(ctx -> authorize(ctx, tokens));
             config.routes.before(ctx -> refuseUntilLoaded(ctx, state));
@@ -88,10 +91,10 @@ public final class ControllerApi implements AutoCloseable {
             config.routes.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status(), e.getMessage()));
             // What Javalin itself refuses (a body over its size limit: 413), in the API's error shape.
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
-                if (e.getStatus() == 404) {
-                    fail(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
-                } else {
-                    fail(ctx, e.getStatus(), e.getMessage());
+                switch (e.getStatus()) {
+                    case 404 -> fail(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
+                    case 413 -> fail(ctx, 413, "request body too large: at most " + MAX_BODY_BYTES + " bytes");
+                    default -> fail(ctx, e.getStatus(), e.getMessage());
                 }
             });
             config.routes.exception(IOException.class, (e, ctx) -> {

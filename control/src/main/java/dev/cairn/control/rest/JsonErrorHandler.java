@@ -33,6 +33,9 @@ final class JsonErrorHandler extends ErrorHandler {
             String message,
             Throwable cause) {
         response.getHeaders().put(HttpHeader.CONTENT_TYPE, JSON_TYPE);
+        // The server closes the connection after these (a request it could not parse leaves it in
+        // no known state): say so, or a keep-alive client sends its next request into the void.
+        response.getHeaders().put(HttpHeader.CONNECTION, "close");
         response.write(true, ByteBuffer.wrap(body(status, message)), callback);
         return true;
     }

@@ -1,6 +1,8 @@
 package dev.cairn.control.rest;
 
+import dev.cairn.control.api.Views;
 import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.ReplicatedState;
@@ -49,10 +51,27 @@ final class References {
         }
     }
 
-    static void orphan(ReplicatedState state, UUID extent) throws IOException {
-        if (!state.read(s -> s.orphans().containsKey(extent))) {
+    static Orphan orphan(ReplicatedState state, UUID extent) throws IOException {
+        Orphan o = state.read(s -> s.orphans().get(extent));
+        if (o == null) {
             throw new ApiError(404, "no orphan extent " + extent);
         }
+        return o;
+    }
+
+    /**
+     * The volume a request has just changed, as it is now. Another request may have deleted it in
+     * the meantime (the change was made and acknowledged): that is a conflict to report, not a bug.
+     */
+    static Views.VolumeView changedVolume(ReplicatedState state, UUID id, String done) throws IOException {
+        Views.VolumeView v = state.read(s -> {
+            Volume now = s.volumes().get(id);
+            return now == null ? null : ViewMapper.volume(s, now);
+        });
+        if (v == null) {
+            throw new ApiError(409, done + ", but another request deleted the volume before it could be shown");
+        }
+        return v;
     }
 
     /** A node's heartbeat: checked against this peer's copy (no read barrier for every heartbeat). */
