@@ -72,6 +72,7 @@ public final class ControllerApi implements AutoCloseable {
             config.startup.showOldJavalinVersionWarning = false;
             config.http.maxRequestSize = MAX_BODY_BYTES;
             config.jsonMapper(new JavalinJackson(ControlJson.lenient(), false));
+            config.routes.before(ControllerApi::readWholeBody);
             config.routes.before(ctx -> authorize(ctx, tokens));
             config.routes.before(ctx -> refuseUntilLoaded(ctx, state));
             config.routes.get(
@@ -93,7 +94,11 @@ public final class ControllerApi implements AutoCloseable {
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
                 switch (e.getStatus()) {
                     case 404 -> fail(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
-                    case 413 -> fail(ctx, 413, "request body too large: at most " + MAX_BODY_BYTES + " bytes");
+                    case 413 -> {
+                        // The rest of the body is not read: the connection cannot carry another request.
+                        ctx.header("Connection", "close");
+                        fail(ctx, 413, "request body too large: at most " + MAX_BODY_BYTES + " bytes");
+                    }
                     default -> fail(ctx, e.getStatus(), e.getMessage());
                 }
             });
@@ -214,6 +219,18 @@ public final class ControllerApi implements AutoCloseable {
                     throw new ApiError(403, "the node token is only for the calls of nodes and agents");
                 }
             }
+        }
+    }
+
+    /**
+     * Reads a request's whole body first, whatever its route makes of it (a drain takes none): a
+     * body left unread would make the server close a keep-alive connection after answering,
+     * without a word to the client, whose next request on it then fails. A body over {@link
+     * #MAX_BODY_BYTES} is refused (413) as it is read.
+     */
+    private static void readWholeBody(Context ctx) {
+        if (ctx.contentLength() != 0) {
+            var _ = ctx.bodyAsBytes();
         }
     }
 

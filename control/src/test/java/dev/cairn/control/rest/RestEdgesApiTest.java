@@ -10,6 +10,10 @@ import java.io.InputStream;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.Socket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
 import java.util.List;
 import java.util.UUID;
@@ -306,6 +310,31 @@ class RestEdgesApiTest extends ApiFixture {
         assertThat(tooLarge.status()).isEqualTo(413);
         assertThat(tooLarge.body().get("error").asText()).isEqualTo("request body too large: at most 1000000 bytes");
         assertThat(tooLarge.body().size()).isEqualTo(1);
+    }
+
+    @Test
+    void aBodyNoRouteReadsStillLeavesTheConnectionUsable() throws Exception {
+        // One keep-alive connection: a body left unread would make the server close it silently.
+        try (HttpClient http =
+                HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build()) {
+            String big = "\"" + "z".repeat(900_000) + "\"";
+            String base = "http://127.0.0.1:" + api.port();
+            for (int i = 0; i < 5; i++) {
+                for (String[] call : List.of(
+                        new String[] {"POST", "/v1/nodes/" + nodeA + "/drain", ADMIN},
+                        new String[] {"POST", "/v1/volumes", "not-a-token"},
+                        new String[] {"DELETE", "/v1/volumes/nope", ADMIN},
+                        new String[] {"GET", "/v1/volumes", ADMIN})) {
+                    HttpResponse<String> r = http.send(
+                            HttpRequest.newBuilder(URI.create(base + call[1]))
+                                    .header("Authorization", "Bearer " + call[2])
+                                    .method(call[0], HttpRequest.BodyPublishers.ofString(big))
+                                    .build(),
+                            HttpResponse.BodyHandlers.ofString());
+                    assertThat(r.statusCode()).as(call[0] + " " + call[1]).isLessThan(500);
+                }
+            }
+        }
     }
 
     private static void assertApiError(Raw r, int status) {
