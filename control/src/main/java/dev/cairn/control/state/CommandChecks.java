@@ -164,13 +164,17 @@ public final class CommandChecks {
                 sync.error().ifPresent(t -> text(t, "leg " + leg.getKey() + "'s error", Limits.MAX_ERROR_CHARS));
             }
             present(r.resync(), "volume " + r.volumeId() + "'s resync");
-            if (r.resync().doneBytes() < 0
-                    || r.resync().totalBytes() < 0
-                    || r.resync().bytesPerSecond() < 0
-                    || r.resync().copiedBytes() < 0) {
+            if (r.resync().copiedBytes() < 0) {
                 throw new IllegalArgumentException(
                         "resync of volume " + r.volumeId() + " has a negative figure: " + r.resync());
             }
+            // A sync copies at most a leg: its figures stay far from overflowing what shows them (done * 100).
+            bytes(r.resync().doneBytes(), "resync of volume " + r.volumeId() + ": doneBytes", Limits.MAX_DRIVE_BYTES);
+            bytes(r.resync().totalBytes(), "resync of volume " + r.volumeId() + ": totalBytes", Limits.MAX_DRIVE_BYTES);
+            bytes(
+                    r.resync().bytesPerSecond(),
+                    "resync of volume " + r.volumeId() + ": bytesPerSecond",
+                    Limits.MAX_DRIVE_BYTES);
         }
         time(a.atMillis());
     }

@@ -220,6 +220,15 @@ class RestEdgesApiTest extends ApiFixture {
                         + "\",\"generation\":-1,\"legs\":[]}]}",
                 400,
                 "generation is negative");
+        refused(
+                node,
+                "POST",
+                "/v1/internal/agents/h1/heartbeat",
+                "{\"nbdAddress\":\"h1:1\",\"volumes\":[{\"volumeId\":\"" + volumeId + "\",\"generation\":1,\"legs\":[],"
+                        + "\"resync\":{\"doneBytes\":9223372036854775807,\"totalBytes\":1,\"bytesPerSecond\":0,"
+                        + "\"copiedBytes\":0}}]}",
+                400,
+                "doneBytes must be from 0 to 1125899906842624");
     }
 
     @Test
