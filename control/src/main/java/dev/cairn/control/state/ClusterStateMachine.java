@@ -78,7 +78,9 @@ public final class ClusterStateMachine {
         long indexVersion = index.version();
         Placement cached = placement;
         long charged = cached == null ? 0 : cached.charged();
-        Outcome outcome;
+        String what = command == null ? "null" : command.getClass().getSimpleName();
+        // Refused unless it completes: even an Error escaping (the JVM in trouble) leaves no change open.
+        Outcome outcome = Outcome.refused(Outcome.Status.FAILED, "the controller failed to apply " + what);
         state.begin();
         try {
             Optional<String> malformed = CommandChecks.malformed(command);
@@ -87,15 +89,21 @@ public final class ClusterStateMachine {
                     : dispatch(logIndex, command);
         } catch (RuntimeException | AssertionError e) {
             // Deterministic: the same command on the same state throws the same way on every replica.
-            String what = command == null ? "null" : command.getClass().getSimpleName();
             log.error("applying {} at log index {} threw; refused, the state is left as it was", what, logIndex, e);
             outcome = Outcome.refused(
                     Outcome.Status.FAILED, "the controller failed to apply " + what + " (a bug, logged): " + e);
+        } finally {
+            if (outcome.isOk()) {
+                state.commit();
+            } else {
+                undo(indexVersion, cached, charged);
+            }
         }
-        if (outcome.isOk()) {
-            state.commit();
-            return outcome;
-        }
+        return outcome;
+    }
+
+    /** Rolls back the change a refused command made, with what was derived from it. */
+    private void undo(long indexVersion, Placement cached, long charged) {
         state.rollBack();
         if (index.version() != indexVersion) {
             index = LegIndex.of(state); // O(state), but only after a refusal that had already changed it
@@ -103,7 +111,6 @@ public final class ClusterStateMachine {
         if (placement != null && (placement != cached || placement.charged() != charged)) {
             placement = null; // it charged legs that were rolled back
         }
-        return outcome;
     }
 
     private Outcome dispatch(long logIndex, Command command) {
