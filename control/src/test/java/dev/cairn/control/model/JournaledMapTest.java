@@ -2,6 +2,7 @@ package dev.cairn.control.model;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.assertj.core.api.Assertions.entry;
 
 import java.util.Map;
 import java.util.TreeMap;
@@ -48,7 +49,7 @@ class JournaledMapTest {
         map.clear();
         assertThat(map).isEmpty();
         journal.rollBack();
-        assertThat(map).containsExactlyEntriesOf(Map.of("a", 1, "b", 2, "c", 3));
+        assertThat(map).containsExactly(entry("a", 1), entry("b", 2), entry("c", 3));
 
         journal.open();
         map.put("z", 26);
@@ -75,6 +76,6 @@ class JournaledMapTest {
                 .isInstanceOf(UnsupportedOperationException.class);
         assertThatThrownBy(() -> map.put("n", null)).isInstanceOf(NullPointerException.class);
         assertThat(journal.changed()).isFalse();
-        assertThat(map).containsExactlyEntriesOf(Map.of("a", 1, "b", 2, "c", 3));
+        assertThat(map).containsExactly(entry("a", 1), entry("b", 2), entry("c", 3));
     }
 }
