@@ -1,9 +1,7 @@
 package dev.cairn.node;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.cairn.control.api.RequestBodies;
 import dev.cairn.drive.DriveException;
 import dev.cairn.drive.ExtentAccess;
 import dev.cairn.metrics.DaemonMetrics;
@@ -37,8 +35,8 @@ final class AdminApi implements AutoCloseable {
     /** What answers without a token: liveness and the Prometheus scrape, as monitoring expects. */
     private static final Set<String> OPEN = Set.of("/health", "/metrics");
 
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Writes the answers; requests are read by {@link RequestBodies}. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StorageNode node;
     private final Javalin app;
@@ -148,18 +146,9 @@ final class AdminApi implements AutoCloseable {
                         .toList()));
     }
 
-    private <T> T body(Context ctx, Class<T> type) {
-        String text = ctx.body();
-        if (text.isBlank()) {
-            throw new BadRequest("request body is empty; expected a JSON object");
-        }
-        try {
-            return JSON.readValue(text, type);
-        } catch (UnrecognizedPropertyException e) {
-            throw new BadRequest("unknown field '" + e.getPropertyName() + "'");
-        } catch (JsonProcessingException e) {
-            throw new BadRequest("malformed JSON: " + e.getOriginalMessage());
-        }
+    /** The body, read as strictly as the controller reads its own (a 400 saying what was wrong otherwise). */
+    private static <T> T body(Context ctx, Class<T> type) {
+        return RequestBodies.read(ctx.body(), type);
     }
 
     private static UUID uuid(String text, String what) {

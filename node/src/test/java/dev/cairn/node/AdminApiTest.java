@@ -99,6 +99,17 @@ class AdminApiTest extends NodeFixture {
                 "no drive");
         assertError(
                 call("POST", "/v1/extents", "{\"sizeBytes\":1099511627776}"), 507, "no drive on this node has room");
+        assertError(call("POST", "/v1/extents", "null"), 400, "request body is null; expected a JSON object");
+        assertError(call("PUT", "/v1/extents/" + UUID.randomUUID() + "/access", "null"), 400, "request body is null");
+        assertError(
+                call("POST", "/v1/extents", "{\"sizeBytes\":4096,\"secret\":5}"),
+                400,
+                "secret must be a string, not a whole number");
+        assertError(
+                call("POST", "/v1/extents", "{\"sizeBytes\":\"4096\"}"),
+                400,
+                "sizeBytes must be a whole number, not a string");
+        assertError(call("POST", "/v1/extents", "{\"sizeBytes\":4096,\"sizeBytes\":8192}"), 400, "Duplicate field");
         assertError(call("GET", "/v1/extents/nope", null), 400, "extent id 'nope' is not a UUID");
         assertError(call("GET", "/v1/nothing", null), 404, "no such endpoint");
         assertThat(call("GET", "/v1/extents", null).body()).isEmpty();

@@ -69,6 +69,7 @@ final class CopyProgress {
 
     synchronized Requests.CopyReport report() {
         long rate = state.equals("COPYING") ? doneBytes * 1000 / Math.max(1, clock.millis() - startedMillis) : 0;
-        return new Requests.CopyReport(extentId, generation, state, doneBytes, totalBytes, rate, message);
+        return new Requests.CopyReport(
+                extentId, generation, state, doneBytes, totalBytes, rate, Requests.reportable(message));
     }
 }
