@@ -81,7 +81,7 @@ drive_size=$(( size_gib * 2 + 1 ))GiB
 declare -A node_pid
 start_node() { # name zone
   "$cairn" node --drive "$dir/$1.img,size=$drive_size" --label "zone=$2" --label "host=$1" \
-      --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
+      --data "$dir/node-$1" --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
       --controller-token-file "$node_token" --heartbeat-every 1s >>"$dir/node-$1.log" 2>&1 &
   pids+=($!)
   node_pid[$1]=$!
@@ -152,7 +152,8 @@ extent_bytes=$(show | json 'd["legs"][0]["extentSizeBytes"]') # the whole extent
 scratch_uri() { # node name -> NBD URI of a new extent of the legs' size, made through its admin API
   local admin id
   admin=$("$cairn" node list -o json | json_arg '[n["adminUrl"] for n in d if n["labels"].get("host")==sys.argv[1]][0]' "$1")
-  id=$(curl -sf -X POST "$admin/v1/extents" -d "{\"sizeBytes\": $extent_bytes}" | json 'd["id"]')
+  id=$(curl -sf -H "Authorization: Bearer $(cat "$dir/node-$1/admin.token")" -X POST "$admin/v1/extents" \
+      -d "{\"sizeBytes\": $extent_bytes}" | json 'd["id"]')
   echo "nbd://$(nbd_of "$(node_of "$1")")/$id"
 }
 nbdcopy_mbs() { # source URI, destination URI -> MB/s

@@ -79,7 +79,7 @@ drive_size=$(( (size_gib * 2 + 1) ))GiB
 declare -A node_pid
 start_node() { # zone
   "$cairn" node --drive "$dir/$1.img,size=$drive_size" --label "zone=$1" --label "host=node-$1" \
-      --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
+      --data "$dir/node-$1" --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
       --controller-token-file "$dir/ctl/tokens/node.token" --heartbeat-every 1s >>"$dir/node-$1.log" 2>&1 &
   pids+=($!)
   node_pid[$1]=$!

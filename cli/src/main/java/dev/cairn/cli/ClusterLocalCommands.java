@@ -191,11 +191,12 @@ final class ClusterLocalCommands {
         }
         t.print(out);
         out.printf(
-                "%nREST API:     %s (OpenAPI at %s/openapi.json)%nadmin token:  %s%nNBD exports:  nbd://%s/VOLUME-ID"
-                        + " (volumes attached to host %s)%n",
+                "%nREST API:     %s (OpenAPI at %s/openapi.json)%nadmin token:  %s%nnode tokens:  %s"
+                        + " (each node's admin API)%nNBD exports:  nbd://%s/VOLUME-ID (volumes attached to host %s)%n",
                 cluster.controllerUrl(),
                 cluster.controllerUrl(),
                 cluster.adminTokenFile(),
+                cluster.dir().resolve("node-N/data/admin.token"),
                 cluster.agentNbd(),
                 LocalCluster.AGENT_HOST);
         out.printf(

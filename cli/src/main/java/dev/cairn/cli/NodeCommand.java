@@ -79,9 +79,17 @@ final class NodeCommand implements Callable<Integer> {
     Optional<UUID> nodeId = Optional.empty();
 
     @Option(
+            names = "--data",
+            paramLabel = "DIR",
+            description = "Where the node keeps what is its own: its admin token (DIR/admin.token, made on first"
+                    + " start, mode 0600) unless --admin-token-file is given.")
+    Optional<Path> data = Optional.empty();
+
+    @Option(
             names = "--admin-token-file",
             paramLabel = "FILE",
-            description = "A file holding the bearer token the admin API requires (default: none).")
+            description = "A file holding the bearer token the admin API requires (default: DATA/admin.token)."
+                    + " A node needs this or --data.")
     Optional<Path> tokenFile = Optional.empty();
 
     @Option(
@@ -134,7 +142,6 @@ final class NodeCommand implements Callable<Integer> {
                     "--extent is for a node used on its own; with --controller the controller decides the extents");
         }
         List<DriveSpec> specs = drives.stream().map(DriveSpec::parse).toList();
-        Optional<String> token = tokenFile.isEmpty() ? Optional.empty() : Optional.of(readToken(tokenFile.get()));
         Optional<ControllerLink.Settings> link = Optional.empty();
         if (controller.isPresent()) {
             if (controllerTokenFile.isEmpty()) {
@@ -156,7 +163,8 @@ final class NodeCommand implements Callable<Integer> {
                 parseLabels(labels),
                 address(nbd, "--nbd"),
                 address(admin, "--admin"),
-                token,
+                data,
+                tokenFile,
                 ioThreads,
                 readyFile,
                 link);
@@ -179,11 +187,12 @@ final class NodeCommand implements Callable<Integer> {
                         },
                         "cairn-shutdown"));
         System.out.printf(
-                "cairn node %s serving %d extent(s): NBD on %s, admin API on %s, metrics on %s%n",
+                "cairn node %s serving %d extent(s): NBD on %s, admin API on %s (token in %s), metrics on %s%n",
                 node.nodeId(),
                 node.extents().usage().extentCount(),
                 node.nbdAddress().getHostString() + ":" + node.nbdAddress().getPort(),
                 node.adminUrl(),
+                config.adminTokenPath(),
                 node.metricsUrl());
         for (NamedExtent n : named) {
             System.out.printf(

@@ -98,6 +98,11 @@ public final class LocalCluster {
         return dir.resolve("controller/data/tokens/admin.token");
     }
 
+    /** Node {@code index}'s (0-based) admin API token, made by the node in its data directory. */
+    public Path nodeAdminTokenFile(int index) {
+        return dir.resolve(ClusterSpec.nodeName(index)).resolve("data/admin.token");
+    }
+
     /** The token nodes and agents present to the controller. */
     public Path nodeTokenFile() {
         return dir.resolve("controller/data/tokens/node.token");
@@ -154,6 +159,7 @@ public final class LocalCluster {
                     labels,
                     "127.0.0.1:" + ports.nbd(),
                     "127.0.0.1:" + ports.admin(),
+                    d.resolve("data"),
                     d.resolve("ready.json"));
             node.addAll(DaemonArgs.controllerLink(controllerUrl(), nodeTokenFile()));
             node.addAll(spec.nodeArgs());

@@ -23,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * show / set-access / delete. The controller drives it; people and tests can too.
  *
  * <p>Every malformed request gets a 4xx with a message saying what was wrong, and changes nothing.
- * With an admin token configured, every call but {@code /health} and {@code /metrics} (the
- * Prometheus text format, see {@link NodeMetrics}) needs {@code Authorization: Bearer TOKEN}.
+ * Every call but {@code /health} and {@code /metrics} (the Prometheus text format, see {@link
+ * NodeMetrics}) needs {@code Authorization: Bearer TOKEN} with the node's admin token: whoever can
+ * set an extent's generation and secret can take over a leg, so there is no open mode.
  */
 final class AdminApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
@@ -41,7 +42,7 @@ final class AdminApi implements AutoCloseable {
     private final StorageNode node;
     private final Javalin app;
 
-    private AdminApi(StorageNode node, Optional<String> token) {
+    private AdminApi(StorageNode node, String token) {
         this.node = node;
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -74,7 +75,7 @@ final class AdminApi implements AutoCloseable {
         });
     }
 
-    static AdminApi start(StorageNode node, InetSocketAddress listen, Optional<String> token) {
+    static AdminApi start(StorageNode node, InetSocketAddress listen, String token) {
         AdminApi api = new AdminApi(node, token);
         api.app.start(listen.getHostString(), listen.getPort());
         return api;
@@ -96,12 +97,12 @@ final class AdminApi implements AutoCloseable {
         }
     }
 
-    private static void authorize(Context ctx, Optional<String> token) {
-        if (token.isEmpty() || OPEN.contains(ctx.path())) {
+    private static void authorize(Context ctx, String token) {
+        if (OPEN.contains(ctx.path())) {
             return;
         }
         String header = ctx.header("Authorization");
-        String expected = "Bearer " + token.get();
+        String expected = "Bearer " + token;
         if (header == null
                 || !MessageDigest.isEqual(
                         header.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {

@@ -7,6 +7,7 @@ import dev.cairn.testkit.FakeClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -24,6 +25,7 @@ abstract class NodeFixture {
     Path dir;
 
     StorageNode node;
+    /** The token calls carry; {@link #startNode} sets it to the one the node made in its data dir. */
     Optional<String> token = Optional.empty();
 
     StorageNode startNode(int drives) throws IOException {
@@ -38,8 +40,18 @@ abstract class NodeFixture {
         InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         node = StorageNode.start(
                 new NodeConfig(
-                        Optional.empty(), specs, Map.of("zone", "a"), any, any, token, 4, Optional.empty(), controller),
+                        Optional.empty(),
+                        specs,
+                        Map.of("zone", "a"),
+                        any,
+                        any,
+                        Optional.of(dir.resolve("data")),
+                        Optional.empty(),
+                        4,
+                        Optional.empty(),
+                        controller),
                 clock);
+        token = Optional.of(Files.readString(dir.resolve("data/admin.token")).strip());
         return node;
     }
 
