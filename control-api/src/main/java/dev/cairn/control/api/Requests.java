@@ -81,19 +81,5 @@ public final class Requests {
             List<Views.ExtentView> extents,
             List<String> errors,
             Long reconciledIndex,
-            List<CopyReport> copies) {}
-
-    /**
-     * How a node's copy of leg {@code extentId} (at {@code generation}) is going: {@code state} is
-     * COPYING, DONE (the leg is in sync), WAITING (it cannot start yet, {@code message} says why)
-     * or FAILED (it is retried; {@code message} says why).
-     */
-    public record CopyReport(
-            String extentId,
-            long generation,
-            String state,
-            long doneBytes,
-            long totalBytes,
-            long bytesPerSecond,
-            String message) {}
+            List<Views.CopyView> copies) {}
 }

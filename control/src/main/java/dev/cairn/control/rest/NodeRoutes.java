@@ -86,9 +86,9 @@ final class NodeRoutes {
         ctx.status(204);
     }
 
-    private static List<LegCopyProgress> copies(List<Requests.CopyReport> reports) {
+    private static List<LegCopyProgress> copies(List<Views.CopyView> reports) {
         List<LegCopyProgress> copies = new ArrayList<>();
-        for (Requests.CopyReport c : reports == null ? List.<Requests.CopyReport>of() : reports) {
+        for (Views.CopyView c : reports == null ? List.<Views.CopyView>of() : reports) {
             if (c == null || c.state() == null) {
                 throw ApiError.badRequest("a copy report needs an extentId and a state");
             }

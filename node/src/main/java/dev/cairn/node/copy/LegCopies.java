@@ -1,6 +1,5 @@
 package dev.cairn.node.copy;
 
-import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.drive.Extent;
 import dev.cairn.legs.io.LegConnector;
@@ -141,8 +140,8 @@ public final class LegCopies implements AutoCloseable {
     }
 
     /** Every copy asked for and how it goes. */
-    public synchronized List<Requests.CopyReport> reports() {
-        List<Requests.CopyReport> out = new ArrayList<>();
+    public synchronized List<Views.CopyView> reports() {
+        List<Views.CopyView> out = new ArrayList<>();
         running.values().forEach(r -> out.add(r.progress().report()));
         return out;
     }
