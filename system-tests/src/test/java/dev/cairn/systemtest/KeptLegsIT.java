@@ -199,7 +199,11 @@ class KeptLegsIT extends SelfHealingFixture {
                     .until(() -> volume("vol").path("resync").path("doneBytes").asLong() >= 4 * MIB);
 
             cli("volume", "detach", "vol").ok();
-            await().atMost(WAIT).until(() -> newLegCopy().path("totalBytes").asLong() > 0);
+            await().atMost(WAIT)
+                    .untilAsserted(() -> assertThat(
+                                    newLegCopy().path("totalBytes").asLong())
+                            .as("the new leg's copy by its node: %s; the volume: %s", newLegCopy(), volume("vol"))
+                            .isPositive());
             assertThat(newLegCopy().path("totalBytes").asLong())
                     .as("the node went on from the agent's fill record")
                     .isLessThan(agentTotal);
