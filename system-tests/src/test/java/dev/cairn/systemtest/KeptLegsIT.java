@@ -179,7 +179,9 @@ class KeptLegsIT extends SelfHealingFixture {
 
     @Test
     void attachTakesOverANodesCopyAndDetachHandsItBack() throws Exception {
-        startSixNodes(List.of("--repair-bandwidth", "2MiB"));
+        // 32 s for a whole copy: on a loaded machine the polls between the hand-overs take seconds,
+        // and at 2 MiB/s the node and then the agent had copied everything before the detach.
+        startSixNodes(List.of("--repair-bandwidth", "1MiB"));
         AgentProcess agent = startAgent("h1");
         String id = filledVolume(agent);
         cli("volume", "detach", "vol").ok();
