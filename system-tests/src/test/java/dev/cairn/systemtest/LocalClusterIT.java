@@ -48,17 +48,9 @@ class LocalClusterIT {
                             "--drive-size",
                             "256MiB")
                     .ok();
-            assertThat(up.stdout())
-                    .contains(
-                            "starting a new local cluster in " + dir, "every node online", "REST API:", "admin token:")
-                    .containsPattern("node-3 +c +\\d+ +nbd 127\\.0\\.0\\.1:\\d+, admin http://127\\.0\\.0\\.1:(\\d+) +"
-                            + "http://127\\.0\\.0\\.1:\\1/metrics")
-                    .containsPattern("agent +- +\\d+ +nbd " + Pattern.quote(socket.toString())
-                            + " +http://127\\.0\\.0\\.1:\\d+/metrics")
-                    .contains("NBD exports:  nbd+unix:///VOLUME-ID?socket=" + socket);
+            assertUpShowsWhereEverythingIs(up.stdout(), dir, socket);
             LocalCluster cluster = LocalCluster.open(dir).orElseThrow();
             assertThat(cluster.agentSocket()).isEqualTo(socket);
-            assertOnlyItsUserMayConnect(socket);
 
             cli(env, "volume", "create", "db", "--size", "64MiB", "--class", "zone-3");
             cli(env, "volume", "create", "logs", "--size", "32MiB", "--class", "zone-2");
@@ -114,7 +106,14 @@ class LocalClusterIT {
         }
     }
 
-    private static void assertOnlyItsUserMayConnect(Path socket) throws IOException {
+    private static void assertUpShowsWhereEverythingIs(String up, Path dir, Path socket) throws IOException {
+        assertThat(up)
+                .contains("starting a new local cluster in " + dir, "every node online", "REST API:", "admin token:")
+                .containsPattern("node-3 +c +\\d+ +nbd 127\\.0\\.0\\.1:\\d+, admin http://127\\.0\\.0\\.1:(\\d+) +"
+                        + "http://127\\.0\\.0\\.1:\\1/metrics")
+                .containsPattern("agent +- +\\d+ +nbd " + Pattern.quote(socket.toString())
+                        + " +http://127\\.0\\.0\\.1:\\d+/metrics")
+                .contains("NBD exports:  nbd+unix:///VOLUME-ID?socket=" + socket);
         assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
                 .as("only the user who brought the cluster up may use its volumes")
                 .isEqualTo("rw-------");
