@@ -85,12 +85,17 @@ final class UnixSocketFile implements Closeable {
         Path dir = path.getParent();
         checkLength(path, dir);
         Optional<GroupPrincipal> group = lookUp(listen.group());
-        if (!makeDirectory(dir, group)) {
+        boolean made = makeDirectory(dir, group);
+        if (!made) {
             checkDirectory(dir, path, group);
         }
         Path staging = makeStaging(dir);
         Path bound = staging.resolve("s");
         try {
+            if (!made) {
+                // who this process is, as the file system sees it: the owner of what it just made
+                checkOwner(dir, Files.getOwner(staging));
+            }
             ServerSocketChannel channel = ServerSocketChannel.open(StandardProtocolFamily.UNIX);
             try {
                 channel.bind(UnixDomainSocketAddress.of(bound), backlog);
@@ -172,15 +177,6 @@ final class UnixSocketFile implements Closeable {
         if (!a.isDirectory()) {
             throw new IOException("cannot make a Unix socket at " + path + ": " + dir + " is not a directory");
         }
-        UserPrincipal self = FileSystems.getDefault()
-                .getUserPrincipalLookupService()
-                .lookupPrincipalByName(System.getProperty("user.name"));
-        if (!a.owner().equals(self) && !a.owner().getName().equals("root")) {
-            throw new IOException("will not make a Unix socket in " + dir + ": it belongs to "
-                    + a.owner().getName()
-                    + ", who could put another socket in its place; use a directory of " + self.getName()
-                    + " or root");
-        }
         int mode = (Integer) Files.getAttribute(dir, "unix:mode");
         if ((mode & OTHERS_WRITE) != 0 && (mode & STICKY) == 0) {
             throw new IOException("will not make a Unix socket in " + dir + ": everyone may write in it (mode "
@@ -194,6 +190,16 @@ final class UnixSocketFile implements Closeable {
                     path,
                     dir,
                     Integer.toOctalString(mode & 07777));
+        }
+    }
+
+    /** The socket's directory must be this user's or root's: its owner could swap the socket. */
+    private static void checkOwner(Path dir, UserPrincipal self) throws IOException {
+        UserPrincipal owner = Files.getOwner(dir);
+        if (!owner.equals(self) && !owner.getName().equals("root")) {
+            throw new IOException("will not make a Unix socket in " + dir + ": it belongs to " + owner.getName()
+                    + ", who could put another socket in its place; use a directory of " + self.getName()
+                    + " or root");
         }
     }
 

@@ -2,6 +2,7 @@ package dev.cairn.nbd.server;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
+import static org.junit.jupiter.api.Assumptions.assumeTrue;
 
 import java.io.IOException;
 import java.net.StandardProtocolFamily;
@@ -14,6 +15,7 @@ import java.nio.file.LinkOption;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFileAttributes;
 import java.nio.file.attribute.PosixFilePermissions;
+import java.nio.file.attribute.UserPrincipal;
 import java.nio.file.attribute.UserPrincipalNotFoundException;
 import java.util.ArrayList;
 import java.util.List;
@@ -168,6 +170,22 @@ class UnixSocketFileTest {
                 .hasMessageContaining("will not make a Unix socket in " + dir + ": everyone may write in it");
         try (Stream<Path> left = Files.list(dir)) {
             assertThat(left).isEmpty();
+        }
+    }
+
+    @Test
+    void aDirectoryOfAnotherUserIsRefused() throws Exception {
+        assumeTrue("root".equals(System.getProperty("user.name")), "only root can give a directory to another user");
+        Path dir = Files.createDirectory(tmp.resolve("theirs"));
+        UserPrincipal nobody =
+                FileSystems.getDefault().getUserPrincipalLookupService().lookupPrincipalByName("nobody");
+        Files.setOwner(dir, nobody);
+
+        assertThatThrownBy(() -> bind(dir.resolve("nbd.sock"), Optional.empty()))
+                .isInstanceOf(IOException.class)
+                .hasMessageContaining("will not make a Unix socket in " + dir + ": it belongs to nobody");
+        try (Stream<Path> left = Files.list(dir)) {
+            assertThat(left).as("the staging directory is gone").isEmpty();
         }
     }
 
