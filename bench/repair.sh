@@ -89,8 +89,8 @@ start_node() { # name zone
 start_node a a; start_node b b; start_node c c
 online() { [ "$("$cairn" node list -o json | json "sum(1 for n in d if n['state']=='ONLINE')")" = "$1" ]; }
 until_true 60 online 3
-agent_port=$(free_port)
-"$cairn" agent --host bench --nbd "127.0.0.1:$agent_port" --metrics 127.0.0.1:0 --controller "$url" \
+agent_socket="$dir/agent/nbd.sock" # the agent serves its volumes on a Unix socket only its user may use
+"$cairn" agent --host bench --nbd-socket "$agent_socket" --metrics 127.0.0.1:0 --controller "$url" \
     --controller-token-file "$node_token" --report-every 200ms --retry-every 200ms >>"$dir/agent.log" 2>&1 &
 pids+=($!)
 until_true 60 sh -c "\"$cairn\" cluster agents -o json | grep -q bench"
@@ -105,7 +105,7 @@ json_arg() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" "${
 healthy() { show | json_arg 'd["health"]=="HEALTHY" and len(d["legs"])==int(sys.argv[1]) and all(l.get("sync")=="IN_SYNC" for l in d["legs"])' "$1" | grep -q True; }
 until_true 120 healthy 3
 vid=$(show | json 'd["id"]')
-uri="nbd://127.0.0.1:$agent_port/$vid"
+uri="nbd+unix:///$vid?socket=$agent_socket"
 # Nodes a2, d and e join only now, so the volume's legs are on a, b, c.
 start_node a2 a; start_node d d; start_node e e
 until_true 60 online 6

@@ -1,6 +1,8 @@
 package dev.cairn.agent;
 
 import dev.cairn.agent.replica.VolumeSettings;
+import dev.cairn.nbd.NbdAddress;
+import dev.cairn.nbd.server.Listen;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.file.Path;
@@ -13,7 +15,9 @@ import java.util.regex.Pattern;
  * How an agent runs.
  *
  * @param host the name the agent registers under; volumes are attached to it
- * @param nbd where the volumes are served (port 0 picks one)
+ * @param nbd where the volumes are served: a Unix socket file that only the agent's user (or also
+ *     one group) may connect to, or TCP, which is refused until the agent's NBD speaks TLS (the TLS
+ *     settings go beside this, and the refusal below checks them)
  * @param metrics where {@code /metrics} is served (port 0 picks one)
  * @param controllers the controller peers' REST URLs
  * @param token the bearer token agents use (the controller's node token)
@@ -24,7 +28,7 @@ import java.util.regex.Pattern;
  */
 public record AgentConfig(
         String host,
-        InetSocketAddress nbd,
+        Listen nbd,
         InetSocketAddress metrics,
         List<URI> controllers,
         Optional<String> token,
@@ -43,6 +47,13 @@ public record AgentConfig(
         }
         if (controllers.isEmpty()) {
             throw new IllegalArgumentException("an agent needs the controller's URL");
+        }
+        if (nbd instanceof Listen.Tcp tcp) {
+            throw new IllegalArgumentException("the agent serves NBD over TCP (--nbd-listen "
+                    + NbdAddress.text(tcp.address()) + ") only with TLS, and its"
+                    + " TLS options (--tls-...) come with the NBD TLS change: without TLS, anyone who can reach the"
+                    + " port reads and writes every attached volume. Leave out --nbd-listen to serve on the Unix"
+                    + " socket (--nbd-socket PATH, --nbd-group GROUP)");
         }
         if (!reportEvery.isPositive() || !volumes.legTimeout().isPositive()) {
             throw new IllegalArgumentException("report interval and leg timeout must be positive");

@@ -6,12 +6,14 @@ import static org.awaitility.Awaitility.await;
 import com.sun.net.httpserver.HttpServer;
 import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.nbd.server.Listen;
 import java.io.IOException;
 import java.io.OutputStream;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -56,7 +58,7 @@ class AgentLinkTest {
     void aFencedAgentCutOffFromTheControllerBacksOffHowEverOftenItsLegsChange() {
         AgentConfig config = new AgentConfig(
                 "h1",
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new Listen.Unix(Path.of("/run/cairn/agent/nbd.sock"), Optional.empty()), // never bound here
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:" + controller.getAddress().getPort())),
                 Optional.empty(),
@@ -68,7 +70,7 @@ class AgentLinkTest {
         AgentLink.Served fenced = new AgentLink.Served() {
             @Override
             public AgentApi.AgentHeartbeat heartbeat() {
-                return new AgentApi.AgentHeartbeat("h1:10810", List.of());
+                return new AgentApi.AgentHeartbeat("/run/cairn/agent/nbd.sock", List.of());
             }
 
             @Override

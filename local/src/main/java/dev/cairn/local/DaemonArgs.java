@@ -47,9 +47,20 @@ public final class DaemonArgs {
         return new ArrayList<>(List.of("--controller", urls, "--controller-token-file", tokenFile.toString()));
     }
 
-    /** A client agent registered as {@code host}, serving NBD on {@code nbd} and metrics on {@code metrics}. */
-    public static List<String> agent(String host, String nbd, String metrics, Path ready) {
-        return new ArrayList<>(
-                List.of("agent", "--host", host, "--nbd", nbd, "--metrics", metrics, "--ready-file", ready.toString()));
+    /**
+     * A client agent registered as {@code host}, serving the volumes on the Unix socket {@code
+     * nbdSocket} (owner-only) and metrics on {@code metrics}.
+     */
+    public static List<String> agent(String host, Path nbdSocket, String metrics, Path ready) {
+        return new ArrayList<>(List.of(
+                "agent",
+                "--host",
+                host,
+                "--nbd-socket",
+                nbdSocket.toString(),
+                "--metrics",
+                metrics,
+                "--ready-file",
+                ready.toString()));
     }
 }

@@ -3,8 +3,6 @@ package dev.cairn.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -108,14 +106,12 @@ public final class LocalCluster {
         return dir.resolve("controller/data/tokens/node.token");
     }
 
-    /** Where the agent serves volumes over NBD (HOST:PORT). */
-    public String agentNbd() {
-        return "127.0.0.1:" + spec.agentNbdPort();
-    }
-
-    /** Where the agent serves volumes over NBD. */
-    public InetSocketAddress agentNbdAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), spec.agentNbdPort());
+    /**
+     * The Unix socket the agent serves volumes on (owner-only; the agent makes {@code run/} with mode
+     * 0700): {@code nbd+unix:///VOLUME-ID?socket=PATH}.
+     */
+    public Path agentSocket() {
+        return dir.resolve("agent/run/nbd.sock");
     }
 
     /** One daemon of the cluster. */
@@ -167,7 +163,7 @@ public final class LocalCluster {
         }
         Path a = dir.resolve("agent");
         List<String> agent = DaemonArgs.agent(
-                AGENT_HOST, agentNbd(), "127.0.0.1:" + spec.agentMetricsPort(), a.resolve("ready.json"));
+                AGENT_HOST, agentSocket(), "127.0.0.1:" + spec.agentMetricsPort(), a.resolve("ready.json"));
         agent.addAll(DaemonArgs.controllerLink(controllerUrl(), nodeTokenFile()));
         agent.addAll(spec.agentArgs());
         members.add(new Member("agent", Optional.empty(), a, agent));

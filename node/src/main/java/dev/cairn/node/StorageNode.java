@@ -181,11 +181,11 @@ public final class StorageNode implements AutoCloseable {
     }
 
     public InetSocketAddress nbdAddress() {
-        return nbd.address();
+        return nbd.tcpAddress();
     }
 
     public InetSocketAddress adminAddress() {
-        return new InetSocketAddress(nbd.address().getAddress(), admin.port());
+        return new InetSocketAddress(nbd.tcpAddress().getAddress(), admin.port());
     }
 
     /** {@code http://HOST:PORT} of the admin API. */

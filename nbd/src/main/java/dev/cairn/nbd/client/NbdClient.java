@@ -5,6 +5,8 @@ import static dev.cairn.nbd.NbdProtocol.*;
 import dev.cairn.nbd.BlockStatus;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
@@ -21,7 +23,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * An NBD client: fixed newstyle handshake with NBD_OPT_GO, optional structured replies and
  * base:allocation, then any number of concurrent requests, matched to their replies by handle
- * (replies may come back in any order). Used by tests and by the client agent to reach legs.
+ * (replies may come back in any order). Used by tests and by the client agent to reach legs. It
+ * connects over TCP ({@link InetSocketAddress}) or to a Unix domain socket ({@link
+ * java.net.UnixDomainSocketAddress}).
  */
 public final class NbdClient implements AutoCloseable {
 
@@ -49,12 +53,12 @@ public final class NbdClient implements AutoCloseable {
         this.structured = structured;
         this.metaContextId = metaContextId;
         this.reader = Thread.ofVirtual()
-                .name("nbd-client-" + channel.socket().getLocalPort())
+                .name("nbd-client-" + localName(channel))
                 .start(new ReplyReader(channel, this::take, this::failAll, structured));
     }
 
     /** Connects, negotiates, and enters transmission on {@code export}. */
-    public static NbdClient connect(InetSocketAddress address, String export, Options options) throws IOException {
+    public static NbdClient connect(SocketAddress address, String export, Options options) throws IOException {
         return connect(address, export, options, Duration.ZERO);
     }
 
@@ -62,9 +66,10 @@ public final class NbdClient implements AutoCloseable {
      * Connects and negotiates within {@code timeout} (zero: no limit), so that a server that
      * accepts but never answers (a stopped process) cannot hold the caller forever.
      */
-    public static NbdClient connect(InetSocketAddress address, String export, Options options, Duration timeout)
+    public static NbdClient connect(SocketAddress address, String export, Options options, Duration timeout)
             throws IOException {
-        SocketChannel channel = SocketChannel.open();
+        boolean tcp = address instanceof InetSocketAddress;
+        SocketChannel channel = tcp ? SocketChannel.open() : SocketChannel.open(StandardProtocolFamily.UNIX);
         AtomicBoolean negotiating = new AtomicBoolean(true);
         if (timeout.isPositive()) {
             CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -75,8 +80,12 @@ public final class NbdClient implements AutoCloseable {
                     });
         }
         try {
-            channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (tcp) {
+                channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            } else {
+                channel.connect(address); // local: refused or accepted at once (the timer cuts a full backlog)
+            }
             ClientHandshake h = new ClientHandshake(channel);
             h.greet();
             boolean structured = false;
@@ -99,6 +108,16 @@ public final class NbdClient implements AutoCloseable {
         }
     }
 
+    private static String localName(SocketChannel channel) {
+        try {
+            return channel.getLocalAddress() instanceof InetSocketAddress inet
+                    ? Integer.toString(inet.getPort())
+                    : "local";
+        } catch (IOException e) {
+            return "closed";
+        }
+    }
+
     private static void closeQuietly(SocketChannel channel) {
         try {
             channel.close();
@@ -107,12 +126,12 @@ public final class NbdClient implements AutoCloseable {
         }
     }
 
-    public static NbdClient connect(InetSocketAddress address, String export) throws IOException {
+    public static NbdClient connect(SocketAddress address, String export) throws IOException {
         return connect(address, export, Options.DEFAULT);
     }
 
     /** NBD_OPT_LIST: the names the server lists. */
-    public static List<String> list(InetSocketAddress address) throws IOException {
+    public static List<String> list(SocketAddress address) throws IOException {
         try (SocketChannel channel = SocketChannel.open(address)) {
             ClientHandshake h = new ClientHandshake(channel);
             h.greet();
@@ -123,7 +142,7 @@ public final class NbdClient implements AutoCloseable {
     }
 
     /** NBD_OPT_INFO without entering transmission. */
-    public static ExportInfo info(InetSocketAddress address, String export) throws IOException {
+    public static ExportInfo info(SocketAddress address, String export) throws IOException {
         try (SocketChannel channel = SocketChannel.open(address)) {
             ClientHandshake h = new ClientHandshake(channel);
             h.greet();

@@ -6,7 +6,7 @@ import java.time.Duration;
 /**
  * How an {@link NbdServer} listens and what it allows each client.
  *
- * @param listen address and port (port 0 picks a free one)
+ * @param listen a TCP address and port (port 0 picks a free one), or a Unix domain socket file
  * @param maxConnections connections beyond this are closed at once
  * @param handshakeTimeout a client that has not finished negotiating by then is disconnected
  * @param payloadTimeout a client that leaves the server waiting this long is disconnected: a
@@ -20,7 +20,7 @@ import java.time.Duration;
  *     a client's). Each connection's own memory comes on top: see the package design note
  */
 public record ServerConfig(
-        InetSocketAddress listen,
+        Listen listen,
         int maxConnections,
         Duration handshakeTimeout,
         Duration payloadTimeout,
@@ -41,6 +41,10 @@ public record ServerConfig(
     }
 
     public static ServerConfig defaults(InetSocketAddress listen) {
+        return defaults(new Listen.Tcp(listen));
+    }
+
+    public static ServerConfig defaults(Listen listen) {
         return new ServerConfig(listen, 1024, Duration.ofSeconds(30), Duration.ofMinutes(2), 128, 512L << 20);
     }
 
