@@ -67,7 +67,7 @@ wait_for_nbd() {
 start_cairn() {
   nbd_port=$(free_port); admin_port=$(free_port)
   "$cairn" node --drive "$drive,size=$((size + (1 << 20)))" --nbd "127.0.0.1:$nbd_port" \
-      --admin "127.0.0.1:$admin_port" >>"$dir/cairn.log" 2>&1 &
+      --admin "127.0.0.1:$admin_port" --data "$dir/cairn-node" >>"$dir/cairn.log" 2>&1 &
   pids+=($!)
   cairn_pid=$!
   for _ in $(seq 1 600); do curl -sf "http://127.0.0.1:$admin_port/health" >/dev/null && break; sleep 0.1; done
@@ -75,7 +75,8 @@ start_cairn() {
 
 echo "# preparing $drive (2 GiB extent of random data)" >&2
 start_cairn
-extent=$(curl -sf -X POST "http://127.0.0.1:$admin_port/v1/extents" -d "{\"sizeBytes\":$size}")
+extent=$(curl -sf -H "Authorization: Bearer $(cat "$dir/cairn-node/admin.token")" \
+    -X POST "http://127.0.0.1:$admin_port/v1/extents" -d "{\"sizeBytes\":$size}")
 id=$(echo "$extent" | python3 -c 'import json,sys; print(json.load(sys.stdin)["id"])')
 offset=$(echo "$extent" | python3 -c 'import json,sys; print(json.load(sys.stdin)["driveOffset"])')
 kill "$cairn_pid"; wait "$cairn_pid" 2>/dev/null || true

@@ -81,7 +81,7 @@ drive_size=$(( size_gib * 2 + 1 ))GiB
 declare -A node_pid
 start_node() { # name zone
   "$cairn" node --drive "$dir/$1.img,size=$drive_size" --label "zone=$2" --label "host=$1" \
-      --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
+      --data "$dir/node-$1" --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
       --controller-token-file "$node_token" --heartbeat-every 1s >>"$dir/node-$1.log" 2>&1 &
   pids+=($!)
   node_pid[$1]=$!
@@ -89,8 +89,8 @@ start_node() { # name zone
 start_node a a; start_node b b; start_node c c
 online() { [ "$("$cairn" node list -o json | json "sum(1 for n in d if n['state']=='ONLINE')")" = "$1" ]; }
 until_true 60 online 3
-agent_port=$(free_port)
-"$cairn" agent --host bench --nbd "127.0.0.1:$agent_port" --metrics 127.0.0.1:0 --controller "$url" \
+agent_socket="$dir/agent/nbd.sock" # the agent serves its volumes on a Unix socket only its user may use
+"$cairn" agent --host bench --nbd-socket "$agent_socket" --metrics 127.0.0.1:0 --controller "$url" \
     --controller-token-file "$node_token" --report-every 200ms --retry-every 200ms >>"$dir/agent.log" 2>&1 &
 pids+=($!)
 until_true 60 sh -c "\"$cairn\" cluster agents -o json | grep -q bench"
@@ -105,7 +105,7 @@ json_arg() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)" "${
 healthy() { show | json_arg 'd["health"]=="HEALTHY" and len(d["legs"])==int(sys.argv[1]) and all(l.get("sync")=="IN_SYNC" for l in d["legs"])' "$1" | grep -q True; }
 until_true 120 healthy 3
 vid=$(show | json 'd["id"]')
-uri="nbd://127.0.0.1:$agent_port/$vid"
+uri="nbd+unix:///$vid?socket=$agent_socket"
 # Nodes a2, d and e join only now, so the volume's legs are on a, b, c.
 start_node a2 a; start_node d d; start_node e e
 until_true 60 online 6
@@ -152,7 +152,8 @@ extent_bytes=$(show | json 'd["legs"][0]["extentSizeBytes"]') # the whole extent
 scratch_uri() { # node name -> NBD URI of a new extent of the legs' size, made through its admin API
   local admin id
   admin=$("$cairn" node list -o json | json_arg '[n["adminUrl"] for n in d if n["labels"].get("host")==sys.argv[1]][0]' "$1")
-  id=$(curl -sf -X POST "$admin/v1/extents" -d "{\"sizeBytes\": $extent_bytes}" | json 'd["id"]')
+  id=$(curl -sf -H "Authorization: Bearer $(cat "$dir/node-$1/admin.token")" -X POST "$admin/v1/extents" \
+      -d "{\"sizeBytes\": $extent_bytes}" | json 'd["id"]')
   echo "nbd://$(nbd_of "$(node_of "$1")")/$id"
 }
 nbdcopy_mbs() { # source URI, destination URI -> MB/s

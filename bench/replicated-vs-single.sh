@@ -4,6 +4,7 @@
 #   (a) a 1-leg volume (class single) through the Cairn agent,
 #   (b) a 3-leg volume (class zone-3, three nodes in three zones) through the same agent,
 #   (c) qemu-nbd serving one plain file,
+# all three on Unix sockets (the agent serves its volumes on one, only its user may connect),
 # at 4k random write and read, queue depth 32, and 1 MiB sequential write, queue depth 8. The three
 # targets take turns case by case (in the opposite order every other round), each run starting with
 # no dirty pages (sync), for --rounds rounds (default 5); every figure is the median. For the Cairn
@@ -79,7 +80,7 @@ drive_size=$(( (size_gib * 2 + 1) ))GiB
 declare -A node_pid
 start_node() { # zone
   "$cairn" node --drive "$dir/$1.img,size=$drive_size" --label "zone=$1" --label "host=node-$1" \
-      --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
+      --data "$dir/node-$1" --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
       --controller-token-file "$dir/ctl/tokens/node.token" --heartbeat-every 1s >>"$dir/node-$1.log" 2>&1 &
   pids+=($!)
   node_pid[$1]=$!
@@ -87,8 +88,8 @@ start_node() { # zone
 for z in a b c; do start_node "$z"; done
 online() { [ "$("$cairn" node list -o json | json 'sum(1 for n in d if n["state"]=="ONLINE")')" = 3 ]; }
 until_true 60 online
-agent_port=$(free_port)
-"$cairn" agent --host bench --nbd "127.0.0.1:$agent_port" --metrics 127.0.0.1:0 --controller "$url" \
+agent_socket="$dir/agent/nbd.sock"
+"$cairn" agent --host bench --nbd-socket "$agent_socket" --metrics 127.0.0.1:0 --controller "$url" \
     --controller-token-file "$dir/ctl/tokens/node.token" --report-every 500ms --retry-every 200ms \
     >>"$dir/agent.log" 2>&1 &
 pids+=($!)
@@ -105,14 +106,13 @@ for v in single:single triple:zone-3; do
   "$cairn" volume attach "$name" --host bench >/dev/null
   until_true 120 in_sync "$name"
   id=$("$cairn" volume show "$name" -o json | json 'd["id"]')
-  uris[$name]="nbd://127.0.0.1:$agent_port/$id"
+  uris[$name]="nbd+unix:///$id?socket=$agent_socket"
 done
 truncate -s "${size_gib}G" "$dir/plain.img"
-qport=$(free_port)
-qemu-nbd --persistent --shared=8 --format=raw --cache=writeback --bind=127.0.0.1 --port="$qport" \
+qemu-nbd --persistent --shared=8 --format=raw --cache=writeback --socket="$dir/qemu-nbd.sock" \
     "$dir/plain.img" &
 pids+=($!)
-uris[qemu-nbd]="nbd://127.0.0.1:$qport/"
+uris[qemu-nbd]="nbd+unix:///?socket=$dir/qemu-nbd.sock"
 until_true 30 nbdinfo --size "${uris[qemu-nbd]}"
 
 echo "# filling the three targets, so reads read data" >&2

@@ -10,6 +10,7 @@ import dev.cairn.legs.io.NbdLegIo;
 import dev.cairn.legs.sync.ResyncThrottle;
 import dev.cairn.metrics.DaemonMetrics;
 import dev.cairn.metrics.MetricsHttpServer;
+import dev.cairn.nbd.NbdAddress;
 import dev.cairn.nbd.server.ExportCatalog;
 import dev.cairn.nbd.server.ExportLookup;
 import dev.cairn.nbd.server.NbdServer;
@@ -17,7 +18,7 @@ import dev.cairn.nbd.server.RequestObserver;
 import dev.cairn.nbd.server.ServerConfig;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -115,8 +116,18 @@ public final class Agent implements AutoCloseable {
         return agent;
     }
 
-    public InetSocketAddress nbdAddress() {
+    /** Where the volumes are served: the Unix socket's address, or TCP's (always with TLS). */
+    public SocketAddress nbdAddress() {
         return server.address();
+    }
+
+    /**
+     * The NBD URI of a volume served here, e.g. {@code nbd+unix:///VOLUME-ID?socket=PATH}, or {@code
+     * nbds://HOST:PORT/VOLUME-ID} over TCP (a client adds its TLS parameters).
+     */
+    public String uri(String volumeId) {
+        String uri = NbdAddress.uri(server.address(), volumeId);
+        return config.tls().serving().isPresent() ? uri.replaceFirst("^nbd:", "nbds:") : uri;
     }
 
     /** Where Prometheus scrapes the agent: {@code http://HOST:PORT/metrics}. */
@@ -124,8 +135,9 @@ public final class Agent implements AutoCloseable {
         return metricsServer.url();
     }
 
+    /** What the agent reports as its NBD address: the socket's path (HOST:PORT for TCP). */
     String nbdAddressText() {
-        return nbdAddress().getHostString() + ":" + nbdAddress().getPort();
+        return NbdAddress.text(server.address());
     }
 
     private void writeReadyFile(Path file) throws IOException {

@@ -1,6 +1,8 @@
 package dev.cairn.agent;
 
 import dev.cairn.agent.replica.VolumeSettings;
+import dev.cairn.nbd.NbdAddress;
+import dev.cairn.nbd.server.Listen;
 import dev.cairn.nbd.tls.NbdTls;
 import java.net.InetSocketAddress;
 import java.net.URI;
@@ -14,7 +16,8 @@ import java.util.regex.Pattern;
  * How an agent runs.
  *
  * @param host the name the agent registers under; volumes are attached to it
- * @param nbd where the volumes are served (port 0 picks one)
+ * @param nbd where the volumes are served: a Unix socket file that only the agent's user (or also
+ *     one group) may connect to, or TCP, and then only over TLS ({@code tls.serving})
  * @param metrics where {@code /metrics} is served (port 0 picks one)
  * @param controllers the controller peers' REST URLs
  * @param token the bearer token agents use (the controller's node token)
@@ -27,7 +30,7 @@ import java.util.regex.Pattern;
  */
 public record AgentConfig(
         String host,
-        InetSocketAddress nbd,
+        Listen nbd,
         InetSocketAddress metrics,
         List<URI> controllers,
         Optional<String> token,
@@ -47,6 +50,17 @@ public record AgentConfig(
         }
         if (controllers.isEmpty()) {
             throw new IllegalArgumentException("an agent needs the controller's URL");
+        }
+        if (nbd instanceof Listen.Tcp tcp && tls.serving().isEmpty()) {
+            throw new IllegalArgumentException("the agent serves NBD over TCP (--nbd-listen "
+                    + NbdAddress.text(tcp.address()) + ") only with TLS: give --tls-cert and --tls-key, or"
+                    + " --tls-psk-file (without TLS, anyone who can reach the port reads and writes every attached"
+                    + " volume). Or leave out --nbd-listen to serve on the Unix socket (--nbd-socket PATH,"
+                    + " --nbd-group GROUP)");
+        }
+        if (nbd instanceof Listen.Unix && tls.serving().isPresent()) {
+            throw new IllegalArgumentException("the agent's TLS options (--tls-...) are for its TCP export"
+                    + " (--nbd-listen HOST:PORT); the Unix socket is guarded by its permissions instead");
         }
         if (!reportEvery.isPositive() || !volumes.legTimeout().isPositive()) {
             throw new IllegalArgumentException("report interval and leg timeout must be positive");

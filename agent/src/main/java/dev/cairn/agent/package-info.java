@@ -2,6 +2,12 @@
  * The client agent ({@code cairn agent}): serves every volume attached to its host as a local NBD
  * export named by the volume id, and replicates it over its legs (DESIGN.md section 5).
  *
+ * <p>Who may use the volumes: the exports are served on a Unix domain socket that only the
+ * agent's user (and, with {@code --nbd-group}, one group) can connect to, reached as {@code
+ * nbd+unix:///VOLUME-ID?socket=PATH}; the socket's path is the NBD address the agent reports. NBD
+ * carries no credentials, so TCP, which any host that reaches the port could use, is refused until
+ * the agent's NBD speaks TLS ({@link dev.cairn.agent.AgentConfig}).
+ *
  * <p>Threads: the NBD server's acceptor and per-connection reader and writer; one virtual thread
  * per NBD request (it waits on the legs); per volume one maintenance thread and a resync thread
  * per leg being synced; two virtual threads talk to the controller (heartbeat, long poll of the

@@ -8,6 +8,7 @@ import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.legs.io.MemoryLegs;
 import dev.cairn.nbd.client.NbdClient;
+import dev.cairn.nbd.server.Listen;
 import dev.cairn.testkit.Patterns;
 import dev.cairn.testkit.PrometheusText;
 import java.io.IOException;
@@ -50,12 +51,11 @@ class AgentMetricsTest {
 
     @BeforeEach
     void start() throws Exception {
-        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
         agent = Agent.start(
                 new AgentConfig(
                         "metrics-host",
-                        any,
-                        any,
+                        new Listen.Unix(dir.resolve("nbd.sock"), Optional.empty()),
+                        new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                         List.of(URI.create("http://127.0.0.1:9")), // no controller: views come from the test
                         Optional.empty(),
                         Duration.ofHours(1),
@@ -203,8 +203,11 @@ class AgentMetricsTest {
     }
 
     @Test
-    void theReadyFileNamesTheMetricsUrl() throws Exception {
-        assertThat(Files.readString(dir.resolve("ready.json"))).contains("\"metrics\":\"" + agent.metricsUrl() + "\"");
+    void theReadyFileNamesTheSocketAndTheMetricsUrl() throws Exception {
+        assertThat(Files.readString(dir.resolve("ready.json")))
+                .contains("\"metrics\":\"" + agent.metricsUrl() + "\"")
+                .contains("\"nbd\":\"" + dir.resolve("nbd.sock") + "\"");
+        assertThat(agent.uri(vid)).isEqualTo("nbd+unix:///" + vid + "?socket=" + dir.resolve("nbd.sock"));
         assertThat(agent.metricsUrl()).startsWith("http://127.0.0.1:").endsWith("/metrics");
         assertThat(scrape().value("cairn_agent_volumes_attached")).isZero();
     }

@@ -8,10 +8,12 @@ import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.legs.io.MemoryLegs;
 import dev.cairn.nbd.client.NbdClient;
+import dev.cairn.nbd.server.Listen;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.URI;
 import java.nio.ByteBuffer;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -23,6 +25,7 @@ import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 
 /**
  * The agent applying desired views (no controller: the views are handed to it): legs that change
@@ -37,6 +40,10 @@ class AgentTest {
     private final MemoryLegs memory = new MemoryLegs();
     private final UUID volumeId = UUID.randomUUID();
     private final List<UUID> legs = List.of(UUID.randomUUID(), UUID.randomUUID(), UUID.randomUUID());
+
+    @TempDir
+    Path dir;
+
     private Agent agent;
     private long index;
 
@@ -44,7 +51,7 @@ class AgentTest {
     void start() throws Exception {
         AgentConfig config = new AgentConfig(
                 "test-host",
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
+                new Listen.Unix(dir.resolve("nbd.sock"), Optional.empty()),
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:9")), // no controller: views come from the test
                 Optional.empty(),

@@ -4,6 +4,7 @@ import dev.cairn.agent.Agent;
 import dev.cairn.agent.AgentConfig;
 import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.control.api.ControlClient;
+import dev.cairn.nbd.server.Listen;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.nio.charset.StandardCharsets;
@@ -11,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
@@ -24,7 +26,8 @@ import picocli.CommandLine.Option;
         mixinStandardHelpOptions = true,
         description = "Runs a client agent: registers this host with the controller, and serves every volume "
                 + "attached to it (cairn volume attach VOLUME --host HOST) as a local NBD export named by the volume "
-                + "id, replicating its writes to every leg.")
+                + "id, replicating its writes to every leg. The exports are on a Unix socket that only the agent's "
+                + "user (and --nbd-group) can connect to: nbd+unix:///VOLUME-ID?socket=PATH.")
 final class AgentCommand implements Callable<Integer> {
 
     @Option(
@@ -34,11 +37,29 @@ final class AgentCommand implements Callable<Integer> {
     Optional<String> host = Optional.empty();
 
     @Option(
-            names = "--nbd",
+            names = "--nbd-socket",
+            paramLabel = "PATH",
+            description = "The Unix socket the volumes are served on, mode 0600 (default: /run/cairn/agent/nbd.sock for"
+                    + " root, else $XDG_RUNTIME_DIR/cairn/agent/nbd.sock). A directory it makes is 0700.")
+    Optional<Path> nbdSocket = Optional.empty();
+
+    @Option(
+            names = "--nbd-group",
+            paramLabel = "GROUP",
+            description = "Let this group's members use the volumes too: the socket is then 0660 and the group's"
+                    + " (as is a directory the agent makes for it, 0750).")
+    Optional<String> nbdGroup = Optional.empty();
+
+    @Option(
+            names = "--nbd-listen",
             paramLabel = "HOST:PORT",
-            defaultValue = "127.0.0.1:10810",
-            description = "Where volumes are served over NBD (default ${DEFAULT-VALUE}; port 0 picks one).")
-    String nbd;
+            description = "Serve the volumes over TCP instead, which needs TLS: refused until the agent's NBD has"
+                    + " TLS options.")
+    Optional<String> nbdListen = Optional.empty();
+
+    /** The TCP address option of old; kept only to say what replaced it. */
+    @Option(names = "--nbd", hidden = true, paramLabel = "HOST:PORT")
+    Optional<String> removedNbd = Optional.empty();
 
     @Option(
             names = "--metrics",
@@ -121,7 +142,7 @@ final class AgentCommand implements Callable<Integer> {
         }
         AgentConfig config = new AgentConfig(
                 host.orElseGet(AgentCommand::machineName),
-                NodeCommand.address(nbd, "--nbd"),
+                listen(),
                 NodeCommand.address(metrics, "--metrics"),
                 ControlClient.urls(controller),
                 Optional.of(token),
@@ -145,18 +166,56 @@ final class AgentCommand implements Callable<Integer> {
                         },
                         "cairn-shutdown"));
         System.out.printf(
-                "cairn agent for host %s: volumes served over NBD%s on %s:%d (export name = volume id), metrics on %s%n",
+                "cairn agent for host %s: volumes served over NBD at %s (export name = volume id; %s), metrics on"
+                        + " %s%n",
                 config.host(),
+                agent.uri("VOLUME-ID"),
                 config.tls()
                         .serving()
-                        .map(t -> " (TLS required: " + t.describe() + ")")
-                        .orElse(""),
-                agent.nbdAddress().getHostString(),
-                agent.nbdAddress().getPort(),
+                        .map(t -> "TLS required: " + t.describe())
+                        .orElse(nbdGroup.map(g -> "its user and group " + g + " may connect")
+                                .orElse("only its user may connect")),
                 agent.metricsUrl());
         System.out.flush();
         stopped.await();
         return 0;
+    }
+
+    /** Where the volumes are served: the Unix socket, unless TCP is asked for (which the config refuses). */
+    private Listen listen() {
+        if (removedNbd.isPresent()) {
+            throw new IllegalArgumentException("--nbd " + removedNbd.get() + ": the agent no longer serves volumes on"
+                    + " plain TCP, which anyone who reaches the port could use; it serves them on a Unix socket"
+                    + " (--nbd-socket PATH, --nbd-group GROUP), or over TCP with TLS (--nbd-listen HOST:PORT)");
+        }
+        if (nbdListen.isPresent()) {
+            if (nbdSocket.isPresent() || nbdGroup.isPresent()) {
+                throw new IllegalArgumentException(
+                        "--nbd-listen serves over TCP instead of the Unix socket: give it without --nbd-socket and"
+                                + " --nbd-group");
+            }
+            return new Listen.Tcp(NodeCommand.address(nbdListen.get(), "--nbd-listen"));
+        }
+        return new Listen.Unix(
+                nbdSocket.orElseGet(
+                        () -> defaultSocket(System.getenv(), "root".equals(System.getProperty("user.name")))),
+                nbdGroup);
+    }
+
+    /**
+     * The socket when none is given: a system daemon's in /run, anyone else's in their own runtime
+     * directory (which only they can enter).
+     */
+    static Path defaultSocket(Map<String, String> env, boolean root) {
+        if (root) {
+            return Path.of("/run/cairn/agent/nbd.sock");
+        }
+        String runtime = env.getOrDefault("XDG_RUNTIME_DIR", "");
+        if (runtime.isBlank()) {
+            throw new IllegalArgumentException("no place for the NBD socket: /run/cairn is for root and XDG_RUNTIME_DIR"
+                    + " is not set; give --nbd-socket PATH");
+        }
+        return Path.of(runtime, "cairn", "agent", "nbd.sock");
     }
 
     private int syncWorkers() {

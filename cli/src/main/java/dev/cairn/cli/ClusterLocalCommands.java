@@ -7,10 +7,12 @@ import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import dev.cairn.local.ClusterSpec;
 import dev.cairn.local.LocalCluster;
+import dev.cairn.nbd.NbdAddress;
 import dev.cairn.nbd.client.NbdClient;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -126,7 +128,7 @@ final class ClusterLocalCommands {
                             .map(a -> a.host().equals(LocalCluster.AGENT_HOST))
                             .orElse(false))
                     .forEach(v -> attached.put(v.id(), v.name()));
-            InetSocketAddress address = cluster.agentNbdAddress();
+            SocketAddress address = UnixDomainSocketAddress.of(cluster.agentSocket());
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
             Set<String> missing = new TreeSet<>(attached.keySet());
             while (!missing.isEmpty() && System.nanoTime() < deadline) {
@@ -191,13 +193,16 @@ final class ClusterLocalCommands {
         }
         t.print(out);
         out.printf(
-                "%nREST API:     %s (OpenAPI at %s/openapi.json)%nadmin token:  %s%nNBD exports:  nbd://%s/VOLUME-ID"
-                        + " (volumes attached to host %s)%n",
+                "%nREST API:     %s (OpenAPI at %s/openapi.json)%nadmin token:  %s%nnode tokens:  %s"
+                        + " (each node's admin API)%nNBD exports:  %s (volumes attached to host %s; only %s may"
+                        + " connect)%n",
                 cluster.controllerUrl(),
                 cluster.controllerUrl(),
                 cluster.adminTokenFile(),
-                cluster.agentNbd(),
-                LocalCluster.AGENT_HOST);
+                cluster.dir().resolve("node-N/data/admin.token"),
+                NbdAddress.uri(cluster.agentSocket().toString(), "VOLUME-ID"),
+                LocalCluster.AGENT_HOST,
+                System.getProperty("user.name"));
         out.printf(
                 "%nThe CLI finds this cluster by itself%s. Try:%n"
                         + "  bin/cairn cluster status%n"

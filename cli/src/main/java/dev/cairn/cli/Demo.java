@@ -7,10 +7,12 @@ import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import dev.cairn.local.LocalCluster;
+import dev.cairn.nbd.NbdAddress;
 import dev.cairn.nbd.client.NbdClient;
 import java.io.IOException;
 import java.io.PrintWriter;
-import java.net.InetSocketAddress;
+import java.net.UnixDomainSocketAddress;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
@@ -66,8 +68,9 @@ final class Demo {
         long t0 = System.nanoTime();
         clusterUp();
         createVolume();
-        try (NbdClient nbd = connect(cluster.agentNbdAddress(), volumeId)) {
-            say("attached to " + LocalCluster.AGENT_HOST + ": nbd://" + cluster.agentNbd() + "/" + volumeId);
+        try (NbdClient nbd = connect(cluster.agentSocket(), volumeId)) {
+            say("attached to " + LocalCluster.AGENT_HOST + ": "
+                    + NbdAddress.uri(cluster.agentSocket().toString(), volumeId));
             write(nbd, 0, blocksBefore, "writing checksummed data");
             killWhileWriting(nbd);
             heal();
@@ -308,16 +311,16 @@ final class Demo {
         return true;
     }
 
-    private static NbdClient connect(InetSocketAddress agent, String export) throws IOException, InterruptedException {
+    private static NbdClient connect(Path agentSocket, String export) throws IOException, InterruptedException {
         long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
         while (true) {
             try {
-                return NbdClient.connect(agent, export);
+                return NbdClient.connect(UnixDomainSocketAddress.of(agentSocket), export);
             } catch (IOException e) {
                 if (System.nanoTime() > deadline) {
                     throw new IOException(
-                            "the agent does not serve the volume at nbd://" + agent.getHostString() + ":"
-                                    + agent.getPort() + "/" + export + ": " + e.getMessage(),
+                            "the agent does not serve the volume at " + NbdAddress.uri(agentSocket.toString(), export)
+                                    + ": " + e.getMessage(),
                             e);
                 }
                 Thread.sleep(100);

@@ -81,9 +81,17 @@ final class NodeCommand implements Callable<Integer> {
     Optional<UUID> nodeId = Optional.empty();
 
     @Option(
+            names = "--data",
+            paramLabel = "DIR",
+            description = "Where the node keeps what is its own: its admin token (DIR/admin.token, made on first"
+                    + " start, mode 0600) unless --admin-token-file is given.")
+    Optional<Path> data = Optional.empty();
+
+    @Option(
             names = "--admin-token-file",
             paramLabel = "FILE",
-            description = "A file holding the bearer token the admin API requires (default: none).")
+            description = "A file holding the bearer token the admin API requires (default: DATA/admin.token)."
+                    + " A node needs this or --data.")
     Optional<Path> tokenFile = Optional.empty();
 
     @Option(
@@ -140,7 +148,6 @@ final class NodeCommand implements Callable<Integer> {
         }
         List<DriveSpec> specs = drives.stream().map(DriveSpec::parse).toList();
         NbdTls nbdTls = tls.load();
-        Optional<String> token = tokenFile.isEmpty() ? Optional.empty() : Optional.of(readToken(tokenFile.get()));
         Optional<ControllerLink.Settings> link = Optional.empty();
         if (controller.isPresent()) {
             if (controllerTokenFile.isEmpty()) {
@@ -162,7 +169,8 @@ final class NodeCommand implements Callable<Integer> {
                 parseLabels(labels),
                 address(nbd, "--nbd"),
                 address(admin, "--admin"),
-                token,
+                data,
+                tokenFile,
                 ioThreads,
                 readyFile,
                 link,
@@ -185,16 +193,17 @@ final class NodeCommand implements Callable<Integer> {
                             stopped.countDown();
                         },
                         "cairn-shutdown"));
-        printServing(node, nbdTls, named);
+        printServing(node, config, named);
         System.out.flush();
         stopped.await();
         return 0;
     }
 
     /** Where the node serves what, for the operator who started it. */
-    private void printServing(StorageNode node, NbdTls nbdTls, List<NamedExtent> named) {
+    private void printServing(StorageNode node, NodeConfig config, List<NamedExtent> named) {
+        NbdTls nbdTls = config.tls();
         System.out.printf(
-                "cairn node %s serving %d extent(s): NBD%s on %s, admin API on %s, metrics on %s%n",
+                "cairn node %s serving %d extent(s): NBD%s on %s, admin API on %s (token in %s), metrics on %s%n",
                 node.nodeId(),
                 node.extents().usage().extentCount(),
                 nbdTls.serving()
@@ -202,6 +211,7 @@ final class NodeCommand implements Callable<Integer> {
                         .orElse(""),
                 node.nbdAddress().getHostString() + ":" + node.nbdAddress().getPort(),
                 node.adminUrl(),
+                config.adminTokenPath(),
                 node.metricsUrl());
         for (NamedExtent n : named) {
             System.out.printf(

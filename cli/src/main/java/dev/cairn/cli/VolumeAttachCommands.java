@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.Views;
+import dev.cairn.nbd.NbdAddress;
 import java.io.PrintWriter;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -11,23 +12,28 @@ import picocli.CommandLine.Parameters;
 final class VolumeAttachCommands {
     private VolumeAttachCommands() {}
 
-    /** "3f2a... at 10.0.0.5:10810 (nbd://10.0.0.5:10810/3f2a...)"; the export alone until the agent reported. */
+    /**
+     * "3f2a... at /run/cairn/agent/nbd.sock (nbd+unix:///3f2a...?socket=/run/cairn/agent/nbd.sock)"; the
+     * export alone until the agent reported.
+     */
     static String export(Views.AttachmentView a) {
         if (a.nbdAddress().isEmpty()) {
             return a.exportName() + " (the agent has not reported its NBD address yet)";
         }
-        return a.exportName() + " at " + a.nbdAddress() + " (nbd://" + a.nbdAddress() + "/" + a.exportName() + ")";
+        return a.exportName() + " at " + a.nbdAddress() + " (" + NbdAddress.uri(a.nbdAddress(), a.exportName()) + ")";
     }
 
     static void printAttachment(PrintWriter out, Views.VolumeView v) {
         Views.AttachmentView a = v.attachment().orElseThrow();
+        boolean reported = !a.nbdAddress().isEmpty();
         out.printf(
-                "volume:      %s%nhost:        %s%ngeneration:  %d%nexport:      %s%nnbd address: %s%n",
+                "volume:      %s%nhost:        %s%ngeneration:  %d%nexport:      %s%nnbd address: %s%nnbd uri:     %s%n",
                 v.name(),
                 a.host(),
                 a.generation(),
                 a.exportName(),
-                a.nbdAddress().isEmpty() ? "- (the agent has not reported one yet)" : a.nbdAddress());
+                reported ? a.nbdAddress() : "- (the agent has not reported one yet)",
+                reported ? NbdAddress.uri(a.nbdAddress(), a.exportName()) : "-");
     }
 
     @Command(

@@ -22,6 +22,9 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** {@code volume attach|detach|show|list} and {@code cluster agents} against an in-process controller. */
 class AttachCommandsTest {
+    /** Where the agent serves its volumes, as it reports it: the path of its Unix socket. */
+    private static final String SOCKET = "/run/cairn/agent/nbd.sock";
+
     private InProcessController controller;
 
     /** What the last command printed on standard error. */
@@ -33,8 +36,7 @@ class AttachCommandsTest {
         controller.addNode("a");
         cli("volume", "create", "db", "--size", "1GiB", "--class", "single", "--no-wait");
         controller.nodesMakeTheirExtents();
-        controller.state.submit(
-                new Command.AgentHeartbeat("h1", "10.0.0.5:10810", List.of(), controller.clock.millis()));
+        controller.state.submit(new Command.AgentHeartbeat("h1", SOCKET, List.of(), controller.clock.millis()));
     }
 
     @AfterEach
@@ -61,15 +63,16 @@ class AttachCommandsTest {
                         "host:        h1",
                         "generation:  2",
                         "export:      " + id,
-                        "nbd address: 10.0.0.5:10810");
+                        "nbd address: /run/cairn/agent/nbd.sock",
+                        "nbd uri:     nbd+unix:///" + id + "?socket=/run/cairn/agent/nbd.sock");
         assertThat(cli("volume", "list").lines())
                 .anySatisfy(l -> assertThat(l).startsWith("NAME").endsWith("ATTACHED"));
         assertThat(cli("volume", "list").lines())
                 .anySatisfy(l -> assertThat(l).startsWith("db").endsWith("1/1 ready  h1"));
         assertThat(cli("cluster", "agents").lines())
                 .containsExactly(
-                        "HOST  NBD ADDRESS     LAST HEARTBEAT        VOLUMES",
-                        "h1    10.0.0.5:10810  2026-01-01T00:00:00Z  db");
+                        "HOST  NBD ADDRESS                LAST HEARTBEAT        VOLUMES",
+                        "h1    /run/cairn/agent/nbd.sock  2026-01-01T00:00:00Z  db");
 
         assertThat(cli("volume", "attach", "db", "--host", "h9")).isEqualTo("exit 1");
         assertThat(err).isEqualTo("cairn volume attach: no agent on host 'h9' (agents: h1)\n");
@@ -87,7 +90,7 @@ class AttachCommandsTest {
         legs.put(v.legs().getFirst().extentId(), new LegSync(AgentApi.LegSyncState.FAILED, Optional.of("EIO")));
         controller.state.submit(new Command.AgentHeartbeat(
                 "h1",
-                "10.0.0.5:10810",
+                SOCKET,
                 List.of(new VolumeReport(
                         v.id(), 2, legs, new AgentApi.ResyncReport(1 << 20, 4 << 20, 1 << 20, 3 << 20))),
                 controller.clock.millis()));
@@ -95,7 +98,8 @@ class AttachCommandsTest {
         String shown = cli("volume", "show", "db");
         assertThat(shown)
                 .contains("attached: host h1 since 2026-01-01T00:00:00Z, generation 2\n")
-                .contains("export:   " + v.id() + " at 10.0.0.5:10810 (nbd://10.0.0.5:10810/" + v.id() + ")\n")
+                .contains("export:   " + v.id() + " at /run/cairn/agent/nbd.sock (nbd+unix:///" + v.id()
+                        + "?socket=/run/cairn/agent/nbd.sock)\n")
                 .contains("resync:   1.0 MiB of 4.0 MiB (25%) at 1.0 MiB/s; 3.0 MiB copied since attached\n")
                 .contains("leg 0 FAILED: EIO\n");
         assertThat(shown.lines()).anySatisfy(l -> assertThat(l).startsWith("LEG  STATE  SYNC    SYNCED  NODE"));

@@ -1,5 +1,6 @@
 package dev.cairn.local;
 
+import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
@@ -15,8 +16,10 @@ import java.util.List;
  * What a local cluster is, kept in {@code DIR/cluster.json} by its first {@code up} so that every
  * later {@code up} brings back the same cluster at the same addresses: how many nodes in how many
  * zones, the drive size, the loopback ports (chosen free on the first up), and extra daemon
- * arguments (the demo shortens timeouts with them).
+ * arguments (the demo shortens timeouts with them). The agent has no port: it serves the volumes on a
+ * Unix socket in its directory ({@code agentNbdPort}, in files written before, is ignored).
  */
+@JsonIgnoreProperties({"agentNbdPort"})
 public record ClusterSpec(
         int format,
         int nodes,
@@ -25,7 +28,6 @@ public record ClusterSpec(
         int controllerPort,
         int raftPort,
         List<NodePorts> nodePorts,
-        int agentNbdPort,
         int agentMetricsPort,
         List<String> controllerArgs,
         List<String> nodeArgs,
@@ -71,10 +73,10 @@ public record ClusterSpec(
             throw new IllegalArgumentException(
                     "--drive-size must be at least 64 MiB (was " + driveSizeBytes + " bytes)");
         }
-        int[] ports = freePorts(4 + 2 * nodes);
+        int[] ports = freePorts(3 + 2 * nodes);
         List<NodePorts> nodePorts = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
-            nodePorts.add(new NodePorts(ports[4 + 2 * i], ports[5 + 2 * i]));
+            nodePorts.add(new NodePorts(ports[3 + 2 * i], ports[4 + 2 * i]));
         }
         return new ClusterSpec(
                 FORMAT,
@@ -85,7 +87,6 @@ public record ClusterSpec(
                 ports[1],
                 nodePorts,
                 ports[2],
-                ports[3],
                 controllerArgs,
                 nodeArgs,
                 agentArgs);

@@ -29,11 +29,14 @@ public final class DaemonArgs {
         return args;
     }
 
-    /** A storage node with the given {@code --drive} arguments and labels, NBD and admin API addresses. */
+    /**
+     * A storage node with the given {@code --drive} arguments and labels, NBD and admin API
+     * addresses, keeping what is its own (its admin token) in {@code data}.
+     */
     public static List<String> node(
-            List<String> drives, Map<String, String> labels, String nbd, String admin, Path ready) {
-        List<String> args =
-                new ArrayList<>(List.of("node", "--nbd", nbd, "--admin", admin, "--ready-file", ready.toString()));
+            List<String> drives, Map<String, String> labels, String nbd, String admin, Path data, Path ready) {
+        List<String> args = new ArrayList<>(List.of(
+                "node", "--nbd", nbd, "--admin", admin, "--data", data.toString(), "--ready-file", ready.toString()));
         drives.forEach(d -> args.addAll(List.of("--drive", d)));
         labels.forEach((k, v) -> args.addAll(List.of("--label", k + "=" + v)));
         return args;
@@ -44,9 +47,20 @@ public final class DaemonArgs {
         return new ArrayList<>(List.of("--controller", urls, "--controller-token-file", tokenFile.toString()));
     }
 
-    /** A client agent registered as {@code host}, serving NBD on {@code nbd} and metrics on {@code metrics}. */
-    public static List<String> agent(String host, String nbd, String metrics, Path ready) {
-        return new ArrayList<>(
-                List.of("agent", "--host", host, "--nbd", nbd, "--metrics", metrics, "--ready-file", ready.toString()));
+    /**
+     * A client agent registered as {@code host}, serving the volumes on the Unix socket {@code
+     * nbdSocket} (owner-only) and metrics on {@code metrics}.
+     */
+    public static List<String> agent(String host, Path nbdSocket, String metrics, Path ready) {
+        return new ArrayList<>(List.of(
+                "agent",
+                "--host",
+                host,
+                "--nbd-socket",
+                nbdSocket.toString(),
+                "--metrics",
+                metrics,
+                "--ready-file",
+                ready.toString()));
     }
 }

@@ -3,8 +3,6 @@ package dev.cairn.local;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -98,19 +96,22 @@ public final class LocalCluster {
         return dir.resolve("controller/data/tokens/admin.token");
     }
 
+    /** Node {@code index}'s (0-based) admin API token, made by the node in its data directory. */
+    public Path nodeAdminTokenFile(int index) {
+        return dir.resolve(ClusterSpec.nodeName(index)).resolve("data/admin.token");
+    }
+
     /** The token nodes and agents present to the controller. */
     public Path nodeTokenFile() {
         return dir.resolve("controller/data/tokens/node.token");
     }
 
-    /** Where the agent serves volumes over NBD (HOST:PORT). */
-    public String agentNbd() {
-        return "127.0.0.1:" + spec.agentNbdPort();
-    }
-
-    /** Where the agent serves volumes over NBD. */
-    public InetSocketAddress agentNbdAddress() {
-        return new InetSocketAddress(InetAddress.getLoopbackAddress(), spec.agentNbdPort());
+    /**
+     * The Unix socket the agent serves volumes on (owner-only; the agent makes {@code run/} with mode
+     * 0700): {@code nbd+unix:///VOLUME-ID?socket=PATH}.
+     */
+    public Path agentSocket() {
+        return dir.resolve("agent/run/nbd.sock");
     }
 
     /** One daemon of the cluster. */
@@ -154,6 +155,7 @@ public final class LocalCluster {
                     labels,
                     "127.0.0.1:" + ports.nbd(),
                     "127.0.0.1:" + ports.admin(),
+                    d.resolve("data"),
                     d.resolve("ready.json"));
             node.addAll(DaemonArgs.controllerLink(controllerUrl(), nodeTokenFile()));
             node.addAll(spec.nodeArgs());
@@ -161,7 +163,7 @@ public final class LocalCluster {
         }
         Path a = dir.resolve("agent");
         List<String> agent = DaemonArgs.agent(
-                AGENT_HOST, agentNbd(), "127.0.0.1:" + spec.agentMetricsPort(), a.resolve("ready.json"));
+                AGENT_HOST, agentSocket(), "127.0.0.1:" + spec.agentMetricsPort(), a.resolve("ready.json"));
         agent.addAll(DaemonArgs.controllerLink(controllerUrl(), nodeTokenFile()));
         agent.addAll(spec.agentArgs());
         members.add(new Member("agent", Optional.empty(), a, agent));

@@ -35,10 +35,9 @@ class LocalClusterTest {
         ClusterSpec s = spec(6, 3);
         assertThat(List.of(s.zone(0), s.zone(1), s.zone(2), s.zone(3), s.zone(4), s.zone(5)))
                 .containsExactly("a", "b", "c", "a", "b", "c");
-        Set<Integer> ports =
-                new HashSet<>(List.of(s.controllerPort(), s.raftPort(), s.agentNbdPort(), s.agentMetricsPort()));
+        Set<Integer> ports = new HashSet<>(List.of(s.controllerPort(), s.raftPort(), s.agentMetricsPort()));
         s.nodePorts().forEach(p -> ports.addAll(List.of(p.nbd(), p.admin())));
-        assertThat(ports).hasSize(4 + 2 * 6);
+        assertThat(ports).hasSize(3 + 2 * 6);
     }
 
     @Test
@@ -69,7 +68,11 @@ class LocalClusterTest {
         assertThat(String.join(" ", c.member("controller").args()))
                 .contains("--listen 127.0.0.1:" + c.spec().controllerPort(), "--offline-after 4s");
         assertThat(String.join(" ", c.member("agent").args()))
-                .contains("--host " + LocalCluster.AGENT_HOST, "--nbd " + c.agentNbd());
+                .contains(
+                        "--host " + LocalCluster.AGENT_HOST,
+                        "--nbd-socket " + c.dir().resolve("agent/run/nbd.sock"))
+                .doesNotContain("--nbd ", "--nbd-listen");
+        assertThat(c.agentSocket()).isEqualTo(c.dir().resolve("agent/run/nbd.sock"));
         assertThatThrownBy(() -> c.member("node-9")).hasMessageContaining("no daemon named node-9");
     }
 
@@ -92,6 +95,20 @@ class LocalClusterTest {
         assertThat(c.running(node)).isEmpty();
         Files.writeString(node.pidFile(), "garbage\n");
         assertThat(c.running(node)).isEmpty();
+    }
+
+    @Test
+    void aDescriptionWrittenWhenTheAgentHadAPortStillOpens() throws IOException {
+        ClusterSpec s = spec(1, 1);
+        LocalCluster.create(dir.resolve("c"), s);
+        Path file = dir.resolve("c/cluster.json");
+        Files.writeString(
+                file,
+                Files.readString(file)
+                        .replace("\"agentMetricsPort\"", "\"agentNbdPort\" : 10810,\n  \"agentMetricsPort\""));
+        assertThat(Files.readString(file)).contains("agentNbdPort");
+
+        assertThat(LocalCluster.open(dir.resolve("c")).orElseThrow().spec()).isEqualTo(s);
     }
 
     @Test

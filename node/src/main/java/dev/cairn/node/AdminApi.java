@@ -1,9 +1,7 @@
 package dev.cairn.node;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.cairn.control.api.RequestBodies;
 import dev.cairn.drive.DriveException;
 import dev.cairn.drive.ExtentAccess;
 import dev.cairn.metrics.DaemonMetrics;
@@ -25,8 +23,9 @@ import org.slf4j.LoggerFactory;
  * show / set-access / delete. The controller drives it; people and tests can too.
  *
  * <p>Every malformed request gets a 4xx with a message saying what was wrong, and changes nothing.
- * With an admin token configured, every call but {@code /health} and {@code /metrics} (the
- * Prometheus text format, see {@link NodeMetrics}) needs {@code Authorization: Bearer TOKEN}.
+ * Every call but {@code /health} and {@code /metrics} (the Prometheus text format, see {@link
+ * NodeMetrics}) needs {@code Authorization: Bearer TOKEN} with the node's admin token: whoever can
+ * set an extent's generation and secret can take over a leg, so there is no open mode.
  */
 final class AdminApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(AdminApi.class);
@@ -37,13 +36,13 @@ final class AdminApi implements AutoCloseable {
     /** What answers without a token: liveness and the Prometheus scrape, as monitoring expects. */
     private static final Set<String> OPEN = Set.of("/health", "/metrics");
 
-    private static final ObjectMapper JSON =
-            new ObjectMapper().enable(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES);
+    /** Writes the answers; requests are read by {@link RequestBodies}. */
+    private static final ObjectMapper JSON = new ObjectMapper();
 
     private final StorageNode node;
     private final Javalin app;
 
-    private AdminApi(StorageNode node, Optional<String> token) {
+    private AdminApi(StorageNode node, String token) {
         this.node = node;
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -76,7 +75,7 @@ final class AdminApi implements AutoCloseable {
         });
     }
 
-    static AdminApi start(StorageNode node, InetSocketAddress listen, Optional<String> token) {
+    static AdminApi start(StorageNode node, InetSocketAddress listen, String token) {
         AdminApi api = new AdminApi(node, token);
         api.app.start(listen.getHostString(), listen.getPort());
         return api;
@@ -98,12 +97,12 @@ final class AdminApi implements AutoCloseable {
         }
     }
 
-    private static void authorize(Context ctx, Optional<String> token) {
-        if (token.isEmpty() || OPEN.contains(ctx.path())) {
+    private static void authorize(Context ctx, String token) {
+        if (OPEN.contains(ctx.path())) {
             return;
         }
         String header = ctx.header("Authorization");
-        String expected = "Bearer " + token.get();
+        String expected = "Bearer " + token;
         if (header == null
                 || !MessageDigest.isEqual(
                         header.getBytes(StandardCharsets.UTF_8), expected.getBytes(StandardCharsets.UTF_8))) {
@@ -148,18 +147,9 @@ final class AdminApi implements AutoCloseable {
                         .toList()));
     }
 
-    private <T> T body(Context ctx, Class<T> type) {
-        String text = ctx.body();
-        if (text.isBlank()) {
-            throw new BadRequest("request body is empty; expected a JSON object");
-        }
-        try {
-            return JSON.readValue(text, type);
-        } catch (UnrecognizedPropertyException e) {
-            throw new BadRequest("unknown field '" + e.getPropertyName() + "'");
-        } catch (JsonProcessingException e) {
-            throw new BadRequest("malformed JSON: " + e.getOriginalMessage());
-        }
+    /** The body, read as strictly as the controller reads its own (a 400 saying what was wrong otherwise). */
+    private static <T> T body(Context ctx, Class<T> type) {
+        return RequestBodies.read(ctx.body(), type);
     }
 
     private static UUID uuid(String text, String what) {

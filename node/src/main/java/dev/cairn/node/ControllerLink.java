@@ -1,5 +1,6 @@
 package dev.cairn.node;
 
+import dev.cairn.control.api.Backoff;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ControlException;
 import dev.cairn.control.api.Requests;
@@ -33,7 +34,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class ControllerLink implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControllerLink.class);
-    private static final Duration MAX_BACKOFF = Duration.ofSeconds(5);
     /** A leg that does not answer a request of a copy within this is given up on (the copy retries). */
     private static final Duration COPY_TIMEOUT = Duration.ofSeconds(30);
     /** A leg that does not finish its handshake or show its header within this is unreachable for now. */
@@ -122,7 +122,7 @@ public final class ControllerLink implements AutoCloseable {
     }
 
     private void heartbeatLoop() {
-        Backoff backoff = new Backoff();
+        Backoff backoff = new Backoff(log);
         while (running()) {
             try {
                 if (!registered) {
@@ -133,6 +133,9 @@ public final class ControllerLink implements AutoCloseable {
                 heartbeatNow.tryAcquire(settings.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS);
                 heartbeatNow.drainPermits();
             } catch (ControlException e) {
+                if (!running()) {
+                    return;
+                }
                 if (e.status() == 404) {
                     registered = false; // the controller does not know this node (any more)
                 }
@@ -175,7 +178,7 @@ public final class ControllerLink implements AutoCloseable {
     }
 
     private void reconcileLoop() {
-        Backoff backoff = new Backoff();
+        Backoff backoff = new Backoff(log);
         long after = -1;
         while (running()) {
             try {
@@ -195,6 +198,9 @@ public final class ControllerLink implements AutoCloseable {
                     backoff.pause("reconcile", null);
                 }
             } catch (ControlException e) {
+                if (!running()) {
+                    return;
+                }
                 backoff.pause("desired state", e);
             }
         }
@@ -214,7 +220,7 @@ public final class ControllerLink implements AutoCloseable {
     boolean converge(Views.DesiredView d) {
         Reconciler.Result r = reconciler.apply(d);
         copies.update(d.copies(), d.copyBytesPerSecond());
-        errors = r.errors();
+        errors = Requests.reportable(r.errors());
         if (r.errors().isEmpty()) {
             reconciledIndex = d.appliedIndex();
         }
@@ -248,31 +254,6 @@ public final class ControllerLink implements AutoCloseable {
                     d.id().toString(), d.label().capacityBytes(), u.dataBytes(), u.usedBytes(), u.largestFreeBytes()));
         }
         return drives;
-    }
-
-    /** Pauses between failed attempts: 200 ms doubling to 5 s; logs the first failure of a run. */
-    private final class Backoff {
-        private long millis;
-
-        void reset() {
-            if (millis > 0) {
-                log.info("controller reachable again");
-            }
-            millis = 0;
-        }
-
-        /** Sleeps; an interrupt (the link closing) ends the sleep and stays set for the loop. */
-        void pause(String what, ControlException e) {
-            if (millis == 0 && e != null && !closed) {
-                log.warn("{}: {} (retrying)", what, e.getMessage());
-            }
-            millis = Math.min(millis == 0 ? 200 : millis * 2, MAX_BACKOFF.toMillis());
-            try {
-                Thread.sleep(millis);
-            } catch (InterruptedException ie) {
-                Thread.currentThread().interrupt();
-            }
-        }
     }
 
     @Override

@@ -15,7 +15,11 @@ import java.util.UUID;
  * @param labels topology labels (zone=a, rack=r1); {@code host} is added when absent
  * @param nbdListen where extents are served over NBD (port 0: any free port)
  * @param adminListen the admin HTTP API (port 0: any free port)
- * @param adminToken bearer token the admin API requires; empty for none (loopback use)
+ * @param dataDir where the node keeps what is its own (its admin token, {@code DATA/admin.token},
+ *     made on first start unless {@code adminTokenFile} is given)
+ * @param adminTokenFile a file holding the bearer token the admin API requires; without it, the
+ *     token the node made in {@code dataDir}. One of the two is required: the admin API can set an
+ *     extent's generation and secret, so it never runs without a token
  * @param ioThreads threads that run block I/O that may block (cache misses, syncs, large writes)
  * @param readyFile where to write the actual addresses once serving, for scripts and harnesses
  * @param controller the controller this node registers with and takes its extents from; empty for
@@ -29,7 +33,8 @@ public record NodeConfig(
         Map<String, String> labels,
         InetSocketAddress nbdListen,
         InetSocketAddress adminListen,
-        Optional<String> adminToken,
+        Optional<Path> dataDir,
+        Optional<Path> adminTokenFile,
         int ioThreads,
         Optional<Path> readyFile,
         Optional<ControllerLink.Settings> controller,
@@ -42,7 +47,16 @@ public record NodeConfig(
         if (ioThreads < 1) {
             throw new IllegalArgumentException("io threads must be at least 1");
         }
+        if (dataDir.isEmpty() && adminTokenFile.isEmpty()) {
+            throw new IllegalArgumentException("a node's admin API needs a token: give --data DIR (the node makes"
+                    + " DIR/admin.token on first start) or --admin-token-file FILE");
+        }
         drives = List.copyOf(drives);
         labels = Map.copyOf(labels);
+    }
+
+    /** The admin token's file: the one given, else {@code DATA/admin.token}. */
+    public Path adminTokenPath() {
+        return adminTokenFile.orElseGet(() -> dataDir.orElseThrow().resolve("admin.token"));
     }
 }

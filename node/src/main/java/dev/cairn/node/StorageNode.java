@@ -1,5 +1,7 @@
 package dev.cairn.node;
 
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.control.api.TokenFile;
 import dev.cairn.drive.ExtentAccess;
 import dev.cairn.metrics.DaemonMetrics;
 import dev.cairn.nbd.server.NbdServer;
@@ -80,6 +82,7 @@ public final class StorageNode implements AutoCloseable {
 
     public static StorageNode start(NodeConfig config, InstantSource clock) throws IOException {
         Map<String, String> labels = labels(config.labels());
+        String adminToken = adminToken(config);
         DriveSet drives = DriveSet.open(config.drives(), config.nodeId(), clock);
         StorageNode node;
         DaemonMetrics metrics = DaemonMetrics.create();
@@ -91,12 +94,12 @@ public final class StorageNode implements AutoCloseable {
             throw e;
         }
         try {
-            node.admin = AdminApi.start(node, config.adminListen(), config.adminToken());
+            node.admin = AdminApi.start(node, config.adminListen(), adminToken);
             if (config.controller().isPresent()) {
                 node.controller = ControllerLink.start(node, config.controller().get());
             }
             if (config.readyFile().isPresent()) {
-                node.writeReadyFile(config.readyFile().get());
+                node.writeReadyFile(config.readyFile().get(), config.adminTokenPath());
             }
         } catch (IOException | RuntimeException e) {
             node.close();
@@ -111,6 +114,18 @@ public final class StorageNode implements AutoCloseable {
                 node.adminUrl(),
                 node.metricsUrl());
         return node;
+    }
+
+    /**
+     * The admin API's token, read before anything starts so that a bad token file leaves nothing
+     * half-started: the file given, else {@code DATA/admin.token}, made on the first start.
+     */
+    private static String adminToken(NodeConfig config) throws IOException {
+        Path file = config.adminTokenPath();
+        if (config.adminTokenFile().isEmpty() && TokenFile.createIfMissing(file)) {
+            log.info("made a new admin token in {} (mode 0600)", file);
+        }
+        return TokenFile.read(file, "the admin token");
     }
 
     /** Validated labels, with the implicit {@code host} label added. */
@@ -143,11 +158,18 @@ public final class StorageNode implements AutoCloseable {
         }
     }
 
-    private void writeReadyFile(Path file) throws IOException {
-        String json =
-                "{\"nodeId\":\"" + nodeId() + "\",\"nbd\":\"" + nbdAddress().getHostString() + ":"
-                        + nbdAddress().getPort() + "\",\"admin\":\"" + adminUrl() + "\",\"metrics\":\"" + metricsUrl()
-                        + "\"}\n";
+    private void writeReadyFile(Path file, Path adminTokenFile) throws IOException {
+        String json = new ObjectMapper()
+                        .writeValueAsString(Map.of(
+                                "nodeId", nodeId().toString(),
+                                "nbd",
+                                        nbdAddress().getHostString() + ":"
+                                                + nbdAddress().getPort(),
+                                "admin", adminUrl(),
+                                "adminTokenFile",
+                                        adminTokenFile.toAbsolutePath().toString(),
+                                "metrics", metricsUrl()))
+                + "\n";
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         Files.writeString(tmp, json, StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
@@ -166,11 +188,11 @@ public final class StorageNode implements AutoCloseable {
     }
 
     public InetSocketAddress nbdAddress() {
-        return nbd.address();
+        return nbd.tcpAddress();
     }
 
     public InetSocketAddress adminAddress() {
-        return new InetSocketAddress(nbd.address().getAddress(), admin.port());
+        return new InetSocketAddress(nbd.tcpAddress().getAddress(), admin.port());
     }
 
     /** {@code http://HOST:PORT} of the admin API. */

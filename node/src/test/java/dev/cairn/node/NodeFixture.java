@@ -8,6 +8,7 @@ import dev.cairn.testkit.FakeClock;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ abstract class NodeFixture {
     Path dir;
 
     StorageNode node;
+    /** The token calls carry; {@link #startNode} sets it to the one the node made in its data dir. */
     Optional<String> token = Optional.empty();
     /** The node's NBD TLS; a test sets it before starting the node. */
     NbdTls tls = NbdTls.NONE;
@@ -46,12 +48,14 @@ abstract class NodeFixture {
                         Map.of("zone", "a"),
                         any,
                         any,
-                        token,
+                        Optional.of(dir.resolve("data")),
+                        Optional.empty(),
                         4,
                         Optional.empty(),
                         controller,
                         tls),
                 clock);
+        token = Optional.of(Files.readString(dir.resolve("data/admin.token")).strip());
         return node;
     }
 

@@ -10,6 +10,7 @@ import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.Patterns;
 import dev.cairn.testkit.PrometheusText;
 import java.nio.file.Files;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -137,6 +138,7 @@ class NodeMetricsTest extends NodeFixture {
 
     @Test
     void metricsNeedNoTokenAndTheReadyFileNamesThem() throws Exception {
+        Path tokenFile = Files.writeString(dir.resolve("admin.token"), "admin-token-0123456789\n");
         token = Optional.of("admin-token-0123456789");
         node = StorageNode.start(
                 new NodeConfig(
@@ -146,7 +148,8 @@ class NodeMetricsTest extends NodeFixture {
                         java.util.Map.of(),
                         nbd0(),
                         nbd0(),
-                        token,
+                        Optional.empty(),
+                        Optional.of(tokenFile),
                         2,
                         Optional.of(dir.resolve("ready.json")),
                         Optional.empty(),
@@ -161,6 +164,7 @@ class NodeMetricsTest extends NodeFixture {
         assertThat(t.value("process_uptime_seconds")).isPositive();
         assertThat(Files.readString(dir.resolve("ready.json")))
                 .contains("\"metrics\":\"" + node.metricsUrl() + "\"")
+                .contains("\"adminTokenFile\":\"" + tokenFile.toAbsolutePath() + "\"")
                 .contains("/metrics");
     }
 

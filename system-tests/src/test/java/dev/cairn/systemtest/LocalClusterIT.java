@@ -9,11 +9,14 @@ import dev.cairn.local.LocalCluster;
 import dev.cairn.testkit.CairnProcess;
 import dev.cairn.testkit.Tool;
 import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -29,6 +32,7 @@ class LocalClusterIT {
     @Test
     void upDownUpKeepsEveryVolumeAndItsData() throws IOException {
         Path dir = tmp.resolve("cluster");
+        Path socket = dir.resolve("agent/run/nbd.sock");
         // The CLI finds the cluster by itself through CAIRN_CLUSTER_DIR, as it does in ~/.cairn/cluster.
         Map<String, String> env = Map.of("CAIRN_CLUSTER_DIR", dir.toString());
         try {
@@ -44,21 +48,18 @@ class LocalClusterIT {
                             "--drive-size",
                             "256MiB")
                     .ok();
-            assertThat(up.stdout())
-                    .contains(
-                            "starting a new local cluster in " + dir, "every node online", "REST API:", "admin token:")
-                    .containsPattern("node-3 +c +\\d+ +nbd 127\\.0\\.0\\.1:\\d+, admin http://127\\.0\\.0\\.1:(\\d+) +"
-                            + "http://127\\.0\\.0\\.1:\\1/metrics")
-                    .containsPattern("agent +- +\\d+ +nbd 127\\.0\\.0\\.1:\\d+ +http://127\\.0\\.0\\.1:\\d+/metrics");
+            assertUpShowsWhereEverythingIs(up.stdout(), dir, socket);
             LocalCluster cluster = LocalCluster.open(dir).orElseThrow();
+            assertThat(cluster.agentSocket()).isEqualTo(socket);
 
             cli(env, "volume", "create", "db", "--size", "64MiB", "--class", "zone-3");
             cli(env, "volume", "create", "logs", "--size", "32MiB", "--class", "zone-2");
-            cli(env, "volume", "attach", "db", "--host", LocalCluster.AGENT_HOST);
+            String attached = cli(env, "volume", "attach", "db", "--host", LocalCluster.AGENT_HOST);
             String id = json(cli(env, "volume", "show", "db", "-o", "json"))
                     .get("id")
                     .asText();
-            String uri = "nbd://" + cluster.agentNbd() + "/" + id;
+            String uri = "nbd+unix:///" + id + "?socket=" + socket;
+            assertThat(attached).contains("nbd address: " + socket, "nbd uri:     " + uri);
             await().atMost(Duration.ofMinutes(1))
                     .until(() -> Tool.run(Duration.ofSeconds(30), "nbdinfo", "--size", uri)
                                     .exitCode()
@@ -80,6 +81,7 @@ class LocalClusterIT {
                         .as("pid %d after cluster down", pid)
                         .isFalse();
             }
+            assertThat(socket).as("the agent removes its socket when it stops").doesNotExist();
             Tool.Result downStatus = CairnProcess.run(env, "cluster", "status");
             assertThat(downStatus.exitCode()).isNotZero();
             assertThat(downStatus.stdout())
@@ -102,6 +104,21 @@ class LocalClusterIT {
         } finally {
             CairnProcess.run(env, "cluster", "down", "--dir", dir.toString());
         }
+    }
+
+    private static void assertUpShowsWhereEverythingIs(String up, Path dir, Path socket) throws IOException {
+        assertThat(up)
+                .contains("starting a new local cluster in " + dir, "every node online", "REST API:", "admin token:")
+                .containsPattern("node-3 +c +\\d+ +nbd 127\\.0\\.0\\.1:\\d+, admin http://127\\.0\\.0\\.1:(\\d+) +"
+                        + "http://127\\.0\\.0\\.1:\\1/metrics")
+                .containsPattern("agent +- +\\d+ +nbd " + Pattern.quote(socket.toString())
+                        + " +http://127\\.0\\.0\\.1:\\d+/metrics")
+                .contains("NBD exports:  nbd+unix:///VOLUME-ID?socket=" + socket);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket)))
+                .as("only the user who brought the cluster up may use its volumes")
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(socket.getParent())))
+                .isEqualTo("rwx------");
     }
 
     private static void assertStatusShowsNodesVolumesAndProcesses(Map<String, String> env, Path dir) {

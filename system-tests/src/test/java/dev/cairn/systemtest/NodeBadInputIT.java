@@ -29,20 +29,32 @@ class NodeBadInputIT {
 
     @Test
     void startupMistakesAreExplained() throws Exception {
-        assertThat(failedStart("node", "--drive", dir.resolve("missing.img").toString()))
+        assertThat(failedStart("node", "--drive", dir.resolve("t.img") + ",size=1GiB", "--nbd", "127.0.0.1:0"))
+                .contains("cairn node: a node's admin API needs a token: give --data DIR (the node makes"
+                        + " DIR/admin.token on first start) or --admin-token-file FILE");
+        assertThat(dir.resolve("t.img")).as("nothing half-started").doesNotExist();
+        String dataDir = dir.resolve("data").toString();
+        assertThat(failedStart(
+                        "node",
+                        "--data",
+                        dataDir,
+                        "--drive",
+                        dir.resolve("missing.img").toString()))
                 .contains("cairn node: drive " + dir.resolve("missing.img") + " does not exist; add ',size=SIZE'");
         Path precious = dir.resolve("precious.img");
         byte[] data = new byte[16 << 20];
         new Random(1).nextBytes(data);
         Files.write(precious, data);
-        assertThat(failedStart("node", "--drive", precious.toString()))
+        assertThat(failedStart("node", "--data", dataDir, "--drive", precious.toString()))
                 .contains("holds data that is not a Cairn drive; add ',format'");
         assertThat(Files.readAllBytes(precious)).isEqualTo(data);
-        assertThat(failedStart("node", "--drive", dir.resolve("x.img") + ",size=1GiB", "--label", "Zone=A"))
+        assertThat(failedStart(
+                        "node", "--data", dataDir, "--drive", dir.resolve("x.img") + ",size=1GiB", "--label", "Zone=A"))
                 .contains("label key 'Zone'");
-        assertThat(failedStart("node", "--drive", dir.resolve("y.img") + ",size=lots"))
+        assertThat(failedStart("node", "--data", dataDir, "--drive", dir.resolve("y.img") + ",size=lots"))
                 .contains("'lots' is not a size");
-        assertThat(failedStart("node", "--drive", dir.resolve("z.img") + ",size=1GiB", "--nbd", "nowhere"))
+        assertThat(failedStart(
+                        "node", "--data", dataDir, "--drive", dir.resolve("z.img") + ",size=1GiB", "--nbd", "nowhere"))
                 .contains("--nbd 'nowhere' is not HOST:PORT");
     }
 
@@ -52,6 +64,8 @@ class NodeBadInputIT {
                 NodeProcess.start(dir.resolve("a"), List.of(dir.resolve("a/d.img") + ",size=256MiB"), List.of())) {
             assertThat(failedStart(
                             "node",
+                            "--data",
+                            dir.resolve("a2").toString(),
                             "--drive",
                             dir.resolve("a/d.img").toString(),
                             "--nbd",

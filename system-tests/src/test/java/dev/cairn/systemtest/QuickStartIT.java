@@ -27,6 +27,8 @@ class QuickStartIT {
                 "node",
                 "--drive",
                 dir.resolve("d0.img") + ",size=1GiB",
+                "--data",
+                dir.resolve("node").toString(),
                 "--extent",
                 "demo=256MiB",
                 "--nbd",

@@ -5,9 +5,12 @@ import static org.awaitility.Awaitility.await;
 
 import dev.cairn.testkit.AgentProcess;
 import dev.cairn.testkit.NodeProcess;
+import dev.cairn.testkit.TcpListeners;
 import dev.cairn.testkit.Tool;
+import java.net.URI;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HexFormat;
 import java.util.Random;
@@ -75,13 +78,28 @@ class ReplicatedVolumeIT extends ReplicationFixture {
     }
 
     @Test
-    void qemuIoAndNbdcopyWorkAgainstTheAgentsExport() throws Exception {
+    void qemuIoNbdinfoAndNbdcopyReachTheAgentOnlyThroughItsOwnerOnlySocket() throws Exception {
         Tool.require("qemu-io", "qemu-utils");
         Tool.require("nbdcopy", "libnbd-bin");
         startCluster();
         AgentProcess agent = startAgent("h1");
         String id = createAttached("vol", "32MiB", "h1");
         String uri = agent.uri(id);
+        assertThat(uri).isEqualTo("nbd+unix:///" + id + "?socket=" + agent.socket());
+
+        // no NBD port anyone could reach: TCP only for the metrics, the volumes on a 0600 socket
+        int metricsPort = URI.create(agent.metricsUrl()).getPort();
+        assertThat(TcpListeners.ports(agent.process().pid()))
+                .as("the agent's listening TCP ports")
+                .containsExactly(metricsPort);
+        assertThat(PosixFilePermissions.toString(Files.getPosixFilePermissions(agent.socket())))
+                .isEqualTo("rw-------");
+        assertThat(PosixFilePermissions.toString(
+                        Files.getPosixFilePermissions(agent.socket().getParent())))
+                .isEqualTo("rwx------");
+        assertThat(volume("vol").get("attachment").get("nbdAddress").asText())
+                .as("the address the controller shows")
+                .isEqualTo(agent.socket().toString());
 
         Tool.Result info = Tool.run(FIO_TIMEOUT, "nbdinfo", "--json", uri).ok();
         assertThat(info.stdout()).contains("\"export-size\": " + 32 * MiB);

@@ -9,7 +9,7 @@ import dev.cairn.testkit.NodeProcess;
 import dev.cairn.testkit.PrometheusText;
 import dev.cairn.testkit.Tool;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -124,7 +124,7 @@ class StalledClientsIT extends ReplicationFixture {
 
     private Figures underStall(
             String uri,
-            InetSocketAddress nbd,
+            SocketAddress nbd,
             String export,
             long exportBytes,
             CairnProcess server,

@@ -6,16 +6,22 @@ import dev.cairn.testkit.NbdFuzzSessions;
 import java.io.DataInputStream;
 import java.io.IOException;
 import java.io.OutputStream;
-import java.net.InetSocketAddress;
-import java.net.Socket;
-import java.net.SocketTimeoutException;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
+import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.channels.AsynchronousCloseException;
+import java.nio.channels.Channels;
+import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
@@ -24,7 +30,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  * handshake, in a request header, in a 32 MiB write payload after one byte, or after sending READs
  * of 32 MiB whose replies they never read. A staller the server cuts connects again and repeats
  * its stall, as an attacker would, until {@link #close} (one that does not read cannot tell it was
- * cut: it holds its connection to the end).
+ * cut: it holds its connection to the end). Over TCP (a node) or a Unix socket (an agent).
  */
 final class Stallers implements AutoCloseable {
     private static final int MAX_PAYLOAD = 32 << 20;
@@ -37,17 +43,20 @@ final class Stallers implements AutoCloseable {
         UNREAD_REPLIES
     }
 
-    private final InetSocketAddress address;
+    private final SocketAddress address;
     private final String export;
     private final long exportBytes;
     private final ExecutorService threads = Executors.newVirtualThreadPerTaskExecutor();
-    private final List<Socket> sockets = new CopyOnWriteArrayList<>();
+    /** Hangs up the stallers that hold their stall for a while only. */
+    private final ScheduledExecutorService hangUps = Executors.newSingleThreadScheduledExecutor();
+
+    private final List<SocketChannel> sockets = new CopyOnWriteArrayList<>();
     private final AtomicInteger stalled = new AtomicInteger();
     private final AtomicInteger reconnects = new AtomicInteger();
     private final CountDownLatch stopped = new CountDownLatch(1);
     private volatile boolean closed;
 
-    Stallers(InetSocketAddress address, String export, long exportBytes) {
+    Stallers(SocketAddress address, String export, long exportBytes) {
         this.address = address;
         this.export = export;
         this.exportBytes = exportBytes;
@@ -86,9 +95,11 @@ final class Stallers implements AutoCloseable {
     private void stallAgainAndAgain(Phase phase, long offset, Duration hold, CountDownLatch inPlace) {
         boolean first = true;
         while (!closed) {
-            try (Socket s = new Socket()) {
-                s.setReceiveBufferSize(64 * 1024);
-                s.connect(address, 10_000);
+            try (SocketChannel s = address instanceof UnixDomainSocketAddress
+                    ? SocketChannel.open(StandardProtocolFamily.UNIX)
+                    : SocketChannel.open()) {
+                s.setOption(StandardSocketOptions.SO_RCVBUF, 64 * 1024);
+                s.connect(address);
                 sockets.add(s);
                 stall(s, phase, offset);
                 stalled.incrementAndGet();
@@ -111,9 +122,9 @@ final class Stallers implements AutoCloseable {
         }
     }
 
-    private void stall(Socket s, Phase phase, long offset) throws IOException {
-        DataInputStream in = new DataInputStream(s.getInputStream());
-        OutputStream out = s.getOutputStream();
+    private void stall(SocketChannel s, Phase phase, long offset) throws IOException {
+        DataInputStream in = new DataInputStream(Channels.newInputStream(s));
+        OutputStream out = Channels.newOutputStream(s);
         in.readFully(new byte[18]); // the greeting
         if (phase == Phase.HANDSHAKE) {
             return; // and never answer it
@@ -154,7 +165,7 @@ final class Stallers implements AutoCloseable {
      * Blocks until the server cuts the connection, {@code hold} passes (if not zero) or the
      * stallers are closed.
      */
-    private void awaitCut(Socket s, Phase phase, Duration hold) throws IOException {
+    private void awaitCut(SocketChannel s, Phase phase, Duration hold) throws IOException {
         if (phase == Phase.UNREAD_REPLIES) {
             // reading would take the replies (and tell a cut): hold the connection until the end
             try {
@@ -168,13 +179,29 @@ final class Stallers implements AutoCloseable {
             }
             return;
         }
-        s.setSoTimeout((int) hold.toMillis());
+        ScheduledFuture<?> hangUp = hold.isZero()
+                ? null
+                : hangUps.schedule(
+                        () -> {
+                            s.close();
+                            return null;
+                        },
+                        hold.toMillis(),
+                        TimeUnit.MILLISECONDS);
         try {
-            while (s.getInputStream().read() >= 0) {
+            ByteBuffer one = ByteBuffer.allocate(1);
+            while (s.read(one.clear()) >= 0) {
                 // the server sends nothing more in these phases: only EOF (a cut) ends this
             }
-        } catch (SocketTimeoutException e) {
-            // held long enough: hang up and stall again
+        } catch (AsynchronousCloseException e) {
+            if (closed || hangUp == null) {
+                throw e;
+            }
+            // held long enough: hung up, to stall again
+        } finally {
+            if (hangUp != null) {
+                hangUp.cancel(false);
+            }
         }
     }
 
@@ -193,9 +220,10 @@ final class Stallers implements AutoCloseable {
     public void close() throws IOException {
         closed = true;
         stopped.countDown();
-        for (Socket s : sockets) {
+        for (SocketChannel s : sockets) {
             s.close();
         }
         threads.shutdownNow();
+        hangUps.shutdownNow();
     }
 }

@@ -2,27 +2,29 @@ package dev.cairn.testkit;
 
 import dev.cairn.local.DaemonArgs;
 import java.io.IOException;
-import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.UnixDomainSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 
 /**
- * A client agent process ({@code bin/cairn agent}) on loopback with free NBD and metrics ports
- * (never the default 8420: agents of parallel tests would fight over it), started and waited for
- * through its ready file.
+ * A client agent process ({@code bin/cairn agent}) serving its volumes on a Unix socket in its
+ * directory, as every agent does by default ({@code DIR/run/nbd.sock}, owner-only), with a free
+ * metrics port on loopback (never the default 8420: agents of parallel tests would fight over it),
+ * started and waited for through its ready file.
  */
 public final class AgentProcess implements AutoCloseable {
     private final CairnProcess process;
     private final String host;
-    private final InetSocketAddress nbd;
+    private final Path socket;
     private final String metricsUrl;
 
-    private AgentProcess(CairnProcess process, String host, InetSocketAddress nbd, String metricsUrl) {
+    private AgentProcess(CairnProcess process, String host, Path socket, String metricsUrl) {
         this.process = process;
         this.host = host;
-        this.nbd = nbd;
+        this.socket = socket;
         this.metricsUrl = metricsUrl;
     }
 
@@ -41,16 +43,18 @@ public final class AgentProcess implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
-        List<String> args = DaemonArgs.agent(host, "127.0.0.1:0", "127.0.0.1:0", ready);
+        Path socket = dir.resolve("run/nbd.sock").toAbsolutePath().normalize();
+        List<String> args = DaemonArgs.agent(host, socket, "127.0.0.1:0", ready);
         args.addAll(DaemonArgs.controllerLink(controllerUrls, tokenFile));
         args.addAll(extra);
         CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("agent.log"), args, ready, env);
-        String[] hostPort = r.info().get("nbd").asText().split(":", 2);
+        String reported = r.info().get("nbd").asText();
+        if (!reported.equals(socket.toString())) {
+            r.process().kill();
+            throw new IllegalStateException("the agent reports NBD at " + reported + ", not at its socket " + socket);
+        }
         return new AgentProcess(
-                r.process(),
-                host,
-                new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1])),
-                r.info().get("metrics").asText());
+                r.process(), host, socket, r.info().get("metrics").asText());
     }
 
     public CairnProcess process() {
@@ -61,8 +65,14 @@ public final class AgentProcess implements AutoCloseable {
         return host;
     }
 
-    public InetSocketAddress nbd() {
-        return nbd;
+    /** The Unix socket the agent serves its volumes on. */
+    public Path socket() {
+        return socket;
+    }
+
+    /** Where the agent serves its volumes, for {@code NbdClient}. */
+    public SocketAddress nbd() {
+        return UnixDomainSocketAddress.of(socket);
     }
 
     /** Where the agent serves {@code /metrics} (from its ready file). */
@@ -70,9 +80,12 @@ public final class AgentProcess implements AutoCloseable {
         return metricsUrl;
     }
 
-    /** The NBD URI of a volume served by this agent. */
+    /**
+     * The NBD URI of a volume served by this agent, as qemu, libnbd and fio read it (test
+     * directories need no escaping; the agent's own URIs are built by {@code NbdAddress.uri}).
+     */
     public String uri(String volumeId) {
-        return "nbd://" + nbd.getHostString() + ":" + nbd.getPort() + "/" + volumeId;
+        return "nbd+unix:///" + volumeId + "?socket=" + socket;
     }
 
     @Override

@@ -3,11 +3,14 @@ package dev.cairn.testkit;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.local.DaemonArgs;
 import java.io.IOException;
+import java.io.UncheckedIOException;
 import java.net.InetSocketAddress;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 
 /**
  * A storage node process ({@code bin/cairn node}) on loopback with free ports, started and waited
@@ -19,6 +22,7 @@ public final class NodeProcess implements AutoCloseable {
     private final InetSocketAddress nbd;
     private final String adminUrl;
     private final String metricsUrl;
+    private final Path adminTokenFile;
     private final AdminHttp admin;
 
     private NodeProcess(CairnProcess process, JsonNode ready) {
@@ -28,7 +32,15 @@ public final class NodeProcess implements AutoCloseable {
         this.nbd = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
         this.adminUrl = ready.get("admin").asText();
         this.metricsUrl = ready.get("metrics").asText();
-        this.admin = new AdminHttp(adminUrl);
+        this.adminTokenFile = Path.of(ready.get("adminTokenFile").asText());
+        try {
+            this.admin = new AdminHttp(
+                    adminUrl,
+                    Optional.of(Files.readString(adminTokenFile, StandardCharsets.UTF_8)
+                            .strip()));
+        } catch (IOException e) {
+            throw new UncheckedIOException("cannot read the node's admin token " + adminTokenFile, e);
+        }
     }
 
     /**
@@ -51,7 +63,7 @@ public final class NodeProcess implements AutoCloseable {
             throws IOException {
         Files.createDirectories(dir);
         Path ready = dir.resolve("ready.json");
-        List<String> args = DaemonArgs.node(drives, Map.of(), "127.0.0.1:0", "127.0.0.1:0", ready);
+        List<String> args = DaemonArgs.node(drives, Map.of(), "127.0.0.1:0", "127.0.0.1:0", dir.resolve("data"), ready);
         labels.forEach(l -> args.addAll(List.of("--label", l)));
         args.addAll(extra);
         CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("node.log"), args, ready, env);
@@ -75,8 +87,14 @@ public final class NodeProcess implements AutoCloseable {
         return "nbd://" + nbd.getHostString() + ":" + nbd.getPort() + "/" + export;
     }
 
+    /** A client of the node's admin API with its admin token. */
     public AdminHttp admin() {
         return admin;
+    }
+
+    /** The file holding the node's admin token (named by its ready file). */
+    public Path adminTokenFile() {
+        return adminTokenFile;
     }
 
     public String adminUrl() {

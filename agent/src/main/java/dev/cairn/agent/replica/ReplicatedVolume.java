@@ -5,6 +5,7 @@ import static dev.cairn.nbd.NbdProtocol.EIO;
 import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.control.api.Requests;
 import dev.cairn.legs.header.BitmapFormat;
 import dev.cairn.legs.header.LegHeader;
 import dev.cairn.legs.io.LegIo;
@@ -242,7 +243,8 @@ public final class ReplicatedVolume {
     /** What the agent tells the controller about this volume. */
     public AgentApi.VolumeReport report() {
         List<AgentApi.LegReport> reports = legs.all().stream()
-                .map(l -> new AgentApi.LegReport(l.id().toString(), l.state(), l.error()))
+                .map(l -> new AgentApi.LegReport(
+                        l.id().toString(), l.state(), l.error().map(Requests::reportable)))
                 .toList();
         return new AgentApi.VolumeReport(spec.volumeId().toString(), spec.generation(), reports, progress.report());
     }

@@ -1,5 +1,7 @@
 package dev.cairn.control.api;
 
+import com.fasterxml.jackson.annotation.JsonSetter;
+import com.fasterxml.jackson.annotation.Nulls;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.databind.DeserializationFeature;
 import com.fasterxml.jackson.databind.ObjectMapper;
@@ -14,7 +16,12 @@ import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 public final class ControlJson {
     private ControlJson() {}
 
-    /** Strict: a request with a field the server does not know is refused, not half-understood. */
+    /**
+     * Strict: a request with a field the server does not know, a key twice, a value of the wrong
+     * kind (a string or fraction for a number, a number for a string or a boolean, a number for an
+     * enum) or a null inside a list or map is refused, not half-understood. Read requests with
+     * {@link RequestBodies#read}.
+     */
     public static ObjectMapper strict() {
         ObjectMapper m = base().configure(DeserializationFeature.FAIL_ON_UNKNOWN_PROPERTIES, true)
                 .configure(DeserializationFeature.ACCEPT_FLOAT_AS_INT, false)
@@ -29,6 +36,15 @@ public final class ControlJson {
         m.coercionConfigFor(LogicalType.Boolean)
                 .setCoercion(CoercionInputShape.String, CoercionAction.Fail)
                 .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail);
+        // "name": 5 or true is not a name: strings only where a string is expected.
+        m.coercionConfigFor(LogicalType.Textual)
+                .setCoercion(CoercionInputShape.Integer, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Float, CoercionAction.Fail)
+                .setCoercion(CoercionInputShape.Boolean, CoercionAction.Fail);
+        // "state": 2 is not a leg state, whichever constant happens to be third.
+        m.configure(DeserializationFeature.FAIL_ON_NUMBERS_FOR_ENUMS, true);
+        // [null] or {"zone": null} is a mistake in a list or map (a missing field is left to the API to judge).
+        m.setDefaultSetterInfo(JsonSetter.Value.forContentNulls(Nulls.FAIL));
         return m;
     }
 

@@ -1,12 +1,53 @@
 package dev.cairn.control.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 
 /** What the controller's REST API accepts. Absent optional fields are null. */
 public final class Requests {
+    /** Errors one node heartbeat may carry; a heartbeat with more is refused (400). */
+    public static final int MAX_ERRORS = 100;
+
+    /** Characters one reported error may have (a node's, or an agent's for a leg). */
+    public static final int MAX_ERROR_CHARS = 1_000;
+
     private Requests() {}
+
+    /**
+     * Errors as a heartbeat may carry them: the first {@link #MAX_ERRORS} - 1 and a line counting
+     * the rest, each cut to {@link #MAX_ERROR_CHARS}. A node with a failed drive may have an error
+     * per extent; its heartbeat must still be taken, or it would be marked offline for it.
+     */
+    public static List<String> reportable(List<String> errors) {
+        List<String> out = new ArrayList<>();
+        for (String e : errors) {
+            if (out.size() == MAX_ERRORS - 1 && errors.size() > MAX_ERRORS) {
+                out.add("... and " + (errors.size() - out.size()) + " more errors");
+                break;
+            }
+            out.add(reportable(e));
+        }
+        return List.copyOf(out);
+    }
+
+    /**
+     * One error as the controller takes it: control characters (an exception message over several
+     * lines) made spaces, cut to {@link #MAX_ERROR_CHARS} characters.
+     */
+    public static String reportable(String error) {
+        StringBuilder b = new StringBuilder(Math.min(error.length(), MAX_ERROR_CHARS));
+        for (int i = 0; i < error.length() && b.length() < MAX_ERROR_CHARS; i++) {
+            char c = error.charAt(i);
+            b.append(Character.isISOControl(c) ? ' ' : c);
+        }
+        if (error.length() > MAX_ERROR_CHARS) {
+            b.setLength(MAX_ERROR_CHARS - 3);
+            b.append("...");
+        }
+        return b.toString();
+    }
 
     public record CreateVolume(
             String name,
@@ -40,19 +81,5 @@ public final class Requests {
             List<Views.ExtentView> extents,
             List<String> errors,
             Long reconciledIndex,
-            List<CopyReport> copies) {}
-
-    /**
-     * How a node's copy of leg {@code extentId} (at {@code generation}) is going: {@code state} is
-     * COPYING, DONE (the leg is in sync), WAITING (it cannot start yet, {@code message} says why)
-     * or FAILED (it is retried; {@code message} says why).
-     */
-    public record CopyReport(
-            String extentId,
-            long generation,
-            String state,
-            long doneBytes,
-            long totalBytes,
-            long bytesPerSecond,
-            String message) {}
+            List<Views.CopyView> copies) {}
 }

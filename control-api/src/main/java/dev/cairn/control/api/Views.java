@@ -47,9 +47,10 @@ public final class Views {
             List<CopyView> copies) {}
 
     /**
-     * A copy a node makes of one of its legs of a detached volume, as it last reported it: {@code
-     * state} COPYING, DONE, WAITING (with why) or FAILED (retried; with why), bytes done of those to
-     * copy, and the rate.
+     * A copy a node makes of one of its legs of a detached volume (leg {@code extentId} at {@code
+     * generation}), as it reports it in its heartbeat and the controller shows it: {@code state}
+     * COPYING, DONE (the leg is in sync), WAITING (it cannot start yet; {@code message} says why)
+     * or FAILED (it is retried; {@code message} says why), bytes done of those to copy, and the rate.
      */
     public record CopyView(
             String extentId,

@@ -6,10 +6,12 @@ import dev.cairn.control.rest.Tokens;
 import dev.cairn.control.state.RepairPlanner;
 import dev.cairn.metrics.DaemonMetrics;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
@@ -25,6 +27,8 @@ import org.slf4j.LoggerFactory;
  */
 public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
+    /** How often the repair loop asks whether this peer leads (it runs a pass at once when it does). */
+    private static final Duration REPAIR_TICK = Duration.ofMillis(200);
 
     private final ControllerConfig config;
     private final RatisReplicatedState state;
@@ -65,28 +69,30 @@ public final class Controller implements AutoCloseable {
             throw new IOException("cannot serve the REST API on " + config.restListen() + ": " + e.getMessage(), e);
         }
         OfflineMonitor monitor = new OfflineMonitor(state, clock, config.offlineAfter());
+        long every = Math.clamp(config.offlineAfter().toMillis() / 5, 200, 5_000);
         RepairMonitor repairs = new RepairMonitor(
                 state,
                 clock,
                 new RepairPlanner.Settings(config.repairSyncsPerNode(), config.spareFraction()),
+                Duration.ofMillis(every),
                 api.metrics()::repairStarted);
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("cairn-monitor").daemon().factory());
-        long every = Math.clamp(config.offlineAfter().toMillis() / 5, 200, 5_000);
+        // The offline monitor waits a full interval after gaining leadership (its own rule); the
+        // repair loop is ticked often, and runs as soon as this peer leads.
         Future<?> _ = thread.scheduleWithFixedDelay(
-                () -> {
-                    try {
-                        monitor.check().forEach(n -> log.warn("node {} stopped heartbeating: marked offline", n));
-                        repairs.check();
-                    } catch (IOException | RuntimeException e) {
-                        log.debug("offline and repair check skipped: {}", e.toString());
-                    }
-                },
+                () -> guarded(
+                        "offline check",
+                        () -> monitor.check()
+                                .forEach(n -> log.warn("node {} stopped heartbeating: marked offline", n))),
                 every,
                 every,
                 TimeUnit.MILLISECONDS);
+        Future<?> _ = thread.scheduleWithFixedDelay(
+                () -> guarded("repair pass", repairs::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
         Controller c = new Controller(config, state, api, thread, metrics);
         try {
+            awaitLoaded(state);
             if (config.readyFile().isPresent()) {
                 c.writeReadyFile(config.readyFile().get());
             }
@@ -101,6 +107,43 @@ public final class Controller implements AutoCloseable {
                 config.raft().self().hostPort(),
                 c.metricsUrl());
         return c;
+    }
+
+    /**
+     * Waits until the peer has replayed its log (its API answers 503 until then), so that "ready"
+     * means serving. Replaying is local work: the entries are on this peer's disk.
+     */
+    private static void awaitLoaded(RatisReplicatedState state) throws IOException {
+        if (!state.loaded()) {
+            log.info("replaying the log up to index {} before serving", state.committedAtStart());
+        }
+        while (!state.loaded()) {
+            try {
+                Thread.sleep(20);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException("interrupted while replaying the log");
+            }
+        }
+    }
+
+    private interface Pass {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs a monitor's pass so that nothing stops the monitor thread: a pass the replicated state
+     * cannot answer (no leader, a lost majority) is simply tried again; anything else is a bug,
+     * reported, and tried again too.
+     */
+    private static void guarded(String what, Pass pass) {
+        try {
+            pass.run();
+        } catch (IOException e) {
+            log.debug("{} skipped: {}", what, e.toString());
+        } catch (RuntimeException e) {
+            log.error("{} failed; trying again at the next one", what, e);
+        }
     }
 
     public String restUrl() {

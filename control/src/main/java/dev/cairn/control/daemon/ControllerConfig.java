@@ -1,5 +1,6 @@
 package dev.cairn.control.daemon;
 
+import dev.cairn.control.model.Limits;
 import dev.cairn.control.raft.RaftSettings;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
@@ -32,8 +33,9 @@ public record ControllerConfig(
         Optional<Path> readyFile) {
 
     public ControllerConfig {
-        if (offlineAfter.toMillis() < 1_000) {
-            throw new IllegalArgumentException("offline-after must be at least 1 s, got " + offlineAfter);
+        if (offlineAfter.compareTo(Duration.ofSeconds(1)) < 0 || offlineAfter.compareTo(Limits.MAX_DURATION) > 0) {
+            throw new IllegalArgumentException(
+                    "offline-after must be from 1 s to " + Limits.MAX_DURATION.toDays() + " days, got " + offlineAfter);
         }
         if (!(spareFraction >= 0 && spareFraction < 0.5)) {
             throw new IllegalArgumentException("spare fraction must be from 0 to 0.5, got " + spareFraction);

@@ -6,6 +6,7 @@ import dev.cairn.control.state.RepairPlanner;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.control.state.Secrets;
 import java.io.IOException;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.UUID;
@@ -16,7 +17,9 @@ import org.slf4j.LoggerFactory;
 /**
  * The repair loop: on the leader only, each pass asks {@link RepairPlanner} what to do and
  * proposes it. It remembers nothing between passes; everything it decides is in the replicated
- * state, so a new leader (or a restarted controller) carries on where the last one stopped.
+ * state, so a new leader (or a restarted controller) carries on where the last one stopped, and
+ * at once: {@link #tick} is called often and runs a pass as soon as this peer leads, then one
+ * every period (a controller restarted every few seconds still moves a drain along).
  */
 public final class RepairMonitor {
     private static final Logger log = LoggerFactory.getLogger(RepairMonitor.class);
@@ -25,17 +28,42 @@ public final class RepairMonitor {
     private final InstantSource clock;
     private final RepairPlanner.Settings settings;
     private final Consumer<Command.Replacement> onPlaced;
+    private final long periodMillis;
+    /** When this peer last ran a pass while leading; -1 while it does not lead. */
+    private long lastPass = -1;
 
-    /** {@code onPlaced} is told of every replacement leg this loop placed (for metrics). */
+    /**
+     * A pass every {@code period} while this peer leads. {@code onPlaced} is told of every
+     * replacement leg this loop placed (for metrics).
+     */
     public RepairMonitor(
             ReplicatedState state,
             InstantSource clock,
             RepairPlanner.Settings settings,
+            Duration period,
             Consumer<Command.Replacement> onPlaced) {
         this.state = state;
         this.clock = clock;
         this.settings = settings;
+        this.periodMillis = period.toMillis();
         this.onPlaced = onPlaced;
+    }
+
+    /**
+     * Called often: runs a pass at once when this peer has just become leader (or started
+     * leading), then once every period; returns what it proposed and was applied.
+     */
+    public synchronized List<Command> tick() throws IOException {
+        if (!state.isLeader()) {
+            lastPass = -1;
+            return List.of();
+        }
+        long now = clock.millis();
+        if (lastPass >= 0 && now - lastPass < periodMillis) {
+            return List.of();
+        }
+        lastPass = now;
+        return check();
     }
 
     /** One pass; returns what it proposed and was applied. */

@@ -1,15 +1,9 @@
 package dev.cairn.control.daemon;
 
+import dev.cairn.control.api.TokenFile;
 import dev.cairn.control.rest.Tokens;
 import java.io.IOException;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
-import java.nio.file.StandardOpenOption;
-import java.nio.file.attribute.PosixFilePermissions;
-import java.security.SecureRandom;
-import java.util.HexFormat;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -21,7 +15,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class TokenFiles {
     private static final Logger log = LoggerFactory.getLogger(TokenFiles.class);
-    static final int MIN_LENGTH = 16;
 
     private TokenFiles() {}
 
@@ -35,33 +28,9 @@ public final class TokenFiles {
 
     private static String token(Path dataDir, String role, Optional<Path> given) throws IOException {
         Path file = given.orElse(dataDir.resolve("tokens").resolve(role + ".token"));
-        if (given.isEmpty() && !Files.exists(file)) {
-            create(file);
+        if (given.isEmpty() && TokenFile.createIfMissing(file)) {
             log.info("made a new {} token in {}", role, file);
         }
-        String token;
-        try {
-            token = Files.readString(file, StandardCharsets.UTF_8).strip();
-        } catch (IOException e) {
-            throw new IOException("cannot read the " + role + " token file " + file + ": " + e.getMessage(), e);
-        }
-        if (token.length() < MIN_LENGTH || token.chars().anyMatch(c -> c <= ' ' || c > '~')) {
-            throw new IOException("the " + role + " token in " + file + " must be at least " + MIN_LENGTH
-                    + " printable characters without spaces");
-        }
-        return token;
-    }
-
-    /** Writes a new random token, whole or not at all, readable by its owner only. */
-    private static void create(Path file) throws IOException {
-        Files.createDirectories(file.getParent());
-        byte[] random = new byte[24];
-        new SecureRandom().nextBytes(random);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.deleteIfExists(tmp);
-        Files.createFile(tmp, PosixFilePermissions.asFileAttribute(PosixFilePermissions.fromString("rw-------")));
-        Files.writeString(
-                tmp, HexFormat.of().formatHex(random) + "\n", StandardCharsets.UTF_8, StandardOpenOption.WRITE);
-        Files.move(tmp, file, StandardCopyOption.ATOMIC_MOVE);
+        return TokenFile.read(file, "the " + role + " token");
     }
 }

@@ -1,27 +1,33 @@
 package dev.cairn.control.model;
 
 import java.util.Collection;
+import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
-import java.util.SortedMap;
 import java.util.SortedSet;
-import java.util.TreeMap;
 import java.util.TreeSet;
 import java.util.UUID;
 
 /**
  * Everything the controller knows: nodes, storage classes, volumes (with their legs and
- * attachments), orphans and client agents, and the index of the last log entry applied. Owned by the state machine, which mutates it only
- * while applying a command; readers take copies under its lock. Maps are sorted so that every
- * iteration, and so every decision, is the same on every replica.
+ * attachments), orphans and client agents, and the index of the last log entry applied. Owned by
+ * the state machine, which mutates it only while applying a command; readers take copies under its
+ * lock. Maps are sorted so that every iteration, and so every decision, is the same on every
+ * replica.
+ *
+ * <p>A command's changes are made between {@link #begin} and {@link #commit} or {@link #rollBack}:
+ * the maps journal every put and remove meanwhile, so a command refused or failing half-way leaves
+ * the state exactly as it found it. Their views are read-only: every change goes through put and
+ * remove.
  */
 public final class ClusterState {
     private long appliedIndex;
-    private final TreeMap<UUID, NodeRecord> nodes = new TreeMap<>();
-    private final TreeMap<String, StorageClass> classes = new TreeMap<>();
-    private final TreeMap<UUID, Volume> volumes = new TreeMap<>();
-    private final TreeMap<UUID, Orphan> orphans = new TreeMap<>();
-    private final TreeMap<String, AgentRecord> agents = new TreeMap<>();
+    private final JournaledMap.Journal journal = new JournaledMap.Journal();
+    private final JournaledMap<UUID, NodeRecord> nodes = new JournaledMap<>(journal);
+    private final JournaledMap<String, StorageClass> classes = new JournaledMap<>(journal);
+    private final JournaledMap<UUID, Volume> volumes = new JournaledMap<>(journal);
+    private final JournaledMap<UUID, Orphan> orphans = new JournaledMap<>(journal);
+    private final JournaledMap<String, AgentRecord> agents = new JournaledMap<>(journal);
 
     /** A new cluster: no nodes, the built-in classes. */
     public static ClusterState empty() {
@@ -56,24 +62,41 @@ public final class ClusterState {
         this.appliedIndex = index;
     }
 
-    public SortedMap<UUID, NodeRecord> nodes() {
+    /** Starts a change: from here every put and remove is recorded until commit or roll-back. */
+    public void begin() {
+        journal.open();
+    }
+
+    /** Keeps the change. */
+    public void commit() {
+        journal.commit();
+    }
+
+    /** Undoes every put and remove since {@link #begin}; returns whether there was any. */
+    public boolean rollBack() {
+        boolean changed = journal.changed();
+        journal.rollBack();
+        return changed;
+    }
+
+    public Map<UUID, NodeRecord> nodes() {
         return nodes;
     }
 
-    public SortedMap<String, StorageClass> classes() {
+    public Map<String, StorageClass> classes() {
         return classes;
     }
 
-    public SortedMap<UUID, Volume> volumes() {
+    public Map<UUID, Volume> volumes() {
         return volumes;
     }
 
-    public SortedMap<UUID, Orphan> orphans() {
+    public Map<UUID, Orphan> orphans() {
         return orphans;
     }
 
     /** Client agents by host name. */
-    public SortedMap<String, AgentRecord> agents() {
+    public Map<String, AgentRecord> agents() {
         return agents;
     }
 
@@ -81,17 +104,16 @@ public final class ClusterState {
         return volumes.values().stream().filter(v -> v.name().equals(name)).findFirst();
     }
 
-    /** A volume by name, or else by id. */
-    public Optional<Volume> volume(String nameOrId) {
-        Optional<Volume> byName = volumeNamed(nameOrId);
-        if (byName.isPresent()) {
-            return byName;
+    /**
+     * A volume by id or by name: text in the canonical form of a UUID is an id and nothing else,
+     * other text a name (a name may not look like a UUID, so neither can shadow the other).
+     */
+    public Optional<Volume> volume(String idOrName) {
+        Optional<UUID> id = CanonicalId.parse(idOrName);
+        if (id.isPresent()) {
+            return Optional.ofNullable(volumes.get(id.get()));
         }
-        try {
-            return Optional.ofNullable(volumes.get(UUID.fromString(nameOrId)));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
+        return volumeNamed(idOrName);
     }
 
     /** Label keys some node carries (always including {@code host}). */

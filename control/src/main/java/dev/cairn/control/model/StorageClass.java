@@ -24,7 +24,7 @@ public record StorageClass(
     private static final Pattern NAME = Pattern.compile("[a-z0-9][a-z0-9-]{0,62}");
 
     public StorageClass {
-        if (!NAME.matcher(name).matches()) {
+        if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException(
                     "class name '" + name + "' must be lower-case letters, digits and '-' (up to 63)");
         }
@@ -32,8 +32,13 @@ public record StorageClass(
             throw new IllegalArgumentException("replicas must be 1 to " + MAX_REPLICAS + ", got " + replicas);
         }
         Label.checkKey(spreadAcross);
-        if (!repairTimeout.isPositive()) {
-            throw new IllegalArgumentException("repairTimeout must be positive, got " + repairTimeout);
+        prefer = prefer == null ? Optional.empty() : prefer;
+        if (repairTimeout == null) {
+            throw new IllegalArgumentException("repairTimeout is required");
+        }
+        if (!repairTimeout.isPositive() || repairTimeout.compareTo(Limits.MAX_DURATION) > 0) {
+            throw new IllegalArgumentException("repairTimeout must be positive and at most "
+                    + Limits.MAX_DURATION.toDays() + " days (" + Limits.MAX_DURATION + "), got " + repairTimeout);
         }
         if (Long.bitCount(regionSizeBytes) != 1 || regionSizeBytes < 64 * 1024 || regionSizeBytes > (1L << 30)) {
             throw new IllegalArgumentException(

@@ -54,10 +54,15 @@ public record Volume(
                 Optional.empty());
     }
 
+    /** A volume name: letters, digits, '.', '_', '-', up to 63; never a UUID (ids are looked up first). */
     public static void checkName(String name) {
         if (name == null || !NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("volume name '" + name
                     + "' must be letters, digits, '.', '_' or '-' (up to 63, not starting with" + " a symbol)");
+        }
+        if (CanonicalId.matches(name)) {
+            throw new IllegalArgumentException(
+                    "volume name '" + name + "' is a UUID, which would read as a volume id; choose another name");
         }
     }
 
@@ -67,6 +72,10 @@ public record Volume(
         }
         if (sizeBytes % BLOCK != 0) {
             throw new IllegalArgumentException("volume size " + sizeBytes + " is not a multiple of " + BLOCK);
+        }
+        if (sizeBytes > Limits.MAX_VOLUME_BYTES) {
+            throw new IllegalArgumentException("volume size " + sizeBytes
+                    + " is larger than the largest a volume may be, " + Limits.MAX_VOLUME_BYTES + " (64 TiB)");
         }
     }
 

@@ -7,6 +7,7 @@ import dev.cairn.control.model.Label;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegState;
+import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.Volume;
@@ -43,6 +44,8 @@ public final class Placement {
     private final int nodesKnown;
     private final int nodesOffline;
     private final int nodesDraining;
+    /** How many placements were charged: a cache of this placement is stale once any was undone. */
+    private long charged;
 
     private Placement(int nodesKnown, int nodesOffline, int nodesDraining) {
         this.nodesKnown = nodesKnown;
@@ -63,7 +66,7 @@ public final class Placement {
                 NodeRecord node = state.nodes().get(leg.nodeId());
                 boolean reported = node != null && node.extents().containsKey(leg.extentId());
                 if (leg.state() == LegState.CREATING && !reported) {
-                    pending.merge(leg.driveId(), LegLayout.allocatedBytes(leg.extentSizeBytes()), Long::sum);
+                    pending.merge(leg.driveId(), LegLayout.allocatedBytes(leg.extentSizeBytes()), Limits::addSaturated);
                 }
             }
         }
@@ -82,7 +85,7 @@ public final class Placement {
             for (DriveState d : n.drives()) {
                 long spare = (long) (d.dataBytes() * spareFraction);
                 long capacity = Math.max(0, d.dataBytes() - spare);
-                long free = d.freeBytes() - spare - pending.getOrDefault(d.id(), 0L);
+                long free = Limits.addSaturated(d.freeBytes() - spare, -pending.getOrDefault(d.id(), 0L));
                 p.slots.put(d.id(), new Slot(n.id(), d.id(), capacity, free));
             }
         }
@@ -157,6 +160,7 @@ public final class Placement {
 
     /** Charges placed legs against their drives, so the next placement sees the space taken. */
     public void commit(List<PlacedLeg> legs, long legBytes) {
+        charged++;
         for (PlacedLeg leg : legs) {
             Slot old = slots.get(leg.driveId());
             Slot updated = old.minus(legBytes);
@@ -170,6 +174,11 @@ public final class Placement {
                 }
             });
         }
+    }
+
+    /** How many times {@link #commit} charged legs against this placement. */
+    public long charged() {
+        return charged;
     }
 
     /** The free fraction of every drive placement knows, for tests and the benchmark. */

@@ -1,5 +1,6 @@
 package dev.cairn.control.placement;
 
+import dev.cairn.control.model.Limits;
 import java.util.Comparator;
 import java.util.UUID;
 
@@ -19,6 +20,6 @@ record Slot(UUID nodeId, UUID driveId, long capacityBytes, long freeBytes) {
     }
 
     Slot minus(long bytes) {
-        return new Slot(nodeId, driveId, capacityBytes, freeBytes - bytes);
+        return new Slot(nodeId, driveId, capacityBytes, Limits.addSaturated(freeBytes, -bytes));
     }
 }

@@ -66,14 +66,23 @@ public final class RatisReplicatedState implements ReplicatedState {
     private final RaftServer server;
     private final RaftClient client;
     private final RaftPeerId self;
+    /** The last log index this peer knew committed when it started: it has loaded its state once it applied it. */
+    private final long committedAtStart;
+
+    private volatile boolean loaded;
 
     private RatisReplicatedState(
-            RaftSettings settings, CairnStateMachine stateMachine, RaftServer server, RaftClient client) {
+            RaftSettings settings,
+            CairnStateMachine stateMachine,
+            RaftServer server,
+            RaftClient client,
+            long committedAtStart) {
         this.settings = settings;
         this.stateMachine = stateMachine;
         this.server = server;
         this.client = client;
         this.self = RaftPeerId.valueOf(settings.peerId());
+        this.committedAtStart = committedAtStart;
     }
 
     /** Starts this peer: recovers its state from disk (or starts empty) and joins the group. */
@@ -105,6 +114,7 @@ public final class RatisReplicatedState implements ReplicatedState {
                             + e.getMessage(),
                     e);
         }
+        long committed = server.getDivision(GROUP).getRaftLog().getLastCommittedIndex();
         RaftClient client = RaftClient.newBuilder()
                 .setProperties(props)
                 .setRaftGroup(group)
@@ -116,7 +126,7 @@ public final class RatisReplicatedState implements ReplicatedState {
                 GROUP.getUuid(),
                 RaftSettings.describe(settings.peers()),
                 dir);
-        return new RatisReplicatedState(settings, sm, server, client);
+        return new RatisReplicatedState(settings, sm, server, client, committed);
     }
 
     private static RaftProperties properties(RaftSettings settings, File dir) {
@@ -222,6 +232,19 @@ public final class RatisReplicatedState implements ReplicatedState {
             throws IOException, InterruptedException {
         barrier();
         return stateMachine.machine().awaitAgentDesired(host, after, wait);
+    }
+
+    @Override
+    public boolean loaded() {
+        if (!loaded) {
+            loaded = raftStatus().appliedIndex() >= committedAtStart;
+        }
+        return loaded;
+    }
+
+    /** The last log index this peer knew committed when it started. */
+    public long committedAtStart() {
+        return committedAtStart;
     }
 
     @Override

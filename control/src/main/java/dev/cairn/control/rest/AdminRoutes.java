@@ -2,7 +2,9 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.model.Label;
+import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.Command;
@@ -54,10 +56,25 @@ final class AdminRoutes {
     void labelNode(Context ctx) throws IOException {
         UUID id = Json.uuid(ctx.pathParam("id"), "node id");
         Requests.Labels r = Json.body(ctx, Requests.Labels.class);
-        Json.submit(
-                state,
-                new Command.SetNodeLabels(
-                        id, r.set() == null ? Map.of() : r.set(), r.remove() == null ? List.of() : r.remove()));
+        Map<String, String> set = r.set() == null ? Map.of() : r.set();
+        List<String> remove = r.remove() == null ? List.of() : r.remove();
+        Json.atMost(set.size(), Limits.MAX_LABELS, "labels to set");
+        Json.atMost(remove.size(), Limits.MAX_LABELS, "labels to remove");
+        try {
+            set.forEach(Label::new);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+        if (remove.contains("host")) {
+            throw ApiError.badRequest("'host' is implicit and cannot be removed (set it to another value)");
+        }
+        NodeRecord n = References.node(state, id);
+        for (String key : remove) {
+            if (!n.labels().containsKey(key) && !set.containsKey(key)) {
+                throw new ApiError(404, "node " + id + " has no label '" + key + "'");
+            }
+        }
+        Json.submit(state, new Command.SetNodeLabels(id, set, remove));
         showNode(ctx);
     }
 
@@ -88,17 +105,24 @@ final class AdminRoutes {
                     r.repairTimeout() == null ? Duration.ofMinutes(10) : Duration.parse(r.repairTimeout()),
                     r.regionSizeBytes() == null ? StorageClass.DEFAULT_REGION_BYTES : r.regionSizeBytes(),
                     false);
-        } catch (DateTimeParseException e) {
+        } catch (DateTimeParseException | ArithmeticException e) {
             throw ApiError.badRequest("repairTimeout '" + r.repairTimeout() + "' is not an ISO-8601 duration (PT10M)");
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
+        }
+        if (state.read(s -> s.classes().containsKey(sc.name()))) {
+            throw new ApiError(409, "storage class '" + sc.name() + "' already exists");
         }
         Json.submit(state, new Command.CreateClass(sc));
         ctx.status(201).json(ViewMapper.storageClass(sc));
     }
 
     void deleteClass(Context ctx) throws IOException {
-        Json.submit(state, new Command.DeleteClass(ctx.pathParam("name")));
+        StorageClass sc = References.storageClass(state, ctx.pathParam("name"));
+        if (sc.builtIn()) {
+            throw ApiError.badRequest("'" + sc.name() + "' is a built-in class and stays");
+        }
+        Json.submit(state, new Command.DeleteClass(sc.name()));
         ctx.status(204);
     }
 
@@ -125,12 +149,10 @@ final class AdminRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
-        int legs = state.read(s -> Optional.ofNullable(s.classes().get(r.className()))
-                .map(StorageClass::replicas)
-                .orElseThrow(() -> new ApiError(
-                        404,
-                        "no storage class '" + r.className() + "' (classes: "
-                                + String.join(", ", s.classes().keySet()) + ")")));
+        int legs = References.storageClass(state, r.className()).replicas();
+        if (state.read(s -> s.volumeNamed(r.name()).isPresent())) {
+            throw new ApiError(409, "a volume named '" + r.name() + "' already exists");
+        }
         List<UUID> extents = new ArrayList<>();
         List<String> secrets = new ArrayList<>();
         for (int i = 0; i < legs; i++) {
@@ -151,11 +173,13 @@ final class AdminRoutes {
                         spareFraction,
                         clock.millis()));
         UUID id = UUID.fromString(o.id().orElseThrow());
-        ctx.status(201).json(state.read(s -> ViewMapper.volume(s, s.volumes().get(id))));
+        ctx.status(201).json(References.changedVolume(state, id, "volume '" + r.name() + "' was created"));
     }
 
     void deleteVolume(Context ctx) throws IOException {
-        Json.submit(state, new Command.DeleteVolume(ctx.pathParam("volume"), clock.millis()));
+        String volume = ctx.pathParam("volume");
+        References.volume(state, volume);
+        Json.submit(state, new Command.DeleteVolume(volume, clock.millis()));
         ctx.status(204);
     }
 
@@ -167,8 +191,15 @@ final class AdminRoutes {
     /** Asks the node holding an orphan to erase it (for one the controller never knew). */
     void eraseOrphan(Context ctx) throws IOException {
         UUID id = Json.uuid(ctx.pathParam("extent"), "extent id");
+        Orphan before = References.orphan(state, id);
         Json.submit(state, new Command.EraseOrphan(id, clock.millis()));
-        ctx.status(202).json(state.read(s -> ViewMapper.orphan(s.orphans().get(id))));
+        // Gone already (its node reported it erased): what was asked for is done.
+        Orphan now = state.read(s -> s.orphans().get(id));
+        ctx.status(202)
+                .json(ViewMapper.orphan(
+                        now != null
+                                ? now
+                                : before.erasable(before.sinceMillis(), 0, "erase requested by the operator")));
     }
 
     void cluster(Context ctx) throws IOException {

@@ -3,7 +3,10 @@ package dev.cairn.control.rest;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.model.AgentRecord;
 import dev.cairn.control.model.LegSync;
+import dev.cairn.control.model.Limits;
+import dev.cairn.control.model.Volume;
 import dev.cairn.control.model.VolumeReport;
+import dev.cairn.control.model.VolumeState;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
@@ -39,8 +42,10 @@ final class AgentRoutes {
         String host = host(ctx.pathParam("host"));
         AgentApi.AgentHeartbeat r = Json.body(ctx, AgentApi.AgentHeartbeat.class);
         Json.require(r.nbdAddress(), "nbdAddress");
+        List<AgentApi.VolumeReport> volumes = r.volumes() == null ? List.of() : r.volumes();
+        Json.atMost(volumes.size(), Limits.MAX_AGENT_VOLUMES, "volumes");
         List<VolumeReport> reports = new ArrayList<>();
-        for (AgentApi.VolumeReport v : r.volumes() == null ? List.<AgentApi.VolumeReport>of() : r.volumes()) {
+        for (AgentApi.VolumeReport v : volumes) {
             reports.add(report(v));
         }
         Json.submit(state, new Command.AgentHeartbeat(host, r.nbdAddress(), reports, clock.millis()));
@@ -51,6 +56,7 @@ final class AgentRoutes {
         Json.require(v, "a volume report");
         UUID volume = Json.uuid(v.volumeId(), "volume id");
         Json.require(v.legs(), "legs");
+        Json.atMost(v.legs().size(), Limits.MAX_REPORTED_LEGS, "legs of volume " + volume);
         SortedMap<UUID, LegSync> legs = new TreeMap<>();
         for (AgentApi.LegReport l : v.legs()) {
             Json.require(l, "a leg report");
@@ -83,22 +89,28 @@ final class AgentRoutes {
         AgentApi.Attach r = Json.body(ctx, AgentApi.Attach.class);
         Json.require(r.host(), "host");
         String host = host(r.host());
+        String volume = ctx.pathParam("volume");
+        Volume v = References.volume(state, volume);
+        if (v.state() != VolumeState.AVAILABLE) {
+            throw new ApiError(409, "volume '" + v.name() + "' is " + v.state() + ": not every leg exists yet");
+        }
+        References.agent(state, host);
         Outcome o = Json.submit(
-                state,
-                new Command.AttachVolume(
-                        ctx.pathParam("volume"), host, Boolean.TRUE.equals(r.force()), clock.millis()));
-        showVolume(ctx, o);
+                state, new Command.AttachVolume(volume, host, Boolean.TRUE.equals(r.force()), clock.millis()));
+        showVolume(ctx, o, "attached to host '" + host + "'");
     }
 
     /** Takes no body (one is ignored). */
     void detach(Context ctx) throws IOException {
-        Outcome o = Json.submit(state, new Command.DetachVolume(ctx.pathParam("volume"), clock.millis()));
-        showVolume(ctx, o);
+        String volume = ctx.pathParam("volume");
+        References.volume(state, volume);
+        Outcome o = Json.submit(state, new Command.DetachVolume(volume, clock.millis()));
+        showVolume(ctx, o, "detached");
     }
 
-    private void showVolume(Context ctx, Outcome o) throws IOException {
+    private void showVolume(Context ctx, Outcome o, String what) throws IOException {
         UUID id = UUID.fromString(o.id().orElseThrow());
-        ctx.json(state.read(s -> ViewMapper.volume(s, s.volumes().get(id))));
+        ctx.json(References.changedVolume(state, id, "the volume was " + what));
     }
 
     void listAgents(Context ctx) throws IOException {

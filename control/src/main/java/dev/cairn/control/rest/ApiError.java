@@ -26,6 +26,7 @@ final class ApiError extends RuntimeException {
             case CONFLICT -> 409;
             case INVALID -> 400;
             case UNPLACEABLE -> 422;
+            case FAILED -> 500;
             case OK -> throw new IllegalArgumentException("not an error");
         };
         return new ApiError(status, o.message());

@@ -8,6 +8,7 @@ import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
 import io.javalin.http.HandlerType;
+import io.javalin.http.HttpResponseException;
 import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.io.InputStream;
@@ -32,6 +33,8 @@ public final class ControllerApi implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControllerApi.class);
     private static final String ANSWERED = "cairn.answered";
     private static final Set<HandlerType> READS = Set.of(HandlerType.GET, HandlerType.HEAD);
+    /** Largest request body read (Javalin's default): every request the API takes is far smaller. */
+    static final long MAX_BODY_BYTES = 1_000_000;
 
     private final Javalin app;
     private final DaemonMetrics daemonMetrics;
@@ -68,8 +71,11 @@ public final class ControllerApi implements AutoCloseable {
             // Nodes and agents long-poll for their desired state: one cheap virtual thread per waiting request.
             config.concurrency.useVirtualThreads = true;
             config.startup.showOldJavalinVersionWarning = false;
+            config.http.maxRequestSize = MAX_BODY_BYTES;
             config.jsonMapper(new JavalinJackson(ControlJson.lenient(), false));
+            config.routes.before(ControllerApi::readWholeBody);
             config.routes.before(ctx -> authorize(ctx, tokens));
+            config.routes.before(ctx -> refuseUntilLoaded(ctx, state));
             config.routes.get(
                     "/health",
                     ctx -> ctx.json(new Views.Health(
@@ -83,7 +89,20 @@ public final class ControllerApi implements AutoCloseable {
             for (Route r : routes(admin, nodes, agents, repairs)) {
                 config.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
+            config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
             config.routes.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status(), e.getMessage()));
+            // What Javalin itself refuses (a body over its size limit: 413), in the API's error shape.
+            config.routes.exception(HttpResponseException.class, (e, ctx) -> {
+                switch (e.getStatus()) {
+                    case 404 -> fail(ctx, 404, "no such endpoint: " + ctx.method() + " " + ctx.path());
+                    case 413 -> {
+                        // The rest of the body is not read: the connection cannot carry another request.
+                        ctx.header("Connection", "close");
+                        fail(ctx, 413, "request body too large: at most " + MAX_BODY_BYTES + " bytes");
+                    }
+                    default -> fail(ctx, e.getStatus(), e.getMessage());
+                }
+            });
             config.routes.exception(IOException.class, (e, ctx) -> {
                 log.warn("{} {}: the replicated state did not answer: {}", ctx.method(), ctx.path(), e.toString());
                 fail(ctx, 503, "the controller cannot reach its replicated state: " + e.getMessage());
@@ -201,6 +220,34 @@ public final class ControllerApi implements AutoCloseable {
                     throw new ApiError(403, "the node token is only for the calls of nodes and agents");
                 }
             }
+        }
+    }
+
+    /**
+     * Reads a request's whole body first, whatever its route makes of it (a drain takes none): a
+     * body left unread would make the server close a keep-alive connection after answering,
+     * without a word to the client, whose next request on it then fails. A body over {@link
+     * #MAX_BODY_BYTES} is refused (413) as it is read.
+     */
+    private static void readWholeBody(Context ctx) {
+        if (ctx.contentLength() != 0) {
+            var _ = ctx.bodyAsBytes();
+        }
+    }
+
+    /**
+     * A restarted peer replays its log before it serves: until then the API (and {@code /health})
+     * answers 503 with the progress, rather than from a state half replayed. {@code /metrics} and
+     * {@code /openapi.json} answer at once.
+     */
+    private static void refuseUntilLoaded(Context ctx, ReplicatedState state) {
+        String path = ctx.path();
+        if ((path.startsWith("/v1/") || path.equals("/health")) && !state.loaded()) {
+            ReplicatedState.RaftStatus raft = state.raftStatus();
+            throw new ApiError(
+                    503,
+                    "controller peer " + state.peerId() + " is starting: it has applied its log up to index "
+                            + raft.appliedIndex() + " of " + raft.commitIndex() + "; try again in a moment");
         }
     }
 

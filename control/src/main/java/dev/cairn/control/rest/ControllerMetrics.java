@@ -3,6 +3,7 @@ package dev.cairn.control.rest;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.Volume;
@@ -164,8 +165,8 @@ public final class ControllerMetrics {
         for (NodeRecord n : s.nodes().values()) {
             nodes.merge(n.state(), 1, Integer::sum);
             for (DriveState d : n.drives()) {
-                capacity += d.dataBytes();
-                free += d.freeBytes();
+                capacity = Limits.addSaturated(capacity, d.dataBytes());
+                free = Limits.addSaturated(free, d.freeBytes());
             }
         }
         Map<String, Integer> byHealth = new TreeMap<>();

@@ -1,33 +1,26 @@
 package dev.cairn.control.rest;
 
-import com.fasterxml.jackson.core.JsonProcessingException;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
-import dev.cairn.control.api.ControlJson;
+import dev.cairn.control.api.RequestBodies;
+import dev.cairn.control.model.CanonicalId;
 import dev.cairn.control.state.Command;
+import dev.cairn.control.state.CommandChecks;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
 import io.javalin.http.Context;
 import java.io.IOException;
+import java.util.Optional;
 import java.util.UUID;
 
 /** Request parsing and command submission shared by the routes: every failure a clear 4xx. */
 final class Json {
-    static final ObjectMapper STRICT = ControlJson.strict();
-
     private Json() {}
 
+    /** The request's body as a {@code type}, read strictly: anything else is a 400 saying what was wrong. */
     static <T> T body(Context ctx, Class<T> type) {
-        String text = ctx.body();
-        if (text.isBlank()) {
-            throw ApiError.badRequest("request body is empty; expected a JSON object");
-        }
         try {
-            return STRICT.readValue(text, type);
-        } catch (UnrecognizedPropertyException e) {
-            throw ApiError.badRequest("unknown field '" + e.getPropertyName() + "'");
-        } catch (JsonProcessingException e) {
-            throw ApiError.badRequest("malformed JSON: " + e.getOriginalMessage());
+            return RequestBodies.read(ctx.body(), type);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
         }
     }
 
@@ -37,11 +30,15 @@ final class Json {
         }
     }
 
+    /** An id, in the canonical form ids are written in (36 characters). */
     static UUID uuid(String text, String what) {
-        try {
-            return UUID.fromString(text);
-        } catch (IllegalArgumentException | NullPointerException e) {
-            throw ApiError.badRequest(what + " '" + text + "' is not a UUID");
+        return CanonicalId.parse(text).orElseThrow(() -> ApiError.badRequest(what + " '" + text + "' is not a UUID"));
+    }
+
+    /** Refuses a list or map of more than {@code max} items. */
+    static void atMost(int size, int max, String what) {
+        if (size > max) {
+            throw ApiError.badRequest(what + ": " + size + " given, at most " + max + " allowed");
         }
     }
 
@@ -57,8 +54,15 @@ final class Json {
         }
     }
 
-    /** Submits a command; a refused one becomes the matching HTTP error. */
+    /**
+     * Submits a command; a refused one becomes the matching HTTP error. A command that could never
+     * be applied (a field missing or out of bounds) is refused here, before it reaches the log.
+     */
     static Outcome submit(ReplicatedState state, Command c) throws IOException {
+        Optional<String> malformed = CommandChecks.malformed(c);
+        if (malformed.isPresent()) {
+            throw ApiError.badRequest(malformed.get());
+        }
         Outcome o = state.submit(c);
         if (!o.isOk()) {
             throw ApiError.of(o);

@@ -3,7 +3,9 @@ package dev.cairn.control.rest;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.Label;
 import dev.cairn.control.model.LegCopyProgress;
+import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.state.ClusterStateMachine;
 import dev.cairn.control.state.Command;
@@ -43,13 +45,15 @@ final class NodeRoutes {
         Requests.Register r = Json.body(ctx, Requests.Register.class);
         Json.require(r.nbdAddress(), "nbdAddress");
         Json.require(r.adminUrl(), "adminUrl");
+        Map<String, String> labels = r.labels() == null ? Map.of() : r.labels();
+        Json.atMost(labels.size(), Limits.MAX_LABELS, "labels");
+        try {
+            labels.forEach(Label::new);
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
         Command c = new Command.RegisterNode(
-                node,
-                r.nbdAddress(),
-                r.adminUrl(),
-                r.labels() == null ? Map.of() : r.labels(),
-                drives(r.drives()),
-                clock.millis());
+                node, r.nbdAddress(), r.adminUrl(), labels, drives(r.drives()), clock.millis());
         Json.submit(state, c);
         ctx.json(state.read(s -> ViewMapper.node(s, s.nodes().get(node), false, spareFraction)));
     }
@@ -57,8 +61,10 @@ final class NodeRoutes {
     void heartbeat(Context ctx) throws IOException {
         UUID node = Json.uuid(ctx.pathParam("id"), "node id");
         Requests.Heartbeat r = Json.body(ctx, Requests.Heartbeat.class);
+        List<Views.ExtentView> reported = r.extents() == null ? List.of() : r.extents();
+        Json.atMost(reported.size(), Limits.MAX_EXTENTS_PER_NODE, "extents");
         List<ObservedExtent> extents = new ArrayList<>();
-        for (Views.ExtentView e : r.extents() == null ? List.<Views.ExtentView>of() : r.extents()) {
+        for (Views.ExtentView e : reported) {
             extents.add(new ObservedExtent(
                     Json.uuid(e.id(), "extent id"),
                     Json.uuid(e.driveId(), "drive id"),
@@ -66,6 +72,7 @@ final class NodeRoutes {
                     e.erasing(),
                     e.generation()));
         }
+        References.registeredNode(state, node);
         Json.submit(
                 state,
                 new Command.Heartbeat(
@@ -79,9 +86,9 @@ final class NodeRoutes {
         ctx.status(204);
     }
 
-    private static List<LegCopyProgress> copies(List<Requests.CopyReport> reports) {
+    private static List<LegCopyProgress> copies(List<Views.CopyView> reports) {
         List<LegCopyProgress> copies = new ArrayList<>();
-        for (Requests.CopyReport c : reports == null ? List.<Requests.CopyReport>of() : reports) {
+        for (Views.CopyView c : reports == null ? List.<Views.CopyView>of() : reports) {
             if (c == null || c.state() == null) {
                 throw ApiError.badRequest("a copy report needs an extentId and a state");
             }
@@ -131,6 +138,7 @@ final class NodeRoutes {
         if (reports == null) {
             throw ApiError.badRequest("drives is required");
         }
+        Json.atMost(reports.size(), Limits.MAX_DRIVES_PER_NODE, "drives");
         List<DriveState> drives = new ArrayList<>();
         for (Requests.DriveReport d : reports) {
             try {

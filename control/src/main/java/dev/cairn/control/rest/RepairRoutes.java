@@ -2,6 +2,7 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
@@ -32,6 +33,10 @@ final class RepairRoutes {
         Requests.AddReplica r =
                 ctx.body().isBlank() ? new Requests.AddReplica(null) : Json.body(ctx, Requests.AddReplica.class);
         Optional<UUID> node = r.node() == null ? Optional.empty() : Optional.of(Json.uuid(r.node(), "node id"));
+        Volume v = References.volume(state, ctx.pathParam("volume"));
+        if (node.isPresent()) {
+            References.node(state, node.get());
+        }
         Outcome o = Json.submit(
                 state,
                 new Command.AddReplica(
@@ -41,8 +46,9 @@ final class RepairRoutes {
                         Secrets.newSecret(),
                         spareFraction,
                         clock.millis()));
-        ctx.status(201);
-        showVolumeOf(ctx, UUID.fromString(o.id().orElseThrow()));
+        ctx.status(201)
+                .json(References.changedVolume(
+                        state, v.id(), "leg " + o.id().orElseThrow() + " was added to volume '" + v.name() + "'"));
     }
 
     /** DELETE /v1/volumes/{volume}/replicas/{leg}?force=true: the leg by extent id or index. */
@@ -52,30 +58,24 @@ final class RepairRoutes {
             throw ApiError.badRequest("force must be true or false, got '" + force + "'");
         }
         String volume = ctx.pathParam("volume");
-        Json.submit(
+        Volume v = References.volume(state, volume);
+        Outcome o = Json.submit(
                 state, new Command.RemoveReplica(volume, ctx.pathParam("leg"), "true".equals(force), clock.millis()));
-        ctx.json(state.read(s -> s.volume(volume)
-                .map(v -> ViewMapper.volume(s, v))
-                .orElseThrow(() -> new ApiError(404, "no volume '" + volume + "'"))));
-    }
-
-    private void showVolumeOf(Context ctx, UUID extent) throws IOException {
-        ctx.json(state.read(s -> s.volumes().values().stream()
-                .filter(v -> v.leg(extent).isPresent())
-                .findFirst()
-                .map(v -> ViewMapper.volume(s, v))
-                .orElseThrow(() -> new ApiError(404, "no volume holds leg " + extent))));
+        ctx.json(References.changedVolume(
+                state, v.id(), "leg " + o.id().orElseThrow() + " was removed from volume '" + v.name() + "'"));
     }
 
     /** POST /v1/nodes/{id}/drain: the node, with its drain's progress. */
     void drain(Context ctx) throws IOException {
         UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        References.node(state, id);
         Json.submit(state, new Command.DrainNode(id, clock.millis()));
         showNode(ctx, id);
     }
 
     void undrain(Context ctx) throws IOException {
         UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        References.node(state, id);
         Json.submit(state, new Command.UndrainNode(id));
         showNode(ctx, id);
     }
@@ -83,6 +83,9 @@ final class RepairRoutes {
     private void showNode(Context ctx, UUID id) throws IOException {
         ctx.json(state.read(s -> {
             NodeRecord n = s.nodes().get(id);
+            if (n == null) {
+                throw new ApiError(404, "no node " + id);
+            }
             return ViewMapper.node(s, n, false, spareFraction);
         }));
     }

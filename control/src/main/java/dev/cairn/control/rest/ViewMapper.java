@@ -9,6 +9,7 @@ import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegSync;
+import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.Missing;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
@@ -36,8 +37,8 @@ final class ViewMapper {
     }
 
     static Views.NodeView node(ClusterState s, NodeRecord n, boolean withExtents, double spareFraction) {
-        long capacity = n.drives().stream().mapToLong(DriveState::dataBytes).sum();
-        long used = n.drives().stream().mapToLong(DriveState::usedBytes).sum();
+        long capacity = n.drives().stream().mapToLong(DriveState::dataBytes).reduce(0, Limits::addSaturated);
+        long used = n.drives().stream().mapToLong(DriveState::usedBytes).reduce(0, Limits::addSaturated);
         List<Views.ExtentView> extents = withExtents
                 ? n.extents().values().stream().map(ViewMapper::extent).toList()
                 : List.of();
@@ -180,11 +181,11 @@ final class ViewMapper {
         long free = 0;
         int online = 0;
         for (NodeRecord n : s.nodes().values()) {
-            long c = n.drives().stream().mapToLong(DriveState::dataBytes).sum();
-            long f = n.drives().stream().mapToLong(DriveState::freeBytes).sum();
+            long c = n.drives().stream().mapToLong(DriveState::dataBytes).reduce(0, Limits::addSaturated);
+            long f = n.drives().stream().mapToLong(DriveState::freeBytes).reduce(0, Limits::addSaturated);
             boolean up = n.state() == NodeState.ONLINE;
-            capacity += c;
-            free += f;
+            capacity = Limits.addSaturated(capacity, c);
+            free = Limits.addSaturated(free, f);
             online += up ? 1 : 0;
             zones.merge(
                     n.labels().getOrDefault("zone", "-"),
@@ -192,8 +193,8 @@ final class ViewMapper {
                     (x, y) -> new Views.DomainView(
                             x.nodes() + y.nodes(),
                             x.online() + y.online(),
-                            x.capacityBytes() + y.capacityBytes(),
-                            x.freeBytes() + y.freeBytes()));
+                            Limits.addSaturated(x.capacityBytes(), y.capacityBytes()),
+                            Limits.addSaturated(x.freeBytes(), y.freeBytes())));
         }
         long available = s.volumes().values().stream()
                 .filter(v -> v.state() == VolumeState.AVAILABLE)
@@ -203,7 +204,7 @@ final class ViewMapper {
                 .count();
         long orphanBytes = s.orphans().values().stream()
                 .mapToLong(o -> LegLayout.allocatedBytes(o.sizeBytes()))
-                .sum();
+                .reduce(0, Limits::addSaturated);
         List<String> problems = new ArrayList<>();
         int degraded = 0;
         for (Volume v : s.volumes().values()) {

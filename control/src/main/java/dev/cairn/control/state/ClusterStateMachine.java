@@ -12,6 +12,7 @@ import dev.cairn.control.placement.Placement;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.ReadWriteLock;
@@ -19,16 +20,26 @@ import java.util.concurrent.locks.ReentrantReadWriteLock;
 import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.function.ToLongFunction;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * The controller's deterministic state machine: {@link #apply} takes a command from the replicated
  * log and changes the {@link ClusterState} (or refuses, changing nothing); the same commands in
  * the same order give the same state on every replica. Time, ids and secrets come in the command.
  *
+ * <p>Apply is total: a command is first checked for what it must carry ({@link CommandChecks}),
+ * then applied inside a journaled change of the state; a refusal, or an exception thrown half-way
+ * (a bug), rolls the change back exactly, and the derived {@link LegIndex} and the cached {@link
+ * Placement} are rebuilt if the command had touched them. So a refused command changes nothing,
+ * by construction, and no command can poison the log.
+ *
  * <p>One writer (the log applier) and many readers (the REST API): a read-write lock guards the
  * state; readers get values computed under the read lock.
  */
 public final class ClusterStateMachine {
+    private static final Logger log = LoggerFactory.getLogger(ClusterStateMachine.class);
+
     private final ReadWriteLock lock = new ReentrantReadWriteLock();
     private ClusterState state;
     private LegIndex index;
@@ -44,39 +55,88 @@ public final class ClusterStateMachine {
         this.index = LegIndex.of(initial);
     }
 
-    /** Applies the command at log position {@code logIndex}. */
+    /**
+     * Applies the command at log position {@code logIndex}: it changes the state, or is refused with
+     * a reason and changes nothing, the same way on every replica. It never throws: a command that
+     * throws while applied (a bug) is rolled back and refused ({@link Outcome.Status#FAILED}), so
+     * no log entry can stop the controller, on this run or when the log is replayed. The applied
+     * index advances either way.
+     */
     public Outcome apply(long logIndex, Command command) {
         lock.writeLock().lock();
         try {
-            Outcome outcome = switch (command) {
-                case Command.RegisterNode c -> invalidating(NodeCommands.register(state, index, c, logIndex));
-                case Command.Heartbeat c -> heartbeat(c, logIndex);
-                case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, index, c));
-                case Command.SetNodeLabels c -> invalidating(NodeCommands.setLabels(state, index, c, logIndex));
-                case Command.CreateClass c -> VolumeCommands.createClass(state, c);
-                case Command.DeleteClass c -> VolumeCommands.deleteClass(state, c);
-                case Command.CreateVolume c ->
-                    VolumeCommands.createVolume(state, index, () -> placement(c.spareFraction()), c, logIndex);
-                case Command.DeleteVolume c -> invalidating(VolumeCommands.deleteVolume(state, index, c, logIndex));
-                case Command.EraseOrphan c -> NodeCommands.eraseOrphan(state, index, c, logIndex);
-                case Command.AgentHeartbeat c -> AttachCommands.heartbeat(state, index, c, logIndex);
-                case Command.AttachVolume c -> AttachCommands.attach(state, index, c, logIndex);
-                case Command.DetachVolume c -> AttachCommands.detach(state, index, c, logIndex);
-                case Command.DrainNode c -> invalidating(RepairCommands.drain(state, c));
-                case Command.UndrainNode c -> invalidating(RepairCommands.undrain(state, c));
-                case Command.AddReplica c ->
-                    RepairCommands.addReplica(state, index, () -> placement(c.spareFraction()), c, logIndex);
-                case Command.RemoveReplica c -> RepairCommands.removeReplica(state, index, c, logIndex);
-                case Command.ReplaceLeg c ->
-                    RepairCommands.replaceLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
-                case Command.NoteRepair c -> RepairCommands.noteRepair(state, c);
-            };
+            Outcome outcome = applyAtomically(logIndex, command);
             state.setAppliedIndex(logIndex);
             return outcome;
         } finally {
             lock.writeLock().unlock();
             appliedChanged();
         }
+    }
+
+    private Outcome applyAtomically(long logIndex, Command command) {
+        long indexVersion = index.version();
+        Placement cached = placement;
+        long charged = cached == null ? 0 : cached.charged();
+        String what = command == null ? "null" : command.getClass().getSimpleName();
+        // Refused unless it completes: even an Error escaping (the JVM in trouble) leaves no change open.
+        Outcome outcome = Outcome.refused(Outcome.Status.FAILED, "the controller failed to apply " + what);
+        state.begin();
+        try {
+            Optional<String> malformed = CommandChecks.malformed(command);
+            outcome = malformed.isPresent()
+                    ? Outcome.refused(Outcome.Status.INVALID, malformed.get())
+                    : dispatch(logIndex, command);
+        } catch (RuntimeException | AssertionError e) {
+            // Deterministic: the same command on the same state throws the same way on every replica.
+            log.error("applying {} at log index {} threw; refused, the state is left as it was", what, logIndex, e);
+            outcome = Outcome.refused(
+                    Outcome.Status.FAILED, "the controller failed to apply " + what + " (a bug, logged): " + e);
+        } finally {
+            if (outcome.isOk()) {
+                state.commit();
+            } else {
+                undo(indexVersion, cached, charged);
+            }
+        }
+        return outcome;
+    }
+
+    /** Rolls back the change a refused command made, with what was derived from it. */
+    private void undo(long indexVersion, Placement cached, long charged) {
+        state.rollBack();
+        if (index.version() != indexVersion) {
+            index = LegIndex.of(state); // O(state), but only after a refusal that had already changed it
+        }
+        if (placement != null && (placement != cached || placement.charged() != charged)) {
+            placement = null; // it charged legs that were rolled back
+        }
+    }
+
+    private Outcome dispatch(long logIndex, Command command) {
+        return switch (command) {
+            case Command.RegisterNode c -> invalidating(NodeCommands.register(state, index, c, logIndex));
+            case Command.Heartbeat c -> heartbeat(c, logIndex);
+            case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, index, c));
+            case Command.SetNodeLabels c -> invalidating(NodeCommands.setLabels(state, index, c, logIndex));
+            case Command.CreateClass c -> VolumeCommands.createClass(state, c);
+            case Command.DeleteClass c -> VolumeCommands.deleteClass(state, c);
+            case Command.CreateVolume c ->
+                VolumeCommands.createVolume(state, index, () -> placement(c.spareFraction()), c, logIndex);
+            case Command.DeleteVolume c -> invalidating(VolumeCommands.deleteVolume(state, index, c, logIndex));
+            case Command.EraseOrphan c -> NodeCommands.eraseOrphan(state, index, c, logIndex);
+            case Command.AgentHeartbeat c -> AttachCommands.heartbeat(state, index, c, logIndex);
+            case Command.AttachVolume c -> AttachCommands.attach(state, index, c, logIndex);
+            case Command.DetachVolume c -> AttachCommands.detach(state, index, c, logIndex);
+            case Command.DrainNode c -> invalidating(RepairCommands.drain(state, c));
+            case Command.UndrainNode c -> invalidating(RepairCommands.undrain(state, c));
+            case Command.AddReplica c ->
+                RepairCommands.addReplica(state, index, () -> placement(c.spareFraction()), c, logIndex);
+            case Command.RemoveReplica c -> RepairCommands.removeReplica(state, index, c, logIndex);
+            case Command.ReplaceLeg c ->
+                RepairCommands.replaceLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
+            case Command.NoteRepair c -> RepairCommands.noteRepair(state, c);
+        };
     }
 
     private void appliedChanged() {

@@ -24,6 +24,8 @@ final class LegIndex {
     private final Map<String, UUID> volumeByName = new HashMap<>();
     private final Map<String, SortedSet<UUID>> attachedByHost = new HashMap<>();
     private final Map<String, Long> agentChangedAt = new HashMap<>();
+    /** Counts changes, so the state machine knows whether a refused command touched the index. */
+    private long version;
 
     static LegIndex of(ClusterState state) {
         LegIndex index = new LegIndex();
@@ -34,6 +36,7 @@ final class LegIndex {
     }
 
     void add(Volume v, long index) {
+        version++;
         volumeByName.put(v.name(), v.id());
         for (Leg leg : v.legs()) {
             volumeOfExtent.put(leg.extentId(), v.id());
@@ -44,6 +47,7 @@ final class LegIndex {
     }
 
     void remove(Volume v, long index) {
+        version++;
         volumeByName.remove(v.name());
         for (Leg leg : v.legs()) {
             volumeOfExtent.remove(leg.extentId());
@@ -58,6 +62,7 @@ final class LegIndex {
 
     /** A leg added to volume {@code volume}: its node must now hold it. */
     void addLeg(UUID volume, Leg leg, long index) {
+        version++;
         volumeOfExtent.put(leg.extentId(), volume);
         desiredByNode.computeIfAbsent(leg.nodeId(), n -> new TreeSet<>()).add(leg.extentId());
         changedAt.put(leg.nodeId(), index);
@@ -65,6 +70,7 @@ final class LegIndex {
 
     /** A leg removed from its volume: its node no longer holds it for the volume. */
     void removeLeg(Leg leg, long index) {
+        version++;
         volumeOfExtent.remove(leg.extentId());
         SortedSet<UUID> desired = desiredByNode.get(leg.nodeId());
         if (desired != null) {
@@ -74,17 +80,20 @@ final class LegIndex {
     }
 
     void touch(UUID node, long index) {
+        version++;
         changedAt.put(node, index);
     }
 
     /** The volume is now attached to {@code host}: that agent's desired state changed. */
     void attach(UUID volume, String host, long index) {
+        version++;
         attachedByHost.computeIfAbsent(host, h -> new TreeSet<>()).add(volume);
         agentChangedAt.put(host, index);
     }
 
     /** The volume is no longer attached to {@code host}: that agent's desired state changed. */
     void detach(UUID volume, String host, long index) {
+        version++;
         SortedSet<UUID> attached = attachedByHost.get(host);
         if (attached != null) {
             attached.remove(volume);
@@ -94,7 +103,13 @@ final class LegIndex {
 
     /** Something an agent is handed about a volume attached to it changed (legs, addresses). */
     void touchAgent(String host, long index) {
+        version++;
         agentChangedAt.put(host, index);
+    }
+
+    /** How many changes the index has had (it only grows). */
+    long version() {
+        return version;
     }
 
     /** The id of the volume with this name, if any. */

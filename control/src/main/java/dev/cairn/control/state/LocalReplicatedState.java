@@ -14,6 +14,8 @@ import java.util.function.Function;
 public final class LocalReplicatedState implements ReplicatedState {
     private final ClusterStateMachine machine;
     private long index;
+    private volatile boolean leader = true;
+    private volatile boolean loaded = true;
 
     public LocalReplicatedState(ClusterState initial) {
         this.machine = new ClusterStateMachine(initial);
@@ -58,7 +60,22 @@ public final class LocalReplicatedState implements ReplicatedState {
 
     @Override
     public boolean isLeader() {
-        return true;
+        return leader;
+    }
+
+    @Override
+    public boolean loaded() {
+        return loaded;
+    }
+
+    /** Whether this "replica" says it has loaded its state (it has by default); tests of the API change it. */
+    public void load(boolean isLoaded) {
+        loaded = isLoaded;
+    }
+
+    /** Whether this "replica" says it leads (it does by default); tests of the monitors change it. */
+    public void lead(boolean leads) {
+        leader = leads;
     }
 
     @Override

@@ -132,11 +132,13 @@ final class NodeCommands {
             SortedMap<UUID, ObservedExtent> observed,
             long logIndex) {
         UUID node = c.nodeId();
-        s.orphans()
-                .values()
-                .removeIf(o -> o.nodeId().equals(node)
+        s.orphans().values().stream()
+                .filter(o -> o.nodeId().equals(node)
                         && !observed.containsKey(o.extentId())
-                        && (!o.erase() || c.reconciledIndex() >= o.sinceIndex()));
+                        && (!o.erase() || c.reconciledIndex() >= o.sinceIndex()))
+                .map(Orphan::extentId)
+                .toList()
+                .forEach(s.orphans()::remove);
         for (ObservedExtent e : observed.values()) {
             if (!index.desired(e.id()) && !s.orphans().containsKey(e.id())) {
                 s.orphans()

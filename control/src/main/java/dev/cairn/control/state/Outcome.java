@@ -15,7 +15,9 @@ public record Outcome(Status status, String message, Optional<String> id) {
         NOT_FOUND,
         CONFLICT,
         INVALID,
-        UNPLACEABLE
+        UNPLACEABLE,
+        /** Applying it threw (a bug in the controller, logged where it happened); rolled back. */
+        FAILED
     }
 
     public static Outcome ok(String id) {

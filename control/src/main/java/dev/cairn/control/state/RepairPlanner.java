@@ -50,6 +50,9 @@ public final class RepairPlanner {
         List<Command> out = new ArrayList<>();
         for (Volume v : s.volumes().values()) {
             StorageClass sc = s.classes().get(v.className());
+            if (sc == null || v.legs().isEmpty()) {
+                continue; // no state the commands make; a damaged snapshot's volume is left alone, not tripped over
+            }
             Optional<String> note = Optional.empty();
             for (Leg leg : v.legs()) {
                 Optional<Command.Replacement> why = reasonToReplace(s, v, sc, leg, now);

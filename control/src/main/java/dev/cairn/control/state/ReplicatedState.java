@@ -58,6 +58,13 @@ public interface ReplicatedState extends AutoCloseable {
     AgentApi.AgentDesiredView awaitAgentDesired(String host, long after, Duration wait)
             throws IOException, InterruptedException;
 
+    /**
+     * Whether this peer has loaded its state: its snapshot and every entry of its own log known to
+     * be committed when it started. Until then it serves nothing (a restarted peer would otherwise
+     * answer from a state half replayed).
+     */
+    boolean loaded();
+
     /** This peer's id. */
     String peerId();
 

@@ -5,6 +5,7 @@ import static dev.cairn.control.state.Outcome.Status.INVALID;
 import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 import static dev.cairn.control.state.Outcome.Status.UNPLACEABLE;
 
+import dev.cairn.control.model.CanonicalId;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
@@ -93,6 +94,11 @@ final class VolumeCommands {
                     "class '" + sc.name() + "' has " + sc.replicas() + " legs but the command" + " carries "
                             + c.extentIds().size() + " extent ids");
         }
+        for (UUID extent : c.extentIds()) {
+            if (index.desired(extent) || s.orphans().containsKey(extent)) {
+                return Outcome.refused(CONFLICT, "extent id " + extent + " is taken");
+            }
+        }
         long extentBytes = LegLayout.extentBytes(c.sizeBytes(), sc.regionSizeBytes());
         long allocated = LegLayout.allocatedBytes(extentBytes);
         Placement p = placement.get();
@@ -124,11 +130,13 @@ final class VolumeCommands {
         return Outcome.ok(v.id().toString());
     }
 
-    /** A volume by name, or else by id. */
-    static Optional<Volume> find(ClusterState s, LegIndex index, String nameOrId) {
-        return index.volumeNamed(nameOrId)
-                .or(() -> parseId(nameOrId))
-                .map(id -> s.volumes().get(id));
+    /** A volume by id (text in a UUID's canonical form) or else by name: see {@link ClusterState#volume}. */
+    static Optional<Volume> find(ClusterState s, LegIndex index, String idOrName) {
+        Optional<UUID> id = CanonicalId.parse(idOrName);
+        if (id.isPresent()) {
+            return Optional.ofNullable(s.volumes().get(id.get()));
+        }
+        return index.volumeNamed(idOrName).map(named -> s.volumes().get(named));
     }
 
     static Outcome deleteVolume(ClusterState s, LegIndex index, Command.DeleteVolume c, long logIndex) {
@@ -149,13 +157,5 @@ final class VolumeCommands {
             RepairCommands.orphan(s, leg, c.atMillis(), logIndex, "volume " + v.name() + " deleted");
         }
         return Outcome.ok(v.id().toString());
-    }
-
-    private static Optional<UUID> parseId(String text) {
-        try {
-            return Optional.of(UUID.fromString(text));
-        } catch (IllegalArgumentException e) {
-            return Optional.empty();
-        }
     }
 }

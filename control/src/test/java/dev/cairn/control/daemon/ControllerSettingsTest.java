@@ -7,6 +7,7 @@ import dev.cairn.control.raft.RaftSettings;
 import dev.cairn.control.rest.Role;
 import dev.cairn.control.rest.Tokens;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
@@ -34,6 +35,26 @@ class ControllerSettingsTest {
         assertThatThrownBy(() -> settings("c3", "c1=h:1,c2=h:2"))
                 .hasMessage("this controller's id 'c3' is not among the peers c1=h:1,c2=h:2");
         assertThatThrownBy(() -> settings("c1", "c1=h:1,c1=h:2")).hasMessageContaining("must be distinct");
+    }
+
+    @Test
+    void aNodeIsJudgedOfflineAfterASecondToAYear() {
+        RaftSettings raft = settings("c1", "c1=127.0.0.1:1");
+        for (Duration wrong :
+                List.of(Duration.ofMillis(999), Duration.ofDays(366), Duration.ofSeconds(Long.MAX_VALUE))) {
+            assertThatThrownBy(() -> new ControllerConfig(
+                            raft,
+                            new InetSocketAddress(0),
+                            Optional.empty(),
+                            Optional.empty(),
+                            Optional.empty(),
+                            wrong,
+                            0,
+                            2,
+                            0,
+                            Optional.empty()))
+                    .hasMessage("offline-after must be from 1 s to 365 days, got " + wrong);
+        }
     }
 
     private RaftSettings settings(String id, String peers) {

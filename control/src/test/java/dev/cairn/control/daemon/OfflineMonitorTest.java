@@ -53,6 +53,22 @@ class OfflineMonitorTest {
     }
 
     @Test
+    void aPeerThatLeadsAgainWaitsAFullIntervalAgain() throws IOException {
+        OfflineMonitor monitor = new OfflineMonitor(state, clock, Duration.ofSeconds(30));
+        UUID node = register();
+        assertThat(monitor.check()).isEmpty();
+        state.lead(false);
+        clock.advance(Duration.ofMinutes(5)); // another peer led meanwhile; the node heartbeated to it, or not
+        assertThat(monitor.check()).isEmpty();
+        state.lead(true);
+        assertThat(monitor.check()).as("leading again: a full interval first").isEmpty();
+        clock.advance(Duration.ofSeconds(29));
+        assertThat(monitor.check()).isEmpty();
+        clock.advance(Duration.ofSeconds(1));
+        assertThat(monitor.check()).containsExactly(node);
+    }
+
+    @Test
     void aNewLeaderGivesEveryNodeAFullIntervalBeforeJudgingIt() throws IOException {
         UUID node = register();
         clock.advance(Duration.ofMinutes(10)); // the controller was down; the node's last heartbeat is old

@@ -93,6 +93,10 @@ class RatisReplicatedStateTest {
         }
 
         RatisReplicatedState again = start("c1", peers, 5);
+        assertThat(again.committedAtStart())
+                .as("what it must replay before it serves")
+                .isGreaterThan(before.appliedIndex() - 5);
+        await().atMost(Duration.ofSeconds(20)).until(again::loaded);
         await().atMost(Duration.ofSeconds(20)).until(again::isLeader);
         ClusterState after = again.read(ClusterState::copy);
         assertThat(after.volumes()).isEqualTo(before.volumes());
@@ -107,6 +111,8 @@ class RatisReplicatedStateTest {
         List<RatisReplicatedState> group = new ArrayList<>();
         for (RaftSettings.Peer p : peers) {
             group.add(start(p.id(), peers, 1_000));
+            // A new peer has nothing to replay: it does not wait for the others to be loaded.
+            assertThat(group.getLast().loaded()).isTrue();
         }
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> group.stream().filter(ReplicatedState::isLeader).count() == 1);

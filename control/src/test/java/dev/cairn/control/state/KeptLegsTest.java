@@ -23,24 +23,11 @@ class KeptLegsTest {
     final RepairScenario r = new RepairScenario();
     final Scenario s = r.s;
 
-    /** The volume attached, leg {@code lost} replaced after its node went offline: returns the new leg. */
-    private Leg replaceAfterTimeout(Leg lost) {
-        r.nodeOffline(lost.nodeId());
-        s.now += RepairScenario.TIMEOUT;
-        assertThat(r.planAndApply()).singleElement().isInstanceOf(Command.ReplaceLeg.class);
-        Leg fresh = s.volume("db").legs().stream()
-                .filter(Leg::awaitingSync)
-                .findFirst()
-                .orElseThrow();
-        s.heartbeat(fresh.nodeId(), s.legsOn(fresh.nodeId()));
-        return fresh;
-    }
-
     @Test
     void aKeptLegTheAgentCatchesUpIsTakenBackAndItsReplacementCancelled() {
         Volume v = r.sixNodesAndAttachedVolume();
         Leg lost = v.legs().get(1);
-        Leg fresh = replaceAfterTimeout(lost);
+        Leg fresh = r.replaceAfterTimeout(lost);
         s.heartbeat(lost.nodeId(), s.legsOn(lost.nodeId())); // its node is back
         Volume now = s.volume("db");
         Map<UUID, LegSync> legs = allInSyncBut(now, fresh.extentId(), LegSyncState.SYNCING);
@@ -67,7 +54,7 @@ class KeptLegsTest {
     void aKeptLegTheAgentCannotCatchUpStaysKeptUntilItsReplacementIsInSync() {
         Volume v = r.sixNodesAndAttachedVolume();
         Leg lost = v.legs().get(0);
-        Leg fresh = replaceAfterTimeout(lost);
+        Leg fresh = r.replaceAfterTimeout(lost);
         s.heartbeat(lost.nodeId(), s.legsOn(lost.nodeId()));
         Volume now = s.volume("db");
         Map<UUID, LegSync> legs = allInSyncBut(now, fresh.extentId(), LegSyncState.SYNCING);
@@ -82,7 +69,7 @@ class KeptLegsTest {
     void aKeptLegReportedInSyncIsTakenBackOnceItsNodeIsHeardFromAgain() {
         Volume v = r.sixNodesAndAttachedVolume();
         Leg lost = v.legs().get(2);
-        Leg fresh = replaceAfterTimeout(lost);
+        Leg fresh = r.replaceAfterTimeout(lost);
         Volume now = s.volume("db");
         // The agent never lost it (only the node's heartbeats stopped): it reports it in sync.
         r.agentReports(now, allInSyncBut(now, fresh.extentId(), LegSyncState.SYNCING));
@@ -102,7 +89,7 @@ class KeptLegsTest {
     void aReplacementLostBeforeItsFirstSyncGivesWayToAnotherAndTheKeptLegStays() {
         Volume v = r.sixNodesAndAttachedVolume();
         Leg lost = v.legs().get(1);
-        Leg fresh = replaceAfterTimeout(lost);
+        Leg fresh = r.replaceAfterTimeout(lost);
         s.node(r.zoneOf(lost.nodeId()), 100);
         r.nodeOffline(fresh.nodeId());
         s.now += RepairScenario.TIMEOUT;

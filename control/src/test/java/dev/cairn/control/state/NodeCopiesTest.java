@@ -37,24 +37,11 @@ class NodeCopiesTest {
                 List.of(new LegCopyProgress(leg.extentId(), generation, LegCopyProgress.State.DONE, 0, 0, 0, ""))));
     }
 
-    /** A detached volume whose leg 1 went missing past the timeout: returns the new leg, made by its node. */
-    private Leg replacedWhileDetached(Leg lost) {
-        r.nodeOffline(lost.nodeId());
-        s.now += RepairScenario.TIMEOUT;
-        r.planAndApply();
-        Leg fresh = s.volume("db").legs().stream()
-                .filter(Leg::awaitingSync)
-                .findFirst()
-                .orElseThrow();
-        s.heartbeat(fresh.nodeId(), s.legsOn(fresh.nodeId()));
-        return fresh;
-    }
-
     @Test
     void theNodeOfANewLegOfADetachedVolumeCopiesItAndItsReportSettlesIt() {
         Volume v = r.sixNodesAndVolume();
         Leg lost = v.legs().get(1);
-        Leg fresh = replacedWhileDetached(lost);
+        Leg fresh = r.replaceAfterTimeout(lost);
 
         List<Views.LegCopy> copies = copiesOf(fresh.nodeId());
         assertThat(copies).singleElement().satisfies(c -> {
@@ -87,7 +74,7 @@ class NodeCopiesTest {
     void aKeptLegWhoseNodeIsBackCatchesUpAndIsTakenBack() {
         Volume v = r.sixNodesAndVolume();
         Leg lost = v.legs().get(2);
-        Leg fresh = replacedWhileDetached(lost);
+        Leg fresh = r.replaceAfterTimeout(lost);
         s.heartbeat(lost.nodeId(), s.legsOn(lost.nodeId()));
 
         assertThat(copiesOf(lost.nodeId()))
@@ -105,7 +92,7 @@ class NodeCopiesTest {
     @Test
     void attachingTheVolumeTakesTheCopiesAwayFromTheNodes() {
         Volume v = r.sixNodesAndVolume();
-        Leg fresh = replacedWhileDetached(v.legs().get(0));
+        Leg fresh = r.replaceAfterTimeout(v.legs().get(0));
         assertThat(copiesOf(fresh.nodeId())).hasSize(1);
         s.agent("h1");
         s.attach("db", "h1", false);

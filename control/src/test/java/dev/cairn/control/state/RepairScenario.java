@@ -4,6 +4,7 @@ import static dev.cairn.control.state.Scenario.report;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.model.VolumeReport;
@@ -50,6 +51,22 @@ final class RepairScenario {
         List<Command> plan = plan();
         plan.forEach(c -> assertThat(s.apply(c).message()).as(c.toString()).isEmpty());
         return plan;
+    }
+
+    /**
+     * Leg {@code lost}'s node marked offline and the repair timeout past: the one step planned is a
+     * replacement; returns the new leg, made by its node.
+     */
+    Leg replaceAfterTimeout(Leg lost) {
+        nodeOffline(lost.nodeId());
+        s.now += TIMEOUT;
+        assertThat(planAndApply()).singleElement().isInstanceOf(Command.ReplaceLeg.class);
+        Leg fresh = s.volume("db").legs().stream()
+                .filter(Leg::awaitingSync)
+                .findFirst()
+                .orElseThrow();
+        s.heartbeat(fresh.nodeId(), s.legsOn(fresh.nodeId()));
+        return fresh;
     }
 
     void nodeOffline(UUID node) {

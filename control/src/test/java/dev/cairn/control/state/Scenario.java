@@ -41,7 +41,7 @@ final class Scenario {
         List<String> secrets = new ArrayList<>();
         for (int i = 0; i < legs; i++) {
             extents.add(UUID.randomUUID());
-            secrets.add("s" + i + "-" + name);
+            secrets.add("s" + i + "-" + Integer.toHexString(name.hashCode())); // a valid secret whatever the name
         }
         return apply(new Command.CreateVolume(UUID.randomUUID(), name, sizeBytes, className, extents, secrets, 0, now));
     }

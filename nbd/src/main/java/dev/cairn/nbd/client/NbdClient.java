@@ -7,6 +7,8 @@ import dev.cairn.nbd.tls.ClientTls;
 import dev.cairn.nbd.tls.TlsChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
 import java.nio.channels.ByteChannel;
@@ -26,7 +28,9 @@ import java.util.concurrent.locks.ReentrantLock;
 /**
  * An NBD client: fixed newstyle handshake with NBD_OPT_GO, optional structured replies and
  * base:allocation, then any number of concurrent requests, matched to their replies by handle
- * (replies may come back in any order). Used by tests and by the client agent to reach legs.
+ * (replies may come back in any order). Used by tests and by the client agent to reach legs. It
+ * connects over TCP ({@link InetSocketAddress}) or to a Unix domain socket ({@link
+ * java.net.UnixDomainSocketAddress}).
  */
 public final class NbdClient implements AutoCloseable {
 
@@ -73,12 +77,12 @@ public final class NbdClient implements AutoCloseable {
         this.structured = structured;
         this.metaContextId = metaContextId;
         this.reader = Thread.ofVirtual()
-                .name("nbd-client-" + channel.socket().getLocalPort())
+                .name("nbd-client-" + localName(channel))
                 .start(new ReplyReader(io, this::take, this::failAll, structured));
     }
 
     /** Connects, negotiates, and enters transmission on {@code export}. */
-    public static NbdClient connect(InetSocketAddress address, String export, Options options) throws IOException {
+    public static NbdClient connect(SocketAddress address, String export, Options options) throws IOException {
         return connect(address, export, options, Duration.ZERO);
     }
 
@@ -86,9 +90,10 @@ public final class NbdClient implements AutoCloseable {
      * Connects and negotiates within {@code timeout} (zero: no limit), so that a server that
      * accepts but never answers (a stopped process) cannot hold the caller forever.
      */
-    public static NbdClient connect(InetSocketAddress address, String export, Options options, Duration timeout)
+    public static NbdClient connect(SocketAddress address, String export, Options options, Duration timeout)
             throws IOException {
-        SocketChannel channel = SocketChannel.open();
+        boolean tcp = address instanceof InetSocketAddress;
+        SocketChannel channel = tcp ? SocketChannel.open() : SocketChannel.open(StandardProtocolFamily.UNIX);
         AtomicBoolean negotiating = new AtomicBoolean(true);
         if (timeout.isPositive()) {
             CompletableFuture.delayedExecutor(timeout.toMillis(), TimeUnit.MILLISECONDS)
@@ -99,15 +104,18 @@ public final class NbdClient implements AutoCloseable {
                     });
         }
         try {
-            channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            if (tcp) {
+                channel.socket().connect(address, (int) Math.min(Integer.MAX_VALUE, timeout.toMillis()));
+                channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+            } else {
+                channel.connect(address); // local: refused or accepted at once (the timer cuts a full backlog)
+            }
             ClientHandshake h = new ClientHandshake(channel);
             h.greet();
             Optional<TlsChannel> secure = Optional.empty();
             if (options.tls().isPresent()) {
                 h.startTls();
-                secure = Optional.of(
-                        TlsChannel.connect(channel, options.tls().get(), address.getHostString(), address.getPort()));
+                secure = Optional.of(tlsOver(channel, options.tls().get(), address));
                 h.upgrade(secure.get());
             }
             boolean structured = false;
@@ -132,6 +140,26 @@ public final class NbdClient implements AutoCloseable {
         }
     }
 
+    /**
+     * The TLS handshake on {@code channel}: an x509 server's certificate must name the host (or
+     * address) it was reached at; over a local socket, {@code localhost}.
+     */
+    private static TlsChannel tlsOver(SocketChannel channel, ClientTls tls, SocketAddress address) throws IOException {
+        return address instanceof InetSocketAddress inet
+                ? TlsChannel.connect(channel, tls, inet.getHostString(), inet.getPort())
+                : TlsChannel.connect(channel, tls, "localhost", 0);
+    }
+
+    private static String localName(SocketChannel channel) {
+        try {
+            return channel.getLocalAddress() instanceof InetSocketAddress inet
+                    ? Integer.toString(inet.getPort())
+                    : "local";
+        } catch (IOException e) {
+            return "closed";
+        }
+    }
+
     private static void closeQuietly(SocketChannel channel) {
         try {
             channel.close();
@@ -140,12 +168,12 @@ public final class NbdClient implements AutoCloseable {
         }
     }
 
-    public static NbdClient connect(InetSocketAddress address, String export) throws IOException {
+    public static NbdClient connect(SocketAddress address, String export) throws IOException {
         return connect(address, export, Options.DEFAULT);
     }
 
     /** NBD_OPT_LIST: the names the server lists. */
-    public static List<String> list(InetSocketAddress address) throws IOException {
+    public static List<String> list(SocketAddress address) throws IOException {
         try (SocketChannel channel = SocketChannel.open(address)) {
             ClientHandshake h = new ClientHandshake(channel);
             h.greet();
@@ -156,7 +184,7 @@ public final class NbdClient implements AutoCloseable {
     }
 
     /** NBD_OPT_INFO without entering transmission. */
-    public static ExportInfo info(InetSocketAddress address, String export) throws IOException {
+    public static ExportInfo info(SocketAddress address, String export) throws IOException {
         try (SocketChannel channel = SocketChannel.open(address)) {
             ClientHandshake h = new ClientHandshake(channel);
             h.greet();

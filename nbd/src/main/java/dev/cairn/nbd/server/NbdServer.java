@@ -3,7 +3,9 @@ package dev.cairn.nbd.server;
 import dev.cairn.nbd.tls.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
+import java.net.SocketAddress;
 import java.net.StandardSocketOptions;
+import java.net.UnixDomainSocketAddress;
 import java.nio.channels.ClosedChannelException;
 import java.nio.channels.ServerSocketChannel;
 import java.nio.channels.SocketChannel;
@@ -16,6 +18,8 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import jdk.net.ExtendedSocketOptions;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -29,15 +33,27 @@ import org.slf4j.LoggerFactory;
  * still handshaking. Lifecycle: {@link #start} binds and accepts, {@link #close} stops accepting,
  * lets every client in transmission receive the replies to the requests it already sent, then
  * disconnects it.
+ *
+ * <p>It listens on TCP or on a Unix domain socket file ({@link Listen}); the file is made owner-only
+ * (or owner and group) without a window, and removed on close ({@link UnixSocketFile}).
  */
 public final class NbdServer implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(NbdServer.class);
     /** How long a shutdown waits for clients to receive the replies to requests in flight. */
     private static final Duration SHUTDOWN_GRACE = Duration.ofSeconds(10);
 
+    private static final int BACKLOG = 256;
+
     private final ServerConfig config;
     private final ExportCatalog catalog;
     private final ServerSocketChannel listener;
+    /** Where clients connect: the bound TCP address (its port chosen), or the socket file's path. */
+    private final SocketAddress address;
+    /** The socket file, when listening on one: it outlives the channel unless removed. */
+    private final Optional<UnixSocketFile> socketFile;
+    /** Numbers Unix socket clients, which have no address of their own, for the logs. */
+    private final AtomicLong localClients = new AtomicLong();
+
     private final BufferPool buffers;
     private final ServerStats stats = new ServerStats();
     private final Set<Connection> connections = ConcurrentHashMap.newKeySet();
@@ -46,15 +62,17 @@ public final class NbdServer implements AutoCloseable {
     private final ScheduledFuture<?> stallSweep;
     private volatile boolean closed;
 
-    private NbdServer(ServerConfig config, ExportCatalog catalog, ServerSocketChannel listener) {
+    private NbdServer(ServerConfig config, ExportCatalog catalog, Bound bound) {
         this.config = config;
         this.catalog = catalog;
-        this.listener = listener;
+        this.listener = bound.channel();
+        this.address = bound.address();
+        this.socketFile = bound.file();
         this.buffers = new BufferPool(config.bufferBudgetBytes());
         this.timers = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("nbd-timers").daemon().factory());
         this.acceptor =
-                Thread.ofPlatform().name("nbd-accept-" + port()).daemon().unstarted(this::acceptLoop);
+                Thread.ofPlatform().name("nbd-accept-" + address).daemon().unstarted(this::acceptLoop);
         long sweepMillis = Math.clamp(config.payloadTimeout().toMillis() / 4, 10, 5000);
         this.stallSweep =
                 timers.scheduleWithFixedDelay(this::cutStalledClients, sweepMillis, sweepMillis, TimeUnit.MILLISECONDS);
@@ -62,15 +80,14 @@ public final class NbdServer implements AutoCloseable {
 
     /** Binds the listen address and starts accepting clients. */
     public static NbdServer start(ServerConfig config, ExportCatalog catalog) throws IOException {
-        ServerSocketChannel listener = ServerSocketChannel.open();
+        Bound bound = bind(config.listen());
+        NbdServer server;
         try {
-            listener.setOption(StandardSocketOptions.SO_REUSEADDR, true);
-            listener.bind(config.listen(), 256);
-        } catch (IOException e) {
-            listener.close();
-            throw new IOException("cannot listen for NBD on " + config.listen() + ": " + e.getMessage(), e);
+            server = new NbdServer(config, catalog, bound);
+        } catch (RuntimeException e) {
+            bound.close();
+            throw e;
         }
-        NbdServer server = new NbdServer(config, catalog, listener);
         server.acceptor.start();
         log.info(
                 "NBD server listening on {}{}",
@@ -79,16 +96,52 @@ public final class NbdServer implements AutoCloseable {
         return server;
     }
 
-    public InetSocketAddress address() {
-        try {
-            return (InetSocketAddress) listener.getLocalAddress();
-        } catch (IOException e) {
-            return config.listen();
+    /** A listening channel, where clients reach it, and its socket file if it has one. */
+    private record Bound(ServerSocketChannel channel, SocketAddress address, Optional<UnixSocketFile> file) {
+        void close() {
+            file.ifPresentOrElse(UnixSocketFile::close, () -> closeQuietly(channel));
         }
     }
 
+    private static Bound bind(Listen listen) throws IOException {
+        try {
+            return switch (listen) {
+                case Listen.Tcp tcp -> {
+                    ServerSocketChannel channel = ServerSocketChannel.open();
+                    try {
+                        channel.setOption(StandardSocketOptions.SO_REUSEADDR, true);
+                        channel.bind(tcp.address(), BACKLOG);
+                        yield new Bound(channel, channel.getLocalAddress(), Optional.empty());
+                    } catch (IOException e) {
+                        channel.close();
+                        throw e;
+                    }
+                }
+                case Listen.Unix unix -> {
+                    UnixSocketFile file = UnixSocketFile.bind(unix, BACKLOG);
+                    yield new Bound(file.channel(), unix.socketAddress(), Optional.of(file));
+                }
+            };
+        } catch (IOException e) {
+            throw new IOException("cannot listen for NBD on " + listen.socketAddress() + ": " + e.getMessage(), e);
+        }
+    }
+
+    /** Where clients connect: an {@link InetSocketAddress} or a {@link UnixDomainSocketAddress}. */
+    public SocketAddress address() {
+        return address;
+    }
+
+    /** The TCP address the server listens on (its port chosen when it was 0); only for TCP. */
+    public InetSocketAddress tcpAddress() {
+        if (address instanceof InetSocketAddress inet) {
+            return inet;
+        }
+        throw new IllegalStateException("this NBD server listens on a Unix socket, " + address + ", not on TCP");
+    }
+
     public int port() {
-        return address().getPort();
+        return tcpAddress().getPort();
     }
 
     public ServerStats stats() {
@@ -139,8 +192,7 @@ public final class NbdServer implements AutoCloseable {
     private void onAccept(SocketChannel channel) {
         String peer;
         try {
-            channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
-            peer = String.valueOf(channel.getRemoteAddress());
+            peer = peerOf(channel);
         } catch (IOException e) {
             closeQuietly(channel);
             return;
@@ -165,6 +217,21 @@ public final class NbdServer implements AutoCloseable {
                 config.handshakeTimeout().toMillis(),
                 TimeUnit.MILLISECONDS));
         Thread.ofVirtual().name("nbd-conn-" + peer).start(c);
+    }
+
+    /**
+     * A TCP client by its address; a Unix socket client, which has none, by its user and a number
+     * (so the logs say who reached the socket).
+     */
+    private String peerOf(SocketChannel channel) throws IOException {
+        if (channel.getRemoteAddress() instanceof UnixDomainSocketAddress) {
+            return "local:"
+                    + channel.getOption(ExtendedSocketOptions.SO_PEERCRED)
+                            .user()
+                            .getName() + "#" + localClients.incrementAndGet();
+        }
+        channel.setOption(StandardSocketOptions.TCP_NODELAY, true);
+        return String.valueOf(channel.getRemoteAddress());
     }
 
     /**
@@ -259,7 +326,7 @@ public final class NbdServer implements AutoCloseable {
     @Override
     public void close() {
         closed = true;
-        closeQuietly(listener);
+        socketFile.ifPresentOrElse(UnixSocketFile::close, () -> closeQuietly(listener));
         connections.forEach(Connection::shutdown);
         awaitConnectionsGone(SHUTDOWN_GRACE);
         connections.forEach(Connection::close);
@@ -270,7 +337,7 @@ public final class NbdServer implements AutoCloseable {
         }
         stallSweep.cancel(false);
         timers.shutdownNow();
-        log.info("NBD server on {} stopped", config.listen());
+        log.info("NBD server on {} stopped", address);
     }
 
     private static void closeQuietly(java.io.Closeable c) {

@@ -8,7 +8,7 @@ import java.util.Optional;
 /**
  * How an {@link NbdServer} listens and what it allows each client.
  *
- * @param listen address and port (port 0 picks a free one)
+ * @param listen a TCP address and port (port 0 picks a free one), or a Unix domain socket file
  * @param maxConnections connections beyond this are closed at once
  * @param handshakeTimeout a client that has not finished negotiating by then is disconnected
  * @param payloadTimeout a client that leaves the server waiting this long is disconnected: a
@@ -24,7 +24,7 @@ import java.util.Optional;
  *     option: the protocol's FORCEDTLS mode; without it, STARTTLS is refused
  */
 public record ServerConfig(
-        InetSocketAddress listen,
+        Listen listen,
         int maxConnections,
         Duration handshakeTimeout,
         Duration payloadTimeout,
@@ -46,6 +46,10 @@ public record ServerConfig(
     }
 
     public static ServerConfig defaults(InetSocketAddress listen) {
+        return defaults(new Listen.Tcp(listen));
+    }
+
+    public static ServerConfig defaults(Listen listen) {
         return new ServerConfig(
                 listen, 1024, Duration.ofSeconds(30), Duration.ofMinutes(2), 128, 512L << 20, Optional.empty());
     }

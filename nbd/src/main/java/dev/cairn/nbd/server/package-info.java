@@ -60,6 +60,14 @@
  * dev.cairn.nbd.server.StallWatch}) ends the connection; an idle connection is not stalled. A
  * failure after part of a large READ was sent under a simple reply can only be told by hanging up.
  *
+ * <h2>Listening</h2>
+ *
+ * On TCP, or on a Unix domain socket file ({@link dev.cairn.nbd.server.Listen}): the file is
+ * owner-only (0600) or owner-and-group (0660), bound in a private staging directory and moved into
+ * place only once it has that mode, so it is never reachable with looser permissions; a stale
+ * socket at the path is replaced, a live one refused, and the file removed on close ({@link
+ * dev.cairn.nbd.server.UnixSocketFile}). Unix clients are logged by their user (SO_PEERCRED).
+ *
  * <h2>Metrics</h2>
  *
  * Every request answered is reported to its session's {@link

@@ -1,6 +1,7 @@
 package dev.cairn.node.copy;
 
 import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Views;
 import java.time.InstantSource;
 
 /**
@@ -67,8 +68,9 @@ final class CopyProgress {
         return state.equals("DONE");
     }
 
-    synchronized Requests.CopyReport report() {
+    synchronized Views.CopyView report() {
         long rate = state.equals("COPYING") ? doneBytes * 1000 / Math.max(1, clock.millis() - startedMillis) : 0;
-        return new Requests.CopyReport(extentId, generation, state, doneBytes, totalBytes, rate, message);
+        return new Views.CopyView(
+                extentId, generation, state, doneBytes, totalBytes, rate, Requests.reportable(message));
     }
 }

@@ -1,6 +1,5 @@
 package dev.cairn.node.copy;
 
-import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.drive.Extent;
 import dev.cairn.legs.io.LegConnector;
@@ -113,6 +112,7 @@ public final class LegCopies implements AutoCloseable {
     /** Attempts until done, backing off between attempts that wait or fail; ends when interrupted. */
     private static void run(CopyJob copy, CopyProgress progress) {
         Duration pause = FIRST_RETRY;
+        String waitingFor = "";
         while (!Thread.currentThread().isInterrupted()) {
             try {
                 CopyJob.Outcome o = copy.attempt();
@@ -120,7 +120,16 @@ public final class LegCopies implements AutoCloseable {
                     progress.done();
                     return; // reported DONE until the controller stops asking
                 }
-                progress.waiting(((CopyJob.Outcome.Waiting) o).why());
+                String why = ((CopyJob.Outcome.Waiting) o).why();
+                if (!why.equals(waitingFor)) { // once per reason, not once per attempt
+                    log.info(
+                            "volume {}: leg {}: copy waits: {}",
+                            copy.job().volumeName(),
+                            copy.job().extentId(),
+                            why);
+                    waitingFor = why;
+                }
+                progress.waiting(why);
             } catch (IOException | RuntimeException e) {
                 log.warn(
                         "volume {}: leg {}: copy failed, retrying: {}",
@@ -141,8 +150,8 @@ public final class LegCopies implements AutoCloseable {
     }
 
     /** Every copy asked for and how it goes. */
-    public synchronized List<Requests.CopyReport> reports() {
-        List<Requests.CopyReport> out = new ArrayList<>();
+    public synchronized List<Views.CopyView> reports() {
+        List<Views.CopyView> out = new ArrayList<>();
         running.values().forEach(r -> out.add(r.progress().report()));
         return out;
     }
