@@ -18,7 +18,10 @@ import javax.net.ssl.SSLSession;
  * record's worth, read mode, used only when the caller's buffer cannot take a whole record: a large
  * payload is decrypted straight into its destination), ciphertext out (one record during the
  * handshake, {@link #RECORDS_PER_WRITE} records from the first large write on, so that a large
- * write costs one socket write per few records).
+ * write costs one socket write per few records). The ciphertext buffers are on the heap: the
+ * engine encrypts and decrypts in place there, and the JDK's AES-GCM takes its fast path only on
+ * arrays (on direct buffers it goes through small copies, 1.7 times slower measured here); the
+ * socket's copy to and from them is cheaper than that.
  */
 final class SslEngineChannel extends RecordChannel {
     static final int RECORDS_PER_WRITE = 4;
@@ -38,9 +41,9 @@ final class SslEngineChannel extends RecordChannel {
         super(socket);
         this.engine = engine;
         SSLSession session = engine.getSession();
-        this.netIn = ByteBuffer.allocateDirect(session.getPacketBufferSize()).flip();
+        this.netIn = ByteBuffer.allocate(session.getPacketBufferSize()).flip();
         this.appIn = ByteBuffer.allocate(session.getApplicationBufferSize()).flip();
-        this.netOut = ByteBuffer.allocateDirect(session.getPacketBufferSize());
+        this.netOut = ByteBuffer.allocate(session.getPacketBufferSize());
     }
 
     static SslEngineChannel handshake(SocketChannel socket, SSLEngine engine) throws IOException {
@@ -132,7 +135,7 @@ final class SslEngineChannel extends RecordChannel {
     private boolean fillNetIn() throws IOException {
         if (netIn.remaining() == netIn.capacity()) {
             int size = Math.max(2 * netIn.capacity(), engine.getSession().getPacketBufferSize());
-            netIn = ByteBuffer.allocateDirect(size).put(netIn).flip();
+            netIn = ByteBuffer.allocate(size).put(netIn).flip();
         }
         return fill(netIn);
     }
@@ -227,7 +230,7 @@ final class SslEngineChannel extends RecordChannel {
             }
             int packet = engine.getSession().getPacketBufferSize();
             if (total > packet && netOut.capacity() < RECORDS_PER_WRITE * packet) {
-                netOut = ByteBuffer.allocateDirect(RECORDS_PER_WRITE * packet);
+                netOut = ByteBuffer.allocate(RECORDS_PER_WRITE * packet);
             }
             netOut.clear();
             long consumed = 0;
@@ -238,7 +241,7 @@ final class SslEngineChannel extends RecordChannel {
                 }
                 if (r.getStatus() == SSLEngineResult.Status.BUFFER_OVERFLOW) {
                     if (netOut.position() == 0) {
-                        netOut = ByteBuffer.allocateDirect(engine.getSession().getPacketBufferSize());
+                        netOut = ByteBuffer.allocate(engine.getSession().getPacketBufferSize());
                         continue;
                     }
                     break;
