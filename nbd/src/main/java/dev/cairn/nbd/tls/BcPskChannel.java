@@ -58,7 +58,7 @@ final class BcPskChannel extends RecordChannel {
         return connect(socket, new PskPeers.Client(identity, key));
     }
 
-    /** A client limited to {@code versions}: tests check TLS 1.2 against GnuTLS too. */
+    /** A client limited to {@code versions}: a test checks each against GnuTLS (nbdkit). */
     static BcPskChannel connect(SocketChannel socket, String identity, byte[] key, ProtocolVersion[] versions)
             throws IOException {
         return connect(socket, new PskPeers.Client(identity, key, versions));
