@@ -126,8 +126,7 @@ public final class Agent implements AutoCloseable {
      * nbds://HOST:PORT/VOLUME-ID} over TCP (a client adds its TLS parameters).
      */
     public String uri(String volumeId) {
-        String uri = NbdAddress.uri(server.address(), volumeId);
-        return config.tls().serving().isPresent() ? uri.replaceFirst("^nbd:", "nbds:") : uri;
+        return NbdAddress.agentUri(nbdAddressText(), volumeId);
     }
 
     /** Where Prometheus scrapes the agent: {@code http://HOST:PORT/metrics}. */
