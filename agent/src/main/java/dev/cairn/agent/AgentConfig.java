@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.util.List;
 import java.util.Optional;
 import java.util.regex.Pattern;
+import javax.net.ssl.SSLContext;
 
 /**
  * How an agent runs.
@@ -21,6 +22,8 @@ import java.util.regex.Pattern;
  * @param metrics where {@code /metrics} is served (port 0 picks one)
  * @param controllers the controller peers' REST URLs
  * @param token the bearer token agents use (the controller's node token)
+ * @param controllerTls what {@code https://} controller URLs are checked with (the JDK's CAs when
+ *     empty)
  * @param reportEvery how often the agent heartbeats (and at once when a leg changes)
  * @param pollWait how long one long poll for the attached volumes may wait
  * @param volumes how each volume treats its legs
@@ -34,6 +37,7 @@ public record AgentConfig(
         InetSocketAddress metrics,
         List<URI> controllers,
         Optional<String> token,
+        Optional<SSLContext> controllerTls,
         Duration reportEvery,
         Duration pollWait,
         VolumeSettings volumes,

@@ -62,6 +62,7 @@ class AgentLinkTest {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:" + controller.getAddress().getPort())),
                 Optional.empty(),
+                Optional.empty(),
                 Duration.ofSeconds(10),
                 Duration.ofSeconds(1),
                 new VolumeSettings(

@@ -43,6 +43,7 @@ class AgentListenTest {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:9")), // no controller: nothing is attached
                 Optional.empty(),
+                Optional.empty(),
                 Duration.ofHours(1),
                 Duration.ofSeconds(1),
                 new VolumeSettings(

@@ -58,6 +58,7 @@ class AgentMetricsTest {
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                         List.of(URI.create("http://127.0.0.1:9")), // no controller: views come from the test
                         Optional.empty(),
+                        Optional.empty(),
                         Duration.ofHours(1),
                         Duration.ofSeconds(1),
                         new VolumeSettings(

@@ -55,6 +55,7 @@ class AgentTest {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:9")), // no controller: views come from the test
                 Optional.empty(),
+                Optional.empty(),
                 Duration.ofHours(1),
                 Duration.ofSeconds(1),
                 new VolumeSettings(

@@ -132,6 +132,9 @@ final class AgentCommand implements Callable<Integer> {
     @Mixin
     NbdTlsOptions tls = new NbdTlsOptions();
 
+    @Mixin
+    ControllerCaOption controllerCa = new ControllerCaOption();
+
     @Override
     public Integer call() throws Exception {
         String token;
@@ -146,6 +149,7 @@ final class AgentCommand implements Callable<Integer> {
                 NodeCommand.address(metrics, "--metrics"),
                 ControlClient.urls(controller),
                 Optional.of(token),
+                controllerCa.load(),
                 Durations.parse(reportEvery, "--report-every"),
                 Duration.ofSeconds(20),
                 new VolumeSettings(

@@ -137,6 +137,9 @@ final class NodeCommand implements Callable<Integer> {
     @Mixin
     NbdTlsOptions tls = new NbdTlsOptions();
 
+    @Mixin
+    ControllerCaOption controllerCa = new ControllerCaOption();
+
     @Override
     public Integer call() throws Exception {
         if (drives.isEmpty()) {
@@ -161,7 +164,8 @@ final class NodeCommand implements Callable<Integer> {
                     nbdAdvertise.map(a -> {
                         InetSocketAddress parsed = address(a, "--nbd-advertise");
                         return parsed.getHostString() + ":" + parsed.getPort();
-                    })));
+                    }),
+                    controllerCa.load()));
         }
         NodeConfig config = new NodeConfig(
                 nodeId,

@@ -62,6 +62,7 @@ abstract class ReplicationFixture extends ClusterFixture {
                 "500ms",
                 "--bitmap-sweep-every",
                 "500ms"));
+        args.addAll(controllerCa());
         args.addAll(extra);
         AgentProcess a = AgentProcess.start(
                 dir.resolve("agent-" + host), host, urls(), tokens().resolve("node.token"), args, env);
@@ -163,9 +164,7 @@ abstract class ReplicationFixture extends ClusterFixture {
 
     /** The legs of a volume attached to {@code host}, as its agent gets them from the controller. */
     List<LegExport> legExports(String host, String volumeId) {
-        JsonNode desired = controllers
-                .get("c1")
-                .client("node")
+        JsonNode desired = client(controllers.get("c1"), "node")
                 .get("/v1/internal/agents/" + host + "/desired")
                 .ok();
         List<LegExport> legs = new ArrayList<>();

@@ -54,6 +54,7 @@ class TlsClusterIT extends ReplicationFixture {
         String ca = certs.caCert().toString();
         legOptions = NbdClient.Options.DEFAULT.withTls(
                 Optional.of(ClientTls.x509(certs.caCert(), Optional.empty(), Optional.empty())));
+        restTls = Optional.of(certs); // and the controller's REST API over HTTPS
         endToEnd(
                 List.of("--tls-cert", cert, "--tls-key", key, "--leg-tls-ca", ca),
                 List.of("--tls-cert", cert, "--tls-key", key, "--leg-tls-ca", ca),
@@ -93,6 +94,8 @@ class TlsClusterIT extends ReplicationFixture {
         String nbd = startTcpAgent("h1", agentTls);
         String id = createAttached("vol", "32MiB", "h1");
         String uri = withCredentials.apply("nbds://" + nbd + "/" + id);
+        await().atMost(WAIT) // the URI an operator copies from `volume show` says TLS
+                .until(() -> cli("volume", "show", "vol").ok().stdout().contains("nbds://" + nbd + "/" + id));
 
         byte[] data = new byte[32 * MiB];
         new Random(11).nextBytes(data);
@@ -171,6 +174,7 @@ class TlsClusterIT extends ReplicationFixture {
                 "--report-every",
                 "500ms"));
         args.addAll(DaemonArgs.controllerLink(urls(), tokens().resolve("node.token")));
+        args.addAll(controllerCa());
         args.addAll(tls);
         CairnProcess.Ready r = CairnProcess.startDaemon(home.resolve("agent.log"), args, ready, Map.of());
         agent = r.process();

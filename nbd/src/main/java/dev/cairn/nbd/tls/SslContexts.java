@@ -33,6 +33,10 @@ final class SslContexts {
         }
     }
 
+    static String[] protocols() {
+        return PROTOCOLS.clone();
+    }
+
     static SSLContext create(Optional<Identity> identity, Optional<List<X509Certificate>> trusted) throws IOException {
         try {
             KeyManager[] keyManagers = null;
