@@ -64,7 +64,11 @@ public final class Agent implements AutoCloseable {
         this.connector = connector;
         this.metrics = metrics;
         this.throttle = new ResyncThrottle(config.volumes().clock(), Thread::sleep, 0);
-        this.server = NbdServer.start(ServerConfig.defaults(config.nbd()), new Catalog());
+        ServerConfig nbdConfig = ServerConfig.defaults(config.nbd());
+        if (config.tls().serving().isPresent()) {
+            nbdConfig = nbdConfig.withTls(config.tls().serving().get());
+        }
+        this.server = NbdServer.start(nbdConfig, new Catalog());
         try {
             this.metricsServer = MetricsHttpServer.start(config.metrics(), metrics);
         } catch (IOException e) {
@@ -85,7 +89,9 @@ public final class Agent implements AutoCloseable {
     }
 
     public static Agent start(AgentConfig config) throws IOException {
-        return start(config, NbdLegIo.connector(config.volumes().legTimeout()));
+        return start(
+                config,
+                NbdLegIo.connector(config.volumes().legTimeout(), config.tls().connecting()));
     }
 
     public static Agent start(AgentConfig config, LegConnector connector) throws IOException {
@@ -110,14 +116,17 @@ public final class Agent implements AutoCloseable {
         return agent;
     }
 
-    /** Where the volumes are served: the Unix socket's address (or TCP's, once it has TLS). */
+    /** Where the volumes are served: the Unix socket's address, or TCP's (always with TLS). */
     public SocketAddress nbdAddress() {
         return server.address();
     }
 
-    /** The NBD URI of a volume served here, e.g. {@code nbd+unix:///VOLUME-ID?socket=PATH}. */
+    /**
+     * The NBD URI of a volume served here, e.g. {@code nbd+unix:///VOLUME-ID?socket=PATH}, or {@code
+     * nbds://HOST:PORT/VOLUME-ID} over TCP (a client adds its TLS parameters).
+     */
     public String uri(String volumeId) {
-        return NbdAddress.uri(server.address(), volumeId);
+        return NbdAddress.agentUri(nbdAddressText(), volumeId);
     }
 
     /** Where Prometheus scrapes the agent: {@code http://HOST:PORT/metrics}. */

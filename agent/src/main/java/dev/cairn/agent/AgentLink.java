@@ -62,7 +62,8 @@ final class AgentLink implements AutoCloseable {
         this.agent = agent;
         this.config = config;
         this.sleeper = sleeper;
-        this.client = new ControlClient(config.controllers(), config.token(), Duration.ofSeconds(10));
+        this.client =
+                new ControlClient(config.controllers(), config.token(), Duration.ofSeconds(10), config.controllerTls());
         this.base = "/v1/internal/agents/" + config.host();
         this.heartbeats = Thread.ofVirtual().name("agent-heartbeat").unstarted(this::heartbeatLoop);
         this.polling = Thread.ofVirtual().name("agent-desired").unstarted(this::pollLoop);

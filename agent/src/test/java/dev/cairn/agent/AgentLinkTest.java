@@ -62,11 +62,13 @@ class AgentLinkTest {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:" + controller.getAddress().getPort())),
                 Optional.empty(),
+                Optional.empty(),
                 Duration.ofSeconds(10),
                 Duration.ofSeconds(1),
                 new VolumeSettings(
                         Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofDays(1), 4, InstantSource.system()),
-                Optional.empty());
+                Optional.empty(),
+                dev.cairn.nbd.tls.NbdTls.NONE);
         AgentLink.Served fenced = new AgentLink.Served() {
             @Override
             public AgentApi.AgentHeartbeat heartbeat() {

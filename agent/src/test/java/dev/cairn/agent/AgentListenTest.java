@@ -5,8 +5,13 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.legs.io.MemoryLegs;
+import dev.cairn.nbd.client.HandshakeException;
 import dev.cairn.nbd.client.NbdClient;
 import dev.cairn.nbd.server.Listen;
+import dev.cairn.nbd.tls.ClientTls;
+import dev.cairn.nbd.tls.NbdTls;
+import dev.cairn.nbd.tls.ServerTls;
+import dev.cairn.testkit.TlsMaterial;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -22,23 +27,29 @@ import java.util.Optional;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
-/** Where the agent serves its volumes: a socket only its user can reach, never plain TCP. */
+/** Where the agent serves its volumes: a socket only its user can reach, or TCP with TLS, never plain TCP. */
 class AgentListenTest {
     @TempDir
     Path dir;
 
     private static AgentConfig config(Listen nbd) {
+        return config(nbd, NbdTls.NONE);
+    }
+
+    private static AgentConfig config(Listen nbd, NbdTls tls) {
         return new AgentConfig(
                 "listen-host",
                 nbd,
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:9")), // no controller: nothing is attached
                 Optional.empty(),
+                Optional.empty(),
                 Duration.ofHours(1),
                 Duration.ofSeconds(1),
                 new VolumeSettings(
                         Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofDays(1), 4, InstantSource.system()),
-                Optional.empty());
+                Optional.empty(),
+                tls);
     }
 
     @Test
@@ -74,12 +85,33 @@ class AgentListenTest {
     }
 
     @Test
-    void tcpIsRefusedUntilTheAgentSpeaksTls() {
+    void tcpIsServedOnlyWithTlsAndTlsOnlyOnTcp() throws Exception {
         Listen tcp = new Listen.Tcp(InetSocketAddress.createUnresolved("127.0.0.1", 10810));
-
         assertThatThrownBy(() -> config(tcp))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("serves NBD over TCP (--nbd-listen 127.0.0.1:10810) only with TLS")
-                .hasMessageContaining("Leave out --nbd-listen to serve on the Unix socket");
+                .hasMessageContaining("leave out --nbd-listen to serve on the Unix socket");
+
+        Path keys = dir.resolve("keys.psk");
+        TlsMaterial.writePskFile(keys, List.of("client"));
+        NbdTls psk = new NbdTls(Optional.of(ServerTls.psk(keys)), Optional.empty());
+        assertThatThrownBy(() -> config(new Listen.Unix(dir.resolve("nbd.sock"), Optional.empty()), psk))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("are for its TCP export");
+
+        Listen anyPort = new Listen.Tcp(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        try (Agent agent = Agent.start(config(anyPort, psk), new MemoryLegs())) {
+            assertThat(agent.uri("v")).startsWith("nbds://");
+            assertThatThrownBy(() -> NbdClient.connect(agent.nbdAddress(), "v"))
+                    .isInstanceOf(HandshakeException.class)
+                    .hasMessageContaining("the server requires TLS");
+            NbdClient.Options overTls =
+                    NbdClient.Options.DEFAULT.withTls(Optional.of(ClientTls.psk(keys, Optional.empty())));
+            assertThatThrownBy(() -> NbdClient.connect(agent.nbdAddress(), "v", overTls))
+                    .as("through TLS, to an export that is not attached")
+                    .isInstanceOf(HandshakeException.class)
+                    .satisfies(e -> assertThat(((HandshakeException) e).replyType())
+                            .isEqualTo(dev.cairn.nbd.NbdProtocol.REP_ERR_UNKNOWN));
+        }
     }
 }

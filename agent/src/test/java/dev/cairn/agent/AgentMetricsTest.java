@@ -58,6 +58,7 @@ class AgentMetricsTest {
                         new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                         List.of(URI.create("http://127.0.0.1:9")), // no controller: views come from the test
                         Optional.empty(),
+                        Optional.empty(),
                         Duration.ofHours(1),
                         Duration.ofSeconds(1),
                         new VolumeSettings(
@@ -66,7 +67,8 @@ class AgentMetricsTest {
                                 Duration.ofDays(1),
                                 4,
                                 InstantSource.system()),
-                        Optional.of(dir.resolve("ready.json"))),
+                        Optional.of(dir.resolve("ready.json")),
+                        dev.cairn.nbd.tls.NbdTls.NONE),
                 memory);
     }
 

@@ -55,11 +55,13 @@ class AgentTest {
                 new InetSocketAddress(InetAddress.getLoopbackAddress(), 0),
                 List.of(URI.create("http://127.0.0.1:9")), // no controller: views come from the test
                 Optional.empty(),
+                Optional.empty(),
                 Duration.ofHours(1),
                 Duration.ofSeconds(1),
                 new VolumeSettings(
                         Duration.ofSeconds(5), Duration.ofMillis(20), Duration.ofDays(1), 4, InstantSource.system()),
-                Optional.empty());
+                Optional.empty(),
+                dev.cairn.nbd.tls.NbdTls.NONE);
         agent = Agent.start(config, memory);
     }
 

@@ -17,6 +17,7 @@ import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cairn agent}: runs a client agent until it is stopped (SIGINT or SIGTERM). */
@@ -128,6 +129,12 @@ final class AgentCommand implements Callable<Integer> {
             description = "Once serving, write the host name, NBD address and metrics URL here as JSON.")
     Optional<Path> readyFile = Optional.empty();
 
+    @Mixin
+    NbdTlsOptions tls = new NbdTlsOptions();
+
+    @Mixin
+    ControllerCaOption controllerCa = new ControllerCaOption();
+
     @Override
     public Integer call() throws Exception {
         String token;
@@ -142,6 +149,7 @@ final class AgentCommand implements Callable<Integer> {
                 NodeCommand.address(metrics, "--metrics"),
                 ControlClient.urls(controller),
                 Optional.of(token),
+                controllerCa.load(),
                 Durations.parse(reportEvery, "--report-every"),
                 Duration.ofSeconds(20),
                 new VolumeSettings(
@@ -150,7 +158,8 @@ final class AgentCommand implements Callable<Integer> {
                         Durations.parse(sweepEvery, "--bitmap-sweep-every"),
                         syncWorkers(),
                         InstantSource.system()),
-                readyFile);
+                readyFile,
+                tls.load());
         Agent agent = Agent.start(config);
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()
@@ -165,7 +174,11 @@ final class AgentCommand implements Callable<Integer> {
                         + " %s%n",
                 config.host(),
                 agent.uri("VOLUME-ID"),
-                nbdGroup.map(g -> "its user and group " + g + " may connect").orElse("only its user may connect"),
+                config.tls()
+                        .serving()
+                        .map(t -> "TLS required: " + t.describe())
+                        .orElse(nbdGroup.map(g -> "its user and group " + g + " may connect")
+                                .orElse("only its user may connect")),
                 agent.metricsUrl());
         System.out.flush();
         stopped.await();

@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** What every command that talks to the controller needs: where it is, a token, an output form. */
@@ -39,6 +40,9 @@ final class ClientOptions {
                             + "$CAIRN_TOKEN, else the local cluster's admin token). The controller writes its tokens to DATA/tokens/ on first start.")
     Optional<Path> tokenFile = Optional.empty();
 
+    @Mixin
+    ControllerCaOption controllerCa = new ControllerCaOption();
+
     @Option(
             names = {"-o", "--output"},
             defaultValue = "table",
@@ -61,7 +65,8 @@ final class ClientOptions {
         Optional<String> named = localNamed ? Optional.empty() : controller.or(() -> env("CAIRN_CONTROLLER"));
         Optional<LocalCluster> fallback = named.isPresent() ? Optional.empty() : localCluster();
         String urls = named.or(() -> fallback.map(LocalCluster::controllerUrl)).orElse(DEFAULT_CONTROLLER);
-        return new ControlClient(ControlClient.urls(urls), Optional.of(token(fallback)), Duration.ofSeconds(30));
+        return new ControlClient(
+                ControlClient.urls(urls), Optional.of(token(fallback)), Duration.ofSeconds(30), controllerCa.load());
     }
 
     /** The local cluster this command talks to, if it talks to one. */

@@ -4,6 +4,8 @@ import dev.cairn.control.api.Sizes;
 import dev.cairn.control.daemon.Controller;
 import dev.cairn.control.daemon.ControllerConfig;
 import dev.cairn.control.raft.RaftSettings;
+import dev.cairn.nbd.tls.HttpsTls;
+import java.io.IOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -11,6 +13,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
+import javax.net.ssl.SSLContext;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -105,6 +108,16 @@ final class ControllerCommand implements Callable<Integer> {
     long snapshotEvery;
 
     @Option(
+            names = "--tls-cert",
+            paramLabel = "FILE",
+            description = "Serve the REST API (and /metrics) over HTTPS only: this certificate (PEM, then its"
+                    + " intermediates), which must name the address clients use. Needs --tls-key.")
+    Optional<Path> tlsCert = Optional.empty();
+
+    @Option(names = "--tls-key", paramLabel = "FILE", description = "The private key of --tls-cert (PEM, mode 0600).")
+    Optional<Path> tlsKey = Optional.empty();
+
+    @Option(
             names = "--ready-file",
             paramLabel = "FILE",
             description = "Once serving, write this peer's id, addresses and metrics URL here as JSON.")
@@ -118,8 +131,16 @@ final class ControllerCommand implements Callable<Integer> {
         }
     }
 
+    private Optional<SSLContext> https() throws IOException {
+        if (tlsCert.isPresent() != tlsKey.isPresent()) {
+            throw new IllegalArgumentException("--tls-cert and --tls-key go together");
+        }
+        return tlsCert.isEmpty() ? Optional.empty() : Optional.of(HttpsTls.server(tlsCert.get(), tlsKey.get()));
+    }
+
     @Override
     public Integer call() throws Exception {
+        Optional<SSLContext> https = https(); // checked before anything is started
         List<RaftSettings.Peer> group = RaftSettings.parsePeers(peers.orElse(id + "=127.0.0.1:8401"));
         RaftSettings raft = new RaftSettings(
                 id,
@@ -138,7 +159,8 @@ final class ControllerCommand implements Callable<Integer> {
                 spare,
                 repairSyncsPerNode,
                 bandwidth(),
-                readyFile);
+                readyFile,
+                https);
         Controller controller = Controller.start(config, InstantSource.system());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.Sizes;
+import dev.cairn.nbd.tls.NbdTls;
 import dev.cairn.node.ControllerLink;
 import dev.cairn.node.DriveSpec;
 import dev.cairn.node.NodeConfig;
@@ -22,6 +23,7 @@ import java.util.UUID;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CountDownLatch;
 import picocli.CommandLine.Command;
+import picocli.CommandLine.Mixin;
 import picocli.CommandLine.Option;
 
 /** {@code cairn node}: runs a storage node until it is stopped (SIGINT or SIGTERM). */
@@ -132,6 +134,12 @@ final class NodeCommand implements Callable<Integer> {
             description = "Once serving, write the node id, actual addresses and metrics URL here as JSON.")
     Optional<Path> readyFile = Optional.empty();
 
+    @Mixin
+    NbdTlsOptions tls = new NbdTlsOptions();
+
+    @Mixin
+    ControllerCaOption controllerCa = new ControllerCaOption();
+
     @Override
     public Integer call() throws Exception {
         if (drives.isEmpty()) {
@@ -142,6 +150,7 @@ final class NodeCommand implements Callable<Integer> {
                     "--extent is for a node used on its own; with --controller the controller decides the extents");
         }
         List<DriveSpec> specs = drives.stream().map(DriveSpec::parse).toList();
+        NbdTls nbdTls = tls.load();
         Optional<ControllerLink.Settings> link = Optional.empty();
         if (controller.isPresent()) {
             if (controllerTokenFile.isEmpty()) {
@@ -155,7 +164,8 @@ final class NodeCommand implements Callable<Integer> {
                     nbdAdvertise.map(a -> {
                         InetSocketAddress parsed = address(a, "--nbd-advertise");
                         return parsed.getHostString() + ":" + parsed.getPort();
-                    })));
+                    }),
+                    controllerCa.load()));
         }
         NodeConfig config = new NodeConfig(
                 nodeId,
@@ -167,7 +177,8 @@ final class NodeCommand implements Callable<Integer> {
                 tokenFile,
                 ioThreads,
                 readyFile,
-                link);
+                link,
+                nbdTls);
         List<NamedExtent> named = namedExtents.stream().map(NamedExtent::parse).toList();
         StorageNode node = StorageNode.start(config, InstantSource.system());
         try {
@@ -186,19 +197,32 @@ final class NodeCommand implements Callable<Integer> {
                             stopped.countDown();
                         },
                         "cairn-shutdown"));
+        printServing(node, config, named);
+        System.out.flush();
+        stopped.await();
+        return 0;
+    }
+
+    /** Where the node serves what, for the operator who started it. */
+    private void printServing(StorageNode node, NodeConfig config, List<NamedExtent> named) {
+        NbdTls nbdTls = config.tls();
         System.out.printf(
-                "cairn node %s serving %d extent(s): NBD on %s, admin API on %s (token in %s), metrics on %s%n",
+                "cairn node %s serving %d extent(s): NBD%s on %s, admin API on %s (token in %s), metrics on %s%n",
                 node.nodeId(),
                 node.extents().usage().extentCount(),
+                nbdTls.serving()
+                        .map(t -> " (TLS required: " + t.describe() + ")")
+                        .orElse(""),
                 node.nbdAddress().getHostString() + ":" + node.nbdAddress().getPort(),
                 node.adminUrl(),
                 config.adminTokenPath(),
                 node.metricsUrl());
         for (NamedExtent n : named) {
             System.out.printf(
-                    "  extent '%s' (%s): nbd://%s:%d/%s%n",
+                    "  extent '%s' (%s): %s://%s:%d/%s%n",
                     n.name(),
                     Sizes.human(n.sizeBytes()),
+                    nbdTls.serving().isPresent() ? "nbds" : "nbd",
                     node.nbdAddress().getHostString(),
                     node.nbdAddress().getPort(),
                     n.id());
@@ -206,9 +230,6 @@ final class NodeCommand implements Callable<Integer> {
         if (controller.isPresent()) {
             System.out.printf("  taking its extents from the controller at %s%n", controller.get());
         }
-        System.out.flush();
-        stopped.await();
-        return 0;
     }
 
     private static String readToken(Path file) throws IOException {

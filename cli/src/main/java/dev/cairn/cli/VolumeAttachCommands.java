@@ -20,7 +20,8 @@ final class VolumeAttachCommands {
         if (a.nbdAddress().isEmpty()) {
             return a.exportName() + " (the agent has not reported its NBD address yet)";
         }
-        return a.exportName() + " at " + a.nbdAddress() + " (" + NbdAddress.uri(a.nbdAddress(), a.exportName()) + ")";
+        return a.exportName() + " at " + a.nbdAddress() + " (" + NbdAddress.agentUri(a.nbdAddress(), a.exportName())
+                + ")";
     }
 
     static void printAttachment(PrintWriter out, Views.VolumeView v) {
@@ -33,7 +34,7 @@ final class VolumeAttachCommands {
                 a.generation(),
                 a.exportName(),
                 reported ? a.nbdAddress() : "- (the agent has not reported one yet)",
-                reported ? NbdAddress.uri(a.nbdAddress(), a.exportName()) : "-");
+                reported ? NbdAddress.agentUri(a.nbdAddress(), a.exportName()) : "-");
     }
 
     @Command(

@@ -51,11 +51,12 @@ class AgentCommandTest {
     }
 
     @Test
-    void tcpIsRefusedUntilTheAgentSpeaksTls() {
+    void tcpIsRefusedWithoutTls() {
         assertThat(agent("--nbd-listen", "127.0.0.1:10810")).isEqualTo(1);
         assertThat(err)
-                .startsWith("cairn agent: the agent serves NBD over TCP (--nbd-listen 127.0.0.1:10810) only with TLS")
-                .contains("Leave out --nbd-listen to serve on the Unix socket (--nbd-socket PATH, --nbd-group GROUP)");
+                .startsWith("cairn agent: the agent serves NBD over TCP (--nbd-listen 127.0.0.1:10810) only with TLS:"
+                        + " give --tls-cert and --tls-key, or --tls-psk-file")
+                .contains("leave out --nbd-listen to serve on the Unix socket (--nbd-socket PATH, --nbd-group GROUP)");
     }
 
     @Test

@@ -71,6 +71,16 @@ public final class NbdAddress {
         return uri(text(address), export);
     }
 
+    /**
+     * The URI of a volume an agent serves at {@code address}: an agent serves TCP only over TLS
+     * (it refuses {@code --nbd-listen} without TLS credentials), so a TCP address gives {@code
+     * nbds://HOST:PORT/VOLUME-ID}, to which a client adds its TLS parameters.
+     */
+    public static String agentUri(String address, String volumeId) {
+        String uri = uri(address, volumeId);
+        return isUnixSocket(address) ? uri : "nbds" + uri.substring("nbd".length());
+    }
+
     /** Percent-encodes all but unreserved characters and '/'. */
     private static String encode(String s) {
         StringBuilder out = new StringBuilder(s.length());

@@ -36,6 +36,13 @@ class NbdAddressTest {
     }
 
     @Test
+    void anAgentsTcpExportIsAlwaysTlsAndItsSocketNever() {
+        assertThat(NbdAddress.agentUri("10.0.0.5:10810", VOLUME)).isEqualTo("nbds://10.0.0.5:10810/" + VOLUME);
+        assertThat(NbdAddress.agentUri("/run/cairn/agent/nbd.sock", VOLUME))
+                .isEqualTo("nbd+unix:///" + VOLUME + "?socket=/run/cairn/agent/nbd.sock");
+    }
+
+    @Test
     void uriEscapesWhatWouldEndThePathOrTheQuery() {
         assertThat(NbdAddress.uri("/tmp/my disk?&/s.sock", "a b"))
                 .isEqualTo("nbd+unix:///a%20b?socket=/tmp/my%20disk%3F%26/s.sock");

@@ -22,6 +22,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.Semaphore;
 import java.util.concurrent.TimeUnit;
+import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -50,13 +51,15 @@ public final class ControllerLink implements AutoCloseable {
      * @param pollWait how long one long poll for the desired state may wait for a change
      * @param advertiseNbd the NBD address agents are told to use, when not the listening one (NAT, a
      *     proxy)
+     * @param https what {@code https://} URLs are checked with (the JDK's CAs when empty)
      */
     public record Settings(
             List<URI> urls,
             Optional<String> token,
             Duration heartbeatEvery,
             Duration pollWait,
-            Optional<String> advertiseNbd) {
+            Optional<String> advertiseNbd,
+            Optional<SSLContext> https) {
         public Settings {
             urls = List.copyOf(urls);
             if (urls.isEmpty()) {
@@ -88,13 +91,13 @@ public final class ControllerLink implements AutoCloseable {
     private ControllerLink(StorageNode node, Settings settings) {
         this.node = node;
         this.settings = settings;
-        this.client = new ControlClient(settings.urls(), settings.token(), Duration.ofSeconds(10));
+        this.client = new ControlClient(settings.urls(), settings.token(), Duration.ofSeconds(10), settings.https());
         this.reconciler = new Reconciler(node);
         this.copies = new LegCopies(
                 new LegCopies.Context(
                         node.extents()::extent,
                         node.ioExecutor(),
-                        NbdLegIo.connector(PROBE_TIMEOUT),
+                        NbdLegIo.connector(PROBE_TIMEOUT, node.legTls()),
                         ResyncThrottle.unlimited(),
                         COPY_TIMEOUT,
                         PROBE_TIMEOUT,

@@ -1,5 +1,6 @@
 package dev.cairn.node;
 
+import dev.cairn.nbd.tls.NbdTls;
 import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.util.List;
@@ -23,6 +24,8 @@ import java.util.UUID;
  * @param readyFile where to write the actual addresses once serving, for scripts and harnesses
  * @param controller the controller this node registers with and takes its extents from; empty for
  *     a node used on its own
+ * @param tls TLS for NBD: what the node's exports require of clients, and what the node uses to
+ *     reach other nodes' extents (the copies it makes of a detached volume's legs)
  */
 public record NodeConfig(
         Optional<UUID> nodeId,
@@ -34,7 +37,8 @@ public record NodeConfig(
         Optional<Path> adminTokenFile,
         int ioThreads,
         Optional<Path> readyFile,
-        Optional<ControllerLink.Settings> controller) {
+        Optional<ControllerLink.Settings> controller,
+        NbdTls tls) {
 
     public NodeConfig {
         if (drives.isEmpty()) {

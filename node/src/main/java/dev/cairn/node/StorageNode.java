@@ -6,6 +6,7 @@ import dev.cairn.drive.ExtentAccess;
 import dev.cairn.metrics.DaemonMetrics;
 import dev.cairn.nbd.server.NbdServer;
 import dev.cairn.nbd.server.ServerConfig;
+import dev.cairn.nbd.tls.ClientTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -48,6 +49,9 @@ public final class StorageNode implements AutoCloseable {
     private final DaemonMetrics metrics;
     private final NodeMetrics nodeMetrics;
     private final NbdServer nbd;
+    /** What this node uses to reach other nodes' extents over NBD. */
+    private final Optional<ClientTls> legTls;
+
     private AdminApi admin;
     private ControllerLink controller;
 
@@ -55,6 +59,7 @@ public final class StorageNode implements AutoCloseable {
             throws IOException {
         this.drives = drives;
         this.labels = labels;
+        this.legTls = config.tls().connecting();
         this.metrics = metrics;
         this.extents = new ExtentService(drives.drives());
         this.nodeMetrics = NodeMetrics.register(metrics.registry(), extents);
@@ -62,9 +67,11 @@ public final class StorageNode implements AutoCloseable {
                 config.ioThreads(),
                 Thread.ofPlatform().name("cairn-io-", 0).daemon().factory());
         try {
-            this.nbd = NbdServer.start(
-                    ServerConfig.defaults(config.nbdListen()),
-                    new ExtentExports(extents, io, nodeMetrics.nbdRequests()));
+            ServerConfig nbdConfig = ServerConfig.defaults(config.nbdListen());
+            if (config.tls().serving().isPresent()) {
+                nbdConfig = nbdConfig.withTls(config.tls().serving().get());
+            }
+            this.nbd = NbdServer.start(nbdConfig, new ExtentExports(extents, io, nodeMetrics.nbdRequests()));
         } catch (IOException | RuntimeException e) {
             io.shutdown();
             throw e;
@@ -206,6 +213,11 @@ public final class StorageNode implements AutoCloseable {
     /** The threads that run block I/O that may block. */
     Executor ioExecutor() {
         return io;
+    }
+
+    /** The TLS this node uses as a client of other nodes' exports, if any. */
+    Optional<ClientTls> legTls() {
+        return legTls;
     }
 
     public NbdServer nbdServer() {

@@ -3,6 +3,7 @@ package dev.cairn.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
+import dev.cairn.nbd.tls.NbdTls;
 import dev.cairn.testkit.AdminHttp;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
@@ -169,7 +170,8 @@ class AdminApiTest extends NodeFixture {
                         Optional.empty(),
                         1,
                         Optional.empty(),
-                        Optional.empty()))
+                        Optional.empty(),
+                        NbdTls.NONE))
                 .hasMessage("a node's admin API needs a token: give --data DIR (the node makes DIR/admin.token on"
                         + " first start) or --admin-token-file FILE");
     }
@@ -190,7 +192,8 @@ class AdminApiTest extends NodeFixture {
                                 Optional.of(weak),
                                 1,
                                 Optional.empty(),
-                                Optional.empty()),
+                                Optional.empty(),
+                                NbdTls.NONE),
                         clock))
                 .hasMessage("the admin token in " + weak + " must be at least 16 printable characters without spaces");
         assertThat(dir.resolve("d.img")).doesNotExist();
@@ -207,7 +210,8 @@ class AdminApiTest extends NodeFixture {
                         Optional.of(given),
                         1,
                         Optional.empty(),
-                        Optional.empty()),
+                        Optional.empty(),
+                        NbdTls.NONE),
                 clock);
         token = Optional.of("operator-token-0123456789");
         assertThat(call("GET", "/v1/extents", null).status()).isEqualTo(200);

@@ -47,6 +47,7 @@ class ControllerLinkTest extends NodeFixture {
                 Optional.of(NODE_TOKEN),
                 Duration.ofMillis(200),
                 Duration.ofSeconds(2),
+                Optional.empty(),
                 Optional.empty());
     }
 
@@ -100,7 +101,12 @@ class ControllerLinkTest extends NodeFixture {
     @Test
     void aNodeBehindAProxyAdvertisesTheAddressItIsTold() throws IOException {
         ControllerLink.Settings proxied = new ControllerLink.Settings(
-                link.urls(), link.token(), link.heartbeatEvery(), link.pollWait(), Optional.of("127.0.0.9:7000"));
+                link.urls(),
+                link.token(),
+                link.heartbeatEvery(),
+                link.pollWait(),
+                Optional.of("127.0.0.9:7000"),
+                Optional.empty());
         startNode(1, Optional.of(proxied));
         await().atMost(WAIT)
                 .until(() -> operator.get("/v1/nodes/" + node.nodeId()).status() == 200);

@@ -2,6 +2,7 @@ package dev.cairn.node;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.cairn.nbd.tls.NbdTls;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.FakeClock;
 import java.io.IOException;
@@ -27,6 +28,8 @@ abstract class NodeFixture {
     StorageNode node;
     /** The token calls carry; {@link #startNode} sets it to the one the node made in its data dir. */
     Optional<String> token = Optional.empty();
+    /** The node's NBD TLS; a test sets it before starting the node. */
+    NbdTls tls = NbdTls.NONE;
 
     StorageNode startNode(int drives) throws IOException {
         return startNode(drives, Optional.empty());
@@ -49,7 +52,8 @@ abstract class NodeFixture {
                         Optional.empty(),
                         4,
                         Optional.empty(),
-                        controller),
+                        controller,
+                        tls),
                 clock);
         token = Optional.of(Files.readString(dir.resolve("data/admin.token")).strip());
         return node;

@@ -152,7 +152,8 @@ class NodeMetricsTest extends NodeFixture {
                         Optional.of(tokenFile),
                         2,
                         Optional.of(dir.resolve("ready.json")),
-                        Optional.empty()),
+                        Optional.empty(),
+                        dev.cairn.nbd.tls.NbdTls.NONE),
                 clock);
         AdminHttp anonymous =
                 new AdminHttp("http://127.0.0.1:" + node.adminAddress().getPort());

@@ -4,20 +4,24 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.nbd.tls.HttpsTls;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.CairnProcess;
 import dev.cairn.testkit.ControllerProcess;
 import dev.cairn.testkit.FreePorts;
 import dev.cairn.testkit.NodeProcess;
+import dev.cairn.testkit.TlsMaterial;
 import dev.cairn.testkit.Tool;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -54,10 +58,23 @@ abstract class ClusterFixture {
         return String.join(",", all);
     }
 
+    /**
+     * When set (before the first controller starts), the controllers serve their REST API over
+     * HTTPS only with these certificates, and nodes, agents, the CLI and {@link #api} trust their CA.
+     */
+    Optional<TlsMaterial> restTls = Optional.empty();
+
     String urls() {
         List<String> all = new ArrayList<>();
-        ports.forEach((id, p) -> all.add("http://127.0.0.1:" + p[1]));
+        String scheme = restTls.isPresent() ? "https" : "http";
+        ports.forEach((id, p) -> all.add(scheme + "://127.0.0.1:" + p[1]));
         return String.join(",", all);
+    }
+
+    /** What a node or agent needs to trust the controllers (nothing over plain HTTP). */
+    List<String> controllerCa() {
+        return restTls.map(t -> List.of("--controller-ca", t.caCert().toString()))
+                .orElse(List.of());
     }
 
     Path tokens() {
@@ -74,8 +91,14 @@ abstract class ClusterFixture {
 
     /** Starts (or restarts, at the same ports and data) controller peer {@code id}, with {@code env}. */
     ControllerProcess startController(String id, List<String> args, Map<String, String> env) throws IOException {
+        List<String> all = new ArrayList<>(args);
+        restTls.ifPresent(t -> all.addAll(List.of(
+                "--tls-cert",
+                t.serverCert().toString(),
+                "--tls-key",
+                t.serverKey().toString())));
         ControllerProcess c =
-                ControllerProcess.start(dir.resolve(id), id, peers(), ports.get(id)[1], tokens(), args, env);
+                ControllerProcess.start(dir.resolve(id), id, peers(), ports.get(id)[1], tokens(), all, env);
         controllers.put(id, c);
         return c;
     }
@@ -99,6 +122,7 @@ abstract class ClusterFixture {
                 tokens().resolve("node.token").toString(),
                 "--heartbeat-every",
                 "1s"));
+        args.addAll(controllerCa());
         args.addAll(extra);
         NodeProcess n = NodeProcess.start(
                 dir.resolve(name),
@@ -112,13 +136,13 @@ abstract class ClusterFixture {
 
     /** Runs {@code bin/cairn ARGS} against the controller group with the admin token. */
     Tool.Result cli(String... args) {
-        return CairnProcess.run(
-                Map.of(
-                        "CAIRN_CONTROLLER",
-                        urls(),
-                        "CAIRN_TOKEN_FILE",
-                        tokens().resolve("admin.token").toString()),
-                args);
+        Map<String, String> env = new HashMap<>(Map.of(
+                "CAIRN_CONTROLLER",
+                urls(),
+                "CAIRN_TOKEN_FILE",
+                tokens().resolve("admin.token").toString()));
+        restTls.ifPresent(t -> env.put("CAIRN_CONTROLLER_CA", t.caCert().toString()));
+        return CairnProcess.run(env, args);
     }
 
     /** Runs a CLI command with {@code -o json} and parses its output. */
@@ -135,11 +159,23 @@ abstract class ClusterFixture {
 
     /** The REST API of any controller peer that answers, with the admin token. */
     AdminHttp api() {
-        return controllers.values().stream()
-                .filter(c -> c.process().isAlive())
-                .findFirst()
-                .orElseThrow()
-                .client("admin");
+        return client(
+                controllers.values().stream()
+                        .filter(c -> c.process().isAlive())
+                        .findFirst()
+                        .orElseThrow(),
+                "admin");
+    }
+
+    /** A client of {@code controller}'s REST API with {@code role}'s token (over HTTPS with {@link #restTls}). */
+    AdminHttp client(ControllerProcess controller, String role) {
+        return controller.client(role, restTls.map(t -> {
+            try {
+                return HttpsTls.client(t.caCert());
+            } catch (IOException e) {
+                throw new UncheckedIOException(e);
+            }
+        }));
     }
 
     void awaitNodesOnline(int n) {

@@ -29,6 +29,8 @@ import org.junit.jupiter.api.AfterEach;
 abstract class ReplicationFixture extends ClusterFixture {
     static final Duration FIO_TIMEOUT = Duration.ofMinutes(3);
     final Map<String, AgentProcess> agents = new LinkedHashMap<>();
+    /** How the tests open legs straight at their nodes (over TLS when the nodes require it). */
+    NbdClient.Options legOptions = NbdClient.Options.DEFAULT;
 
     void startCluster() throws IOException {
         Tool.require("fio", "fio");
@@ -46,21 +48,24 @@ abstract class ReplicationFixture extends ClusterFixture {
 
     /** Starts the agent of {@code host} with {@code env} added to its environment. */
     AgentProcess startAgent(String host, Map<String, String> env) throws IOException {
+        return startAgent(host, env, List.of());
+    }
+
+    /** As above, with {@code extra} arguments. */
+    AgentProcess startAgent(String host, Map<String, String> env, List<String> extra) throws IOException {
+        List<String> args = new ArrayList<>(List.of(
+                "--leg-timeout",
+                "2s",
+                "--retry-every",
+                "200ms",
+                "--report-every",
+                "500ms",
+                "--bitmap-sweep-every",
+                "500ms"));
+        args.addAll(controllerCa());
+        args.addAll(extra);
         AgentProcess a = AgentProcess.start(
-                dir.resolve("agent-" + host),
-                host,
-                urls(),
-                tokens().resolve("node.token"),
-                List.of(
-                        "--leg-timeout",
-                        "2s",
-                        "--retry-every",
-                        "200ms",
-                        "--report-every",
-                        "500ms",
-                        "--bitmap-sweep-every",
-                        "500ms"),
-                env);
+                dir.resolve("agent-" + host), host, urls(), tokens().resolve("node.token"), args, env);
         agents.put(host, a);
         await().atMost(WAIT)
                 .until(() ->
@@ -151,17 +156,15 @@ abstract class ReplicationFixture extends ClusterFixture {
     }
 
     /** A leg opened straight at its node, with the credentials of the current attachment. */
-    record LegExport(InetSocketAddress address, String exportName, long volumeBytes) {
+    record LegExport(InetSocketAddress address, String exportName, long volumeBytes, NbdClient.Options options) {
         NbdClient open() throws IOException {
-            return NbdClient.connect(address, exportName);
+            return NbdClient.connect(address, exportName, options);
         }
     }
 
     /** The legs of a volume attached to {@code host}, as its agent gets them from the controller. */
     List<LegExport> legExports(String host, String volumeId) {
-        JsonNode desired = controllers
-                .get("c1")
-                .client("node")
+        JsonNode desired = client(controllers.get("c1"), "node")
                 .get("/v1/internal/agents/" + host + "/desired")
                 .ok();
         List<LegExport> legs = new ArrayList<>();
@@ -176,7 +179,8 @@ abstract class ReplicationFixture extends ClusterFixture {
                 legs.add(new LegExport(
                         address(leg.get("nbdAddress").asText()),
                         export,
-                        v.get("sizeBytes").asLong()));
+                        v.get("sizeBytes").asLong(),
+                        legOptions));
             }
         }
         assertThat(legs).as("legs of volume %s attached to %s", volumeId, host).isNotEmpty();

@@ -9,12 +9,13 @@ import java.net.http.HttpClient;
 import java.net.http.HttpRequest;
 import java.net.http.HttpResponse;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /** A small JSON-over-HTTP client for Cairn's APIs in tests. */
 public final class AdminHttp {
     private static final ObjectMapper JSON = new ObjectMapper();
     private final String base;
-    private final HttpClient http = HttpClient.newHttpClient();
+    private final HttpClient http;
     private final Optional<String> token;
 
     public AdminHttp(String base) {
@@ -22,8 +23,16 @@ public final class AdminHttp {
     }
 
     public AdminHttp(String base, Optional<String> token) {
+        this(base, token, Optional.empty());
+    }
+
+    /** A client of an {@code https://} base that checks the server with {@code tls}. */
+    public AdminHttp(String base, Optional<String> token, Optional<SSLContext> tls) {
         this.base = base;
         this.token = token;
+        HttpClient.Builder builder = HttpClient.newBuilder();
+        tls.ifPresent(builder::sslContext);
+        this.http = builder.build();
     }
 
     /** Status and JSON body (an empty object when there is none). */

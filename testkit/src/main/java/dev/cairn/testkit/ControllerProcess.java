@@ -10,6 +10,7 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * A controller peer process ({@code bin/cairn controller}) on loopback: its REST API on a free port
@@ -88,11 +89,17 @@ public final class ControllerProcess implements AutoCloseable {
 
     /** A client of the REST API with the token of {@code role}. */
     public AdminHttp client(String role) {
+        return client(role, Optional.empty());
+    }
+
+    /** As above, checking an HTTPS API with {@code tls}. */
+    public AdminHttp client(String role, Optional<SSLContext> tls) {
         try {
             return new AdminHttp(
                     url,
                     Optional.of(Files.readString(tokenFile(role), StandardCharsets.UTF_8)
-                            .strip()));
+                            .strip()),
+                    tls);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }

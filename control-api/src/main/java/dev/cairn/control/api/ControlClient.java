@@ -14,6 +14,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.atomic.AtomicInteger;
+import javax.net.ssl.SSLContext;
+import javax.net.ssl.SSLException;
 
 /**
  * A client of the controller's REST API for the CLI and the storage nodes. Given several
@@ -31,14 +33,24 @@ public final class ControlClient {
     private final AtomicInteger current = new AtomicInteger();
 
     public ControlClient(List<URI> controllers, Optional<String> token, Duration timeout) {
+        this(controllers, token, timeout, Optional.empty());
+    }
+
+    /**
+     * A client of the controllers at {@code controllers}; {@code https} is what {@code https://}
+     * URLs are checked with (the controller's CA, and its certificate must name the URL's host),
+     * the JDK's trusted CAs when empty.
+     */
+    public ControlClient(List<URI> controllers, Optional<String> token, Duration timeout, Optional<SSLContext> https) {
         if (controllers.isEmpty()) {
             throw new IllegalArgumentException("no controller URL given");
         }
         this.controllers = List.copyOf(controllers);
         this.token = token;
         this.timeout = timeout;
-        this.http =
-                HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
+        https.ifPresent(builder::sslContext);
+        this.http = builder.build();
     }
 
     /** Parses a comma-separated list of controller URLs. */
@@ -159,6 +171,9 @@ public final class ControlClient {
             }
         }
         String why = last.getMessage() == null ? "" : ": " + last.getMessage();
+        if (last instanceof SSLException) {
+            why += "; is the controller's CA the one given (--controller-ca)?";
+        }
         throw new ControlException(
                 "no controller reachable at " + controllers + " ("
                         + last.getClass().getSimpleName() + why + ")",

@@ -60,7 +60,7 @@ public final class Controller implements AutoCloseable {
                     state,
                     tokens,
                     clock,
-                    new ControllerApi.Settings(config.spareFraction(), config.repairBytesPerSecond()),
+                    new ControllerApi.Settings(config.spareFraction(), config.repairBytesPerSecond(), config.restTls()),
                     config.restListen(),
                     metrics);
         } catch (RuntimeException e) {
@@ -147,7 +147,8 @@ public final class Controller implements AutoCloseable {
     }
 
     public String restUrl() {
-        return "http://" + config.restListen().getHostString() + ":" + api.port();
+        String scheme = config.restTls().isPresent() ? "https" : "http";
+        return scheme + "://" + config.restListen().getHostString() + ":" + api.port();
     }
 
     /** Where Prometheus scrapes this peer: {@code /metrics} on the REST port, without a token. */

@@ -6,6 +6,7 @@ import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.Optional;
+import javax.net.ssl.SSLContext;
 
 /**
  * Everything a controller peer starts with.
@@ -19,6 +20,7 @@ import java.util.Optional;
  * @param repairSyncsPerNode first syncs of new legs one node may take at once
  * @param repairBytesPerSecond what each agent's resyncs may copy per second (0: no limit)
  * @param readyFile where to write the actual addresses once serving, for scripts and harnesses
+ * @param restTls when present, the REST API is served over HTTPS only, with this server context
  */
 public record ControllerConfig(
         RaftSettings raft,
@@ -30,7 +32,8 @@ public record ControllerConfig(
         double spareFraction,
         int repairSyncsPerNode,
         long repairBytesPerSecond,
-        Optional<Path> readyFile) {
+        Optional<Path> readyFile,
+        Optional<SSLContext> restTls) {
 
     public ControllerConfig {
         if (offlineAfter.compareTo(Duration.ofSeconds(1)) < 0 || offlineAfter.compareTo(Limits.MAX_DURATION) > 0) {

@@ -4,6 +4,7 @@ import dev.cairn.control.api.ControlJson;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.metrics.DaemonMetrics;
+import dev.cairn.nbd.tls.HttpsTls;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
 import io.javalin.http.Handler;
@@ -17,6 +18,14 @@ import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
+import javax.net.ssl.SSLContext;
+import org.eclipse.jetty.http.HttpVersion;
+import org.eclipse.jetty.server.HttpConfiguration;
+import org.eclipse.jetty.server.HttpConnectionFactory;
+import org.eclipse.jetty.server.Server;
+import org.eclipse.jetty.server.ServerConnector;
+import org.eclipse.jetty.server.SslConnectionFactory;
+import org.eclipse.jetty.util.ssl.SslContextFactory;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -48,8 +57,14 @@ public final class ControllerApi implements AutoCloseable {
      * @param spareFraction the share of every drive placement keeps free
      * @param repairBytesPerSecond what each agent's resyncs, and each node's copies of legs of
      *     detached volumes, may copy per second (0: no limit)
+     * @param https when present, the API is served over HTTPS only, with this server context
      */
-    public record Settings(double spareFraction, long repairBytesPerSecond) {}
+    public record Settings(double spareFraction, long repairBytesPerSecond, Optional<SSLContext> https) {
+        /** Plain HTTP. */
+        public Settings(double spareFraction, long repairBytesPerSecond) {
+            this(spareFraction, repairBytesPerSecond, Optional.empty());
+        }
+    }
 
     private ControllerApi(
             ReplicatedState state,
@@ -57,7 +72,8 @@ public final class ControllerApi implements AutoCloseable {
             InstantSource clock,
             Settings settings,
             DaemonMetrics daemonMetrics,
-            boolean ownsMetrics) {
+            boolean ownsMetrics,
+            InetSocketAddress listen) {
         this.daemonMetrics = daemonMetrics;
         this.ownsMetrics = ownsMetrics;
         this.metrics = ControllerMetrics.register(daemonMetrics.registry(), state);
@@ -90,6 +106,9 @@ public final class ControllerApi implements AutoCloseable {
                 config.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
+            settings.https()
+                    .ifPresent(context ->
+                            config.jetty.addConnector((server, http) -> https(server, http, context, listen)));
             config.routes.exception(ApiError.class, (e, ctx) -> fail(ctx, e.status(), e.getMessage()));
             // What Javalin itself refuses (a body over its size limit: 413), in the API's error shape.
             config.routes.exception(HttpResponseException.class, (e, ctx) -> {
@@ -152,6 +171,25 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.GET, "/v1/internal/agents/{host}/desired", agents::desired));
     }
 
+    /**
+     * A connector on {@code listen} that speaks only TLS, with the protocols NBD's TLS offers
+     * (Javalin then adds no plain one). A client is not asked for a certificate: its bearer token
+     * says who it is.
+     */
+    private static ServerConnector https(
+            Server server, HttpConfiguration http, SSLContext context, InetSocketAddress listen) {
+        SslContextFactory.Server tls = new SslContextFactory.Server();
+        tls.setSslContext(context);
+        tls.setIncludeProtocols(HttpsTls.protocols());
+        ServerConnector connector = new ServerConnector(
+                server,
+                new SslConnectionFactory(tls, HttpVersion.HTTP_1_1.asString()),
+                new HttpConnectionFactory(http));
+        connector.setHost(listen.getHostString());
+        connector.setPort(listen.getPort());
+        return connector;
+    }
+
     /** Serves the API on {@code listen}, with its meters and the JVM's in a registry of its own. */
     public static ControllerApi start(
             ReplicatedState state, Tokens tokens, InstantSource clock, Settings settings, InetSocketAddress listen) {
@@ -177,7 +215,7 @@ public final class ControllerApi implements AutoCloseable {
             InetSocketAddress listen,
             DaemonMetrics metrics,
             boolean ownsMetrics) {
-        ControllerApi api = new ControllerApi(state, tokens, clock, settings, metrics, ownsMetrics);
+        ControllerApi api = new ControllerApi(state, tokens, clock, settings, metrics, ownsMetrics, listen);
         try {
             api.app.start(listen.getHostString(), listen.getPort());
         } catch (RuntimeException e) {

@@ -57,7 +57,8 @@ class ControllerMetricsTest {
                         0,
                         2,
                         0,
-                        Optional.of(dir.resolve("ready.json"))),
+                        Optional.of(dir.resolve("ready.json")),
+                        Optional.empty()),
                 new FakeClock());
         admin = new AdminHttp(controller.restUrl(), Optional.of(token("admin")));
         node = new AdminHttp(controller.restUrl(), Optional.of(token("node")));

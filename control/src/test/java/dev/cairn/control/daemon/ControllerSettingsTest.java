@@ -52,6 +52,7 @@ class ControllerSettingsTest {
                             0,
                             2,
                             0,
+                            Optional.empty(),
                             Optional.empty()))
                     .hasMessage("offline-after must be from 1 s to 365 days, got " + wrong);
         }

@@ -3,11 +3,13 @@ package dev.cairn.legs.io;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdProtocol;
 import dev.cairn.nbd.client.NbdClient;
+import dev.cairn.nbd.tls.ClientTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 
 /** A leg reached over NBD: one connection to the extent's export on its storage node. */
@@ -20,12 +22,21 @@ public final class NbdLegIo implements LegIo {
 
     /** A connector that gives up on a node that does not finish the handshake in {@code timeout}. */
     public static LegConnector connector(Duration timeout) {
+        return connector(timeout, Optional.empty());
+    }
+
+    /**
+     * As above, over TLS when {@code tls} is given (then every node must serve TLS): the node's
+     * certificate must name the address it is reached at, or the pre-shared key must match.
+     */
+    public static LegConnector connector(Duration timeout, Optional<ClientTls> tls) {
+        NbdClient.Options options = NbdClient.Options.DEFAULT.withTls(tls);
         return target -> {
             InetSocketAddress resolved = target.address().isUnresolved()
                     ? new InetSocketAddress(
                             target.address().getHostString(), target.address().getPort())
                     : target.address();
-            NbdClient client = NbdClient.connect(resolved, target.exportName(), NbdClient.Options.DEFAULT, timeout);
+            NbdClient client = NbdClient.connect(resolved, target.exportName(), options, timeout);
             if (client.sizeBytes() != target.extentSizeBytes()) {
                 long size = client.sizeBytes();
                 closeQuietly(client);

@@ -5,19 +5,52 @@ import static dev.cairn.nbd.NbdProtocol.*;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.nio.channels.SocketChannel;
+import java.nio.channels.ByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
 
-/** The client side of the fixed newstyle handshake, on a blocking channel. */
+/**
+ * The client side of the fixed newstyle handshake, on a blocking channel: the socket, then the TLS
+ * channel over it once {@link #startTls} is acknowledged and the connection upgraded.
+ */
 final class ClientHandshake {
     private static final int MAX_REPLY_BYTES = 64 * 1024;
 
-    private final SocketChannel channel;
+    private ByteChannel channel;
 
-    ClientHandshake(SocketChannel channel) {
+    ClientHandshake(ByteChannel channel) {
         this.channel = channel;
+    }
+
+    /**
+     * Asks for TLS (NBD_OPT_STARTTLS, the first option, so that nothing else goes in clear); throws
+     * unless the server acknowledges it. The caller then runs the TLS handshake and {@link
+     * #upgrade}s.
+     */
+    void startTls() throws IOException {
+        sendOption(OPT_STARTTLS, ByteBuffer.allocate(0));
+        OptionReply r = readReply(OPT_STARTTLS);
+        if (r.type() != REP_ACK) {
+            throw new HandshakeException(r.type(), "the server does not offer TLS: " + r.text());
+        }
+    }
+
+    /** Goes on through {@code secure} (the TLS channel over the same socket). */
+    void upgrade(ByteChannel secure) {
+        channel = secure;
+    }
+
+    /**
+     * The exception for an option refused with {@code reply}: {@code message}, and when TLS was the
+     * reason, that the server requires it.
+     */
+    private static HandshakeException refused(OptionReply reply, String message) {
+        if (reply.type() == REP_ERR_TLS_REQD) {
+            return new HandshakeException(
+                    reply.type(), message + " (the server requires TLS: configure TLS for this client)");
+        }
+        return new HandshakeException(reply.type(), message);
     }
 
     /** Reads the greeting and answers with the client flags. */
@@ -71,7 +104,7 @@ final class ClientHandshake {
         sendOption(option, ByteBuffer.allocate(0));
         OptionReply r = readReply(option);
         if (r.type() != REP_ACK) {
-            throw new HandshakeException(r.type(), "option " + option + " refused: " + r.text());
+            throw refused(r, "option " + option + " refused: " + r.text());
         }
     }
 
@@ -96,7 +129,7 @@ final class ClientHandshake {
             } else if (r.type() == REP_ACK) {
                 return id;
             } else {
-                throw new HandshakeException(r.type(), "metadata context refused: " + r.text());
+                throw refused(r, "metadata context refused: " + r.text());
             }
         }
     }
@@ -124,7 +157,7 @@ final class ClientHandshake {
                 return new ExportInfo(size, flags, blocks[0], blocks[1], blocks[2]);
             }
             if (r.isError()) {
-                throw new HandshakeException(r.type(), r.text());
+                throw refused(r, r.text());
             }
             ByteBuffer d = r.data();
             int info = Short.toUnsignedInt(d.getShort());
@@ -147,7 +180,7 @@ final class ClientHandshake {
                 return names;
             }
             if (r.type() != REP_SERVER) {
-                throw new HandshakeException(r.type(), "list refused: " + r.text());
+                throw refused(r, "list refused: " + r.text());
             }
             byte[] name = new byte[r.data().getInt()];
             r.data().get(name);

@@ -3,16 +3,21 @@ package dev.cairn.nbd.client;
 import static dev.cairn.nbd.NbdProtocol.*;
 
 import dev.cairn.nbd.BlockStatus;
+import dev.cairn.nbd.tls.ClientTls;
+import dev.cairn.nbd.tls.TlsChannel;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.net.StandardProtocolFamily;
 import java.net.StandardSocketOptions;
 import java.nio.ByteBuffer;
+import java.nio.channels.ByteChannel;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -29,13 +34,29 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 public final class NbdClient implements AutoCloseable {
 
-    /** Handshake choices. */
-    public record Options(boolean structuredReplies, boolean baseAllocation) {
+    /**
+     * Handshake choices. With {@code tls}, the client upgrades to TLS before any other option and
+     * refuses a server that does not offer it.
+     */
+    public record Options(boolean structuredReplies, boolean baseAllocation, Optional<ClientTls> tls) {
         public static final Options DEFAULT = new Options(true, true);
         public static final Options SIMPLE = new Options(false, false);
+
+        public Options(boolean structuredReplies, boolean baseAllocation) {
+            this(structuredReplies, baseAllocation, Optional.empty());
+        }
+
+        /** These choices, over TLS with {@code credentials} (or without TLS when empty). */
+        public Options withTls(Optional<ClientTls> credentials) {
+            return new Options(structuredReplies, baseAllocation, credentials);
+        }
     }
 
     private final SocketChannel channel;
+    /** What requests are written to and replies read from: the socket, or the TLS channel over it. */
+    private final ByteChannel io;
+
+    private final GatheringByteChannel out;
     private final ExportInfo info;
     private final boolean structured;
     private final int metaContextId;
@@ -47,14 +68,17 @@ public final class NbdClient implements AutoCloseable {
     /** Completes, with the reason, once the connection is gone. */
     private final CompletableFuture<IOException> lost = new CompletableFuture<>();
 
-    private NbdClient(SocketChannel channel, ExportInfo info, boolean structured, int metaContextId) {
+    private <T extends ByteChannel & GatheringByteChannel> NbdClient(
+            SocketChannel channel, T io, ExportInfo info, boolean structured, int metaContextId) {
         this.channel = channel;
+        this.io = io;
+        this.out = io;
         this.info = info;
         this.structured = structured;
         this.metaContextId = metaContextId;
         this.reader = Thread.ofVirtual()
                 .name("nbd-client-" + localName(channel))
-                .start(new ReplyReader(channel, this::take, this::failAll, structured));
+                .start(new ReplyReader(io, this::take, this::failAll, structured));
     }
 
     /** Connects, negotiates, and enters transmission on {@code export}. */
@@ -88,6 +112,12 @@ public final class NbdClient implements AutoCloseable {
             }
             ClientHandshake h = new ClientHandshake(channel);
             h.greet();
+            Optional<TlsChannel> secure = Optional.empty();
+            if (options.tls().isPresent()) {
+                h.startTls();
+                secure = Optional.of(tlsOver(channel, options.tls().get(), address));
+                h.upgrade(secure.get());
+            }
             boolean structured = false;
             if (options.structuredReplies()) {
                 h.simpleOption(OPT_STRUCTURED_REPLY);
@@ -98,7 +128,9 @@ public final class NbdClient implements AutoCloseable {
             if (!negotiating.getAndSet(false)) {
                 throw new IOException("handshake with " + address + " not finished within " + timeout);
             }
-            return new NbdClient(channel, info, structured, context);
+            return secure.isPresent()
+                    ? new NbdClient(channel, secure.get(), info, structured, context)
+                    : new NbdClient(channel, channel, info, structured, context);
         } catch (IOException | RuntimeException e) {
             channel.close();
             if (!negotiating.get() && timeout.isPositive() && !(e instanceof HandshakeException)) {
@@ -106,6 +138,16 @@ public final class NbdClient implements AutoCloseable {
             }
             throw e;
         }
+    }
+
+    /**
+     * The TLS handshake on {@code channel}: an x509 server's certificate must name the host (or
+     * address) it was reached at; over a local socket, {@code localhost}.
+     */
+    private static TlsChannel tlsOver(SocketChannel channel, ClientTls tls, SocketAddress address) throws IOException {
+        return address instanceof InetSocketAddress inet
+                ? TlsChannel.connect(channel, tls, inet.getHostString(), inet.getPort())
+                : TlsChannel.connect(channel, tls, "localhost", 0);
     }
 
     private static String localName(SocketChannel channel) {
@@ -239,7 +281,7 @@ public final class NbdClient implements AutoCloseable {
         try {
             ByteBuffer[] parts = payload == null ? new ByteBuffer[] {header} : new ByteBuffer[] {header, payload};
             while (header.hasRemaining() || (payload != null && payload.hasRemaining())) {
-                channel.write(parts);
+                out.write(parts);
             }
         } catch (IOException e) {
             failAll(e);
@@ -270,7 +312,7 @@ public final class NbdClient implements AutoCloseable {
         if (!closed) {
             sendLock.lock();
             try {
-                channel.write(ByteBuffer.allocate(28)
+                out.write(ByteBuffer.allocate(28)
                         .putInt(REQUEST_MAGIC)
                         .putShort((short) 0)
                         .putShort((short) CMD_DISC)
@@ -285,6 +327,7 @@ public final class NbdClient implements AutoCloseable {
             }
         }
         closed = true;
+        io.close(); // over TLS: close_notify, unless a write is stuck; then the socket
         channel.close();
         if (Thread.currentThread() == reader) {
             return; // closed from a callback on the reader: it ends by itself once this returns

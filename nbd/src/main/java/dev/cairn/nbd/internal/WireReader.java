@@ -13,7 +13,8 @@ import java.util.Arrays;
  * client), not an API.
  */
 public final class WireReader {
-    private final ReadableByteChannel channel;
+    /** Replaced once at most, when the connection is upgraded to TLS. */
+    private ReadableByteChannel channel;
     /** In read mode: [position, limit) holds bytes received but not consumed. */
     private ByteBuffer buffer;
 
@@ -40,6 +41,18 @@ public final class WireReader {
         ByteBuffer old = buffer;
         buffer = larger.clear().put(old).flip();
         return old;
+    }
+
+    /**
+     * Goes on reading from {@code upgraded} (a TLS channel over the same socket). Nothing may be
+     * buffered: bytes read before the upgrade were sent in clear, and must not be taken as if they
+     * had come through TLS.
+     */
+    public void switchChannel(ReadableByteChannel upgraded) {
+        if (buffer.hasRemaining()) {
+            throw new IllegalStateException(buffer.remaining() + " bytes are buffered from before the switch");
+        }
+        channel = upgraded;
     }
 
     /** Makes at least {@code n} bytes available; EOFException if the peer closes first. */

@@ -1,10 +1,13 @@
 package dev.cairn.nbd.server;
 
 import dev.cairn.nbd.internal.WireReader;
+import dev.cairn.nbd.tls.ServerTls;
+import dev.cairn.nbd.tls.TlsChannel;
 import java.io.EOFException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.nio.channels.ClosedChannelException;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.channels.SocketChannel;
 import java.time.Duration;
 import java.util.Optional;
@@ -35,6 +38,11 @@ import org.slf4j.LoggerFactory;
  * shared budget, and that drains in device time. A peer that vanishes, sends garbage or stalls
  * costs this connection only: nothing it does blocks a worker thread or another connection, and
  * the server's sweep cuts it when it stalls past the deadline ({@link StallWatch}).
+ *
+ * <p>With TLS, the handshake thread upgrades the connection at NBD_OPT_STARTTLS (the TLS handshake
+ * runs under the NBD handshake's deadline); from then on the reader and the reply writer go
+ * through the {@link TlsChannel}, and a clean end sends close_notify. Cutting a connection
+ * ({@link #close}) closes the socket under it, which never blocks.
  */
 final class Connection implements Runnable {
     private static final Logger log = LoggerFactory.getLogger(Connection.class);
@@ -46,6 +54,10 @@ final class Connection implements Runnable {
 
     private final NbdServer server;
     private final SocketChannel channel;
+    /** Where replies go: the socket, or the TLS channel over it once upgraded (by the handshake thread). */
+    private GatheringByteChannel out;
+
+    private Optional<TlsChannel> tls = Optional.empty();
     private final String peer;
     private final int maxInFlight;
     private final Semaphore inFlight;
@@ -60,6 +72,7 @@ final class Connection implements Runnable {
     Connection(NbdServer server, SocketChannel channel, String peer, int maxInFlight, long acceptedNanos) {
         this.server = server;
         this.channel = channel;
+        this.out = channel;
         this.peer = peer;
         this.maxInFlight = maxInFlight;
         this.inFlight = new Semaphore(maxInFlight);
@@ -140,8 +153,9 @@ final class Connection implements Runnable {
         try {
             WireReader in = new WireReader(channel, input);
             Optional<Negotiated> negotiated = Optional.empty();
+            Optional<Negotiation.StartTls> startTls = server.tls().map(credentials -> () -> startTls(in, credentials));
             try {
-                negotiated = new Negotiation(in, new OptionReplies(channel), server.catalog(), peer).run();
+                negotiated = new Negotiation(in, new OptionReplies(channel), server.catalog(), peer, startTls).run();
             } catch (EOFException | ClosedChannelException e) {
                 log.debug("{}: gone during the handshake", peer);
             } catch (IOException | RuntimeException e) {
@@ -166,10 +180,35 @@ final class Connection implements Runnable {
                     negotiated.get().session().close();
                 }
             }
+            tls.ifPresent(this::closeTls);
         } finally {
             close();
             buffers.releaseOwned(input);
             server.onClosed(this);
+        }
+    }
+
+    private GatheringByteChannel startTls(WireReader in, ServerTls credentials) throws IOException {
+        TlsChannel secure = TlsChannel.accept(channel, credentials);
+        in.switchChannel(secure);
+        out = secure;
+        tls = Optional.of(secure);
+        log.debug("{}: {}", peer, secure.describe());
+        return secure;
+    }
+
+    /**
+     * Ends TLS cleanly (close_notify) once the session is over, if the socket is still open. The
+     * writer's stall watch runs meanwhile, so a client that takes no more bytes is cut by the sweep.
+     */
+    private void closeTls(TlsChannel secure) {
+        writerStall.start(System.nanoTime());
+        try {
+            secure.close();
+        } catch (IOException e) {
+            log.debug("{}: TLS close failed: {}", peer, e.toString());
+        } finally {
+            writerStall.stop();
         }
     }
 
@@ -191,7 +230,7 @@ final class Connection implements Runnable {
 
     private void transmit(WireReader in, Negotiated n, ByteBuffer scratch) {
         ReplyWriter writer =
-                new ReplyWriter(channel, n.structuredReplies(), credit, inFlight, scratch, writerStall, this::close);
+                new ReplyWriter(out, n.structuredReplies(), credit, inFlight, scratch, writerStall, this::close);
         Thread writerThread = Thread.ofVirtual().name("nbd-writer-" + peer).start(writer);
         boolean graceful = false;
         try {

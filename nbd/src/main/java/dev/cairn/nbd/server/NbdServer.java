@@ -1,5 +1,6 @@
 package dev.cairn.nbd.server;
 
+import dev.cairn.nbd.tls.ServerTls;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
@@ -88,7 +89,10 @@ public final class NbdServer implements AutoCloseable {
             throw e;
         }
         server.acceptor.start();
-        log.info("NBD server listening on {}", server.address());
+        log.info(
+                "NBD server listening on {}{}",
+                server.address(),
+                config.tls().map(t -> ", TLS required: " + t.describe()).orElse(""));
         return server;
     }
 
@@ -150,6 +154,11 @@ public final class NbdServer implements AutoCloseable {
 
     BufferPool buffers() {
         return buffers;
+    }
+
+    /** The credentials every client must upgrade to TLS with, if TLS is required. */
+    Optional<ServerTls> tls() {
+        return config.tls();
     }
 
     /**

@@ -5,6 +5,7 @@ import static dev.cairn.nbd.NbdProtocol.*;
 import dev.cairn.nbd.internal.WireReader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.nio.channels.GatheringByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
@@ -17,6 +18,13 @@ import org.slf4j.LoggerFactory;
  * until the client chooses an export (EXPORT_NAME or GO), aborts, or misbehaves. Unknown options
  * are answered with NBD_REP_ERR_UNSUP and the server stays in sync (every option declares its
  * length). Runs on the connection's reader thread, under the handshake deadline.
+ *
+ * <p>With TLS configured the server is in the protocol's FORCEDTLS mode: until NBD_OPT_STARTTLS
+ * has upgraded the connection, every option but STARTTLS and ABORT is answered
+ * NBD_REP_ERR_TLS_REQD, and EXPORT_NAME (which cannot be answered with an error) ends the session.
+ * STARTTLS is acknowledged, the TLS handshake runs (still under the handshake deadline), and the
+ * negotiation goes on through TLS from a clean state; a second STARTTLS is NBD_REP_ERR_INVALID.
+ * Without TLS configured, STARTTLS is NBD_REP_ERR_POLICY.
  */
 final class Negotiation {
     private static final Logger log = LoggerFactory.getLogger(Negotiation.class);
@@ -24,20 +32,30 @@ final class Negotiation {
     static final int MAX_OPTIONS = 256;
     static final int META_CONTEXT_ID = 1;
 
+    /** Upgrades the connection to TLS: runs the TLS handshake, returns the channel to write to. */
+    interface StartTls {
+        GatheringByteChannel upgrade() throws IOException;
+    }
+
     private final WireReader in;
-    private final OptionReplies out;
+    private OptionReplies out;
     private final ExportCatalog catalog;
     private final String peer;
+    /** Present when the server requires TLS. */
+    private final Optional<StartTls> tls;
+
+    private boolean secured;
     private boolean noZeroes;
     private boolean structured;
     /** The export name for which base:allocation was selected by the last SET_META_CONTEXT. */
     private Optional<String> metaContextExport = Optional.empty();
 
-    Negotiation(WireReader in, OptionReplies out, ExportCatalog catalog, String peer) {
+    Negotiation(WireReader in, OptionReplies out, ExportCatalog catalog, String peer, Optional<StartTls> tls) {
         this.in = in;
         this.out = out;
         this.catalog = catalog;
         this.peer = peer;
+        this.tls = tls;
     }
 
     /** Runs the handshake; empty when the session ends without entering transmission. */
@@ -74,6 +92,14 @@ final class Negotiation {
             if (!fixed && option != OPT_EXPORT_NAME) {
                 log.warn("{}: option {} without fixed newstyle; disconnecting", peer, option);
                 return Optional.empty();
+            }
+            if (tls.isPresent() && !secured && option != OPT_STARTTLS && option != OPT_ABORT) {
+                if (option == OPT_EXPORT_NAME) {
+                    log.warn("{}: NBD_OPT_EXPORT_NAME without TLS, which this server requires; disconnecting", peer);
+                    return Optional.empty();
+                }
+                out.error(option, REP_ERR_TLS_REQD, "this server requires TLS: send NBD_OPT_STARTTLS first");
+                continue;
             }
             try {
                 Step step = handle(option, data);
@@ -127,7 +153,9 @@ final class Negotiation {
                 }
                 out.ack(option);
             }
-            case OPT_STARTTLS -> out.error(option, REP_ERR_POLICY, "TLS is not configured on this server");
+            case OPT_STARTTLS -> {
+                return startTls(option, data);
+            }
             case OPT_INFO, OPT_GO -> {
                 return infoOrGo(option, data);
             }
@@ -139,6 +167,28 @@ final class Negotiation {
             case OPT_LIST_META_CONTEXT, OPT_SET_META_CONTEXT -> metaContext(option, data);
             default -> out.error(option, REP_ERR_UNSUP, "option " + option + " is not supported by this server");
         }
+        return CONTINUE;
+    }
+
+    private Step startTls(int option, OptionData data) throws IOException, OptionData.Invalid {
+        if (tls.isEmpty()) {
+            out.error(option, REP_ERR_POLICY, "TLS is not configured on this server");
+            return CONTINUE;
+        }
+        if (secured) {
+            out.error(option, REP_ERR_INVALID, "TLS is already in use on this connection");
+            return CONTINUE;
+        }
+        data.expectEnd("NBD_OPT_STARTTLS");
+        if (in.buffered() > 0) {
+            // The client must wait for the reply before it starts TLS: bytes sent in clear ahead of
+            // it could only be taken for the start of the TLS session, which nobody vouches for.
+            log.warn("{}: {} bytes sent after NBD_OPT_STARTTLS before its reply; disconnecting", peer, in.buffered());
+            return new Step.End();
+        }
+        out.ack(option);
+        out = new OptionReplies(tls.get().upgrade());
+        secured = true;
         return CONTINUE;
     }
 

@@ -1,7 +1,9 @@
 package dev.cairn.nbd.server;
 
+import dev.cairn.nbd.tls.ServerTls;
 import java.net.InetSocketAddress;
 import java.time.Duration;
+import java.util.Optional;
 
 /**
  * How an {@link NbdServer} listens and what it allows each client.
@@ -18,6 +20,8 @@ import java.time.Duration;
  * @param bufferBudgetBytes write data received and handed to the export, shared by all
  *     connections; when it is spent readers wait for the export to write some (device time, never
  *     a client's). Each connection's own memory comes on top: see the package design note
+ * @param tls with it, every client must upgrade to TLS (NBD_OPT_STARTTLS) before any other
+ *     option: the protocol's FORCEDTLS mode; without it, STARTTLS is refused
  */
 public record ServerConfig(
         Listen listen,
@@ -25,7 +29,8 @@ public record ServerConfig(
         Duration handshakeTimeout,
         Duration payloadTimeout,
         int maxInFlightPerConnection,
-        long bufferBudgetBytes) {
+        long bufferBudgetBytes,
+        Optional<ServerTls> tls) {
 
     public ServerConfig {
         if (maxConnections < 1 || maxInFlightPerConnection < 1) {
@@ -45,26 +50,45 @@ public record ServerConfig(
     }
 
     public static ServerConfig defaults(Listen listen) {
-        return new ServerConfig(listen, 1024, Duration.ofSeconds(30), Duration.ofMinutes(2), 128, 512L << 20);
+        return new ServerConfig(
+                listen, 1024, Duration.ofSeconds(30), Duration.ofMinutes(2), 128, 512L << 20, Optional.empty());
     }
 
     public ServerConfig withHandshakeTimeout(Duration timeout) {
         return new ServerConfig(
-                listen, maxConnections, timeout, payloadTimeout, maxInFlightPerConnection, bufferBudgetBytes);
+                listen, maxConnections, timeout, payloadTimeout, maxInFlightPerConnection, bufferBudgetBytes, tls);
     }
 
     public ServerConfig withPayloadTimeout(Duration timeout) {
         return new ServerConfig(
-                listen, maxConnections, handshakeTimeout, timeout, maxInFlightPerConnection, bufferBudgetBytes);
+                listen, maxConnections, handshakeTimeout, timeout, maxInFlightPerConnection, bufferBudgetBytes, tls);
     }
 
     public ServerConfig withMaxConnections(int connections) {
         return new ServerConfig(
-                listen, connections, handshakeTimeout, payloadTimeout, maxInFlightPerConnection, bufferBudgetBytes);
+                listen,
+                connections,
+                handshakeTimeout,
+                payloadTimeout,
+                maxInFlightPerConnection,
+                bufferBudgetBytes,
+                tls);
     }
 
     public ServerConfig withBufferBudget(long bytes) {
         return new ServerConfig(
-                listen, maxConnections, handshakeTimeout, payloadTimeout, maxInFlightPerConnection, bytes);
+                listen, maxConnections, handshakeTimeout, payloadTimeout, maxInFlightPerConnection, bytes, tls);
+    }
+
+    /** Requires TLS of every client, with these credentials. */
+    public ServerConfig withTls(ServerTls credentials) {
+        return new ServerConfig(
+                listen,
+                maxConnections,
+                handshakeTimeout,
+                payloadTimeout,
+                maxInFlightPerConnection,
+                bufferBudgetBytes,
+                Optional.of(credentials));
     }
 }

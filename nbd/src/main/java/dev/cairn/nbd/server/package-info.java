@@ -40,6 +40,10 @@
  *       dev.cairn.nbd.server.LargeRead}). Page-cache data sent from a view of the export holds
  *       nothing.
  *   <li>At most 128 requests in flight per connection.
+ *   <li>With TLS ({@link dev.cairn.nbd.server.ServerConfig#tls}), from NBD_OPT_STARTTLS on, the
+ *       TLS channel's own buffers and state: about 100 KiB (x509) or 200 KiB (PSK), outside {@link
+ *       dev.cairn.nbd.server.NbdServer#bufferBytesInUse}; see {@link dev.cairn.nbd.tls}. The TLS
+ *       handshake runs under the NBD handshake's deadline.
  * </ul>
  *
  * So the server's buffers never exceed {@code bufferBudgetBytes + maxConnections * (256 KiB +
