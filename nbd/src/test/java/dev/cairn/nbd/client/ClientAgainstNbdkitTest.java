@@ -3,19 +3,14 @@ package dev.cairn.nbd.client;
 import static dev.cairn.nbd.NbdProtocol.*;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
-import dev.cairn.testkit.FreePorts;
+import dev.cairn.testkit.Nbdkit;
 import dev.cairn.testkit.Patterns;
-import dev.cairn.testkit.Tool;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.file.Path;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
@@ -24,39 +19,18 @@ import org.junit.jupiter.api.Test;
 
 /** Our client against a server we did not write: nbdkit's memory plugin. */
 class ClientAgainstNbdkitTest {
-    Process nbdkit;
+    Nbdkit nbdkit;
     InetSocketAddress address;
 
     @BeforeEach
     void startNbdkit() throws IOException {
-        Tool.require("nbdkit", "nbdkit");
-        int port = FreePorts.next();
-        nbdkit = new ProcessBuilder(
-                        "nbdkit",
-                        "--foreground",
-                        "--exit-with-parent",
-                        "-i",
-                        "127.0.0.1",
-                        "-p",
-                        Integer.toString(port),
-                        "memory",
-                        "64M")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(Path.of("/dev/null").toFile())
-                .start();
-        address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        await().ignoreExceptions().until(() -> {
-            try (Socket s = new Socket(address.getAddress(), port)) {
-                return s.isConnected();
-            }
-        });
+        nbdkit = Nbdkit.start(List.of(), "memory", "64M");
+        address = nbdkit.address();
     }
 
     @AfterEach
-    void stopNbdkit() throws InterruptedException {
-        nbdkit.destroy();
-        nbdkit.waitFor();
+    void stopNbdkit() {
+        nbdkit.close();
     }
 
     static ByteBuffer pattern(int length, long seed) {

@@ -3,21 +3,17 @@ package dev.cairn.nbd.client;
 import static dev.cairn.nbd.NbdProtocol.REP_ERR_TLS_REQD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
-import static org.awaitility.Awaitility.await;
 
 import dev.cairn.nbd.tls.ClientTls;
-import dev.cairn.testkit.FreePorts;
+import dev.cairn.testkit.Nbdkit;
 import dev.cairn.testkit.Patterns;
 import dev.cairn.testkit.TlsMaterial;
 import dev.cairn.testkit.Tool;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import org.junit.jupiter.api.AfterEach;
@@ -33,7 +29,7 @@ class ClientAgainstNbdkitTlsTest {
     static TlsMaterial certs;
     static Path pskFile;
 
-    Process nbdkit;
+    Nbdkit nbdkit;
     InetSocketAddress address;
 
     @BeforeAll
@@ -45,29 +41,14 @@ class ClientAgainstNbdkitTlsTest {
     }
 
     void startNbdkit(String... tls) throws IOException {
-        int port = FreePorts.next();
-        List<String> command = new ArrayList<>(List.of(
-                "nbdkit", "--foreground", "--exit-with-parent", "-i", "127.0.0.1", "-p", Integer.toString(port)));
-        command.addAll(List.of(tls));
-        command.addAll(List.of("memory", "64M"));
-        nbdkit = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(Path.of("/dev/null").toFile())
-                .start();
-        address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        await().ignoreExceptions().until(() -> {
-            try (Socket s = new Socket(address.getAddress(), port)) {
-                return s.isConnected();
-            }
-        });
+        nbdkit = Nbdkit.start(List.of(tls), "memory", "64M");
+        address = nbdkit.address();
     }
 
     @AfterEach
-    void stopNbdkit() throws InterruptedException {
+    void stopNbdkit() {
         if (nbdkit != null) {
-            nbdkit.destroy();
-            nbdkit.waitFor();
+            nbdkit.close();
         }
     }
 

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.cairn.nbd.OptionBytes;
 import dev.cairn.nbd.client.HandshakeException;
 import dev.cairn.nbd.client.NbdClient;
 import dev.cairn.nbd.tls.ClientTls;
@@ -16,7 +17,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -117,13 +117,13 @@ class TlsNegotiationTest extends ServerFixture {
     void afterTlsTheNegotiationGoesOnAndASecondStartTlsIsInvalid() throws Exception {
         try (SocketChannel socket = SocketChannel.open(address())) {
             TlsChannel tls = startTls(socket);
-            sendOption(tls, OPT_STARTTLS, new byte[0]);
-            assertThat(readReplyType(tls)).isEqualTo(REP_ERR_INVALID);
-            sendOption(tls, OPT_LIST, new byte[0]);
-            assertThat(readReplyType(tls)).isEqualTo(REP_SERVER);
-            assertThat(readReplyType(tls)).isEqualTo(REP_ACK);
-            sendOption(tls, OPT_ABORT, new byte[0]);
-            assertThat(readReplyType(tls)).isEqualTo(REP_ACK);
+            OptionBytes.send(tls, OPT_STARTTLS, new byte[0]);
+            assertThat(OptionBytes.replyType(tls)).isEqualTo(REP_ERR_INVALID);
+            OptionBytes.send(tls, OPT_LIST, new byte[0]);
+            assertThat(OptionBytes.replyType(tls)).isEqualTo(REP_SERVER);
+            assertThat(OptionBytes.replyType(tls)).isEqualTo(REP_ACK);
+            OptionBytes.send(tls, OPT_ABORT, new byte[0]);
+            assertThat(OptionBytes.replyType(tls)).isEqualTo(REP_ACK);
             tls.close();
         }
     }
@@ -206,42 +206,12 @@ class TlsNegotiationTest extends ServerFixture {
 
     /** Greets, sends STARTTLS, expects its ACK and upgrades. */
     private static TlsChannel startTls(SocketChannel socket) throws IOException {
-        ByteBuffer greeting = ByteBuffer.allocate(18);
-        while (greeting.hasRemaining()) {
-            socket.read(greeting);
-        }
+        OptionBytes.readFully(socket, 18); // the greeting
         socket.write(ByteBuffer.allocate(4)
                 .putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
                 .flip());
-        sendOption(socket, OPT_STARTTLS, new byte[0]);
-        assertThat(readReplyType(socket)).isEqualTo(REP_ACK);
+        OptionBytes.send(socket, OPT_STARTTLS, new byte[0]);
+        assertThat(OptionBytes.replyType(socket)).isEqualTo(REP_ACK);
         return TlsChannel.connect(socket, ClientTls.psk(pskFile, Optional.empty()), "127.0.0.1", 0);
-    }
-
-    private static void sendOption(ByteChannel channel, int option, byte[] data) throws IOException {
-        ByteBuffer b = RawClient.option(option, data);
-        while (b.hasRemaining()) {
-            channel.write(b);
-        }
-    }
-
-    /** Reads one option reply and returns its type (its data is skipped). */
-    private static int readReplyType(ByteChannel channel) throws IOException {
-        ByteBuffer header = readFully(channel, 20);
-        assertThat(header.getLong()).isEqualTo(OPTION_REPLY_MAGIC);
-        header.getInt();
-        int type = header.getInt();
-        readFully(channel, header.getInt());
-        return type;
-    }
-
-    private static ByteBuffer readFully(ByteChannel channel, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (channel.read(b) < 0) {
-                throw new java.io.EOFException("closed with " + b.remaining() + " bytes to come");
-            }
-        }
-        return b.flip();
     }
 }

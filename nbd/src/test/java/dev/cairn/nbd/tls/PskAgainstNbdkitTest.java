@@ -2,23 +2,17 @@ package dev.cairn.nbd.tls;
 
 import static dev.cairn.nbd.NbdProtocol.*;
 import static org.assertj.core.api.Assertions.assertThat;
-import static org.awaitility.Awaitility.await;
 
-import dev.cairn.testkit.FreePorts;
+import dev.cairn.nbd.OptionBytes;
+import dev.cairn.testkit.Nbdkit;
 import dev.cairn.testkit.TlsMaterial;
-import dev.cairn.testkit.Tool;
-import java.io.EOFException;
 import java.io.IOException;
-import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.net.Socket;
 import java.nio.ByteBuffer;
-import java.nio.channels.ByteChannel;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.List;
 import org.bouncycastle.tls.ProtocolVersion;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -30,96 +24,37 @@ class PskAgainstNbdkitTest {
     @TempDir
     Path dir;
 
-    Process nbdkit;
-
-    @AfterEach
-    void stop() throws InterruptedException {
-        if (nbdkit != null) {
-            nbdkit.destroy();
-            nbdkit.waitFor();
+    @Test
+    void tls13AndTls12BothCarryTheNegotiation() throws Exception {
+        Path keys = dir.resolve("keys.psk");
+        TlsMaterial.writePskFile(keys, List.of("alice"));
+        try (Nbdkit nbdkit = Nbdkit.start(List.of("--tls=require", "--tls-psk", keys.toString()), "memory", "1M")) {
+            negotiateInEachVersion(
+                    nbdkit.address(), PskKeys.load(keys).key("alice").orElseThrow());
         }
     }
 
-    @Test
-    void tls13AndTls12BothCarryTheNegotiation() throws Exception {
-        Tool.require("nbdkit", "nbdkit");
-        Path keys = dir.resolve("keys.psk");
-        TlsMaterial.writePskFile(keys, List.of("alice"));
-        int port = FreePorts.next();
-        nbdkit = new ProcessBuilder(
-                        "nbdkit",
-                        "--foreground",
-                        "--exit-with-parent",
-                        "-i",
-                        "127.0.0.1",
-                        "-p",
-                        Integer.toString(port),
-                        "--tls=require",
-                        "--tls-psk",
-                        keys.toString(),
-                        "memory",
-                        "1M")
-                .redirectErrorStream(true)
-                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
-                .redirectInput(Path.of("/dev/null").toFile())
-                .start();
-        InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), port);
-        await().ignoreExceptions().until(() -> {
-            try (Socket s = new Socket(address.getAddress(), port)) {
-                return s.isConnected();
-            }
-        });
-        byte[] key = PskKeys.load(keys).key("alice").orElseThrow();
+    private static void negotiateInEachVersion(InetSocketAddress address, byte[] key) throws IOException {
         for (ProtocolVersion version : List.of(ProtocolVersion.TLSv13, ProtocolVersion.TLSv12)) {
             try (SocketChannel socket = SocketChannel.open(address)) {
-                readFully(socket, 18); // the greeting
+                OptionBytes.readFully(socket, 18); // the greeting
                 socket.write(ByteBuffer.allocate(4)
                         .putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
                         .flip());
-                sendOption(socket, OPT_STARTTLS);
-                assertThat(replyType(socket)).isEqualTo(REP_ACK);
+                OptionBytes.send(socket, OPT_STARTTLS, new byte[0]);
+                assertThat(OptionBytes.replyType(socket)).isEqualTo(REP_ACK);
                 TlsChannel tls = BcPskChannel.connect(socket, "alice", key, version.only());
                 assertThat(tls.describe()).startsWith(version.getName());
-                sendOption(tls, OPT_LIST);
+                OptionBytes.send(tls, OPT_LIST, new byte[0]);
                 int type;
                 do {
-                    type = replyType(tls);
+                    type = OptionBytes.replyType(tls);
                 } while (type == REP_SERVER);
                 assertThat(type).isEqualTo(REP_ACK);
-                sendOption(tls, OPT_ABORT);
-                assertThat(replyType(tls)).isEqualTo(REP_ACK);
+                OptionBytes.send(tls, OPT_ABORT, new byte[0]);
+                assertThat(OptionBytes.replyType(tls)).isEqualTo(REP_ACK);
                 tls.close();
             }
         }
-    }
-
-    private static void sendOption(ByteChannel channel, int option) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(16)
-                .putLong(IHAVEOPT)
-                .putInt(option)
-                .putInt(0)
-                .flip();
-        while (b.hasRemaining()) {
-            channel.write(b);
-        }
-    }
-
-    private static int replyType(ByteChannel channel) throws IOException {
-        ByteBuffer header = readFully(channel, 20);
-        assertThat(header.getLong()).isEqualTo(OPTION_REPLY_MAGIC);
-        header.getInt();
-        int type = header.getInt();
-        readFully(channel, header.getInt());
-        return type;
-    }
-
-    private static ByteBuffer readFully(ByteChannel channel, int n) throws IOException {
-        ByteBuffer b = ByteBuffer.allocate(n);
-        while (b.hasRemaining()) {
-            if (channel.read(b) < 0) {
-                throw new EOFException(b.remaining() + " bytes short");
-            }
-        }
-        return b.flip();
     }
 }
