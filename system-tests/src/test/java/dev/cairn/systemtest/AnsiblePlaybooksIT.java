@@ -30,10 +30,7 @@ class AnsiblePlaybooksIT extends ClusterFixture {
         controllerGroup(1);
         // Nodes paused on purpose (to hold a drain) must not be taken for lost meanwhile.
         startController("c1", List.of("--offline-after", "30s", "--election-timeout", "500ms"));
-        startNode("na1", "a");
-        startNode("na2", "a");
-        startNode("nb", "b");
-        startNode("nc", "c");
+        startNodes(List.of("na1", "na2", "nb", "nc"), n -> startNode(n, n.substring(1, 2)));
         awaitNodesOnline(4);
         cli("volume", "create", "db", "--size", "64MiB", "--class", "zone-2").ok();
     }

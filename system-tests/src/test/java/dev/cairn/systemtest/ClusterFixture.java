@@ -17,11 +17,16 @@ import java.io.UncheckedIOException;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -43,7 +48,8 @@ abstract class ClusterFixture {
     final Map<String, int[]> ports = new LinkedHashMap<>();
 
     final Map<String, ControllerProcess> controllers = new LinkedHashMap<>();
-    final Map<String, NodeProcess> nodes = new LinkedHashMap<>();
+    /** The nodes by name, in the order they were first started (several may start at once). */
+    final Map<String, NodeProcess> nodes = Collections.synchronizedMap(new LinkedHashMap<>());
 
     /** Chooses ports for a group of {@code n} controller peers (c1..cn). */
     void controllerGroup(int n) {
@@ -132,6 +138,58 @@ abstract class ClusterFixture {
                 env);
         nodes.put(name, n);
         return n;
+    }
+
+    /** A start of a daemon (a JVM, seconds to come up) that may run beside others. */
+    interface Start {
+        void run() throws IOException;
+    }
+
+    /**
+     * Runs {@code starts} side by side and returns once every one has: six nodes started one after
+     * the other are most of a test's setup, and each mostly waits for its own JVM. The first
+     * failure is thrown once all have ended.
+     */
+    static void startTogether(List<Start> starts) throws IOException {
+        List<Future<?>> running = new ArrayList<>();
+        try (ExecutorService pool = Executors.newVirtualThreadPerTaskExecutor()) {
+            for (Start start : starts) {
+                running.add(pool.submit(() -> {
+                    start.run();
+                    return null;
+                }));
+            }
+        }
+        for (Future<?> f : running) {
+            try {
+                f.get();
+            } catch (ExecutionException e) {
+                switch (e.getCause()) {
+                    case IOException io -> throw io;
+                    case RuntimeException re -> throw re;
+                    case Error error -> throw error;
+                    default -> throw new IOException(e.getCause());
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while starting daemons", e);
+            }
+        }
+    }
+
+    /** Starts the nodes {@code names} side by side, each by {@code start}; they keep the order of {@code names}. */
+    void startNodes(List<String> names, NodeStart start) throws IOException {
+        startTogether(names.stream().<Start>map(n -> () -> start.start(n)).toList());
+        synchronized (nodes) {
+            for (String n : names) {
+                nodes.put(n, nodes.remove(n));
+            }
+        }
+    }
+
+    /** How one node of {@link #startNodes} is started, given its name. */
+    interface NodeStart {
+        void start(String name) throws IOException;
     }
 
     /** Runs {@code bin/cairn ARGS} against the controller group with the admin token. */

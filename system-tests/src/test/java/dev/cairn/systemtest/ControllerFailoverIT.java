@@ -29,9 +29,7 @@ class ControllerFailoverIT extends ClusterFixture {
         for (String id : List.of("c1", "c2", "c3")) {
             startController(id);
         }
-        for (String zone : List.of("a", "b", "c")) {
-            startNode("node-" + zone, zone);
-        }
+        startNodes(List.of("node-a", "node-b", "node-c"), n -> startNode(n, n.substring("node-".length())));
         awaitNodesOnline(3);
         cli("volume", "create", "before", "--size", "32MiB", "--class", "zone-3")
                 .ok();

@@ -22,9 +22,7 @@ class ControllerIT extends ClusterFixture {
     void cluster() throws Exception {
         controllerGroup(1);
         startController("c1");
-        for (String zone : List.of("a", "b", "c")) {
-            startNode("node-" + zone, zone);
-        }
+        startNodes(List.of("node-a", "node-b", "node-c"), n -> startNode(n, n.substring("node-".length())));
         awaitNodesOnline(3);
     }
 

@@ -38,8 +38,7 @@ class RefusedCommandReplayIT extends ClusterFixture {
     void cluster() throws Exception {
         controllerGroup(1);
         startController("c1");
-        startNode("node-a", "a");
-        startNode("node-b", "b");
+        startNodes(List.of("node-a", "node-b"), n -> startNode(n, n.substring("node-".length())));
         awaitNodesOnline(2);
     }
 

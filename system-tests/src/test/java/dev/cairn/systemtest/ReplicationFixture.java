@@ -36,9 +36,7 @@ abstract class ReplicationFixture extends ClusterFixture {
         Tool.require("fio", "fio");
         controllerGroup(1);
         startController("c1");
-        startNode("na", "a");
-        startNode("nb", "b");
-        startNode("nc", "c");
+        startNodes(List.of("na", "nb", "nc"), n -> startNode(n, n.substring(1)));
         awaitNodesOnline(3);
     }
 

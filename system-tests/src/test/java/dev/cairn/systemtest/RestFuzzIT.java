@@ -47,8 +47,7 @@ class RestFuzzIT extends ClusterFixture {
     void generatedRequestsGetNo5xxNoHangAndRefusalsChangeNothing() throws Exception {
         controllerGroup(1);
         startController("c1");
-        startNode("node-a", "a");
-        startNode("node-b", "b");
+        startNodes(List.of("node-a", "node-b"), n -> startNode(n, n.substring("node-".length())));
         awaitNodesOnline(2);
         Random seeds = new Random(SEED);
         for (int i = 0; i < 6; i++) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
@@ -23,7 +24,7 @@ import org.junit.jupiter.api.AfterEach;
 abstract class SelfHealingFixture extends ReplicationFixture {
     static final String CLASS = "heal-3";
     static final String REPAIR_TIMEOUT = "4s";
-    final Map<String, FaultProxy> proxies = new LinkedHashMap<>();
+    final Map<String, FaultProxy> proxies = Collections.synchronizedMap(new LinkedHashMap<>());
     private final List<String> controllerArgs = new ArrayList<>();
 
     void startSixNodes(List<String> controllerArgs) throws IOException {
@@ -32,10 +33,7 @@ abstract class SelfHealingFixture extends ReplicationFixture {
         this.controllerArgs.addAll(List.of("--offline-after", "3s", "--election-timeout", "500ms"));
         this.controllerArgs.addAll(controllerArgs);
         startController("c1", this.controllerArgs);
-        for (String zone : List.of("a", "b", "c")) {
-            startProxiedNode("n" + zone + "1", zone);
-            startProxiedNode("n" + zone + "2", zone);
-        }
+        startNodes(List.of("na1", "na2", "nb1", "nb2", "nc1", "nc2"), n -> startProxiedNode(n, zoneOf(n)));
         awaitNodesOnline(6);
         cli("class", "create", CLASS, "--replicas", "3", "--spread-across", "zone", "--repair-timeout", REPAIR_TIMEOUT)
                 .ok();

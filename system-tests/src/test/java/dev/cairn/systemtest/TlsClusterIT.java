@@ -87,9 +87,7 @@ class TlsClusterIT extends ReplicationFixture {
         Tool.require("qemu-io", "qemu-utils");
         controllerGroup(1);
         startController("c1");
-        for (String zone : List.of("a", "b", "c", "d")) {
-            startNode("n" + zone, zone, nodeTls);
-        }
+        startNodes(List.of("na", "nb", "nc", "nd"), n -> startNode(n, n.substring(1), nodeTls));
         awaitNodesOnline(4);
         String nbd = startTcpAgent("h1", agentTls);
         String id = createAttached("vol", "32MiB", "h1");
