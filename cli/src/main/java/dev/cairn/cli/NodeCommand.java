@@ -152,6 +152,10 @@ final class NodeCommand implements Callable<Integer> {
         List<DriveSpec> specs = drives.stream().map(DriveSpec::parse).toList();
         NbdTls nbdTls = tls.load();
         Optional<ControllerLink.Settings> link = Optional.empty();
+        if (controller.isEmpty() && controllerCa.ca.isPresent()) {
+            throw new IllegalArgumentException(
+                    "--controller-ca is for a node linked to a controller (--controller URL)");
+        }
         if (controller.isPresent()) {
             if (controllerTokenFile.isEmpty()) {
                 throw new IllegalArgumentException("--controller needs --controller-token-file (the node token)");

@@ -59,6 +59,38 @@ class NbdTlsOptionsTest {
     }
 
     @Test
+    void theControllersHttpsOptionsAreCheckedBeforeItStarts() {
+        StringWriter err = new StringWriter();
+        Path data = dir.resolve("controller-never");
+        int code = Main.run(
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(err),
+                "controller",
+                "--data",
+                data.toString(),
+                "--tls-cert",
+                certs.serverCert().toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("--tls-cert and --tls-key go together");
+        err.getBuffer().setLength(0);
+        code = Main.run(
+                new PrintWriter(new StringWriter()),
+                new PrintWriter(err),
+                "controller",
+                "--data",
+                data.toString(),
+                "--tls-cert",
+                certs.serverCert().toString(),
+                "--tls-key",
+                certs.clientKey().toString());
+        assertThat(code).isEqualTo(1);
+        assertThat(err.toString()).contains("does not belong to the certificate");
+        assertThat(data).doesNotExist();
+        assertThat(nodeRefuses("--controller-ca", certs.caCert().toString()))
+                .contains("--controller-ca is for a node linked to a controller");
+    }
+
+    @Test
     void soundOptionsLoad() throws IOException {
         NbdTlsOptions x509 = new NbdTlsOptions();
         x509.cert = java.util.Optional.of(certs.serverCert());
