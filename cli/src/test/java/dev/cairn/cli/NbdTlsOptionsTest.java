@@ -58,34 +58,25 @@ class NbdTlsOptionsTest {
                 .contains("does not belong to the certificate");
     }
 
-    @Test
-    void theControllersHttpsOptionsAreCheckedBeforeItStarts() {
+    /** Runs {@code cairn controller} with a data directory that must not be made and {@code tls}; its stderr. */
+    private static String controllerRefuses(String... tls) {
         StringWriter err = new StringWriter();
         Path data = dir.resolve("controller-never");
-        int code = Main.run(
-                new PrintWriter(new StringWriter()),
-                new PrintWriter(err),
-                "controller",
-                "--data",
-                data.toString(),
-                "--tls-cert",
-                certs.serverCert().toString());
+        List<String> args = new java.util.ArrayList<>(List.of("controller", "--data", data.toString()));
+        args.addAll(List.of(tls));
+        int code = Main.run(new PrintWriter(new StringWriter()), new PrintWriter(err), args.toArray(String[]::new));
         assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).contains("--tls-cert and --tls-key go together");
-        err.getBuffer().setLength(0);
-        code = Main.run(
-                new PrintWriter(new StringWriter()),
-                new PrintWriter(err),
-                "controller",
-                "--data",
-                data.toString(),
-                "--tls-cert",
-                certs.serverCert().toString(),
-                "--tls-key",
-                certs.clientKey().toString());
-        assertThat(code).isEqualTo(1);
-        assertThat(err.toString()).contains("does not belong to the certificate");
         assertThat(data).doesNotExist();
+        return err.toString();
+    }
+
+    @Test
+    void theControllersHttpsOptionsAreCheckedBeforeItStarts() {
+        String cert = certs.serverCert().toString();
+        assertThat(controllerRefuses("--tls-cert", cert)).contains("--tls-cert and --tls-key go together");
+        assertThat(controllerRefuses(
+                        "--tls-cert", cert, "--tls-key", certs.clientKey().toString()))
+                .contains("does not belong to the certificate");
         assertThat(nodeRefuses("--controller-ca", certs.caCert().toString()))
                 .contains("--controller-ca is for a node linked to a controller");
     }

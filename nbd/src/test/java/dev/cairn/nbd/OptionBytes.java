@@ -15,6 +15,25 @@ import java.nio.channels.ByteChannel;
 public final class OptionBytes {
     private OptionBytes() {}
 
+    /**
+     * Reads a server's greeting, answers fixed newstyle without zeroes and asks for STARTTLS; fails
+     * unless the server acknowledges it, so that the caller's TLS handshake comes next.
+     */
+    public static void greetAndStartTls(ByteChannel channel) throws IOException {
+        readFully(channel, 18);
+        ByteBuffer flags = ByteBuffer.allocate(4)
+                .putInt(NbdProtocol.FLAG_FIXED_NEWSTYLE | NbdProtocol.FLAG_NO_ZEROES)
+                .flip();
+        while (flags.hasRemaining()) {
+            channel.write(flags);
+        }
+        send(channel, NbdProtocol.OPT_STARTTLS, new byte[0]);
+        int type = replyType(channel);
+        if (type != NbdProtocol.REP_ACK) {
+            throw new IOException("STARTTLS answered with reply type " + type + ", not ACK");
+        }
+    }
+
     public static void send(ByteChannel channel, int option, byte[] data) throws IOException {
         ByteBuffer b = ByteBuffer.allocate(16 + data.length)
                 .putLong(IHAVEOPT)

@@ -206,12 +206,7 @@ class TlsNegotiationTest extends ServerFixture {
 
     /** Greets, sends STARTTLS, expects its ACK and upgrades. */
     private static TlsChannel startTls(SocketChannel socket) throws IOException {
-        OptionBytes.readFully(socket, 18); // the greeting
-        socket.write(ByteBuffer.allocate(4)
-                .putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
-                .flip());
-        OptionBytes.send(socket, OPT_STARTTLS, new byte[0]);
-        assertThat(OptionBytes.replyType(socket)).isEqualTo(REP_ACK);
+        OptionBytes.greetAndStartTls(socket);
         return TlsChannel.connect(socket, ClientTls.psk(pskFile, Optional.empty()), "127.0.0.1", 0);
     }
 }

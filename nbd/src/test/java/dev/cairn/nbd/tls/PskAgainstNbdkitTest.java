@@ -8,7 +8,6 @@ import dev.cairn.testkit.Nbdkit;
 import dev.cairn.testkit.TlsMaterial;
 import java.io.IOException;
 import java.net.InetSocketAddress;
-import java.nio.ByteBuffer;
 import java.nio.channels.SocketChannel;
 import java.nio.file.Path;
 import java.util.List;
@@ -37,12 +36,7 @@ class PskAgainstNbdkitTest {
     private static void negotiateInEachVersion(InetSocketAddress address, byte[] key) throws IOException {
         for (ProtocolVersion version : List.of(ProtocolVersion.TLSv13, ProtocolVersion.TLSv12)) {
             try (SocketChannel socket = SocketChannel.open(address)) {
-                OptionBytes.readFully(socket, 18); // the greeting
-                socket.write(ByteBuffer.allocate(4)
-                        .putInt(FLAG_FIXED_NEWSTYLE | FLAG_NO_ZEROES)
-                        .flip());
-                OptionBytes.send(socket, OPT_STARTTLS, new byte[0]);
-                assertThat(OptionBytes.replyType(socket)).isEqualTo(REP_ACK);
+                OptionBytes.greetAndStartTls(socket);
                 TlsChannel tls = BcPskChannel.connect(socket, "alice", key, version.only());
                 assertThat(tls.describe()).startsWith(version.getName());
                 OptionBytes.send(tls, OPT_LIST, new byte[0]);
