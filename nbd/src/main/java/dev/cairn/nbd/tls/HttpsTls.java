@@ -2,9 +2,6 @@ package dev.cairn.nbd.tls;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.PrivateKey;
-import java.security.cert.X509Certificate;
-import java.util.List;
 import java.util.Optional;
 import javax.net.ssl.SSLContext;
 
@@ -19,10 +16,7 @@ public final class HttpsTls {
 
     /** A server's context: its certificate chain (leaf first) and key. */
     public static SSLContext server(Path certificateFile, Path keyFile) throws IOException {
-        List<X509Certificate> chain = TlsFiles.certificates(certificateFile, "the certificate file");
-        PrivateKey key = TlsFiles.privateKey(keyFile);
-        TlsFiles.requireMatch(chain.getFirst(), key, certificateFile, keyFile);
-        return SslContexts.create(Optional.of(new SslContexts.Identity(chain, key)), Optional.empty());
+        return SslContexts.create(Optional.of(TlsFiles.identity(certificateFile, keyFile)), Optional.empty());
     }
 
     /** A client's context that trusts the certificates in {@code caFile} and nothing else. */

@@ -125,6 +125,14 @@ final class TlsFiles {
                 + " KEY-----, -----BEGIN RSA PRIVATE KEY----- or -----BEGIN EC PRIVATE KEY-----)");
     }
 
+    /** A certificate chain and its key, loaded and checked to belong together. */
+    static SslContexts.Identity identity(Path certificateFile, Path keyFile) throws IOException {
+        List<X509Certificate> chain = certificates(certificateFile, "the certificate file");
+        PrivateKey key = privateKey(keyFile);
+        requireMatch(chain.getFirst(), key, certificateFile, keyFile);
+        return new SslContexts.Identity(chain, key);
+    }
+
     /** Refuses a key that is not the one of the certificate: a signature by it must verify. */
     static void requireMatch(X509Certificate certificate, PrivateKey key, Path certFile, Path keyFile)
             throws IOException {

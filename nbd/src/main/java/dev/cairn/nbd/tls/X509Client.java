@@ -2,7 +2,6 @@ package dev.cairn.nbd.tls;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
@@ -26,10 +25,7 @@ final class X509Client implements ClientTls {
         List<X509Certificate> ca = TlsFiles.certificates(caFile, "the CA file");
         Optional<SslContexts.Identity> identity = Optional.empty();
         if (certificateFile.isPresent()) {
-            List<X509Certificate> chain = TlsFiles.certificates(certificateFile.get(), "the certificate file");
-            PrivateKey key = TlsFiles.privateKey(keyFile.get());
-            TlsFiles.requireMatch(chain.getFirst(), key, certificateFile.get(), keyFile.get());
-            identity = Optional.of(new SslContexts.Identity(chain, key));
+            identity = Optional.of(TlsFiles.identity(certificateFile.get(), keyFile.get()));
         }
         String trust = "x509 (trusting "
                 + ca.getFirst().getSubjectX500Principal().getName()

@@ -2,7 +2,6 @@ package dev.cairn.nbd.tls;
 
 import java.io.IOException;
 import java.nio.file.Path;
-import java.security.PrivateKey;
 import java.security.cert.X509Certificate;
 import java.util.List;
 import java.util.Optional;
@@ -22,15 +21,13 @@ final class X509Server implements ServerTls {
     }
 
     static X509Server load(Path certificateFile, Path keyFile, Optional<Path> clientCaFile) throws IOException {
-        List<X509Certificate> chain = TlsFiles.certificates(certificateFile, "the certificate file");
-        PrivateKey key = TlsFiles.privateKey(keyFile);
-        TlsFiles.requireMatch(chain.getFirst(), key, certificateFile, keyFile);
+        SslContexts.Identity identity = TlsFiles.identity(certificateFile, keyFile);
         Optional<List<X509Certificate>> clientCa = Optional.empty();
         if (clientCaFile.isPresent()) {
             clientCa = Optional.of(TlsFiles.certificates(clientCaFile.get(), "the client CA file"));
         }
-        SSLContext context = SslContexts.create(Optional.of(new SslContexts.Identity(chain, key)), clientCa);
-        String subject = chain.getFirst().getSubjectX500Principal().getName();
+        SSLContext context = SslContexts.create(Optional.of(identity), clientCa);
+        String subject = identity.chain().getFirst().getSubjectX500Principal().getName();
         return new X509Server(
                 context,
                 clientCa.isPresent(),
