@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.agent.replica.AttachedVolume;
 import dev.cairn.agent.replica.ReplicatedVolume;
 import dev.cairn.agent.replica.VolumeSpec;
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.NbdLegIo;
@@ -140,12 +141,7 @@ public final class Agent implements AutoCloseable {
     }
 
     private void writeReadyFile(Path file) throws IOException {
-        byte[] json = new ObjectMapper()
-                .writeValueAsString(Map.of("host", config.host(), "nbd", nbdAddressText(), "metrics", metricsUrl()))
-                .getBytes(StandardCharsets.UTF_8);
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, json);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        new ReadyFile.Agent(config.host(), nbdAddressText(), metricsUrl()).write(file);
     }
 
     /** Applies what the controller wants of this host: the resync rate, the attached volumes. */

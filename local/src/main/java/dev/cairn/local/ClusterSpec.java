@@ -4,8 +4,6 @@ import com.fasterxml.jackson.annotation.JsonIgnoreProperties;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.ServerSocket;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -73,7 +71,7 @@ public record ClusterSpec(
             throw new IllegalArgumentException(
                     "--drive-size must be at least 64 MiB (was " + driveSizeBytes + " bytes)");
         }
-        int[] ports = freePorts(3 + 2 * nodes);
+        int[] ports = FreePorts.distinct(3 + 2 * nodes);
         List<NodePorts> nodePorts = new ArrayList<>();
         for (int i = 0; i < nodes; i++) {
             nodePorts.add(new NodePorts(ports[3 + 2 * i], ports[4 + 2 * i]));
@@ -119,23 +117,5 @@ public record ClusterSpec(
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
         JSON.writeValue(tmp.toFile(), this);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
-    }
-
-    /** {@code count} distinct ports free on loopback now, all held open until every one is chosen. */
-    private static int[] freePorts(int count) throws IOException {
-        List<ServerSocket> held = new ArrayList<>();
-        try {
-            int[] ports = new int[count];
-            for (int i = 0; i < count; i++) {
-                ServerSocket s = new ServerSocket(0, 1, InetAddress.getLoopbackAddress());
-                held.add(s);
-                ports[i] = s.getLocalPort();
-            }
-            return ports;
-        } finally {
-            for (ServerSocket s : held) {
-                s.close();
-            }
-        }
     }
 }

@@ -1,7 +1,6 @@
 package dev.cairn.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.control.api.ReadyFile;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
@@ -21,7 +20,6 @@ import java.util.concurrent.TimeoutException;
  * ready file; stops a process by its handle.
  */
 public final class Launcher {
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private Launcher() {}
@@ -52,10 +50,10 @@ public final class Launcher {
     }
 
     /**
-     * Waits until {@code process} has written its ready file (JSON) and returns what it says. Fails
+     * Waits until {@code process} has written its ready file and returns what it says. Fails
      * at once, with the end of its log, if the process exits first, and after {@code timeout}.
      */
-    public static JsonNode awaitReady(Process process, Path ready, Path log, Duration timeout) throws IOException {
+    public static ReadyFile awaitReady(Process process, Path ready, Path log, Duration timeout) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         while (!Files.exists(ready)) {
             if (!process.isAlive()) {
@@ -73,7 +71,7 @@ public final class Launcher {
                 throw new IOException("interrupted while waiting for " + ready, e);
             }
         }
-        return JSON.readTree(ready.toFile());
+        return ReadyFile.read(ready);
     }
 
     /**

@@ -1,7 +1,9 @@
 package dev.cairn.local;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.ReadyFile;
+import dev.cairn.control.api.Views;
+import dev.cairn.control.api.Wait;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -31,7 +33,6 @@ public final class LocalCluster {
     public static final String AGENT_HOST = "client-1";
 
     private static final Duration READY_TIMEOUT = Duration.ofMinutes(2);
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final Duration STOP_GRACE = Duration.ofSeconds(30);
 
     private final Path dir;
@@ -199,8 +200,8 @@ public final class LocalCluster {
     }
 
     /** What a running member's ready file says (its addresses, its id). */
-    public JsonNode ready(Member member) throws IOException {
-        return JSON.readTree(member.readyFile().toFile());
+    public ReadyFile ready(Member member) throws IOException {
+        return ReadyFile.read(member.readyFile());
     }
 
     /**
@@ -243,36 +244,41 @@ public final class LocalCluster {
     }
 
     private void awaitRegistered(Consumer<String> events) throws IOException {
-        Rest rest = new Rest(controllerUrl(), adminTokenFile());
-        long deadline = System.nanoTime() + READY_TIMEOUT.toNanos();
+        ControlClient control = new ControlClient(
+                ControlClient.urls(controllerUrl()),
+                Optional.of(Files.readString(adminTokenFile(), StandardCharsets.UTF_8)
+                        .strip()),
+                Duration.ofSeconds(10));
         Set<String> names = new HashSet<>();
         for (int i = 0; i < spec.nodes(); i++) {
             names.add(ClusterSpec.nodeName(i));
         }
-        while (true) {
-            Set<String> online = new HashSet<>();
-            for (JsonNode n : rest.get("/v1/nodes")) {
-                if ("ONLINE".equals(n.path("state").asText())) {
-                    online.add(n.path("labels").path("host").asText());
+        Set<String> online = new HashSet<>();
+        boolean[] agent = {false};
+        boolean registered;
+        try {
+            registered = Wait.real().until(READY_TIMEOUT, () -> {
+                online.clear();
+                for (Views.NodeView n : control.nodes().list()) {
+                    if (n.state() == Views.NodeState.ONLINE) {
+                        online.add(n.labels().getOrDefault("host", ""));
+                    }
                 }
-            }
-            boolean agent = false;
-            for (JsonNode a : rest.get("/v1/agents")) {
-                agent |= AGENT_HOST.equals(a.path("host").asText());
-            }
-            if (online.containsAll(names) && agent) {
-                events.accept("every node online, agent " + AGENT_HOST + " registered");
-                return;
-            }
-            if (System.nanoTime() > deadline) {
-                Set<String> missing = new HashSet<>(names);
-                missing.removeAll(online);
-                throw new IOException("the controller does not see " + (missing.isEmpty() ? "" : "nodes " + missing)
-                        + (agent ? "" : " agent " + AGENT_HOST) + " after " + READY_TIMEOUT.toSeconds()
-                        + " s; see the logs under " + dir);
-            }
-            pause();
+                agent[0] = control.agents().stream().anyMatch(a -> a.host().equals(AGENT_HOST));
+                return online.containsAll(names) && agent[0];
+            });
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted", e);
         }
+        if (!registered) {
+            Set<String> missing = new HashSet<>(names);
+            missing.removeAll(online);
+            throw new IOException("the controller does not see " + (missing.isEmpty() ? "" : "nodes " + missing)
+                    + (agent[0] ? "" : " agent " + AGENT_HOST) + " after " + READY_TIMEOUT.toSeconds()
+                    + " s; see the logs under " + dir);
+        }
+        events.accept("every node online, agent " + AGENT_HOST + " registered");
     }
 
     /** SIGKILLs a member (a crash), leaving its pid file for {@link #up} to see it gone. */
@@ -313,15 +319,6 @@ public final class LocalCluster {
             events.accept(e.getKey().name() + " stopped (pid " + e.getValue().pid()
                     + (clean ? ")" : ", killed after " + STOP_GRACE.toSeconds() + " s)"));
             Files.deleteIfExists(e.getKey().pidFile());
-        }
-    }
-
-    private static void pause() throws IOException {
-        try {
-            Thread.sleep(100);
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new IOException("interrupted", e);
         }
     }
 }

@@ -1,6 +1,8 @@
 package dev.cairn.node;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.control.api.ReadyFile;
+import dev.cairn.control.api.Label;
 import dev.cairn.control.api.TokenFile;
 import dev.cairn.drive.ExtentAccess;
 import dev.cairn.metrics.DaemonMetrics;
@@ -23,7 +25,6 @@ import java.util.concurrent.Executor;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
-import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -39,8 +40,6 @@ import org.slf4j.LoggerFactory;
  */
 public final class StorageNode implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(StorageNode.class);
-    private static final Pattern LABEL_KEY = Pattern.compile("[a-z0-9]([a-z0-9._/-]{0,62})");
-    private static final Pattern LABEL_VALUE = Pattern.compile("[A-Za-z0-9]([A-Za-z0-9._-]{0,62})");
 
     private final DriveSet drives;
     private final ExtentService extents;
@@ -132,15 +131,8 @@ public final class StorageNode implements AutoCloseable {
     static Map<String, String> labels(Map<String, String> given) {
         Map<String, String> labels = new LinkedHashMap<>();
         given.forEach((k, v) -> {
-            if (!LABEL_KEY.matcher(k).matches()) {
-                throw new IllegalArgumentException(
-                        "label key '" + k + "' must be lower-case letters, digits, '.', '_', '/' or '-' (up to 63)");
-            }
-            if (!LABEL_VALUE.matcher(v).matches()) {
-                throw new IllegalArgumentException(
-                        "label value '" + v + "' of '" + k + "' must be letters, digits, '.', '_' or '-' (up to 63)");
-            }
-            labels.put(k, v);
+            Label label = new Label(k, v); // refuses a bad key or value, in the controller's words
+            labels.put(label.key(), label.value());
         });
         labels.putIfAbsent("host", hostName());
         return Map.copyOf(labels);
@@ -159,20 +151,13 @@ public final class StorageNode implements AutoCloseable {
     }
 
     private void writeReadyFile(Path file, Path adminTokenFile) throws IOException {
-        String json = new ObjectMapper()
-                        .writeValueAsString(Map.of(
-                                "nodeId", nodeId().toString(),
-                                "nbd",
-                                        nbdAddress().getHostString() + ":"
-                                                + nbdAddress().getPort(),
-                                "admin", adminUrl(),
-                                "adminTokenFile",
-                                        adminTokenFile.toAbsolutePath().toString(),
-                                "metrics", metricsUrl()))
-                + "\n";
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, json, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        new ReadyFile.Node(
+                        nodeId(),
+                        nbdAddress().getHostString() + ":" + nbdAddress().getPort(),
+                        adminUrl(),
+                        adminTokenFile.toAbsolutePath().toString(),
+                        metricsUrl())
+                .write(file);
     }
 
     public UUID nodeId() {

@@ -8,7 +8,7 @@ import dev.cairn.nbd.tls.HttpsTls;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.CairnProcess;
 import dev.cairn.testkit.ControllerProcess;
-import dev.cairn.testkit.FreePorts;
+import dev.cairn.local.FreePorts;
 import dev.cairn.testkit.NodeProcess;
 import dev.cairn.testkit.TlsMaterial;
 import dev.cairn.testkit.Tool;

@@ -1,5 +1,6 @@
 package dev.cairn.systemtest;
 
+import dev.cairn.control.api.ReadyFile;
 import static dev.cairn.nbd.NbdProtocol.REP_ERR_TLS_REQD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -174,12 +175,13 @@ class TlsClusterIT extends ReplicationFixture {
         args.addAll(DaemonArgs.controllerLink(urls(), tokens().resolve("node.token")));
         args.addAll(controllerCa());
         args.addAll(tls);
-        CairnProcess.Ready r = CairnProcess.startDaemon(home.resolve("agent.log"), args, ready, Map.of());
+        CairnProcess.Ready<ReadyFile.Agent> r =
+                CairnProcess.startDaemon(home.resolve("agent.log"), args, ready, ReadyFile.Agent.class);
         agent = r.process();
         await().atMost(WAIT)
                 .until(() ->
                         api().get("/v1/agents").ok().findValuesAsText("host").contains(host));
-        return r.info().get("nbd").asText();
+        return r.info().nbd();
     }
 
     private static String sha(byte[] b) throws Exception {

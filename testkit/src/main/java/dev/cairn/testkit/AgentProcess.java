@@ -1,5 +1,6 @@
 package dev.cairn.testkit;
 
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.local.DaemonArgs;
 import java.io.IOException;
 import java.net.SocketAddress;
@@ -47,14 +48,14 @@ public final class AgentProcess implements AutoCloseable {
         List<String> args = DaemonArgs.agent(host, socket, "127.0.0.1:0", ready);
         args.addAll(DaemonArgs.controllerLink(controllerUrls, tokenFile));
         args.addAll(extra);
-        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("agent.log"), args, ready, env);
-        String reported = r.info().get("nbd").asText();
+        CairnProcess.Ready<ReadyFile.Agent> r =
+                CairnProcess.startDaemon(dir.resolve("agent.log"), args, ready, env, ReadyFile.Agent.class);
+        String reported = r.info().nbd();
         if (!reported.equals(socket.toString())) {
             r.process().kill();
             throw new IllegalStateException("the agent reports NBD at " + reported + ", not at its socket " + socket);
         }
-        return new AgentProcess(
-                r.process(), host, socket, r.info().get("metrics").asText());
+        return new AgentProcess(r.process(), host, socket, r.info().metrics());
     }
 
     public CairnProcess process() {

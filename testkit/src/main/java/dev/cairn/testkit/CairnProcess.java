@@ -1,6 +1,6 @@
 package dev.cairn.testkit;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.local.CairnHome;
 import dev.cairn.local.Launcher;
 import java.io.IOException;
@@ -43,17 +43,22 @@ public final class CairnProcess implements AutoCloseable {
      * Starts a daemon that writes {@code ready} (JSON) once it serves, and waits for that file (60
      * s at most; fails at once with the daemon's log if it exits first).
      */
-    public static Ready startDaemon(Path log, List<String> args, Path ready) throws IOException {
-        return startDaemon(log, args, ready, Map.of());
+    public static <T extends ReadyFile> Ready<T> startDaemon(Path log, List<String> args, Path ready, Class<T> kind)
+            throws IOException {
+        return startDaemon(log, args, ready, Map.of(), kind);
     }
 
     /** As above, with {@code env} added to the daemon's environment (e.g. {@code CAIRN_CRASH_AT}). */
-    public static Ready startDaemon(Path log, List<String> args, Path ready, Map<String, String> env)
-            throws IOException {
+    public static <T extends ReadyFile> Ready<T> startDaemon(
+            Path log, List<String> args, Path ready, Map<String, String> env, Class<T> kind) throws IOException {
         Files.deleteIfExists(ready);
         CairnProcess p = start(log, args, env);
         try {
-            return new Ready(p, Launcher.awaitReady(p.process, ready, log, Duration.ofSeconds(60)));
+            ReadyFile info = Launcher.awaitReady(p.process, ready, log, Duration.ofSeconds(60));
+            if (!kind.isInstance(info)) {
+                throw new IOException(ready + " is the ready file of " + info + ", not of a " + kind.getSimpleName());
+            }
+            return new Ready<>(p, kind.cast(info));
         } catch (RuntimeException | IOException e) {
             p.kill();
             throw e;
@@ -61,7 +66,7 @@ public final class CairnProcess implements AutoCloseable {
     }
 
     /** A daemon that is serving, and what its ready file says. */
-    public record Ready(CairnProcess process, JsonNode info) {}
+    public record Ready<T extends ReadyFile>(CairnProcess process, T info) {}
 
     /** Runs a {@code bin/cairn} command to its end (at most two minutes), as a user would. */
     public static Tool.Result run(Map<String, String> env, String... args) {

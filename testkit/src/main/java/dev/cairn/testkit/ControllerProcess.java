@@ -1,6 +1,6 @@
 package dev.cairn.testkit;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.local.DaemonArgs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -24,11 +24,11 @@ public final class ControllerProcess implements AutoCloseable {
     private final String metricsUrl;
     private final Path tokens;
 
-    private ControllerProcess(CairnProcess process, JsonNode ready, Path tokens) {
+    private ControllerProcess(CairnProcess process, ReadyFile.Controller ready, Path tokens) {
         this.process = process;
-        this.peerId = ready.get("peerId").asText();
-        this.url = ready.get("rest").asText();
-        this.metricsUrl = ready.get("metrics").asText();
+        this.peerId = ready.peerId();
+        this.url = ready.rest();
+        this.metricsUrl = ready.metrics();
         this.tokens = tokens;
     }
 
@@ -60,7 +60,8 @@ public final class ControllerProcess implements AutoCloseable {
         args.addAll(List.of("--id", id, "--peers", peers));
         args.addAll(DaemonArgs.controllerTokens(tokens));
         args.addAll(extra);
-        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("controller.log"), args, ready, env);
+        CairnProcess.Ready<ReadyFile.Controller> r =
+                CairnProcess.startDaemon(dir.resolve("controller.log"), args, ready, env, ReadyFile.Controller.class);
         return new ControllerProcess(r.process(), r.info(), tokens);
     }
 

@@ -2,6 +2,7 @@ package dev.cairn.testkit;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.cairn.local.FreePorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

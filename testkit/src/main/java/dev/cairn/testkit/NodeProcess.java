@@ -1,6 +1,6 @@
 package dev.cairn.testkit;
 
-import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.local.DaemonArgs;
 import java.io.IOException;
 import java.io.UncheckedIOException;
@@ -25,14 +25,14 @@ public final class NodeProcess implements AutoCloseable {
     private final Path adminTokenFile;
     private final AdminHttp admin;
 
-    private NodeProcess(CairnProcess process, JsonNode ready) {
+    private NodeProcess(CairnProcess process, ReadyFile.Node ready) {
         this.process = process;
-        this.nodeId = ready.get("nodeId").asText();
-        String[] hostPort = ready.get("nbd").asText().split(":", 2);
+        this.nodeId = ready.nodeId().toString();
+        String[] hostPort = ready.nbd().split(":", 2);
         this.nbd = new InetSocketAddress(hostPort[0], Integer.parseInt(hostPort[1]));
-        this.adminUrl = ready.get("admin").asText();
-        this.metricsUrl = ready.get("metrics").asText();
-        this.adminTokenFile = Path.of(ready.get("adminTokenFile").asText());
+        this.adminUrl = ready.admin();
+        this.metricsUrl = ready.metrics();
+        this.adminTokenFile = Path.of(ready.adminTokenFile());
         try {
             this.admin = new AdminHttp(
                     adminUrl,
@@ -66,7 +66,8 @@ public final class NodeProcess implements AutoCloseable {
         List<String> args = DaemonArgs.node(drives, Map.of(), "127.0.0.1:0", "127.0.0.1:0", dir.resolve("data"), ready);
         labels.forEach(l -> args.addAll(List.of("--label", l)));
         args.addAll(extra);
-        CairnProcess.Ready r = CairnProcess.startDaemon(dir.resolve("node.log"), args, ready, env);
+        CairnProcess.Ready<ReadyFile.Node> r =
+                CairnProcess.startDaemon(dir.resolve("node.log"), args, ready, env, ReadyFile.Node.class);
         return new NodeProcess(r.process(), r.info());
     }
 

@@ -1,7 +1,9 @@
 package dev.cairn.control.api;
 
+import java.time.Instant;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * What client agents and the controller say to each other. An agent heartbeats under its host name
@@ -20,8 +22,8 @@ public final class AgentApi {
      */
     public record AttachedLeg(
             int index,
-            String extentId,
-            String nodeId,
+            UUID extentId,
+            UUID nodeId,
             String nbdAddress,
             long extentSizeBytes,
             String secret,
@@ -29,7 +31,7 @@ public final class AgentApi {
 
     /** A volume the agent must serve, at attachment generation {@code generation}. */
     public record AttachedVolume(
-            String volumeId,
+            UUID volumeId,
             String name,
             long sizeBytes,
             long regionSizeBytes,
@@ -78,5 +80,5 @@ public final class AgentApi {
     public record Attach(String host, Boolean force) {}
 
     /** An agent as the controller knows it. */
-    public record AgentView(String host, String nbdAddress, String lastHeartbeat, List<String> volumes) {}
+    public record AgentView(String host, String nbdAddress, Instant lastHeartbeat, List<String> volumes) {}
 }

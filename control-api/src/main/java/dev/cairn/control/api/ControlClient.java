@@ -1,36 +1,37 @@
 package dev.cairn.control.api;
 
-import com.fasterxml.jackson.core.type.TypeReference;
+import static dev.cairn.control.api.ControlTransport.listOf;
+import static dev.cairn.control.api.ControlTransport.segment;
+import static dev.cairn.control.api.ControlTransport.type;
+
 import com.fasterxml.jackson.databind.JavaType;
-import com.fasterxml.jackson.databind.ObjectMapper;
-import java.io.IOException;
 import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
-import java.nio.charset.StandardCharsets;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.atomic.AtomicInteger;
+import java.util.UUID;
 import javax.net.ssl.SSLContext;
-import javax.net.ssl.SSLException;
 
 /**
- * A client of the controller's REST API for the CLI and the storage nodes. Given several
- * controller URLs (the peers of a replicated controller) it uses one and moves on to the next when
- * one cannot be reached; any peer answers. Errors come back as {@link ControlException} with the
- * server's one-line reason.
+ * The one typed client of the controller's REST API, for the CLI, the storage nodes, the agents,
+ * the local cluster and the tests: {@code control.volumes().create(...)}, {@code
+ * control.nodes().drain(id)}, {@code control.node(id).heartbeat(...)}. It is the only place outside
+ * the controller's routes where a path of the API is written. Given several controller URLs (the
+ * peers of a replicated controller) it fails over between them; errors come back as {@link
+ * ControlException} with the server's one-line reason.
+ *
+ * <p>Where a command names a volume, node, class or leg as a user typed it (a name or an id), the
+ * reference is text, sent as one percent-encoded path segment for the controller to resolve.
  */
 public final class ControlClient {
-    private static final ObjectMapper JSON = ControlJson.lenient();
+    private static final Duration NOW = Duration.ZERO;
 
-    private final List<URI> controllers;
-    private final Optional<String> token;
-    private final Duration timeout;
-    private final HttpClient http;
-    private final AtomicInteger current = new AtomicInteger();
+    private final ControlTransport http;
+    private final Volumes volumes = new Volumes();
+    private final Nodes nodes = new Nodes();
+    private final Classes classes = new Classes();
+    private final Orphans orphans = new Orphans();
 
     public ControlClient(List<URI> controllers, Optional<String> token, Duration timeout) {
         this(controllers, token, timeout, Optional.empty());
@@ -42,15 +43,7 @@ public final class ControlClient {
      * the JDK's trusted CAs when empty.
      */
     public ControlClient(List<URI> controllers, Optional<String> token, Duration timeout, Optional<SSLContext> https) {
-        if (controllers.isEmpty()) {
-            throw new IllegalArgumentException("no controller URL given");
-        }
-        this.controllers = List.copyOf(controllers);
-        this.token = token;
-        this.timeout = timeout;
-        HttpClient.Builder builder = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5));
-        https.ifPresent(builder::sslContext);
-        this.http = builder.build();
+        this.http = new ControlTransport(controllers, token, timeout, https);
     }
 
     /** Parses a comma-separated list of controller URLs. */
@@ -73,123 +66,210 @@ public final class ControlClient {
         return uris;
     }
 
-    public <T> T get(String path, Class<T> type) throws ControlException {
-        return parse("GET", path, exchange("GET", path, null, timeout), JSON.constructType(type));
+    /** The cluster at a glance ({@code cairn cluster status}). */
+    public Views.ClusterView cluster() throws ControlException {
+        return fetch("/v1/cluster", type(Views.ClusterView.class));
     }
 
-    /** A GET that may take up to {@code wait} longer than usual (a long poll). */
-    public <T> T poll(String path, Class<T> type, Duration wait) throws ControlException {
-        return parse("GET", path, exchange("GET", path, null, timeout.plus(wait)), JSON.constructType(type));
+    public Volumes volumes() {
+        return volumes;
     }
 
-    public <T> T get(String path, TypeReference<T> type) throws ControlException {
-        return parse("GET", path, exchange("GET", path, null, timeout), JSON.constructType(type));
+    public Nodes nodes() {
+        return nodes;
     }
 
-    public <T> T post(String path, Object body, Class<T> type) throws ControlException {
-        return parse("POST", path, exchange("POST", path, body, timeout), JSON.constructType(type));
+    public Classes classes() {
+        return classes;
     }
 
-    public <T> T put(String path, Object body, Class<T> type) throws ControlException {
-        return parse("PUT", path, exchange("PUT", path, body, timeout), JSON.constructType(type));
+    public Orphans orphans() {
+        return orphans;
     }
 
-    public void delete(String path) throws ControlException {
-        exchange("DELETE", path, null, timeout);
+    /** The client agents the controller knows. */
+    public List<AgentApi.AgentView> agents() throws ControlException {
+        return fetch("/v1/agents", listOf(AgentApi.AgentView.class));
     }
 
-    /** A DELETE whose answer is a document (removing a volume's leg answers with the volume). */
-    public <T> T delete(String path, Class<T> type) throws ControlException {
-        return parse("DELETE", path, exchange("DELETE", path, null, timeout), JSON.constructType(type));
+    /** What storage node {@code id} says to the controller (with the node token). */
+    public NodeChannel node(UUID id) {
+        return new NodeChannel("/v1/internal/nodes/" + id);
     }
 
-    /** A call whose answer does not matter beyond its success. */
-    public void send(String method, String path, Object body) throws ControlException {
-        exchange(method, path, body, timeout);
+    /** What the agent on {@code host} says to the controller (with the node token). */
+    public AgentChannel agent(String host) {
+        return new AgentChannel("/v1/internal/agents/" + segment(host));
     }
 
-    /** The raw JSON text of a GET (for {@code --output json}). */
-    public String getRaw(String path) throws ControlException {
-        return exchange("GET", path, null, timeout);
-    }
+    public final class Volumes {
+        private Volumes() {}
 
-    @SuppressWarnings("TypeParameterUnusedInFormals") // T is fixed by the JavaType the public callers build
-    private static <T> T parse(String method, String path, String text, JavaType type) throws ControlException {
-        try {
-            return JSON.readValue(text, type);
-        } catch (IOException e) {
-            throw new ControlException(
-                    "the controller answered " + method + " " + path + " with JSON this client" + " cannot read: "
-                            + e.getMessage(),
-                    e);
+        public List<Views.VolumeView> list() throws ControlException {
+            return fetch("/v1/volumes", listOf(Views.VolumeView.class));
+        }
+
+        /** The volume named or numbered {@code volume}. */
+        public Views.VolumeView get(String volume) throws ControlException {
+            return fetch(path(volume), type(Views.VolumeView.class));
+        }
+
+        public Views.VolumeView get(UUID volume) throws ControlException {
+            return get(volume.toString());
+        }
+
+        public Views.VolumeView create(Requests.CreateVolume request) throws ControlException {
+            return submit("/v1/volumes", request, type(Views.VolumeView.class));
+        }
+
+        public void delete(String volume) throws ControlException {
+            http.send("DELETE", path(volume), null);
+        }
+
+        public Views.VolumeView attach(String volume, AgentApi.Attach request) throws ControlException {
+            return submit(path(volume) + "/attach", request, type(Views.VolumeView.class));
+        }
+
+        public Views.VolumeView detach(String volume) throws ControlException {
+            return submit(path(volume) + "/detach", null, type(Views.VolumeView.class));
+        }
+
+        public Views.VolumeView addReplica(String volume, Requests.AddReplica request) throws ControlException {
+            return submit(path(volume) + "/replicas", request, type(Views.VolumeView.class));
+        }
+
+        /** Removes leg {@code leg} (its index or extent id); {@code force}: below the class's count. */
+        public Views.VolumeView removeReplica(String volume, String leg, boolean force) throws ControlException {
+            return http.call(
+                    "DELETE",
+                    path(volume) + "/replicas/" + segment(leg) + (force ? "?force=true" : ""),
+                    null,
+                    type(Views.VolumeView.class),
+                    NOW);
+        }
+
+        private static String path(String volume) {
+            return "/v1/volumes/" + segment(volume);
         }
     }
 
-    /**
-     * Sends to the controller that answered last, failing over to the next one when it cannot be
-     * reached or cannot reach its replicated state (503).
-     */
-    private String exchange(String method, String path, Object body, Duration requestTimeout) throws ControlException {
-        byte[] json;
-        try {
-            json = body == null ? new byte[0] : JSON.writeValueAsBytes(body);
-        } catch (IOException e) {
-            throw new ControlException("cannot encode the request: " + e.getMessage(), e);
+    public final class Nodes {
+        private Nodes() {}
+
+        public List<Views.NodeView> list() throws ControlException {
+            return fetch("/v1/nodes", listOf(Views.NodeView.class));
         }
-        Exception last = null;
-        for (int attempt = 0; attempt < controllers.size(); attempt++) {
-            int which = Math.floorMod(current.get() + attempt, controllers.size());
-            URI base = controllers.get(which);
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(base + path))
-                    .timeout(requestTimeout)
-                    .header("Content-Type", "application/json")
-                    .method(
-                            method,
-                            body == null
-                                    ? HttpRequest.BodyPublishers.noBody()
-                                    : HttpRequest.BodyPublishers.ofByteArray(json));
-            token.ifPresent(t -> b.header("Authorization", "Bearer " + t));
-            try {
-                HttpResponse<String> r =
-                        http.send(b.build(), HttpResponse.BodyHandlers.ofString(StandardCharsets.UTF_8));
-                if (r.statusCode() == 503 && attempt + 1 < controllers.size()) {
-                    last = new ControlException(503, reason(r));
-                    continue;
-                }
-                current.set(which);
-                if (r.statusCode() / 100 != 2) {
-                    throw new ControlException(r.statusCode(), reason(r));
-                }
-                return r.body();
-            } catch (ControlException e) {
-                throw e;
-            } catch (IOException e) {
-                last = e;
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new ControlException("interrupted while calling the controller", e);
-            }
+
+        /** Node {@code node} (an id as a user gave it: the controller says if it is not one). */
+        public Views.NodeView get(String node) throws ControlException {
+            return fetch(path(node), type(Views.NodeView.class));
         }
-        String why = last.getMessage() == null ? "" : ": " + last.getMessage();
-        if (last instanceof SSLException) {
-            why += "; is the controller's CA the one given (--controller-ca)?";
+
+        public Views.NodeView get(UUID node) throws ControlException {
+            return get(node.toString());
         }
-        throw new ControlException(
-                "no controller reachable at " + controllers + " ("
-                        + last.getClass().getSimpleName() + why + ")",
-                last);
+
+        public Views.NodeView label(String node, Requests.Labels request) throws ControlException {
+            return http.call("PUT", path(node) + "/labels", request, type(Views.NodeView.class), NOW);
+        }
+
+        public Views.NodeView drain(String node) throws ControlException {
+            return submit(path(node) + "/drain", null, type(Views.NodeView.class));
+        }
+
+        public Views.NodeView undrain(String node) throws ControlException {
+            return submit(path(node) + "/undrain", null, type(Views.NodeView.class));
+        }
+
+        private static String path(String node) {
+            return "/v1/nodes/" + segment(node);
+        }
     }
 
-    private static String reason(HttpResponse<String> r) {
-        try {
-            Views.Problem p = JSON.readValue(r.body(), Views.Problem.class);
-            if (p.error() != null) {
-                return p.error();
-            }
-        } catch (IOException e) {
-            // not our error shape; fall through
+    public final class Classes {
+        private Classes() {}
+
+        public List<Views.StorageClassView> list() throws ControlException {
+            return fetch("/v1/classes", listOf(Views.StorageClassView.class));
         }
-        return "HTTP " + r.statusCode()
-                + (r.body().isBlank() ? "" : ": " + r.body().strip());
+
+        public Views.StorageClassView get(String name) throws ControlException {
+            return fetch("/v1/classes/" + segment(name), type(Views.StorageClassView.class));
+        }
+
+        public Views.StorageClassView create(Requests.CreateClass request) throws ControlException {
+            return submit("/v1/classes", request, type(Views.StorageClassView.class));
+        }
+
+        public void delete(String name) throws ControlException {
+            http.send("DELETE", "/v1/classes/" + segment(name), null);
+        }
+    }
+
+    public final class Orphans {
+        private Orphans() {}
+
+        public List<Views.OrphanView> list() throws ControlException {
+            return fetch("/v1/orphans", listOf(Views.OrphanView.class));
+        }
+
+        /** Has the orphan extent {@code extent} erased (one kept for an operator to decide). */
+        public void erase(String extent) throws ControlException {
+            http.send("DELETE", "/v1/orphans/" + segment(extent), null);
+        }
+    }
+
+    /** A storage node's calls: register, heartbeat, long-poll its desired state. */
+    public final class NodeChannel {
+        private final String base;
+
+        private NodeChannel(String base) {
+            this.base = base;
+        }
+
+        public Views.NodeView register(Requests.Register request) throws ControlException {
+            return submit(base + "/register", request, type(Views.NodeView.class));
+        }
+
+        public void heartbeat(Requests.Heartbeat heartbeat) throws ControlException {
+            http.send("POST", base + "/heartbeat", heartbeat);
+        }
+
+        /** The desired state once it changed after {@code after}, waiting up to {@code wait} for a change. */
+        public Views.DesiredView desired(long after, Duration wait) throws ControlException {
+            return http.call("GET", poll(base, after, wait), null, type(Views.DesiredView.class), wait);
+        }
+    }
+
+    /** An agent's calls: heartbeat (registering the host), long-poll the volumes attached to it. */
+    public final class AgentChannel {
+        private final String base;
+
+        private AgentChannel(String base) {
+            this.base = base;
+        }
+
+        public void heartbeat(AgentApi.AgentHeartbeat heartbeat) throws ControlException {
+            http.send("POST", base + "/heartbeat", heartbeat);
+        }
+
+        /** The attached volumes once they changed after {@code after}, waiting up to {@code wait}. */
+        public AgentApi.AgentDesiredView desired(long after, Duration wait) throws ControlException {
+            return http.call("GET", poll(base, after, wait), null, type(AgentApi.AgentDesiredView.class), wait);
+        }
+    }
+
+    private static String poll(String base, long after, Duration wait) {
+        return base + "/desired?after=" + after + "&waitMillis=" + wait.toMillis();
+    }
+
+    @SuppressWarnings("TypeParameterUnusedInFormals") // T is fixed by the JavaType each typed method passes
+    private <T> T fetch(String path, JavaType type) throws ControlException {
+        return http.call("GET", path, null, type, NOW);
+    }
+
+    @SuppressWarnings("TypeParameterUnusedInFormals") // T is fixed by the JavaType each typed method passes
+    private <T> T submit(String path, Object body, JavaType type) throws ControlException {
+        return http.call("POST", path, body, type, NOW);
     }
 }

@@ -73,13 +73,29 @@ public final class Requests {
     public record Register(String nbdAddress, String adminUrl, Map<String, String> labels, List<DriveReport> drives) {}
 
     /**
+     * An extent as its node reports it. Ids are text here, as in every request: the controller
+     * checks them and says which one is not an id ({@link Views.ExtentView} is what it answers).
+     */
+    public record ExtentReport(String id, String driveId, long sizeBytes, boolean erasing, long generation) {}
+
+    /** A copy of a leg as its node reports it ({@link Views.CopyView} says what the fields mean). */
+    public record CopyReport(
+            String extentId,
+            long generation,
+            Views.CopyState state,
+            long doneBytes,
+            long totalBytes,
+            long bytesPerSecond,
+            String message) {}
+
+    /**
      * {@code reconciledIndex}: applied index of the last desired state the node converged on.
      * {@code copies}: the copies of legs the node makes (absent: none).
      */
     public record Heartbeat(
             List<DriveReport> drives,
-            List<Views.ExtentView> extents,
+            List<ExtentReport> extents,
             List<String> errors,
             Long reconciledIndex,
-            List<Views.CopyView> copies) {}
+            List<CopyReport> copies) {}
 }

@@ -1,16 +1,65 @@
 package dev.cairn.control.api;
 
 import com.fasterxml.jackson.annotation.JsonProperty;
+import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
- * What the controller's REST API returns. Sizes are bytes, times ISO-8601 instants, durations
- * ISO-8601 durations ({@code PT10M}). Secrets appear only in a node's desired extents.
+ * What the controller's REST API returns, typed: ids are {@link UUID}s, states enums, times
+ * {@link Instant}s and durations {@link Duration}s (ISO-8601 on the wire: {@code
+ * 2026-12-02T10:00:00Z}, {@code PT10M}), sizes {@code long} bytes. Secrets appear only in a node's
+ * desired extents and an agent's attached legs.
  */
 public final class Views {
     private Views() {}
+
+    /** Whether a node is heard from. */
+    public enum NodeState {
+        /** Heartbeats arrive. */
+        ONLINE,
+        /** No heartbeat within the offline interval; nothing new is placed on it. */
+        OFFLINE
+    }
+
+    /** Where a volume is in its life. */
+    public enum VolumeState {
+        /** Placed; not every leg exists yet. */
+        CREATING,
+        /** Every leg exists. */
+        AVAILABLE
+    }
+
+    /** Where a leg is in its life. */
+    public enum LegState {
+        /** Placed; its node has not yet reported the extent. */
+        CREATING,
+        /** Its node reports the extent with the right size and generation. */
+        READY
+    }
+
+    /** Where a node's copy of one of its legs is. */
+    public enum CopyState {
+        COPYING,
+        /** The leg holds every acknowledged write and is named in the superblocks. */
+        DONE,
+        /** It cannot start yet ({@code message} says why). */
+        WAITING,
+        /** It failed ({@code message} says why); the node tries again. */
+        FAILED
+    }
+
+    /** How well a volume is protected. */
+    public enum VolumeHealth {
+        /** As many legs as its class asks, all in sync, none missing. */
+        HEALTHY,
+        DEGRADED,
+        /** An operator removed a leg below the class's count. */
+        DEGRADED_BY_INTENT
+    }
 
     public record Problem(String error) {}
 
@@ -18,7 +67,7 @@ public final class Views {
 
     /** A drive: its data area, what extents use, what is free, and what placement holds back. */
     public record DriveView(
-            String id,
+            UUID id,
             long capacityBytes,
             long dataBytes,
             long usedBytes,
@@ -26,11 +75,11 @@ public final class Views {
             long largestFreeBytes,
             long spareBytes) {}
 
-    public record ExtentView(String id, String driveId, long sizeBytes, boolean erasing, long generation) {}
+    public record ExtentView(UUID id, UUID driveId, long sizeBytes, boolean erasing, long generation) {}
 
     public record NodeView(
-            String id,
-            String state,
+            UUID id,
+            NodeState state,
             String nbdAddress,
             String adminUrl,
             Map<String, String> labels,
@@ -38,8 +87,8 @@ public final class Views {
             long usedBytes,
             long freeBytes,
             int extentCount,
-            String registeredAt,
-            String lastHeartbeat,
+            Instant registeredAt,
+            Instant lastHeartbeat,
             List<DriveView> drives,
             List<ExtentView> extents,
             List<String> errors,
@@ -53,9 +102,9 @@ public final class Views {
      * or FAILED (it is retried; {@code message} says why), bytes done of those to copy, and the rate.
      */
     public record CopyView(
-            String extentId,
+            UUID extentId,
             long generation,
-            String state,
+            CopyState state,
             long doneBytes,
             long totalBytes,
             long bytesPerSecond,
@@ -65,14 +114,14 @@ public final class Views {
      * A node being drained: since when, how many legs are still on it, how many of those have a
      * replacement syncing, and what holds the others back. Done when {@code legsLeft} is 0.
      */
-    public record DrainView(String since, int legsLeft, int legsMoving, List<String> waiting) {}
+    public record DrainView(Instant since, int legsLeft, int legsMoving, List<String> waiting) {}
 
     public record StorageClassView(
             String name,
             int replicas,
             String spreadAcross,
             Optional<String> prefer,
-            String repairTimeout,
+            Duration repairTimeout,
             long regionSizeBytes,
             boolean builtIn) {}
 
@@ -89,19 +138,19 @@ public final class Views {
      */
     public record LegView(
             int index,
-            String nodeId,
-            String driveId,
-            String extentId,
+            UUID nodeId,
+            UUID driveId,
+            UUID extentId,
             long extentSizeBytes,
             long generation,
-            String state,
+            LegState state,
             Map<String, String> nodeLabels,
-            Optional<String> sync,
+            Optional<AgentApi.LegSyncState> sync,
             Optional<String> syncError,
             boolean synced,
             Optional<String> missing,
-            Optional<String> missingSince,
-            Optional<String> replacedBy,
+            Optional<Instant> missingSince,
+            Optional<UUID> replacedBy,
             boolean kept) {}
 
     /**
@@ -109,7 +158,7 @@ public final class Views {
      * where: the agent's NBD address ("" if it has not reported one) and the export name (the
      * volume id, the same across reattachments and moves).
      */
-    public record AttachmentView(String host, long generation, String since, String nbdAddress, String exportName) {}
+    public record AttachmentView(String host, long generation, Instant since, String nbdAddress, String exportName) {}
 
     /**
      * {@code resync}: the attached agent's last report of resync progress, if any. {@code health}:
@@ -119,22 +168,21 @@ public final class Views {
      * placed and why).
      */
     public record VolumeView(
-            String id,
+            UUID id,
             String name,
             long sizeBytes,
             @JsonProperty("class") String className,
-            String state,
-            String createdAt,
+            VolumeState state,
+            Instant createdAt,
             List<LegView> legs,
             Optional<AttachmentView> attachment,
             Optional<AgentApi.ResyncReport> resync,
-            String health,
+            VolumeHealth health,
             int replicas,
             List<String> problems) {}
 
     /** {@code erase}: the node erases it; otherwise it is kept until an operator asks (DELETE). */
-    public record OrphanView(
-            String extentId, String nodeId, long sizeBytes, String since, String reason, boolean erase) {}
+    public record OrphanView(UUID extentId, UUID nodeId, long sizeBytes, Instant since, String reason, boolean erase) {}
 
     /** Per value of a label (a zone): how many nodes, how many online, how much space. */
     public record DomainView(int nodes, int online, long capacityBytes, long freeBytes) {}
@@ -162,7 +210,7 @@ public final class Views {
             List<String> problems) {}
 
     /** An extent a node must have, with what a client needs to open it. */
-    public record DesiredExtent(String id, String driveId, long sizeBytes, long generation, String secret) {}
+    public record DesiredExtent(UUID id, UUID driveId, long sizeBytes, long generation, String secret) {}
 
     /**
      * A node's desired extents, and the orphans it must erase, as of log index {@code appliedIndex};
@@ -175,7 +223,7 @@ public final class Views {
             long appliedIndex,
             long changedAt,
             List<DesiredExtent> extents,
-            List<String> erase,
+            List<UUID> erase,
             List<LegCopy> copies,
             long copyBytesPerSecond) {
         public DesiredView {
@@ -183,7 +231,7 @@ public final class Views {
         }
 
         /** Without copies. */
-        public DesiredView(long appliedIndex, long changedAt, List<DesiredExtent> extents, List<String> erase) {
+        public DesiredView(long appliedIndex, long changedAt, List<DesiredExtent> extents, List<UUID> erase) {
             this(appliedIndex, changedAt, extents, erase, List.of(), 0);
         }
     }
@@ -197,12 +245,12 @@ public final class Views {
      * caught up from the bitmap, never given a full copy.
      */
     public record LegCopy(
-            String volumeId,
+            UUID volumeId,
             String volumeName,
             long sizeBytes,
             long regionSizeBytes,
             long generation,
-            String extentId,
+            UUID extentId,
             boolean kept,
             List<AgentApi.AttachedLeg> legs) {}
 }

@@ -1,5 +1,6 @@
 package dev.cairn.control.daemon;
 
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.control.raft.RatisReplicatedState;
 import dev.cairn.control.rest.ControllerApi;
 import dev.cairn.control.rest.Tokens;
@@ -157,11 +158,12 @@ public final class Controller implements AutoCloseable {
     }
 
     private void writeReadyFile(Path file) throws IOException {
-        String json = "{\"peerId\":\"" + config.raft().peerId() + "\",\"rest\":\"" + restUrl() + "\",\"raft\":\""
-                + config.raft().self().hostPort() + "\",\"metrics\":\"" + metricsUrl() + "\"}\n";
-        Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.writeString(tmp, json, StandardCharsets.UTF_8);
-        Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
+        new ReadyFile.Controller(
+                        config.raft().peerId(),
+                        restUrl(),
+                        config.raft().self().hostPort(),
+                        metricsUrl())
+                .write(file);
     }
 
     @Override

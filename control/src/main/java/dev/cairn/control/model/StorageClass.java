@@ -1,5 +1,6 @@
 package dev.cairn.control.model;
 
+import dev.cairn.control.api.Label;
 import java.time.Duration;
 import java.util.List;
 import java.util.Optional;

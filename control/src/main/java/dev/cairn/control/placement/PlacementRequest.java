@@ -1,6 +1,6 @@
 package dev.cairn.control.placement;
 
-import dev.cairn.control.model.Label;
+import dev.cairn.control.api.Label;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;

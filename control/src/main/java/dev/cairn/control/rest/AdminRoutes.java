@@ -1,7 +1,7 @@
 package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Requests;
-import dev.cairn.control.model.Label;
+import dev.cairn.control.api.Label;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;

@@ -3,7 +3,7 @@ package dev.cairn.control.rest;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.DriveState;
-import dev.cairn.control.model.Label;
+import dev.cairn.control.api.Label;
 import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.ObservedExtent;

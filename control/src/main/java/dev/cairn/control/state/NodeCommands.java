@@ -4,7 +4,7 @@ import static dev.cairn.control.state.Outcome.Status.INVALID;
 import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 
 import dev.cairn.control.model.ClusterState;
-import dev.cairn.control.model.Label;
+import dev.cairn.control.api.Label;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.NodeRecord;

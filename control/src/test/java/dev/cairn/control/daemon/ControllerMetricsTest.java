@@ -7,7 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.raft.RaftSettings;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.FakeClock;
-import dev.cairn.testkit.FreePorts;
+import dev.cairn.local.FreePorts;
 import dev.cairn.testkit.PrometheusText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -6,7 +6,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.control.model.ClusterState;
-import dev.cairn.control.model.Label;
+import dev.cairn.control.api.Label;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import java.util.List;

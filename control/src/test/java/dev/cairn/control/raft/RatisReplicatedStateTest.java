@@ -10,7 +10,7 @@ import dev.cairn.control.model.VolumeState;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
-import dev.cairn.testkit.FreePorts;
+import dev.cairn.local.FreePorts;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -9,7 +9,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.control.model.ClusterState;
-import dev.cairn.control.model.Label;
+import dev.cairn.control.api.Label;
 import dev.cairn.control.model.StorageClass;
 import java.io.IOException;
 import java.nio.charset.StandardCharsets;

@@ -1,4 +1,4 @@
-package dev.cairn.control.model;
+package dev.cairn.control.api;
 
 import java.util.regex.Pattern;
 
