@@ -1,11 +1,10 @@
 package dev.cairn.agent;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.agent.replica.AttachedVolume;
 import dev.cairn.agent.replica.ReplicatedVolume;
 import dev.cairn.agent.replica.VolumeSpec;
-import dev.cairn.control.api.ReadyFile;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.NbdLegIo;
 import dev.cairn.legs.sync.ResyncThrottle;
@@ -20,10 +19,7 @@ import dev.cairn.nbd.server.ServerConfig;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
 import java.net.SocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -222,12 +218,7 @@ public final class Agent implements AutoCloseable {
      * bad view; it is detached only when the controller stops listing it.
      */
     private Optional<UUID> keepDespiteBadView(AgentApi.AttachedVolume a, String why) {
-        Optional<UUID> id;
-        try {
-            id = Optional.of(UUID.fromString(a.volumeId()));
-        } catch (IllegalArgumentException e) {
-            id = Optional.empty();
-        }
+        Optional<UUID> id = Optional.ofNullable(a.volumeId());
         if (id.isPresent() && volumes.containsKey(id.get())) {
             log.error(
                     "volume {}: the controller's view of it is not usable ({}); it keeps being served as it is",

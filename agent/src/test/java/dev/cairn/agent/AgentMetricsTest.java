@@ -81,12 +81,12 @@ class AgentMetricsTest {
         List<AgentApi.AttachedLeg> attached = new ArrayList<>();
         for (UUID id : legIds) {
             attached.add(new AgentApi.AttachedLeg(
-                    legs.indexOf(id), id.toString(), UUID.randomUUID().toString(), "mem:1", EXTENT, "secret", false));
+                    legs.indexOf(id), id, UUID.randomUUID(), "mem:1", EXTENT, "secret", false));
         }
         index++;
         List<AgentApi.AttachedVolume> volumes = legIds.isEmpty()
                 ? List.of()
-                : List.of(new AgentApi.AttachedVolume(vid, "db", SIZE, REGION, 1, attached));
+                : List.of(new AgentApi.AttachedVolume(volumeId, "db", SIZE, REGION, 1, attached));
         agent.apply(new AgentApi.AgentDesiredView(index, index, volumes, 0));
     }
 

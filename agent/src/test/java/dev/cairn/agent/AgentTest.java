@@ -74,13 +74,13 @@ class AgentTest {
         List<AgentApi.AttachedLeg> attached = new ArrayList<>();
         for (UUID id : legIds) {
             attached.add(new AgentApi.AttachedLeg(
-                    legs.indexOf(id), id.toString(), UUID.randomUUID().toString(), "mem:1", EXTENT, "secret", false));
+                    legs.indexOf(id), id, UUID.randomUUID(), "mem:1", EXTENT, "secret", false));
         }
         index++;
         return new AgentApi.AgentDesiredView(
                 index,
                 index,
-                List.of(new AgentApi.AttachedVolume(volumeId.toString(), "v", SIZE, REGION, 1, attached)),
+                List.of(new AgentApi.AttachedVolume(volumeId, "v", SIZE, REGION, 1, attached)),
                 syncBytesPerSecond);
     }
 

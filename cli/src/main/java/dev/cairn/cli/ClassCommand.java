@@ -1,6 +1,5 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
@@ -38,7 +37,7 @@ final class ClassCommand {
     static final class ListClasses extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            return show("/v1/classes", new TypeReference<List<Views.StorageClassView>>() {}, ClassCommand::printTable);
+            return show(c -> c.classes().list(), ClassCommand::printTable);
         }
     }
 
@@ -83,7 +82,7 @@ final class ClassCommand {
                             .map(d -> Durations.parse(d, "--repair-timeout").toString())
                             .orElse(null),
                     regionSize.map(Sizes::parse).orElse(null));
-            Views.StorageClassView created = client().post("/v1/classes", request, Views.StorageClassView.class);
+            Views.StorageClassView created = client().classes().create(request);
             return print(created, (out, c) -> printTable(out, List.of(c)));
         }
     }
@@ -95,7 +94,7 @@ final class ClassCommand {
 
         @Override
         public Integer call() throws Exception {
-            client().delete("/v1/classes/" + UrlPath.segment(name));
+            client().classes().delete(name);
             return done("deleted storage class " + name);
         }
     }

@@ -1,6 +1,5 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.ControlClient;
 import java.io.IOException;
 import java.io.PrintWriter;
@@ -31,15 +30,15 @@ abstract class ClientCommand implements Callable<Integer> {
         return spec.commandLine().getOut();
     }
 
-    /** GETs {@code path} and prints it: the API's JSON as it is, or through {@code table}. */
-    <T> int show(String path, TypeReference<T> type, BiConsumer<PrintWriter, T> table) throws IOException {
-        if (options.json()) {
-            ClientOptions.printJson(out(), client().getRaw(path));
-        } else {
-            table.accept(out(), client().get(path, type));
-            out().flush();
-        }
-        return 0;
+    /** Something asked of the controller. */
+    @FunctionalInterface
+    interface Query<T> {
+        T ask(ControlClient control) throws IOException;
+    }
+
+    /** Asks the controller and prints the answer, as JSON or through {@code table}. */
+    <T> int show(Query<T> query, BiConsumer<PrintWriter, T> table) throws IOException {
+        return print(query.ask(client()), table);
     }
 
     /** Prints a value the API returned, as JSON or through {@code table}. */

@@ -1,7 +1,7 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ControlException;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
@@ -52,7 +52,7 @@ final class ClusterCommand {
             }
             Optional<LocalCluster> local = options.target();
             if (options.json()) {
-                return show("/v1/cluster", new TypeReference<Views.ClusterView>() {}, Status::printStatus);
+                return show(ControlClient::cluster, Status::printStatus);
             }
             PrintWriter out = out();
             if (local.isPresent()) {
@@ -62,7 +62,7 @@ final class ClusterCommand {
             }
             Views.ClusterView cluster;
             try {
-                cluster = client().get("/v1/cluster", Views.ClusterView.class);
+                cluster = client().cluster();
             } catch (ControlException e) {
                 if (local.isPresent()) {
                     throw new IOException(
@@ -74,9 +74,9 @@ final class ClusterCommand {
             }
             printStatus(out, cluster);
             out.println();
-            ClusterTables.nodes(out, client().get("/v1/nodes", new TypeReference<List<Views.NodeView>>() {}));
+            ClusterTables.nodes(out, client().nodes().list());
             out.println();
-            List<Views.VolumeView> volumes = client().get("/v1/volumes", new TypeReference<>() {});
+            List<Views.VolumeView> volumes = client().volumes().list();
             ClusterTables.volumes(out, volumes);
             out.println();
             ClusterTables.repairs(out, volumes);
@@ -137,7 +137,7 @@ final class ClusterCommand {
     static final class Agents extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            return show("/v1/agents", new TypeReference<List<AgentApi.AgentView>>() {}, Agents::printTable);
+            return show(ControlClient::agents, Agents::printTable);
         }
 
         static void printTable(PrintWriter out, List<AgentApi.AgentView> agents) {

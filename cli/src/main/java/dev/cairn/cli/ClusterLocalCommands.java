@@ -1,8 +1,7 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
-import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import dev.cairn.local.ClusterSpec;
@@ -121,13 +120,13 @@ final class ClusterLocalCommands {
          */
         private static void awaitVolumesServed(LocalCluster cluster, PrintWriter out) throws Exception {
             ControlClient api = adminClient(cluster);
-            List<Views.VolumeView> volumes = api.get("/v1/volumes", new TypeReference<>() {});
+            List<Views.VolumeView> volumes = api.volumes().list();
             Map<String, String> attached = new TreeMap<>();
             volumes.stream()
                     .filter(v -> v.attachment()
                             .map(a -> a.host().equals(LocalCluster.AGENT_HOST))
                             .orElse(false))
-                    .forEach(v -> attached.put(v.id(), v.name()));
+                    .forEach(v -> attached.put(v.id().toString(), v.name()));
             SocketAddress address = UnixDomainSocketAddress.of(cluster.agentSocket());
             long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
             Set<String> missing = new TreeSet<>(attached.keySet());
@@ -180,15 +179,13 @@ final class ClusterLocalCommands {
         Table t = new Table("DAEMON", "ZONE", "PID", "ENDPOINTS", "METRICS", "LOG");
         for (LocalCluster.Member m : cluster.members()) {
             Optional<ProcessHandle> p = cluster.running(m);
-            JsonNode ready = p.isPresent() ? cluster.ready(m) : null;
+            Optional<ReadyFile> ready = p.isPresent() ? Optional.of(cluster.ready(m)) : Optional.empty();
             t.row(
                     m.name(),
                     m.zone().orElse("-"),
                     p.map(h -> Long.toString(h.pid())).orElse("stopped"),
-                    ready == null ? "-" : endpoints(m, ready),
-                    ready == null || !ready.has("metrics")
-                            ? "-"
-                            : ready.get("metrics").asText(),
+                    ready.map(ClusterLocalCommands::endpoints).orElse("-"),
+                    ready.map(ReadyFile::metrics).orElse("-"),
                     m.log());
         }
         t.print(out);
@@ -216,13 +213,11 @@ final class ClusterLocalCommands {
         out.flush();
     }
 
-    private static String endpoints(LocalCluster.Member m, JsonNode ready) {
-        return switch (m.kind()) {
-            case "controller" -> ready.path("rest").asText();
-            case "node" ->
-                "nbd " + ready.path("nbd").asText() + ", admin "
-                        + ready.path("admin").asText();
-            default -> "nbd " + ready.path("nbd").asText();
+    private static String endpoints(ReadyFile ready) {
+        return switch (ready) {
+            case ReadyFile.Controller c -> c.rest();
+            case ReadyFile.Node n -> "nbd " + n.nbd() + ", admin " + n.admin();
+            case ReadyFile.Agent a -> "nbd " + a.nbd();
         };
     }
 

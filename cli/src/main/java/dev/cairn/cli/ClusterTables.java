@@ -115,7 +115,7 @@ final class ClusterTables {
         if (!l.synced()) {
             return "SYNCING";
         }
-        return l.sync().orElse(l.state());
+        return l.sync().map(Enum::name).orElse(l.state().name());
     }
 
     private static String label(Map<String, String> labels, String key) {

@@ -1,11 +1,11 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.api.Wait;
 import dev.cairn.local.LocalCluster;
 import dev.cairn.nbd.NbdAddress;
 import dev.cairn.nbd.client.NbdClient;
@@ -19,7 +19,9 @@ import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.function.IntConsumer;
@@ -42,13 +44,13 @@ final class Demo {
     private final int blocksDuring;
     private final boolean terminal = Progress.terminal();
     private final List<String> failed = new ArrayList<>();
-    private final Map<String, Long> freeBefore = new HashMap<>();
+    private final Map<UUID, Long> freeBefore = new HashMap<>();
     private final DemoData data;
     private int checks;
     private ControlClient api;
-    private String volumeId;
+    private UUID volumeId;
     private Views.LegView victim;
-    private Set<String> originalExtents = Set.of();
+    private Set<UUID> originalExtents = Set.of();
     private volatile long killedAt;
     private double healSeconds;
     private long resynced;
@@ -68,9 +70,9 @@ final class Demo {
         long t0 = System.nanoTime();
         clusterUp();
         createVolume();
-        try (NbdClient nbd = connect(cluster.agentSocket(), volumeId)) {
+        try (NbdClient nbd = connect(cluster.agentSocket(), volumeId.toString())) {
             say("attached to " + LocalCluster.AGENT_HOST + ": "
-                    + NbdAddress.uri(cluster.agentSocket().toString(), volumeId));
+                    + NbdAddress.uri(cluster.agentSocket().toString(), volumeId.toString()));
             write(nbd, 0, blocksBefore, "writing checksummed data");
             killWhileWriting(nbd);
             heal();
@@ -105,24 +107,17 @@ final class Demo {
 
     private void createVolume() throws IOException, InterruptedException {
         step(2, "a " + Sizes.human(volumeBytes) + " volume with 3 replicas, one per zone");
-        api.get("/v1/nodes", new TypeReference<List<Views.NodeView>>() {})
-                .forEach(n -> freeBefore.put(n.id(), n.freeBytes()));
-        api.post(
-                "/v1/classes",
-                new Requests.CreateClass(CLASS, 3, "zone", null, REPAIR_TIMEOUT.toString(), null),
-                Views.StorageClassView.class);
-        volumeId = api.post(
-                        "/v1/volumes", new Requests.CreateVolume("demo", volumeBytes, CLASS), Views.VolumeView.class)
+        api.nodes().list().forEach(n -> freeBefore.put(n.id(), n.freeBytes()));
+        api.classes().create(new Requests.CreateClass(CLASS, 3, "zone", null, REPAIR_TIMEOUT.toString(), null));
+        volumeId = api.volumes()
+                .create(new Requests.CreateVolume("demo", volumeBytes, CLASS))
                 .id();
-        Views.VolumeView v = await(x -> x.state().equals("AVAILABLE"), "the volume's legs to be made");
+        Views.VolumeView v = await(x -> x.state() == Views.VolumeState.AVAILABLE, "the volume's legs to be made");
         v.legs().forEach(l -> say("leg " + l.index() + " on " + where(l)));
         check(zones(v.legs()).size() == 3, "the 3 legs are in 3 different zones");
         victim = v.legs().get(1);
         originalExtents = extents(v.legs());
-        api.post(
-                "/v1/volumes/" + volumeId + "/attach",
-                new AgentApi.Attach(LocalCluster.AGENT_HOST, false),
-                Views.VolumeView.class);
+        api.volumes().attach(volumeId.toString(), new AgentApi.Attach(LocalCluster.AGENT_HOST, false));
     }
 
     private void write(NbdClient nbd, int from, int to, String label, IntConsumer written) throws IOException {
@@ -175,14 +170,13 @@ final class Demo {
                 writeError == null
                         ? "every write was acknowledged (" + mib(blocksDuring) + " while the kill happened)"
                         : "writes failed after the kill: " + writeError);
-        Views.VolumeView v =
-                await(x -> !x.health().equals("HEALTHY") && !x.problems().isEmpty(), "the volume to show degraded");
+        Views.VolumeView v = await(
+                x -> x.health() != Views.VolumeHealth.HEALTHY && !x.problems().isEmpty(),
+                "the volume to show degraded");
         say("volume " + v.health() + ":");
         v.problems().forEach(problem -> say("  " + problem));
-        check(v.health().equals("DEGRADED"), "the volume shows DEGRADED, with the reason");
-        boolean offline = within(() -> !api.get("/v1/nodes/" + victim.nodeId(), Views.NodeView.class)
-                .state()
-                .equals("ONLINE"));
+        check(v.health() == Views.VolumeHealth.DEGRADED, "the volume shows DEGRADED, with the reason");
+        boolean offline = within(() -> api.nodes().get(victim.nodeId()).state() != Views.NodeState.ONLINE);
         check(offline, "the controller marks " + name + " offline: its heartbeats stopped");
     }
 
@@ -191,7 +185,7 @@ final class Demo {
                 4,
                 "wait out the repair timeout (" + REPAIR_TIMEOUT.toSeconds() + " s): a new leg, synced while the"
                         + " volume stays in use");
-        Set<String> before = originalExtents;
+        Set<UUID> before = originalExtents;
         Views.VolumeView v = await(x -> x.legs().stream().anyMatch(l -> !before.contains(l.extentId())), "a new leg");
         Views.LegView added = v.legs().stream()
                 .filter(l -> !before.contains(l.extentId()))
@@ -202,13 +196,13 @@ final class Demo {
         v = await(
                 x -> {
                     x.resync().filter(r -> r.totalBytes() > 0).ifPresent(r -> s.update(r.doneBytes()));
-                    return x.health().equals("HEALTHY") && x.legs().size() == 3;
+                    return x.health() == Views.VolumeHealth.HEALTHY && x.legs().size() == 3;
                 },
                 "the volume to heal");
         s.done();
         healSeconds = (System.nanoTime() - killedAt) / 1e9;
         say(String.format("volume %s again, %.1f s after the kill", v.health(), healSeconds));
-        check(v.health().equals("HEALTHY") && v.legs().size() == 3, "the volume is HEALTHY with 3 legs");
+        check(v.health() == Views.VolumeHealth.HEALTHY && v.legs().size() == 3, "the volume is HEALTHY with 3 legs");
         check(
                 zones(v.legs()).size() == 3 && !added.nodeId().equals(victim.nodeId()),
                 "the new leg is on another node, in the zone that lost one ("
@@ -224,11 +218,10 @@ final class Demo {
                 say(line);
             }
         });
-        String stale = victim.extentId();
+        UUID stale = victim.extentId();
         boolean erased = within(() -> !holds(victim.nodeId(), stale)
                 && orphans().stream().noneMatch(o -> o.extentId().equals(stale)));
-        long freeAfter =
-                api.get("/v1/nodes/" + victim.nodeId(), Views.NodeView.class).freeBytes();
+        long freeAfter = api.nodes().get(victim.nodeId()).freeBytes();
         long freeWas = freeBefore.getOrDefault(victim.nodeId(), -1L);
         say("extent " + stale + (erased ? " erased" : " still there") + " on " + name + ", " + Sizes.human(freeAfter)
                 + " free (" + Sizes.human(freeWas) + " before the volume)");
@@ -252,7 +245,7 @@ final class Demo {
     }
 
     private String victimName() {
-        return victim.nodeLabels().getOrDefault("host", victim.nodeId());
+        return victim.nodeLabels().getOrDefault("host", victim.nodeId().toString());
     }
 
     private static String mib(int blocks) {
@@ -282,63 +275,51 @@ final class Demo {
         Views.VolumeView[] last = {null};
         await(
                 () -> {
-                    last[0] = api.get("/v1/volumes/" + volumeId, Views.VolumeView.class);
+                    last[0] = api.volumes().get(volumeId);
                     return until.test(last[0]);
                 },
                 what);
         return last[0];
     }
 
-    private interface Condition {
-        boolean holds() throws IOException;
-    }
-
-    private static void await(Condition until, String what) throws IOException, InterruptedException {
+    private static void await(Wait.Condition until, String what) throws IOException, InterruptedException {
         if (!within(until)) {
             throw new IOException("gave up waiting for " + what + " after " + STEP_TIMEOUT.toMinutes() + " minutes");
         }
     }
 
     /** Whether {@code until} comes true within the step timeout. */
-    private static boolean within(Condition until) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
-        while (!until.holds()) {
-            if (System.nanoTime() > deadline) {
-                return false;
-            }
-            Thread.sleep(100);
-        }
-        return true;
+    private static boolean within(Wait.Condition until) throws IOException, InterruptedException {
+        return Wait.real().until(STEP_TIMEOUT, until);
     }
 
     private static NbdClient connect(Path agentSocket, String export) throws IOException, InterruptedException {
-        long deadline = System.nanoTime() + STEP_TIMEOUT.toNanos();
-        while (true) {
+        IOException[] last = {null};
+        Optional<NbdClient> connected = Wait.real().forAnswer(STEP_TIMEOUT, () -> {
             try {
-                return NbdClient.connect(UnixDomainSocketAddress.of(agentSocket), export);
+                return Optional.of(NbdClient.connect(UnixDomainSocketAddress.of(agentSocket), export));
             } catch (IOException e) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException(
-                            "the agent does not serve the volume at " + NbdAddress.uri(agentSocket.toString(), export)
-                                    + ": " + e.getMessage(),
-                            e);
-                }
-                Thread.sleep(100);
+                last[0] = e;
+                return Optional.empty();
             }
-        }
+        });
+        return connected.orElseThrow(() -> new IOException(
+                "the agent does not serve the volume at " + NbdAddress.uri(agentSocket.toString(), export) + ": "
+                        + last[0].getMessage(),
+                last[0]));
     }
 
-    private boolean holds(String nodeId, String extentId) throws IOException {
-        Views.NodeView n = api.get("/v1/nodes/" + nodeId, Views.NodeView.class);
-        return !n.state().equals("ONLINE") || n.extents().stream().anyMatch(e -> e.id().equals(extentId));
+    private boolean holds(UUID nodeId, UUID extentId) throws IOException {
+        Views.NodeView n = api.nodes().get(nodeId);
+        return n.state() != Views.NodeState.ONLINE || n.extents().stream().anyMatch(e -> e.id().equals(extentId));
     }
 
     private List<Views.OrphanView> orphans() throws IOException {
-        return api.get("/v1/orphans", new TypeReference<List<Views.OrphanView>>() {});
+        return api.orphans().list();
     }
 
     private static String where(Views.LegView l) {
-        return l.nodeLabels().getOrDefault("host", l.nodeId()) + " (zone "
+        return l.nodeLabels().getOrDefault("host", l.nodeId().toString()) + " (zone "
                 + l.nodeLabels().get("zone") + ")";
     }
 
@@ -348,8 +329,8 @@ final class Demo {
         return zones;
     }
 
-    private static Set<String> extents(List<Views.LegView> legs) {
-        Set<String> ids = new HashSet<>();
+    private static Set<UUID> extents(List<Views.LegView> legs) {
+        Set<UUID> ids = new HashSet<>();
         legs.forEach(l -> ids.add(l.extentId()));
         return ids;
     }

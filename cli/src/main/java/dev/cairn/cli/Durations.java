@@ -33,14 +33,8 @@ final class Durations {
         }
     }
 
-    /** An ISO-8601 duration from the API in the short form: PT10M is 10m. */
-    static String human(String iso) {
-        Duration d;
-        try {
-            d = Duration.parse(iso);
-        } catch (DateTimeParseException e) {
-            return iso;
-        }
+    /** A duration in the short form the CLI takes: PT10M is 10m. */
+    static String human(Duration d) {
         if (d.toMillis() % 1000 != 0) {
             return d.toMillis() + "ms";
         }

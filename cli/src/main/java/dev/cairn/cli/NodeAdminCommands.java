@@ -1,6 +1,5 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
@@ -51,7 +50,7 @@ final class NodeAdminCommands {
         });
         for (Views.CopyView c : n.copies()) {
             out.println("copy:            extent " + c.extentId() + " " + c.state()
-                    + (c.state().equals("COPYING")
+                    + (c.state() == Views.CopyState.COPYING
                             ? " " + Sizes.human(c.doneBytes()) + " of " + Sizes.human(c.totalBytes()) + " at "
                                     + Sizes.human(c.bytesPerSecond()) + "/s"
                             : "")
@@ -87,7 +86,7 @@ final class NodeAdminCommands {
     static final class ListNodes extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            return show("/v1/nodes", new TypeReference<List<Views.NodeView>>() {}, NodeAdminCommands::printList);
+            return show(c -> c.nodes().list(), NodeAdminCommands::printList);
         }
     }
 
@@ -98,10 +97,7 @@ final class NodeAdminCommands {
 
         @Override
         public Integer call() throws Exception {
-            return show(
-                    "/v1/nodes/" + UrlPath.segment(id),
-                    new TypeReference<Views.NodeView>() {},
-                    NodeAdminCommands::printOne);
+            return show(c -> c.nodes().get(id), NodeAdminCommands::printOne);
         }
     }
 
@@ -124,10 +120,7 @@ final class NodeAdminCommands {
             if (set.isEmpty() && remove.isEmpty()) {
                 throw new IllegalArgumentException("nothing to do: give KEY=VALUE labels to set or --remove KEY");
             }
-            Views.NodeView n = client().put(
-                            "/v1/nodes/" + UrlPath.segment(id) + "/labels",
-                            new Requests.Labels(NodeCommand.parseLabels(set), remove),
-                            Views.NodeView.class);
+            Views.NodeView n = client().nodes().label(id, new Requests.Labels(NodeCommand.parseLabels(set), remove));
             return print(n, (out, v) -> out.println("node " + v.id() + ": " + VolumeCommand.labels(v.labels())));
         }
     }

@@ -65,10 +65,9 @@ final class NodeDrainCommands {
             Duration limit = Durations.parse(timeout, "--timeout");
             Duration poll = Durations.parse(pollEvery, "--poll-every");
             ControlClient client = client();
-            String path = "/v1/nodes/" + UrlPath.segment(id);
-            Views.NodeView n = client.post(path + "/drain", null, Views.NodeView.class);
+            Views.NodeView n = client.nodes().drain(id);
             if (wait) {
-                n = awaitDrained(client, path, n, limit, poll);
+                n = awaitDrained(client, n, limit, poll);
             }
             return print(
                     n,
@@ -78,8 +77,7 @@ final class NodeDrainCommands {
         }
 
         /** Polls the node until its drain is done, printing each change (not with --output json). */
-        private Views.NodeView awaitDrained(
-                ControlClient client, String path, Views.NodeView n, Duration limit, Duration poll)
+        private Views.NodeView awaitDrained(ControlClient client, Views.NodeView n, Duration limit, Duration poll)
                 throws IOException, InterruptedException {
             long start = System.nanoTime();
             Views.DrainView last = null;
@@ -102,7 +100,7 @@ final class NodeDrainCommands {
                 }
                 last = d;
                 Thread.sleep(poll.toMillis());
-                n = client.get(path, Views.NodeView.class);
+                n = client.nodes().get(id);
             }
         }
 
@@ -125,8 +123,7 @@ final class NodeDrainCommands {
 
         @Override
         public Integer call() throws Exception {
-            Views.NodeView n =
-                    client().post("/v1/nodes/" + UrlPath.segment(id) + "/undrain", null, Views.NodeView.class);
+            Views.NodeView n = client().nodes().undrain(id);
             return print(n, NodeDrainCommands::printDrain);
         }
     }

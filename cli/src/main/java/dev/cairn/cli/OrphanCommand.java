@@ -1,6 +1,5 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import java.io.PrintWriter;
@@ -35,7 +34,7 @@ final class OrphanCommand {
     static final class ListOrphans extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            return show("/v1/orphans", new TypeReference<List<Views.OrphanView>>() {}, OrphanCommand::printTable);
+            return show(c -> c.orphans().list(), OrphanCommand::printTable);
         }
     }
 
@@ -49,7 +48,7 @@ final class OrphanCommand {
 
         @Override
         public Integer call() throws Exception {
-            client().send("DELETE", "/v1/orphans/" + UrlPath.segment(extent), null);
+            client().orphans().erase(extent);
             return done("extent " + extent + " will be erased by its node");
         }
     }

@@ -62,10 +62,7 @@ final class VolumeAttachCommands {
 
         @Override
         public Integer call() throws Exception {
-            Views.VolumeView v = client().post(
-                            "/v1/volumes/" + UrlPath.segment(volume) + "/attach",
-                            new AgentApi.Attach(host, force),
-                            Views.VolumeView.class);
+            Views.VolumeView v = client().volumes().attach(volume, new AgentApi.Attach(host, force));
             return print(v, VolumeAttachCommands::printAttachment);
         }
     }
@@ -81,8 +78,7 @@ final class VolumeAttachCommands {
 
         @Override
         public Integer call() throws Exception {
-            Views.VolumeView v =
-                    client().post("/v1/volumes/" + UrlPath.segment(volume) + "/detach", null, Views.VolumeView.class);
+            Views.VolumeView v = client().volumes().detach(volume);
             return print(v, (out, detached) -> out.println("detached volume " + detached.name()));
         }
     }

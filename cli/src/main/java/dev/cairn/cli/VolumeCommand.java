@@ -1,17 +1,19 @@
 package dev.cairn.cli;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.api.Wait;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.time.Instant;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
+import java.util.UUID;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -51,7 +53,8 @@ final class VolumeCommand {
 
     /** "2/3 ready" */
     private static String legSummary(Views.VolumeView v) {
-        long ready = v.legs().stream().filter(l -> l.state().equals("READY")).count();
+        long ready =
+                v.legs().stream().filter(l -> l.state() == Views.LegState.READY).count();
         return ready + "/" + v.legs().size() + " ready";
     }
 
@@ -70,7 +73,7 @@ final class VolumeCommand {
             legs.row(
                     l.index(),
                     l.state(),
-                    l.sync().orElse("-"),
+                    l.sync().map(Enum::name).orElse("-"),
                     l.synced() ? "yes" : "no",
                     l.nodeId(),
                     labels(l.nodeLabels()),
@@ -80,12 +83,13 @@ final class VolumeCommand {
         legs.print(out);
         for (Views.LegView l : v.legs()) {
             l.syncError()
-                    .ifPresent(e ->
-                            out.printf("leg %d %s: %s%n", l.index(), l.sync().orElse("failed"), e));
+                    .ifPresent(e -> out.printf(
+                            "leg %d %s: %s%n",
+                            l.index(), l.sync().map(Enum::name).orElse("failed"), e));
             l.missing()
                     .ifPresent(why -> out.printf(
                             "leg %d missing since %s: %s%n",
-                            l.index(), l.missingSince().orElse("?"), why));
+                            l.index(), l.missingSince().map(Instant::toString).orElse("?"), why));
             l.replacedBy()
                     .ifPresent(next -> out.printf(
                             "leg %d replaced by %s%s%n",
@@ -102,7 +106,7 @@ final class VolumeCommand {
     }
 
     /** "leg 3 (extent 5e1c...)", or the extent alone when the volume no longer lists it. */
-    private static String legNamed(Views.VolumeView v, String extentId) {
+    private static String legNamed(Views.VolumeView v, UUID extentId) {
         return v.legs().stream()
                 .filter(l -> l.extentId().equals(extentId))
                 .findFirst()
@@ -170,10 +174,7 @@ final class VolumeCommand {
         public Integer call() throws Exception {
             Duration wait = Durations.parse(timeout, "--timeout");
             ControlClient client = client();
-            Views.VolumeView v = client.post(
-                    "/v1/volumes",
-                    new Requests.CreateVolume(name, Sizes.parse(size), className),
-                    Views.VolumeView.class);
+            Views.VolumeView v = client.volumes().create(new Requests.CreateVolume(name, Sizes.parse(size), className));
             if (!noWait) {
                 v = awaitAvailable(client, v, wait);
             }
@@ -182,16 +183,20 @@ final class VolumeCommand {
 
         private static Views.VolumeView awaitAvailable(ControlClient client, Views.VolumeView v, Duration wait)
                 throws IOException, InterruptedException {
-            long deadline = System.nanoTime() + wait.toNanos();
-            while (!v.state().equals("AVAILABLE")) {
-                if (System.nanoTime() > deadline) {
-                    throw new IOException("volume " + v.name() + " was created but is still " + v.state() + " after "
-                            + wait.toSeconds() + " s (" + legSummary(v) + "); see cairn volume show " + v.name());
+            Views.VolumeView[] last = {v};
+            boolean available = Wait.real().until(wait, () -> {
+                if (last[0].state() != Views.VolumeState.AVAILABLE) {
+                    last[0] = client.volumes().get(last[0].id());
                 }
-                Thread.sleep(100);
-                v = client.get("/v1/volumes/" + v.id(), Views.VolumeView.class);
+                return last[0].state() == Views.VolumeState.AVAILABLE;
+            });
+            if (!available) {
+                Views.VolumeView still = last[0];
+                throw new IOException("volume " + still.name() + " was created but is still " + still.state()
+                        + " after " + wait.toSeconds() + " s (" + legSummary(still) + "); see cairn volume show "
+                        + still.name());
             }
-            return v;
+            return last[0];
         }
     }
 
@@ -199,7 +204,7 @@ final class VolumeCommand {
     static final class ListVolumes extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            return show("/v1/volumes", new TypeReference<List<Views.VolumeView>>() {}, VolumeCommand::printList);
+            return show(c -> c.volumes().list(), VolumeCommand::printList);
         }
     }
 
@@ -210,10 +215,7 @@ final class VolumeCommand {
 
         @Override
         public Integer call() throws Exception {
-            return show(
-                    "/v1/volumes/" + UrlPath.segment(volume),
-                    new TypeReference<Views.VolumeView>() {},
-                    VolumeCommand::printOne);
+            return show(c -> c.volumes().get(volume), VolumeCommand::printOne);
         }
     }
 
@@ -227,7 +229,7 @@ final class VolumeCommand {
 
         @Override
         public Integer call() throws Exception {
-            client().delete("/v1/volumes/" + UrlPath.segment(volume));
+            client().volumes().delete(volume);
             return done("deleted volume " + volume);
         }
     }

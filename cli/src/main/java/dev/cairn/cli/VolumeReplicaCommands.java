@@ -31,10 +31,7 @@ final class VolumeReplicaCommands {
 
         @Override
         public Integer call() throws Exception {
-            Views.VolumeView v = client().post(
-                            "/v1/volumes/" + UrlPath.segment(volume) + "/replicas",
-                            new Requests.AddReplica(node.orElse(null)),
-                            Views.VolumeView.class);
+            Views.VolumeView v = client().volumes().addReplica(volume, new Requests.AddReplica(node.orElse(null)));
             return print(v, AddReplica::printAdded);
         }
 
@@ -72,10 +69,7 @@ final class VolumeReplicaCommands {
 
         @Override
         public Integer call() throws Exception {
-            Views.VolumeView v = client().delete(
-                            "/v1/volumes/" + UrlPath.segment(volume) + "/replicas/" + UrlPath.segment(leg)
-                                    + (force ? "?force=true" : ""),
-                            Views.VolumeView.class);
+            Views.VolumeView v = client().volumes().removeReplica(volume, leg, force);
             return print(v, (out, after) -> {
                 out.printf(
                         "removed leg %s from volume %s (its node erases the extent); %d leg%s left%n",

@@ -1,8 +1,8 @@
 package dev.cairn.node;
 
-import dev.cairn.control.api.Backoff;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ControlException;
+import dev.cairn.control.api.ControllerSession;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.drive.Drive;
@@ -20,8 +20,6 @@ import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.Semaphore;
-import java.util.concurrent.TimeUnit;
 import javax.net.ssl.SSLContext;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -30,10 +28,10 @@ import org.slf4j.LoggerFactory;
  * The node's side of the controller: registers on start, heartbeats its inventory, and converges on
  * the extents the controller wants and the copies of legs of detached volumes it asks this node to
  * make ({@link LegCopies}) (level-triggered: it long-polls its desired state, reconciles, and
- * reports). Two virtual threads, one for heartbeats and one for reconciliation; both retry with
- * backoff while no controller answers, and the node keeps serving its extents meanwhile.
+ * reports), through a {@link ControllerSession}: its threads retry with backoff while no controller
+ * answers, and the node keeps serving its extents meanwhile.
  */
-public final class ControllerLink implements AutoCloseable {
+public final class ControllerLink implements AutoCloseable, ControllerSession.Member<Views.DesiredView> {
     private static final Logger log = LoggerFactory.getLogger(ControllerLink.class);
     /** A leg that does not answer a request of a copy within this is given up on (the copy retries). */
     private static final Duration COPY_TIMEOUT = Duration.ofSeconds(30);
@@ -75,16 +73,10 @@ public final class ControllerLink implements AutoCloseable {
     /** The node's own copies of legs of detached volumes, as the desired state asks for them. */
     private final LegCopies copies;
 
-    private final String base;
-    private final Semaphore heartbeatNow = new Semaphore(0);
-    private final Thread heartbeats;
-    private final Thread reconciling;
-    private volatile boolean closed;
+    private final ControllerSession<Views.DesiredView> session;
     private volatile boolean registered;
     /** Applied index of the last desired state fully converged on; reported with heartbeats. */
     private volatile long reconciledIndex = -1;
-    /** Highest applied index seen: an answer older than that (a lagging peer) is ignored. */
-    private long newestSeen = -1;
 
     private volatile List<String> errors = List.of();
 
@@ -103,61 +95,58 @@ public final class ControllerLink implements AutoCloseable {
                         PROBE_TIMEOUT,
                         COPY_WORKERS),
                 InstantSource.system(),
-                heartbeatNow::release);
-        this.base = "/v1/internal/nodes/" + node.nodeId();
-        this.heartbeats = Thread.ofVirtual().name("cairn-heartbeat").unstarted(this::heartbeatLoop);
-        this.reconciling = Thread.ofVirtual().name("cairn-reconcile").unstarted(this::reconcileLoop);
+                this::reportSoon);
+        this.session = new ControllerSession<>(
+                client,
+                this,
+                new ControllerSession.Settings(
+                        "cairn-node", settings.heartbeatEvery(), settings.pollWait(), Duration.ZERO));
     }
 
     static ControllerLink start(StorageNode node, Settings settings) {
         ControllerLink link = new ControllerLink(node, settings);
-        link.heartbeats.start();
-        link.reconciling.start();
+        link.session.start();
         return link;
     }
 
-    private boolean running() {
-        return !closed && !Thread.currentThread().isInterrupted();
+    private void reportSoon() {
+        session.reportSoon();
     }
 
     public long reconciledIndex() {
         return reconciledIndex;
     }
 
-    private void heartbeatLoop() {
-        Backoff backoff = new Backoff(log);
-        while (running()) {
-            try {
-                if (!registered) {
-                    register();
-                }
-                client.send("POST", base + "/heartbeat", heartbeat());
-                backoff.reset();
-                heartbeatNow.tryAcquire(settings.heartbeatEvery().toMillis(), TimeUnit.MILLISECONDS);
-                heartbeatNow.drainPermits();
-            } catch (ControlException e) {
-                if (!running()) {
-                    return;
-                }
-                if (e.status() == 404) {
-                    registered = false; // the controller does not know this node (any more)
-                }
-                backoff.pause("heartbeat", e);
-            } catch (InterruptedException e) {
-                return;
-            }
+    @Override
+    public void heartbeat(ControlClient control) throws ControlException {
+        if (!registered) {
+            register(control);
         }
+        control.node(node.nodeId()).heartbeat(heartbeat());
     }
 
-    private void register() throws ControlException {
-        Views.NodeView v = client.post(
-                base + "/register",
-                new Requests.Register(
+    @Override
+    public void forgotten() {
+        registered = false; // the controller does not know this node (any more)
+    }
+
+    @Override
+    public Views.DesiredView desired(ControlClient control, long after, Duration wait) throws ControlException {
+        return control.node(node.nodeId()).desired(after, wait);
+    }
+
+    @Override
+    public boolean apply(Views.DesiredView desired) {
+        return converge(desired);
+    }
+
+    private void register(ControlClient control) throws ControlException {
+        Views.NodeView v = control.node(node.nodeId())
+                .register(new Requests.Register(
                         settings.advertiseNbd().orElse(address(node.nbdAddress())),
                         "http://" + address(node.adminAddress()),
                         node.labels(),
-                        drives()),
-                Views.NodeView.class);
+                        drives()));
         registered = true;
         log.info("registered with the controller as node {} (labels {})", v.id(), v.labels());
     }
@@ -180,45 +169,6 @@ public final class ControllerLink implements AutoCloseable {
         return (host.indexOf(':') >= 0 ? "[" + host + "]" : host) + ":" + a.getPort();
     }
 
-    private void reconcileLoop() {
-        Backoff backoff = new Backoff(log);
-        long after = -1;
-        while (running()) {
-            try {
-                Views.DesiredView d = client.poll(
-                        base + "/desired?after=" + after + "&waitMillis="
-                                + settings.pollWait().toMillis(),
-                        Views.DesiredView.class,
-                        settings.pollWait());
-                if (!accept(d)) {
-                    continue;
-                }
-                if (converge(d)) {
-                    after = d.changedAt();
-                    backoff.reset();
-                } else {
-                    after = -1; // something failed: fetch again (after a pause) and retry
-                    backoff.pause("reconcile", null);
-                }
-            } catch (ControlException e) {
-                if (!running()) {
-                    return;
-                }
-                backoff.pause("desired state", e);
-            }
-        }
-    }
-
-    /** False for an answer older than one already seen (from a peer that lags); it is ignored. */
-    synchronized boolean accept(Views.DesiredView d) {
-        if (d.appliedIndex() < newestSeen) {
-            log.debug("ignoring a desired state as of {} (already saw {})", d.appliedIndex(), newestSeen);
-            return false;
-        }
-        newestSeen = d.appliedIndex();
-        return true;
-    }
-
     /** One reconciliation pass; true if it fully converged. Reports at once when anything changed. */
     boolean converge(Views.DesiredView d) {
         Reconciler.Result r = reconciler.apply(d);
@@ -228,7 +178,7 @@ public final class ControllerLink implements AutoCloseable {
             reconciledIndex = d.appliedIndex();
         }
         if (r.changed() || !r.errors().isEmpty()) {
-            heartbeatNow.release();
+            reportSoon();
         }
         return r.errors().isEmpty();
     }
@@ -237,9 +187,9 @@ public final class ControllerLink implements AutoCloseable {
         // The reconciled index is read before the extents are listed: everything converged up to
         // it is already reflected in the list (the controller relies on that to forget orphans).
         long reconciled = reconciledIndex;
-        List<Views.ExtentView> extents = new ArrayList<>();
+        List<Requests.ExtentReport> extents = new ArrayList<>();
         for (ExtentService.Located e : node.extents().list()) {
-            extents.add(new Views.ExtentView(
+            extents.add(new Requests.ExtentReport(
                     e.record().id().toString(),
                     e.drive().id().toString(),
                     e.record().sizeBytes(),
@@ -261,15 +211,7 @@ public final class ControllerLink implements AutoCloseable {
 
     @Override
     public void close() {
-        closed = true;
-        heartbeats.interrupt();
-        reconciling.interrupt();
-        try {
-            heartbeats.join(Duration.ofSeconds(10));
-            reconciling.join(Duration.ofSeconds(10));
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-        }
+        session.close();
         copies.close();
     }
 }

@@ -38,17 +38,15 @@ final class Reconciler {
         Set<UUID> wanted = new HashSet<>();
         for (Views.DesiredExtent e : desired.extents()) {
             try {
-                UUID id = UUID.fromString(e.id());
+                UUID id = e.id();
                 wanted.add(id);
-                changed |= ensure(
-                        id, UUID.fromString(e.driveId()), e.sizeBytes(), new ExtentAccess(e.generation(), e.secret()));
+                changed |= ensure(id, e.driveId(), e.sizeBytes(), new ExtentAccess(e.generation(), e.secret()));
             } catch (IOException | IllegalArgumentException ex) {
                 errors.add("extent " + e.id() + ": " + ex.getMessage());
             }
         }
-        for (String text : desired.erase()) {
+        for (UUID id : desired.erase()) {
             try {
-                UUID id = UUID.fromString(text);
                 if (wanted.contains(id)) {
                     errors.add("extent " + id + " is both wanted and to be erased; kept");
                 } else if (node.extents().find(id).isPresent()) {
@@ -57,7 +55,7 @@ final class Reconciler {
                     changed = true;
                 }
             } catch (IOException | IllegalArgumentException ex) {
-                errors.add("orphan " + text + ": " + ex.getMessage());
+                errors.add("orphan " + id + ": " + ex.getMessage());
             }
         }
         errors.forEach(e -> log.warn("reconcile: {}", e));

@@ -1,8 +1,7 @@
 package dev.cairn.node;
 
-import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.cairn.control.api.ReadyFile;
 import dev.cairn.control.api.Label;
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.control.api.TokenFile;
 import dev.cairn.drive.ExtentAccess;
 import dev.cairn.metrics.DaemonMetrics;
@@ -12,10 +11,7 @@ import dev.cairn.nbd.tls.ClientTls;
 import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.InstantSource;
 import java.util.LinkedHashMap;
 import java.util.Map;

@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.api.ControlClient;
-import dev.cairn.control.api.Views;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.rest.ControllerApi;
 import dev.cairn.control.rest.Tokens;
@@ -16,7 +15,6 @@ import java.io.IOException;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.time.Duration;
-import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
@@ -159,17 +157,5 @@ class ControllerLinkTest extends NodeFixture {
         assertThat(operator.delete("/v1/orphans/" + stray).status()).isEqualTo(202);
         await().atMost(WAIT).until(() -> node.extents().find(stray).isEmpty() && orphans() == 0);
         assertThat(node.extents().find(wanted)).isPresent();
-    }
-
-    @Test
-    void anAnswerOlderThanOneAlreadySeenIsIgnored() throws IOException {
-        startNode(1, Optional.of(link));
-        ControllerLink l = node.controller().orElseThrow();
-        await().atMost(WAIT).until(() -> l.reconciledIndex() >= 0);
-        long seen = l.reconciledIndex();
-        Views.DesiredView stale = new Views.DesiredView(seen - 1, 0, List.of(), List.of());
-        assertThat(l.accept(stale)).isFalse();
-        assertThat(l.accept(new Views.DesiredView(seen + 100, 0, List.of(), List.of())))
-                .isTrue();
     }
 }

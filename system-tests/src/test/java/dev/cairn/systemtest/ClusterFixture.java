@@ -4,11 +4,11 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.cairn.local.FreePorts;
 import dev.cairn.nbd.tls.HttpsTls;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.CairnProcess;
 import dev.cairn.testkit.ControllerProcess;
-import dev.cairn.local.FreePorts;
 import dev.cairn.testkit.NodeProcess;
 import dev.cairn.testkit.TlsMaterial;
 import dev.cairn.testkit.Tool;

@@ -1,12 +1,12 @@
 package dev.cairn.systemtest;
 
-import dev.cairn.control.api.ReadyFile;
 import static dev.cairn.nbd.NbdProtocol.REP_ERR_TLS_REQD;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.api.ReadyFile;
 import dev.cairn.local.DaemonArgs;
 import dev.cairn.nbd.client.HandshakeException;
 import dev.cairn.nbd.client.NbdClient;
@@ -21,7 +21,6 @@ import java.security.MessageDigest;
 import java.util.ArrayList;
 import java.util.HexFormat;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Random;
 import java.util.function.UnaryOperator;

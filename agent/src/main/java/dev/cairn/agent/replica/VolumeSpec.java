@@ -56,18 +56,17 @@ public record VolumeSpec(
     public static VolumeSpec of(AgentApi.AttachedVolume v) {
         List<LegTarget> targets = new ArrayList<>();
         for (AgentApi.AttachedLeg l : v.legs()) {
-            UUID extent = UUID.fromString(l.extentId());
+            UUID extent = l.extentId();
             targets.add(new LegTarget(
                     l.index(),
                     extent,
-                    UUID.fromString(l.nodeId()),
+                    l.nodeId(),
                     LegTarget.address(l.nbdAddress()),
                     LegTarget.exportName(extent, v.generation(), l.secret()),
                     l.extentSizeBytes(),
                     l.kept()));
         }
-        return new VolumeSpec(
-                UUID.fromString(v.volumeId()), v.name(), v.sizeBytes(), v.regionSizeBytes(), v.generation(), targets);
+        return new VolumeSpec(v.volumeId(), v.name(), v.sizeBytes(), v.regionSizeBytes(), v.generation(), targets);
     }
 
     public long dataOffset() {

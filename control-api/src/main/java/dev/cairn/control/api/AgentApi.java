@@ -46,7 +46,8 @@ public final class AgentApi {
      * that appears is new (it gets every region), one that disappears was removed (it is dropped).
      */
     public record AgentDesiredView(
-            long appliedIndex, long changedAt, List<AttachedVolume> volumes, long syncBytesPerSecond) {}
+            long appliedIndex, long changedAt, List<AttachedVolume> volumes, long syncBytesPerSecond)
+            implements Views.Versioned {}
 
     /** How a leg looks from the agent that serves its volume. */
     public enum LegSyncState {

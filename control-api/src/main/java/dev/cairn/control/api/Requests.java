@@ -82,7 +82,7 @@ public final class Requests {
     public record CopyReport(
             String extentId,
             long generation,
-            Views.CopyState state,
+            String state,
             long doneBytes,
             long totalBytes,
             long bytesPerSecond,

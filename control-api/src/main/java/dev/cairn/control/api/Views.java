@@ -17,6 +17,16 @@ import java.util.UUID;
 public final class Views {
     private Views() {}
 
+    /**
+     * A desired state a daemon long-polls: as of log index {@code appliedIndex}, last changed at
+     * {@code changedAt} (the next poll asks for changes after it).
+     */
+    public interface Versioned {
+        long appliedIndex();
+
+        long changedAt();
+    }
+
     /** Whether a node is heard from. */
     public enum NodeState {
         /** Heartbeats arrive. */
@@ -225,7 +235,8 @@ public final class Views {
             List<DesiredExtent> extents,
             List<UUID> erase,
             List<LegCopy> copies,
-            long copyBytesPerSecond) {
+            long copyBytesPerSecond)
+            implements Versioned {
         public DesiredView {
             copies = copies == null ? List.of() : List.copyOf(copies);
         }

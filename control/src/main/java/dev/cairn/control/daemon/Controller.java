@@ -8,10 +8,8 @@ import dev.cairn.control.state.RepairPlanner;
 import dev.cairn.metrics.DaemonMetrics;
 import java.io.IOException;
 import java.io.InterruptedIOException;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import java.nio.file.StandardCopyOption;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.concurrent.Executors;
@@ -159,10 +157,7 @@ public final class Controller implements AutoCloseable {
 
     private void writeReadyFile(Path file) throws IOException {
         new ReadyFile.Controller(
-                        config.raft().peerId(),
-                        restUrl(),
-                        config.raft().self().hostPort(),
-                        metricsUrl())
+                        config.raft().peerId(), restUrl(), config.raft().self().hostPort(), metricsUrl())
                 .write(file);
     }
 

@@ -10,8 +10,9 @@ import java.util.List;
 import java.util.UUID;
 
 /**
- * Marks nodes offline when they stop heartbeating. Runs on every controller peer; only the leader
- * acts. A peer that has just become leader first waits a full interval (nodes heartbeating to the
+ * Marks nodes offline when they stop heartbeating (as the leader heard them, in its log or only in
+ * its memory: {@link dev.cairn.control.state.Liveness}). Runs on every controller peer; only the
+ * leader acts. A peer that has just become leader first waits a full interval (nodes heartbeating to the
  * old leader, or to no leader during an election, must not all be marked offline at once).
  */
 public final class OfflineMonitor {
@@ -39,7 +40,7 @@ public final class OfflineMonitor {
         long since = leaderSince;
         List<UUID> silent = state.read(s -> s.nodes().values().stream()
                 .filter(n -> n.state() == NodeState.ONLINE)
-                .filter(n -> Math.max(n.lastHeartbeatMillis(), since) + offlineAfterMillis <= now)
+                .filter(n -> Math.max(state.liveness().lastHeard(n), since) + offlineAfterMillis <= now)
                 .map(n -> n.id())
                 .toList());
         for (UUID node : silent) {

@@ -1,9 +1,9 @@
 package dev.cairn.control.placement;
 
+import dev.cairn.control.api.Label;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
-import dev.cairn.control.api.Label;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegState;

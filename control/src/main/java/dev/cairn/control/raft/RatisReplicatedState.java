@@ -4,6 +4,7 @@ import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.state.ClusterStateMachine;
 import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Liveness;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.control.state.StateCodec;
@@ -68,6 +69,8 @@ public final class RatisReplicatedState implements ReplicatedState {
     private final RaftPeerId self;
     /** The last log index this peer knew committed when it started: it has loaded its state once it applied it. */
     private final long committedAtStart;
+
+    private final Liveness liveness = new Liveness();
 
     private volatile boolean loaded;
 
@@ -245,6 +248,16 @@ public final class RatisReplicatedState implements ReplicatedState {
     /** The last log index this peer knew committed when it started. */
     public long committedAtStart() {
         return committedAtStart;
+    }
+
+    @Override
+    public boolean changesOnlyLiveness(Command heartbeat) {
+        return stateMachine.machine().changesOnlyLiveness(heartbeat);
+    }
+
+    @Override
+    public Liveness liveness() {
+        return liveness;
     }
 
     @Override

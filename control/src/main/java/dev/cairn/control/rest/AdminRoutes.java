@@ -1,7 +1,7 @@
 package dev.cairn.control.rest;
 
-import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Label;
+import dev.cairn.control.api.Requests;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
@@ -38,7 +38,7 @@ final class AdminRoutes {
 
     void listNodes(Context ctx) throws IOException {
         ctx.json(state.read(s -> s.nodes().values().stream()
-                .map(n -> ViewMapper.node(s, n, false, spareFraction))
+                .map(n -> ViewMapper.node(s, n, false, spareFraction, state.liveness()))
                 .toList()));
     }
 
@@ -49,7 +49,7 @@ final class AdminRoutes {
             if (n == null) {
                 throw new ApiError(404, "no node " + id);
             }
-            return ViewMapper.node(s, n, true, spareFraction);
+            return ViewMapper.node(s, n, true, spareFraction, state.liveness());
         }));
     }
 

@@ -48,7 +48,11 @@ final class AgentRoutes {
         for (AgentApi.VolumeReport v : volumes) {
             reports.add(report(v));
         }
-        Json.submit(state, new Command.AgentHeartbeat(host, r.nbdAddress(), reports, clock.millis()));
+        long now = clock.millis();
+        Json.heartbeat(
+                state,
+                new Command.AgentHeartbeat(host, r.nbdAddress(), reports, now),
+                heard -> heard.heardAgent(host, now));
         ctx.status(204);
     }
 
@@ -114,7 +118,7 @@ final class AgentRoutes {
     }
 
     void listAgents(Context ctx) throws IOException {
-        ctx.json(state.read(ViewMapper::agents));
+        ctx.json(state.read(s -> ViewMapper.agents(s, state.liveness())));
     }
 
     private static String host(String text) {

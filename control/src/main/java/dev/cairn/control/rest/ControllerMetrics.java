@@ -1,5 +1,6 @@
 package dev.cairn.control.rest;
 
+import dev.cairn.control.api.Views;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
@@ -13,10 +14,8 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
-import java.util.List;
 import java.util.Locale;
 import java.util.Map;
-import java.util.TreeMap;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -48,14 +47,11 @@ public final class ControllerMetrics {
 
     private record Cluster(
             Map<NodeState, Integer> nodes,
-            Map<String, Integer> volumesByHealth,
+            Map<Views.VolumeHealth, Integer> volumesByHealth,
             int repairsRunning,
             int orphans,
             long capacityBytes,
             long freeBytes) {}
-
-    private static final List<String> HEALTHS =
-            List.of(HealthViews.HEALTHY, HealthViews.DEGRADED, HealthViews.DEGRADED_BY_INTENT);
 
     private final ReplicatedState state;
     private final Map<Command.Replacement, Counter> repairsStarted = new EnumMap<>(Command.Replacement.class);
@@ -98,13 +94,13 @@ public final class ControllerMetrics {
                     .tag("state", s.name().toLowerCase(Locale.ROOT))
                     .register(registry);
         }
-        for (String health : HEALTHS) {
+        for (Views.VolumeHealth health : Views.VolumeHealth.values()) {
             Gauge.builder(
                             "cairn.controller.volumes",
                             this,
                             m -> m.last.cluster().volumesByHealth().getOrDefault(health, 0))
                     .description("Volumes, by health")
-                    .tag("health", health)
+                    .tag("health", health.name())
                     .register(registry);
         }
         gauge(
@@ -169,7 +165,7 @@ public final class ControllerMetrics {
                 free = Limits.addSaturated(free, d.freeBytes());
             }
         }
-        Map<String, Integer> byHealth = new TreeMap<>();
+        Map<Views.VolumeHealth, Integer> byHealth = new EnumMap<>(Views.VolumeHealth.class);
         int repairs = 0;
         for (Volume v : s.volumes().values()) {
             byHealth.merge(HealthViews.of(s, v).health(), 1, Integer::sum);

@@ -21,14 +21,10 @@ import java.util.UUID;
  * {@code node show} and {@code cluster status} print. Pure functions of the state.
  */
 final class HealthViews {
-    static final String HEALTHY = "HEALTHY";
-    static final String DEGRADED = "DEGRADED";
-    static final String DEGRADED_BY_INTENT = "DEGRADED_BY_INTENT";
-
     private HealthViews() {}
 
     /** A volume's health and its problems, one line each. */
-    record Health(String health, List<String> problems) {}
+    record Health(Views.VolumeHealth health, List<String> problems) {}
 
     static Health of(ClusterState s, Volume v) {
         StorageClass sc = s.classes().get(v.className());
@@ -43,16 +39,16 @@ final class HealthViews {
         if (problems.isEmpty()) {
             if (byIntent) {
                 return new Health(
-                        DEGRADED_BY_INTENT,
+                        Views.VolumeHealth.DEGRADED_BY_INTENT,
                         List.of(staying + " of the " + sc.replicas() + " legs class '" + sc.name()
                                 + "' asks for: an operator removed a leg (add-replica restores it)"));
             }
-            return new Health(HEALTHY, List.of());
+            return new Health(Views.VolumeHealth.HEALTHY, List.of());
         }
         if (byIntent) {
             problems.add(staying + " of " + sc.replicas() + " legs by intent");
         }
-        return new Health(DEGRADED, List.copyOf(problems));
+        return new Health(Views.VolumeHealth.DEGRADED, List.copyOf(problems));
     }
 
     private static Optional<String> legProblem(ClusterState s, Volume v, StorageClass sc, Leg l) {

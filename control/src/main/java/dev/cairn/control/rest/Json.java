@@ -4,12 +4,14 @@ import dev.cairn.control.api.RequestBodies;
 import dev.cairn.control.model.CanonicalId;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.CommandChecks;
+import dev.cairn.control.state.Liveness;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
 import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** Request parsing and command submission shared by the routes: every failure a clear 4xx. */
 final class Json {
@@ -59,15 +61,33 @@ final class Json {
      * be applied (a field missing or out of bounds) is refused here, before it reaches the log.
      */
     static Outcome submit(ReplicatedState state, Command c) throws IOException {
-        Optional<String> malformed = CommandChecks.malformed(c);
-        if (malformed.isPresent()) {
-            throw ApiError.badRequest(malformed.get());
-        }
+        refuseMalformed(c);
         Outcome o = state.submit(c);
         if (!o.isOk()) {
             throw ApiError.of(o);
         }
         ChangeLog.applied(c, o);
         return o;
+    }
+
+    /**
+     * Takes a heartbeat (a node's or an agent's). On the leader, one that would change nothing but
+     * when its sender was last heard from is only noted in memory ({@link Liveness}), not made a log
+     * entry; any other is submitted like every command. A follower submits every one: the leader,
+     * which judges nodes offline, does not see a follower's memory.
+     */
+    static void heartbeat(ReplicatedState state, Command c, Consumer<Liveness> heard) throws IOException {
+        refuseMalformed(c);
+        if (!state.isLeader() || !state.changesOnlyLiveness(c)) {
+            submit(state, c);
+        }
+        heard.accept(state.liveness());
+    }
+
+    private static void refuseMalformed(Command c) {
+        Optional<String> malformed = CommandChecks.malformed(c);
+        if (malformed.isPresent()) {
+            throw ApiError.badRequest(malformed.get());
+        }
     }
 }

@@ -1,9 +1,9 @@
 package dev.cairn.control.rest;
 
+import dev.cairn.control.api.Label;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.DriveState;
-import dev.cairn.control.api.Label;
 import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.ObservedExtent;
@@ -55,16 +55,16 @@ final class NodeRoutes {
         Command c = new Command.RegisterNode(
                 node, r.nbdAddress(), r.adminUrl(), labels, drives(r.drives()), clock.millis());
         Json.submit(state, c);
-        ctx.json(state.read(s -> ViewMapper.node(s, s.nodes().get(node), false, spareFraction)));
+        ctx.json(state.read(s -> ViewMapper.node(s, s.nodes().get(node), false, spareFraction, state.liveness())));
     }
 
     void heartbeat(Context ctx) throws IOException {
         UUID node = Json.uuid(ctx.pathParam("id"), "node id");
         Requests.Heartbeat r = Json.body(ctx, Requests.Heartbeat.class);
-        List<Views.ExtentView> reported = r.extents() == null ? List.of() : r.extents();
+        List<Requests.ExtentReport> reported = r.extents() == null ? List.of() : r.extents();
         Json.atMost(reported.size(), Limits.MAX_EXTENTS_PER_NODE, "extents");
         List<ObservedExtent> extents = new ArrayList<>();
-        for (Views.ExtentView e : reported) {
+        for (Requests.ExtentReport e : reported) {
             extents.add(new ObservedExtent(
                     Json.uuid(e.id(), "extent id"),
                     Json.uuid(e.driveId(), "drive id"),
@@ -73,7 +73,8 @@ final class NodeRoutes {
                     e.generation()));
         }
         References.registeredNode(state, node);
-        Json.submit(
+        long now = clock.millis();
+        Json.heartbeat(
                 state,
                 new Command.Heartbeat(
                         node,
@@ -81,14 +82,15 @@ final class NodeRoutes {
                         extents,
                         r.errors() == null ? List.of() : r.errors(),
                         r.reconciledIndex() == null ? -1 : r.reconciledIndex(),
-                        clock.millis(),
-                        copies(r.copies())));
+                        now,
+                        copies(r.copies())),
+                heard -> heard.heardNode(node, now));
         ctx.status(204);
     }
 
-    private static List<LegCopyProgress> copies(List<Views.CopyView> reports) {
+    private static List<LegCopyProgress> copies(List<Requests.CopyReport> reports) {
         List<LegCopyProgress> copies = new ArrayList<>();
-        for (Views.CopyView c : reports == null ? List.<Views.CopyView>of() : reports) {
+        for (Requests.CopyReport c : reports == null ? List.<Requests.CopyReport>of() : reports) {
             if (c == null || c.state() == null) {
                 throw ApiError.badRequest("a copy report needs an extentId and a state");
             }
@@ -119,19 +121,10 @@ final class NodeRoutes {
         ClusterStateMachine.Desired d = state.awaitDesired(node, after, wait);
         List<Views.DesiredExtent> extents = d.legs().stream()
                 .map(l -> new Views.DesiredExtent(
-                        l.extentId().toString(),
-                        l.driveId().toString(),
-                        l.extentSizeBytes(),
-                        l.generation(),
-                        l.secret()))
+                        l.extentId(), l.driveId(), l.extentSizeBytes(), l.generation(), l.secret()))
                 .toList();
         ctx.json(new Views.DesiredView(
-                d.appliedIndex(),
-                d.changedAt(),
-                extents,
-                d.erase().stream().map(UUID::toString).toList(),
-                d.copies(),
-                copyBytesPerSecond));
+                d.appliedIndex(), d.changedAt(), extents, d.erase(), d.copies(), copyBytesPerSecond));
     }
 
     private static List<DriveState> drives(List<Requests.DriveReport> reports) {

@@ -86,7 +86,7 @@ final class RepairRoutes {
             if (n == null) {
                 throw new ApiError(404, "no node " + id);
             }
-            return ViewMapper.node(s, n, false, spareFraction);
+            return ViewMapper.node(s, n, false, spareFraction, state.liveness());
         }));
     }
 }

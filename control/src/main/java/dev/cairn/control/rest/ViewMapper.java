@@ -7,7 +7,9 @@ import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.LegLayout;
+import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.Missing;
@@ -19,6 +21,7 @@ import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.model.VolumeReport;
 import dev.cairn.control.model.VolumeState;
+import dev.cairn.control.state.Liveness;
 import dev.cairn.control.state.ReplicatedState;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -26,25 +29,55 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
-import java.util.UUID;
 
 /** Model to API views. Pure functions of the state. */
 final class ViewMapper {
     private ViewMapper() {}
 
-    static String time(long millis) {
-        return Instant.ofEpochMilli(millis).toString();
+    static Instant time(long millis) {
+        return Instant.ofEpochMilli(millis);
     }
 
-    static Views.NodeView node(ClusterState s, NodeRecord n, boolean withExtents, double spareFraction) {
+    static Views.NodeState state(NodeState s) {
+        return switch (s) {
+            case ONLINE -> Views.NodeState.ONLINE;
+            case OFFLINE -> Views.NodeState.OFFLINE;
+        };
+    }
+
+    static Views.VolumeState state(VolumeState s) {
+        return switch (s) {
+            case CREATING -> Views.VolumeState.CREATING;
+            case AVAILABLE -> Views.VolumeState.AVAILABLE;
+        };
+    }
+
+    static Views.LegState state(LegState s) {
+        return switch (s) {
+            case CREATING -> Views.LegState.CREATING;
+            case READY -> Views.LegState.READY;
+        };
+    }
+
+    static Views.CopyState state(LegCopyProgress.State s) {
+        return switch (s) {
+            case COPYING -> Views.CopyState.COPYING;
+            case DONE -> Views.CopyState.DONE;
+            case WAITING -> Views.CopyState.WAITING;
+            case FAILED -> Views.CopyState.FAILED;
+        };
+    }
+
+    static Views.NodeView node(
+            ClusterState s, NodeRecord n, boolean withExtents, double spareFraction, Liveness heard) {
         long capacity = n.drives().stream().mapToLong(DriveState::dataBytes).reduce(0, Limits::addSaturated);
         long used = n.drives().stream().mapToLong(DriveState::usedBytes).reduce(0, Limits::addSaturated);
         List<Views.ExtentView> extents = withExtents
                 ? n.extents().values().stream().map(ViewMapper::extent).toList()
                 : List.of();
         return new Views.NodeView(
-                n.id().toString(),
-                n.state().name(),
+                n.id(),
+                state(n.state()),
                 n.nbdAddress(),
                 n.adminUrl(),
                 n.labels(),
@@ -53,16 +86,16 @@ final class ViewMapper {
                 capacity - used,
                 n.extents().size(),
                 time(n.registeredAtMillis()),
-                time(n.lastHeartbeatMillis()),
+                time(heard.lastHeard(n)),
                 n.drives().stream().map(d -> drive(d, spareFraction)).toList(),
                 extents,
                 n.errors(),
                 HealthViews.drain(s, n),
                 n.copies().stream()
                         .map(c -> new Views.CopyView(
-                                c.extentId().toString(),
+                                c.extentId(),
                                 c.generation(),
-                                c.state().name(),
+                                state(c.state()),
                                 c.doneBytes(),
                                 c.totalBytes(),
                                 c.bytesPerSecond(),
@@ -72,18 +105,12 @@ final class ViewMapper {
 
     static Views.DriveView drive(DriveState d, double spareFraction) {
         return new Views.DriveView(
-                d.id().toString(),
-                d.capacityBytes(),
-                d.dataBytes(),
-                d.usedBytes(),
-                d.freeBytes(),
-                d.largestFreeBytes(),
-                (long) (d.dataBytes() * spareFraction));
+                d.id(), d.capacityBytes(), d.dataBytes(), d.usedBytes(), d.freeBytes(), d.largestFreeBytes(), (long)
+                        (d.dataBytes() * spareFraction));
     }
 
     static Views.ExtentView extent(ObservedExtent e) {
-        return new Views.ExtentView(
-                e.id().toString(), e.driveId().toString(), e.sizeBytes(), e.erasing(), e.generation());
+        return new Views.ExtentView(e.id(), e.driveId(), e.sizeBytes(), e.erasing(), e.generation());
     }
 
     static Views.StorageClassView storageClass(StorageClass c) {
@@ -92,7 +119,7 @@ final class ViewMapper {
                 c.replicas(),
                 c.spreadAcross(),
                 c.prefer().map(Object::toString),
-                c.repairTimeout().toString(),
+                c.repairTimeout(),
                 c.regionSizeBytes(),
                 c.builtIn());
     }
@@ -101,11 +128,11 @@ final class ViewMapper {
         HealthViews.Health health = HealthViews.of(s, v);
         StorageClass sc = s.classes().get(v.className());
         return new Views.VolumeView(
-                v.id().toString(),
+                v.id(),
                 v.name(),
                 v.sizeBytes(),
                 v.className(),
-                v.state().name(),
+                state(v.state()),
                 time(v.createdAtMillis()),
                 v.legs().stream().map(l -> leg(s, l, v.report())).toList(),
                 v.attachment().map(a -> attachment(s, v, a)),
@@ -130,24 +157,24 @@ final class ViewMapper {
         Optional<LegSync> sync = report.map(r -> r.legs().get(l.extentId()));
         return new Views.LegView(
                 l.index(),
-                l.nodeId().toString(),
-                l.driveId().toString(),
-                l.extentId().toString(),
+                l.nodeId(),
+                l.driveId(),
+                l.extentId(),
                 l.extentSizeBytes(),
                 l.generation(),
-                l.state().name(),
+                state(l.state()),
                 n == null ? Map.of() : n.labels(),
-                sync.map(x -> x.state().name()),
+                sync.map(LegSync::state),
                 sync.flatMap(LegSync::error),
                 !l.awaitingSync(),
                 l.missing().map(Missing::describe),
                 l.missing().map(m -> time(m.sinceMillis())),
-                l.replacedBy().map(UUID::toString),
+                l.replacedBy(),
                 l.kept());
     }
 
     /** Every agent, with the names of the volumes attached to its host (sorted). */
-    static List<AgentApi.AgentView> agents(ClusterState s) {
+    static List<AgentApi.AgentView> agents(ClusterState s, Liveness heard) {
         Map<String, List<String>> attached = new TreeMap<>();
         for (Volume v : s.volumes().values()) {
             v.attachment()
@@ -158,7 +185,7 @@ final class ViewMapper {
                 .map(a -> new AgentApi.AgentView(
                         a.host(),
                         a.nbdAddress(),
-                        time(a.lastHeartbeatMillis()),
+                        time(heard.lastHeard(a)),
                         attached.getOrDefault(a.host(), List.of()).stream()
                                 .sorted()
                                 .toList()))
@@ -167,12 +194,7 @@ final class ViewMapper {
 
     static Views.OrphanView orphan(Orphan o) {
         return new Views.OrphanView(
-                o.extentId().toString(),
-                o.nodeId().toString(),
-                o.sizeBytes(),
-                time(o.sinceMillis()),
-                o.reason(),
-                o.erase());
+                o.extentId(), o.nodeId(), o.sizeBytes(), time(o.sinceMillis()), o.reason(), o.erase());
     }
 
     static Views.ClusterView cluster(ClusterState s, String peerId, List<ReplicatedState.Peer> peers) {
@@ -209,7 +231,7 @@ final class ViewMapper {
         int degraded = 0;
         for (Volume v : s.volumes().values()) {
             HealthViews.Health h = HealthViews.of(s, v);
-            if (!h.health().equals(HealthViews.HEALTHY)) {
+            if (h.health() != Views.VolumeHealth.HEALTHY) {
                 degraded++;
                 h.problems().forEach(p -> problems.add("volume " + v.name() + ": " + p));
             }

@@ -40,15 +40,40 @@ final class AttachCommands {
             if (v == null || !attachedAt(v, c.host(), r.generation())) {
                 continue; // not (or no longer) this agent's to report on
             }
-            VolumeReport kept = onlyItsLegs(v, r);
-            // A report that did not change still says something new for a kept leg whose node came
-            // back since: the agent vouches for it now (it may be taken back).
-            if (!v.report().equals(Optional.of(kept)) || v.legs().stream().anyMatch(Leg::kept)) {
-                s.volumes().put(v.id(), v.withReport(kept));
+            if (says(v, r)) {
+                s.volumes().put(v.id(), v.withReport(onlyItsLegs(v, r)));
                 LegHealth.afterReport(s, index, v.id(), c.atMillis(), logIndex);
             }
         }
         return Outcome.ok(c.host());
+    }
+
+    /**
+     * Whether report {@code r} says something new of {@code v}. A report that did not change still
+     * does for a kept leg whose node came back since: the agent vouches for it now (it may be taken
+     * back).
+     */
+    private static boolean says(Volume v, VolumeReport r) {
+        return !v.report().equals(Optional.of(onlyItsLegs(v, r)))
+                || v.legs().stream().anyMatch(Leg::kept);
+    }
+
+    /**
+     * Whether agent heartbeat {@code c} would change nothing but when its agent was last heard from:
+     * a known agent at the same address whose reports say nothing new ({@link Liveness}).
+     */
+    static boolean onlyLiveness(ClusterState s, Command.AgentHeartbeat c) {
+        AgentRecord a = s.agents().get(c.host());
+        if (a == null || !a.nbdAddress().equals(c.nbdAddress())) {
+            return false;
+        }
+        for (VolumeReport r : c.volumes()) {
+            Volume v = s.volumes().get(r.volumeId());
+            if (v != null && attachedAt(v, c.host(), r.generation()) && says(v, r)) {
+                return false;
+            }
+        }
+        return true;
     }
 
     private static boolean attachedAt(Volume v, String host, long generation) {

@@ -226,6 +226,23 @@ public final class ClusterStateMachine {
         return placement;
     }
 
+    /**
+     * Whether {@code heartbeat} (a node's or an agent's) would change nothing now but when its
+     * sender was last heard from, so that it need not be a log entry ({@link Liveness}).
+     */
+    public boolean changesOnlyLiveness(Command heartbeat) {
+        lock.readLock().lock();
+        try {
+            return switch (heartbeat) {
+                case Command.Heartbeat h -> NodeCommands.onlyLiveness(state, index, h);
+                case Command.AgentHeartbeat a -> AttachCommands.onlyLiveness(state, a);
+                default -> false;
+            };
+        } finally {
+            lock.readLock().unlock();
+        }
+    }
+
     /** Runs {@code query} against the state under the read lock; it must not keep references. */
     public <T> T read(Function<ClusterState, T> query) {
         lock.readLock().lock();
@@ -277,7 +294,7 @@ public final class ClusterStateMachine {
                 Attachment a = v.attachment().orElseThrow();
                 List<AgentApi.AttachedLeg> legs = NodeCopies.openers(state, v);
                 volumes.add(new AgentApi.AttachedVolume(
-                        v.id().toString(),
+                        v.id(),
                         v.name(),
                         v.sizeBytes(),
                         state.classes().get(v.className()).regionSizeBytes(),

@@ -13,6 +13,7 @@ import java.util.function.Function;
  */
 public final class LocalReplicatedState implements ReplicatedState {
     private final ClusterStateMachine machine;
+    private final Liveness liveness = new Liveness();
     private long index;
     private volatile boolean leader = true;
     private volatile boolean loaded = true;
@@ -51,6 +52,16 @@ public final class LocalReplicatedState implements ReplicatedState {
     public AgentApi.AgentDesiredView awaitAgentDesired(String host, long after, Duration wait)
             throws InterruptedException {
         return machine.awaitAgentDesired(host, after, wait);
+    }
+
+    @Override
+    public boolean changesOnlyLiveness(Command heartbeat) {
+        return machine.changesOnlyLiveness(heartbeat);
+    }
+
+    @Override
+    public Liveness liveness() {
+        return liveness;
     }
 
     @Override

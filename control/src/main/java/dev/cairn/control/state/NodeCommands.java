@@ -3,8 +3,8 @@ package dev.cairn.control.state;
 import static dev.cairn.control.state.Outcome.Status.INVALID;
 import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 
-import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.api.Label;
+import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.NodeRecord;
@@ -74,8 +74,7 @@ final class NodeCommands {
         if (n == null) {
             return Outcome.refused(NOT_FOUND, "node " + c.nodeId() + " is not registered");
         }
-        SortedMap<UUID, ObservedExtent> observed = new TreeMap<>();
-        c.extents().forEach(e -> observed.put(e.id(), e));
+        SortedMap<UUID, ObservedExtent> observed = observed(c);
         s.nodes()
                 .put(
                         n.id(),
@@ -90,23 +89,66 @@ final class NodeCommands {
         return Outcome.ok();
     }
 
+    private static SortedMap<UUID, ObservedExtent> observed(Command.Heartbeat c) {
+        SortedMap<UUID, ObservedExtent> observed = new TreeMap<>();
+        c.extents().forEach(e -> observed.put(e.id(), e));
+        return observed;
+    }
+
+    /**
+     * Whether heartbeat {@code c} would change nothing but when its node was last heard from: the
+     * node online with the same inventory, no copy reported, no leg made ready, no orphan found or
+     * gone. Such a heartbeat need not be a log entry ({@link Liveness}). Conservative: when in doubt,
+     * false.
+     */
+    static boolean onlyLiveness(ClusterState s, LegIndex index, Command.Heartbeat c) {
+        NodeRecord n = s.nodes().get(c.nodeId());
+        if (n == null
+                || n.state() != NodeState.ONLINE
+                || !c.copies().isEmpty()
+                || !n.copies().isEmpty()) {
+            return false;
+        }
+        SortedMap<UUID, ObservedExtent> observed = observed(c);
+        if (!n.withInventory(c.drives(), observed, c.errors(), n.lastHeartbeatMillis())
+                .equals(n)) {
+            return false;
+        }
+        for (UUID extentId : index.desiredOn(n.id())) {
+            ObservedExtent seen = observed.get(extentId);
+            Volume v = s.volumes().get(index.volumeOf(extentId));
+            if (seen != null
+                    && v != null
+                    && v.leg(extentId).filter(l -> becomesReady(l, seen)).isPresent()) {
+                return false;
+            }
+        }
+        return s.orphans().values().stream().noneMatch(o -> gone(o, n.id(), observed, c.reconciledIndex()))
+                && observed.values().stream().noneMatch(e -> isNewOrphan(s, index, e));
+    }
+
+    /** Whether {@code seen}, the extent of {@code leg} as its node reports it, makes the leg ready. */
+    private static boolean becomesReady(Leg leg, ObservedExtent seen) {
+        return !seen.erasing()
+                && leg.state() == LegState.CREATING
+                && seen.sizeBytes() == leg.extentSizeBytes()
+                && seen.generation() == leg.generation();
+    }
+
     /** Legs whose extent the node now reports with the right size and generation are ready. */
     private static void markLegsReady(
             ClusterState s, LegIndex index, UUID node, SortedMap<UUID, ObservedExtent> observed, long logIndex) {
         for (UUID extentId : index.desiredOn(node)) {
             ObservedExtent seen = observed.get(extentId);
             Volume v = s.volumes().get(index.volumeOf(extentId));
-            if (seen == null || seen.erasing() || v == null) {
+            if (seen == null || v == null) {
                 continue;
             }
             List<Leg> legs = new ArrayList<>(v.legs());
             boolean changed = false;
             for (int i = 0; i < legs.size(); i++) {
                 Leg leg = legs.get(i);
-                if (leg.extentId().equals(extentId)
-                        && leg.state() == LegState.CREATING
-                        && seen.sizeBytes() == leg.extentSizeBytes()
-                        && seen.generation() == leg.generation()) {
+                if (leg.extentId().equals(extentId) && becomesReady(leg, seen)) {
                     legs.set(i, leg.withState(LegState.READY));
                     changed = true;
                 }
@@ -133,14 +175,12 @@ final class NodeCommands {
             long logIndex) {
         UUID node = c.nodeId();
         s.orphans().values().stream()
-                .filter(o -> o.nodeId().equals(node)
-                        && !observed.containsKey(o.extentId())
-                        && (!o.erase() || c.reconciledIndex() >= o.sinceIndex()))
+                .filter(o -> gone(o, node, observed, c.reconciledIndex()))
                 .map(Orphan::extentId)
                 .toList()
                 .forEach(s.orphans()::remove);
         for (ObservedExtent e : observed.values()) {
-            if (!index.desired(e.id()) && !s.orphans().containsKey(e.id())) {
+            if (isNewOrphan(s, index, e)) {
                 s.orphans()
                         .put(
                                 e.id(),
@@ -154,6 +194,21 @@ final class NodeCommands {
                                         false));
             }
         }
+    }
+
+    /**
+     * Whether orphan {@code o} is gone from {@code node}, which reports {@code observed} having
+     * reconciled up to {@code reconciledIndex}: an erasable one only once the node reconciled past it.
+     */
+    private static boolean gone(Orphan o, UUID node, SortedMap<UUID, ObservedExtent> observed, long reconciledIndex) {
+        return o.nodeId().equals(node)
+                && !observed.containsKey(o.extentId())
+                && (!o.erase() || reconciledIndex >= o.sinceIndex());
+    }
+
+    /** Whether an extent a node reports is an orphan the controller does not know of yet. */
+    private static boolean isNewOrphan(ClusterState s, LegIndex index, ObservedExtent e) {
+        return !index.desired(e.id()) && !s.orphans().containsKey(e.id());
     }
 
     /** The operator asks for an orphan the controller never knew to be erased after all. */

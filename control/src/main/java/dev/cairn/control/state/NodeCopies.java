@@ -38,12 +38,12 @@ final class NodeCopies {
                 continue;
             }
             copies.add(new Views.LegCopy(
-                    v.id().toString(),
+                    v.id(),
                     v.name(),
                     v.sizeBytes(),
                     s.classes().get(v.className()).regionSizeBytes(),
                     leg.get().generation(),
-                    extentId.toString(),
+                    extentId,
                     leg.get().kept(),
                     openers(s, v)));
         }
@@ -64,8 +64,8 @@ final class NodeCopies {
                 .filter(l -> l.state() == LegState.READY || !l.awaitingSync())
                 .map(l -> new AgentApi.AttachedLeg(
                         l.index(),
-                        l.extentId().toString(),
-                        l.nodeId().toString(),
+                        l.extentId(),
+                        l.nodeId(),
                         nbdAddressOf(s, l.nodeId()),
                         l.extentSizeBytes(),
                         l.secret(),

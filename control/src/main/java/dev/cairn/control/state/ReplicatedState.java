@@ -65,6 +65,15 @@ public interface ReplicatedState extends AutoCloseable {
      */
     boolean loaded();
 
+    /**
+     * Whether {@code heartbeat} would change nothing in this peer's copy of the state but when its
+     * sender was last heard from (see {@link Liveness}).
+     */
+    boolean changesOnlyLiveness(Command heartbeat);
+
+    /** When this peer last heard from each node and agent, outside the log. */
+    Liveness liveness();
+
     /** This peer's id. */
     String peerId();
 

@@ -5,9 +5,9 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.raft.RaftSettings;
+import dev.cairn.local.FreePorts;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.FakeClock;
-import dev.cairn.local.FreePorts;
 import dev.cairn.testkit.PrometheusText;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;

@@ -5,8 +5,8 @@ import static dev.cairn.control.placement.Clusters.node;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.api.Label;
+import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import java.util.List;

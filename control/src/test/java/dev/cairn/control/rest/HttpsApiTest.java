@@ -3,7 +3,6 @@ package dev.cairn.control.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import com.fasterxml.jackson.core.type.TypeReference;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ControlException;
 import dev.cairn.control.api.Views;
@@ -62,13 +61,13 @@ class HttpsApiTest {
     @Test
     void aClientThatTrustsTheControllersCaIsServed() throws Exception {
         List<Views.VolumeView> volumes =
-                client("https", Optional.of(certs.caCert())).get("/v1/volumes", new TypeReference<>() {});
+                client("https", Optional.of(certs.caCert())).volumes().list();
         assertThat(volumes).isEmpty();
     }
 
     @Test
     void aClientWithoutTheCaIsToldWhichOptionGivesIt() {
-        assertThatThrownBy(() -> client("https", Optional.empty()).get("/v1/volumes", String.class))
+        assertThatThrownBy(() -> client("https", Optional.empty()).volumes().list())
                 .isInstanceOf(ControlException.class)
                 .hasMessageContaining("SSLHandshakeException")
                 .hasMessageContaining("--controller-ca");
@@ -76,7 +75,7 @@ class HttpsApiTest {
 
     @Test
     void plainHttpIsNotServed() {
-        assertThatThrownBy(() -> client("http", Optional.empty()).get("/v1/volumes", String.class))
+        assertThatThrownBy(() -> client("http", Optional.empty()).volumes().list())
                 .isInstanceOf(ControlException.class);
     }
 

@@ -1,10 +1,10 @@
 package dev.cairn.control.state;
 
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.Label;
 import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
-import dev.cairn.control.api.Label;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.Limits;

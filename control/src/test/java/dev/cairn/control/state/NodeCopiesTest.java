@@ -45,12 +45,12 @@ class NodeCopiesTest {
 
         List<Views.LegCopy> copies = copiesOf(fresh.nodeId());
         assertThat(copies).singleElement().satisfies(c -> {
-            assertThat(c.extentId()).isEqualTo(fresh.extentId().toString());
+            assertThat(c.extentId()).isEqualTo(fresh.extentId());
             assertThat(c.kept()).isFalse();
             assertThat(c.generation()).isEqualTo(fresh.generation());
             assertThat(c.legs()).hasSize(4);
             assertThat(c.legs())
-                    .filteredOn(l -> l.extentId().equals(lost.extentId().toString()))
+                    .filteredOn(l -> l.extentId().equals(lost.extentId()))
                     .singleElement()
                     .satisfies(l -> assertThat(l.kept()).isTrue());
         });

@@ -100,7 +100,7 @@ final class RepairScenario {
     /** The extents agent h1 is handed for its first volume. */
     List<UUID> legsHandedToAgent() {
         return s.machine.agentDesired("h1").volumes().getFirst().legs().stream()
-                .map(l -> UUID.fromString(l.extentId()))
+                .map(l -> l.extentId())
                 .toList();
     }
 }

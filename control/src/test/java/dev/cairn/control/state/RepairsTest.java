@@ -125,7 +125,7 @@ class RepairsTest {
         s.heartbeat(fresh.nodeId(), s.legsOn(fresh.nodeId()));
         assertThat(r.legsHandedToAgent()).contains(fresh.extentId(), lost.extentId());
         assertThat(s.machine.agentDesired("h1").volumes().getFirst().legs())
-                .filteredOn(l -> l.extentId().equals(lost.extentId().toString()))
+                .filteredOn(l -> l.extentId().equals(lost.extentId()))
                 .singleElement()
                 .satisfies(l -> assertThat(l.kept()).isTrue());
 

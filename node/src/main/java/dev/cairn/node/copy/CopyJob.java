@@ -64,7 +64,7 @@ final class CopyJob {
 
     CopyJob(Views.LegCopy job, LegCopies.Context context, CopyProgress progress) {
         this.job = job;
-        this.target = UUID.fromString(job.extentId());
+        this.target = job.extentId();
         this.context = context;
         this.progress = progress;
         long extentBytes = job.legs().stream()
@@ -75,11 +75,7 @@ final class CopyJob {
                         "the copy of leg " + job.extentId() + " does not list that leg among the volume's"));
         long regions = (job.sizeBytes() + job.regionSizeBytes() - 1) / job.regionSizeBytes();
         this.geometry = new ResyncPlan.Geometry(
-                UUID.fromString(job.volumeId()),
-                job.sizeBytes(),
-                job.regionSizeBytes(),
-                extentBytes - job.sizeBytes(),
-                regions);
+                job.volumeId(), job.sizeBytes(), job.regionSizeBytes(), extentBytes - job.sizeBytes(), regions);
     }
 
     Views.LegCopy job() {
@@ -104,10 +100,10 @@ final class CopyJob {
             }
             Set<UUID> kept = job.legs().stream()
                     .filter(AgentApi.AttachedLeg::kept)
-                    .map(l -> UUID.fromString(l.extentId()))
+                    .map(AgentApi.AttachedLeg::extentId)
                     .collect(Collectors.toSet());
             List<UUID> legIds =
-                    job.legs().stream().map(l -> UUID.fromString(l.extentId())).toList();
+                    job.legs().stream().map(AgentApi.AttachedLeg::extentId).toList();
             ResyncPlan.Outcome plan = ResyncPlan.plan(geometry, legIds, kept, probes);
             if (plan instanceof ResyncPlan.Wait w) {
                 return new Outcome.Waiting(w.reason());
@@ -147,7 +143,7 @@ final class CopyJob {
     }
 
     private Opened open(Extent local, AgentApi.AttachedLeg l) {
-        UUID id = UUID.fromString(l.extentId());
+        UUID id = l.extentId();
         LegIo io = null;
         try {
             io = id.equals(target)
@@ -164,11 +160,11 @@ final class CopyJob {
     }
 
     private LegTarget targetOf(AgentApi.AttachedLeg l) {
-        UUID id = UUID.fromString(l.extentId());
+        UUID id = l.extentId();
         return new LegTarget(
                 l.index(),
                 id,
-                UUID.fromString(l.nodeId()),
+                l.nodeId(),
                 LegTarget.address(l.nbdAddress()),
                 LegTarget.exportName(id, job.generation(), l.secret()),
                 l.extentSizeBytes(),

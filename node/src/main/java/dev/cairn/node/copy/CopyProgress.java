@@ -3,6 +3,7 @@ package dev.cairn.node.copy;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import java.time.InstantSource;
+import java.util.UUID;
 
 /**
  * How one copy is going, for the node's heartbeat: its state (COPYING, DONE, WAITING, FAILED), the
@@ -10,17 +11,17 @@ import java.time.InstantSource;
  * the copy's thread, read by the heartbeat's.
  */
 final class CopyProgress {
-    private final String extentId;
+    private final UUID extentId;
     private final long generation;
     private final InstantSource clock;
     private final Runnable onChange;
-    private String state = "WAITING";
+    private Views.CopyState state = Views.CopyState.WAITING;
     private String message = "starting";
     private long doneBytes;
     private long totalBytes;
     private long startedMillis;
 
-    CopyProgress(String extentId, long generation, InstantSource clock, Runnable onChange) {
+    CopyProgress(UUID extentId, long generation, InstantSource clock, Runnable onChange) {
         this.extentId = extentId;
         this.generation = generation;
         this.clock = clock;
@@ -28,7 +29,7 @@ final class CopyProgress {
     }
 
     synchronized void start(long bytes) {
-        state = "COPYING";
+        state = Views.CopyState.COPYING;
         message = "";
         doneBytes = 0;
         totalBytes = bytes;
@@ -41,21 +42,21 @@ final class CopyProgress {
     }
 
     void done() {
-        set("DONE", "");
+        set(Views.CopyState.DONE, "");
     }
 
     void waiting(String why) {
-        set("WAITING", why);
+        set(Views.CopyState.WAITING, why);
     }
 
     void failed(String why) {
-        set("FAILED", why);
+        set(Views.CopyState.FAILED, why);
     }
 
-    private void set(String newState, String newMessage) {
+    private void set(Views.CopyState newState, String newMessage) {
         boolean changed;
         synchronized (this) {
-            changed = !state.equals(newState) || !message.equals(newMessage);
+            changed = state != newState || !message.equals(newMessage);
             state = newState;
             message = newMessage;
         }
@@ -65,12 +66,19 @@ final class CopyProgress {
     }
 
     synchronized boolean isDone() {
-        return state.equals("DONE");
+        return state == Views.CopyState.DONE;
     }
 
-    synchronized Views.CopyView report() {
-        long rate = state.equals("COPYING") ? doneBytes * 1000 / Math.max(1, clock.millis() - startedMillis) : 0;
-        return new Views.CopyView(
-                extentId, generation, state, doneBytes, totalBytes, rate, Requests.reportable(message));
+    synchronized Requests.CopyReport report() {
+        long rate =
+                state == Views.CopyState.COPYING ? doneBytes * 1000 / Math.max(1, clock.millis() - startedMillis) : 0;
+        return new Requests.CopyReport(
+                extentId.toString(),
+                generation,
+                state.name(),
+                doneBytes,
+                totalBytes,
+                rate,
+                Requests.reportable(message));
     }
 }

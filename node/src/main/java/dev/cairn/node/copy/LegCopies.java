@@ -1,5 +1,6 @@
 package dev.cairn.node.copy;
 
+import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.drive.Extent;
 import dev.cairn.legs.io.LegConnector;
@@ -52,7 +53,7 @@ public final class LegCopies implements AutoCloseable {
     private final InstantSource clock;
     private final Runnable onChange;
     /** By the leg's extent id; only {@link #update} and {@link #close} change it. */
-    private final Map<String, Running> running = new HashMap<>();
+    private final Map<UUID, Running> running = new HashMap<>();
 
     private record Running(Views.LegCopy job, CopyProgress progress, Thread thread) {}
 
@@ -72,7 +73,7 @@ public final class LegCopies implements AutoCloseable {
                     context.throttle().rate(),
                     e.getMessage());
         }
-        Map<String, Views.LegCopy> byExtent = new HashMap<>();
+        Map<UUID, Views.LegCopy> byExtent = new HashMap<>();
         wanted.forEach(j -> byExtent.put(j.extentId(), j));
         for (Running r : List.copyOf(running.values())) {
             Views.LegCopy still = byExtent.get(r.job().extentId());
@@ -150,8 +151,8 @@ public final class LegCopies implements AutoCloseable {
     }
 
     /** Every copy asked for and how it goes. */
-    public synchronized List<Views.CopyView> reports() {
-        List<Views.CopyView> out = new ArrayList<>();
+    public synchronized List<Requests.CopyReport> reports() {
+        List<Requests.CopyReport> out = new ArrayList<>();
         running.values().forEach(r -> out.add(r.progress().report()));
         return out;
     }

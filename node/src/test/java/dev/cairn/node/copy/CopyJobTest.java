@@ -87,16 +87,9 @@ class CopyJobTest {
         int i = 0;
         for (UUID leg : List.of(a, b, target)) {
             legs.add(new AgentApi.AttachedLeg(
-                    i++,
-                    leg.toString(),
-                    UUID.randomUUID().toString(),
-                    "mem:" + i,
-                    EXTENT,
-                    "k",
-                    kept && leg.equals(target)));
+                    i++, leg, UUID.randomUUID(), "mem:" + i, EXTENT, "k", kept && leg.equals(target)));
         }
-        Views.LegCopy copy =
-                new Views.LegCopy(volume.toString(), "v", SIZE, REGION, GENERATION, target.toString(), kept, legs);
+        Views.LegCopy copy = new Views.LegCopy(volume, "v", SIZE, REGION, GENERATION, target, kept, legs);
         LegCopies.Context context = new LegCopies.Context(
                 id -> id.equals(target) ? Optional.of(local) : Optional.empty(),
                 io,
@@ -109,7 +102,7 @@ class CopyJobTest {
     }
 
     private CopyProgress progress() {
-        return new CopyProgress(target.toString(), GENERATION, new FakeClock(), () -> {});
+        return new CopyProgress(target, GENERATION, new FakeClock(), () -> {});
     }
 
     private byte[] localData() throws Exception {
