@@ -4,6 +4,7 @@ import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ReadyFile;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.api.Wait;
 import dev.cairn.local.ClusterSpec;
 import dev.cairn.local.LocalCluster;
 import dev.cairn.nbd.NbdAddress;
@@ -128,18 +129,15 @@ final class ClusterLocalCommands {
                             .orElse(false))
                     .forEach(v -> attached.put(v.id().toString(), v.name()));
             SocketAddress address = UnixDomainSocketAddress.of(cluster.agentSocket());
-            long deadline = System.nanoTime() + Duration.ofMinutes(1).toNanos();
             Set<String> missing = new TreeSet<>(attached.keySet());
-            while (!missing.isEmpty() && System.nanoTime() < deadline) {
+            Wait.real().until(Duration.ofMinutes(1), () -> {
                 try {
                     missing.removeAll(NbdClient.list(address));
                 } catch (IOException e) {
                     // not serving yet
                 }
-                if (!missing.isEmpty()) {
-                    Thread.sleep(100);
-                }
-            }
+                return missing.isEmpty();
+            });
             out.printf(
                     "  %d volume(s) (%d attached to %s and served again)%n",
                     volumes.size(), attached.size() - missing.size(), LocalCluster.AGENT_HOST);

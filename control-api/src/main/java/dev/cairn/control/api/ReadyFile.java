@@ -3,8 +3,8 @@ package dev.cairn.control.api;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import com.fasterxml.jackson.databind.SerializationFeature;
 import java.io.IOException;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
@@ -14,7 +14,8 @@ import java.util.UUID;
 /**
  * What a daemon writes to its {@code --ready-file} once it serves: which daemon, and where it
  * listens (the ports it was given as 0 are known only then). Scripts, {@code cairn cluster up} and
- * the test kit wait for the file and read it. One JSON object; {@code daemon} says which record.
+ * the test kit wait for the file and read it. One JSON object on one line; {@code daemon} says
+ * which record.
  * It is written to a temporary file and moved into place, so a reader never sees half of it.
  */
 @JsonTypeInfo(use = JsonTypeInfo.Id.NAME, property = "daemon")
@@ -42,7 +43,7 @@ public sealed interface ReadyFile {
     /** Writes this to {@code file}, atomically. */
     default void write(Path file) throws IOException {
         Path tmp = file.resolveSibling(file.getFileName() + ".tmp");
-        Files.write(tmp, Json.MAPPER.writeValueAsBytes(this));
+        Files.writeString(tmp, Json.MAPPER.writeValueAsString(this) + "\n", StandardCharsets.UTF_8);
         Files.move(tmp, file, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
@@ -75,7 +76,7 @@ public sealed interface ReadyFile {
 
     /** The file's JSON settings (held here: an interface has no private static fields). */
     final class Json {
-        static final ObjectMapper MAPPER = ControlJson.lenient().enable(SerializationFeature.INDENT_OUTPUT);
+        static final ObjectMapper MAPPER = ControlJson.lenient();
 
         private Json() {}
     }

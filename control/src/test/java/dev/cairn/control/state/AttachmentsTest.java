@@ -71,15 +71,15 @@ class AttachmentsTest {
         AgentApi.AgentDesiredView d = s.machine.agentDesired("h1");
         assertThat(d.changedAt()).isGreaterThan(before);
         AgentApi.AttachedVolume av = d.volumes().getFirst();
-        assertThat(av.volumeId()).isEqualTo(v.id().toString());
+        assertThat(av.volumeId()).isEqualTo(v.id());
         assertThat(av.sizeBytes()).isEqualTo(GIB);
         assertThat(av.regionSizeBytes()).isEqualTo(1 << 20);
         assertThat(av.generation()).isEqualTo(2);
         assertThat(av.legs()).hasSize(3);
         for (AgentApi.AttachedLeg l : av.legs()) {
             Leg leg = v.legs().get(l.index());
-            assertThat(l.extentId()).isEqualTo(leg.extentId().toString());
-            assertThat(l.nodeId()).isEqualTo(leg.nodeId().toString());
+            assertThat(l.extentId()).isEqualTo(leg.extentId());
+            assertThat(l.nodeId()).isEqualTo(leg.nodeId());
             assertThat(l.secret()).isEqualTo(leg.secret());
             assertThat(l.extentSizeBytes()).isEqualTo(leg.extentSizeBytes());
             assertThat(l.nbdAddress()).isEqualTo("127.0.0.1:10809");
