@@ -25,14 +25,14 @@ class AttachCommandsTest {
     /** Where the agent serves its volumes, as it reports it: the path of its Unix socket. */
     private static final String SOCKET = "/run/cairn/agent/nbd.sock";
 
-    private InProcessController controller;
+    private CliFixture controller;
 
     /** What the last command printed on standard error. */
     private String err;
 
     @BeforeEach
     void controllerWithAnAvailableVolume(@TempDir Path dir) throws Exception {
-        controller = new InProcessController(dir);
+        controller = new CliFixture(dir);
         controller.addNode("a");
         cli("volume", "create", "db", "--size", "1GiB", "--class", "single", "--no-wait");
         controller.nodesMakeTheirExtents();

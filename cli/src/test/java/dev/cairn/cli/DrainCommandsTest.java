@@ -32,13 +32,13 @@ import org.junit.jupiter.api.io.TempDir;
  */
 class DrainCommandsTest {
     private static final String SINCE = "2026-01-01T00:00:00Z";
-    private InProcessController controller;
+    private CliFixture controller;
     private String node;
     private Leg leaving;
 
     @BeforeEach
     void aTwoLegVolume(@TempDir Path dir) throws Exception {
-        controller = new InProcessController(dir);
+        controller = new CliFixture(dir);
         for (String zone : new String[] {"a", "a", "b", "c"}) {
             controller.addNode(zone);
         }

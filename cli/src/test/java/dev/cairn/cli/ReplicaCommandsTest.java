@@ -19,11 +19,11 @@ import org.junit.jupiter.api.io.TempDir;
  * cluster status} print, against an in-process controller with nodes in zones a, a, b and c.
  */
 class ReplicaCommandsTest {
-    private InProcessController controller;
+    private CliFixture controller;
 
     @BeforeEach
     void aTwoLegVolume(@TempDir Path dir) throws Exception {
-        controller = new InProcessController(dir);
+        controller = new CliFixture(dir);
         for (String zone : new String[] {"a", "a", "b", "c"}) {
             controller.addNode(zone);
         }

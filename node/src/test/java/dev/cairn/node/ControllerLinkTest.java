@@ -5,15 +5,10 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.api.ControlClient;
-import dev.cairn.control.model.ClusterState;
-import dev.cairn.control.rest.ControllerApi;
-import dev.cairn.control.rest.Tokens;
-import dev.cairn.control.state.LocalReplicatedState;
+import dev.cairn.control.testing.ControllerHarness;
 import dev.cairn.drive.ExtentAccess;
 import dev.cairn.testkit.AdminHttp;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
@@ -23,26 +18,19 @@ import org.junit.jupiter.api.Test;
 
 /** A real node converging on a controller's REST API (in this JVM, over loopback HTTP). */
 class ControllerLinkTest extends NodeFixture {
-    private static final String NODE_TOKEN = "node-token-0123456789";
     private static final Duration WAIT = Duration.ofSeconds(20);
 
-    private ControllerApi controller;
+    private ControllerHarness controller;
     private AdminHttp operator;
     private ControllerLink.Settings link;
 
     @BeforeEach
     void startController() {
-        controller = ControllerApi.start(
-                new LocalReplicatedState(ClusterState.empty()),
-                new Tokens("admin-token-0123456789", "read-token-0123456789", Optional.of(NODE_TOKEN)),
-                clock,
-                new ControllerApi.Settings(0, 0),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        String url = "http://127.0.0.1:" + controller.port();
-        operator = new AdminHttp(url, Optional.of("admin-token-0123456789"));
+        controller = ControllerHarness.start();
+        operator = controller.client(Optional.of(ControllerHarness.ADMIN_TOKEN));
         link = new ControllerLink.Settings(
-                ControlClient.urls(url),
-                Optional.of(NODE_TOKEN),
+                ControlClient.urls(controller.url()),
+                Optional.of(ControllerHarness.NODE_TOKEN),
                 Duration.ofMillis(200),
                 Duration.ofSeconds(2),
                 Optional.empty(),

@@ -11,7 +11,7 @@ import java.util.function.Function;
 /**
  * The cluster state as the rest of the controller sees it: commands go through the replicated log,
  * reads are linearizable (they see every command acknowledged before them, whichever peer serves
- * them). Implementations: Ratis (one or more peers) and an in-process one for tests.
+ * them). Implementations: Ratis (one or more peers) and, in the test-jar, an in-process one for tests.
  */
 public interface ReplicatedState extends AutoCloseable {
 

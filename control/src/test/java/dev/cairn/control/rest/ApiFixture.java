@@ -2,12 +2,10 @@ package dev.cairn.control.rest;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
-import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.state.LocalReplicatedState;
+import dev.cairn.control.testing.ControllerHarness;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.FakeClock;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -16,17 +14,18 @@ import java.util.UUID;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.BeforeEach;
 
-/** The REST API over an in-process state, with a client per token. */
+/** The REST API over an in-process state ({@link ControllerHarness}), with a client per token. */
 abstract class ApiFixture {
-    static final String ADMIN = "admin-token";
-    static final String READ = "read-token";
-    static final String NODE = "node-token";
+    static final String ADMIN = ControllerHarness.ADMIN_TOKEN;
+    static final String READ = ControllerHarness.READ_TOKEN;
+    static final String NODE = ControllerHarness.NODE_TOKEN;
     static final long GIB = 1L << 30;
 
-    final FakeClock clock = new FakeClock();
     /** The share of every drive placement keeps free; a test class may set another. */
     double spareFraction = 0;
 
+    ControllerHarness controller;
+    FakeClock clock;
     LocalReplicatedState state;
     ControllerApi api;
     AdminHttp admin;
@@ -36,23 +35,19 @@ abstract class ApiFixture {
 
     @BeforeEach
     void startApi() {
-        state = new LocalReplicatedState(ClusterState.empty());
-        api = ControllerApi.start(
-                state,
-                new Tokens(ADMIN, READ, Optional.of(NODE)),
-                clock,
-                new ControllerApi.Settings(spareFraction, 0),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
-        String base = "http://127.0.0.1:" + api.port();
-        admin = new AdminHttp(base, Optional.of(ADMIN));
-        reader = new AdminHttp(base, Optional.of(READ));
-        node = new AdminHttp(base, Optional.of(NODE));
-        anonymous = new AdminHttp(base);
+        controller = ControllerHarness.start(new ControllerApi.Settings(spareFraction, 0));
+        clock = controller.clock();
+        state = controller.state();
+        api = controller.api();
+        admin = controller.client(Optional.of(ADMIN));
+        reader = controller.client(Optional.of(READ));
+        node = controller.client(Optional.of(NODE));
+        anonymous = controller.client(Optional.empty());
     }
 
     @AfterEach
     void stopApi() {
-        api.close();
+        controller.close();
     }
 
     /** Registers a node in {@code zone} with one empty drive of {@code gib}; returns its id. */

@@ -6,14 +6,10 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ControlException;
 import dev.cairn.control.api.Views;
-import dev.cairn.control.model.ClusterState;
-import dev.cairn.control.state.LocalReplicatedState;
+import dev.cairn.control.testing.ControllerHarness;
 import dev.cairn.nbd.tls.HttpsTls;
-import dev.cairn.testkit.FakeClock;
 import dev.cairn.testkit.TlsMaterial;
 import java.io.IOException;
-import java.net.InetAddress;
-import java.net.InetSocketAddress;
 import java.net.URI;
 import java.time.Duration;
 import java.util.List;
@@ -26,28 +22,26 @@ import org.junit.jupiter.api.io.TempDir;
 
 /** The REST API served over HTTPS ({@code cairn controller --tls-cert}), and its clients. */
 class HttpsApiTest {
-    private static final String ADMIN = "admin-token";
+    private static final String ADMIN = ControllerHarness.ADMIN_TOKEN;
 
     @TempDir
     java.nio.file.Path dir;
 
     TlsMaterial certs;
+    ControllerHarness controller;
     ControllerApi api;
 
     @BeforeEach
     void start() throws IOException {
         certs = TlsMaterial.create(dir);
-        api = ControllerApi.start(
-                new LocalReplicatedState(ClusterState.empty()),
-                new Tokens(ADMIN, "read-token", Optional.empty()),
-                new FakeClock(),
-                new ControllerApi.Settings(0, 0, Optional.of(HttpsTls.server(certs.serverCert(), certs.serverKey()))),
-                new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
+        controller = ControllerHarness.start(
+                new ControllerApi.Settings(0, 0, Optional.of(HttpsTls.server(certs.serverCert(), certs.serverKey()))));
+        api = controller.api();
     }
 
     @AfterEach
     void stop() {
-        api.close();
+        controller.close();
     }
 
     private ControlClient client(String scheme, Optional<java.nio.file.Path> ca) throws IOException {

@@ -9,9 +9,11 @@ import java.util.Optional;
 /**
  * The raw medium under a drive: a range of bytes with positional I/O, durability and erasure.
  *
- * <p>Implementations: {@link FileBackend} (a regular file or a block device), {@link MemoryBackend}
- * (tests, simulation) and {@link FaultyBackend} (fault injection around another backend). All of
- * them pass the same contract suite. Every method is safe to call from many threads at once.
+ * <p>The implementation that ships is {@link FileBackend} (a regular file or a block device). The
+ * drive module's test-jar adds {@code MemoryBackend} (sparse memory, for tests and simulation),
+ * {@code FaultyBackend} (fault injection around another backend) and {@code CrashingBackend} (a
+ * volatile write cache, to build what a power loss could leave). All of them pass the same
+ * contract suite. Every method is safe to call from many threads at once.
  */
 public interface DriveBackend extends Closeable {
 

@@ -9,7 +9,8 @@ import java.util.function.Function;
 
 /**
  * A single, in-process "replica" without a log on disk: commands are applied at once, in order.
- * For tests of everything above the replication layer (the REST API, the monitors).
+ * For tests of everything above the replication layer (the REST API, the monitors, the node and
+ * the CLI against an in-process controller); no daemon uses it, so it ships only in the test-jar.
  */
 public final class LocalReplicatedState implements ReplicatedState {
     private final ClusterStateMachine machine;
