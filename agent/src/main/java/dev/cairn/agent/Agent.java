@@ -1,6 +1,5 @@
 package dev.cairn.agent;
 
-import dev.cairn.agent.replica.AttachedVolume;
 import dev.cairn.agent.replica.ReplicatedVolume;
 import dev.cairn.agent.replica.VolumeSpec;
 import dev.cairn.control.api.AgentApi;
@@ -14,7 +13,6 @@ import dev.cairn.nbd.NbdAddress;
 import dev.cairn.nbd.server.ExportCatalog;
 import dev.cairn.nbd.server.ExportLookup;
 import dev.cairn.nbd.server.NbdServer;
-import dev.cairn.nbd.server.RequestObserver;
 import dev.cairn.nbd.server.ServerConfig;
 import io.micrometer.core.instrument.Gauge;
 import java.io.IOException;
@@ -44,7 +42,7 @@ public final class Agent implements AutoCloseable {
     private final AgentConfig config;
     private final LegConnector connector;
     /** A volume attached here and its meters, registered for as long as it is attached. */
-    private record Attached(AttachedVolume volume, VolumeMetrics metrics) {}
+    private record Attached(ServedVolume volume, VolumeMetrics metrics) {}
 
     private final Map<UUID, Attached> volumes = new ConcurrentHashMap<>();
     private final ExecutorService requests = Executors.newVirtualThreadPerTaskExecutor();
@@ -175,10 +173,10 @@ public final class Agent implements AutoCloseable {
             }
             wanted.add(spec.volumeId());
             Attached served = volumes.get(spec.volumeId());
-            AttachedVolume current = served == null ? null : served.volume();
-            if (current != null && current.spec().generation() == spec.generation()) {
+            ServedVolume current = served == null ? null : served.volume();
+            if (current != null && current.generation() == spec.generation()) {
                 try {
-                    current.reconfigure(spec);
+                    current.reconfigure(a);
                 } catch (IllegalArgumentException e) {
                     log.error("{}: keeps being served as it is: {}", spec.describe(), e.getMessage());
                 }
@@ -188,7 +186,7 @@ public final class Agent implements AutoCloseable {
                 log.info(
                         "{}: attachment moved from generation {} to {}",
                         spec.describe(),
-                        current.spec().generation(),
+                        current.generation(),
                         spec.generation());
                 volumes.remove(spec.volumeId());
                 stop(served);
@@ -199,14 +197,14 @@ public final class Agent implements AutoCloseable {
                     spec.volumeId(),
                     spec.generation(),
                     spec.legs().size());
-            AttachedVolume started =
-                    AttachedVolume.start(spec, connector, config.volumes(), throttle, link::reportSoon);
+            ServedVolume started =
+                    ReplicatedVolume.attach(spec, connector, config.volumes(), throttle, link::reportSoon);
             volumes.put(spec.volumeId(), new Attached(started, VolumeMetrics.register(metrics.registry(), started)));
         }
         for (Attached a : List.copyOf(volumes.values())) {
-            if (!wanted.contains(a.volume().spec().volumeId())) {
-                log.info("{}: detached from this host", a.volume().spec().describe());
-                volumes.remove(a.volume().spec().volumeId());
+            if (!wanted.contains(a.volume().volumeId())) {
+                log.info("{}: detached from this host", a.volume().describe());
+                volumes.remove(a.volume().volumeId());
                 stop(a);
             }
         }
@@ -232,11 +230,11 @@ public final class Agent implements AutoCloseable {
 
     /** Stops a volume already taken out of {@link #volumes}; its meters go with it. */
     private void stop(Attached a) {
-        AttachedVolume v = a.volume();
+        ServedVolume v = a.volume();
         v.close();
-        int cut = server.disconnectExport(v.spec().volumeId().toString());
+        int cut = server.disconnectExport(v.volumeId().toString());
         if (cut > 0) {
-            log.info("{}: disconnected {} NBD client(s)", v.spec().describe(), cut);
+            log.info("{}: disconnected {} NBD client(s)", v.describe(), cut);
         }
         a.metrics().close();
     }
@@ -250,10 +248,10 @@ public final class Agent implements AutoCloseable {
         public List<Listing> list() {
             List<Listing> out = new ArrayList<>();
             for (Attached a : volumes.values()) {
-                a.volume()
-                        .serving()
-                        .ifPresent(
-                                r -> out.add(new Listing(r.spec().volumeId().toString(), VolumeSession.describe(r))));
+                ServedVolume v = a.volume();
+                if (v.phase() instanceof ServedVolume.Serving) {
+                    out.add(new Listing(v.volumeId().toString(), v.description()));
+                }
             }
             return out;
         }
@@ -270,14 +268,16 @@ public final class Agent implements AutoCloseable {
             if (a == null) {
                 return new ExportLookup.Unknown("volume " + id + " is not attached to host " + config.host());
             }
-            AttachedVolume v = a.volume();
-            Optional<ReplicatedVolume> serving = v.serving();
-            if (serving.isEmpty()) {
-                return new ExportLookup.Refused(
-                        "volume " + v.spec().name() + " is attached but not ready: " + v.waitingFor());
-            }
-            RequestObserver observer = a.metrics().requests();
-            return new ExportLookup.Found(new VolumeSession(serving.get(), requests, observer));
+            ServedVolume v = a.volume();
+            return switch (v.phase()) {
+                case ServedVolume.Assembling assembling ->
+                    new ExportLookup.Refused(
+                            "volume " + v.name() + " is attached but not ready: " + assembling.waitingFor());
+                case ServedVolume.Serving _ ->
+                    new ExportLookup.Found(
+                            new VolumeSession(v, requests, a.metrics().requests()));
+                case ServedVolume.Closed _ -> new ExportLookup.Refused("volume " + v.name() + " is being detached");
+            };
         }
 
         private static String shorten(String s) {

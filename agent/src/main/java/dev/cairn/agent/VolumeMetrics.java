@@ -1,7 +1,5 @@
 package dev.cairn.agent;
 
-import dev.cairn.agent.replica.AttachedVolume;
-import dev.cairn.agent.replica.ResyncProgress;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.nbd.server.RequestMeters;
@@ -42,13 +40,9 @@ final class VolumeMetrics implements AutoCloseable {
     private final RequestMeters requests;
     private final List<Meter> meters = new ArrayList<>();
 
-    private VolumeMetrics(MeterRegistry registry, AttachedVolume volume) {
+    private VolumeMetrics(MeterRegistry registry, ServedVolume volume) {
         this.registry = registry;
-        Tags tags = Tags.of(
-                "volume",
-                volume.spec().volumeId().toString(),
-                "name",
-                volume.spec().name());
+        Tags tags = Tags.of("volume", volume.volumeId().toString(), "name", volume.name());
         this.requests = RequestMeters.register(
                 registry,
                 "cairn.agent.volume",
@@ -61,8 +55,8 @@ final class VolumeMetrics implements AutoCloseable {
                     .strongReference(true)
                     .register(registry));
         }
-        ResyncProgress progress = volume.progress();
-        meters.add(FunctionCounter.builder("cairn.agent.volume.resync.copied", progress, p -> (double) p.copiedBytes())
+        meters.add(FunctionCounter.builder("cairn.agent.volume.resync.copied", volume, v ->
+                        (double) v.resync().copiedBytes())
                 .description("Bytes the volume's resyncs copied (or zeroed) since it was attached")
                 .baseUnit("bytes")
                 .tags(tags)
@@ -72,15 +66,15 @@ final class VolumeMetrics implements AutoCloseable {
                 "bytes.per.second",
                 "Bytes per second the volume's running resyncs copy (0 when none runs)",
                 tags,
-                progress,
-                p -> p.report().bytesPerSecond()));
+                volume,
+                v -> v.resync().bytesPerSecond()));
         meters.add(gauge(
                 "cairn.agent.volume.resync.remaining",
                 "bytes",
                 "Bytes the volume's running resyncs have left to copy (0 when none runs)",
                 tags,
-                progress,
-                p -> remaining(p.report())));
+                volume,
+                v -> remaining(v.resync())));
         meters.add(Gauge.builder("cairn.agent.volume.dirty.regions", volume, v -> (double) v.dirtyRegions())
                 .description("Regions the volume's write-intent bitmap marks dirty now")
                 .tags(tags)
@@ -88,7 +82,7 @@ final class VolumeMetrics implements AutoCloseable {
                 .register(registry));
     }
 
-    static VolumeMetrics register(MeterRegistry registry, AttachedVolume volume) {
+    static VolumeMetrics register(MeterRegistry registry, ServedVolume volume) {
         return new VolumeMetrics(registry, volume);
     }
 
@@ -97,9 +91,9 @@ final class VolumeMetrics implements AutoCloseable {
             String unit,
             String description,
             Tags tags,
-            ResyncProgress progress,
-            ToDoubleFunction<ResyncProgress> value) {
-        return Gauge.builder(name, progress, value)
+            ServedVolume volume,
+            ToDoubleFunction<ServedVolume> value) {
+        return Gauge.builder(name, volume, value)
                 .description(description)
                 .baseUnit(unit)
                 .tags(tags)
@@ -107,7 +101,7 @@ final class VolumeMetrics implements AutoCloseable {
                 .register(registry);
     }
 
-    private static double count(AttachedVolume volume, LegSyncState state) {
+    private static double count(ServedVolume volume, LegSyncState state) {
         return volume.legStates().stream().filter(s -> s == state).count();
     }
 

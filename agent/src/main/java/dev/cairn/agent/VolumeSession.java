@@ -1,6 +1,5 @@
 package dev.cairn.agent;
 
-import dev.cairn.agent.replica.ReplicatedVolume;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.server.ExportFeatures;
 import dev.cairn.nbd.server.ExportSession;
@@ -12,7 +11,7 @@ import java.util.concurrent.Executor;
 
 /**
  * One NBD client's use of an attached volume. Requests run on virtual threads (they wait on the
- * legs over the network) and go straight to the {@link ReplicatedVolume}.
+ * legs over the network) and go straight to the {@link ServedVolume}.
  */
 final class VolumeSession implements ExportSession {
     /**
@@ -21,11 +20,11 @@ final class VolumeSession implements ExportSession {
      */
     private static final ExportFeatures FEATURES = ExportFeatures.writable(true, false);
 
-    private final ReplicatedVolume volume;
+    private final ServedVolume volume;
     private final Executor executor;
     private final RequestObserver observer;
 
-    VolumeSession(ReplicatedVolume volume, Executor executor, RequestObserver observer) {
+    VolumeSession(ServedVolume volume, Executor executor, RequestObserver observer) {
         this.volume = volume;
         this.executor = executor;
         this.observer = observer;
@@ -33,22 +32,17 @@ final class VolumeSession implements ExportSession {
 
     @Override
     public String name() {
-        return volume.spec().volumeId().toString();
+        return volume.volumeId().toString();
     }
 
     @Override
     public String description() {
-        return describe(volume);
-    }
-
-    static String describe(ReplicatedVolume v) {
-        return "volume " + v.spec().name() + " (" + v.spec().legs().size() + " legs, generation "
-                + v.spec().generation() + ")";
+        return volume.description();
     }
 
     @Override
     public long sizeBytes() {
-        return volume.spec().sizeBytes();
+        return volume.sizeBytes();
     }
 
     @Override

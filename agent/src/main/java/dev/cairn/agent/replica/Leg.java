@@ -3,21 +3,32 @@ package dev.cairn.agent.replica;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.io.LegTarget;
+import java.time.Duration;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
- * One leg as the agent sees it: where it is, its connection, and its state. State changes go
- * through {@link LegSet}, which owns them; I/O threads only read the volatile fields.
+ * One leg as the agent sees it: where it is, where it is in its life ({@link LegState}, moved
+ * only by {@link LegSet} under its monitor) and how many requests it has outstanding. Any thread
+ * reads both; a state and its connection are one value, so a reader never sees an in-sync leg
+ * without its connection.
  */
 final class Leg {
+    /** One request to one leg. */
+    interface Request<T> {
+        CompletableFuture<T> run(Leg leg, LegIo io);
+    }
+
     private volatile LegTarget target;
-    private volatile LegSyncState state = LegSyncState.CONNECTING;
-    private volatile LegIo io;
-    private volatile String error = "";
-    /** Requests sent and not yet answered: reads go to the in-sync leg with the fewest. */
-    final AtomicInteger outstanding = new AtomicInteger();
+    private volatile LegState state = new LegState.Connecting();
+    /**
+     * Requests sent and not answered yet (reads go to the in-sync leg with the fewest): counted in
+     * and out by {@link #send} only.
+     */
+    private final AtomicInteger outstanding = new AtomicInteger();
 
     Leg(LegTarget target) {
         this.target = target;
@@ -31,32 +42,65 @@ final class Leg {
         return target;
     }
 
+    /** The controller moved the leg: used from the next connection on (maintenance thread only). */
     void retarget(LegTarget newTarget) {
         this.target = newTarget;
     }
 
-    LegSyncState state() {
+    /** Where the leg is in its life, with its connection or its error. */
+    LegState lifecycle() {
         return state;
     }
 
+    /** The reported name of {@link #lifecycle()}. */
+    LegSyncState state() {
+        return state.reported();
+    }
+
     Optional<LegIo> io() {
-        return Optional.ofNullable(io);
+        return state.io();
     }
 
     Optional<String> error() {
-        return error.isEmpty() ? Optional.empty() : Optional.of(error);
-    }
-
-    /** Only {@link LegSet} calls these, under its lock. */
-    void set(LegSyncState newState, LegIo newIo, String newError) {
-        this.state = newState;
-        this.io = newIo;
-        this.error = newError;
+        return state.error();
     }
 
     boolean writable() {
-        LegSyncState s = state;
+        LegSyncState s = state();
         return s == LegSyncState.IN_SYNC || s == LegSyncState.SYNCING;
+    }
+
+    /**
+     * Moves the leg to {@code next} if the transition table allows it, else throws {@link
+     * IllegalStateException}; returns the state it left. Only {@link LegSet} calls it, under its
+     * monitor.
+     */
+    LegState moveTo(LegState next) {
+        LegState from = state;
+        LegState.check(this, from, next);
+        state = next;
+        return from;
+    }
+
+    /** Requests outstanding now. */
+    int load() {
+        return outstanding.get();
+    }
+
+    /**
+     * Sends {@code request} over {@code io}, counted as outstanding until it completes or {@code
+     * timeout} passes (then it fails with a {@link java.util.concurrent.TimeoutException}). An
+     * exception thrown by the request is a failed answer too.
+     */
+    <T> CompletableFuture<T> send(Request<T> request, LegIo io, Duration timeout) {
+        outstanding.incrementAndGet();
+        CompletableFuture<T> sent;
+        try {
+            sent = request.run(this, io).orTimeout(timeout.toMillis(), TimeUnit.MILLISECONDS);
+        } catch (RuntimeException e) {
+            sent = CompletableFuture.failedFuture(e);
+        }
+        return sent.whenComplete((answer, failure) -> outstanding.decrementAndGet());
     }
 
     @Override

@@ -4,7 +4,6 @@ import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.control.api.CrashPoints;
 import dev.cairn.legs.header.FillRecord;
-import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.sync.RegionCopier;
 import dev.cairn.legs.sync.ResyncPlan;
 import dev.cairn.legs.sync.ResyncThrottle;
@@ -13,9 +12,9 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentLinkedQueue;
 import java.util.concurrent.ExecutionException;
-import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -210,55 +209,38 @@ final class LegSyncer {
      * answer, an error, a partial map) means no: the bytes are copied.
      */
     private static boolean sourceHoldsOnlyZeroes(LegSet legs, long at, int length) throws InterruptedException {
-        Optional<Leg> source = legs.reader();
-        Optional<LegIo> io = source.flatMap(Leg::io);
-        if (io.isEmpty()) {
+        Optional<CompletableFuture<List<BlockStatus>>> answer = legs.askReader((leg, io) -> io.blockStatus(at, length));
+        if (answer.isEmpty()) {
             return false;
         }
-        source.get().outstanding.incrementAndGet();
         try {
-            List<BlockStatus> map = io.get()
-                    .blockStatus(at, length)
-                    .orTimeout(legs.timeout().toMillis(), TimeUnit.MILLISECONDS)
-                    .get();
             long zeroes = 0;
-            for (BlockStatus s : map) {
+            for (BlockStatus s : answer.get().get()) {
                 if (!s.zero()) {
                     return false;
                 }
                 zeroes += s.length();
             }
             return zeroes >= length;
-        } catch (ExecutionException | RuntimeException e) {
+        } catch (ExecutionException e) {
             return false; // not known: a failing source shows itself on the read
-        } finally {
-            source.get().outstanding.decrementAndGet();
         }
     }
 
-    /** Reads into {@code data} from an in-sync leg; returns the buffer that holds the bytes. */
+    /**
+     * Reads into {@code data} from an in-sync leg; returns the buffer that holds the bytes (another
+     * one if a try failed: a reply may still be on its way into the buffer of that try).
+     */
     private static ByteBuffer readFromInSyncLeg(LegSet legs, long at, ByteBuffer data)
             throws IOException, InterruptedException {
-        ByteBuffer into = data;
-        while (true) {
-            Optional<Leg> source = legs.reader();
-            Optional<LegIo> io = source.flatMap(Leg::io);
-            if (io.isEmpty()) {
-                throw new IOException("no in-sync leg to copy from");
-            }
-            source.get().outstanding.incrementAndGet();
-            try {
-                ByteBuffer dst = into;
-                legs.send((l, x) -> x.read(at, dst.clear().limit(data.limit())), source.get(), io.get())
-                        .get();
-                return into;
-            } catch (ExecutionException e) {
-                legs.fail(source.get(), e.getCause());
-                // A reply may still be on its way into that buffer: read the next try elsewhere.
-                into = ByteBuffer.allocateDirect(data.capacity());
-            } finally {
-                source.get().outstanding.decrementAndGet();
-            }
+        try {
+            return legs.read(attempt -> {
+                ByteBuffer into = attempt == 0 ? data : ByteBuffer.allocateDirect(data.capacity());
+                return (leg, io) ->
+                        io.read(at, into.clear().limit(data.limit())).thenApply(v -> into);
+            });
+        } catch (LegSet.NoLegAnswered e) {
+            throw new IOException("no in-sync leg to copy from " + e.tried(), e);
         }
     }
 }

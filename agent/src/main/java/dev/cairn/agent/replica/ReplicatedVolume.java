@@ -2,22 +2,23 @@ package dev.cairn.agent.replica;
 
 import static dev.cairn.nbd.NbdProtocol.EIO;
 
+import dev.cairn.agent.ServedVolume;
 import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.control.api.Requests;
 import dev.cairn.legs.header.BitmapFormat;
 import dev.cairn.legs.header.LegHeader;
+import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.LegIo;
+import dev.cairn.legs.sync.ResyncThrottle;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import java.io.IOException;
 import java.nio.ByteBuffer;
-import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
-import java.util.concurrent.ExecutionException;
 
 /**
  * One attached volume's I/O, replicated over its legs (DESIGN.md section 5):
@@ -35,25 +36,116 @@ import java.util.concurrent.ExecutionException;
  * </ul>
  *
  * Requests arrive on many threads at once (one virtual thread per NBD request); the bitmap and
- * the {@link LegSet} hold the shared state.
+ * the {@link LegSet} hold the shared state. Its legs are brought to the controller's view by its
+ * {@link LegAssembly}, which also moves it from ASSEMBLING to SERVING.
  */
-public final class ReplicatedVolume {
+public final class ReplicatedVolume implements ServedVolume {
     /** Replaced when the legs change at the same generation; the geometry never changes. */
     private volatile VolumeSpec spec;
 
     private final LegSet legs;
     private final WriteIntentBitmap bitmap;
     private final ResyncProgress progress;
+    private final LegAssembly assembly;
+    /** Moved by {@link #moveTo} only, under the monitor; read by any thread. */
+    private volatile Phase phase = new Assembling("not assembled yet");
 
-    ReplicatedVolume(VolumeSpec spec, LegSet legs, ResyncProgress progress) {
+    ReplicatedVolume(VolumeSpec spec, LegSet legs, ResyncProgress progress, LegAssembly assembly) {
         this.spec = spec;
         this.legs = legs;
         this.progress = progress;
+        this.assembly = assembly;
         this.bitmap = new WriteIntentBitmap(spec.regions(), this::writeBitmapPage);
+    }
+
+    /**
+     * Attaches a replicated volume: returns it ASSEMBLING while its legs are brought up in the
+     * background. Its resyncs copy no faster than {@code throttle} allows (shared by the agent's
+     * volumes); {@code onChange} runs whenever a leg changes state (the agent reports soon).
+     */
+    public static ReplicatedVolume attach(
+            VolumeSpec spec,
+            LegConnector connector,
+            VolumeSettings settings,
+            ResyncThrottle throttle,
+            Runnable onChange) {
+        return LegAssembly.start(spec, connector, settings, throttle, onChange);
     }
 
     public VolumeSpec spec() {
         return spec;
+    }
+
+    @Override
+    public UUID volumeId() {
+        return spec.volumeId();
+    }
+
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
+    public long generation() {
+        return spec.generation();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return spec.sizeBytes();
+    }
+
+    @Override
+    public String describe() {
+        return spec.describe();
+    }
+
+    @Override
+    public String description() {
+        return "volume " + spec.name() + " (" + spec.legs().size() + " legs, generation " + spec.generation() + ")";
+    }
+
+    @Override
+    public Phase phase() {
+        return phase;
+    }
+
+    /** Assembly could not finish: says why while the volume is not served yet. */
+    synchronized void waitFor(String reason) {
+        if (phase instanceof Assembling) {
+            moveTo(new Assembling(reason));
+        }
+    }
+
+    /** Assembled: serves from now on, unless it was closed meanwhile. */
+    synchronized void serve() {
+        if (phase instanceof Assembling) {
+            moveTo(new Serving());
+        }
+    }
+
+    private synchronized void moveTo(Phase next) {
+        Phase.check(describe(), phase, next);
+        phase = next;
+    }
+
+    /**
+     * The controller's view changed at the same generation: legs moved (new addresses, used from
+     * the next connection on), were added (copied in full while I/O goes on) or removed (dropped).
+     * Applied by the assembly's thread; {@link #spec()} shows the legs once they are.
+     */
+    @Override
+    public void reconfigure(AgentApi.AttachedVolume view) {
+        reconfigure(VolumeSpec.of(view));
+    }
+
+    /** As {@link #reconfigure(AgentApi.AttachedVolume)}, with the view already read. */
+    void reconfigure(VolumeSpec newer) {
+        VolumeSpec.incompatibility(spec, newer).ifPresent(why -> {
+            throw new IllegalArgumentException(why);
+        });
+        assembly.reconfigure(newer);
     }
 
     /** The same volume with other legs (see {@link VolumeSpec#withLegs}). */
@@ -80,38 +172,22 @@ public final class ReplicatedVolume {
         }
     }
 
+    @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         int start = dst.position();
-        List<String> tried = new ArrayList<>();
-        for (int attempt = 0; attempt <= legs.all().size(); attempt++) {
-            Optional<Leg> leg = legs.reader();
-            if (leg.isEmpty()) {
-                break;
-            }
-            Optional<LegIo> io = leg.get().io();
-            if (io.isEmpty()) {
-                continue;
-            }
-            dst.position(start);
-            leg.get().outstanding.incrementAndGet();
-            try {
-                legs.send((l, x) -> x.read(spec.dataOffset() + offset, dst), leg.get(), io.get())
-                        .get();
-                dst.position(dst.limit());
-                return;
-            } catch (ExecutionException e) {
-                tried.add(leg.get() + ": " + LegIo.describe(e.getCause()));
-                legs.fail(leg.get(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new NbdException(EIO, "interrupted");
-            } finally {
-                leg.get().outstanding.decrementAndGet();
-            }
+        long at = spec.dataOffset() + offset;
+        try {
+            legs.read(attempt -> (leg, io) -> io.read(at, dst.position(start)));
+            dst.position(dst.limit());
+        } catch (LegSet.NoLegAnswered e) {
+            throw new NbdException(EIO, "no in-sync leg could read volume " + spec.name() + e.tried());
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new NbdException(EIO, "interrupted");
         }
-        throw new NbdException(EIO, "no in-sync leg could read volume " + spec.name() + tried);
     }
 
+    @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
         if (src.hasRemaining()) {
             long at = spec.dataOffset() + offset;
@@ -119,6 +195,7 @@ public final class ReplicatedVolume {
         }
     }
 
+    @Override
     public void trim(long offset, long length, boolean fua) throws IOException {
         if (length > 0) {
             long at = spec.dataOffset() + offset;
@@ -126,6 +203,7 @@ public final class ReplicatedVolume {
         }
     }
 
+    @Override
     public void writeZeroes(long offset, long length, boolean mayTrim, boolean fua) throws IOException {
         if (length > 0) {
             long at = spec.dataOffset() + offset;
@@ -138,6 +216,7 @@ public final class ReplicatedVolume {
     }
 
     /** Every writable leg makes earlier writes durable; acknowledged once every in-sync leg did. */
+    @Override
     public void flush() throws IOException {
         if (fanOut(legs.writable(), (leg, io) -> io.flush()) == 0) {
             throw noInSyncLeg("flush");
@@ -145,30 +224,23 @@ public final class ReplicatedVolume {
         awaitStable();
     }
 
+    @Override
     public List<BlockStatus> blockStatus(long offset, long length, int maxDescriptors) throws IOException {
         long asked = Math.min(length, 1L << 30);
-        for (int attempt = 0; attempt <= legs.all().size(); attempt++) {
-            Optional<Leg> leg = legs.reader();
-            Optional<LegIo> io = leg.flatMap(Leg::io);
-            if (io.isEmpty()) {
-                break;
-            }
-            try {
-                List<BlockStatus> map =
-                        io.get().blockStatus(spec.dataOffset() + offset, asked).get();
-                return map.size() > maxDescriptors ? map.subList(0, maxDescriptors) : map;
-            } catch (ExecutionException e) {
-                legs.fail(leg.get(), e.getCause());
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
+        long at = spec.dataOffset() + offset;
+        try {
+            List<BlockStatus> map = legs.read(attempt -> (leg, io) -> io.blockStatus(at, asked));
+            return map.size() > maxDescriptors ? map.subList(0, maxDescriptors) : map;
+        } catch (LegSet.NoLegAnswered e) {
+            // Without a map, say "data" for the whole range: always true, if less precise.
+            return List.of(new BlockStatus(asked, 0));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return List.of(new BlockStatus(asked, 0));
         }
-        // Without a map, say "data" for the whole range: always true, if less precise.
-        return List.of(new BlockStatus(asked, 0));
     }
 
-    private void mutate(long offset, long length, LegSet.LegOp op, String what) throws IOException {
+    private void mutate(long offset, long length, Leg.Request<Void> op, String what) throws IOException {
         if (legs.inState(LegSyncState.IN_SYNC).isEmpty()) {
             throw noInSyncLeg(what);
         }
@@ -190,7 +262,7 @@ public final class ReplicatedVolume {
         }
     }
 
-    private int fanOut(List<Leg> targets, LegSet.LegOp op) throws NbdException {
+    private int fanOut(List<Leg> targets, Leg.Request<Void> op) throws NbdException {
         try {
             return legs.fanOut(targets, op);
         } catch (InterruptedException e) {
@@ -241,6 +313,7 @@ public final class ReplicatedVolume {
     }
 
     /** What the agent tells the controller about this volume. */
+    @Override
     public AgentApi.VolumeReport report() {
         List<AgentApi.LegReport> reports = legs.all().stream()
                 .map(l -> new AgentApi.LegReport(
@@ -253,7 +326,31 @@ public final class ReplicatedVolume {
         return progress;
     }
 
+    @Override
+    public AgentApi.ResyncReport resync() {
+        return progress.report();
+    }
+
+    @Override
+    public long dirtyRegions() {
+        return bitmap.dirtyCount();
+    }
+
+    /** CLOSED: the assembly and the resyncs stop, then every leg's connection is closed. */
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (phase instanceof Closed) {
+                return;
+            }
+            moveTo(new Closed());
+        }
+        assembly.stop();
+        legs.closeAll();
+    }
+
     /** The state of each leg, in leg order. */
+    @Override
     public List<LegSyncState> legStates() {
         return legs.all().stream().map(Leg::state).toList();
     }

@@ -152,13 +152,15 @@ class AttachAfterCrashTest {
         f.attached.getFirst().close();
         f.leg(0).down(true);
 
-        AttachedVolume second = f.start(2);
+        ReplicatedVolume second = f.start(2);
         await().during(Duration.ofMillis(300))
                 .atMost(Duration.ofSeconds(5))
-                .until(() -> second.serving().isEmpty());
-        assertThat(second.waitingFor()).contains(f.legIds.get(0).toString()).contains("unreachable");
+                .until(() -> !VolumeFixture.serving(second));
+        assertThat(VolumeFixture.waitingFor(second))
+                .contains(f.legIds.get(0).toString())
+                .contains("unreachable");
         f.leg(0).down(false);
-        await().atMost(Duration.ofSeconds(10)).until(() -> second.serving().isPresent());
+        await().atMost(Duration.ofSeconds(10)).until(() -> VolumeFixture.serving(second));
     }
 
     @Test
@@ -172,20 +174,20 @@ class AttachAfterCrashTest {
         f.leg(1).down(true);
         f.leg(2).down(false);
 
-        AttachedVolume second = f.start(2);
+        ReplicatedVolume second = f.start(2);
         await().during(Duration.ofMillis(300))
                 .atMost(Duration.ofSeconds(5))
-                .until(() -> second.serving().isEmpty());
+                .until(() -> !VolumeFixture.serving(second));
         f.leg(0).down(false);
         await().during(Duration.ofMillis(300))
                 .atMost(Duration.ofSeconds(5))
-                .until(() -> second.serving().isEmpty());
-        assertThat(second.waitingFor())
+                .until(() -> !VolumeFixture.serving(second));
+        assertThat(VolumeFixture.waitingFor(second))
                 .as("leg 1 was in sync with leg 0 at the newest event")
                 .contains(f.legIds.get(1).toString());
         f.leg(1).down(false);
-        await().atMost(Duration.ofSeconds(10)).until(() -> second.serving().isPresent());
-        VolumeFixture.awaitAllInSync(second.serving().orElseThrow());
+        await().atMost(Duration.ofSeconds(10)).until(() -> VolumeFixture.serving(second));
+        VolumeFixture.awaitAllInSync(second);
         assertThat(f.leg(2).snapshot(VolumeFixture.HEADER, 4096))
                 .isEqualTo(pattern(7, 4096).array());
     }

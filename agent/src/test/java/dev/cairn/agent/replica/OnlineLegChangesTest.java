@@ -8,6 +8,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import dev.cairn.agent.ServedVolume;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.legs.header.LegHeader;
 import dev.cairn.legs.sync.BlockingPause;
@@ -84,7 +85,7 @@ class OnlineLegChangesTest {
     void legAddedWhileWritesGoOnIsCopiedInFullAndJoinsIdentical() throws Exception {
         f = new VolumeFixture(2);
         ReplicatedVolume v = f.attach(1);
-        AttachedVolume attached = f.attached.getFirst();
+        ReplicatedVolume attached = f.attached.getFirst();
         for (int r = 0; r < REGIONS; r += 3) {
             v.write(r * REGION, pattern(r, (int) REGION), false);
         }
@@ -99,7 +100,8 @@ class OnlineLegChangesTest {
         writers.stop();
 
         assertThat(writers.errors).as("no client write failed").isEmpty();
-        assertThat(attached.serving()).as("the same volume kept serving").containsSame(v);
+        assertThat(attached).as("the same volume").isSameAs(v);
+        assertThat(v.phase()).as("it kept serving").isEqualTo(new ServedVolume.Serving());
         assertThat(attached.spec().legIds()).containsExactly(id(0), id(1), added);
         assertThat(v.progress().copiedBytes())
                 .as("the new leg got every region, once")
@@ -137,7 +139,7 @@ class OnlineLegChangesTest {
     void legRemovedOnlineIsDroppedWithoutAClientError() throws Exception {
         f = new VolumeFixture(3);
         ReplicatedVolume v = f.attach(1);
-        AttachedVolume attached = f.attached.getFirst();
+        ReplicatedVolume attached = f.attached.getFirst();
         v.write(0, pattern(1, 4096), false); // its region's bit is set: the next write is data only
         long eventsBefore = header(f.leg(0).snapshot(0, LegHeader.BYTES)).events();
 
@@ -193,7 +195,7 @@ class OnlineLegChangesTest {
         BlockingPause pause = new BlockingPause(6);
         f.throttle = pause.throttle(20 * REGION); // a region per 50 ms slice
         ReplicatedVolume v = f.attach(1);
-        AttachedVolume attached = f.attached.getFirst();
+        ReplicatedVolume attached = f.attached.getFirst();
         for (int r = 0; r < REGIONS; r++) {
             v.write(r * REGION, pattern(r, (int) REGION), false);
         }
@@ -222,7 +224,7 @@ class OnlineLegChangesTest {
     void theOnlyInSyncLegIsKeptUntilAnotherJoins() throws Exception {
         f = new VolumeFixture(2);
         ReplicatedVolume v = f.attach(1);
-        AttachedVolume attached = f.attached.getFirst();
+        ReplicatedVolume attached = f.attached.getFirst();
         f.leg(1).down(true);
         await().until(() -> v.legStates().get(1) == LegSyncState.FAILED);
         v.write(3 * REGION, pattern(3, 4096), false);
@@ -248,7 +250,7 @@ class OnlineLegChangesTest {
     void aSpecOfAnotherGenerationOrGeometryIsRefused() {
         f = new VolumeFixture(2);
         f.attach(3);
-        AttachedVolume attached = f.attached.getFirst();
+        ReplicatedVolume attached = f.attached.getFirst();
         assertThatThrownBy(() -> attached.reconfigure(f.spec(4)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("generation 4");

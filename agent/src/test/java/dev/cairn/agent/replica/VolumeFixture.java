@@ -2,6 +2,7 @@ package dev.cairn.agent.replica;
 
 import static org.awaitility.Awaitility.await;
 
+import dev.cairn.agent.ServedVolume;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.legs.io.LegTarget;
 import dev.cairn.legs.io.MemoryLegs;
@@ -23,7 +24,7 @@ final class VolumeFixture implements AutoCloseable {
     final UUID volumeId = UUID.randomUUID();
     final List<UUID> legIds = new ArrayList<>();
     final MemoryLegs memory = new MemoryLegs();
-    final List<AttachedVolume> attached = new ArrayList<>();
+    final List<ReplicatedVolume> attached = new ArrayList<>();
     Duration legTimeout = Duration.ofSeconds(5);
     ResyncThrottle throttle = ResyncThrottle.unlimited();
     long fillRecordEveryBytes = VolumeSettings.DEFAULT_FILL_RECORD_EVERY_BYTES;
@@ -60,13 +61,13 @@ final class VolumeFixture implements AutoCloseable {
     }
 
     /** Attaches (as after a new attachment at {@code generation}) without waiting. */
-    AttachedVolume start(long generation) {
+    ReplicatedVolume start(long generation) {
         return start(spec(generation));
     }
 
     /** Attaches {@code spec} without waiting. */
-    AttachedVolume start(VolumeSpec spec) {
-        AttachedVolume v = AttachedVolume.start(
+    ReplicatedVolume start(VolumeSpec spec) {
+        ReplicatedVolume v = ReplicatedVolume.attach(
                 spec,
                 memory,
                 new VolumeSettings(
@@ -89,9 +90,18 @@ final class VolumeFixture implements AutoCloseable {
 
     /** Attaches {@code spec} and waits until it serves. */
     ReplicatedVolume attach(VolumeSpec spec) {
-        AttachedVolume v = start(spec);
-        await().atMost(Duration.ofSeconds(20)).until(() -> v.serving().isPresent());
-        return v.serving().orElseThrow();
+        ReplicatedVolume v = start(spec);
+        await().atMost(Duration.ofSeconds(20)).until(() -> serving(v));
+        return v;
+    }
+
+    static boolean serving(ServedVolume v) {
+        return v.phase() instanceof ServedVolume.Serving;
+    }
+
+    /** What an assembling volume waits for ("" once it is not assembling). */
+    static String waitingFor(ServedVolume v) {
+        return v.phase() instanceof ServedVolume.Assembling a ? a.waitingFor() : "";
     }
 
     static void awaitAllInSync(ReplicatedVolume v) {
@@ -112,6 +122,6 @@ final class VolumeFixture implements AutoCloseable {
 
     @Override
     public void close() {
-        attached.forEach(AttachedVolume::close);
+        attached.forEach(ReplicatedVolume::close);
     }
 }

@@ -18,11 +18,13 @@ import java.util.concurrent.Executor;
  * runs fenced by the generation the copy works at (once the volume is attached, the agent's
  * generation refuses it, and a write in flight lands before the agent opens the leg), on the
  * node's I/O threads (block I/O may wait for the device; the copy's workers are virtual threads).
+ * Closing it is as dropping a connection: it is lost, and refuses every request after.
  */
 public final class LocalLegIo implements LegIo {
     private final Extent extent;
     private final long generation;
     private final Executor io;
+    private final CompletableFuture<Void> closed = new CompletableFuture<>();
 
     public LocalLegIo(Extent extent, long generation, Executor io) {
         this.extent = extent;
@@ -35,6 +37,9 @@ public final class LocalLegIo implements LegIo {
     }
 
     private <T> CompletableFuture<T> fenced(Op<T> op) {
+        if (closed.isDone()) {
+            return CompletableFuture.failedFuture(new IOException("leg " + extent.id() + ": closed"));
+        }
         return CompletableFuture.supplyAsync(
                 () -> {
                     try {
@@ -110,11 +115,11 @@ public final class LocalLegIo implements LegIo {
 
     @Override
     public CompletableFuture<?> lost() {
-        return new CompletableFuture<>(); // a local extent has no connection to lose
+        return closed.copy(); // a local extent has no connection to lose but by closing it
     }
 
     @Override
     public void close() {
-        // nothing held
+        closed.complete(null);
     }
 }

@@ -1,6 +1,6 @@
 package dev.cairn.agent.replica;
 
-import dev.cairn.control.api.AgentApi;
+import dev.cairn.agent.ServedVolume;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.legs.header.LegHeader;
 import dev.cairn.legs.io.LegConnector;
@@ -24,22 +24,24 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * A volume attached to this agent, through its life: ASSEMBLING (reading every leg's header and
- * bitmap, deciding with {@link ResyncPlan} which legs are fresh), then SERVING, until closed.
+ * Brings one replicated volume's legs to the controller's view, from attach until the volume is
+ * closed: ASSEMBLING (reading every leg's header and bitmap, deciding with {@link ResyncPlan}
+ * which legs are fresh), then moving the {@link ReplicatedVolume} to SERVING, and keeping its legs
+ * there.
  *
  * <p>One maintenance thread per volume does everything but client I/O: it applies the leg list
  * the controller wants ({@link #reconfigure}), assembles, reconnects failed legs (with the bitmap
  * deciding what they get), starts a {@link LegSyncer} per SYNCING leg, sweeps the bitmap, and
  * re-assembles if every in-sync leg was lost. It wakes on any leg change and every {@code
- * retryEvery}.
+ * retryEvery}. Every field but {@link #desired} (handed over by the agent's thread) is its own.
  *
  * <p>Legs change at the same generation without a pause in client I/O: a new leg is opened like a
  * failed one coming back (its blank header gets it every region), a removed leg is taken out of
  * the {@link LegSet} and its sync stopped. The only in-sync leg is kept until another leg is in
  * sync, whatever the controller says: removing it would leave nothing to read from.
  */
-public final class AttachedVolume implements AutoCloseable {
-    private static final Logger log = LoggerFactory.getLogger(AttachedVolume.class);
+final class LegAssembly {
+    private static final Logger log = LoggerFactory.getLogger(LegAssembly.class);
 
     /** Why a kept leg (replaced after it went missing) that cannot catch up is left alone. */
     static final String KEPT_UNTOUCHED =
@@ -56,15 +58,14 @@ public final class AttachedVolume implements AutoCloseable {
 
     private final Map<Leg, Long> nextAttempt = new HashMap<>();
     private final Thread maintenance;
-    private volatile boolean serving;
-    private volatile boolean closed;
-    private volatile String waitingFor = "not assembled yet";
+    /** What the last assembly that could not finish waited for (logged when it changes). */
+    private String waitedFor = "";
     /** The latest spec the agent handed over; the maintenance thread brings the legs to it. */
     private volatile VolumeSpec desired;
     /** Legs the controller removed that are kept as the only in-sync leg (warned about once). */
     private final Set<UUID> keptAgainstDesired = new HashSet<>();
 
-    private AttachedVolume(
+    private LegAssembly(
             VolumeSpec spec,
             LegConnector connector,
             VolumeSettings settings,
@@ -80,7 +81,7 @@ public final class AttachedVolume implements AutoCloseable {
                 legs,
                 settings.legTimeout(),
                 this::changed);
-        this.volume = new ReplicatedVolume(spec, set, new ResyncProgress(settings.clock()));
+        this.volume = new ReplicatedVolume(spec, set, new ResyncProgress(settings.clock()), this);
         this.resyncs = new Resyncs(
                 new LegSyncer(volume, settings.copyWorkers(), settings.fillRecordEveryBytes(), throttle),
                 this::changed);
@@ -89,63 +90,22 @@ public final class AttachedVolume implements AutoCloseable {
     }
 
     /**
-     * Starts assembling the volume in the background; {@link #serving()} tells when it is ready.
-     * Its resyncs copy no faster than {@code throttle} allows (shared by the agent's volumes).
+     * Attaches a volume: returns it ASSEMBLING, its legs being brought up in the background. Its
+     * resyncs copy no faster than {@code throttle} allows (shared by the agent's volumes).
      */
-    public static AttachedVolume start(
+    static ReplicatedVolume start(
             VolumeSpec spec,
             LegConnector connector,
             VolumeSettings settings,
             ResyncThrottle throttle,
             Runnable onChange) {
-        AttachedVolume v = new AttachedVolume(spec, connector, settings, throttle, onChange);
-        v.maintenance.start();
-        return v;
+        LegAssembly assembly = new LegAssembly(spec, connector, settings, throttle, onChange);
+        assembly.maintenance.start();
+        return assembly.volume;
     }
 
-    public VolumeSpec spec() {
-        return volume.spec();
-    }
-
-    /** The volume, once assembled. */
-    public Optional<ReplicatedVolume> serving() {
-        return serving ? Optional.of(volume) : Optional.empty();
-    }
-
-    /** Why it is not serving yet. */
-    public String waitingFor() {
-        return waitingFor;
-    }
-
-    public AgentApi.VolumeReport report() {
-        return volume.report();
-    }
-
-    /** The state of each leg now, in leg order (assembling or serving). */
-    public List<LegSyncState> legStates() {
-        return volume.legStates();
-    }
-
-    /** Regions the write-intent bitmap marks dirty now. */
-    public long dirtyRegions() {
-        return volume.bitmap().dirtyCount();
-    }
-
-    /** The volume's resync progress (what every sync since the attachment copied). */
-    public ResyncProgress progress() {
-        return volume.progress();
-    }
-
-    /**
-     * The controller's view of this attachment changed without a new generation: legs moved (new
-     * addresses, used from the next connection on), were added (copied in full while I/O goes on)
-     * or removed (dropped). Applied by the maintenance thread; {@link #spec()} shows the legs once
-     * they are. A spec of another volume, generation or geometry is refused.
-     */
-    public void reconfigure(VolumeSpec newer) {
-        VolumeSpec.incompatibility(volume.spec(), newer).ifPresent(why -> {
-            throw new IllegalArgumentException(why);
-        });
+    /** See {@link ReplicatedVolume#reconfigure}: checked there, applied here. */
+    void reconfigure(VolumeSpec newer) {
         desired = newer;
         changed();
     }
@@ -200,7 +160,7 @@ public final class AttachedVolume implements AutoCloseable {
 
     private void maintain() {
         long nextSweep = settings.clock().millis() + settings.sweepEvery().toMillis();
-        while (!closed) {
+        while (!(volume.phase() instanceof ServedVolume.Closed)) {
             try {
                 applyDesiredLegs();
                 LegSet legs = volume.legs();
@@ -228,7 +188,7 @@ public final class AttachedVolume implements AutoCloseable {
                                 + settings.sweepEvery().toMillis();
                         int cleared = volume.sweepBitmap();
                         if (cleared > 0) {
-                            log.debug("{}: {} bitmap region(s) clean", spec().describe(), cleared);
+                            log.debug("{}: {} bitmap region(s) clean", volume.describe(), cleared);
                         }
                     }
                 }
@@ -241,7 +201,7 @@ public final class AttachedVolume implements AutoCloseable {
             } catch (InterruptedException e) {
                 return;
             } catch (IOException | RuntimeException e) {
-                log.warn("{}: {}", spec().describe(), e.toString());
+                log.warn("{}: {}", volume.describe(), e.toString());
                 sleepQuietly();
             }
         }
@@ -273,7 +233,7 @@ public final class AttachedVolume implements AutoCloseable {
                 opened.put(leg, io);
                 probes.add(LegProbe.read(spec.geometry(), leg.id(), leg.target(), io, settings.legTimeout()));
             } catch (IOException e) {
-                probes.add(new ResyncPlan.Unreachable(leg.id(), e.getMessage()));
+                probes.add(new ResyncPlan.Unreachable(leg.id(), LegIo.describe(e)));
                 LegIo io = opened.remove(leg);
                 if (io != null) {
                     io.close();
@@ -289,10 +249,11 @@ public final class AttachedVolume implements AutoCloseable {
                     members.stream().filter(l -> l.id().equals(u.legId())).forEach(l -> legs.unreachable(l, u.why()));
                 }
             }
-            if (!w.reason().equals(waitingFor)) {
+            if (!w.reason().equals(waitedFor)) {
                 log.warn("{}: waiting: {}", spec.describe(), w.reason());
             }
-            waitingFor = w.reason();
+            waitedFor = w.reason();
+            volume.waitFor(w.reason());
             return;
         }
         ResyncPlan.Ready ready = (ResyncPlan.Ready) outcome;
@@ -333,8 +294,8 @@ public final class AttachedVolume implements AutoCloseable {
                 legs.events(),
                 ready.source(),
                 dirty);
-        waitingFor = "";
-        serving = true;
+        waitedFor = "";
+        volume.serve();
         changed();
     }
 
@@ -345,14 +306,14 @@ public final class AttachedVolume implements AutoCloseable {
         try {
             io = connector.connect(leg.target());
         } catch (IOException e) {
-            volume.legs().unreachable(leg, e.getMessage());
+            volume.legs().unreachable(leg, LegIo.describe(e));
             return;
         }
         try {
             found = LegProbe.read(volume.spec().geometry(), leg.id(), leg.target(), io, settings.legTimeout());
         } catch (IOException e) {
             io.close();
-            volume.legs().unreachable(leg, e.getMessage());
+            volume.legs().unreachable(leg, LegIo.describe(e));
             return;
         }
         ResyncPlan.Returning back = ResyncPlan.returning(volume.spec().geometry(), found);
@@ -371,10 +332,8 @@ public final class AttachedVolume implements AutoCloseable {
         volume.legs().connected(leg, io, LegSyncState.SYNCING);
     }
 
-    @Override
-    public void close() {
-        closed = true;
-        serving = false;
+    /** Stops the maintenance thread and the resyncs (the volume is CLOSED already). */
+    void stop() {
         maintenance.interrupt();
         resyncs.stopAll();
         try {
@@ -382,6 +341,5 @@ public final class AttachedVolume implements AutoCloseable {
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }
-        volume.legs().closeAll();
     }
 }

@@ -1,0 +1,88 @@
+package dev.cairn.node;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.legs.io.LegIoContract;
+import dev.cairn.legs.io.LegTarget;
+import dev.cairn.legs.io.NbdLegIo;
+import dev.cairn.nbd.tls.NbdTls;
+import dev.cairn.testkit.AdminHttp;
+import dev.cairn.testkit.FakeClock;
+import java.net.InetAddress;
+import java.net.InetSocketAddress;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.UUID;
+import org.junit.jupiter.api.AfterAll;
+import org.junit.jupiter.api.BeforeAll;
+import org.junit.jupiter.api.io.TempDir;
+
+/**
+ * The {@link dev.cairn.legs.io.LegIo} contract over NBD ({@link NbdLegIo}, as the agent reaches
+ * its legs) against a real storage node in this JVM: each test gets an extent of its own,
+ * protected by a generation and a key as the controller creates them. It lives here, not beside
+ * NbdLegIo, because only the node module has the server.
+ */
+class NbdLegIoTest extends LegIoContract {
+    private static final long GENERATION = 3;
+    private static final String SECRET = "k";
+
+    @TempDir
+    static Path dir;
+
+    private static StorageNode node;
+    private static AdminHttp admin;
+
+    @BeforeAll
+    static void startNode() throws Exception {
+        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
+        node = StorageNode.start(
+                new NodeConfig(
+                        Optional.empty(),
+                        List.of(new DriveSpec(dir.resolve("d0.img"), OptionalLong.of(256L << 20), false)),
+                        Map.of("zone", "a"),
+                        any,
+                        any,
+                        Optional.of(dir.resolve("data")),
+                        Optional.empty(),
+                        4,
+                        Optional.empty(),
+                        Optional.empty(),
+                        NbdTls.NONE),
+                new FakeClock());
+        admin = new AdminHttp(
+                "http://127.0.0.1:" + node.adminAddress().getPort(),
+                Optional.of(Files.readString(dir.resolve("data/admin.token")).strip()));
+    }
+
+    @AfterAll
+    static void stopNode() {
+        if (node != null) {
+            node.close();
+        }
+    }
+
+    @Override
+    protected LegUnderTest newLeg(long sizeBytes) {
+        AdminHttp.Response created = admin.call(
+                "POST",
+                "/v1/extents",
+                "{\"sizeBytes\":" + sizeBytes + ",\"generation\":" + GENERATION + ",\"secret\":\"" + SECRET + "\"}");
+        assertThat(created.status()).isEqualTo(201);
+        UUID id = UUID.fromString(created.body().get("id").asText());
+        LegTarget target = new LegTarget(
+                0,
+                id,
+                UUID.randomUUID(),
+                new InetSocketAddress(
+                        InetAddress.getLoopbackAddress(), node.nbdAddress().getPort()),
+                ExportName.of(id, GENERATION, SECRET),
+                sizeBytes);
+        return () -> NbdLegIo.connector(Duration.ofSeconds(5)).connect(target);
+    }
+}
