@@ -14,7 +14,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.UUID;
@@ -40,20 +39,11 @@ class NbdLegIoTest extends LegIoContract {
 
     @BeforeAll
     static void startNode() throws Exception {
-        InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        node = StorageNode.start(
-                new NodeConfig(
-                        Optional.empty(),
-                        List.of(new DriveSpec(dir.resolve("d0.img"), OptionalLong.of(256L << 20), false)),
-                        Map.of("zone", "a"),
-                        any,
-                        any,
-                        Optional.of(dir.resolve("data")),
-                        Optional.empty(),
-                        4,
-                        Optional.empty(),
-                        Optional.empty(),
-                        NbdTls.NONE),
+        node = NodeFixture.start(
+                dir,
+                List.of(new DriveSpec(dir.resolve("d0.img"), OptionalLong.of(256L << 20), false)),
+                Optional.empty(),
+                NbdTls.NONE,
                 new FakeClock());
         admin = new AdminHttp(
                 "http://127.0.0.1:" + node.adminAddress().getPort(),

@@ -10,6 +10,7 @@ import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import java.time.InstantSource;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -31,20 +32,22 @@ abstract class NodeFixture {
     /** The node's NBD TLS; a test sets it before starting the node. */
     NbdTls tls = NbdTls.NONE;
 
-    StorageNode startNode(int drives) throws IOException {
-        return startNode(drives, Optional.empty());
-    }
-
-    StorageNode startNode(int drives, Optional<ControllerLink.Settings> controller) throws IOException {
-        List<DriveSpec> specs = new java.util.ArrayList<>();
-        for (int i = 0; i < drives; i++) {
-            specs.add(new DriveSpec(dir.resolve("d" + i + ".img"), OptionalLong.of(256L << 20), false));
-        }
+    /**
+     * A node in zone {@code a} on {@code drives}, its data in {@code dir/data}, serving on loopback
+     * ports picked at run time.
+     */
+    static StorageNode start(
+            Path dir,
+            List<DriveSpec> drives,
+            Optional<ControllerLink.Settings> controller,
+            NbdTls tls,
+            InstantSource clock)
+            throws IOException {
         InetSocketAddress any = new InetSocketAddress(InetAddress.getLoopbackAddress(), 0);
-        node = StorageNode.start(
+        return StorageNode.start(
                 new NodeConfig(
                         Optional.empty(),
-                        specs,
+                        drives,
                         Map.of("zone", "a"),
                         any,
                         any,
@@ -55,6 +58,18 @@ abstract class NodeFixture {
                         controller,
                         tls),
                 clock);
+    }
+
+    StorageNode startNode(int drives) throws IOException {
+        return startNode(drives, Optional.empty());
+    }
+
+    StorageNode startNode(int drives, Optional<ControllerLink.Settings> controller) throws IOException {
+        List<DriveSpec> specs = new java.util.ArrayList<>();
+        for (int i = 0; i < drives; i++) {
+            specs.add(new DriveSpec(dir.resolve("d" + i + ".img"), OptionalLong.of(256L << 20), false));
+        }
+        node = start(dir, specs, controller, tls, clock);
         token = Optional.of(Files.readString(dir.resolve("data/admin.token")).strip());
         return node;
     }
