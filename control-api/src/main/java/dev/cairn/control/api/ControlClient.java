@@ -25,7 +25,8 @@ import javax.net.ssl.SSLContext;
  * reference is text, sent as one percent-encoded path segment for the controller to resolve.
  */
 public final class ControlClient {
-    private static final Duration NOW = Duration.ZERO;
+    /** No longer than a call usually takes (only a long poll waits longer). */
+    private static final Duration USUAL = Duration.ZERO;
 
     private final ControlTransport http;
     private final Volumes volumes = new Volumes();
@@ -145,7 +146,7 @@ public final class ControlClient {
                     path(volume) + "/replicas/" + segment(leg) + (force ? "?force=true" : ""),
                     null,
                     type(Views.VolumeView.class),
-                    NOW);
+                    USUAL);
         }
 
         private static String path(String volume) {
@@ -170,7 +171,7 @@ public final class ControlClient {
         }
 
         public Views.NodeView label(String node, Requests.Labels request) throws ControlException {
-            return http.call("PUT", path(node) + "/labels", request, type(Views.NodeView.class), NOW);
+            return http.call("PUT", path(node) + "/labels", request, type(Views.NodeView.class), USUAL);
         }
 
         public Views.NodeView drain(String node) throws ControlException {
@@ -265,11 +266,11 @@ public final class ControlClient {
 
     @SuppressWarnings("TypeParameterUnusedInFormals") // T is fixed by the JavaType each typed method passes
     private <T> T fetch(String path, JavaType type) throws ControlException {
-        return http.call("GET", path, null, type, NOW);
+        return http.call("GET", path, null, type, USUAL);
     }
 
     @SuppressWarnings("TypeParameterUnusedInFormals") // T is fixed by the JavaType each typed method passes
     private <T> T submit(String path, Object body, JavaType type) throws ControlException {
-        return http.call("POST", path, body, type, NOW);
+        return http.call("POST", path, body, type, USUAL);
     }
 }
