@@ -11,6 +11,7 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.function.Consumer;
 
 /** Request parsing and command submission shared by the routes: every failure a clear 4xx. */
 final class Json {
@@ -70,17 +71,17 @@ final class Json {
     }
 
     /**
-     * Takes a heartbeat (a node's or an agent's). One that would change nothing but when its sender
-     * was last heard from is only noted in the leader's memory ({@link Liveness}; a follower passes
-     * it to the leader), not made a log entry; any other, or one the leader could not be told of,
-     * is submitted like every command. This peer notes it too, for its own views.
+     * Takes a heartbeat (a node's or an agent's). On the leader, one that would change nothing but
+     * when its sender was last heard from is only noted in memory ({@link Liveness}), not made a log
+     * entry; any other is submitted like every command. A follower submits every one: the leader,
+     * which judges nodes offline, does not see a follower's memory.
      */
-    static void heartbeat(ReplicatedState state, Command c, Liveness.Heard heard) throws IOException {
+    static void heartbeat(ReplicatedState state, Command c, Consumer<Liveness> heard) throws IOException {
         refuseMalformed(c);
-        if (!state.changesOnlyLiveness(c) || !state.heard(heard)) {
+        if (!state.isLeader() || !state.changesOnlyLiveness(c)) {
             submit(state, c);
         }
-        state.liveness().note(heard);
+        heard.accept(state.liveness());
     }
 
     private static void refuseMalformed(Command c) {
