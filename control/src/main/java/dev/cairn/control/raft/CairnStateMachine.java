@@ -3,6 +3,7 @@ package dev.cairn.control.raft;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.state.ClusterStateMachine;
 import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Liveness;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.StateCodec;
 import java.io.IOException;
@@ -39,14 +40,21 @@ final class CairnStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(CairnStateMachine.class);
 
     private final ClusterStateMachine machine;
+    private final Liveness liveness;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
 
-    CairnStateMachine(ClusterStateMachine machine) {
+    CairnStateMachine(ClusterStateMachine machine, Liveness liveness) {
         this.machine = machine;
+        this.liveness = liveness;
     }
 
     ClusterStateMachine machine() {
         return machine;
+    }
+
+    /** This peer's memory of who was heard from when (see {@link Liveness}). */
+    Liveness liveness() {
+        return liveness;
     }
 
     @Override
@@ -105,9 +113,16 @@ final class CairnStateMachine extends BaseStateMachine {
                 Message.valueOf(UnsafeByteOperations.unsafeWrap(StateCodec.encode(outcome))));
     }
 
-    /** The read barrier: answered once this peer has applied everything committed before it. */
+    /**
+     * The read barrier: answered once this peer has applied everything committed before it. A
+     * query that carries a {@link Liveness.Heard} is a follower passing on a heartbeat that changed
+     * nothing: noted in memory, never in the log.
+     */
     @Override
     public CompletableFuture<Message> query(Message request) {
+        if (!request.getContent().isEmpty()) {
+            Liveness.Heard.decode(request.getContent().toByteArray()).ifPresent(liveness::note);
+        }
         return CompletableFuture.completedFuture(Message.EMPTY);
     }
 

@@ -70,7 +70,7 @@ public final class RatisReplicatedState implements ReplicatedState {
     /** The last log index this peer knew committed when it started: it has loaded its state once it applied it. */
     private final long committedAtStart;
 
-    private final Liveness liveness = new Liveness();
+    private final Liveness liveness;
 
     private volatile boolean loaded;
 
@@ -80,6 +80,7 @@ public final class RatisReplicatedState implements ReplicatedState {
             RaftServer server,
             RaftClient client,
             long committedAtStart) {
+        this.liveness = stateMachine.liveness();
         this.settings = settings;
         this.stateMachine = stateMachine;
         this.server = server;
@@ -99,7 +100,7 @@ public final class RatisReplicatedState implements ReplicatedState {
                     RaftPeer.newBuilder().setId(p.id()).setAddress(p.hostPort()).build());
         }
         RaftGroup group = RaftGroup.valueOf(GROUP, peers);
-        CairnStateMachine sm = new CairnStateMachine(new ClusterStateMachine(ClusterState.empty()));
+        CairnStateMachine sm = new CairnStateMachine(new ClusterStateMachine(ClusterState.empty()), new Liveness());
         RaftServer server = RaftServer.newBuilder()
                 .setServerId(RaftPeerId.valueOf(settings.peerId()))
                 .setGroup(group)
@@ -258,6 +259,32 @@ public final class RatisReplicatedState implements ReplicatedState {
     @Override
     public Liveness liveness() {
         return liveness;
+    }
+
+    @Override
+    public boolean heard(Liveness.Heard heard) {
+        if (isLeader()) {
+            liveness.note(heard);
+            return true;
+        }
+        Optional<RaftPeerId> leader = info().map(DivisionInfo::getLeaderId);
+        if (leader.isEmpty()) {
+            return false;
+        }
+        try {
+            // A read-only request carries it: the leader notes it in its state machine's query,
+            // and no log entry is made.
+            return client.io()
+                    .sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(heard.encode())), leader.get())
+                    .isSuccess();
+        } catch (IOException e) {
+            log.debug(
+                    "could not pass on to leader {} that {} was heard from: {}",
+                    leader.get(),
+                    heard.who(),
+                    e.toString());
+            return false;
+        }
     }
 
     @Override

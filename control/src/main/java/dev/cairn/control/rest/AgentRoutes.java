@@ -8,6 +8,7 @@ import dev.cairn.control.model.Volume;
 import dev.cairn.control.model.VolumeReport;
 import dev.cairn.control.model.VolumeState;
 import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Liveness;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
 import io.javalin.http.Context;
@@ -50,9 +51,7 @@ final class AgentRoutes {
         }
         long now = clock.millis();
         Json.heartbeat(
-                state,
-                new Command.AgentHeartbeat(host, r.nbdAddress(), reports, now),
-                heard -> heard.heardAgent(host, now));
+                state, new Command.AgentHeartbeat(host, r.nbdAddress(), reports, now), Liveness.Heard.agent(host, now));
         ctx.status(204);
     }
 

@@ -11,7 +11,6 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.Optional;
 import java.util.UUID;
-import java.util.function.Consumer;
 
 /** Request parsing and command submission shared by the routes: every failure a clear 4xx. */
 final class Json {
@@ -71,17 +70,17 @@ final class Json {
     }
 
     /**
-     * Takes a heartbeat (a node's or an agent's). On the leader, one that would change nothing but
-     * when its sender was last heard from is only noted in memory ({@link Liveness}), not made a log
-     * entry; any other is submitted like every command. A follower submits every one: the leader,
-     * which judges nodes offline, does not see a follower's memory.
+     * Takes a heartbeat (a node's or an agent's). One that would change nothing but when its sender
+     * was last heard from is only noted in the leader's memory ({@link Liveness}; a follower passes
+     * it to the leader), not made a log entry; any other, or one the leader could not be told of,
+     * is submitted like every command. This peer notes it too, for its own views.
      */
-    static void heartbeat(ReplicatedState state, Command c, Consumer<Liveness> heard) throws IOException {
+    static void heartbeat(ReplicatedState state, Command c, Liveness.Heard heard) throws IOException {
         refuseMalformed(c);
-        if (!state.isLeader() || !state.changesOnlyLiveness(c)) {
+        if (!state.changesOnlyLiveness(c) || !state.heard(heard)) {
             submit(state, c);
         }
-        heard.accept(state.liveness());
+        state.liveness().note(heard);
     }
 
     private static void refuseMalformed(Command c) {

@@ -9,6 +9,7 @@ import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.state.ClusterStateMachine;
 import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Liveness;
 import dev.cairn.control.state.ReplicatedState;
 import io.javalin.http.Context;
 import java.io.IOException;
@@ -84,7 +85,7 @@ final class NodeRoutes {
                         r.reconciledIndex() == null ? -1 : r.reconciledIndex(),
                         now,
                         copies(r.copies())),
-                heard -> heard.heardNode(node, now));
+                Liveness.Heard.node(node, now));
         ctx.status(204);
     }
 

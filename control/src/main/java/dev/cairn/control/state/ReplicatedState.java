@@ -74,6 +74,13 @@ public interface ReplicatedState extends AutoCloseable {
     /** When this peer last heard from each node and agent, outside the log. */
     Liveness liveness();
 
+    /**
+     * Notes in the leader's memory that {@code heard}'s sender was heard from: here when this peer
+     * leads, else passed to the leader outside the log. False when it could not be (no leader known,
+     * or the leader did not take it): the caller then logs the heartbeat as a command instead.
+     */
+    boolean heard(Liveness.Heard heard);
+
     /** This peer's id. */
     String peerId();
 

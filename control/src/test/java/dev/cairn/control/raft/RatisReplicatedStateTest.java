@@ -8,6 +8,7 @@ import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.VolumeState;
 import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Liveness;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.local.FreePorts;
@@ -103,6 +104,34 @@ class RatisReplicatedStateTest {
         assertThat(after.nodes()).isEqualTo(before.nodes());
         assertThat(again.submit(volume("v12")).isOk()).isTrue();
         assertThat(again.<Integer>read(s -> s.volumes().size())).isEqualTo(13);
+    }
+
+    @Test
+    void aFollowerPassesOnWhoItHeardFromToTheLeaderOutsideTheLog() throws IOException {
+        List<RaftSettings.Peer> peers = peers(3);
+        List<RatisReplicatedState> group = new ArrayList<>();
+        for (RaftSettings.Peer p : peers) {
+            group.add(start(p.id(), peers, 1_000));
+        }
+        await().atMost(Duration.ofSeconds(30))
+                .until(() -> group.stream().filter(ReplicatedState::isLeader).count() == 1);
+        RatisReplicatedState leader =
+                group.stream().filter(ReplicatedState::isLeader).findFirst().orElseThrow();
+        RatisReplicatedState follower =
+                group.stream().filter(s -> s != leader).findFirst().orElseThrow();
+        UUID node = UUID.randomUUID();
+        assertThat(follower.submit(register(node, "a")).isOk()).isTrue();
+        long applied = leader.<Long>read(st -> st.appliedIndex());
+
+        assertThat(follower.heard(Liveness.Heard.node(node, 123_456))).isTrue();
+        assertThat(follower.heard(Liveness.Heard.agent("h1", 7_000))).isTrue();
+
+        assertThat(leader.<Long>read(
+                        st -> leader.liveness().lastHeard(st.nodes().get(node))))
+                .isEqualTo(123_456L);
+        assertThat(leader.<Long>read(st -> st.appliedIndex()))
+                .as("no log entry")
+                .isEqualTo(applied);
     }
 
     @Test

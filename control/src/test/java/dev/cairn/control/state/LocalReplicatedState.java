@@ -65,6 +65,16 @@ public final class LocalReplicatedState implements ReplicatedState {
         return liveness;
     }
 
+    /** A follower here has no leader to pass it to: the heartbeat is logged instead. */
+    @Override
+    public boolean heard(Liveness.Heard heard) {
+        if (!leader) {
+            return false;
+        }
+        liveness.note(heard);
+        return true;
+    }
+
     @Override
     public String peerId() {
         return "local";
