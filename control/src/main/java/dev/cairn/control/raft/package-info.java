@@ -9,7 +9,10 @@
  * peer (its state machine updater) applies committed entries in log order and takes snapshots, so a
  * snapshot always matches its applied index. Callers block in {@code submit} until the leader
  * commits the command and this peer has applied it too (read your own write from any peer), and in
- * {@code read} behind a ReadIndex barrier (linearizable reads on the local copy).
+ * {@code read} behind a ReadIndex barrier (linearizable reads on the local copy). A read-only
+ * request that carries a {@code Liveness.Heard} is a follower passing on a heartbeat that changed
+ * nothing: the leader's state machine notes it in memory when it answers the query, and nothing is
+ * logged.
  *
  * <h2>Formats</h2>
  *

@@ -8,7 +8,9 @@
  * poll for its desired state (at most 30 s) costs one parked virtual thread, not a pooled one. No
  * route keeps state of its own between requests: each reads the replicated state, or submits one
  * command and waits for it to be applied on this peer, so any peer answers with what the group
- * decided.
+ * decided. The one exception is liveness: a heartbeat that would change nothing but when its
+ * sender was last heard from is noted in the leader's memory ({@link
+ * dev.cairn.control.state.Liveness}), passed on to it by a follower, instead of being logged.
  *
  * <h2>Failure modes</h2>
  *
