@@ -12,6 +12,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
+import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
@@ -38,6 +39,9 @@ import org.slf4j.LoggerFactory;
  */
 final class CairnStateMachine extends BaseStateMachine {
     private static final Logger log = LoggerFactory.getLogger(CairnStateMachine.class);
+
+    /** The answer to a {@link Liveness.Heard} that the leader noted. */
+    static final Message NOTED = Message.valueOf("noted");
 
     private final ClusterStateMachine machine;
     private final Liveness liveness;
@@ -116,14 +120,36 @@ final class CairnStateMachine extends BaseStateMachine {
     /**
      * The read barrier: answered once this peer has applied everything committed before it. A
      * query that carries a {@link Liveness.Heard} is a follower passing on a heartbeat that changed
-     * nothing: noted in memory, never in the log.
+     * nothing: noted in memory, never in the log, and answered {@link #NOTED} only when this peer
+     * leads. Ratis lets a follower serve a read-only request itself (it asks the leader for the
+     * commit index and queries its own copy), so a request sent to a peer that has since stopped
+     * leading lands here on a follower: it answers empty, and the sender logs the heartbeat instead.
      */
     @Override
     public CompletableFuture<Message> query(Message request) {
-        if (!request.getContent().isEmpty()) {
-            Liveness.Heard.decode(request.getContent().toByteArray()).ifPresent(liveness::note);
+        if (request.getContent().isEmpty()) {
+            return CompletableFuture.completedFuture(Message.EMPTY);
         }
-        return CompletableFuture.completedFuture(Message.EMPTY);
+        Optional<Liveness.Heard> heard =
+                Liveness.Heard.decode(request.getContent().toByteArray());
+        if (heard.isEmpty() || !leads()) {
+            return CompletableFuture.completedFuture(Message.EMPTY);
+        }
+        liveness.note(heard.get());
+        return CompletableFuture.completedFuture(NOTED);
+    }
+
+    /** Whether this peer leads its group and is ready to (it applied its own term's first entry). */
+    private boolean leads() {
+        RaftServer server = getServer().getNow(null);
+        if (server == null) {
+            return false;
+        }
+        try {
+            return server.getDivision(getGroupId()).getInfo().isLeaderReady();
+        } catch (IOException e) {
+            return false;
+        }
     }
 
     @Override

@@ -62,10 +62,19 @@ public final class RatisReplicatedState implements ReplicatedState {
     static final RaftGroupId GROUP =
             RaftGroupId.valueOf(UUID.nameUUIDFromBytes("cairn-controller".getBytes(StandardCharsets.UTF_8)));
 
+    /** How long a follower waits for the leader to take a heartbeat that changed nothing. */
+    static final Duration NOTE_TIMEOUT = Duration.ofSeconds(2);
+
     private final RaftSettings settings;
     private final CairnStateMachine stateMachine;
     private final RaftServer server;
     private final RaftClient client;
+    /**
+     * Passes heartbeats that changed nothing to the leader: one try within {@link #NOTE_TIMEOUT},
+     * since a heartbeat the leader does not take at once is logged instead.
+     */
+    private final RaftClient notes;
+
     private final RaftPeerId self;
     /** The last log index this peer knew committed when it started: it has loaded its state once it applied it. */
     private final long committedAtStart;
@@ -79,12 +88,14 @@ public final class RatisReplicatedState implements ReplicatedState {
             CairnStateMachine stateMachine,
             RaftServer server,
             RaftClient client,
+            RaftClient notes,
             long committedAtStart) {
         this.liveness = stateMachine.liveness();
         this.settings = settings;
         this.stateMachine = stateMachine;
         this.server = server;
         this.client = client;
+        this.notes = notes;
         this.self = RaftPeerId.valueOf(settings.peerId());
         this.committedAtStart = committedAtStart;
     }
@@ -124,13 +135,21 @@ public final class RatisReplicatedState implements ReplicatedState {
                 .setRaftGroup(group)
                 .setRetryPolicy(retryPolicy(settings.requestTimeout()))
                 .build();
+        RaftProperties noteProps = properties(settings, dir);
+        RaftClientConfigKeys.Rpc.setRequestTimeout(
+                noteProps, TimeDuration.valueOf(NOTE_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS));
+        RaftClient notes = RaftClient.newBuilder()
+                .setProperties(noteProps)
+                .setRaftGroup(group)
+                .setRetryPolicy(RetryPolicies.noRetry())
+                .build();
         log.info(
                 "controller peer {} started (group {}, peers {}, data {})",
                 settings.peerId(),
                 GROUP.getUuid(),
                 RaftSettings.describe(settings.peers()),
                 dir);
-        return new RatisReplicatedState(settings, sm, server, client, committed);
+        return new RatisReplicatedState(settings, sm, server, client, notes, committed);
     }
 
     private static RaftProperties properties(RaftSettings settings, File dir) {
@@ -268,21 +287,21 @@ public final class RatisReplicatedState implements ReplicatedState {
             return true;
         }
         Optional<RaftPeerId> leader = info().map(DivisionInfo::getLeaderId);
-        if (leader.isEmpty()) {
-            return false;
-        }
+        return leader.isPresent() && passOn(heard, leader.get());
+    }
+
+    /**
+     * Asks peer {@code to} to note {@code heard} as leader, in one try within {@link #NOTE_TIMEOUT}.
+     * A read-only request carries it, so no log entry is made; only a peer that leads answers
+     * {@link CairnStateMachine#NOTED} (see {@link CairnStateMachine#query}).
+     */
+    boolean passOn(Liveness.Heard heard, RaftPeerId to) {
         try {
-            // A read-only request carries it: the leader notes it in its state machine's query,
-            // and no log entry is made.
-            return client.io()
-                    .sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(heard.encode())), leader.get())
-                    .isSuccess();
+            RaftClientReply reply =
+                    notes.io().sendReadOnly(Message.valueOf(UnsafeByteOperations.unsafeWrap(heard.encode())), to);
+            return reply.isSuccess() && reply.getMessage().getContent().equals(CairnStateMachine.NOTED.getContent());
         } catch (IOException e) {
-            log.debug(
-                    "could not pass on to leader {} that {} was heard from: {}",
-                    leader.get(),
-                    heard.who(),
-                    e.toString());
+            log.debug("could not pass on to leader {} that {} was heard from: {}", to, heard.who(), e.toString());
             return false;
         }
     }
@@ -328,6 +347,7 @@ public final class RatisReplicatedState implements ReplicatedState {
         try {
             client.close();
         } finally {
+            notes.close();
             server.close();
             log.info("controller peer {} stopped", settings.peerId());
         }

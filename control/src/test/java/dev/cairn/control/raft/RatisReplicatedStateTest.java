@@ -23,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.stream.Stream;
+import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -132,6 +133,27 @@ class RatisReplicatedStateTest {
         assertThat(leader.<Long>read(st -> st.appliedIndex()))
                 .as("no log entry")
                 .isEqualTo(applied);
+
+        // Ratis lets a follower serve a read-only request itself. A note sent to a peer that does
+        // not lead (a leader id gone stale) must not count as taken, or the leader never hears it.
+        RatisReplicatedState other = group.stream()
+                .filter(s -> s != leader && s != follower)
+                .findFirst()
+                .orElseThrow();
+        assertThat(follower.passOn(Liveness.Heard.node(node, 200_000), RaftPeerId.valueOf(other.peerId())))
+                .isFalse();
+        assertThat(other.<Long>read(st -> other.liveness().lastHeard(st.nodes().get(node))))
+                .isLessThan(200_000L);
+
+        // Once the leader is gone, the peer that leads next is the one told.
+        leader.close();
+        running.remove(leader);
+        await().atMost(Duration.ofSeconds(30)).until(() -> follower.isLeader() || other.isLeader());
+        RatisReplicatedState next = follower.isLeader() ? follower : other;
+        RatisReplicatedState passer = next == follower ? other : follower;
+        await().atMost(Duration.ofSeconds(30)).until(() -> passer.heard(Liveness.Heard.node(node, 300_000)));
+        assertThat(next.<Long>read(st -> next.liveness().lastHeard(st.nodes().get(node))))
+                .isEqualTo(300_000L);
     }
 
     @Test
