@@ -47,6 +47,12 @@ abstract class ClusterFixture {
     /** Controller peer id to its (replication, REST) ports. */
     final Map<String, int[]> ports = new LinkedHashMap<>();
 
+    /**
+     * The controller peer listed first to nodes started from now on (they talk to the first that
+     * answers); null: c1..cn in order.
+     */
+    String nodesAskFirst;
+
     final Map<String, ControllerProcess> controllers = new LinkedHashMap<>();
     /** The nodes by name, in the order they were first started (several may start at once). */
     final Map<String, NodeProcess> nodes = Collections.synchronizedMap(new LinkedHashMap<>());
@@ -73,7 +79,14 @@ abstract class ClusterFixture {
     String urls() {
         List<String> all = new ArrayList<>();
         String scheme = restTls.isPresent() ? "https" : "http";
-        ports.forEach((id, p) -> all.add(scheme + "://127.0.0.1:" + p[1]));
+        ports.forEach((id, p) -> {
+            String url = scheme + "://127.0.0.1:" + p[1];
+            if (id.equals(nodesAskFirst)) {
+                all.addFirst(url);
+            } else {
+                all.add(url);
+            }
+        });
         return String.join(",", all);
     }
 
