@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.ControllerProcess;
 import dev.cairn.testkit.PrometheusText;
 import java.time.Duration;
@@ -78,9 +79,13 @@ class ControllerFailoverIT extends ClusterFixture {
         assertThat(status.get("peers").findValuesAsText("id")).containsExactly("c1", "c2", "c3");
         assertThat(status.get("nodesOnline").asInt()).isEqualTo(3);
 
-        // The killed peer comes back, catches up, and serves the same state.
+        // The killed peer comes back, catches up, and serves the same state. Until the leader
+        // reaches it again (its connection to the dead peer backs off), it cannot make a read
+        // barrier and answers 503, which clients take as "ask another peer"; nothing else is allowed.
         ControllerProcess back = startController(first.peerId());
-        await().atMost(WAIT)
-                .until(() -> back.client("read").get("/v1/volumes").ok().size() == 2);
+        await().atMost(WAIT).until(() -> {
+            AdminHttp.Response r = back.client("read").get("/v1/volumes");
+            return r.status() != 503 && r.ok().size() == 2;
+        });
     }
 }
