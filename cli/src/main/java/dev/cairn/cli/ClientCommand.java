@@ -26,6 +26,14 @@ abstract class ClientCommand implements Callable<Integer> {
         return client;
     }
 
+    /** Closes the controller client, if the command made one (see {@link ControlClient#close}). */
+    void closeClient() {
+        if (client != null) {
+            client.close();
+            client = null;
+        }
+    }
+
     PrintWriter out() {
         return spec.commandLine().getOut();
     }

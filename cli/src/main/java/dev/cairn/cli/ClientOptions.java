@@ -18,7 +18,6 @@ import picocli.CommandLine.Option;
 /** What every command that talks to the controller needs: where it is, a token, an output form. */
 final class ClientOptions {
     static final String DEFAULT_CONTROLLER = "http://127.0.0.1:8400";
-    private static final ObjectMapper PRETTY = ControlJson.lenient().enable(SerializationFeature.INDENT_OUTPUT);
 
     enum Output {
         table,
@@ -128,12 +127,17 @@ final class ClientOptions {
 
     /** Prints a value as indented JSON. */
     static void printJson(PrintWriter out, Object value) throws IOException {
-        out.println(PRETTY.writeValueAsString(value));
+        out.println(Pretty.JSON.writeValueAsString(value));
         out.flush();
     }
 
     /** Prints JSON text from the API, indented. */
     static void printJson(PrintWriter out, String json) throws IOException {
-        printJson(out, PRETTY.readTree(json));
+        printJson(out, Pretty.JSON.readTree(json));
+    }
+
+    /** Made on first use: a command that prints no JSON does not load Jackson for it. */
+    private static final class Pretty {
+        static final ObjectMapper JSON = ControlJson.lenient().enable(SerializationFeature.INDENT_OUTPUT);
     }
 }

@@ -2,6 +2,9 @@ package dev.cairn.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -10,8 +13,10 @@ import picocli.CommandLine.Command;
         name = "cairn",
         mixinStandardHelpOptions = true,
         versionProvider = Main.Version.class,
-        description = "Cairn: distributed block storage.",
-        subcommands = {
+        description = "Cairn: distributed block storage.")
+public final class Main {
+    /** The top-level commands, in the order help lists them. */
+    private static final List<Class<?>> COMMANDS = List.of(
             DemoCommand.class,
             ControllerCommand.class,
             NodeCommand.class,
@@ -20,9 +25,7 @@ import picocli.CommandLine.Command;
             VolumeCommand.class,
             ClusterCommand.class,
             OrphanCommand.class,
-            CommandLine.HelpCommand.class
-        })
-public final class Main {
+            CommandLine.HelpCommand.class);
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -38,7 +41,11 @@ public final class Main {
 
     /** Runs a command line printing to the given writers; the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        CommandLine cli = new CommandLine(new Main()).setOut(out).setErr(err);
+        CommandLine cli = new CommandLine(new Main());
+        for (Class<?> command : commandsFor(args)) {
+            cli.addSubcommand(command);
+        }
+        cli.setOut(out).setErr(err);
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message(e));
             if (System.getenv("CAIRN_DEBUG") != null) {
@@ -46,7 +53,49 @@ public final class Main {
             }
             return 1;
         });
-        return cli.execute(args);
+        try {
+            return cli.execute(args);
+        } finally {
+            closeClients(cli);
+        }
+    }
+
+    /**
+     * The top-level commands a command line needs: the one it names (and {@code help} with the one
+     * it asks about), else all of them. Picocli reads every command's options when it is added, so
+     * adding only the one that runs keeps a call from loading the classes of all the others.
+     */
+    static List<Class<?>> commandsFor(String... args) {
+        List<String> words =
+                Arrays.stream(args).filter(a -> !a.startsWith("-")).limit(2).toList();
+        Optional<Class<?>> named = words.isEmpty() ? Optional.empty() : command(words.getFirst());
+        if (named.isEmpty()) {
+            return COMMANDS;
+        }
+        if (named.get() != CommandLine.HelpCommand.class) {
+            return List.of(named.get());
+        }
+        Optional<Class<?>> about = words.size() < 2 ? Optional.empty() : command(words.get(1));
+        return about.isEmpty() ? COMMANDS : List.of(about.get(), CommandLine.HelpCommand.class);
+    }
+
+    private static Optional<Class<?>> command(String name) {
+        return COMMANDS.stream()
+                .filter(c -> c.getAnnotation(Command.class).name().equals(name))
+                .findFirst();
+    }
+
+    /** Closes the controller clients the commands that ran made. */
+    private static void closeClients(CommandLine cli) {
+        CommandLine.ParseResult parsed = cli.getParseResult();
+        if (parsed == null) {
+            return;
+        }
+        for (CommandLine ran : parsed.asCommandLineList()) {
+            if (ran.getCommand() instanceof ClientCommand command) {
+                command.closeClient();
+            }
+        }
     }
 
     static String message(Throwable e) {
