@@ -5,6 +5,7 @@ import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.stream.Stream;
 import picocli.CommandLine;
 import picocli.CommandLine.Command;
 
@@ -25,7 +26,7 @@ public final class Main {
             VolumeCommand.class,
             ClusterCommand.class,
             OrphanCommand.class,
-            CommandLine.HelpCommand.class);
+            HelpCommand.class);
 
     public static void main(String[] args) {
         System.exit(run(args));
@@ -72,11 +73,13 @@ public final class Main {
         if (named.isEmpty()) {
             return COMMANDS;
         }
-        if (named.get() != CommandLine.HelpCommand.class) {
+        if (named.get() != HelpCommand.class) {
             return List.of(named.get());
         }
         Optional<Class<?>> about = words.size() < 2 ? Optional.empty() : command(words.get(1));
-        return about.isEmpty() ? COMMANDS : List.of(about.get(), CommandLine.HelpCommand.class);
+        return about.isEmpty()
+                ? COMMANDS
+                : Stream.of(about.get(), HelpCommand.class).distinct().toList();
     }
 
     private static Optional<Class<?>> command(String name) {

@@ -53,6 +53,34 @@ class CommandTreeTest {
     }
 
     @Test
+    void helpReachesEveryCommandAtAnyDepth() {
+        List<List<String>> paths = new ArrayList<>();
+        collect(fullTree(), List.of(), paths);
+        assertThat(paths).contains(List.of("volume", "attach"), List.of("cluster", "up"), List.of("node", "drain"));
+        for (List<String> path : paths) {
+            List<String> viaHelp = new ArrayList<>(List.of("help"));
+            viaHelp.addAll(path);
+            List<String> viaOption = new ArrayList<>(path);
+            viaOption.add("--help");
+            Ran help = run(viaHelp.toArray(String[]::new));
+            assertThat(help.code()).as("cairn %s", viaHelp).isZero();
+            assertThat(help.out())
+                    .as("cairn %s", viaHelp)
+                    .isEqualTo(run(viaOption.toArray(String[]::new)).out())
+                    .startsWith("Usage: cairn " + String.join(" ", path));
+        }
+    }
+
+    @Test
+    void helpOfACommandThatDoesNotExistSaysWhichOnesDo() {
+        Ran help = run("help", "volume", "atach");
+        assertThat(help.code()).isEqualTo(2);
+        assertThat(help.err())
+                .isEqualTo("cairn help: 'cairn volume' has no command 'atach'; its commands are create, list, show,"
+                        + " delete, attach, detach, add-replica, remove-replica\n");
+    }
+
+    @Test
     void aMistypedCommandIsStillMatchedAgainstEveryCommand() {
         Ran typo = run("volum", "list");
         assertThat(typo.code()).isEqualTo(2);
@@ -61,10 +89,8 @@ class CommandTreeTest {
 
     @Test
     void theTrainingRunCoversTheHelpOfEveryCommand() {
-        CommandLine all = new CommandLine(new Main());
-        Main.commandsFor().forEach(all::addSubcommand);
         List<List<String>> paths = new ArrayList<>();
-        collect(all, List.of(), paths);
+        collect(fullTree(), List.of(), paths);
         List<List<String>> lines = AotTraining.commandLines("http://127.0.0.1:1", "/t");
         for (List<String> path : paths) {
             List<String> help = new ArrayList<>(path);
@@ -74,6 +100,12 @@ class CommandTreeTest {
         assertThat(lines)
                 .contains(List.of(
                         "volume", "list", "--controller", "http://127.0.0.1:1", "--token-file", "/t", "-o", "json"));
+    }
+
+    private static CommandLine fullTree() {
+        CommandLine all = new CommandLine(new Main());
+        Main.commandsFor().forEach(all::addSubcommand);
+        return all;
     }
 
     private static void collect(CommandLine command, List<String> path, List<List<String>> paths) {
