@@ -22,6 +22,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.function.Consumer;
 import java.util.stream.Stream;
 import org.apache.ratis.protocol.RaftPeerId;
 import org.junit.jupiter.api.AfterEach;
@@ -107,17 +108,27 @@ class RatisReplicatedStateTest {
         assertThat(again.<Integer>read(s -> s.volumes().size())).isEqualTo(13);
     }
 
-    @Test
-    void aFollowerPassesOnWhoItHeardFromToTheLeaderOutsideTheLog() throws IOException {
+    /** Three new peers of one group, started one after the other; {@code started} sees each at once. */
+    private List<RatisReplicatedState> threePeers(Consumer<RatisReplicatedState> started) throws IOException {
         List<RaftSettings.Peer> peers = peers(3);
         List<RatisReplicatedState> group = new ArrayList<>();
         for (RaftSettings.Peer p : peers) {
             group.add(start(p.id(), peers, 1_000));
+            started.accept(group.getLast());
         }
+        return group;
+    }
+
+    private static RatisReplicatedState awaitOneLeader(List<RatisReplicatedState> group) {
         await().atMost(Duration.ofSeconds(30))
                 .until(() -> group.stream().filter(ReplicatedState::isLeader).count() == 1);
-        RatisReplicatedState leader =
-                group.stream().filter(ReplicatedState::isLeader).findFirst().orElseThrow();
+        return group.stream().filter(ReplicatedState::isLeader).findFirst().orElseThrow();
+    }
+
+    @Test
+    void aFollowerPassesOnWhoItHeardFromToTheLeaderOutsideTheLog() throws IOException {
+        List<RatisReplicatedState> group = threePeers(peer -> {});
+        RatisReplicatedState leader = awaitOneLeader(group);
         RatisReplicatedState follower =
                 group.stream().filter(s -> s != leader).findFirst().orElseThrow();
         UUID node = UUID.randomUUID();
@@ -158,17 +169,10 @@ class RatisReplicatedStateTest {
 
     @Test
     void threePeersKeepServingAfterTheLeaderStops() throws IOException {
-        List<RaftSettings.Peer> peers = peers(3);
-        List<RatisReplicatedState> group = new ArrayList<>();
-        for (RaftSettings.Peer p : peers) {
-            group.add(start(p.id(), peers, 1_000));
-            // A new peer has nothing to replay: it does not wait for the others to be loaded.
-            assertThat(group.getLast().loaded()).isTrue();
-        }
-        await().atMost(Duration.ofSeconds(30))
-                .until(() -> group.stream().filter(ReplicatedState::isLeader).count() == 1);
-        RatisReplicatedState leader =
-                group.stream().filter(ReplicatedState::isLeader).findFirst().orElseThrow();
+        // A new peer has nothing to replay: it does not wait for the others to be loaded.
+        List<RatisReplicatedState> group =
+                threePeers(peer -> assertThat(peer.loaded()).isTrue());
+        RatisReplicatedState leader = awaitOneLeader(group);
         List<RatisReplicatedState> followers =
                 group.stream().filter(s -> s != leader).toList();
 
