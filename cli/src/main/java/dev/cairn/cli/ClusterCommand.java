@@ -95,7 +95,7 @@ final class ClusterCommand {
                             + "volumes:  %d (%d available, %d creating, %d degraded)%n"
                             + "repairs:  %d running (new legs not yet in sync)%n"
                             + "orphans:  %d (%s)%n"
-                            + "agents:   %d (%d volumes attached)%n"
+                            + "agents:   %d (%s attached)%n"
                             + "log:      applied index %d (answered by %s)%n",
                     c.nodesOnline(),
                     c.nodes(),
@@ -109,7 +109,7 @@ final class ClusterCommand {
                     c.orphans(),
                     Sizes.human(c.orphanBytes()),
                     c.agents(),
-                    c.volumesAttached(),
+                    Table.count(c.volumesAttached(), "volume"),
                     c.appliedIndex(),
                     c.peerId());
             c.problems().forEach(p -> out.println("problem:  " + p));

@@ -123,8 +123,15 @@ final class NodeDrainCommands {
 
         @Override
         public Integer call() throws Exception {
+            boolean wasDraining = client().nodes().get(id).drain().isPresent();
             Views.NodeView n = client().nodes().undrain(id);
-            return print(n, NodeDrainCommands::printDrain);
+            if (options.json()) {
+                return print(n, NodeDrainCommands::printDrain);
+            }
+            return done(
+                    wasDraining
+                            ? "node " + n.id() + ": drain stopped; new legs may be placed on it again"
+                            : "node " + n.id() + " was not draining; nothing to stop");
         }
     }
 }

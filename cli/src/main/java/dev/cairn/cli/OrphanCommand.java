@@ -27,7 +27,7 @@ final class OrphanCommand {
                     o.erase() ? "erase" : "keep",
                     o.reason());
         }
-        t.print(out);
+        t.printOr(out, "no orphans: every extent on the nodes belongs to a volume");
     }
 
     @Command(name = "list", mixinStandardHelpOptions = true, description = "Lists the orphans.")

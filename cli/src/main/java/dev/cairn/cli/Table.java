@@ -18,6 +18,21 @@ final class Table {
         return this;
     }
 
+    /** {@code 1 volume}, {@code 2 volumes}: a count and its noun. */
+    static String count(long n, String noun) {
+        return n + " " + noun + (n == 1 ? "" : "s");
+    }
+
+    /** Prints the table, or {@code none} alone when it has no rows (a bare header says nothing). */
+    void printOr(PrintWriter out, String none) {
+        if (rows.size() == 1) {
+            out.println(none);
+            out.flush();
+            return;
+        }
+        print(out);
+    }
+
     void print(PrintWriter out) {
         int columns = rows.getFirst().length;
         int[] width = new int[columns];

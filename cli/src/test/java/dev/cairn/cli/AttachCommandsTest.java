@@ -111,4 +111,13 @@ class AttachCommandsTest {
         assertThat(cli("volume", "detach", "db")).isEqualTo("exit 1");
         assertThat(err).isEqualTo("cairn volume detach: volume 'db' is not attached\n");
     }
+
+    @Test
+    void countsAndEmptyListsReadAsSentences() {
+        assertThat(cli("cluster", "status")).contains("agents:   1 (0 volumes attached)\n");
+        cli("volume", "attach", "db", "--host", "h1");
+        assertThat(cli("cluster", "status")).contains("agents:   1 (1 volume attached)\n");
+        assertThat(cli("orphan", "list")).isEqualTo("no orphans: every extent on the nodes belongs to a volume\n");
+        assertThat(cli("orphan", "list", "-o", "json")).isEqualTo("[ ]\n");
+    }
 }

@@ -110,7 +110,11 @@ class DrainCommandsTest {
                 .contains("leg 0 replaced by leg 2 (extent " + next.extentId() + ")\n")
                 .contains("problem:  leg 0 (node " + node + ", zone=");
 
-        assertThat(cli("node", "undrain", node)).isEqualTo("node " + node + ": not draining\n");
+        assertThat(cli("node", "undrain", node))
+                .isEqualTo("node " + node + ": drain stopped; new legs may be placed on it again\n");
+        assertThat(cli("node", "undrain", node))
+                .as("a notice, not an error")
+                .isEqualTo("node " + node + " was not draining; nothing to stop\n");
         assertThat(cli("node", "list").lines()).noneSatisfy(l -> assertThat(l).contains("draining"));
         assertThat(cli("node", "show", node)).doesNotContain("drain:");
     }
