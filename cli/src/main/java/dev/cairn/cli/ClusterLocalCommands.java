@@ -120,8 +120,10 @@ final class ClusterLocalCommands {
          * which volumes are back, or which are not yet.
          */
         private static void awaitVolumesServed(LocalCluster cluster, PrintWriter out) throws Exception {
-            ControlClient api = adminClient(cluster);
-            List<Views.VolumeView> volumes = api.volumes().list();
+            List<Views.VolumeView> volumes;
+            try (ControlClient api = adminClient(cluster)) {
+                volumes = api.volumes().list();
+            }
             Map<String, String> attached = new TreeMap<>();
             volumes.stream()
                     .filter(v -> v.attachment()

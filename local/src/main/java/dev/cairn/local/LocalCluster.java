@@ -256,7 +256,7 @@ public final class LocalCluster {
         Set<String> online = new HashSet<>();
         boolean[] agent = {false};
         boolean registered;
-        try {
+        try (control) {
             registered = Wait.real().until(READY_TIMEOUT, () -> {
                 online.clear();
                 for (Views.NodeView n : control.nodes().list()) {
