@@ -10,6 +10,7 @@ import dev.cairn.legs.sync.LegProbe;
 import dev.cairn.legs.sync.ResyncPlan;
 import dev.cairn.legs.sync.ResyncThrottle;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.HashSet;
@@ -42,6 +43,9 @@ import org.slf4j.LoggerFactory;
  */
 final class LegAssembly {
     private static final Logger log = LoggerFactory.getLogger(LegAssembly.class);
+
+    /** How long closing a volume waits for its stopped resyncs to end. */
+    private static final Duration RESYNC_END_WAIT = Duration.ofSeconds(5);
 
     /** Why a kept leg (replaced after it went missing) that cannot catch up is left alone. */
     static final String KEPT_UNTOUCHED =
@@ -332,12 +336,25 @@ final class LegAssembly {
         volume.legs().connected(leg, io, LegSyncState.SYNCING);
     }
 
-    /** Stops the maintenance thread and the resyncs (the volume is CLOSED already). */
+    /**
+     * Stops the maintenance thread and the resyncs (the volume is CLOSED already), again once the
+     * maintenance thread has ended, in case it started one meanwhile.
+     */
     void stop() {
         maintenance.interrupt();
         resyncs.stopAll();
         try {
             maintenance.join(TimeUnit.SECONDS.toMillis(10));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+        resyncs.stopAll();
+    }
+
+    /** Waits a little for the stopped resyncs to end, once the legs are closed. */
+    void awaitResyncsEnded() {
+        try {
+            resyncs.awaitEnded(RESYNC_END_WAIT);
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
         }

@@ -347,6 +347,7 @@ public final class ReplicatedVolume implements ServedVolume {
         }
         assembly.stop();
         legs.closeAll();
+        assembly.awaitResyncsEnded();
     }
 
     /** The state of each leg, in leg order. */

@@ -1,6 +1,7 @@
 package dev.cairn.agent.replica;
 
 import dev.cairn.legs.sync.ResyncPlan;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
@@ -63,5 +64,19 @@ final class Resyncs {
 
     void stopAll() {
         running.values().forEach(Thread::interrupt);
+    }
+
+    /**
+     * Waits up to {@code timeout} for every sync thread to end (after {@link #stopAll} and once
+     * the legs are closed, so that none is held by a hung leg): a closed volume writes nothing more.
+     */
+    void awaitEnded(Duration timeout) throws InterruptedException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (Thread t : List.copyOf(running.values())) {
+            long left = deadline - System.nanoTime();
+            if (left <= 0 || !t.join(Duration.ofNanos(left))) {
+                return;
+            }
+        }
     }
 }

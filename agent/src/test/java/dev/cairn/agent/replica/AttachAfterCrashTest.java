@@ -72,9 +72,11 @@ class AttachAfterCrashTest {
                 first.write(r * REGION, pattern(1000 + r, (int) REGION), false);
             }
             first.write(5 * REGION, pattern(5000, 4096), false);
-            assertThat(LegHeader.decode(ByteBuffer.wrap(g.memory.extent(added).snapshot(0, LegHeader.BYTES))))
+            // The copy's coordinator writes the record once the workers have copied enough; it may
+            // still be on its way when both are held. Never a superblock, at any time.
+            await().untilAsserted(() -> assertThat(header(g, added))
                     .as("a leg never in sync has no superblock, only a record of how far its copy got")
-                    .isInstanceOf(LegHeader.Filling.class);
+                    .isInstanceOf(LegHeader.Filling.class));
             byte[] expected = g.dataOn(0);
             g.attached.getFirst().close(); // the agent dies
 
@@ -121,13 +123,14 @@ class AttachAfterCrashTest {
             g.attached.getFirst().reconfigure(g.spec(1, legs));
             await().until(() -> pause.blocked.get() == 2); // 60 regions copied, then held
             first.write(3 * REGION, pattern(3000, 4096), false); // below the fill record: stays dirty
-            LegHeader.Read header =
-                    LegHeader.decode(ByteBuffer.wrap(g.memory.extent(added).snapshot(0, LegHeader.BYTES)));
+            await().until(() -> header(g, added) instanceof LegHeader.Filling);
+            byte[] expected = g.dataOn(0);
+            g.attached.getFirst().close(); // the agent dies
+            // Read once the agent is gone: the coordinator may have recorded again until then.
+            LegHeader.Read header = header(g, added);
             assertThat(header).isInstanceOf(LegHeader.Filling.class);
             long copiedBelow = ((LegHeader.Filling) header).fill().copiedBelow();
             assertThat(copiedBelow).isBetween(8L, 60L);
-            byte[] expected = g.dataOn(0);
-            g.attached.getFirst().close(); // the agent dies
 
             g.throttle = ResyncThrottle.unlimited();
             ReplicatedVolume second = g.attach(g.spec(2, legs));
@@ -190,5 +193,9 @@ class AttachAfterCrashTest {
         VolumeFixture.awaitAllInSync(second);
         assertThat(f.leg(2).snapshot(VolumeFixture.HEADER, 4096))
                 .isEqualTo(pattern(7, 4096).array());
+    }
+
+    private static LegHeader.Read header(VolumeFixture g, UUID leg) {
+        return LegHeader.decode(ByteBuffer.wrap(g.memory.extent(leg).snapshot(0, LegHeader.BYTES)));
     }
 }
