@@ -158,7 +158,8 @@ public final class PlacementBenchmark {
                                     0,
                                     0,
                                     java.util.Optional.empty(),
-                                    List.of()));
+                                    List.of(),
+                                    null));
         }
         return s;
     }

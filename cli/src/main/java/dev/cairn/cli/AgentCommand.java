@@ -146,7 +146,7 @@ final class AgentCommand implements Callable<Integer> {
         AgentConfig config = new AgentConfig(
                 host.orElseGet(AgentCommand::machineName),
                 listen(),
-                NodeCommand.address(metrics, "--metrics"),
+                ListenAddress.parse(metrics, "--metrics"),
                 ControlClient.urls(controller),
                 Optional.of(token),
                 controllerCa.load(),
@@ -198,7 +198,7 @@ final class AgentCommand implements Callable<Integer> {
                         "--nbd-listen serves over TCP instead of the Unix socket: give it without --nbd-socket and"
                                 + " --nbd-group");
             }
-            return new Listen.Tcp(NodeCommand.address(nbdListen.get(), "--nbd-listen"));
+            return new Listen.Tcp(ListenAddress.parse(nbdListen.get(), "--nbd-listen"));
         }
         return new Listen.Unix(
                 nbdSocket.orElseGet(

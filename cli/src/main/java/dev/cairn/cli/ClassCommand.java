@@ -81,7 +81,7 @@ final class ClassCommand {
                     repairTimeout
                             .map(d -> Durations.parse(d, "--repair-timeout").toString())
                             .orElse(null),
-                    regionSize.map(Sizes::parse).orElse(null));
+                    regionSize.map(t -> Sizes.parse(t, "--region-size")).orElse(null));
             Views.StorageClassView created = client().classes().create(request);
             return print(created, (out, c) -> printTable(out, List.of(c)));
         }

@@ -49,6 +49,11 @@ final class ClientOptions {
             description = "Human-readable tables (default) or JSON as the API returns it.")
     Output output;
 
+    @Option(
+            names = "--wide",
+            description = "Tables show ids too (of nodes, volumes, drives); --output json always has them.")
+    boolean wide;
+
     /** The local cluster to talk to when none is named, or the one a command's --dir named. */
     private Optional<LocalCluster> local = Optional.empty();
 
@@ -65,7 +70,10 @@ final class ClientOptions {
         Optional<LocalCluster> fallback = named.isPresent() ? Optional.empty() : localCluster();
         String urls = named.or(() -> fallback.map(LocalCluster::controllerUrl)).orElse(DEFAULT_CONTROLLER);
         return new ControlClient(
-                ControlClient.urls(urls), Optional.of(token(fallback)), Duration.ofSeconds(30), controllerCa.load());
+                ControlClient.urls(urls),
+                Optional.of(token(fallback, named.isPresent())),
+                Duration.ofSeconds(30),
+                controllerCa.load());
     }
 
     /** The local cluster this command talks to, if it talks to one. */
@@ -87,12 +95,11 @@ final class ClientOptions {
         return local;
     }
 
-    private String token(Optional<LocalCluster> fallback) throws IOException {
+    private String token(Optional<LocalCluster> fallback, boolean controllerNamed) throws IOException {
         if (localNamed && tokenFile.isEmpty()) {
             return read(fallback.orElseThrow().adminTokenFile());
         }
-        Optional<Path> file = tokenFile.or(
-                () -> Optional.ofNullable(System.getenv("CAIRN_TOKEN_FILE")).map(Path::of));
+        Optional<Path> file = tokenFile.or(() -> env("CAIRN_TOKEN_FILE").map(Path::of));
         if (file.isPresent()) {
             return read(file.get());
         }
@@ -103,9 +110,16 @@ final class ClientOptions {
         if (fallback.isPresent()) {
             return read(fallback.get().adminTokenFile());
         }
-        throw new IllegalArgumentException(
-                "no token: give --token-file FILE or set CAIRN_TOKEN (the controller keeps its tokens in"
-                        + " DATA/tokens/)");
+        if (controllerNamed) {
+            throw new IllegalArgumentException("no token for the controller: none given with --token-file, and neither"
+                    + " $CAIRN_TOKEN_FILE nor $CAIRN_TOKEN is set. Give --token-file FILE or set CAIRN_TOKEN_FILE=FILE"
+                    + " (the controller writes its tokens to DATA/tokens/ on first start: admin.token, read.token)");
+        }
+        throw new IllegalArgumentException("no controller to talk to: none given with --controller, $CAIRN_CONTROLLER"
+                + " is not set, and there is no local cluster in " + LocalCluster.defaultDir() + ". Start one with"
+                + " `cairn cluster up`; for a cluster made with `cairn cluster up --dir DIR`, run `source DIR/env`"
+                + "; for another, give --controller URL and --token-file FILE (or set"
+                + " CAIRN_CONTROLLER and CAIRN_TOKEN_FILE)");
     }
 
     private static String read(Path file) throws IOException {

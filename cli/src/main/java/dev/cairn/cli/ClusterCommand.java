@@ -74,7 +74,7 @@ final class ClusterCommand {
             }
             printStatus(out, cluster);
             out.println();
-            ClusterTables.nodes(out, client().nodes().list());
+            ClusterTables.nodes(out, client().nodes().list(), options.wide);
             out.println();
             List<Views.VolumeView> volumes = client().volumes().list();
             ClusterTables.volumes(out, volumes);

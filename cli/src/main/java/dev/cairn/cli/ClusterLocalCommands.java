@@ -94,7 +94,7 @@ final class ClusterLocalCommands {
                 ClusterSpec s = ClusterSpec.create(
                         nodes.orElse(6),
                         zones.orElse(3),
-                        driveSize.map(Sizes::parse).orElse(1L << 30),
+                        driveSize.map(t -> Sizes.parse(t, "--drive-size")).orElse(1L << 30),
                         List.of(),
                         List.of(),
                         List.of());
@@ -154,7 +154,7 @@ final class ClusterLocalCommands {
             boolean same = nodes.map(n -> n == s.nodes()).orElse(true)
                     && zones.map(z -> z == s.zones()).orElse(true)
                     && driveSize
-                            .map(Sizes::parse)
+                            .map(t -> Sizes.parse(t, "--drive-size"))
                             .map(b -> b == s.driveSizeBytes())
                             .orElse(true);
             if (!same) {

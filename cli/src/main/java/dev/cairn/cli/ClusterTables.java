@@ -15,14 +15,16 @@ import java.util.Optional;
 final class ClusterTables {
     private ClusterTables() {}
 
-    static void nodes(PrintWriter out, List<Views.NodeView> nodes) {
-        Table t = new Table("ZONE", "NODE", "STATE", "CAPACITY", "USED", "FREE", "EXTENTS", "PROBLEMS", "ID");
+    /** The nodes by zone, then name; with {@code wide}, their ids too. */
+    static void nodes(PrintWriter out, List<Views.NodeView> nodes, boolean wide) {
+        Table t =
+                new Table("ZONE", "NODE", "STATE", "CAPACITY", "USED", "FREE", "EXTENTS", "PROBLEMS").wide(wide, "ID");
         nodes.stream()
-                .sorted(Comparator.comparing((Views.NodeView n) -> label(n.labels(), "zone"))
-                        .thenComparing(n -> label(n.labels(), "host")))
+                .sorted(Comparator.comparing((Views.NodeView n) -> label(n.labels(), "zone"), Table.NATURAL)
+                        .thenComparing(Views.NodeView::name, Table.NATURAL))
                 .forEach(n -> t.row(
                         label(n.labels(), "zone"),
-                        label(n.labels(), "host"),
+                        n.name(),
                         n.state() + n.drain().map(d -> ",DRAINING").orElse(""),
                         Sizes.human(n.capacityBytes()),
                         Sizes.human(n.usedBytes()),
@@ -47,7 +49,7 @@ final class ClusterTables {
                 }
                 legs.append(label(l.nodeLabels(), "zone"))
                         .append('/')
-                        .append(label(l.nodeLabels(), "host"))
+                        .append(l.nodeName())
                         .append(':')
                         .append(legState(l));
             }
@@ -68,14 +70,14 @@ final class ClusterTables {
         int rows = 0;
         for (Views.VolumeView v : volumes) {
             for (Views.LegView l : v.legs()) {
-                if (l.synced() || l.missing().isPresent()) {
+                if (l.synced() || l.missing().isPresent() || v.state() == Views.VolumeState.CREATING) {
                     continue;
                 }
                 Optional<AgentApi.ResyncReport> r = v.resync().filter(x -> x.totalBytes() > 0);
                 t.row(
                         v.name(),
                         l.index(),
-                        label(l.nodeLabels(), "zone") + "/" + label(l.nodeLabels(), "host"),
+                        label(l.nodeLabels(), "zone") + "/" + l.nodeName(),
                         r.map(x -> String.format(
                                         "%s of %s (%d%%)",
                                         Sizes.human(x.doneBytes()),
@@ -111,6 +113,9 @@ final class ClusterTables {
         }
         if (l.missing().isPresent()) {
             return "MISSING";
+        }
+        if (l.state() == Views.LegState.CREATING) {
+            return "CREATING";
         }
         if (!l.synced()) {
             return "SYNCING";

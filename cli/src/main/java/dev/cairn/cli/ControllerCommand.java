@@ -6,6 +6,7 @@ import dev.cairn.control.daemon.ControllerConfig;
 import dev.cairn.control.raft.RaftSettings;
 import dev.cairn.nbd.tls.HttpsTls;
 import java.io.IOException;
+import java.net.InetSocketAddress;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -48,10 +49,17 @@ final class ControllerCommand implements Callable<Integer> {
     String id;
 
     @Option(
+            names = "--raft",
+            paramLabel = "HOST:PORT",
+            description = "Where this peer replicates its log with the others (Raft), when it runs alone (default"
+                    + " 127.0.0.1:8401; port 0 picks one). With --peers, its own entry there says it.")
+    Optional<String> raft = Optional.empty();
+
+    @Option(
             names = "--peers",
             paramLabel = "ID=HOST:PORT[,...]",
             description = "Every controller peer and its replication address, the same on every peer "
-                    + "(default: this one alone, ID=127.0.0.1:8401).")
+                    + "(default: this one alone, ID=--raft).")
     Optional<String> peers = Optional.empty();
 
     @Option(names = "--admin-token-file", paramLabel = "FILE", description = "Default: DATA/tokens/admin.token.")
@@ -125,10 +133,36 @@ final class ControllerCommand implements Callable<Integer> {
 
     private long bandwidth() {
         try {
-            return Sizes.parse(repairBandwidth);
+            return Sizes.parse(repairBandwidth, "--repair-bandwidth");
         } catch (IllegalArgumentException e) {
-            throw new CommandLine.ParameterException(new CommandLine(this), "--repair-bandwidth: " + e.getMessage());
+            throw new CommandLine.ParameterException(new CommandLine(this), e.getMessage());
         }
+    }
+
+    /**
+     * The peers, every one at its Raft address: --peers, or this one alone at --raft. This peer's
+     * own address is checked to be free before anything starts.
+     */
+    private String peers() {
+        if (peers.isPresent()) {
+            if (raft.isPresent()) {
+                throw new IllegalArgumentException(
+                        "--raft is for a controller alone; with --peers, this peer's entry there (" + id
+                                + "=HOST:PORT) is its Raft address");
+            }
+            RaftSettings.Peer self = RaftSettings.parsePeers(peers.get()).stream()
+                    .filter(p -> p.id().equals(id))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalArgumentException(
+                            "--peers " + peers.get() + " has no entry for this peer's --id " + id));
+            InetSocketAddress a = self.address();
+            ListenAddress.check(
+                    new InetSocketAddress(a.getHostString(), a.getPort()), "--peers", "--peers " + id + "=HOST:PORT");
+            return peers.get();
+        }
+        InetSocketAddress a = ListenAddress.parse(raft.orElse("127.0.0.1:8401"), "--raft");
+        int port = a.getPort() == 0 ? ListenAddress.freePort(a.getHostString(), "--raft") : a.getPort();
+        return id + "=" + a.getHostString() + ":" + port;
     }
 
     private Optional<SSLContext> https() throws IOException {
@@ -141,7 +175,9 @@ final class ControllerCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         Optional<SSLContext> https = https(); // checked before anything is started
-        List<RaftSettings.Peer> group = RaftSettings.parsePeers(peers.orElse(id + "=127.0.0.1:8401"));
+        InetSocketAddress rest = ListenAddress.parse(listen, "--listen");
+        String peerList = peers();
+        List<RaftSettings.Peer> group = RaftSettings.parsePeers(peerList);
         RaftSettings raft = new RaftSettings(
                 id,
                 group,
@@ -151,7 +187,7 @@ final class ControllerCommand implements Callable<Integer> {
                 snapshotEvery);
         ControllerConfig config = new ControllerConfig(
                 raft,
-                NodeCommand.address(listen, "--listen"),
+                rest,
                 adminToken,
                 readToken,
                 nodeToken,
@@ -175,7 +211,7 @@ final class ControllerCommand implements Callable<Integer> {
                 id,
                 controller.restUrl(),
                 raft.self().hostPort(),
-                peers.orElse(id + "=127.0.0.1:8401"),
+                peerList,
                 controller.metricsUrl(),
                 adminToken
                         .map(p -> p.toAbsolutePath().getParent())

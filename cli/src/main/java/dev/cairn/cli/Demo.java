@@ -245,7 +245,7 @@ final class Demo {
     }
 
     private String victimName() {
-        return victim.nodeLabels().getOrDefault("host", victim.nodeId().toString());
+        return victim.nodeName();
     }
 
     private static String mib(int blocks) {
@@ -319,8 +319,7 @@ final class Demo {
     }
 
     private static String where(Views.LegView l) {
-        return l.nodeLabels().getOrDefault("host", l.nodeId().toString()) + " (zone "
-                + l.nodeLabels().get("zone") + ")";
+        return l.nodeName() + " (zone " + l.nodeLabels().get("zone") + ")";
     }
 
     private static Set<String> zones(List<Views.LegView> legs) {

@@ -60,8 +60,8 @@ final class DemoCommand implements Callable<Integer> {
     @Override
     public Integer call() throws Exception {
         PrintWriter out = spec.commandLine().getOut();
-        long volumeBytes = Sizes.parse(size);
-        long writeBytes = Sizes.parse(write);
+        long volumeBytes = Sizes.parse(size, "--size");
+        long writeBytes = Sizes.parse(write, "--write");
         if (writeBytes < 5L * DemoData.BLOCK || writeBytes > volumeBytes || writeBytes % DemoData.BLOCK != 0) {
             throw new IllegalArgumentException("--write must be a whole number of MiB, at least 5 MiB and at most the"
                     + " volume's --size (" + Sizes.human(volumeBytes) + "); was " + write);

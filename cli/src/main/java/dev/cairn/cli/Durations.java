@@ -12,7 +12,16 @@ final class Durations {
 
     private Durations() {}
 
+    /** The duration given to {@code option}; every duration the CLI takes must be positive. */
     static Duration parse(String text, String option) {
+        Duration d = any(text, option);
+        if (d.isNegative() || d.isZero()) {
+            throw new IllegalArgumentException(option + " must be positive, got " + text.strip());
+        }
+        return d;
+    }
+
+    private static Duration any(String text, String option) {
         String t = text.strip();
         Matcher m = SHORT.matcher(t.toLowerCase(Locale.ROOT));
         if (m.matches()) {

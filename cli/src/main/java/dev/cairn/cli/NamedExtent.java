@@ -25,7 +25,7 @@ record NamedExtent(String name, long sizeBytes) {
         if (!NAME.matcher(name).matches()) {
             throw new IllegalArgumentException("extent name '" + name + "' must be letters, digits, '.', '_' or '-'");
         }
-        return new NamedExtent(name, Sizes.parse(text.substring(eq + 1)));
+        return new NamedExtent(name, Sizes.parse(text.substring(eq + 1), "--extent " + name + "="));
     }
 
     /** The extent's id: a name-based UUID, the same on every start. */

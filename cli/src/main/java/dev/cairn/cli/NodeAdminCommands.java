@@ -5,6 +5,7 @@ import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import java.io.PrintWriter;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.List;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
@@ -14,26 +15,31 @@ import picocli.CommandLine.Parameters;
 final class NodeAdminCommands {
     private NodeAdminCommands() {}
 
-    static void printList(PrintWriter out, List<Views.NodeView> nodes) {
-        Table t = new Table("ID", "STATE", "LABELS", "NBD", "CAPACITY", "FREE", "EXTENTS", "LAST HEARTBEAT");
-        for (Views.NodeView n : nodes) {
-            t.row(
-                    n.id(),
-                    n.drain().isPresent() ? n.state() + " (draining)" : n.state(),
-                    VolumeCommand.labels(n.labels()),
-                    n.nbdAddress(),
-                    Sizes.human(n.capacityBytes()),
-                    Sizes.human(n.freeBytes()),
-                    n.extentCount(),
-                    n.lastHeartbeat());
-        }
-        t.print(out);
+    /** The nodes by name (node-2 before node-10); with {@code wide}, their ids too. */
+    static void printList(PrintWriter out, List<Views.NodeView> nodes, boolean wide) {
+        Table t = new Table("NAME", "STATE", "LABELS", "NBD", "CAPACITY", "FREE", "EXTENTS", "LAST HEARTBEAT")
+                .wide(wide, "ID");
+        nodes.stream()
+                .sorted(Comparator.comparing(Views.NodeView::name, Table.NATURAL))
+                .forEach(n -> t.row(
+                        n.name(),
+                        n.drain().isPresent() ? n.state() + " (draining)" : n.state(),
+                        VolumeCommand.labels(n.labels()),
+                        n.nbdAddress(),
+                        Sizes.human(n.capacityBytes()),
+                        Sizes.human(n.freeBytes()),
+                        n.extentCount(),
+                        n.lastHeartbeat(),
+                        n.id()));
+        t.printOr(out, "no nodes: start one with cairn node --controller URL (see cairn help node)");
     }
 
     static void printOne(PrintWriter out, Views.NodeView n) {
         out.printf(
-                "id:              %s%nstate:           %s%nlabels:          %s%nnbd:             %s%nadmin:           %s%n"
+                "name:            %s%nid:              %s%nstate:           %s%nlabels:          %s%n"
+                        + "nbd:             %s%nadmin:           %s%n"
                         + "space:           %s free of %s%nregistered:      %s%nlast heartbeat:  %s%n",
+                n.name(),
                 n.id(),
                 n.state(),
                 VolumeCommand.labels(n.labels()),
@@ -86,13 +92,13 @@ final class NodeAdminCommands {
     static final class ListNodes extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            return show(c -> c.nodes().list(), NodeAdminCommands::printList);
+            return show(c -> c.nodes().list(), (out, nodes) -> printList(out, nodes, options.wide));
         }
     }
 
     @Command(name = "show", mixinStandardHelpOptions = true, description = "Shows a node, its drives and extents.")
     static final class Show extends ClientCommand {
-        @Parameters(index = "0", paramLabel = "NODE-ID")
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node's name or id.")
         String id;
 
         @Override
@@ -106,7 +112,7 @@ final class NodeAdminCommands {
             mixinStandardHelpOptions = true,
             description = "Sets or removes a node's labels (they win over the labels the node starts with).")
     static final class Label extends ClientCommand {
-        @Parameters(index = "0", paramLabel = "NODE-ID")
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node's name or id.")
         String id;
 
         @Parameters(index = "1..*", paramLabel = "KEY=VALUE", description = "Labels to set.")
@@ -121,7 +127,7 @@ final class NodeAdminCommands {
                 throw new IllegalArgumentException("nothing to do: give KEY=VALUE labels to set or --remove KEY");
             }
             Views.NodeView n = client().nodes().label(id, new Requests.Labels(NodeCommand.parseLabels(set), remove));
-            return print(n, (out, v) -> out.println("node " + v.id() + ": " + VolumeCommand.labels(v.labels())));
+            return print(n, (out, v) -> out.println("node " + v.name() + ": " + VolumeCommand.labels(v.labels())));
         }
     }
 }

@@ -51,6 +51,13 @@ final class NodeCommand implements Callable<Integer> {
     List<String> drives = new ArrayList<>();
 
     @Option(
+            names = "--name",
+            paramLabel = "NAME",
+            description = "What operators call this node (node drain NAME), unique in the cluster: letters, digits,"
+                    + " '.', '_', '-'. Default: its 'host' label, which is the host's name unless --label sets it.")
+    Optional<String> name = Optional.empty();
+
+    @Option(
             names = "--label",
             paramLabel = "KEY=VALUE",
             description = "A topology label (zone=a, rack=r1). 'host' is added if absent. Repeatable.")
@@ -156,6 +163,10 @@ final class NodeCommand implements Callable<Integer> {
             throw new IllegalArgumentException(
                     "--controller-ca is for a node linked to a controller (--controller URL)");
         }
+        if (controller.isEmpty() && name.isPresent()) {
+            throw new IllegalArgumentException(
+                    "--name names the node in a cluster: it is for a node linked to a controller (--controller URL)");
+        }
         if (controller.isPresent()) {
             if (controllerTokenFile.isEmpty()) {
                 throw new IllegalArgumentException("--controller needs --controller-token-file (the node token)");
@@ -169,14 +180,15 @@ final class NodeCommand implements Callable<Integer> {
                         InetSocketAddress parsed = address(a, "--nbd-advertise");
                         return parsed.getHostString() + ":" + parsed.getPort();
                     }),
-                    controllerCa.load()));
+                    controllerCa.load(),
+                    name));
         }
         NodeConfig config = new NodeConfig(
                 nodeId,
                 specs,
                 parseLabels(labels),
-                address(nbd, "--nbd"),
-                address(admin, "--admin"),
+                ListenAddress.parse(nbd, "--nbd"),
+                ListenAddress.parse(admin, "--admin"),
                 data,
                 tokenFile,
                 ioThreads,

@@ -28,11 +28,11 @@ final class NodeDrainCommands {
 
     static void printDrain(PrintWriter out, Views.NodeView n) {
         if (n.drain().isEmpty()) {
-            out.printf("node %s: not draining%n", n.id());
+            out.printf("node %s: not draining%n", n.name());
             return;
         }
         Views.DrainView d = n.drain().get();
-        out.printf("node %s draining %s%n", n.id(), progress(d));
+        out.printf("node %s draining %s%n", n.name(), progress(d));
         d.waiting().forEach(w -> out.printf("waiting:  %s%n", w));
     }
 
@@ -43,7 +43,7 @@ final class NodeDrainCommands {
                     + " another node; the old leg is removed once its replacement is in sync (the agent serving"
                     + " the volume syncs it). With --wait, prints progress until no leg is left on the node.")
     static final class Drain extends ClientCommand {
-        @Parameters(index = "0", paramLabel = "NODE-ID")
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node's name or id.")
         String id;
 
         @Option(names = "--wait", description = "Wait until no leg is left on the node, printing progress.")
@@ -72,7 +72,7 @@ final class NodeDrainCommands {
             return print(
                     n,
                     wait
-                            ? (out, done) -> out.printf("node %s drained: no legs left%n", done.id())
+                            ? (out, done) -> out.printf("node %s drained: no legs left%n", done.name())
                             : NodeDrainCommands::printDrain);
         }
 
@@ -118,7 +118,7 @@ final class NodeDrainCommands {
             description = "Stops draining a node: new legs may be placed on it again; legs not yet moving stay,"
                     + " replacements already placed finish.")
     static final class Undrain extends ClientCommand {
-        @Parameters(index = "0", paramLabel = "NODE-ID")
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node's name or id.")
         String id;
 
         @Override
@@ -130,8 +130,8 @@ final class NodeDrainCommands {
             }
             return done(
                     wasDraining
-                            ? "node " + n.id() + ": drain stopped; new legs may be placed on it again"
-                            : "node " + n.id() + " was not draining; nothing to stop");
+                            ? "node " + n.name() + ": drain stopped; new legs may be placed on it again"
+                            : "node " + n.name() + " was not draining; nothing to stop");
         }
     }
 }

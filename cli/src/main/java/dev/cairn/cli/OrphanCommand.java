@@ -16,16 +16,17 @@ import picocli.CommandLine.Parameters;
         subcommands = {OrphanCommand.ListOrphans.class, OrphanCommand.Erase.class})
 final class OrphanCommand {
 
-    static void printTable(PrintWriter out, List<Views.OrphanView> orphans) {
-        Table t = new Table("EXTENT", "NODE", "SIZE", "SINCE", "ACTION", "REASON");
+    static void printTable(PrintWriter out, List<Views.OrphanView> orphans, boolean wide) {
+        Table t = new Table("EXTENT", "NODE", "SIZE", "SINCE", "ACTION", "REASON").wide(wide, "NODE ID");
         for (Views.OrphanView o : orphans) {
             t.row(
                     o.extentId(),
-                    o.nodeId(),
+                    o.nodeName(),
                     Sizes.human(o.sizeBytes()),
                     o.since(),
                     o.erase() ? "erase" : "keep",
-                    o.reason());
+                    o.reason(),
+                    o.nodeId());
         }
         t.printOr(out, "no orphans: every extent on the nodes belongs to a volume");
     }
@@ -34,7 +35,7 @@ final class OrphanCommand {
     static final class ListOrphans extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            return show(c -> c.orphans().list(), OrphanCommand::printTable);
+            return show(c -> c.orphans().list(), (out, list) -> printTable(out, list, options.wide));
         }
     }
 

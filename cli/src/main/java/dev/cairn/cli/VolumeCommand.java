@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.Comparator;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -35,20 +36,21 @@ import picocli.CommandLine.Parameters;
         })
 final class VolumeCommand {
 
-    static void printList(PrintWriter out, List<Views.VolumeView> volumes) {
-        Table t = new Table("NAME", "ID", "SIZE", "CLASS", "STATE", "HEALTH", "LEGS", "ATTACHED");
-        for (Views.VolumeView v : volumes) {
-            t.row(
-                    v.name(),
-                    v.id(),
-                    Sizes.human(v.sizeBytes()),
-                    v.className(),
-                    v.state(),
-                    v.health(),
-                    legSummary(v),
-                    v.attachment().map(Views.AttachmentView::host).orElse("-"));
-        }
-        t.print(out);
+    /** The volumes by name; with {@code wide}, their ids too. */
+    static void printList(PrintWriter out, List<Views.VolumeView> volumes, boolean wide) {
+        Table t = new Table("NAME", "SIZE", "CLASS", "STATE", "HEALTH", "LEGS", "ATTACHED").wide(wide, "ID");
+        volumes.stream()
+                .sorted(Comparator.comparing(Views.VolumeView::name, Table.NATURAL))
+                .forEach(v -> t.row(
+                        v.name(),
+                        Sizes.human(v.sizeBytes()),
+                        v.className(),
+                        v.state(),
+                        v.health(),
+                        legSummary(v),
+                        v.attachment().map(Views.AttachmentView::host).orElse("-"),
+                        v.id()));
+        t.printOr(out, "no volumes: make one with cairn volume create NAME --size SIZE");
     }
 
     /** "2/3 ready" */
@@ -58,7 +60,8 @@ final class VolumeCommand {
         return ready + "/" + v.legs().size() + " ready";
     }
 
-    static void printOne(PrintWriter out, Views.VolumeView v) {
+    /** A volume, its health and its legs; with {@code wide}, the legs' node and drive ids too. */
+    static void printOne(PrintWriter out, Views.VolumeView v, boolean wide) {
         out.printf(
                 "name:     %s%nid:       %s%nsize:     %s (%d bytes)%nclass:    %s%nstate:    %s%ncreated:  %s%n",
                 v.name(), v.id(), Sizes.human(v.sizeBytes()), v.sizeBytes(), v.className(), v.state(), v.createdAt());
@@ -68,17 +71,20 @@ final class VolumeCommand {
         v.attachment().ifPresent(a -> out.printf("export:   %s%n", VolumeAttachCommands.export(a)));
         v.resync().ifPresent(r -> out.printf("resync:   %s%n", resync(r)));
         out.println();
-        Table legs = new Table("LEG", "STATE", "SYNC", "SYNCED", "NODE", "LABELS", "EXTENT", "GENERATION");
+        Table legs = new Table("LEG", "STATE", "SYNC", "SYNCED", "NODE", "LABELS", "EXTENT", "GENERATION")
+                .wide(wide, "NODE ID", "DRIVE ID");
         for (Views.LegView l : v.legs()) {
             legs.row(
                     l.index(),
                     l.state(),
                     l.sync().map(Enum::name).orElse("-"),
                     l.synced() ? "yes" : "no",
-                    l.nodeId(),
+                    l.nodeName(),
                     labels(l.nodeLabels()),
                     l.extentId(),
-                    l.generation());
+                    l.generation(),
+                    l.nodeId(),
+                    l.driveId());
         }
         legs.print(out);
         for (Views.LegView l : v.legs()) {
@@ -150,7 +156,7 @@ final class VolumeCommand {
                 names = "--size",
                 required = true,
                 paramLabel = "SIZE",
-                description = "e.g. 10GiB (a multiple of 4KiB).")
+                description = "e.g. 10GiB, a multiple of 4KiB (" + Sizes.UNITS + ").")
         String size;
 
         @Option(
@@ -174,11 +180,12 @@ final class VolumeCommand {
         public Integer call() throws Exception {
             Duration wait = Durations.parse(timeout, "--timeout");
             ControlClient client = client();
-            Views.VolumeView v = client.volumes().create(new Requests.CreateVolume(name, Sizes.parse(size), className));
+            Views.VolumeView v =
+                    client.volumes().create(new Requests.CreateVolume(name, Sizes.parse(size, "--size"), className));
             if (!noWait) {
                 v = awaitAvailable(client, v, wait);
             }
-            return print(v, VolumeCommand::printOne);
+            return print(v, (out, shown) -> printOne(out, shown, options.wide));
         }
 
         private static Views.VolumeView awaitAvailable(ControlClient client, Views.VolumeView v, Duration wait)
@@ -204,7 +211,7 @@ final class VolumeCommand {
     static final class ListVolumes extends ClientCommand {
         @Override
         public Integer call() throws Exception {
-            return show(c -> c.volumes().list(), VolumeCommand::printList);
+            return show(c -> c.volumes().list(), (out, list) -> printList(out, list, options.wide));
         }
     }
 
@@ -215,7 +222,7 @@ final class VolumeCommand {
 
         @Override
         public Integer call() throws Exception {
-            return show(c -> c.volumes().get(volume), VolumeCommand::printOne);
+            return show(c -> c.volumes().get(volume), (out, v) -> printOne(out, v, options.wide));
         }
     }
 

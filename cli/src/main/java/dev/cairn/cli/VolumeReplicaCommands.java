@@ -26,7 +26,7 @@ final class VolumeReplicaCommands {
         @Parameters(index = "0", paramLabel = "NAME|ID")
         String volume;
 
-        @Option(names = "--node", paramLabel = "NODE-ID", description = "Put the new leg on this node.")
+        @Option(names = "--node", paramLabel = "NODE", description = "Put the new leg on this node (its name or id).")
         Optional<String> node = Optional.empty();
 
         @Override
@@ -44,7 +44,7 @@ final class VolumeReplicaCommands {
                     "added leg %d to volume %s: node %s (%s), extent %s%n",
                     added.index(),
                     v.name(),
-                    added.nodeId(),
+                    added.nodeName(),
                     VolumeCommand.labels(added.nodeLabels()),
                     added.extentId());
             VolumeCommand.printHealth(out, v);

@@ -33,7 +33,10 @@ import org.junit.jupiter.api.io.TempDir;
 class DrainCommandsTest {
     private static final String SINCE = "2026-01-01T00:00:00Z";
     private CliFixture controller;
+    /** The name of the node the test drains. */
     private String node;
+
+    private String nodeId;
     private Leg leaving;
 
     @BeforeEach
@@ -45,7 +48,8 @@ class DrainCommandsTest {
         controller.cli("volume", "create", "db", "--size", "1GiB", "--class", "zone-2", "--no-wait");
         controller.nodesMakeTheirExtents();
         leaving = controller.leg("db", 0);
-        node = leaving.nodeId().toString();
+        nodeId = leaving.nodeId().toString();
+        node = controller.state.read(s -> s.nodes().get(leaving.nodeId()).name());
     }
 
     @AfterEach
@@ -96,8 +100,15 @@ class DrainCommandsTest {
         assertThat(cli("node", "drain", node).lines())
                 .containsExactly("node " + node + " draining since " + SINCE + ": 1 leg left, 0 moving");
         assertThat(cli("node", "show", node)).contains("drain:           since " + SINCE + ": 1 leg left, 0 moving\n");
+        assertThat(cli("node", "show", nodeId))
+                .startsWith("name:            " + node + "\nid:              " + nodeId + "\n")
+                .contains("drain:           since " + SINCE + ": 1 leg left, 0 moving\n");
         assertThat(cli("node", "list").lines())
                 .anySatisfy(l -> assertThat(l).startsWith(node + "  ONLINE (draining)  host="));
+        assertThat(cli("node", "list", "--wide").lines())
+                .anySatisfy(l -> assertThat(l)
+                        .startsWith(node + "  ONLINE (draining)  host=")
+                        .endsWith("  " + nodeId));
 
         repairPass();
 

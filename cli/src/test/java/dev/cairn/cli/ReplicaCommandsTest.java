@@ -5,7 +5,9 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.NodeRecord;
 import java.nio.file.Path;
+import java.util.List;
 import java.util.Set;
 import java.util.UUID;
 import java.util.stream.Collectors;
@@ -44,9 +46,13 @@ class ReplicaCommandsTest {
         return controller.state.read(s -> s.nodes().get(leg.nodeId()).label("zone"));
     }
 
-    /** "node ID, zone=Z": how a problem line names a leg's place. */
+    private String nameOf(UUID node) {
+        return controller.state.read(s -> s.nodes().get(node).name());
+    }
+
+    /** "node NAME, zone=Z": how a problem line names a leg's place. */
     private String where(Leg leg) {
-        return "node " + leg.nodeId() + ", zone=" + zoneOf(leg);
+        return "node " + nameOf(leg.nodeId()) + ", zone=" + zoneOf(leg);
     }
 
     @Test
@@ -63,7 +69,7 @@ class ReplicaCommandsTest {
         assertThat(before).doesNotContain(zoneOf(leg));
         assertThat(added.lines())
                 .containsExactly(
-                        "added leg 2 to volume db: node " + leg.nodeId() + " (host=" + leg.nodeId() + ",zone="
+                        "added leg 2 to volume db: node " + nameOf(leg.nodeId()) + " (host=" + leg.nodeId() + ",zone="
                                 + zoneOf(leg)
                                 + "), extent "
                                 + leg.extentId(),
@@ -77,7 +83,15 @@ class ReplicaCommandsTest {
         assertThat(shown.lines())
                 .anySatisfy(l -> assertThat(l).startsWith("LEG  STATE  SYNC  SYNCED  NODE"))
                 .anySatisfy(l -> assertThat(l).startsWith("0    READY  -     yes     "))
-                .anySatisfy(l -> assertThat(l).startsWith("2    READY  -     no      " + leg.nodeId()));
+                .anySatisfy(l -> assertThat(l).startsWith("2    READY  -     no      " + nameOf(leg.nodeId()) + "  "));
+        assertThat(cli("volume", "show", "db", "--wide").lines())
+                .anySatisfy(l -> assertThat(l)
+                        .startsWith("LEG  STATE  SYNC  SYNCED  NODE")
+                        .contains("  NODE ID  ")
+                        .endsWith("  DRIVE ID"))
+                .anySatisfy(l -> assertThat(l)
+                        .startsWith("2    READY  -     no      " + nameOf(leg.nodeId()) + "  ")
+                        .endsWith(leg.nodeId() + "  " + leg.driveId()));
         assertThat(cli("volume", "list").lines())
                 .anySatisfy(l -> assertThat(l).startsWith("NAME").contains("  STATE      HEALTH    LEGS"))
                 .anySatisfy(l -> assertThat(l).startsWith("db").endsWith("AVAILABLE  DEGRADED  3/3 ready  -"));
@@ -92,18 +106,78 @@ class ReplicaCommandsTest {
     }
 
     @Test
+    void addReplicaTakesTheNodesNameOrItsId() throws Exception {
+        Set<String> zones =
+                controller.volume("db").legs().stream().map(this::zoneOf).collect(Collectors.toSet());
+        List<UUID> free = controller.state.read(s -> s.nodes().values().stream()
+                .filter(n -> !zones.contains(n.label("zone")))
+                .map(NodeRecord::id)
+                .toList());
+        String byName = nameOf(free.getFirst());
+        assertThat(cli("volume", "add-replica", "db", "--node", byName))
+                .startsWith("added leg 2 to volume db: node " + byName + " (");
+        assertThat(controller.leg("db", 2).nodeId()).isEqualTo(free.getFirst());
+
+        cli("volume", "create", "one", "--size", "1GiB", "--class", "single", "--no-wait");
+        controller.nodesMakeTheirExtents();
+        UUID holder = controller.leg("one", 0).nodeId();
+        UUID other = controller.state.read(s -> s.nodes().keySet().stream()
+                .filter(n -> !n.equals(holder))
+                .findFirst()
+                .orElseThrow());
+        assertThat(cli("volume", "add-replica", "one", "--node", other.toString()))
+                .startsWith("added leg 1 to volume one: node " + nameOf(other) + " (");
+    }
+
+    @Test
     void addReplicaOnANodeTheVolumeIsOnIsRefusedWithTheControllersReason() throws Exception {
         UUID taken = controller.leg("db", 0).nodeId();
 
-        assertThat(cli("volume", "add-replica", "db", "--node", taken.toString()))
-                .isEqualTo("exit 1");
+        assertThat(cli("volume", "add-replica", "db", "--node", nameOf(taken))).isEqualTo("exit 1");
         assertThat(controller.err())
-                .startsWith("cairn volume add-replica: cannot add a leg to volume 'db' on node " + taken + ": ");
+                .isEqualTo("cairn volume add-replica: cannot add a leg to volume 'db' on node " + nameOf(taken)
+                        + ": node "
+                        + nameOf(taken) + " already holds leg 0 of volume 'db'; every leg of a volume is on a different"
+                        + " node\n");
         UUID nobody = UUID.randomUUID();
         assertThat(cli("volume", "add-replica", "db", "--node", nobody.toString()))
                 .isEqualTo("exit 1");
-        assertThat(controller.err()).isEqualTo("cairn volume add-replica: no node " + nobody + "\n");
+        assertThat(controller.err())
+                .isEqualTo(
+                        "cairn volume add-replica: no node " + nobody + " (nodes: node-1, node-2, node-3, node-4)\n");
+        assertThat(cli("volume", "add-replica", "db", "--node", "node-9")).isEqualTo("exit 1");
+        assertThat(controller.err())
+                .isEqualTo("cairn volume add-replica: no node 'node-9' (nodes: node-1, node-2, node-3, node-4)\n");
         assertThat(controller.volume("db").legs()).hasSize(2);
+    }
+
+    @Test
+    void addReplicaInAZoneTheVolumeHasSaysWhichZonesAreLeft() throws Exception {
+        cli("volume", "create", "all", "--size", "1GiB", "--class", "zone-3", "--no-wait");
+        controller.nodesMakeTheirExtents();
+        Leg inA = controller.volume("all").legs().stream()
+                .filter(l -> zoneOf(l).equals("a"))
+                .findFirst()
+                .orElseThrow();
+        String otherA = nameOf(inA.nodeId()).equals("node-1") ? "node-2" : "node-1";
+        String prefix = "cairn volume add-replica: cannot add a leg to volume 'all' on node " + otherA + ": node "
+                + otherA + " is in zone=a, where volume 'all' already has leg " + inA.index()
+                + ", and class 'zone-3' puts every leg in a different zone";
+
+        assertThat(cli("volume", "add-replica", "all", "--node", otherA)).isEqualTo("exit 1");
+        assertThat(controller.err())
+                .isEqualTo(prefix + "; the volume has a leg in every zone with an online node: add a node in another"
+                        + " zone, use a class that spreads across another label, or remove a leg first\n");
+
+        Leg inC = controller.volume("all").legs().stream()
+                .filter(l -> zoneOf(l).equals("c"))
+                .findFirst()
+                .orElseThrow();
+        cli("volume", "remove-replica", "all", Integer.toString(inC.index()), "--force");
+        assertThat(cli("volume", "add-replica", "all", "--node", otherA)).isEqualTo("exit 1");
+        assertThat(controller.err())
+                .isEqualTo(prefix + ": pick a node in zone=c, or remove leg " + inA.index() + " first\n");
+        assertThat(controller.volume("all").legs()).hasSize(2);
     }
 
     @Test

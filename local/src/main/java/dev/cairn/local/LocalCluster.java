@@ -159,6 +159,7 @@ public final class LocalCluster {
                     d.resolve("data"),
                     d.resolve("ready.json"));
             node.addAll(DaemonArgs.controllerLink(controllerUrl(), nodeTokenFile()));
+            node.addAll(List.of("--name", name));
             node.addAll(spec.nodeArgs());
             members.add(new Member(name, Optional.of(spec.zone(i)), d, node));
         }

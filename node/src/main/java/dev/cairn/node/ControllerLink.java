@@ -3,6 +3,7 @@ package dev.cairn.node;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ControlException;
 import dev.cairn.control.api.ControllerSession;
+import dev.cairn.control.api.NodeName;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.drive.Drive;
@@ -50,6 +51,7 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
      * @param advertiseNbd the NBD address agents are told to use, when not the listening one (NAT, a
      *     proxy)
      * @param https what {@code https://} URLs are checked with (the JDK's CAs when empty)
+     * @param name the node's name in the cluster (unique there); empty: its {@code host} label
      */
     public record Settings(
             List<URI> urls,
@@ -57,8 +59,10 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
             Duration heartbeatEvery,
             Duration pollWait,
             Optional<String> advertiseNbd,
-            Optional<SSLContext> https) {
+            Optional<SSLContext> https,
+            Optional<String> name) {
         public Settings {
+            name.ifPresent(NodeName::check);
             urls = List.copyOf(urls);
             if (urls.isEmpty()) {
                 throw new IllegalArgumentException("no controller URL given");
@@ -146,9 +150,15 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
                         settings.advertiseNbd().orElse(address(node.nbdAddress())),
                         "http://" + address(node.adminAddress()),
                         node.labels(),
-                        drives()));
+                        drives(),
+                        name()));
         registered = true;
-        log.info("registered with the controller as node {} (labels {})", v.id(), v.labels());
+        log.info("registered with the controller as node {} ({}, labels {})", v.name(), v.id(), v.labels());
+    }
+
+    /** The name given, else the {@code host} label (the host's name unless the label says otherwise). */
+    String name() {
+        return settings.name().orElseGet(() -> node.labels().get("host"));
     }
 
     /** How others reach a listening address: its IP, or this host's name when bound to all. */

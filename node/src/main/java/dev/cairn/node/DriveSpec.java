@@ -25,7 +25,7 @@ public record DriveSpec(Path path, OptionalLong sizeBytes, boolean format) {
             if (p.equals("format")) {
                 format = true;
             } else if (p.startsWith("size=")) {
-                size = OptionalLong.of(Sizes.parse(p.substring(5)));
+                size = OptionalLong.of(Sizes.parse(p.substring(5), "--drive " + parts[0] + ": size="));
             } else {
                 throw new IllegalArgumentException(
                         "drive '" + text + "': unknown option '" + p + "' (expected size=SIZE or format)");

@@ -34,6 +34,7 @@ class ControllerLinkTest extends NodeFixture {
                 Duration.ofMillis(200),
                 Duration.ofSeconds(2),
                 Optional.empty(),
+                Optional.empty(),
                 Optional.empty());
     }
 
@@ -92,6 +93,7 @@ class ControllerLinkTest extends NodeFixture {
                 link.heartbeatEvery(),
                 link.pollWait(),
                 Optional.of("127.0.0.9:7000"),
+                Optional.empty(),
                 Optional.empty());
         startNode(1, Optional.of(proxied));
         await().atMost(WAIT)

@@ -140,7 +140,9 @@ abstract class ClusterFixture {
                 "--controller-token-file",
                 tokens().resolve("node.token").toString(),
                 "--heartbeat-every",
-                "1s"));
+                "1s",
+                "--name",
+                name));
         args.addAll(controllerCa());
         args.addAll(extra);
         NodeProcess n = NodeProcess.start(

@@ -83,13 +83,22 @@ public final class RequestBodies {
         }
         return switch (n.getNodeType()) {
             case STRING -> "a string";
-            case NUMBER -> n.isIntegralNumber() ? "a whole number" : "a fraction";
+            case NUMBER -> n.isIntegralNumber() ? "a whole number" : fraction(n);
             case BOOLEAN -> "a boolean";
             case NULL -> "null";
             case ARRAY -> "a list";
             case OBJECT -> "an object";
             default -> "";
         };
+    }
+
+    /** 1.5 is a fraction; 1e6 and 1000000.0 are whole numbers in a form the API does not take. */
+    private static String fraction(JsonNode n) {
+        double d = n.doubleValue();
+        if (Double.isFinite(d) && d == Math.rint(d) && Math.abs(d) < 0x1p63) {
+            return "a number with an exponent or a decimal point (write " + (long) d + ")";
+        }
+        return "a fraction";
     }
 
     private static String expected(Class<?> target) {

@@ -70,7 +70,12 @@ public final class Requests {
     /** A drive as its node reports it. */
     public record DriveReport(String id, long capacityBytes, long dataBytes, long usedBytes, long largestFreeBytes) {}
 
-    public record Register(String nbdAddress, String adminUrl, Map<String, String> labels, List<DriveReport> drives) {}
+    /**
+     * A node announces itself. {@code name}: what operators call it, unique in the cluster (absent
+     * from nodes older than names: the controller names them after their {@code host} label).
+     */
+    public record Register(
+            String nbdAddress, String adminUrl, Map<String, String> labels, List<DriveReport> drives, String name) {}
 
     /**
      * An extent as its node reports it. Ids are text here, as in every request: the controller

@@ -89,6 +89,7 @@ public final class Views {
 
     public record NodeView(
             UUID id,
+            String name,
             NodeState state,
             String nbdAddress,
             String adminUrl,
@@ -138,8 +139,9 @@ public final class Views {
     /**
      * {@code sync}: the leg as the agent serving its volume last reported it (a {@link
      * AgentApi.LegSyncState} name), with {@code syncError} when it failed; empty while not attached
-     * or not reported yet. {@code synced}: the leg has held every acknowledged write at least once
-     * (false for a new leg until its first full sync ends). {@code missing}: why the leg counts as
+     * or not reported yet. {@code synced}: the leg exists and has held every acknowledged write at
+     * least once (false while its node creates it, and for a leg added to a volume until its first
+     * full sync ends). {@code missing}: why the leg counts as
      * missing (its node's heartbeat lost, or the node alive but the agent unable to reach it),
      * since {@code missingSince}. {@code replacedBy}: the extent of the leg that replaces this one;
      * this one is removed once that one is in sync, never before. {@code kept}: it was replaced
@@ -149,6 +151,7 @@ public final class Views {
     public record LegView(
             int index,
             UUID nodeId,
+            String nodeName,
             UUID driveId,
             UUID extentId,
             long extentSizeBytes,
@@ -192,7 +195,8 @@ public final class Views {
             List<String> problems) {}
 
     /** {@code erase}: the node erases it; otherwise it is kept until an operator asks (DELETE). */
-    public record OrphanView(UUID extentId, UUID nodeId, long sizeBytes, Instant since, String reason, boolean erase) {}
+    public record OrphanView(
+            UUID extentId, UUID nodeId, String nodeName, long sizeBytes, Instant since, String reason, boolean erase) {}
 
     /** Per value of a label (a zone): how many nodes, how many online, how much space. */
     public record DomainView(int nodes, int online, long capacityBytes, long freeBytes) {}

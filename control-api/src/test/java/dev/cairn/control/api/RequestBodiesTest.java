@@ -31,6 +31,16 @@ class RequestBodiesTest {
                 "{\"sizeBytes\":1.5}",
                 Requests.CreateVolume.class,
                 "malformed JSON: sizeBytes must be a whole number, not a fraction");
+        refused(
+                "{\"sizeBytes\":1e6}",
+                Requests.CreateVolume.class,
+                "malformed JSON: sizeBytes must be a whole number, not a number with an exponent or a decimal point"
+                        + " (write 1000000)");
+        refused(
+                "{\"sizeBytes\":4096.0}",
+                Requests.CreateVolume.class,
+                "malformed JSON: sizeBytes must be a whole number, not a number with an exponent or a decimal point"
+                        + " (write 4096)");
         refused("{\"nmae\":\"db\"}", Requests.CreateVolume.class, "unknown field 'nmae'");
         refused("[1,2]", Requests.CreateVolume.class, "malformed JSON: the body must be an object, not a list");
         refused(

@@ -83,7 +83,12 @@ public final class Controller implements AutoCloseable {
                 () -> guarded(
                         "offline check",
                         () -> monitor.check()
-                                .forEach(n -> log.warn("node {} stopped heartbeating: marked offline", n))),
+                                .forEach(n -> log.warn(
+                                        "node {} ({}) stopped heartbeating: marked offline",
+                                        state.readLocal(s -> s.nodes().containsKey(n)
+                                                ? s.nodes().get(n).name()
+                                                : "?"),
+                                        n))),
                 every,
                 every,
                 TimeUnit.MILLISECONDS);

@@ -116,6 +116,11 @@ public final class ClusterState {
         return volumeNamed(idOrName);
     }
 
+    /** The node called {@code name}, if one is (the first by id, should an old state hold two). */
+    public Optional<NodeRecord> nodeNamed(String name) {
+        return nodes.values().stream().filter(n -> n.name().equals(name)).findFirst();
+    }
+
     /** Label keys some node carries (always including {@code host}). */
     public SortedSet<String> labelKeys() {
         SortedSet<String> keys = new TreeSet<>();

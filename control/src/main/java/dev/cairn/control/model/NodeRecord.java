@@ -11,7 +11,9 @@ import java.util.UUID;
  * A storage node as the controller knows it: where it serves, its labels (always with {@code
  * host}), its drives and extents as last reported, whether it is heard from, and since when it is
  * being drained (nothing new is placed on a draining node, and its legs move elsewhere), and how
- * the copies it makes of its legs of detached volumes are going, as it last reported them.
+ * the copies it makes of its legs of detached volumes are going, as it last reported them, and
+ * its name (unique in the cluster; a record from before names is named after its {@code host}
+ * label).
  */
 public record NodeRecord(
         UUID id,
@@ -25,9 +27,13 @@ public record NodeRecord(
         long registeredAtMillis,
         long lastHeartbeatMillis,
         Optional<Long> drainingSinceMillis,
-        List<LegCopyProgress> copies) {
+        List<LegCopyProgress> copies,
+        String name) {
 
     public NodeRecord {
+        if (name == null) {
+            name = labels.getOrDefault("host", id.toString());
+        }
         copies = copies == null ? List.of() : List.copyOf(copies); // snapshots written before copies
         labels = Collections.unmodifiableSortedMap(new TreeMap<>(labels));
         extents = Collections.unmodifiableSortedMap(new TreeMap<>(extents));
@@ -52,7 +58,8 @@ public record NodeRecord(
                 registeredAtMillis,
                 lastHeartbeatMillis,
                 drainingSinceMillis,
-                copies);
+                copies,
+                name);
     }
 
     public NodeRecord withState(NodeState newState) {
@@ -68,7 +75,8 @@ public record NodeRecord(
                 registeredAtMillis,
                 lastHeartbeatMillis,
                 drainingSinceMillis,
-                copies);
+                copies,
+                name);
     }
 
     public NodeRecord withInventory(
@@ -85,7 +93,8 @@ public record NodeRecord(
                 registeredAtMillis,
                 at,
                 drainingSinceMillis,
-                copies);
+                copies,
+                name);
     }
 
     public NodeRecord withDraining(Optional<Long> since) {
@@ -101,7 +110,8 @@ public record NodeRecord(
                 registeredAtMillis,
                 lastHeartbeatMillis,
                 since,
-                copies);
+                copies,
+                name);
     }
 
     /** The copies of its legs the node reported last. */
@@ -118,7 +128,8 @@ public record NodeRecord(
                 registeredAtMillis,
                 lastHeartbeatMillis,
                 drainingSinceMillis,
-                newCopies);
+                newCopies,
+                name);
     }
 
     public boolean draining() {

@@ -43,7 +43,10 @@ final class AdminRoutes {
     }
 
     void showNode(Context ctx) throws IOException {
-        UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        showNode(ctx, References.node(state, ctx.pathParam("id")).id());
+    }
+
+    private void showNode(Context ctx, UUID id) throws IOException {
         ctx.json(state.read(s -> {
             NodeRecord n = s.nodes().get(id);
             if (n == null) {
@@ -54,7 +57,8 @@ final class AdminRoutes {
     }
 
     void labelNode(Context ctx) throws IOException {
-        UUID id = Json.uuid(ctx.pathParam("id"), "node id");
+        NodeRecord n = References.node(state, ctx.pathParam("id"));
+        UUID id = n.id();
         Requests.Labels r = Json.body(ctx, Requests.Labels.class);
         Map<String, String> set = r.set() == null ? Map.of() : r.set();
         List<String> remove = r.remove() == null ? List.of() : r.remove();
@@ -68,14 +72,13 @@ final class AdminRoutes {
         if (remove.contains("host")) {
             throw ApiError.badRequest("'host' is implicit and cannot be removed (set it to another value)");
         }
-        NodeRecord n = References.node(state, id);
         for (String key : remove) {
             if (!n.labels().containsKey(key) && !set.containsKey(key)) {
-                throw new ApiError(404, "node " + id + " has no label '" + key + "'");
+                throw new ApiError(404, "node " + n.name() + " has no label '" + key + "'");
             }
         }
         Json.submit(state, new Command.SetNodeLabels(id, set, remove));
-        showNode(ctx);
+        showNode(ctx, id);
     }
 
     void listClasses(Context ctx) throws IOException {
@@ -184,8 +187,8 @@ final class AdminRoutes {
     }
 
     void listOrphans(Context ctx) throws IOException {
-        ctx.json(state.read(
-                s -> s.orphans().values().stream().map(ViewMapper::orphan).toList()));
+        ctx.json(state.read(s ->
+                s.orphans().values().stream().map(o -> ViewMapper.orphan(s, o)).toList()));
     }
 
     /** Asks the node holding an orphan to erase it (for one the controller never knew). */
@@ -194,12 +197,11 @@ final class AdminRoutes {
         Orphan before = References.orphan(state, id);
         Json.submit(state, new Command.EraseOrphan(id, clock.millis()));
         // Gone already (its node reported it erased): what was asked for is done.
-        Orphan now = state.read(s -> s.orphans().get(id));
-        ctx.status(202)
-                .json(ViewMapper.orphan(
-                        now != null
-                                ? now
-                                : before.erasable(before.sinceMillis(), 0, "erase requested by the operator")));
+        ctx.status(202).json(state.read(s -> {
+            Orphan now = s.orphans().get(id);
+            return ViewMapper.orphan(
+                    s, now != null ? now : before.erasable(before.sinceMillis(), 0, "erase requested by the operator"));
+        }));
     }
 
     void cluster(Context ctx) throws IOException {

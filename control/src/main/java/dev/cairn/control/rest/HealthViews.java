@@ -133,7 +133,8 @@ final class HealthViews {
     private static String where(ClusterState s, Leg l, StorageClass sc) {
         NodeRecord n = s.nodes().get(l.nodeId());
         String label = sc == null || n == null ? null : n.label(sc.spreadAcross());
-        return "node " + l.nodeId() + (label == null ? "" : ", " + sc.spreadAcross() + "=" + label);
+        return "node " + (n == null ? l.nodeId().toString() : n.name())
+                + (label == null ? "" : ", " + sc.spreadAcross() + "=" + label);
     }
 
     /** A node's drain: legs still on it, those with a replacement on its way, what holds others. */

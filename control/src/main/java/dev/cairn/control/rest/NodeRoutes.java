@@ -1,11 +1,13 @@
 package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Label;
+import dev.cairn.control.api.NodeName;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.Limits;
+import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.state.ClusterStateMachine;
 import dev.cairn.control.state.Command;
@@ -19,6 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * What storage nodes call: register on start, heartbeat their inventory (and how their copies of
@@ -27,6 +31,8 @@ import java.util.UUID;
  * at the repair bandwidth, per node.
  */
 final class NodeRoutes {
+    private static final Logger log = LoggerFactory.getLogger(NodeRoutes.class);
+
     static final Duration MAX_WAIT = Duration.ofSeconds(30);
 
     private final ReplicatedState state;
@@ -46,6 +52,13 @@ final class NodeRoutes {
         Requests.Register r = Json.body(ctx, Requests.Register.class);
         Json.require(r.nbdAddress(), "nbdAddress");
         Json.require(r.adminUrl(), "adminUrl");
+        if (r.name() != null) {
+            try {
+                NodeName.check(r.name());
+            } catch (IllegalArgumentException e) {
+                throw ApiError.badRequest(e.getMessage());
+            }
+        }
         Map<String, String> labels = r.labels() == null ? Map.of() : r.labels();
         Json.atMost(labels.size(), Limits.MAX_LABELS, "labels");
         try {
@@ -54,8 +67,10 @@ final class NodeRoutes {
             throw ApiError.badRequest(e.getMessage());
         }
         Command c = new Command.RegisterNode(
-                node, r.nbdAddress(), r.adminUrl(), labels, drives(r.drives()), clock.millis());
+                node, r.nbdAddress(), r.adminUrl(), labels, drives(r.drives()), clock.millis(), r.name());
+        boolean wasOffline = offline(node);
         Json.submit(state, c);
+        logBackOnline(node, wasOffline);
         ctx.json(state.read(s -> ViewMapper.node(s, s.nodes().get(node), false, spareFraction, state.liveness())));
     }
 
@@ -75,6 +90,7 @@ final class NodeRoutes {
         }
         References.registeredNode(state, node);
         long now = clock.millis();
+        boolean wasOffline = offline(node);
         Json.heartbeat(
                 state,
                 new Command.Heartbeat(
@@ -86,7 +102,24 @@ final class NodeRoutes {
                         now,
                         copies(r.copies())),
                 Liveness.Heard.node(node, now));
+        logBackOnline(node, wasOffline);
         ctx.status(204);
+    }
+
+    /** Whether this peer's copy holds {@code node} as offline. */
+    private boolean offline(UUID node) {
+        return state.readLocal(
+                s -> s.nodes().containsKey(node) && s.nodes().get(node).state() == NodeState.OFFLINE);
+    }
+
+    /** Says so when a node marked offline is heard from again (as the offline monitor says it went). */
+    private void logBackOnline(UUID node, boolean wasOffline) {
+        if (wasOffline && !offline(node)) {
+            log.info(
+                    "node {} ({}) is heard from again: back online",
+                    state.readLocal(s -> s.nodes().get(node).name()),
+                    node);
+        }
     }
 
     private static List<LegCopyProgress> copies(List<Requests.CopyReport> reports) {

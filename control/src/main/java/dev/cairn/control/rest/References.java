@@ -1,12 +1,15 @@
 package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Views;
+import dev.cairn.control.model.CanonicalId;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.ReplicatedState;
 import java.io.IOException;
+import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 
 /**
@@ -16,18 +19,43 @@ import java.util.UUID;
  * that raced with another is still refused there, and changes nothing.)
  */
 final class References {
+    /** Names an error lists at most, of the nodes it could have meant. */
+    private static final int NAMES_SHOWN = 10;
+
     private References() {}
 
     static Volume volume(ReplicatedState state, String idOrName) throws IOException {
         return state.read(s -> s.volume(idOrName)).orElseThrow(() -> new ApiError(404, "no volume '" + idOrName + "'"));
     }
 
-    static NodeRecord node(ReplicatedState state, UUID id) throws IOException {
-        NodeRecord n = state.read(s -> s.nodes().get(id));
+    /**
+     * A node by id or by name: text in the canonical form of a UUID is an id, other text a name
+     * (names may not look like UUIDs).
+     */
+    static NodeRecord node(ReplicatedState state, String idOrName) throws IOException {
+        Optional<UUID> id = CanonicalId.parse(idOrName);
+        NodeRecord n = state.read(s ->
+                id.isPresent() ? s.nodes().get(id.get()) : s.nodeNamed(idOrName).orElse(null));
         if (n == null) {
-            throw new ApiError(404, "no node " + id);
+            throw new ApiError(
+                    404,
+                    "no node " + (id.isPresent() ? idOrName : "'" + idOrName + "'") + " (nodes: "
+                            + state.read(s -> someNames(s.nodes().values().stream()
+                                    .map(NodeRecord::name)
+                                    .sorted()
+                                    .toList()))
+                            + ")");
         }
         return n;
+    }
+
+    /** "a, b, c", the first {@value #NAMES_SHOWN} and how many more, or "none". */
+    private static String someNames(List<String> names) {
+        if (names.isEmpty()) {
+            return "none";
+        }
+        String shown = String.join(", ", names.subList(0, Math.min(NAMES_SHOWN, names.size())));
+        return names.size() > NAMES_SHOWN ? shown + " and " + (names.size() - NAMES_SHOWN) + " more" : shown;
     }
 
     static StorageClass storageClass(ReplicatedState state, String name) throws IOException {

@@ -28,15 +28,14 @@ final class RepairRoutes {
         this.spareFraction = spareFraction;
     }
 
-    /** POST /v1/volumes/{volume}/replicas {"node": ID?}: 201 with the volume. */
+    /** POST /v1/volumes/{volume}/replicas {"node": ID-OR-NAME?}: 201 with the volume. */
     void addReplica(Context ctx) throws IOException {
         Requests.AddReplica r =
                 ctx.body().isBlank() ? new Requests.AddReplica(null) : Json.body(ctx, Requests.AddReplica.class);
-        Optional<UUID> node = r.node() == null ? Optional.empty() : Optional.of(Json.uuid(r.node(), "node id"));
         Volume v = References.volume(state, ctx.pathParam("volume"));
-        if (node.isPresent()) {
-            References.node(state, node.get());
-        }
+        Optional<UUID> node = r.node() == null
+                ? Optional.empty()
+                : Optional.of(References.node(state, r.node()).id());
         Outcome o = Json.submit(
                 state,
                 new Command.AddReplica(
@@ -67,15 +66,13 @@ final class RepairRoutes {
 
     /** POST /v1/nodes/{id}/drain: the node, with its drain's progress. */
     void drain(Context ctx) throws IOException {
-        UUID id = Json.uuid(ctx.pathParam("id"), "node id");
-        References.node(state, id);
+        UUID id = References.node(state, ctx.pathParam("id")).id();
         Json.submit(state, new Command.DrainNode(id, clock.millis()));
         showNode(ctx, id);
     }
 
     void undrain(Context ctx) throws IOException {
-        UUID id = Json.uuid(ctx.pathParam("id"), "node id");
-        References.node(state, id);
+        UUID id = References.node(state, ctx.pathParam("id")).id();
         Json.submit(state, new Command.UndrainNode(id));
         showNode(ctx, id);
     }

@@ -29,6 +29,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
 
 /** Model to API views. Pure functions of the state. */
 final class ViewMapper {
@@ -77,6 +78,7 @@ final class ViewMapper {
                 : List.of();
         return new Views.NodeView(
                 n.id(),
+                n.name(),
                 state(n.state()),
                 n.nbdAddress(),
                 n.adminUrl(),
@@ -158,6 +160,7 @@ final class ViewMapper {
         return new Views.LegView(
                 l.index(),
                 l.nodeId(),
+                nodeName(s, l.nodeId()),
                 l.driveId(),
                 l.extentId(),
                 l.extentSizeBytes(),
@@ -166,7 +169,7 @@ final class ViewMapper {
                 n == null ? Map.of() : n.labels(),
                 sync.map(LegSync::state),
                 sync.flatMap(LegSync::error),
-                !l.awaitingSync(),
+                l.state() == LegState.READY && !l.awaitingSync(),
                 l.missing().map(Missing::describe),
                 l.missing().map(m -> time(m.sinceMillis())),
                 l.replacedBy(),
@@ -192,9 +195,21 @@ final class ViewMapper {
                 .toList();
     }
 
-    static Views.OrphanView orphan(Orphan o) {
+    static Views.OrphanView orphan(ClusterState s, Orphan o) {
         return new Views.OrphanView(
-                o.extentId(), o.nodeId(), o.sizeBytes(), time(o.sinceMillis()), o.reason(), o.erase());
+                o.extentId(),
+                o.nodeId(),
+                nodeName(s, o.nodeId()),
+                o.sizeBytes(),
+                time(o.sinceMillis()),
+                o.reason(),
+                o.erase());
+    }
+
+    /** A node's name, or its id when the controller no longer knows it. */
+    private static String nodeName(ClusterState s, UUID node) {
+        NodeRecord n = s.nodes().get(node);
+        return n == null ? node.toString() : n.name();
     }
 
     static Views.ClusterView cluster(ClusterState s, String peerId, List<ReplicatedState.Peer> peers) {

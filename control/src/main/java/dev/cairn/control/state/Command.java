@@ -40,15 +40,32 @@ import java.util.UUID;
 })
 public sealed interface Command {
 
-    /** A node announces itself (on every start): where it serves, its labels, its drives. */
+    /**
+     * A node announces itself (on every start): where it serves, its labels, its drives, its name
+     * (null from nodes older than names, and in entries logged before them: the node keeps the
+     * name it has, or is named after its {@code host} label).
+     */
     record RegisterNode(
             UUID nodeId,
             String nbdAddress,
             String adminUrl,
             Map<String, String> labels,
             List<DriveState> drives,
-            long atMillis)
-            implements Command {}
+            long atMillis,
+            String name)
+            implements Command {
+
+        /** Without a name. */
+        public RegisterNode(
+                UUID nodeId,
+                String nbdAddress,
+                String adminUrl,
+                Map<String, String> labels,
+                List<DriveState> drives,
+                long atMillis) {
+            this(nodeId, nbdAddress, adminUrl, labels, drives, atMillis, null);
+        }
+    }
 
     /**
      * A node's inventory: drives, extents, errors, and its own copies of legs of detached volumes.

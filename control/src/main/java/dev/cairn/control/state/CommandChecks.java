@@ -1,5 +1,6 @@
 package dev.cairn.control.state;
 
+import dev.cairn.control.api.NodeName;
 import dev.cairn.control.model.AgentRecord;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.LegCopyProgress;
@@ -49,6 +50,9 @@ public final class CommandChecks {
                 labels(r.labels(), "labels");
                 drives(r.drives());
                 time(r.atMillis());
+                if (r.name() != null) {
+                    NodeName.check(r.name());
+                }
             }
             case Command.Heartbeat h -> heartbeat(h);
             case Command.MarkNodeOffline m -> {

@@ -1,5 +1,6 @@
 package dev.cairn.control.state;
 
+import static dev.cairn.control.state.Outcome.Status.CONFLICT;
 import static dev.cairn.control.state.Outcome.Status.INVALID;
 import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 
@@ -37,6 +38,15 @@ final class NodeCommands {
         if (known != null) {
             labels.putAll(known.labels()); // labels the operator set through the API win over the node's own
         }
+        String name = c.name() != null ? c.name() : known != null ? known.name() : labels.get("host");
+        Optional<NodeRecord> holder =
+                s.nodeNamed(name).filter(other -> !other.id().equals(c.nodeId()));
+        if (holder.isPresent()) {
+            return Outcome.refused(
+                    CONFLICT,
+                    "the name '" + name + "' is taken by node " + holder.get().id() + " at "
+                            + holder.get().nbdAddress() + ": start this node with another --name");
+        }
         NodeRecord n = new NodeRecord(
                 c.nodeId(),
                 c.nbdAddress(),
@@ -49,7 +59,8 @@ final class NodeCommands {
                 known == null ? c.atMillis() : known.registeredAtMillis(),
                 c.atMillis(),
                 known == null ? Optional.empty() : known.drainingSinceMillis(),
-                List.of());
+                List.of(),
+                name);
         s.nodes().put(n.id(), n);
         index.touch(n.id(), logIndex);
         if (known != null && known.state() != NodeState.ONLINE) {

@@ -192,7 +192,13 @@ final class RepairCommands {
             }
             if (n.state() != NodeState.ONLINE || n.draining()) {
                 return Outcome.refused(
-                        CONFLICT, "node " + node + " is " + (n.draining() ? "being drained" : "offline"));
+                        CONFLICT, "node " + n.name() + " is " + (n.draining() ? "being drained" : "offline"));
+            }
+            Optional<String> why = ChosenNode.whyNot(s, sc, v, n);
+            if (why.isPresent()) {
+                return Outcome.refused(
+                        UNPLACEABLE,
+                        "cannot add a leg to volume '" + v.name() + "' on node " + n.name() + ": " + why.get());
             }
             s.nodes().keySet().stream().filter(id -> !id.equals(node)).forEach(excluded::add);
         }
@@ -204,7 +210,10 @@ final class RepairCommands {
             return Outcome.refused(
                     UNPLACEABLE,
                     "cannot add a leg to volume '" + v.name() + "'"
-                            + c.node().map(n -> " on node " + n).orElse("") + ": " + e.getMessage());
+                            + c.node()
+                                    .map(n -> " on node " + s.nodes().get(n).name())
+                                    .orElse("") + ": "
+                            + e.getMessage());
         }
         List<Leg> legs = new ArrayList<>(v.legs());
         legs.add(fresh);

@@ -52,7 +52,8 @@ class LimitsTest {
                     0,
                     0,
                     Optional.empty(),
-                    List.of()));
+                    List.of(),
+                    null));
         }
         ClusterState s = ClusterState.of(0, nodes, StorageClass.builtIns(), List.of(), List.of(), List.of());
         assertThat(Placement.of(s, 0.25).freeFractions().values()).allMatch(f -> f > 0.99 && f <= 1.0);

@@ -35,7 +35,8 @@ final class Clusters {
                 0,
                 0,
                 java.util.Optional.empty(),
-                List.of());
+                List.of(),
+                null);
     }
 
     static ClusterState of(NodeRecord... nodes) {

@@ -1,5 +1,7 @@
 package dev.cairn.control.rest;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
 import dev.cairn.control.state.LocalReplicatedState;
@@ -52,16 +54,25 @@ abstract class ApiFixture {
 
     /** Registers a node in {@code zone} with one empty drive of {@code gib}; returns its id. */
     UUID registerNode(String zone, long gib) {
+        return registerNode(zone, gib, null);
+    }
+
+    /** As above, named {@code name} (null: no name given, so named after its host label). */
+    UUID registerNode(String zone, long gib, String name) {
         UUID id = UUID.randomUUID();
+        assertThat(register(id, zone, gib, name).status()).isEqualTo(200);
+        return id;
+    }
+
+    /** A node's registration as the node sends it. */
+    AdminHttp.Response register(UUID id, String zone, long gib, String name) {
         String drive = "{\"id\":\"" + UUID.randomUUID() + "\",\"capacityBytes\":" + gib * GIB + ",\"dataBytes\":"
                 + gib * GIB + ",\"usedBytes\":0,\"largestFreeBytes\":" + gib * GIB + "}";
-        node.post(
-                        "/v1/internal/nodes/" + id + "/register",
-                        "{\"nbdAddress\":\"127.0.0.1:10809\",\"adminUrl\":"
-                                + "\"http://127.0.0.1:8410\",\"labels\":{\"zone\":\"" + zone + "\"},\"drives\":["
-                                + drive + "]}")
-                .ok();
-        return id;
+        return node.post(
+                "/v1/internal/nodes/" + id + "/register",
+                "{\"nbdAddress\":\"127.0.0.1:10809\",\"adminUrl\":"
+                        + "\"http://127.0.0.1:8410\",\"labels\":{\"zone\":\"" + zone + "\"},\"drives\":["
+                        + drive + "]" + (name == null ? "" : ",\"name\":\"" + name + "\"") + "}");
     }
 
     /** The node reports the extents it was asked for (as a node that made them would). */

@@ -138,7 +138,7 @@ class BadInputApiTest extends ApiFixture {
 
     @Test
     void invalidNodeRequests() {
-        refused("GET", "/v1/nodes/not-a-uuid", null, 400, "node id 'not-a-uuid' is not a UUID");
+        refused("GET", "/v1/nodes/not-a-name", null, 404, "no node 'not-a-name' (nodes: ");
         refused("GET", "/v1/nodes/" + UUID.randomUUID(), null, 404, "no node ");
         String labels = "/v1/nodes/" + nodeA + "/labels";
         refused("PUT", labels, "{\"set\":{\"Zone\":\"b\"}}", 400, "label key 'Zone'");

@@ -269,7 +269,8 @@ class RestEdgesApiTest extends ApiFixture {
                 .isEqualTo("db");
         refused(admin, "GET", "/v1/volumes/" + UUID.randomUUID(), null, 404, "no volume");
         refused(admin, "DELETE", "/v1/volumes/" + UUID.randomUUID(), null, 404, "no volume");
-        refused(admin, "GET", "/v1/nodes/1-2-3-4-5", null, 400, "node id '1-2-3-4-5' is not a UUID");
+        // Not the canonical form of an id: a name, and no node has it.
+        refused(admin, "GET", "/v1/nodes/1-2-3-4-5", null, 404, "no node '1-2-3-4-5' (nodes: ");
     }
 
     @Test

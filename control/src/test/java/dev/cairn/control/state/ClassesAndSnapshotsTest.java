@@ -122,6 +122,19 @@ class ClassesAndSnapshotsTest {
     }
 
     @Test
+    void aSnapshotWrittenBeforeNodesHadNamesNamesThemAfterTheirHostLabel() throws IOException {
+        UUID a = s.node("a", 100);
+        ClusterState original = s.machine.snapshot();
+        ObjectMapper json = new ObjectMapper();
+        ObjectNode old = (ObjectNode) json.readTree(StateCodec.encodeSnapshot(original));
+        old.get("nodes").forEach(n -> ((ObjectNode) n).remove("name"));
+        assertThat(old.toString()).doesNotContain("\"name\":\"" + a + "\"");
+        ClusterState restored = StateCodec.decodeSnapshot(json.writeValueAsBytes(old));
+        assertThat(restored.nodes().get(a).name()).isEqualTo(a.toString()); // its host label: the id here
+        assertThat(restored).isEqualTo(original);
+    }
+
+    @Test
     void theSameCommandsGiveTheSameStateToTheByte() throws IOException {
         busyCluster();
         ClusterStateMachine replay = new ClusterStateMachine(ClusterState.empty());

@@ -61,7 +61,8 @@ class TotalApplyTest {
                 1,
                 1,
                 Optional.empty(),
-                List.of());
+                List.of(),
+                null);
         ClusterStateMachine machine = new ClusterStateMachine(ClusterState.of(
                 7, List.of(odd), ClusterState.empty().classes().values(), List.of(), List.of(), List.of()));
         ClusterState before = machine.snapshot();

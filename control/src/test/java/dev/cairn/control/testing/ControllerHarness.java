@@ -94,8 +94,8 @@ public final class ControllerHarness implements AutoCloseable {
     }
 
     /**
-     * Registers a node with one empty 100 GiB drive and the label {@code zone}, as the node's
-     * registration would; its id.
+     * Registers a node with one empty 100 GiB drive and the label {@code zone}, named node-N (N
+     * counting from 1 in the order added), as the node's registration would; its id.
      */
     public UUID addNode(String zone) {
         UUID node = UUID.randomUUID();
@@ -107,7 +107,8 @@ public final class ControllerHarness implements AutoCloseable {
                 "http://127.0.0.1:8410",
                 Map.of("zone", zone),
                 List.of(drive),
-                clock.millis()));
+                clock.millis(),
+                "node-" + drives.size()));
         return node;
     }
 
