@@ -24,7 +24,13 @@ class CliMessagesIT {
     /** An environment naming no controller, no token and an empty local cluster directory. */
     private Map<String, String> nothing() {
         return Map.of(
-                "CAIRN_CONTROLLER", "", "CAIRN_TOKEN_FILE", "", "CAIRN_TOKEN", "", "CAIRN_CLUSTER_DIR",
+                "CAIRN_CONTROLLER",
+                "",
+                "CAIRN_TOKEN_FILE",
+                "",
+                "CAIRN_TOKEN",
+                "",
+                "CAIRN_CLUSTER_DIR",
                 dir.resolve("no-cluster").toString());
     }
 
