@@ -10,9 +10,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
 
 /**
  * Starts {@code bin/cairn ARGS} as a process, exactly as a user runs it (never building: the caller
@@ -20,6 +18,8 @@ import java.util.concurrent.TimeoutException;
  * ready file; stops a process by its handle.
  */
 public final class Launcher {
+    private static final long EXIT_POLL_MILLIS = 10;
+
     private static final Path SETSID = Path.of("/usr/bin/setsid");
 
     private Launcher() {}
@@ -84,34 +84,63 @@ public final class Launcher {
         }
         process.destroy();
         try {
-            process.onExit().get(grace.toMillis(), TimeUnit.MILLISECONDS);
-            return true;
-        } catch (TimeoutException e) {
+            if (exited(process, grace)) {
+                return true;
+            }
             process.destroyForcibly();
-            awaitExit(process);
+            if (!exited(process, Duration.ofSeconds(30))) {
+                throw new IllegalStateException("pid " + process.pid() + " did not exit after SIGKILL");
+            }
             return false;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             process.destroyForcibly();
             return false;
-        } catch (ExecutionException e) {
-            throw new IllegalStateException("waiting for pid " + process.pid(), e);
         }
     }
 
     /** SIGKILL, and waits for the process to be gone. */
     public static void kill(ProcessHandle process) {
         process.destroyForcibly();
-        awaitExit(process);
-    }
-
-    private static void awaitExit(ProcessHandle process) {
         try {
-            process.onExit().get(30, TimeUnit.SECONDS);
+            if (!exited(process, Duration.ofSeconds(30))) {
+                throw new IllegalStateException("pid " + process.pid() + " did not exit after SIGKILL");
+            }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
-        } catch (ExecutionException | TimeoutException e) {
-            throw new IllegalStateException("pid " + process.pid() + " did not exit after SIGKILL", e);
+        }
+    }
+
+    /**
+     * Whether {@code process} exits within {@code limit}. Looked at every {@value #EXIT_POLL_MILLIS}
+     * ms: the daemons a cluster runs are not this JVM's children, and {@link ProcessHandle#onExit}
+     * polls those from 300 ms up, and counts a zombie as alive, which made every stop of {@code
+     * cluster down} wait up to two seconds after its process was gone.
+     */
+    private static boolean exited(ProcessHandle process, Duration limit) throws InterruptedException {
+        long deadline = System.nanoTime() + limit.toNanos();
+        while (process.isAlive() && !zombie(process)) {
+            if (System.nanoTime() > deadline) {
+                return false;
+            }
+            Thread.sleep(EXIT_POLL_MILLIS);
+        }
+        return true;
+    }
+
+    /**
+     * Whether {@code process} has exited and only waits to be reaped. Its parent is init, since
+     * the CLI that started it is gone; an init that reaps lazily (the one of many containers and
+     * VMs) leaves it a zombie for a second or two, which {@link ProcessHandle#isAlive} counts as
+     * alive.
+     */
+    private static boolean zombie(ProcessHandle process) {
+        try {
+            String stat = Files.readString(Path.of("/proc", Long.toString(process.pid()), "stat"));
+            int name = stat.lastIndexOf(')'); // the state follows the command name, which may hold anything
+            return name > 0 && name + 2 < stat.length() && stat.charAt(name + 2) == 'Z';
+        } catch (IOException e) {
+            return false; // no /proc, or gone already: isAlive says which
         }
     }
 

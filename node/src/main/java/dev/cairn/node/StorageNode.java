@@ -233,6 +233,8 @@ public final class StorageNode implements AutoCloseable {
 
     @Override
     public void close() {
+        String served = "NBD on " + nbdAddress().getHostString() + ":" + nbdAddress().getPort()
+                + (admin == null ? "" : ", the admin API on " + adminUrl());
         if (controller != null) {
             controller.close();
         }
@@ -255,6 +257,6 @@ public final class StorageNode implements AutoCloseable {
         } catch (IOException e) {
             log.error("closing drives failed", e);
         }
-        log.info("node {} stopped", nodeId());
+        log.info("node {} stopped (it served {})", nodeId(), served);
     }
 }

@@ -21,7 +21,7 @@ final class ChangeLog {
             case Command.RegisterNode r ->
                 log.info(
                         "node {} registered: NBD at {}, labels {}, {} drive(s)",
-                        r.nodeId(),
+                        r.name() == null ? r.nodeId() : r.name() + " (" + r.nodeId() + ")",
                         r.nbdAddress(),
                         r.labels(),
                         r.drives().size());
