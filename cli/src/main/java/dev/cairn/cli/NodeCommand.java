@@ -54,7 +54,8 @@ final class NodeCommand implements Callable<Integer> {
             names = "--name",
             paramLabel = "NAME",
             description = "What operators call this node (node drain NAME), unique in the cluster: letters, digits,"
-                    + " '.', '_', '-'. Default: its 'host' label, which is the host's name unless --label sets it.")
+                    + " '.', '_', '-'. Default: the name it has, else its 'host' label (the host's name unless --label"
+                    + " sets it), with the start of its id when another node has that.")
     Optional<String> name = Optional.empty();
 
     @Option(

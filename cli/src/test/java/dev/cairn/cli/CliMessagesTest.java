@@ -72,40 +72,18 @@ class CliMessagesTest {
         assertThat(help.toString().replaceAll("\\s+", " ")).contains("KB, MB, GB are refused as ambiguous");
     }
 
+    /** {@code class create quick --replicas 1 --spread-across host OPTION VALUE}, refused. */
+    private String classWith(String option, String value) {
+        return refused("class", "create", "quick", "--replicas", "1", "--spread-across", "host", option, value);
+    }
+
     @Test
     void durationsAndTheirFlagsAreNamedInErrors() {
-        assertThat(refused(
-                        "class",
-                        "create",
-                        "quick",
-                        "--replicas",
-                        "1",
-                        "--spread-across",
-                        "host",
-                        "--repair-timeout",
-                        "0s"))
+        assertThat(classWith("--repair-timeout", "0s"))
                 .isEqualTo("cairn class create: --repair-timeout must be positive, got 0s\n");
-        assertThat(refused(
-                        "class",
-                        "create",
-                        "quick",
-                        "--replicas",
-                        "1",
-                        "--spread-across",
-                        "host",
-                        "--repair-timeout",
-                        "PT-5M"))
+        assertThat(classWith("--repair-timeout", "PT-5M"))
                 .isEqualTo("cairn class create: --repair-timeout must be positive, got PT-5M\n");
-        assertThat(refused(
-                        "class",
-                        "create",
-                        "quick",
-                        "--replicas",
-                        "1",
-                        "--spread-across",
-                        "host",
-                        "--region-size",
-                        "1MB"))
+        assertThat(classWith("--region-size", "1MB"))
                 .startsWith("cairn class create: --region-size '1MB' is ambiguous: ");
     }
 

@@ -51,7 +51,8 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
      * @param advertiseNbd the NBD address agents are told to use, when not the listening one (NAT, a
      *     proxy)
      * @param https what {@code https://} URLs are checked with (the JDK's CAs when empty)
-     * @param name the node's name in the cluster (unique there); empty: its {@code host} label
+     * @param name the node's name in the cluster (unique there); empty: the controller names it
+     *     after its {@code host} label
      */
     public record Settings(
             List<URI> urls,
@@ -151,14 +152,16 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
                         "http://" + address(node.adminAddress()),
                         node.labels(),
                         drives(),
-                        name()));
+                        settings.name().orElse(null)));
         registered = true;
         log.info("registered with the controller as node {} ({}, labels {})", v.name(), v.id(), v.labels());
-    }
-
-    /** The name given, else the {@code host} label (the host's name unless the label says otherwise). */
-    String name() {
-        return settings.name().orElseGet(() -> node.labels().get("host"));
+        if (settings.name().isPresent() && !settings.name().get().equals(v.name())) {
+            log.warn(
+                    "--name {} is taken by another node: this node keeps its name, {}; stop the other, or give"
+                            + " this one another --name",
+                    settings.name().get(),
+                    v.name());
+        }
     }
 
     /** How others reach a listening address: its IP, or this host's name when bound to all. */

@@ -233,8 +233,8 @@ public final class StorageNode implements AutoCloseable {
 
     @Override
     public void close() {
-        String served = "NBD on " + nbdAddress().getHostString() + ":" + nbdAddress().getPort()
-                + (admin == null ? "" : ", the admin API on " + adminUrl());
+        String served = "NBD on " + nbdAddress().getHostString() + ":"
+                + nbdAddress().getPort() + (admin == null ? "" : ", the admin API on " + adminUrl());
         if (controller != null) {
             controller.close();
         }

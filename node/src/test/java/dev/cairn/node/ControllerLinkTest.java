@@ -106,6 +106,22 @@ class ControllerLinkTest extends NodeFixture {
     }
 
     @Test
+    void aNodeRegistersUnderTheNameItIsGivenAndIsFoundByIt() throws IOException {
+        ControllerLink.Settings named = new ControllerLink.Settings(
+                link.urls(),
+                link.token(),
+                link.heartbeatEvery(),
+                link.pollWait(),
+                Optional.empty(),
+                Optional.empty(),
+                Optional.of("storage-7"));
+        startNode(1, Optional.of(named));
+        await().atMost(WAIT).until(() -> operator.get("/v1/nodes/storage-7").status() == 200);
+        assertThat(operator.get("/v1/nodes/storage-7").ok().get("id").asText())
+                .isEqualTo(node.nodeId().toString());
+    }
+
+    @Test
     void aDeletedVolumesExtentIsErasedAndFreed() throws IOException {
         startNode(1, Optional.of(link));
         UUID extent = extentOf(createVolume("v"));

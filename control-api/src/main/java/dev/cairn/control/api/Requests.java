@@ -71,8 +71,9 @@ public final class Requests {
     public record DriveReport(String id, long capacityBytes, long dataBytes, long usedBytes, long largestFreeBytes) {}
 
     /**
-     * A node announces itself. {@code name}: what operators call it, unique in the cluster (absent
-     * from nodes older than names: the controller names them after their {@code host} label).
+     * A node announces itself. {@code name}: what operators call it, unique in the cluster; absent
+     * (not given, or a node older than names), the node keeps the name it has, or is named after
+     * its {@code host} label (with the start of its id when another node has that name).
      */
     public record Register(
             String nbdAddress, String adminUrl, Map<String, String> labels, List<DriveReport> drives, String name) {}

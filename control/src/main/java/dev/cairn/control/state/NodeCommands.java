@@ -38,15 +38,17 @@ final class NodeCommands {
         if (known != null) {
             labels.putAll(known.labels()); // labels the operator set through the API win over the node's own
         }
-        String name = c.name() != null ? c.name() : known != null ? known.name() : labels.get("host");
-        Optional<NodeRecord> holder =
-                s.nodeNamed(name).filter(other -> !other.id().equals(c.nodeId()));
-        if (holder.isPresent()) {
+        Optional<NodeRecord> holder = Optional.ofNullable(c.name())
+                .flatMap(s::nodeNamed)
+                .filter(other -> !other.id().equals(c.nodeId()));
+        if (holder.isPresent() && known == null) {
             return Outcome.refused(
                     CONFLICT,
-                    "the name '" + name + "' is taken by node " + holder.get().id() + " at "
-                            + holder.get().nbdAddress() + ": start this node with another --name");
+                    "the name '" + c.name() + "' is taken by node "
+                            + holder.get().id() + " at " + holder.get().nbdAddress()
+                            + ": start this node with another --name");
         }
+        String name = nameFor(s, c, known, labels.get("host"));
         NodeRecord n = new NodeRecord(
                 c.nodeId(),
                 c.nbdAddress(),
@@ -70,6 +72,31 @@ final class NodeCommands {
             touchAgentsOfLegsOn(s, index, n.id(), logIndex);
         }
         return Outcome.ok(n.id().toString());
+    }
+
+    /**
+     * The name a registering node gets: the one it asks for when no other node has it; else the
+     * one it has (a known node is never refused for a name: it may hold legs); else its host
+     * label, or, when another node has that (two nodes on one host, neither named), the host label
+     * and the start of its id.
+     */
+    private static String nameFor(ClusterState s, Command.RegisterNode c, NodeRecord known, String host) {
+        if (c.name() != null && free(s, c.name(), c.nodeId())) {
+            return c.name();
+        }
+        if (known != null && free(s, known.name(), c.nodeId())) {
+            return known.name();
+        }
+        if (free(s, host, c.nodeId())) {
+            return host;
+        }
+        String suffixed = host.substring(0, Math.min(host.length(), 54)) + "-"
+                + c.nodeId().toString().substring(0, 8);
+        return free(s, suffixed, c.nodeId()) ? suffixed : c.nodeId().toString();
+    }
+
+    private static boolean free(ClusterState s, String name, UUID node) {
+        return s.nodeNamed(name).filter(other -> !other.id().equals(node)).isEmpty();
     }
 
     /** The agents serving a volume with a leg on this node open it at the node's new address. */

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -38,7 +39,7 @@ class NodeNamesTest {
     }
 
     @Test
-    void aNameTakenByAnotherNodeIsRefusedAndChangesNothing() {
+    void aNewNodeAskingForATakenNameIsRefusedAndChangesNothing() {
         UUID first = UUID.randomUUID();
         UUID second = UUID.randomUUID();
         register(first, "node-1", Map.of());
@@ -50,10 +51,32 @@ class NodeNamesTest {
                         + " at 127.0.0.1:10000: start this node with another --name");
         assertThat(node(second)).isNull();
         assertThat(s.machine.snapshot().nodes()).isEqualTo(before.nodes());
-        // Two nodes on one host, neither named: the second is refused the same way.
-        register(UUID.randomUUID(), null, Map.of("host", "h"));
-        assertThat(register(UUID.randomUUID(), null, Map.of("host", "h")).status())
-                .isEqualTo(Outcome.Status.CONFLICT);
+    }
+
+    @Test
+    void twoNodesOnOneHostNeitherNamedAreBothRegistered() {
+        UUID first = UUID.randomUUID();
+        UUID second = UUID.randomUUID();
+        assertThat(register(first, null, Map.of("host", "h")).isOk()).isTrue();
+        assertThat(register(second, null, Map.of("host", "h")).isOk()).isTrue();
+        assertThat(node(first).name()).isEqualTo("h");
+        assertThat(node(second).name()).isEqualTo("h-" + second.toString().substring(0, 8));
+        assertThat(register(second, null, Map.of("host", "h")).isOk()).isTrue();
+        assertThat(node(second).name())
+                .as("kept across restarts")
+                .isEqualTo("h-" + second.toString().substring(0, 8));
+    }
+
+    @Test
+    void aKnownNodeIsNeverRefusedForANameItKeepsTheOneItHas() {
+        UUID holder = UUID.randomUUID();
+        UUID other = UUID.randomUUID();
+        register(holder, "node-1", Map.of());
+        register(other, "node-2", Map.of());
+        Outcome o = register(other, "node-1", Map.of()); // restarted with a name another node has
+        assertThat(o.isOk()).as("a node that may hold legs stays registered").isTrue();
+        assertThat(node(other).name()).isEqualTo("node-2");
+        assertThat(node(other).state()).isEqualTo(NodeState.ONLINE);
     }
 
     @Test
@@ -61,7 +84,7 @@ class NodeNamesTest {
         UUID id = UUID.randomUUID();
         register(id, "node-1", Map.of());
         assertThat(register(id, "node-1", Map.of()).isOk()).isTrue();
-        assertThat(register(id, null, Map.of()).isOk()).isTrue(); // an older node, or an old log entry
+        assertThat(register(id, null, Map.of()).isOk()).isTrue(); // no --name, or an old log entry
         assertThat(node(id).name()).isEqualTo("node-1");
         assertThat(register(id, "storage-a", Map.of()).isOk()).isTrue();
         assertThat(node(id).name()).isEqualTo("storage-a");
