@@ -21,10 +21,10 @@ final class ClusterTables {
                 new Table("ZONE", "NODE", "STATE", "CAPACITY", "USED", "FREE", "EXTENTS", "PROBLEMS").wide(wide, "ID");
         nodes.stream()
                 .sorted(Comparator.comparing((Views.NodeView n) -> label(n.labels(), "zone"), Table.NATURAL)
-                        .thenComparing(Views.NodeView::name, Table.NATURAL))
+                        .thenComparing(NodeAdminCommands::name, Table.NATURAL))
                 .forEach(n -> t.row(
                         label(n.labels(), "zone"),
-                        n.name(),
+                        NodeAdminCommands.name(n),
                         n.state() + n.drain().map(d -> ",DRAINING").orElse(""),
                         Sizes.human(n.capacityBytes()),
                         Sizes.human(n.usedBytes()),

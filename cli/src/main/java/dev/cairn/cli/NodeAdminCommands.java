@@ -15,14 +15,19 @@ import picocli.CommandLine.Parameters;
 final class NodeAdminCommands {
     private NodeAdminCommands() {}
 
+    /** A node's name; its id from a controller older than names. */
+    static String name(Views.NodeView n) {
+        return n.name() != null ? n.name() : n.id().toString();
+    }
+
     /** The nodes by name (node-2 before node-10); with {@code wide}, their ids too. */
     static void printList(PrintWriter out, List<Views.NodeView> nodes, boolean wide) {
         Table t = new Table("NAME", "STATE", "LABELS", "NBD", "CAPACITY", "FREE", "EXTENTS", "LAST HEARTBEAT")
                 .wide(wide, "ID");
         nodes.stream()
-                .sorted(Comparator.comparing(Views.NodeView::name, Table.NATURAL))
+                .sorted(Comparator.comparing(NodeAdminCommands::name, Table.NATURAL))
                 .forEach(n -> t.row(
-                        n.name(),
+                        name(n),
                         n.drain().isPresent() ? n.state() + " (draining)" : n.state(),
                         VolumeCommand.labels(n.labels()),
                         n.nbdAddress(),
@@ -39,7 +44,7 @@ final class NodeAdminCommands {
                 "name:            %s%nid:              %s%nstate:           %s%nlabels:          %s%n"
                         + "nbd:             %s%nadmin:           %s%n"
                         + "space:           %s free of %s%nregistered:      %s%nlast heartbeat:  %s%n",
-                n.name(),
+                name(n),
                 n.id(),
                 n.state(),
                 VolumeCommand.labels(n.labels()),

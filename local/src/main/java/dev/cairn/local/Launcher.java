@@ -119,13 +119,18 @@ public final class Launcher {
      */
     private static boolean exited(ProcessHandle process, Duration limit) throws InterruptedException {
         long deadline = System.nanoTime() + limit.toNanos();
-        while (process.isAlive() && !zombie(process)) {
+        while (!gone(process)) {
             if (System.nanoTime() > deadline) {
                 return false;
             }
             Thread.sleep(EXIT_POLL_MILLIS);
         }
         return true;
+    }
+
+    /** Whether {@code process} has exited: it is gone, or a zombie waiting to be reaped. */
+    public static boolean gone(ProcessHandle process) {
+        return !process.isAlive() || zombie(process);
     }
 
     /**

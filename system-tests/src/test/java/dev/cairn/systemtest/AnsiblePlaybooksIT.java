@@ -228,6 +228,7 @@ class AnsiblePlaybooksIT extends ClusterFixture {
 
         Tool.Result unknown = playbook("drain-node.yml", "-e", "cairn_node_id=00000000-0000-0000-0000-000000000001");
         assertThat(unknown.exitCode()).isNotZero();
-        assertThat(unknown.stdout()).contains("no node 00000000-0000-0000-0000-000000000001 (HTTP 404)");
+        assertThat(unknown.stdout())
+                .contains("no node 00000000-0000-0000-0000-000000000001 (nodes: na1, na2, nb, nc) (HTTP 404)");
     }
 }
