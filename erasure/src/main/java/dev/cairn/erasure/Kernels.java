@@ -15,6 +15,24 @@ public final class Kernels {
     /** System property: the vector width in bits; unset: see {@link #vectorBits()}. */
     public static final String VECTOR_BITS = "cairn.erasure.vector-bits";
 
+    /** A kernel to ask for by name, for benchmarks and tests ({@link ReedSolomon#of(int, int, Kind)}). */
+    public enum Kind {
+        VECTOR,
+        SCALAR;
+
+        Kernel kernel() {
+            if (this == SCALAR) {
+                return ScalarKernel.INSTANCE;
+            }
+            if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
+                throw new IllegalStateException(
+                        "the vector kernel needs the module jdk.incubator.vector, which this JVM"
+                                + " was started without (--add-modules jdk.incubator.vector)");
+            }
+            return VectorKernel.INSTANCE;
+        }
+    }
+
     private Kernels() {}
 
     /** Whether this JVM has the Vector API with vectors of 128 bits or more. */
@@ -41,13 +59,7 @@ public final class Kernels {
         return switch (asked) {
             case "" -> vectorAvailable() ? VectorKernel.INSTANCE : ScalarKernel.INSTANCE;
             case "scalar" -> ScalarKernel.INSTANCE;
-            case "vector" -> {
-                if (!ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent()) {
-                    throw new IllegalStateException(KERNEL + "=vector, but this JVM was started without the module"
-                            + " jdk.incubator.vector (--add-modules jdk.incubator.vector)");
-                }
-                yield VectorKernel.INSTANCE;
-            }
+            case "vector" -> Kind.VECTOR.kernel();
             default ->
                 throw new IllegalStateException(
                         KERNEL + " is \"" + asked + "\": it takes vector or scalar (or unset, for the best there is)");

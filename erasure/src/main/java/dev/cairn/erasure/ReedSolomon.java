@@ -45,6 +45,11 @@ public final class ReedSolomon {
         return of(k, m, Kernels.chosen());
     }
 
+    /** The code on the kernel {@code kind}, whatever this JVM would choose (benchmarks compare them). */
+    public static ReedSolomon of(int k, int m, Kernels.Kind kind) {
+        return of(k, m, kind.kernel());
+    }
+
     static ReedSolomon of(int k, int m, Kernel kernel) {
         if (k < 1 || m < 1) {
             throw new IllegalArgumentException(

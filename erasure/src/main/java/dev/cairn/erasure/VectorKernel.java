@@ -1,31 +1,38 @@
 package dev.cairn.erasure;
 
+import static jdk.incubator.vector.VectorOperators.LSHR;
+import static jdk.incubator.vector.VectorOperators.XOR;
+
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteOrder;
 import jdk.incubator.vector.ByteVector;
-import jdk.incubator.vector.VectorOperators;
 import jdk.incubator.vector.VectorShape;
-import jdk.incubator.vector.VectorShuffle;
 import jdk.incubator.vector.VectorSpecies;
 
 /**
  * The split-nibble kernel on the Java Vector API: {@code c * b = low_c[b & 15] ^ high_c[b >>> 4]},
  * each half a 16-entry table looked up for a whole vector of bytes by one byte shuffle (PSHUFB on
- * x86, TBL on ARM). Each pass loads a vector of every input once, splits it into nibbles once, and
- * adds its products into up to {@value #GROUP} outputs held in registers; the tables (32 bytes
- * per coefficient, the layout of ISA-L's {@code ec_init_tables}, widened to the vector) are read
- * from one array that stays in the L1 cache. Shards are walked in blocks of {@value #BLOCK_BYTES}
- * bytes so that a matrix with more than {@value #GROUP} rows reads its inputs from the cache on
- * its second pass. Bytes past the last whole vector go to the scalar kernel.
+ * x86, TBL on ARM).
+ *
+ * <p>Shards are walked in blocks of {@value #BLOCK_BYTES} bytes, so that what one block touches
+ * stays in the L1 cache. In a block, a pass takes two inputs and up to {@value #GROUP} outputs:
+ * their tables (2 per input and output) are loaded into registers once, then for every vector of
+ * the block it loads each input once, splits it into nibbles once, and adds the products into the
+ * outputs (zeroed first: a block of outputs stays in the L1 cache from one pass to the next). Two inputs per pass
+ * halve the outputs' loads and stores against one; more would need more tables than the 16 vector
+ * registers of x86 hold. An odd input count gets a last pass whose second input has zero tables.
+ * Bytes past the last whole vector go to the scalar kernel.
  *
  * <p>One species for the whole JVM ({@link #SPECIES}): a call site that saw two vector widths is
- * compiled polymorphic and runs several times slower.
+ * compiled polymorphic and runs several times slower. The width is 128 bits unless asked
+ * otherwise ({@link Kernels#VECTOR_BITS}): a wider byte shuffle crosses 128-bit lanes, which AVX2
+ * does in five instructions where it has one for 128 bits (the README has the figures).
  */
 final class VectorKernel implements Kernel {
-    /** Outputs computed per pass: 4 accumulators, the input, its two nibbles and a table fit in 16 registers. */
-    static final int GROUP = 4;
+    /** Outputs per pass: 3 outputs times 2 inputs times 2 tables, plus the nibbles, fill 16 registers. */
+    static final int GROUP = 3;
 
-    static final int BLOCK_BYTES = 32 * 1024;
+    static final int BLOCK_BYTES = 4 * 1024;
 
     static final VectorSpecies<Byte> SPECIES = species(Kernels.vectorBits());
 
@@ -36,9 +43,9 @@ final class VectorKernel implements Kernel {
 
     private VectorKernel() {}
 
-    /** The species of {@code bits} bits (0: the widest the machine has). */
+    /** The species of {@code bits} bits. */
     private static VectorSpecies<Byte> species(int bits) {
-        return bits == 0 ? ByteVector.SPECIES_PREFERRED : VectorSpecies.of(byte.class, VectorShape.forBitSize(bits));
+        return VectorSpecies.of(byte.class, VectorShape.forBitSize(bits));
     }
 
     /** The widest byte vector this JVM has, in bits. */
@@ -55,33 +62,46 @@ final class VectorKernel implements Kernel {
     public Product prepare(byte[][] rows) {
         byte[][] copy = ScalarKernel.copyOf(rows);
         int inputs = rows[0].length;
-        // Row r, input j: the low-nibble table, then the high-nibble one, each repeated to fill a vector.
-        byte[] tables = new byte[rows.length * inputs * 2 * LANES];
+        int columns = inputs + (inputs & 1); // even: an odd last input is paired with zero tables
+        // Row r, column j: the low-nibble table, then the high-nibble one, each repeated to fill a vector.
+        byte[] tables = new byte[rows.length * columns * 2 * LANES];
         byte[] one = new byte[32];
         for (int r = 0; r < rows.length; r++) {
             for (int j = 0; j < inputs; j++) {
                 Galois.nibbleTables(rows[r][j], one, 0);
-                int at = (r * inputs + j) * 2 * LANES;
+                int at = (r * columns + j) * 2 * LANES;
                 for (int lane = 0; lane < LANES; lane += 16) {
                     System.arraycopy(one, 0, tables, at + lane, 16);
                     System.arraycopy(one, 16, tables, at + LANES + lane, 16);
                 }
             }
         }
-        return (in, out, length) -> apply(copy, tables, in, out, length);
+        return (in, out, length) -> apply(copy, tables, columns, in, out, length);
     }
 
-    private static void apply(byte[][] rows, byte[] tables, MemorySegment[] in, MemorySegment[] out, long length) {
+    private static void apply(
+            byte[][] rows, byte[] tables, int columns, MemorySegment[] in, MemorySegment[] out, long length) {
         long whole = length - length % LANES;
+        int k = in.length;
+        int m = out.length;
         for (long block = 0; block < whole; block += BLOCK_BYTES) {
-            long end = Math.min(block + BLOCK_BYTES, whole);
-            for (int r = 0; r < rows.length; r += GROUP) {
-                switch (Math.min(GROUP, rows.length - r)) {
-                    case 4 -> pass4(tables, r, in, out, block, end);
-                    case 3 -> pass3(tables, r, in, out, block, end);
-                    case 2 -> pass2(tables, r, in, out, block, end);
-                    default -> pass1(tables, r, in, out[r], block, end);
+            int n = (int) Math.min(BLOCK_BYTES, whole - block);
+            // Groups as even as GROUP allows: 4 outputs are 2 + 2, not 3 + 1.
+            int groups = (m + GROUP - 1) / GROUP;
+            for (MemorySegment o : out) {
+                o.asSlice(block, n).fill((byte) 0);
+            }
+            for (int r = 0, left = m; left > 0; groups--) {
+                int g = (left + groups - 1) / groups;
+                for (int j = 0; j < k; j += 2) {
+                    switch (g) {
+                        case 3 -> Passes.add3(tables, columns, in, j, out, r, block, block + n);
+                        case 2 -> Passes.add2(tables, columns, in, j, out, r, block, block + n);
+                        default -> Passes.add1(tables, columns, in, j, out, r, block, block + n);
+                    }
                 }
+                r += g;
+                left -= g;
             }
         }
         if (whole < length) {
@@ -89,114 +109,149 @@ final class VectorKernel implements Kernel {
         }
     }
 
-    private static ByteVector load(MemorySegment s, long at) {
-        return ByteVector.fromMemorySegment(SPECIES, s, at, ORDER);
-    }
+    /**
+     * The passes, by number of outputs: each adds the products of inputs j and j + 1 (j again if
+     * there is no j + 1: its second tables are zero) to outputs r and after, in {@code [from, to)}.
+     * Written out in full, one loop per method, with no helper methods: a vector operation that the
+     * JIT does not inline is a boxed object, tens of times slower, and hot loops this large are
+     * where it stops inlining. A method with a second loop (a first pass that stores instead of
+     * adding) was compiled to run at 0.8 the speed, more than the zeroing it saves (measured).
+     */
+    private static final class Passes {
+        private static final byte NIBBLE = 0x0f;
 
-    private static ByteVector table(byte[] tables, int at) {
-        return ByteVector.fromArray(SPECIES, tables, at);
-    }
-
-    private static VectorShuffle<Byte> low(ByteVector x) {
-        return x.and((byte) 0x0f).toShuffle();
-    }
-
-    /** The high nibbles: a 16-bit shift (x86 has no byte shift) and a mask. */
-    private static VectorShuffle<Byte> high(ByteVector x) {
-        return x.reinterpretAsShorts()
-                .lanewise(VectorOperators.LSHR, 4)
-                .reinterpretAsBytes()
-                .and((byte) 0x0f)
-                .toShuffle();
-    }
-
-    /** {@code sum + c * x} where {@code at} is c's tables. */
-    private static ByteVector madd(
-            ByteVector sum, byte[] tables, int at, VectorShuffle<Byte> low, VectorShuffle<Byte> high) {
-        return sum.lanewise(VectorOperators.XOR, table(tables, at).rearrange(low))
-                .lanewise(VectorOperators.XOR, table(tables, at + LANES).rearrange(high));
-    }
-
-    private static void pass1(byte[] tables, int r, MemorySegment[] in, MemorySegment out, long from, long to) {
-        int k = in.length;
-        int step = 2 * LANES;
-        for (long i = from; i < to; i += LANES) {
-            ByteVector s0 = ByteVector.zero(SPECIES);
-            int t = r * k * step;
-            for (int j = 0; j < k; j++, t += step) {
-                ByteVector x = load(in[j], i);
-                s0 = madd(s0, tables, t, low(x), high(x));
+        static void add1(
+                byte[] tables, int columns, MemorySegment[] in, int j, MemorySegment[] out, int r, long from, long to) {
+            MemorySegment a = in[j];
+            MemorySegment b = in[Math.min(j + 1, in.length - 1)];
+            MemorySegment o0 = out[r];
+            int t = (r * columns + j) * 2 * LANES;
+            int u = t + 2 * LANES;
+            ByteVector al0 = ByteVector.fromArray(SPECIES, tables, t);
+            ByteVector ah0 = ByteVector.fromArray(SPECIES, tables, t + LANES);
+            ByteVector bl0 = ByteVector.fromArray(SPECIES, tables, u);
+            ByteVector bh0 = ByteVector.fromArray(SPECIES, tables, u + LANES);
+            for (long at = from; at < to; at += LANES) {
+                ByteVector x = ByteVector.fromMemorySegment(SPECIES, a, at, ORDER);
+                ByteVector y = ByteVector.fromMemorySegment(SPECIES, b, at, ORDER);
+                ByteVector xh = x.reinterpretAsShorts()
+                        .lanewise(LSHR, 4)
+                        .reinterpretAsBytes()
+                        .and(NIBBLE);
+                ByteVector yh = y.reinterpretAsShorts()
+                        .lanewise(LSHR, 4)
+                        .reinterpretAsBytes()
+                        .and(NIBBLE);
+                x = x.and(NIBBLE);
+                y = y.and(NIBBLE);
+                x.selectFrom(al0)
+                        .lanewise(XOR, xh.selectFrom(ah0))
+                        .lanewise(XOR, y.selectFrom(bl0))
+                        .lanewise(XOR, yh.selectFrom(bh0))
+                        .lanewise(XOR, ByteVector.fromMemorySegment(SPECIES, o0, at, ORDER))
+                        .intoMemorySegment(o0, at, ORDER);
             }
-            s0.intoMemorySegment(out, i, ORDER);
         }
-    }
 
-    private static void pass2(byte[] tables, int r, MemorySegment[] in, MemorySegment[] out, long from, long to) {
-        int k = in.length;
-        int step = 2 * LANES;
-        int row = k * step;
-        for (long i = from; i < to; i += LANES) {
-            ByteVector s0 = ByteVector.zero(SPECIES);
-            ByteVector s1 = s0;
-            int t = r * row;
-            for (int j = 0; j < k; j++, t += step) {
-                ByteVector x = load(in[j], i);
-                VectorShuffle<Byte> lo = low(x);
-                VectorShuffle<Byte> hi = high(x);
-                s0 = madd(s0, tables, t, lo, hi);
-                s1 = madd(s1, tables, t + row, lo, hi);
+        static void add2(
+                byte[] tables, int columns, MemorySegment[] in, int j, MemorySegment[] out, int r, long from, long to) {
+            MemorySegment a = in[j];
+            MemorySegment b = in[Math.min(j + 1, in.length - 1)];
+            MemorySegment o0 = out[r];
+            MemorySegment o1 = out[r + 1];
+            int row = columns * 2 * LANES;
+            int t = (r * columns + j) * 2 * LANES;
+            int u = t + 2 * LANES;
+            ByteVector al0 = ByteVector.fromArray(SPECIES, tables, t);
+            ByteVector ah0 = ByteVector.fromArray(SPECIES, tables, t + LANES);
+            ByteVector bl0 = ByteVector.fromArray(SPECIES, tables, u);
+            ByteVector bh0 = ByteVector.fromArray(SPECIES, tables, u + LANES);
+            ByteVector al1 = ByteVector.fromArray(SPECIES, tables, t + row);
+            ByteVector ah1 = ByteVector.fromArray(SPECIES, tables, t + row + LANES);
+            ByteVector bl1 = ByteVector.fromArray(SPECIES, tables, u + row);
+            ByteVector bh1 = ByteVector.fromArray(SPECIES, tables, u + row + LANES);
+            for (long at = from; at < to; at += LANES) {
+                ByteVector x = ByteVector.fromMemorySegment(SPECIES, a, at, ORDER);
+                ByteVector y = ByteVector.fromMemorySegment(SPECIES, b, at, ORDER);
+                ByteVector xh = x.reinterpretAsShorts()
+                        .lanewise(LSHR, 4)
+                        .reinterpretAsBytes()
+                        .and(NIBBLE);
+                ByteVector yh = y.reinterpretAsShorts()
+                        .lanewise(LSHR, 4)
+                        .reinterpretAsBytes()
+                        .and(NIBBLE);
+                x = x.and(NIBBLE);
+                y = y.and(NIBBLE);
+                x.selectFrom(al0)
+                        .lanewise(XOR, xh.selectFrom(ah0))
+                        .lanewise(XOR, y.selectFrom(bl0))
+                        .lanewise(XOR, yh.selectFrom(bh0))
+                        .lanewise(XOR, ByteVector.fromMemorySegment(SPECIES, o0, at, ORDER))
+                        .intoMemorySegment(o0, at, ORDER);
+                x.selectFrom(al1)
+                        .lanewise(XOR, xh.selectFrom(ah1))
+                        .lanewise(XOR, y.selectFrom(bl1))
+                        .lanewise(XOR, yh.selectFrom(bh1))
+                        .lanewise(XOR, ByteVector.fromMemorySegment(SPECIES, o1, at, ORDER))
+                        .intoMemorySegment(o1, at, ORDER);
             }
-            s0.intoMemorySegment(out[r], i, ORDER);
-            s1.intoMemorySegment(out[r + 1], i, ORDER);
         }
-    }
 
-    private static void pass3(byte[] tables, int r, MemorySegment[] in, MemorySegment[] out, long from, long to) {
-        int k = in.length;
-        int step = 2 * LANES;
-        int row = k * step;
-        for (long i = from; i < to; i += LANES) {
-            ByteVector s0 = ByteVector.zero(SPECIES);
-            ByteVector s1 = s0;
-            ByteVector s2 = s0;
-            int t = r * row;
-            for (int j = 0; j < k; j++, t += step) {
-                ByteVector x = load(in[j], i);
-                VectorShuffle<Byte> lo = low(x);
-                VectorShuffle<Byte> hi = high(x);
-                s0 = madd(s0, tables, t, lo, hi);
-                s1 = madd(s1, tables, t + row, lo, hi);
-                s2 = madd(s2, tables, t + 2 * row, lo, hi);
+        static void add3(
+                byte[] tables, int columns, MemorySegment[] in, int j, MemorySegment[] out, int r, long from, long to) {
+            MemorySegment a = in[j];
+            MemorySegment b = in[Math.min(j + 1, in.length - 1)];
+            MemorySegment o0 = out[r];
+            MemorySegment o1 = out[r + 1];
+            MemorySegment o2 = out[r + 2];
+            int row = columns * 2 * LANES;
+            int t = (r * columns + j) * 2 * LANES;
+            int u = t + 2 * LANES;
+            ByteVector al0 = ByteVector.fromArray(SPECIES, tables, t);
+            ByteVector ah0 = ByteVector.fromArray(SPECIES, tables, t + LANES);
+            ByteVector bl0 = ByteVector.fromArray(SPECIES, tables, u);
+            ByteVector bh0 = ByteVector.fromArray(SPECIES, tables, u + LANES);
+            ByteVector al1 = ByteVector.fromArray(SPECIES, tables, t + row);
+            ByteVector ah1 = ByteVector.fromArray(SPECIES, tables, t + row + LANES);
+            ByteVector bl1 = ByteVector.fromArray(SPECIES, tables, u + row);
+            ByteVector bh1 = ByteVector.fromArray(SPECIES, tables, u + row + LANES);
+            ByteVector al2 = ByteVector.fromArray(SPECIES, tables, t + 2 * row);
+            ByteVector ah2 = ByteVector.fromArray(SPECIES, tables, t + 2 * row + LANES);
+            ByteVector bl2 = ByteVector.fromArray(SPECIES, tables, u + 2 * row);
+            ByteVector bh2 = ByteVector.fromArray(SPECIES, tables, u + 2 * row + LANES);
+            for (long at = from; at < to; at += LANES) {
+                ByteVector x = ByteVector.fromMemorySegment(SPECIES, a, at, ORDER);
+                ByteVector y = ByteVector.fromMemorySegment(SPECIES, b, at, ORDER);
+                ByteVector xh = x.reinterpretAsShorts()
+                        .lanewise(LSHR, 4)
+                        .reinterpretAsBytes()
+                        .and(NIBBLE);
+                ByteVector yh = y.reinterpretAsShorts()
+                        .lanewise(LSHR, 4)
+                        .reinterpretAsBytes()
+                        .and(NIBBLE);
+                x = x.and(NIBBLE);
+                y = y.and(NIBBLE);
+                x.selectFrom(al0)
+                        .lanewise(XOR, xh.selectFrom(ah0))
+                        .lanewise(XOR, y.selectFrom(bl0))
+                        .lanewise(XOR, yh.selectFrom(bh0))
+                        .lanewise(XOR, ByteVector.fromMemorySegment(SPECIES, o0, at, ORDER))
+                        .intoMemorySegment(o0, at, ORDER);
+                x.selectFrom(al1)
+                        .lanewise(XOR, xh.selectFrom(ah1))
+                        .lanewise(XOR, y.selectFrom(bl1))
+                        .lanewise(XOR, yh.selectFrom(bh1))
+                        .lanewise(XOR, ByteVector.fromMemorySegment(SPECIES, o1, at, ORDER))
+                        .intoMemorySegment(o1, at, ORDER);
+                x.selectFrom(al2)
+                        .lanewise(XOR, xh.selectFrom(ah2))
+                        .lanewise(XOR, y.selectFrom(bl2))
+                        .lanewise(XOR, yh.selectFrom(bh2))
+                        .lanewise(XOR, ByteVector.fromMemorySegment(SPECIES, o2, at, ORDER))
+                        .intoMemorySegment(o2, at, ORDER);
             }
-            s0.intoMemorySegment(out[r], i, ORDER);
-            s1.intoMemorySegment(out[r + 1], i, ORDER);
-            s2.intoMemorySegment(out[r + 2], i, ORDER);
-        }
-    }
-
-    private static void pass4(byte[] tables, int r, MemorySegment[] in, MemorySegment[] out, long from, long to) {
-        int k = in.length;
-        int step = 2 * LANES;
-        int row = k * step;
-        for (long i = from; i < to; i += LANES) {
-            ByteVector s0 = ByteVector.zero(SPECIES);
-            ByteVector s1 = s0;
-            ByteVector s2 = s0;
-            ByteVector s3 = s0;
-            int t = r * row;
-            for (int j = 0; j < k; j++, t += step) {
-                ByteVector x = load(in[j], i);
-                VectorShuffle<Byte> lo = low(x);
-                VectorShuffle<Byte> hi = high(x);
-                s0 = madd(s0, tables, t, lo, hi);
-                s1 = madd(s1, tables, t + row, lo, hi);
-                s2 = madd(s2, tables, t + 2 * row, lo, hi);
-                s3 = madd(s3, tables, t + 3 * row, lo, hi);
-            }
-            s0.intoMemorySegment(out[r], i, ORDER);
-            s1.intoMemorySegment(out[r + 1], i, ORDER);
-            s2.intoMemorySegment(out[r + 2], i, ORDER);
-            s3.intoMemorySegment(out[r + 3], i, ORDER);
         }
     }
 }

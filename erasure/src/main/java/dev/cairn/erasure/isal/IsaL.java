@@ -24,6 +24,7 @@ public final class IsaL {
     private final MethodHandle cauchy;
     private final MethodHandle initTables;
     private final MethodHandle encodeData;
+    private final MethodHandle invertMatrix;
 
     private IsaL(SymbolLookup lib) {
         Linker linker = Linker.nativeLinker();
@@ -35,6 +36,8 @@ public final class IsaL {
                 lib.findOrThrow("ec_encode_data"),
                 FunctionDescriptor.ofVoid(JAVA_INT, JAVA_INT, JAVA_INT, ADDRESS, ADDRESS, ADDRESS),
                 Linker.Option.critical(false));
+        invertMatrix = linker.downcallHandle(
+                lib.findOrThrow("gf_invert_matrix"), FunctionDescriptor.of(JAVA_INT, ADDRESS, ADDRESS, JAVA_INT));
     }
 
     /** ISA-L if this machine has it; empty (with nothing thrown) if not. */
@@ -54,6 +57,23 @@ public final class IsaL {
             return a.toArray(JAVA_BYTE);
         } catch (Throwable t) {
             throw new IllegalStateException("gf_gen_cauchy1_matrix failed", t);
+        }
+    }
+
+    /** {@code gf_invert_matrix}: the inverse of the n x n matrix {@code a} (row after row). */
+    public byte[] invert(byte[] a, int n) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment in = arena.allocateFrom(JAVA_BYTE, a);
+            MemorySegment out = arena.allocate((long) n * n);
+            int failed = (int) invertMatrix.invokeExact(in, out, n);
+            if (failed != 0) {
+                throw new IllegalArgumentException("gf_invert_matrix: the matrix is singular");
+            }
+            return out.toArray(JAVA_BYTE);
+        } catch (IllegalArgumentException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("gf_invert_matrix failed", t);
         }
     }
 
