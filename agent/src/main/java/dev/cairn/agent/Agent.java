@@ -4,6 +4,7 @@ import dev.cairn.agent.replica.ReplicatedVolume;
 import dev.cairn.agent.replica.VolumeSpec;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.ReadyFile;
+import dev.cairn.erasure.Kernels;
 import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.NbdLegIo;
 import dev.cairn.legs.sync.ResyncThrottle;
@@ -107,7 +108,12 @@ public final class Agent implements AutoCloseable {
             agent.close();
             throw e;
         }
-        log.info("agent {} ready: NBD on {}, metrics on {}", config.host(), agent.nbdAddressText(), agent.metricsUrl());
+        log.info(
+                "agent {} ready: NBD on {}, metrics on {}, erasure codec kernel {}",
+                config.host(),
+                agent.nbdAddressText(),
+                agent.metricsUrl(),
+                Kernels.chosenName());
         return agent;
     }
 

@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.regex.Pattern;
+import java.util.stream.Stream;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -50,6 +51,7 @@ class LocalClusterIT {
                             "256MiB")
                     .ok();
             assertUpShowsWhereEverythingIs(up.stdout(), dir, socket);
+            assertDaemonsRunTheVectorCodecQuietly(dir);
             LocalCluster cluster = LocalCluster.open(dir).orElseThrow();
             assertThat(cluster.agentSocket()).isEqualTo(socket);
 
@@ -104,6 +106,22 @@ class LocalClusterIT {
             volumes.forEach(v -> assertThat(v.get("state").asText()).isEqualTo("AVAILABLE"));
         } finally {
             CairnProcess.run(env, "cluster", "down", "--dir", dir.toString());
+        }
+    }
+
+    /**
+     * bin/cairn gives every daemon the Vector API module, and drops the JVM's line about it: the
+     * agent reports the vector kernel, and no daemon's log says "incubator".
+     */
+    private static void assertDaemonsRunTheVectorCodecQuietly(Path dir) throws IOException {
+        assertThat(Files.readString(dir.resolve("agent/agent.log"))).contains("erasure codec kernel vector-128");
+        List<Path> logs;
+        try (Stream<Path> files = Files.walk(dir)) {
+            logs = files.filter(f -> f.toString().endsWith(".log")).toList();
+        }
+        assertThat(logs).hasSizeGreaterThanOrEqualTo(5); // controller, 3 nodes, agent
+        for (Path log : logs) {
+            assertThat(Files.readString(log)).as("%s", log).doesNotContain("incubator");
         }
     }
 
