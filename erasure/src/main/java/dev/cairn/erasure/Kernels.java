@@ -51,11 +51,12 @@ public final class Kernels {
 
     /** Holder: the choice is made on first use, once. */
     private static final class Chosen {
-        static final Kernel KERNEL = choose();
+        static final Kernel KERNEL = choose(System.getProperty(Kernels.KERNEL, ""));
     }
 
-    private static Kernel choose() {
-        String asked = System.getProperty(KERNEL, "").trim().toLowerCase(Locale.ROOT);
+    /** The kernel for the value {@code property} of {@value #KERNEL}. */
+    static Kernel choose(String property) {
+        String asked = property.trim().toLowerCase(Locale.ROOT);
         return switch (asked) {
             case "" -> vectorAvailable() ? VectorKernel.INSTANCE : ScalarKernel.INSTANCE;
             case "scalar" -> ScalarKernel.INSTANCE;
@@ -72,7 +73,12 @@ public final class Kernels {
      * 128-bit lanes, which AVX2 does in several (see the README's codec figures).
      */
     static int vectorBits() {
-        String asked = System.getProperty(VECTOR_BITS, "").trim();
+        return vectorBits(System.getProperty(VECTOR_BITS, ""));
+    }
+
+    /** The width for the value {@code property} of {@value #VECTOR_BITS}. */
+    static int vectorBits(String property) {
+        String asked = property.trim();
         if (asked.isEmpty()) {
             return 128;
         }
