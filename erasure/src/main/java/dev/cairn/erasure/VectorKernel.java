@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * stays in the L1 cache. In a block, a pass takes two inputs and up to {@value #GROUP} outputs:
  * their tables (2 per input and output) are loaded into registers once, then for every vector of
  * the block it loads each input once, splits it into nibbles once, and adds the products into the
- * outputs (zeroed first: a block of outputs stays in the L1 cache from one pass to the next). Two inputs per pass
+ * outputs (written outright by the first pass, read and written by the next). Two inputs per pass
  * halve the outputs' loads and stores against one; more would need more tables than the 16 vector
  * registers of x86 hold. An odd input count gets a last pass whose second input has zero tables.
  * Bytes past the last whole vector go to the scalar kernel.
@@ -84,20 +84,30 @@ final class VectorKernel implements Kernel {
         long whole = length - length % LANES;
         int k = in.length;
         int m = out.length;
+        int row = columns * 2 * LANES;
+        MemorySegment[] ins = new MemorySegment[k];
+        MemorySegment[] outs = new MemorySegment[m];
         for (long block = 0; block < whole; block += BLOCK_BYTES) {
-            int n = (int) Math.min(BLOCK_BYTES, whole - block);
+            long n = Math.min(BLOCK_BYTES, whole - block);
+            for (int j = 0; j < k; j++) {
+                ins[j] = in[j].asSlice(block, n);
+            }
+            for (int r = 0; r < m; r++) {
+                outs[r] = out[r].asSlice(block, n);
+                outs[r].fill((byte) 0);
+            }
             // Groups as even as GROUP allows: 4 outputs are 2 + 2, not 3 + 1.
             int groups = (m + GROUP - 1) / GROUP;
-            for (MemorySegment o : out) {
-                o.asSlice(block, n).fill((byte) 0);
-            }
             for (int r = 0, left = m; left > 0; groups--) {
                 int g = (left + groups - 1) / groups;
                 for (int j = 0; j < k; j += 2) {
+                    int t = (r * columns + j) * 2 * LANES;
+                    MemorySegment a = ins[j];
+                    MemorySegment b = ins[Math.min(j + 1, k - 1)];
                     switch (g) {
-                        case 3 -> Passes.add3(tables, columns, in, j, out, r, block, block + n);
-                        case 2 -> Passes.add2(tables, columns, in, j, out, r, block, block + n);
-                        default -> Passes.add1(tables, columns, in, j, out, r, block, block + n);
+                        case 3 -> Passes.add3(tables, t, row, a, b, outs[r], outs[r + 1], outs[r + 2]);
+                        case 2 -> Passes.add2(tables, t, row, a, b, outs[r], outs[r + 1]);
+                        default -> Passes.add1(tables, t, a, b, outs[r]);
                     }
                 }
                 r += g;
@@ -110,28 +120,25 @@ final class VectorKernel implements Kernel {
     }
 
     /**
-     * The passes, by number of outputs: each adds the products of inputs j and j + 1 (j again if
-     * there is no j + 1: its second tables are zero) to outputs r and after, in {@code [from, to)}.
-     * Written out in full, one loop per method, with no helper methods: a vector operation that the
-     * JIT does not inline is a boxed object, tens of times slower, and hot loops this large are
-     * where it stops inlining. A method with a second loop (a first pass that stores instead of
-     * adding) was compiled to run at 0.8 the speed, more than the zeroing it saves (measured).
+     * The passes, by number of outputs: each adds the products of inputs a and b (a block of each;
+     * a again as b for an odd last input, whose tables are zero) to the same block of its outputs.
+     * The tables of input a for output q are at {@code t + q * row}, input b's right after. Written
+     * out in full, one loop per method, without helper methods. Each of these was measured (8+3, 1
+     * MiB shards): a vector operation in a helper the JIT did not inline ("callee is too large") is
+     * a boxed object, and the kernel ran at a tenth of its speed; a method holding a second loop (a
+     * first pass that stores rather than adds) ran at 0.8; taking the shard arrays and indexes and
+     * loading the segments inside the pass, at 0.55.
      */
     private static final class Passes {
         private static final byte NIBBLE = 0x0f;
 
-        static void add1(
-                byte[] tables, int columns, MemorySegment[] in, int j, MemorySegment[] out, int r, long from, long to) {
-            MemorySegment a = in[j];
-            MemorySegment b = in[Math.min(j + 1, in.length - 1)];
-            MemorySegment o0 = out[r];
-            int t = (r * columns + j) * 2 * LANES;
+        static void add1(byte[] tables, int t, MemorySegment a, MemorySegment b, MemorySegment o0) {
             int u = t + 2 * LANES;
             ByteVector al0 = ByteVector.fromArray(SPECIES, tables, t);
             ByteVector ah0 = ByteVector.fromArray(SPECIES, tables, t + LANES);
             ByteVector bl0 = ByteVector.fromArray(SPECIES, tables, u);
             ByteVector bh0 = ByteVector.fromArray(SPECIES, tables, u + LANES);
-            for (long at = from; at < to; at += LANES) {
+            for (long at = 0, to = a.byteSize(); at < to; at += LANES) {
                 ByteVector x = ByteVector.fromMemorySegment(SPECIES, a, at, ORDER);
                 ByteVector y = ByteVector.fromMemorySegment(SPECIES, b, at, ORDER);
                 ByteVector xh = x.reinterpretAsShorts()
@@ -154,13 +161,7 @@ final class VectorKernel implements Kernel {
         }
 
         static void add2(
-                byte[] tables, int columns, MemorySegment[] in, int j, MemorySegment[] out, int r, long from, long to) {
-            MemorySegment a = in[j];
-            MemorySegment b = in[Math.min(j + 1, in.length - 1)];
-            MemorySegment o0 = out[r];
-            MemorySegment o1 = out[r + 1];
-            int row = columns * 2 * LANES;
-            int t = (r * columns + j) * 2 * LANES;
+                byte[] tables, int t, int row, MemorySegment a, MemorySegment b, MemorySegment o0, MemorySegment o1) {
             int u = t + 2 * LANES;
             ByteVector al0 = ByteVector.fromArray(SPECIES, tables, t);
             ByteVector ah0 = ByteVector.fromArray(SPECIES, tables, t + LANES);
@@ -170,7 +171,7 @@ final class VectorKernel implements Kernel {
             ByteVector ah1 = ByteVector.fromArray(SPECIES, tables, t + row + LANES);
             ByteVector bl1 = ByteVector.fromArray(SPECIES, tables, u + row);
             ByteVector bh1 = ByteVector.fromArray(SPECIES, tables, u + row + LANES);
-            for (long at = from; at < to; at += LANES) {
+            for (long at = 0, to = a.byteSize(); at < to; at += LANES) {
                 ByteVector x = ByteVector.fromMemorySegment(SPECIES, a, at, ORDER);
                 ByteVector y = ByteVector.fromMemorySegment(SPECIES, b, at, ORDER);
                 ByteVector xh = x.reinterpretAsShorts()
@@ -199,14 +200,14 @@ final class VectorKernel implements Kernel {
         }
 
         static void add3(
-                byte[] tables, int columns, MemorySegment[] in, int j, MemorySegment[] out, int r, long from, long to) {
-            MemorySegment a = in[j];
-            MemorySegment b = in[Math.min(j + 1, in.length - 1)];
-            MemorySegment o0 = out[r];
-            MemorySegment o1 = out[r + 1];
-            MemorySegment o2 = out[r + 2];
-            int row = columns * 2 * LANES;
-            int t = (r * columns + j) * 2 * LANES;
+                byte[] tables,
+                int t,
+                int row,
+                MemorySegment a,
+                MemorySegment b,
+                MemorySegment o0,
+                MemorySegment o1,
+                MemorySegment o2) {
             int u = t + 2 * LANES;
             ByteVector al0 = ByteVector.fromArray(SPECIES, tables, t);
             ByteVector ah0 = ByteVector.fromArray(SPECIES, tables, t + LANES);
@@ -220,7 +221,7 @@ final class VectorKernel implements Kernel {
             ByteVector ah2 = ByteVector.fromArray(SPECIES, tables, t + 2 * row + LANES);
             ByteVector bl2 = ByteVector.fromArray(SPECIES, tables, u + 2 * row);
             ByteVector bh2 = ByteVector.fromArray(SPECIES, tables, u + 2 * row + LANES);
-            for (long at = from; at < to; at += LANES) {
+            for (long at = 0, to = a.byteSize(); at < to; at += LANES) {
                 ByteVector x = ByteVector.fromMemorySegment(SPECIES, a, at, ORDER);
                 ByteVector y = ByteVector.fromMemorySegment(SPECIES, b, at, ORDER);
                 ByteVector xh = x.reinterpretAsShorts()
