@@ -6,11 +6,9 @@ source "$(dirname "${BASH_SOURCE[0]}")/../bin/lib/common.sh"
 cairn_find_jdk
 cairn_require_maven
 cd "$CAIRN_HOME"
-mvn -B -q -DskipTests -Dspotless.check.skip=true -Dcheckstyle.skip=true -pl bench -am package
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-"$CAIRN_JAVA" --enable-native-access=ALL-UNNAMED -cp "bench/target/cairn-bench.jar:bench/target/lib/*" \
-  org.openjdk.jmh.Main FileReadBenchmark -rf csv -rff "$out" "$@"
+cairn_jmh "$out" FileReadBenchmark "$@"
 python3 - "$out" <<'PY'
 import csv, sys
 rows = {(r["Benchmark"].rsplit(".", 1)[1], r["Param: blockBytes"]): float(r["Score"]) for r in csv.DictReader(open(sys.argv[1]))}

@@ -13,11 +13,9 @@ if ! ldconfig -p | grep -q 'libisal\.so\.2'; then
   echo "bench/erasure.sh: ISA-L is not installed (apt-get install libisal2); it is the peer this benchmark measures against" >&2
   exit 1
 fi
-mvn -B -q -DskipTests -Dspotless.check.skip=true -Dcheckstyle.skip=true -pl bench -am package
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
-"$CAIRN_JAVA" --enable-native-access=ALL-UNNAMED -cp "bench/target/cairn-bench.jar:bench/target/lib/*" \
-  org.openjdk.jmh.Main ErasureBenchmark -rf csv -rff "$out" "$@"
+cairn_jmh "$out" ErasureBenchmark "$@"
 python3 - "$out" <<'PY'
 import csv, sys
 rows = {}

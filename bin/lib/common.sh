@@ -69,3 +69,13 @@ cairn_require_maven() {
     return 1
   fi
 }
+
+# cairn_jmh CSV BENCHMARK [JMH ARGS...]: builds the bench module and runs one JMH benchmark class,
+# its results in CSV (after cairn_find_jdk and cairn_require_maven, from $CAIRN_HOME).
+cairn_jmh() {
+  local csv="$1" benchmark="$2"
+  shift 2
+  mvn -B -q -DskipTests -Dspotless.check.skip=true -Dcheckstyle.skip=true -pl bench -am package
+  "$CAIRN_JAVA" --enable-native-access=ALL-UNNAMED -cp "bench/target/cairn-bench.jar:bench/target/lib/*" \
+    org.openjdk.jmh.Main "$benchmark" -rf csv -rff "$csv" "$@"
+}

@@ -29,6 +29,12 @@ public final class Kernels {
                         "the vector kernel needs the module jdk.incubator.vector, which this JVM"
                                 + " was started without (--add-modules jdk.incubator.vector)");
             }
+            // Checked before the kernel's class is loaded: its width is fixed when it is.
+            int bits = vectorBits();
+            if (bits > VectorProbe.widestBits()) {
+                throw new IllegalStateException(VECTOR_BITS + " is " + bits + ", but this machine's vectors have "
+                        + VectorProbe.widestBits() + " bits (wider ones would be emulated, slower than scalar)");
+            }
             return VectorKernel.INSTANCE;
         }
     }
@@ -37,7 +43,7 @@ public final class Kernels {
 
     /** Whether this JVM has the Vector API with vectors of 128 bits or more. */
     public static boolean vectorAvailable() {
-        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorKernel.widestBits() >= 128;
+        return ModuleLayer.boot().findModule("jdk.incubator.vector").isPresent() && VectorProbe.widestBits() >= 128;
     }
 
     /** The name of the kernel {@link ReedSolomon} uses in this JVM ("vector-128", "scalar"). */
@@ -58,7 +64,7 @@ public final class Kernels {
     static Kernel choose(String property) {
         String asked = property.trim().toLowerCase(Locale.ROOT);
         return switch (asked) {
-            case "" -> vectorAvailable() ? VectorKernel.INSTANCE : ScalarKernel.INSTANCE;
+            case "" -> vectorAvailable() ? Kind.VECTOR.kernel() : ScalarKernel.INSTANCE;
             case "scalar" -> ScalarKernel.INSTANCE;
             case "vector" -> Kind.VECTOR.kernel();
             default ->

@@ -48,11 +48,6 @@ final class VectorKernel implements Kernel {
         return VectorSpecies.of(byte.class, VectorShape.forBitSize(bits));
     }
 
-    /** The widest byte vector this JVM has, in bits. */
-    static int widestBits() {
-        return ByteVector.SPECIES_PREFERRED.vectorBitSize();
-    }
-
     @Override
     public String name() {
         return "vector-" + SPECIES.vectorBitSize();

@@ -29,6 +29,24 @@ class KernelsTest {
         assertThatThrownBy(() -> Kernels.vectorBits("wide"))
                 .hasMessage("cairn.erasure.vector-bits is \"wide\", not 128, 256 or 512");
         assertThat(Kernels.vectorBits("")).isEqualTo(128);
+        String before = System.getProperty(Kernels.VECTOR_BITS);
+        System.setProperty(Kernels.VECTOR_BITS, "4096");
+        try {
+            assertThatThrownBy(() -> Kernels.choose("vector"))
+                    .isInstanceOf(IllegalStateException.class)
+                    .hasMessage("cairn.erasure.vector-bits is 4096, not 128, 256 or 512");
+            if (VectorProbe.widestBits() < 512) { // a width the machine lacks is refused, not emulated
+                System.setProperty(Kernels.VECTOR_BITS, "512");
+                assertThatThrownBy(() -> Kernels.choose("vector"))
+                        .hasMessageStartingWith("cairn.erasure.vector-bits is 512, but this machine's vectors have");
+            }
+        } finally {
+            if (before == null) {
+                System.clearProperty(Kernels.VECTOR_BITS);
+            } else {
+                System.setProperty(Kernels.VECTOR_BITS, before);
+            }
+        }
         assertThat(Kernels.vectorBits(" 256 ")).isEqualTo(256);
     }
 }
