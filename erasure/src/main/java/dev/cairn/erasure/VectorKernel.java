@@ -18,7 +18,7 @@ import jdk.incubator.vector.VectorSpecies;
  * stays in the L1 cache. In a block, a pass takes two inputs and up to {@value #GROUP} outputs:
  * their tables (2 per input and output) are loaded into registers once, then for every vector of
  * the block it loads each input once, splits it into nibbles once, and adds the products into the
- * outputs (written outright by the first pass, read and written by the next). Two inputs per pass
+ * outputs (zeroed at the start of the block, then added to by every pass). Two inputs per pass
  * halve the outputs' loads and stores against one; more would need more tables than the 16 vector
  * registers of x86 hold. An odd input count gets a last pass whose second input has zero tables.
  * Bytes past the last whole vector go to the scalar kernel.
@@ -26,7 +26,8 @@ import jdk.incubator.vector.VectorSpecies;
  * <p>One species for the whole JVM ({@link #SPECIES}): a call site that saw two vector widths is
  * compiled polymorphic and runs several times slower. The width is 128 bits unless asked
  * otherwise ({@link Kernels#VECTOR_BITS}): a wider byte shuffle crosses 128-bit lanes, which AVX2
- * does in five instructions where it has one for 128 bits (the README has the figures).
+ * does with two shuffles, a lane swap and a blend where it has one instruction for 128 bits (the
+ * README has the figures).
  */
 final class VectorKernel implements Kernel {
     /** Outputs per pass: 3 outputs times 2 inputs times 2 tables, plus the nibbles, fill 16 registers. */
