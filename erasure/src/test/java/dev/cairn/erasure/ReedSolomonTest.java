@@ -96,6 +96,45 @@ class ReedSolomonTest {
     }
 
     @Test
+    void oneCodeServesManyThreadsAtOnce() throws Exception {
+        ReedSolomon rs = ReedSolomon.of(6, 3);
+        int length = 10_000;
+        ByteBuffer[] data = Shards.random(6, length, 0, true, 11);
+        ByteBuffer[] parity = Shards.empty(3, length, 0, true);
+        rs.encode(data, parity);
+        ByteBuffer[] whole = Shards.concat(data, parity);
+        List<int[]> lost = patterns(9, 3);
+        try (var threads = java.util.concurrent.Executors.newFixedThreadPool(8)) {
+            List<java.util.concurrent.Future<?>> done = new ArrayList<>();
+            for (int t = 0; t < 8; t++) {
+                int first = t;
+                done.add(threads.submit(() -> {
+                    // Each thread walks every pattern from its own start: the cache of inverses is
+                    // filled and read by all of them at once.
+                    for (int i = 0; i < lost.size(); i++) {
+                        int[] pattern = lost.get((first * 17 + i) % lost.size());
+                        ByteBuffer[] shards = new ByteBuffer[9];
+                        for (int s = 0; s < 9; s++) {
+                            shards[s] = whole[s].duplicate();
+                        }
+                        for (int s : pattern) {
+                            shards[s] = ByteBuffer.allocate(length);
+                        }
+                        rs.reconstruct(shards, pattern);
+                        for (int s : pattern) {
+                            assertThat(Shards.bytes(shards[s])).isEqualTo(Shards.bytes(whole[s]));
+                        }
+                    }
+                    return null;
+                }));
+            }
+            for (java.util.concurrent.Future<?> f : done) {
+                f.get();
+            }
+        }
+    }
+
+    @Test
     void verifyFindsAFlippedBitAnywhere() {
         ReedSolomon rs = ReedSolomon.of(4, 2);
         int length = 200_000; // several of verify's blocks
