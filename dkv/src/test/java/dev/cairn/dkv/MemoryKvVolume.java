@@ -1,0 +1,121 @@
+package dev.cairn.dkv;
+
+import java.nio.ByteBuffer;
+import java.util.concurrent.CompletableFuture;
+
+/**
+ * A KV volume in memory, for tests: slots in a byte array, every write judged by {@link SlotRule}
+ * as a storage node judges it, fenced by an epoch the test sets as the controller would. Faults: the
+ * volume can be down (every I/O fails), a slot can be damaged (a byte flipped) or torn (only the
+ * first sectors of a write land).
+ */
+public final class MemoryKvVolume {
+    private static final int SECTOR = 512;
+
+    private final byte[] data;
+    private long epoch;
+    private boolean down;
+    private long writes;
+
+    public MemoryKvVolume(long slots) {
+        this.data = new byte[Math.toIntExact(slots * SlotCodec.SLOT_BYTES)];
+    }
+
+    /** This volume as a client holding a layout of {@code epoch} reaches it. */
+    public KvVolume under(long handleEpoch) {
+        return new KvVolume() {
+            @Override
+            public long slots() {
+                return data.length / SlotCodec.SLOT_BYTES;
+            }
+
+            @Override
+            public CompletableFuture<ByteBuffer> read(long first, int count) {
+                try {
+                    return CompletableFuture.completedFuture(readNow(handleEpoch, first, count));
+                } catch (DkvException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+
+            @Override
+            public CompletableFuture<Void> write(long slot, ByteBuffer block, boolean durable) {
+                try {
+                    writeNow(handleEpoch, slot, block);
+                    return CompletableFuture.completedFuture(null);
+                } catch (DkvException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+        };
+    }
+
+    public synchronized ByteBuffer readNow(long handleEpoch, long first, int count) throws DkvException {
+        check(handleEpoch, first, count);
+        ByteBuffer out = ByteBuffer.allocate(count * SlotCodec.SLOT_BYTES);
+        out.put(data, (int) first * SlotCodec.SLOT_BYTES, count * SlotCodec.SLOT_BYTES);
+        return out.flip();
+    }
+
+    public synchronized void writeNow(long handleEpoch, long slot, ByteBuffer block) throws DkvException {
+        check(handleEpoch, slot, 1);
+        SlotRead incoming = SlotCodec.decode(block);
+        if (!(incoming instanceof SlotRead.Valid(Slot s))) {
+            throw new DkvException.Refused("slot " + slot + ": the block written is not a slot: " + incoming);
+        }
+        SlotRead stored =
+                SlotCodec.decode(ByteBuffer.wrap(data, (int) slot * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES));
+        switch (SlotRule.judge(stored, s)) {
+            case WRITE -> {
+                block.duplicate().get(data, (int) slot * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES);
+                writes++;
+            }
+            case KEEP -> {}
+            case REFUSE -> throw new DkvException.Refused("slot " + slot + " holds another key: " + stored);
+        }
+    }
+
+    private void check(long handleEpoch, long first, int count) throws DkvException {
+        if (down) {
+            throw new DkvException.MirrorUnavailable("the volume is down", null);
+        }
+        if (handleEpoch < epoch) {
+            throw new DkvException.StaleEpoch("epoch " + handleEpoch + " is older than the volume's " + epoch);
+        }
+        if (first < 0 || count < 1 || first + count > data.length / SlotCodec.SLOT_BYTES) {
+            throw new IllegalArgumentException("slots " + first + "+" + count + " outside the volume");
+        }
+    }
+
+    /** Fences out every handle of an older epoch, as the controller's new quorum does. */
+    public synchronized void epoch(long newEpoch) {
+        epoch = newEpoch;
+    }
+
+    public synchronized void down(boolean isDown) {
+        down = isDown;
+    }
+
+    /** Flips one bit of slot {@code slot}'s byte {@code at}. */
+    public synchronized void damage(long slot, int at) {
+        data[(int) slot * SlotCodec.SLOT_BYTES + at] ^= 0x10;
+    }
+
+    /** Writes only the first {@code sectors} 512-byte sectors of {@code block} at {@code slot}, as a crash would. */
+    public synchronized void tear(long slot, ByteBuffer block, int sectors) {
+        block.duplicate()
+                .limit(block.position() + sectors * SECTOR)
+                .get(data, (int) slot * SlotCodec.SLOT_BYTES, sectors * SECTOR);
+    }
+
+    /** The slot's bytes as they are. */
+    public synchronized ByteBuffer raw(long slot) {
+        return ByteBuffer.wrap(data.clone(), (int) slot * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES)
+                .slice();
+    }
+
+    /** How many writes changed a slot. */
+    public synchronized long writes() {
+        return writes;
+    }
+}
