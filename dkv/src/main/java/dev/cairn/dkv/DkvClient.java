@@ -12,6 +12,7 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
 import java.util.stream.Stream;
 
@@ -70,12 +71,14 @@ public final class DkvClient {
             return CompletableFuture.failedFuture(new IllegalArgumentException("a value is at most "
                     + SlotCodec.MAX_VALUE + " bytes (a 4 KiB slot less its header), got " + copy.length));
         }
-        return withLayout(layout -> putIn(layout, key, v -> Slot.put(key, v, ByteBuffer.wrap(copy))));
+        AtomicReference<Slot> chosen = new AtomicReference<>();
+        return withLayout(layout -> putIn(layout, key, v -> Slot.put(key, v, ByteBuffer.wrap(copy)), chosen));
     }
 
     /** Deletes {@code key} (a tombstone at a new version; deleting a key with no value is fine). */
     public CompletableFuture<Void> delete(long key) {
-        return withLayout(layout -> putIn(layout, key, v -> Slot.tombstone(key, v)));
+        AtomicReference<Slot> chosen = new AtomicReference<>();
+        return withLayout(layout -> putIn(layout, key, v -> Slot.tombstone(key, v), chosen));
     }
 
     /** The keys from {@code from} (inclusive) to {@code to} (exclusive) that have values, at most {@code limit}. */
@@ -111,19 +114,31 @@ public final class DkvClient {
         });
     }
 
-    private CompletableFuture<Void> putIn(Layout layout, long key, Function<Version, Slot> slotAt) {
+    /**
+     * One attempt of a put under {@code layout}. The slot is made once, at the first attempt that
+     * reads a version: an attempt after a stale epoch writes the same slot again, since the earlier
+     * one may have reached some mirrors and been seen there. A new version would let the one put
+     * take effect twice, the second time over puts that began after a get had returned it.
+     */
+    private CompletableFuture<Void> putIn(
+            Layout layout, long key, Function<Version, Slot> slotAt, AtomicReference<Slot> chosen) {
         Layout.Shard shard = layout.shardOf(key);
-        return readAny(layout, shard, key)
-                .thenCompose(read -> versionOf(layout, shard, key, read))
-                .thenCompose(version -> {
-                    Slot slot = slotAt.apply(nextVersion(version));
-                    List<CompletableFuture<Void>> writes = new ArrayList<>();
-                    for (Layout.Mirror m : shard.mirrors()) {
-                        writes.add(write(layout, m, slot, true));
-                    }
-                    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
-                            .thenRun(() -> settle(layout, shard, slot));
-                });
+        CompletableFuture<Slot> slot = chosen.get() != null
+                ? CompletableFuture.completedFuture(chosen.get())
+                : readAny(layout, shard, key)
+                        .thenCompose(read -> versionOf(layout, shard, key, read))
+                        .thenApply(version -> {
+                            chosen.compareAndSet(null, slotAt.apply(nextVersion(version)));
+                            return chosen.get();
+                        });
+        return slot.thenCompose(s -> {
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (Layout.Mirror m : shard.mirrors()) {
+                writes.add(write(layout, m, s, true));
+            }
+            return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                    .thenRun(() -> settle(layout, shard, s));
+        });
     }
 
     /** The version {@code read} shows, resolved from every mirror if the slot is damaged. */

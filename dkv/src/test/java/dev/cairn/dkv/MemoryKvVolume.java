@@ -96,12 +96,30 @@ public final class MemoryKvVolume {
         down = isDown;
     }
 
+    public synchronized boolean isDown() {
+        return down;
+    }
+
     /** Flips one bit of slot {@code slot}'s byte {@code at}. */
     public synchronized void damage(long slot, int at) {
         data[(int) slot * SlotCodec.SLOT_BYTES + at] ^= 0x10;
     }
 
-    /** Writes only the first {@code sectors} 512-byte sectors of {@code block} at {@code slot}, as a crash would. */
+    /**
+     * A node crashing in the middle of a write of {@code block} at {@code slot}: if the slot rule lets
+     * the write through (the node judges before it writes), only its first {@code sectors} 512-byte
+     * sectors land.
+     */
+    public synchronized void tearWrite(long slot, ByteBuffer block, int sectors) {
+        SlotRead stored =
+                SlotCodec.decode(ByteBuffer.wrap(data, (int) slot * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES));
+        if (SlotCodec.decode(block) instanceof SlotRead.Valid(Slot s)
+                && SlotRule.judge(stored, s) == SlotRule.Verdict.WRITE) {
+            tear(slot, block, sectors);
+        }
+    }
+
+    /** Writes only the first {@code sectors} 512-byte sectors of {@code block} at {@code slot}, whatever it holds. */
     public synchronized void tear(long slot, ByteBuffer block, int sectors) {
         block.duplicate()
                 .limit(block.position() + sectors * SECTOR)
