@@ -33,7 +33,7 @@ public final class MemoryKvVolume {
             public CompletableFuture<ByteBuffer> read(long first, int count) {
                 try {
                     return CompletableFuture.completedFuture(readNow(handleEpoch, first, count));
-                } catch (DkvException e) {
+                } catch (DkvException | RuntimeException e) {
                     return CompletableFuture.failedFuture(e);
                 }
             }
@@ -43,7 +43,7 @@ public final class MemoryKvVolume {
                 try {
                     writeNow(handleEpoch, slot, block);
                     return CompletableFuture.completedFuture(null);
-                } catch (DkvException e) {
+                } catch (DkvException | RuntimeException e) {
                     return CompletableFuture.failedFuture(e);
                 }
             }

@@ -148,7 +148,13 @@ public final class Drive implements Closeable {
      * Carves a new extent of {@code sizeBytes} (a positive multiple of 4 KiB) from the smallest free
      * gap that holds it. The extent reads as zeroes. Durable when this returns.
      */
-    public synchronized Extent allocate(UUID id, long sizeBytes, ExtentAccess access) throws IOException {
+    public Extent allocate(UUID id, long sizeBytes, ExtentAccess access) throws IOException {
+        return allocate(id, sizeBytes, access, ExtentRecord.Kind.DATA);
+    }
+
+    /** As {@link #allocate(UUID, long, ExtentAccess)}, for an extent of {@code kind}. */
+    public synchronized Extent allocate(UUID id, long sizeBytes, ExtentAccess access, ExtentRecord.Kind kind)
+            throws IOException {
         if (sizeBytes <= 0 || sizeBytes % Layout.BLOCK != 0) {
             throw new DriveException(
                     DriveException.Reason.INVALID,
@@ -164,7 +170,7 @@ public final class Drive implements Closeable {
         long needed = Layout.roundUp(sizeBytes, Layout.ALIGNMENT);
         long offset = SpaceMap.of(records.values(), label).bestFit(needed).orElseThrow(() -> noSpace(sizeBytes));
         ExtentRecord record =
-                new ExtentRecord(id, offset, sizeBytes, ExtentRecord.State.ACTIVE, access, clock.millis());
+                new ExtentRecord(id, offset, sizeBytes, ExtentRecord.State.ACTIVE, access, clock.millis(), kind);
         List<ExtentRecord> next = new ArrayList<>(records.values());
         next.add(record);
         table.store(next);

@@ -25,6 +25,7 @@ public final class Extent {
     private final long driveOffset;
     private final long sizeBytes;
     private final DriveBackend backend;
+    private final ExtentRecord.Kind kind;
     private final IoGate gate = new IoGate();
     /** Read: an operation of a client bound to a generation; write: the generation changing. */
     private final ReentrantReadWriteLock fence = new ReentrantReadWriteLock();
@@ -37,6 +38,12 @@ public final class Extent {
         this.sizeBytes = record.sizeBytes();
         this.access = record.access();
         this.backend = backend;
+        this.kind = record.kind();
+    }
+
+    /** What the extent holds (blocks, or the slots of a KV volume). */
+    public ExtentRecord.Kind kind() {
+        return kind;
     }
 
     public UUID id() {

@@ -9,7 +9,18 @@ import java.util.UUID;
  * @param offset the extent's first byte on the drive (a multiple of 1 MiB)
  */
 public record ExtentRecord(
-        UUID id, long offset, long sizeBytes, State state, ExtentAccess access, long createdAtMillis) {
+        UUID id, long offset, long sizeBytes, State state, ExtentAccess access, long createdAtMillis, Kind kind) {
+
+    /** What an extent holds, which decides how the node serves writes to it. */
+    public enum Kind {
+        /** Blocks: a leg or a block store, written as the client sends them. */
+        DATA,
+        /**
+         * A KV volume of the DKV: 4 KiB slots, each write judged by the slot rule (the greater
+         * version is kept), nothing but whole slots written.
+         */
+        KV
+    }
 
     /** Lifecycle of an extent on disk. */
     public enum State {
@@ -29,10 +40,10 @@ public record ExtentRecord(
     }
 
     ExtentRecord withState(State newState) {
-        return new ExtentRecord(id, offset, sizeBytes, newState, access, createdAtMillis);
+        return new ExtentRecord(id, offset, sizeBytes, newState, access, createdAtMillis, kind);
     }
 
     ExtentRecord withAccess(ExtentAccess newAccess) {
-        return new ExtentRecord(id, offset, sizeBytes, state, newAccess, createdAtMillis);
+        return new ExtentRecord(id, offset, sizeBytes, state, newAccess, createdAtMillis, kind);
     }
 }

@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  *  64 ..  n entries of 128 bytes:
  *           0 16 extent id     16 8 offset     24 8 size     32 8 generation
  *          40  8 created (ms)  48 1 state (1 active, 2 erasing)  49 1 secret length
- *          50 64 secret (ASCII, zero padded)   114 14 reserved (0)
+ *          50 64 secret (ASCII, zero padded)   114 1 kind (0 data, 1 KV volume)
+ *         115 13 reserved (0)
  * </pre>
  */
 final class ExtentTable {
@@ -173,6 +174,8 @@ final class ExtentTable {
         e.put((byte) (r.state() == ExtentRecord.State.ACTIVE ? 1 : 2));
         byte[] secret = r.access().secret().getBytes(StandardCharsets.US_ASCII);
         e.put((byte) secret.length).put(secret);
+        e.position(e.position() + ExtentAccess.MAX_SECRET_BYTES - secret.length);
+        e.put((byte) (r.kind() == ExtentRecord.Kind.KV ? 1 : 0));
     }
 
     private static ExtentRecord decodeEntry(ByteBuffer e) {
@@ -192,13 +195,20 @@ final class ExtentTable {
         }
         byte[] secret = new byte[secretLength];
         e.get(secret);
+        e.position(e.position() + ExtentAccess.MAX_SECRET_BYTES - secretLength);
+        ExtentRecord.Kind kind = switch (e.get()) {
+            case 0 -> ExtentRecord.Kind.DATA;
+            case 1 -> ExtentRecord.Kind.KV;
+            default -> throw new IllegalArgumentException("extent " + id + " has an unknown kind");
+        };
         return new ExtentRecord(
                 id,
                 offset,
                 size,
                 state,
                 new ExtentAccess(generation, new String(secret, StandardCharsets.US_ASCII)),
-                created);
+                created,
+                kind);
     }
 
     /** Rows must be unique, aligned, inside the data area and disjoint. */

@@ -33,7 +33,8 @@ class DriveLifecycleTest {
         List<UUID> ids;
         try (Drive drive = Drive.format(FileBackend.create(file, 256L << 20), UUID.randomUUID(), nodeId, clock)) {
             Extent a = drive.allocate(UUID.randomUUID(), 8L << 20, ExtentAccess.OPEN);
-            Extent b = drive.allocate(UUID.randomUUID(), 1L << 20, new ExtentAccess(7, "k"));
+            Extent b = drive.allocate(
+                    UUID.randomUUID(), 1L << 20, new ExtentAccess(7, "k".repeat(64)), ExtentRecord.Kind.KV);
             Extent c = drive.allocate(UUID.randomUUID(), 4096, ExtentAccess.OPEN);
             a.write(123 << 12, DriveTest.pattern(65536, 1), true);
             b.write(0, DriveTest.pattern(4096, 2), false);
@@ -49,7 +50,10 @@ class DriveLifecycleTest {
             Extent b = drive.extent(ids.get(1)).orElseThrow();
             assertThat(DriveTest.read(a, 123 << 12, 65536)).isEqualTo(DriveTest.pattern(65536, 1));
             assertThat(DriveTest.read(b, 0, 4096)).isEqualTo(DriveTest.pattern(4096, 2));
-            assertThat(b.access()).isEqualTo(new ExtentAccess(7, "k"));
+            // The kind sits after the longest secret the entry holds; both come back.
+            assertThat(b.access()).isEqualTo(new ExtentAccess(7, "k".repeat(64)));
+            assertThat(b.kind()).isEqualTo(ExtentRecord.Kind.KV);
+            assertThat(a.kind()).isEqualTo(ExtentRecord.Kind.DATA);
             assertThat(drive.usage().usedBytes()).isEqualTo(9L << 20);
         }
     }

@@ -4,6 +4,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.cairn.control.api.RequestBodies;
 import dev.cairn.drive.DriveException;
 import dev.cairn.drive.ExtentAccess;
+import dev.cairn.drive.ExtentRecord;
 import dev.cairn.metrics.DaemonMetrics;
 import io.javalin.Javalin;
 import io.javalin.http.Context;
@@ -173,7 +174,14 @@ final class AdminApi implements AutoCloseable {
         Optional<UUID> drive = Optional.ofNullable(req.driveId()).map(s -> uuid(s, "driveId"));
         ExtentAccess access = new ExtentAccess(
                 req.generation() == null ? 0 : req.generation(), req.secret() == null ? "" : req.secret());
-        ExtentService.Created created = node.extents().create(id, req.sizeBytes(), drive, access);
+        ExtentRecord.Kind kind = switch (req.kind() == null ? "data" : req.kind()) {
+            case "data" -> ExtentRecord.Kind.DATA;
+            case "kv" -> ExtentRecord.Kind.KV;
+            default ->
+                throw new BadRequest(
+                        "kind is \"data\" (blocks, the default) or \"kv\" (a KV volume), got \"" + req.kind() + "\"");
+        };
+        ExtentService.Created created = node.extents().create(id, req.sizeBytes(), drive, access, kind);
         ctx.status(created.created() ? 201 : 200).json(AdminViews.ExtentView.of(created.extent()));
     }
 

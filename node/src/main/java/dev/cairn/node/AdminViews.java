@@ -56,7 +56,8 @@ final class AdminViews {
             long generation,
             boolean secretRequired,
             String export,
-            long createdAtMillis) {
+            long createdAtMillis,
+            String kind) {
 
         static ExtentView of(ExtentService.Located l) {
             ExtentRecord r = l.record();
@@ -69,12 +70,13 @@ final class AdminViews {
                     r.access().generation(),
                     r.access().requiresSecret(),
                     r.id().toString(),
-                    r.createdAtMillis());
+                    r.createdAtMillis(),
+                    r.kind().name().toLowerCase(java.util.Locale.ROOT));
         }
     }
 
-    /** POST /v1/extents. Only sizeBytes is required. */
-    record CreateExtent(String id, Long sizeBytes, String driveId, Long generation, String secret) {}
+    /** POST /v1/extents. Only sizeBytes is required; kind is "data" (the default) or "kv" (a KV volume of the DKV). */
+    record CreateExtent(String id, Long sizeBytes, String driveId, Long generation, String secret, String kind) {}
 
     /** PUT /v1/extents/{id}/access. */
     record SetAccess(Long generation, String secret) {}

@@ -8,7 +8,10 @@ import dev.cairn.nbd.server.ExportCatalog;
 import dev.cairn.nbd.server.ExportLookup;
 import dev.cairn.nbd.server.RequestObserver;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -16,11 +19,17 @@ import java.util.concurrent.Executor;
  * access rule: an extent with a secret needs {@code ;gen=G;key=SECRET} in the export name, with G
  * exactly its current generation. The connection is then bound to that generation: once the
  * controller moves the extent to a newer one, the connection's I/O is refused (fencing).
+ *
+ * <p>A KV volume (an extent of kind KV) is served by {@link KvExtentSession}, its generation being
+ * the DKV's quorum epoch. A client whose epoch does not match is told which way it is off, in words
+ * the DKV client reads: "is older than" (its layout is stale: it fetches a newer one) or "is not at
+ * epoch" (this node has not caught up yet: the client tries again later).
  */
 final class ExtentExports implements ExportCatalog {
     private final ExtentService extents;
     private final Executor io;
     private final RequestObserver observer;
+    private final Map<UUID, KvExtentSession.SlotLocks> slotLocks = new ConcurrentHashMap<>();
 
     /** Every extent's requests are reported to {@code observer} (the node's meters: no label per extent). */
     ExtentExports(ExtentService extents, Executor io, RequestObserver observer) {
@@ -69,12 +78,24 @@ final class ExtentExports implements ExportCatalog {
             }
         }
         long generation = name.generation().orElse(access.generation());
+        boolean kv = extent.get().kind() == ExtentRecord.Kind.KV;
         if (generation != access.generation()) {
-            return new ExportLookup.Refused("generation " + generation + " does not match extent " + name.extentId()
-                    + "'s current generation " + access.generation() + " (a newer attachment owns it)");
+            return new ExportLookup.Refused(
+                    !kv
+                            ? "generation " + generation + " does not match extent " + name.extentId()
+                                    + "'s current generation " + access.generation() + " (a newer attachment owns it)"
+                            : generation < access.generation()
+                                    ? "epoch " + generation + " is older than KV volume " + name.extentId()
+                                            + "'s epoch " + access.generation()
+                                    : "KV volume " + name.extentId() + " is not at epoch " + generation
+                                            + " yet (it is at " + access.generation() + ")");
         }
-        return new ExportLookup.Found(
-                new ExtentSession(extent.get(), describe(located.get()), generation, io, observer));
+        ExtentSession session = new ExtentSession(extent.get(), describe(located.get()), generation, io, observer);
+        if (kv) {
+            return new ExportLookup.Found(new KvExtentSession(
+                    session, slotLocks.computeIfAbsent(name.extentId(), x -> new KvExtentSession.SlotLocks())));
+        }
+        return new ExportLookup.Found(session);
     }
 
     private static String shortName(String name) {

@@ -57,8 +57,18 @@ public final class ExtentService {
         return drives;
     }
 
+    public Created create(Optional<UUID> requestedId, long sizeBytes, Optional<UUID> driveId, ExtentAccess access)
+            throws IOException {
+        return create(requestedId, sizeBytes, driveId, access, ExtentRecord.Kind.DATA);
+    }
+
+    /** As above, for an extent of {@code kind} (a KV volume, or blocks). */
     public synchronized Created create(
-            Optional<UUID> requestedId, long sizeBytes, Optional<UUID> driveId, ExtentAccess access)
+            Optional<UUID> requestedId,
+            long sizeBytes,
+            Optional<UUID> driveId,
+            ExtentAccess access,
+            ExtentRecord.Kind kind)
             throws IOException {
         UUID id = requestedId.orElseGet(UUID::randomUUID);
         Optional<Located> existing = find(id);
@@ -66,16 +76,17 @@ public final class ExtentService {
             ExtentRecord r = existing.get().record();
             if (r.state() == ExtentRecord.State.ACTIVE
                     && r.sizeBytes() == sizeBytes
-                    && r.access().equals(access)) {
+                    && r.access().equals(access)
+                    && r.kind() == kind) {
                 return new Created(existing.get(), false);
             }
             throw new DriveException(
                     DriveException.Reason.CONFLICT,
                     "extent " + id + " already exists with size " + r.sizeBytes() + ", generation "
-                            + r.access().generation() + " and state " + r.state());
+                            + r.access().generation() + ", kind " + r.kind() + " and state " + r.state());
         }
         Drive drive = driveId.isPresent() ? drive(driveId.get()) : roomiest(sizeBytes);
-        Extent extent = drive.allocate(id, sizeBytes, access);
+        Extent extent = drive.allocate(id, sizeBytes, access, kind);
         owners.put(id, drive);
         return new Created(locate(drive, extent.id()), true);
     }
