@@ -8,21 +8,17 @@ import dev.cairn.dkv.LayoutCache;
 import dev.cairn.dkv.NbdMirrors;
 import dev.cairn.dkv.SlotCodec;
 import dev.cairn.dkv.SlotRead;
-import dev.cairn.nbd.tls.NbdTls;
 import dev.cairn.testkit.AdminHttp;
-import dev.cairn.testkit.FakeClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicReference;
@@ -52,15 +48,9 @@ class DkvOverNbdTest {
 
     @BeforeEach
     void start() throws Exception {
-        node = NodeFixture.start(
-                dir,
-                List.of(new DriveSpec(dir.resolve("d0.img"), OptionalLong.of(256L << 20), false)),
-                Optional.empty(),
-                NbdTls.NONE,
-                new FakeClock());
-        admin = new AdminHttp(
-                "http://127.0.0.1:" + node.adminAddress().getPort(),
-                Optional.of(Files.readString(dir.resolve("data/admin.token")).strip()));
+        NodeFixture.Running running = NodeFixture.startOneDrive(dir);
+        node = running.node();
+        admin = running.admin();
         List<Layout.Mirror> mirrors = new ArrayList<>();
         for (int i = 0; i < 3; i++) {
             mirrors.add(new Layout.Mirror(kvVolume(1), i * 8L, true));
@@ -77,13 +67,7 @@ class DkvOverNbdTest {
     }
 
     private UUID kvVolume(long epoch) {
-        AdminHttp.Response created = admin.call(
-                "POST",
-                "/v1/extents",
-                "{\"sizeBytes\":" + SLOTS * SlotCodec.SLOT_BYTES + ",\"generation\":" + epoch + ",\"secret\":\""
-                        + SECRET + "\",\"kind\":\"kv\"}");
-        assertThat(created.status()).isEqualTo(201);
-        return UUID.fromString(created.body().get("id").asText());
+        return NodeFixture.createExtent(admin, SLOTS * SlotCodec.SLOT_BYTES, epoch, SECRET, "kv");
     }
 
     private DkvClient client(long writer) {

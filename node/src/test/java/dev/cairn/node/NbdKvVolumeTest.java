@@ -8,19 +8,14 @@ import dev.cairn.dkv.KvVolume;
 import dev.cairn.dkv.KvVolumeContract;
 import dev.cairn.dkv.NbdKvVolume;
 import dev.cairn.dkv.SlotCodec;
-import dev.cairn.nbd.tls.NbdTls;
 import dev.cairn.testkit.AdminHttp;
-import dev.cairn.testkit.FakeClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.AfterEach;
@@ -47,15 +42,9 @@ class NbdKvVolumeTest extends KvVolumeContract {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = NodeFixture.start(
-                dir,
-                List.of(new DriveSpec(dir.resolve("d0.img"), OptionalLong.of(256L << 20), false)),
-                Optional.empty(),
-                NbdTls.NONE,
-                new FakeClock());
-        admin = new AdminHttp(
-                "http://127.0.0.1:" + node.adminAddress().getPort(),
-                Optional.of(Files.readString(dir.resolve("data/admin.token")).strip()));
+        NodeFixture.Running running = NodeFixture.startOneDrive(dir);
+        node = running.node();
+        admin = running.admin();
     }
 
     @AfterAll
@@ -72,14 +61,7 @@ class NbdKvVolumeTest extends KvVolumeContract {
 
     @Override
     protected Fixture newVolume(long slots) {
-        AdminHttp.Response created = admin.call(
-                "POST",
-                "/v1/extents",
-                "{\"sizeBytes\":" + slots * SlotCodec.SLOT_BYTES + ",\"generation\":1,\"secret\":\"" + SECRET
-                        + "\",\"kind\":\"kv\"}");
-        assertThat(created.status()).isEqualTo(201);
-        assertThat(created.body().get("kind").asText()).isEqualTo("kv");
-        UUID id = UUID.fromString(created.body().get("id").asText());
+        UUID id = NodeFixture.createExtent(admin, slots * SlotCodec.SLOT_BYTES, 1, SECRET, "kv");
         lastId = id;
         long[] epoch = {1};
         return new Fixture() {

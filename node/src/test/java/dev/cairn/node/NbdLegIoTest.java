@@ -1,21 +1,13 @@
 package dev.cairn.node;
 
-import static org.assertj.core.api.Assertions.assertThat;
-
 import dev.cairn.legs.io.LegIoContract;
 import dev.cairn.legs.io.LegTarget;
 import dev.cairn.legs.io.NbdLegIo;
-import dev.cairn.nbd.tls.NbdTls;
 import dev.cairn.testkit.AdminHttp;
-import dev.cairn.testkit.FakeClock;
 import java.net.InetAddress;
 import java.net.InetSocketAddress;
-import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.List;
-import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.UUID;
 import org.junit.jupiter.api.AfterAll;
 import org.junit.jupiter.api.BeforeAll;
@@ -39,15 +31,9 @@ class NbdLegIoTest extends LegIoContract {
 
     @BeforeAll
     static void startNode() throws Exception {
-        node = NodeFixture.start(
-                dir,
-                List.of(new DriveSpec(dir.resolve("d0.img"), OptionalLong.of(256L << 20), false)),
-                Optional.empty(),
-                NbdTls.NONE,
-                new FakeClock());
-        admin = new AdminHttp(
-                "http://127.0.0.1:" + node.adminAddress().getPort(),
-                Optional.of(Files.readString(dir.resolve("data/admin.token")).strip()));
+        NodeFixture.Running running = NodeFixture.startOneDrive(dir);
+        node = running.node();
+        admin = running.admin();
     }
 
     @AfterAll
@@ -59,12 +45,7 @@ class NbdLegIoTest extends LegIoContract {
 
     @Override
     protected LegUnderTest newLeg(long sizeBytes) {
-        AdminHttp.Response created = admin.call(
-                "POST",
-                "/v1/extents",
-                "{\"sizeBytes\":" + sizeBytes + ",\"generation\":" + GENERATION + ",\"secret\":\"" + SECRET + "\"}");
-        assertThat(created.status()).isEqualTo(201);
-        UUID id = UUID.fromString(created.body().get("id").asText());
+        UUID id = NodeFixture.createExtent(admin, sizeBytes, GENERATION, SECRET, "data");
         LegTarget target = new LegTarget(
                 0,
                 id,

@@ -60,6 +60,37 @@ abstract class NodeFixture {
                 clock);
     }
 
+    /** A node started by a test class of its own, and a client of its admin API with its token. */
+    record Running(StorageNode node, AdminHttp admin) {}
+
+    /** A node with one 256 MiB drive in {@code dir} (see {@link #start}) and its admin client. */
+    static Running startOneDrive(Path dir) throws IOException {
+        StorageNode node = start(
+                dir,
+                List.of(new DriveSpec(dir.resolve("d0.img"), OptionalLong.of(256L << 20), false)),
+                Optional.empty(),
+                NbdTls.NONE,
+                new FakeClock());
+        return new Running(
+                node,
+                new AdminHttp(
+                        "http://127.0.0.1:" + node.adminAddress().getPort(),
+                        Optional.of(Files.readString(dir.resolve("data/admin.token"))
+                                .strip())));
+    }
+
+    /** Creates an extent of {@code kind} ("data" or "kv") through {@code admin}; returns its id. */
+    static UUID createExtent(AdminHttp admin, long size, long generation, String secret, String kind) {
+        AdminHttp.Response r = admin.call(
+                "POST",
+                "/v1/extents",
+                "{\"sizeBytes\":" + size + ",\"generation\":" + generation + ",\"secret\":\"" + secret
+                        + "\",\"kind\":\"" + kind + "\"}");
+        assertThat(r.status()).isEqualTo(201);
+        assertThat(r.body().get("kind").asText()).isEqualTo(kind);
+        return UUID.fromString(r.body().get("id").asText());
+    }
+
     StorageNode startNode(int drives) throws IOException {
         return startNode(drives, Optional.empty());
     }
