@@ -36,7 +36,23 @@ public final class CairnProcess implements AutoCloseable {
 
     /** Starts {@code bin/cairn ARGS}, logging stdout and stderr to {@code log}. Never builds. */
     public static CairnProcess start(Path log, List<String> args, Map<String, String> env) {
+        prepare();
         return new CairnProcess(Launcher.start(args, log, env, false), log, List.copyOf(args));
+    }
+
+    private static boolean prepared;
+
+    /**
+     * Runs {@code bin/cairn prepare} once per JVM, before the first command: after a build it
+     * writes the class caches, which takes a while, so that no daemon's ready-file wait pays it.
+     */
+    private static synchronized void prepare() {
+        if (!prepared) {
+            List<String> command = List.of(CairnHome.launcher().toString(), "prepare");
+            Tool.run(Duration.ofMinutes(5), Map.of("CAIRN_NO_BUILD", "1"), command)
+                    .ok();
+            prepared = true;
+        }
     }
 
     /**
@@ -75,6 +91,7 @@ public final class CairnProcess implements AutoCloseable {
 
     /** Runs a {@code bin/cairn} command to its end, at most {@code timeout}. */
     public static Tool.Result run(Duration timeout, Map<String, String> env, String... args) {
+        prepare();
         List<String> command = new ArrayList<>();
         command.add(CairnHome.launcher().toString());
         command.addAll(List.of(args));
