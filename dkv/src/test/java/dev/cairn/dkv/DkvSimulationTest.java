@@ -22,7 +22,8 @@ import org.junit.jupiter.api.Test;
  * mirror lost with I/Os in flight (some applied, their replies lost), then replaced by a fresh one
  * under a new epoch and recovered while clients go on; and writes torn by a node's crash. Every
  * key's history (with a final get of every key) must be linearizable: no get returns a value that
- * a later get does not also return, and no acknowledged put is lost.
+ * a later get does not also return, and no acknowledged put is lost. Scans count as a get of every
+ * key they cover, each within the scan's interval.
  *
  * <p>The number of seeds is {@code -Ddkv.sim.seeds} (default 300, about two seconds); a failing
  * seed is printed and replays alone with {@code -Ddkv.sim.first=SEED -Ddkv.sim.seeds=1}.
@@ -113,7 +114,24 @@ class DkvSimulationTest {
             long invoked = step;
             int what = random.nextInt(10);
             List<Op> ops = history.computeIfAbsent(key, x -> new ArrayList<>());
-            if (what < 5) {
+            if (what == 4) {
+                // A scan of every key: each key's value in it was read within the scan's interval.
+                clients.get(c)
+                        .scan(Layout.RESERVED_KEYS, Layout.RESERVED_KEYS + KEYS, KEYS)
+                        .whenComplete((found, e) -> {
+                            busy[c] = false;
+                            if (e == null) {
+                                for (long k = Layout.RESERVED_KEYS; k < Layout.RESERVED_KEYS + KEYS; k++) {
+                                    history.computeIfAbsent(k, x -> new ArrayList<>())
+                                            .add(new Op(
+                                                    Kind.GET,
+                                                    valueOf(Optional.ofNullable(found.get(k))),
+                                                    invoked,
+                                                    step));
+                                }
+                            }
+                        });
+            } else if (what < 5) {
                 clients.get(c).get(key).whenComplete((v, e) -> {
                     busy[c] = false;
                     if (e == null) {
