@@ -164,7 +164,13 @@ public final class DkvClient {
             List<SlotRead> got = reads.stream().map(CompletableFuture::join).toList();
             Optional<Slot> best = greatest(got);
             if (best.isEmpty()) {
-                if (got.stream().allMatch(r -> r instanceof SlotRead.Corrupt)) {
+                // Damaged on every ready mirror, and nowhere valid: lost, not absent (a fresh mirror
+                // being filled is empty whatever the key had).
+                boolean lost = true;
+                for (int i = 0; i < all.size(); i++) {
+                    lost &= !all.get(i).ready() || got.get(i) instanceof SlotRead.Corrupt;
+                }
+                if (lost) {
                     return CompletableFuture.failedFuture(new DkvException.Lost("key " + key + " of shard "
                             + shard.index() + ": every mirror's slot is damaged (" + got + ")"));
                 }

@@ -133,6 +133,9 @@ class DkvClientTest {
                 .isInstanceOf(CompletionException.class)
                 .hasCauseInstanceOf(DkvException.Lost.class)
                 .hasMessageContaining("every mirror's slot is damaged");
+        // A fresh mirror being filled is empty: it does not make the key absent.
+        shards.publish(shards.replacing(0, 2));
+        assertThatThrownBy(() -> client.get(K).join()).hasCauseInstanceOf(DkvException.Lost.class);
     }
 
     @Test
