@@ -7,11 +7,11 @@ import dev.cairn.drive.ExtentRecord;
 import dev.cairn.nbd.server.ExportCatalog;
 import dev.cairn.nbd.server.ExportLookup;
 import dev.cairn.nbd.server.RequestObserver;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.ConcurrentHashMap;
+import java.util.WeakHashMap;
 import java.util.concurrent.Executor;
 
 /**
@@ -29,7 +29,11 @@ final class ExtentExports implements ExportCatalog {
     private final ExtentService extents;
     private final Executor io;
     private final RequestObserver observer;
-    private final Map<UUID, KvExtentSession.SlotLocks> slotLocks = new ConcurrentHashMap<>();
+    /**
+     * The slot locks of each KV volume, shared by its connections; held by the extent's own object
+     * (one per active extent), so that they go when a deleted extent is no longer referenced.
+     */
+    private final Map<Extent, KvExtentSession.SlotLocks> slotLocks = Collections.synchronizedMap(new WeakHashMap<>());
 
     /** Every extent's requests are reported to {@code observer} (the node's meters: no label per extent). */
     ExtentExports(ExtentService extents, Executor io, RequestObserver observer) {
@@ -93,7 +97,7 @@ final class ExtentExports implements ExportCatalog {
         ExtentSession session = new ExtentSession(extent.get(), describe(located.get()), generation, io, observer);
         if (kv) {
             return new ExportLookup.Found(new KvExtentSession(
-                    session, slotLocks.computeIfAbsent(name.extentId(), x -> new KvExtentSession.SlotLocks())));
+                    session, slotLocks.computeIfAbsent(extent.get(), x -> new KvExtentSession.SlotLocks())));
         }
         return new ExportLookup.Found(session);
     }
