@@ -48,8 +48,6 @@ public final class DkvClient {
     private final long writer;
     private final AtomicLong lastCounter = new AtomicLong();
     private final AtomicInteger turn = new AtomicInteger();
-    private final AtomicLong settles = new AtomicLong();
-    private final AtomicLong lostSettles = new AtomicLong();
 
     /** A client writing as {@code writer}, an id no other client of the cluster uses. */
     public DkvClient(LayoutSource layouts, MirrorConnector mirrors, long writer) {
@@ -94,11 +92,6 @@ public final class DkvClient {
         });
     }
 
-    /** Settled marks written, and marks that failed (the slot stays unsettled until a get resolves it). */
-    public long[] settleCounts() {
-        return new long[] {settles.get(), lostSettles.get()};
-    }
-
     /** The version this client gives a key whose version is {@code read}: above it and above every one it gave. */
     Version nextVersion(Optional<Version> read) {
         long floor = read.map(Version::counter).orElse(0L);
@@ -109,8 +102,8 @@ public final class DkvClient {
         Layout.Shard shard = layout.shardOf(key);
         return readAny(layout, shard, key).thenCompose(read -> switch (read) {
             case SlotRead.Empty _ -> CompletableFuture.completedFuture(Optional.<byte[]>empty());
-            case SlotRead.Valid(Slot s) when s.settled() -> CompletableFuture.completedFuture(valueOf(s));
-            default -> resolve(layout, shard, key).thenApply(s -> s.flatMap(DkvClient::valueOf));
+            case SlotRead.Valid(Slot s) when s.settled() -> CompletableFuture.completedFuture(s.value());
+            default -> resolve(layout, shard, key).thenApply(s -> s.flatMap(Slot::value));
         });
     }
 
@@ -262,7 +255,7 @@ public final class DkvClient {
                         switch (SlotCodec.decode(blocks.slice(i * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES), key)) {
                             case SlotRead.Empty _ -> {}
                             case SlotRead.Valid(Slot s)
-                            when s.settled() -> valueOf(s).ifPresent(v -> found.put(key, v));
+                            when s.settled() -> s.value().ifPresent(v -> found.put(key, v));
                             default -> unsettled.add(key);
                         }
                     }
@@ -278,7 +271,7 @@ public final class DkvClient {
         }
         long key = keys.get(i);
         return resolve(layout, shard, key).thenCompose(s -> {
-            s.flatMap(DkvClient::valueOf).ifPresent(v -> found.put(key, v));
+            s.flatMap(Slot::value).ifPresent(v -> found.put(key, v));
             return resolveEach(layout, shard, keys, i + 1, found);
         });
     }
@@ -292,14 +285,13 @@ public final class DkvClient {
 
     /**
      * Marks {@code slot} settled on every mirror, not waiting: a mark that is lost only costs a
-     * later get a resolve, so its outcome is counted, not awaited.
+     * later get a resolve, so its outcome is not awaited.
      */
     @SuppressWarnings("FutureReturnValueIgnored")
     private void settle(Layout layout, Layout.Shard shard, Slot slot) {
         Slot settled = slot.settle();
         for (Layout.Mirror m : shard.mirrors()) {
-            write(layout, m, settled, false)
-                    .whenComplete((v, e) -> (e == null ? settles : lostSettles).incrementAndGet());
+            write(layout, m, settled, false);
         }
     }
 
@@ -337,10 +329,6 @@ public final class DkvClient {
     private Layout.Mirror pick(Layout.Shard shard) {
         List<Layout.Mirror> ready = shard.ready();
         return ready.get(Math.floorMod(turn.getAndIncrement(), ready.size()));
-    }
-
-    private static Optional<byte[]> valueOf(Slot s) {
-        return s.value();
     }
 
     /** Runs {@code op} on the current layout, again on a newer one each time a mirror says it is stale. */

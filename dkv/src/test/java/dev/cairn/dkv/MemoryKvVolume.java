@@ -15,7 +15,6 @@ public final class MemoryKvVolume {
     private final byte[] data;
     private long epoch;
     private boolean down;
-    private long writes;
 
     public MemoryKvVolume(long slots) {
         this.data = new byte[Math.toIntExact(slots * SlotCodec.SLOT_BYTES)];
@@ -68,7 +67,6 @@ public final class MemoryKvVolume {
         switch (SlotRule.judge(stored, s)) {
             case WRITE -> {
                 block.duplicate().get(data, (int) slot * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES);
-                writes++;
             }
             case KEEP -> {}
             case REFUSE -> throw new DkvException.Refused("slot " + slot + " holds another key: " + stored);
@@ -130,10 +128,5 @@ public final class MemoryKvVolume {
     public synchronized ByteBuffer raw(long slot) {
         return ByteBuffer.wrap(data.clone(), (int) slot * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES)
                 .slice();
-    }
-
-    /** How many writes changed a slot. */
-    public synchronized long writes() {
-        return writes;
     }
 }
