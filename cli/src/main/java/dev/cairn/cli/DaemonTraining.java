@@ -12,7 +12,6 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.io.Writer;
 import java.net.URI;
-import java.net.UnixDomainSocketAddress;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
@@ -127,15 +126,7 @@ public final class DaemonTraining {
     }
 
     private static void writeAndReadBack(Path socket, String export) throws IOException, InterruptedException {
-        NbdClient nbd = Wait.real()
-                .forAnswer(STEP, () -> {
-                    try {
-                        return Optional.of(NbdClient.connect(UnixDomainSocketAddress.of(socket), export));
-                    } catch (IOException e) {
-                        return Optional.empty();
-                    }
-                })
-                .orElseThrow(() -> new IOException("the agent did not serve " + export + " in " + STEP));
+        NbdClient nbd = Demo.connect(socket, export);
         try (nbd) {
             List<ByteBuffer> written = new ArrayList<>();
             for (int i = 0; i < 64; i++) {

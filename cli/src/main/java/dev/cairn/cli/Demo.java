@@ -293,7 +293,8 @@ final class Demo {
         return Wait.real().until(STEP_TIMEOUT, until);
     }
 
-    private static NbdClient connect(Path agentSocket, String export) throws IOException, InterruptedException {
+    /** A client of the agent's export of {@code export} on {@code agentSocket}, once it serves it (3 minutes at most). */
+    static NbdClient connect(Path agentSocket, String export) throws IOException, InterruptedException {
         IOException[] last = {null};
         Optional<NbdClient> connected = Wait.real().forAnswer(STEP_TIMEOUT, () -> {
             try {
