@@ -85,14 +85,10 @@ final class ExtentExports implements ExportCatalog {
         boolean kv = extent.get().kind() == ExtentRecord.Kind.KV;
         if (generation != access.generation()) {
             return new ExportLookup.Refused(
-                    !kv
-                            ? "generation " + generation + " does not match extent " + name.extentId()
-                                    + "'s current generation " + access.generation() + " (a newer attachment owns it)"
-                            : generation < access.generation()
-                                    ? "epoch " + generation + " is older than KV volume " + name.extentId()
-                                            + "'s epoch " + access.generation()
-                                    : "KV volume " + name.extentId() + " is not at epoch " + generation
-                                            + " yet (it is at " + access.generation() + ")");
+                    kv
+                            ? epochMismatch(name, generation, access.generation())
+                            : "generation " + generation + " does not match extent " + name.extentId()
+                                    + "'s current generation " + access.generation() + " (a newer attachment owns it)");
         }
         ExtentSession session = new ExtentSession(extent.get(), describe(located.get()), generation, io, observer);
         if (kv) {
@@ -100,6 +96,13 @@ final class ExtentExports implements ExportCatalog {
                     session, slotLocks.computeIfAbsent(extent.get(), x -> new KvExtentSession.SlotLocks())));
         }
         return new ExportLookup.Found(session);
+    }
+
+    /** Why a KV volume refuses a client at {@code epoch}, in the words the DKV client reads. */
+    private static String epochMismatch(ExportName name, long epoch, long current) {
+        return epoch < current
+                ? "epoch " + epoch + " is older than KV volume " + name.extentId() + "'s epoch " + current
+                : "KV volume " + name.extentId() + " is not at epoch " + epoch + " yet (it is at " + current + ")";
     }
 
     private static String shortName(String name) {

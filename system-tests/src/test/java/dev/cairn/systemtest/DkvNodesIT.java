@@ -17,10 +17,12 @@ import java.nio.ByteBuffer;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -127,10 +129,10 @@ class DkvNodesIT {
 
     /** One client's loop: random puts, deletes and gets until told to stop; failures recorded as unknown. */
     private void load(DkvClient c, long seed, AtomicBoolean running) {
-        java.util.Random r = new java.util.Random(seed);
+        Random r = new Random(seed);
         while (running.get()) {
             long key = Layout.RESERVED_KEYS + r.nextInt(KEYS);
-            List<Op> ops = history.computeIfAbsent(key, k -> java.util.Collections.synchronizedList(new ArrayList<>()));
+            List<Op> ops = history.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>()));
             int what = r.nextInt(10);
             long invoked = now();
             try {
@@ -251,7 +253,7 @@ class DkvNodesIT {
             long invoked = now();
             long v = valueOf(last.get(k).get(1, TimeUnit.MINUTES));
             finalValues.put(k, v);
-            history.computeIfAbsent(k, x -> java.util.Collections.synchronizedList(new ArrayList<>()))
+            history.computeIfAbsent(k, x -> Collections.synchronizedList(new ArrayList<>()))
                     .add(new Op(Kind.GET, v, invoked, now()));
         }
         return finalValues;
