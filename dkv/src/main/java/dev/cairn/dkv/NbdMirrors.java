@@ -23,7 +23,10 @@ public final class NbdMirrors implements MirrorConnector, AutoCloseable {
     private final Map<UUID, NbdKvVolume> retired = new ConcurrentHashMap<>();
     private final Map<UUID, Object> locks = new ConcurrentHashMap<>();
 
-    /** Where a KV volume is served, and the export name that opens it under an epoch. */
+    /**
+     * Where a KV volume is served, and the export name that opens it under an epoch; either may
+     * throw (an unchecked exception) when it does not know, which makes the mirror unavailable.
+     */
     public interface Locator {
         SocketAddress address(UUID volume);
 
@@ -79,8 +82,15 @@ public final class NbdMirrors implements MirrorConnector, AutoCloseable {
                 throw new DkvException.StaleEpoch(
                         "KV volume " + volume + " is already used under epoch " + at + ", newer than " + epoch);
             }
-            NbdKvVolume fresh = NbdKvVolume.connect(
-                    locator.address(volume), locator.exportName(volume, epoch), timeout, "KV volume " + volume);
+            SocketAddress address;
+            String export;
+            try {
+                address = locator.address(volume);
+                export = locator.exportName(volume, epoch);
+            } catch (RuntimeException e) {
+                throw new DkvException.MirrorUnavailable("KV volume " + volume + ": " + e.getMessage(), e);
+            }
+            NbdKvVolume fresh = NbdKvVolume.connect(address, export, timeout, "KV volume " + volume);
             // The connection of the older epoch is kept until the next change, so that what it has in
             // flight is answered by the node (EPERM once fenced: a stale epoch, which is retried)
             // rather than cut short.

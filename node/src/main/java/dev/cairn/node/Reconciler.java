@@ -40,7 +40,9 @@ final class Reconciler {
             try {
                 UUID id = e.id();
                 wanted.add(id);
-                changed |= ensure(id, e.driveId(), e.sizeBytes(), new ExtentAccess(e.generation(), e.secret()));
+                ExtentRecord.Kind kind =
+                        e.kind() == Views.ExtentKind.KV ? ExtentRecord.Kind.KV : ExtentRecord.Kind.DATA;
+                changed |= ensure(id, e.driveId(), e.sizeBytes(), new ExtentAccess(e.generation(), e.secret()), kind);
             } catch (IOException | IllegalArgumentException ex) {
                 errors.add("extent " + e.id() + ": " + ex.getMessage());
             }
@@ -63,15 +65,24 @@ final class Reconciler {
     }
 
     /** Makes sure the extent exists as asked; true if anything had to change. */
-    private boolean ensure(UUID id, UUID driveId, long size, ExtentAccess access) throws IOException {
+    private boolean ensure(UUID id, UUID driveId, long size, ExtentAccess access, ExtentRecord.Kind kind)
+            throws IOException {
         Optional<ExtentService.Located> found = node.extents().find(id);
         if (found.isEmpty()) {
-            node.extents().create(Optional.of(id), size, Optional.of(driveId), access);
+            node.extents().create(Optional.of(id), size, Optional.of(driveId), access, kind);
             log.info(
-                    "extent {}: created on drive {} ({} bytes, generation {})", id, driveId, size, access.generation());
+                    "extent {}: created on drive {} ({} bytes, {}, generation {})",
+                    id,
+                    driveId,
+                    size,
+                    kind == ExtentRecord.Kind.KV ? "a KV volume" : "data",
+                    access.generation());
             return true;
         }
         ExtentRecord r = found.get().record();
+        if (r.kind() != kind) {
+            throw new IOException("exists as " + r.kind() + ", the controller wants " + kind + "; kept as is");
+        }
         if (r.state() != ExtentRecord.State.ACTIVE) {
             throw new IOException("exists but is " + r.state() + "; the controller still wants it");
         }

@@ -33,6 +33,7 @@ public final class ControlClient implements AutoCloseable {
     private final Nodes nodes = new Nodes();
     private final Classes classes = new Classes();
     private final Orphans orphans = new Orphans();
+    private final Dkv dkv = new Dkv();
 
     public ControlClient(List<URI> controllers, Optional<String> token, Duration timeout) {
         this(controllers, token, timeout, Optional.empty());
@@ -95,6 +96,10 @@ public final class ControlClient implements AutoCloseable {
 
     public Orphans orphans() {
         return orphans;
+    }
+
+    public Dkv dkv() {
+        return dkv;
     }
 
     /** The client agents the controller knows. */
@@ -226,6 +231,31 @@ public final class ControlClient implements AutoCloseable {
         /** Has the orphan extent {@code extent} erased (one kept for an operator to decide). */
         public void erase(String extent) throws ControlException {
             http.send("DELETE", "/v1/orphans/" + segment(extent), null);
+        }
+    }
+
+    /** The DKV's layout: its status, the layout clients use (with what opens each mirror), reservations. */
+    public final class Dkv {
+        private Dkv() {}
+
+        /** Shards, mirrors, epoch; no secrets. */
+        public Views.DkvView status() throws ControlException {
+            return fetch("/v1/dkv", type(Views.DkvView.class));
+        }
+
+        /** The layout with each mirror's secret (the admin or node token). */
+        public Views.DkvView layout() throws ControlException {
+            return fetch("/v1/internal/dkv/layout", type(Views.DkvView.class));
+        }
+
+        /** Room for {@code keys} more keys; returns once new shards are usable, or {@code wait} ran out. */
+        public Views.DkvReservation reserve(long keys, Duration wait) throws ControlException {
+            return http.call(
+                    "POST",
+                    "/v1/dkv/reserve",
+                    new Requests.ReserveDkv(keys, wait.toMillis()),
+                    type(Views.DkvReservation.class),
+                    wait);
         }
     }
 

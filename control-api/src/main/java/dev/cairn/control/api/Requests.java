@@ -104,4 +104,7 @@ public final class Requests {
             List<String> errors,
             Long reconciledIndex,
             List<CopyReport> copies) {}
+
+    /** Room for {@code keys} more DKV keys; waits at most {@code waitMillis} for new shards to be usable. */
+    public record ReserveDkv(Long keys, Long waitMillis) {}
 }

@@ -223,8 +223,65 @@ public final class Views {
             int repairsRunning,
             List<String> problems) {}
 
-    /** An extent a node must have, with what a client needs to open it. */
-    public record DesiredExtent(UUID id, UUID driveId, long sizeBytes, long generation, String secret) {}
+    /**
+     * The DKV as the controller keeps it: the quorum epoch, keys {@code firstKey} to {@code endKey}
+     * - 1 in shards of {@code slotsPerShard}, {@code reservedKeys} of them handed out; a shard is
+     * {@code recovering} while a mirror of it is being filled.
+     */
+    public record DkvView(
+            long epoch, long firstKey, long slotsPerShard, long reservedKeys, long endKey, List<DkvShardView> shards) {
+        public DkvView {
+            shards = List.copyOf(shards);
+        }
+    }
+
+    public record DkvShardView(int index, boolean recovering, List<DkvMirrorView> mirrors) {
+        public DkvShardView {
+            mirrors = List.copyOf(mirrors);
+        }
+    }
+
+    /**
+     * A mirror of a shard: KV volume {@code extentId} on drive {@code driveId} of node {@code node},
+     * served at {@code nbdAddress}; {@code ready} once it serves reads; {@code reportedEpoch} the
+     * epoch its node last reported it at (-1: not reported). {@code secret} (what opens it) only in
+     * the layout clients fetch, never in the status.
+     */
+    public record DkvMirrorView(
+            UUID extentId,
+            UUID nodeId,
+            String node,
+            NodeState nodeState,
+            String nbdAddress,
+            UUID driveId,
+            boolean ready,
+            long reportedEpoch,
+            Optional<String> secret) {}
+
+    /** What a reservation handed out: keys {@code firstKey} onwards, {@code keys} of them. */
+    public record DkvReservation(long firstKey, long keys, boolean usable, DkvView dkv) {}
+
+    /** What an extent holds: a leg's data, or one of the DKV's KV volumes (slots, under the slot rule). */
+    public enum ExtentKind {
+        DATA,
+        KV
+    }
+
+    /**
+     * An extent a node must have, with what a client needs to open it; a KV volume's generation is
+     * the DKV's quorum epoch.
+     */
+    public record DesiredExtent(
+            UUID id, UUID driveId, long sizeBytes, long generation, String secret, ExtentKind kind) {
+        public DesiredExtent {
+            kind = kind == null ? ExtentKind.DATA : kind; // from controllers older than the DKV
+        }
+
+        /** A leg's extent. */
+        public DesiredExtent(UUID id, UUID driveId, long sizeBytes, long generation, String secret) {
+            this(id, driveId, sizeBytes, generation, secret, ExtentKind.DATA);
+        }
+    }
 
     /**
      * A node's desired extents, and the orphans it must erase, as of log index {@code appliedIndex};

@@ -28,24 +28,32 @@ public final class Controller implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(Controller.class);
     /** How often the repair loop asks whether this peer leads (it runs a pass at once when it does). */
     private static final Duration REPAIR_TICK = Duration.ofMillis(200);
+    /** How long the DKV loop waits for one NBD call to a KV volume. */
+    private static final Duration DKV_IO_TIMEOUT = Duration.ofSeconds(10);
 
     private final ControllerConfig config;
     private final RatisReplicatedState state;
     private final ControllerApi api;
     private final ScheduledExecutorService monitorThread;
     private final DaemonMetrics metrics;
+    private final ScheduledExecutorService dkvThread;
+    private final DkvMonitor dkv;
 
     private Controller(
             ControllerConfig config,
             RatisReplicatedState state,
             ControllerApi api,
             ScheduledExecutorService monitor,
-            DaemonMetrics metrics) {
+            DaemonMetrics metrics,
+            ScheduledExecutorService dkvThread,
+            DkvMonitor dkv) {
         this.config = config;
         this.state = state;
         this.api = api;
         this.monitorThread = monitor;
         this.metrics = metrics;
+        this.dkvThread = dkvThread;
+        this.dkv = dkv;
     }
 
     public static Controller start(ControllerConfig config, InstantSource clock) throws IOException {
@@ -94,7 +102,22 @@ public final class Controller implements AutoCloseable {
                 TimeUnit.MILLISECONDS);
         Future<?> _ = thread.scheduleWithFixedDelay(
                 () -> guarded("repair pass", repairs::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
-        Controller c = new Controller(config, state, api, thread, metrics);
+        // The DKV loop has a thread of its own: a recovery copies a shard over NBD, which the
+        // offline check and the repair loop must not wait for.
+        ControllerApi.Settings settings =
+                new ControllerApi.Settings(config.spareFraction(), config.repairBytesPerSecond(), config.restTls());
+        DkvMonitor dkv = new DkvMonitor(
+                state,
+                clock,
+                settings.dkvPlacement(),
+                Duration.ofMillis(every),
+                DKV_IO_TIMEOUT,
+                api.metrics()::dkvRecovered);
+        ScheduledExecutorService dkvThread = Executors.newSingleThreadScheduledExecutor(
+                Thread.ofPlatform().name("cairn-dkv").daemon().factory());
+        Future<?> _ = dkvThread.scheduleWithFixedDelay(
+                () -> guarded("DKV pass", dkv::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
+        Controller c = new Controller(config, state, api, thread, metrics, dkvThread, dkv);
         try {
             awaitLoaded(state);
             if (config.readyFile().isPresent()) {
@@ -169,6 +192,8 @@ public final class Controller implements AutoCloseable {
     @Override
     public void close() {
         monitorThread.shutdownNow();
+        dkvThread.shutdownNow();
+        dkv.close();
         api.close();
         metrics.close();
         try {

@@ -10,7 +10,7 @@ import java.util.UUID;
 
 /**
  * Everything the controller knows: nodes, storage classes, volumes (with their legs and
- * attachments), orphans and client agents, and the index of the last log entry applied. Owned by
+ * attachments), orphans, client agents and the DKV's layout, and the index of the last log entry applied. Owned by
  * the state machine, which mutates it only while applying a command; readers take copies under its
  * lock. Maps are sorted so that every iteration, and so every decision, is the same on every
  * replica.
@@ -28,6 +28,7 @@ public final class ClusterState {
     private final JournaledMap<UUID, Volume> volumes = new JournaledMap<>(journal);
     private final JournaledMap<UUID, Orphan> orphans = new JournaledMap<>(journal);
     private final JournaledMap<String, AgentRecord> agents = new JournaledMap<>(journal);
+    private final JournaledValue<DkvLayout> dkv = new JournaledValue<>(journal, DkvLayout.empty());
 
     /** A new cluster: no nodes, the built-in classes. */
     public static ClusterState empty() {
@@ -44,7 +45,20 @@ public final class ClusterState {
             Collection<Volume> volumes,
             Collection<Orphan> orphans,
             Collection<AgentRecord> agents) {
+        return of(appliedIndex, nodes, classes, volumes, orphans, agents, DkvLayout.empty());
+    }
+
+    /** Rebuilds a state from its parts (a snapshot), with the DKV's layout. */
+    public static ClusterState of(
+            long appliedIndex,
+            Collection<NodeRecord> nodes,
+            Collection<StorageClass> classes,
+            Collection<Volume> volumes,
+            Collection<Orphan> orphans,
+            Collection<AgentRecord> agents,
+            DkvLayout dkv) {
         ClusterState s = new ClusterState();
+        s.dkv.set(dkv);
         s.appliedIndex = appliedIndex;
         nodes.forEach(n -> s.nodes.put(n.id(), n));
         classes.forEach(c -> s.classes.put(c.name(), c));
@@ -100,6 +114,15 @@ public final class ClusterState {
         return agents;
     }
 
+    /** The DKV's layout and quorum epoch. */
+    public DkvLayout dkv() {
+        return dkv.get();
+    }
+
+    public void setDkv(DkvLayout layout) {
+        dkv.set(layout);
+    }
+
     public Optional<Volume> volumeNamed(String name) {
         return volumes.values().stream().filter(v -> v.name().equals(name)).findFirst();
     }
@@ -131,7 +154,14 @@ public final class ClusterState {
 
     /** A deep-enough copy for readers: the maps are new, the records immutable. */
     public ClusterState copy() {
-        return of(appliedIndex, nodes.values(), classes.values(), volumes.values(), orphans.values(), agents.values());
+        return of(
+                appliedIndex,
+                nodes.values(),
+                classes.values(),
+                volumes.values(),
+                orphans.values(),
+                agents.values(),
+                dkv.get());
     }
 
     @Override
@@ -142,11 +172,12 @@ public final class ClusterState {
                 && s.classes.equals(classes)
                 && s.volumes.equals(volumes)
                 && s.orphans.equals(orphans)
-                && s.agents.equals(agents);
+                && s.agents.equals(agents)
+                && s.dkv.get().equals(dkv.get());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(appliedIndex, nodes, classes, volumes, orphans, agents);
+        return Objects.hash(appliedIndex, nodes, classes, volumes, orphans, agents, dkv.get());
     }
 }

@@ -3,6 +3,7 @@ package dev.cairn.control.placement;
 import dev.cairn.control.api.Label;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
@@ -56,7 +57,8 @@ public final class Placement {
     /**
      * The slots of a cluster: every drive of every online node not being drained, its free bytes as reported (which
      * counts extents still being erased) reduced by the legs placed on it that the node has not
-     * reported yet (so two volumes created in a row never count the same space), and by a spare
+     * reported yet (so two volumes created in a row never count the same space), as are the DKV's
+     * KV volumes not reported yet, and by a spare
      * reserve of {@code spareFraction} of its data area.
      */
     public static Placement of(ClusterState state, double spareFraction) {
@@ -68,6 +70,12 @@ public final class Placement {
                 if (leg.state() == LegState.CREATING && !reported) {
                     pending.merge(leg.driveId(), LegLayout.allocatedBytes(leg.extentSizeBytes()), Limits::addSaturated);
                 }
+            }
+        }
+        for (DkvLayout.Mirror m : state.dkv().mirrors()) {
+            NodeRecord node = state.nodes().get(m.nodeId());
+            if (node == null || !node.extents().containsKey(m.extentId())) {
+                pending.merge(m.driveId(), state.dkv().kvVolumeBytes(), Limits::addSaturated);
             }
         }
         int offline = (int) state.nodes().values().stream()
@@ -142,7 +150,9 @@ public final class Placement {
             if (best != null && s.freeFraction() + bonus <= best.score()) {
                 break;
             }
-            if (s.freeBytes() < r.legBytes() || r.excludedNodes().contains(s.nodeId())) {
+            if (s.freeBytes() < r.legBytes()
+                    || r.excludedNodes().contains(s.nodeId())
+                    || r.excludedDrives().contains(s.driveId())) {
                 continue;
             }
             double score = s.freeFraction() + (preferred(s.nodeId(), r.prefer()) ? bonus : 0);

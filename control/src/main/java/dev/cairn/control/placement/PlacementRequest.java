@@ -8,8 +8,8 @@ import java.util.UUID;
 /**
  * What to place: {@code legs} legs of {@code legBytes} each (the space one occupies on a drive),
  * every one on a distinct value of the label {@code spreadAcross}, none on a node in {@code
- * excludedNodes} nor on a value in {@code usedDomains} (the volume's existing legs), preferring
- * nodes that carry {@code prefer}.
+ * excludedNodes} nor on a value in {@code usedDomains} (the volume's existing legs) nor on a drive
+ * in {@code excludedDrives}, preferring nodes that carry {@code prefer}.
  */
 public record PlacementRequest(
         int legs,
@@ -17,7 +17,8 @@ public record PlacementRequest(
         String spreadAcross,
         Optional<Label> prefer,
         Set<UUID> excludedNodes,
-        Set<String> usedDomains) {
+        Set<String> usedDomains,
+        Set<UUID> excludedDrives) {
 
     public PlacementRequest {
         if (legs < 1) {
@@ -28,6 +29,18 @@ public record PlacementRequest(
         }
         excludedNodes = Set.copyOf(excludedNodes);
         usedDomains = Set.copyOf(usedDomains);
+        excludedDrives = Set.copyOf(excludedDrives);
+    }
+
+    /** Excluding no drive. */
+    public PlacementRequest(
+            int legs,
+            long legBytes,
+            String spreadAcross,
+            Optional<Label> prefer,
+            Set<UUID> excludedNodes,
+            Set<String> usedDomains) {
+        this(legs, legBytes, spreadAcross, prefer, excludedNodes, usedDomains, Set.of());
     }
 
     public static PlacementRequest of(int legs, long legBytes, String spreadAcross, Optional<Label> prefer) {

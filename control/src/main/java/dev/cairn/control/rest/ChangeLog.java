@@ -58,6 +58,7 @@ final class ChangeLog {
             case Command.DrainNode d -> log.info("node {}: draining", d.nodeId());
             case Command.UndrainNode u -> log.info("node {}: drain stopped", u.nodeId());
             case Command.EraseOrphan e -> log.info("orphan {}: its node is to erase it", e.extentId());
+            case Command.ReserveDkvKeys r -> log.info("DKV: {} keys reserved from key {}", r.keys(), id);
             default -> {}
         }
     }

@@ -2,6 +2,8 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.ControlJson;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.model.DkvLayout;
+import dev.cairn.control.state.Command;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.metrics.DaemonMetrics;
 import dev.cairn.nbd.tls.HttpsTls;
@@ -58,11 +60,28 @@ public final class ControllerApi implements AutoCloseable {
      * @param repairBytesPerSecond what each agent's resyncs, and each node's copies of legs of
      *     detached volumes, may copy per second (0: no limit)
      * @param https when present, the API is served over HTTPS only, with this server context
+     * @param dkvMirrors mirrors of each DKV shard
+     * @param kvVolumesPerDrive the most KV volumes placed on one drive
      */
-    public record Settings(double spareFraction, long repairBytesPerSecond, Optional<SSLContext> https) {
+    public record Settings(
+            double spareFraction,
+            long repairBytesPerSecond,
+            Optional<SSLContext> https,
+            int dkvMirrors,
+            int kvVolumesPerDrive) {
+        /** The DKV's defaults. */
+        public Settings(double spareFraction, long repairBytesPerSecond, Optional<SSLContext> https) {
+            this(spareFraction, repairBytesPerSecond, https, DkvLayout.DEFAULT_MIRRORS, DkvLayout.DEFAULT_PER_DRIVE);
+        }
+
         /** Plain HTTP. */
         public Settings(double spareFraction, long repairBytesPerSecond) {
             this(spareFraction, repairBytesPerSecond, Optional.empty());
+        }
+
+        /** How the DKV's mirrors are placed. */
+        public Command.DkvPlacement dkvPlacement() {
+            return new Command.DkvPlacement(dkvMirrors, kvVolumesPerDrive, spareFraction);
         }
     }
 
@@ -81,6 +100,7 @@ public final class ControllerApi implements AutoCloseable {
         NodeRoutes nodes = new NodeRoutes(state, clock, settings.spareFraction(), settings.repairBytesPerSecond());
         AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond());
         RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction());
+        DkvRoutes dkv = new DkvRoutes(state, clock, settings.dkvPlacement());
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -102,7 +122,7 @@ public final class ControllerApi implements AutoCloseable {
             });
             config.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openapi));
-            for (Route r : routes(admin, nodes, agents, repairs)) {
+            for (Route r : routes(admin, nodes, agents, repairs, dkv)) {
                 config.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
@@ -141,7 +161,8 @@ public final class ControllerApi implements AutoCloseable {
     /** One endpoint; the OpenAPI document must describe exactly these (a test checks). */
     record Route(HandlerType method, String path, Handler handler) {}
 
-    static List<Route> routes(AdminRoutes admin, NodeRoutes nodes, AgentRoutes agents, RepairRoutes repairs) {
+    static List<Route> routes(
+            AdminRoutes admin, NodeRoutes nodes, AgentRoutes agents, RepairRoutes repairs, DkvRoutes dkv) {
         return List.of(
                 new Route(HandlerType.GET, "/v1/cluster", admin::cluster),
                 new Route(HandlerType.GET, "/v1/nodes", admin::listNodes),
@@ -164,6 +185,9 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.GET, "/v1/agents", agents::listAgents),
                 new Route(HandlerType.GET, "/v1/orphans", admin::listOrphans),
                 new Route(HandlerType.DELETE, "/v1/orphans/{extent}", admin::eraseOrphan),
+                new Route(HandlerType.GET, "/v1/dkv", dkv::status),
+                new Route(HandlerType.POST, "/v1/dkv/reserve", dkv::reserve),
+                new Route(HandlerType.GET, "/v1/internal/dkv/layout", dkv::layout),
                 new Route(HandlerType.POST, "/v1/internal/nodes/{id}/register", nodes::register),
                 new Route(HandlerType.POST, "/v1/internal/nodes/{id}/heartbeat", nodes::heartbeat),
                 new Route(HandlerType.GET, "/v1/internal/nodes/{id}/desired", nodes::desired),

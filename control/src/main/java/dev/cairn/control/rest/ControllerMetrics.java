@@ -2,6 +2,7 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.Limits;
@@ -56,6 +57,8 @@ public final class ControllerMetrics {
     private final ReplicatedState state;
     private final Map<Command.Replacement, Counter> repairsStarted = new EnumMap<>(Command.Replacement.class);
     private volatile Reading last;
+    private final Counter dkvRecoveries;
+    private final Counter dkvRecoveredBytes;
 
     private ControllerMetrics(MeterRegistry registry, ReplicatedState state) {
         this.state = state;
@@ -121,6 +124,18 @@ public final class ControllerMetrics {
                 .description("Bytes no extent takes on every node's drives")
                 .baseUnit("bytes")
                 .register(registry);
+        repairCounters(registry);
+        dkvGauges(registry);
+        dkvRecoveries = Counter.builder("cairn.controller.dkv.recoveries")
+                .description("DKV shards this peer recovered")
+                .register(registry);
+        dkvRecoveredBytes = Counter.builder("cairn.controller.dkv.recovered")
+                .description("Bytes of slots written by DKV recoveries on this peer")
+                .baseUnit("bytes")
+                .register(registry);
+    }
+
+    private void repairCounters(MeterRegistry registry) {
         for (Command.Replacement why : Command.Replacement.values()) {
             repairsStarted.put(
                     why,
@@ -129,6 +144,29 @@ public final class ControllerMetrics {
                             .tag("reason", why.name().toLowerCase(Locale.ROOT))
                             .register(registry));
         }
+    }
+
+    private void dkvGauges(MeterRegistry registry) {
+        Gauge.builder(
+                        "cairn.controller.dkv.epoch",
+                        this,
+                        m -> m.state.readLocal(st -> st.dkv().epoch()))
+                .description("The DKV's quorum epoch")
+                .register(registry);
+        Gauge.builder(
+                        "cairn.controller.dkv.shards",
+                        this,
+                        m -> m.state.readLocal(st -> st.dkv().shards().size()))
+                .description("Shards of the DKV")
+                .register(registry);
+        Gauge.builder(
+                        "cairn.controller.dkv.shards.recovering",
+                        this,
+                        m -> m.state.readLocal(st -> st.dkv().shards().stream()
+                                .filter(DkvLayout.Shard::recovering)
+                                .count()))
+                .description("Shards of the DKV with a mirror being filled")
+                .register(registry);
     }
 
     /** Registers the controller's meters; their values come from {@code state}. */
@@ -177,5 +215,11 @@ public final class ControllerMetrics {
     /** The leader's repair loop placed a replacement leg (its proposal was applied). */
     public void repairStarted(Command.Replacement why) {
         repairsStarted.get(why).increment();
+    }
+
+    /** A DKV shard was recovered, writing {@code bytes}. */
+    public void dkvRecovered(long bytes) {
+        dkvRecoveries.increment();
+        dkvRecoveredBytes.increment((double) bytes);
     }
 }

@@ -153,10 +153,13 @@ final class NodeRoutes {
         long after = Json.longParam(ctx, "after", -1);
         Duration wait = Duration.ofMillis(Math.clamp(Json.longParam(ctx, "waitMillis", 0), 0, MAX_WAIT.toMillis()));
         ClusterStateMachine.Desired d = state.awaitDesired(node, after, wait);
-        List<Views.DesiredExtent> extents = d.legs().stream()
-                .map(l -> new Views.DesiredExtent(
-                        l.extentId(), l.driveId(), l.extentSizeBytes(), l.generation(), l.secret()))
-                .toList();
+        List<Views.DesiredExtent> extents = new ArrayList<>();
+        d.legs()
+                .forEach(l -> extents.add(new Views.DesiredExtent(
+                        l.extentId(), l.driveId(), l.extentSizeBytes(), l.generation(), l.secret())));
+        d.kvVolumes()
+                .forEach(m -> extents.add(new Views.DesiredExtent(
+                        m.extentId(), m.driveId(), d.kvVolumeBytes(), d.kvEpoch(), m.secret(), Views.ExtentKind.KV)));
         ctx.json(new Views.DesiredView(
                 d.appliedIndex(), d.changedAt(), extents, d.erase(), d.copies(), copyBytesPerSecond));
     }

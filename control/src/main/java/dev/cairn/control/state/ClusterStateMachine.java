@@ -4,6 +4,7 @@ import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
@@ -117,7 +118,7 @@ public final class ClusterStateMachine {
         return switch (command) {
             case Command.RegisterNode c -> invalidating(NodeCommands.register(state, index, c, logIndex));
             case Command.Heartbeat c -> heartbeat(c, logIndex);
-            case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, index, c));
+            case Command.MarkNodeOffline c -> invalidating(NodeCommands.markOffline(state, index, c, logIndex));
             case Command.SetNodeLabels c -> invalidating(NodeCommands.setLabels(state, index, c, logIndex));
             case Command.CreateClass c -> VolumeCommands.createClass(state, c);
             case Command.DeleteClass c -> VolumeCommands.deleteClass(state, c);
@@ -136,6 +137,12 @@ public final class ClusterStateMachine {
             case Command.ReplaceLeg c ->
                 RepairCommands.replaceLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
             case Command.NoteRepair c -> RepairCommands.noteRepair(state, c);
+            case Command.ReserveDkvKeys c ->
+                DkvCommands.reserve(state, index, () -> placement(c.placement().spareFraction()), c, logIndex);
+            case Command.ReplaceDkvMirror c ->
+                DkvCommands.replaceMirror(
+                        state, index, () -> placement(c.placement().spareFraction()), c, logIndex);
+            case Command.DkvShardRecovered c -> DkvCommands.recovered(state, c);
         };
     }
 
@@ -254,12 +261,19 @@ public final class ClusterStateMachine {
     }
 
     /**
-     * The legs a node should hold, the orphans it should erase and the copies of legs of detached
-     * volumes it should make, as of log index {@code appliedIndex}; {@code changedAt} is the index
+     * The legs a node should hold, the orphans it should erase, the copies of legs of detached
+     * volumes it should make and the DKV's KV volumes it should serve (at the epoch), as of log index {@code appliedIndex}; {@code changedAt} is the index
      * at which any of them (or a leg's access) last changed.
      */
     public record Desired(
-            long changedAt, long appliedIndex, List<Leg> legs, List<UUID> erase, List<Views.LegCopy> copies) {}
+            long changedAt,
+            long appliedIndex,
+            List<Leg> legs,
+            List<UUID> erase,
+            List<Views.LegCopy> copies,
+            long kvEpoch,
+            long kvVolumeBytes,
+            List<DkvLayout.Mirror> kvVolumes) {}
 
     /** One consistent read of a node's desired legs. */
     public Desired desired(UUID node) {
@@ -274,8 +288,16 @@ public final class ClusterStateMachine {
                     .filter(o -> o.erase() && o.nodeId().equals(node))
                     .map(Orphan::extentId)
                     .toList();
+            DkvLayout dkv = state.dkv();
             return new Desired(
-                    index.changedAt(node), state.appliedIndex(), legs, erase, NodeCopies.forNode(state, index, node));
+                    index.changedAt(node),
+                    state.appliedIndex(),
+                    legs,
+                    erase,
+                    NodeCopies.forNode(state, index, node),
+                    dkv.epoch(),
+                    dkv.kvVolumeBytes(),
+                    dkv.mirrorsOn(node));
         } finally {
             lock.readLock().unlock();
         }

@@ -36,7 +36,10 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.AddReplica.class, name = "add-replica"),
     @JsonSubTypes.Type(value = Command.RemoveReplica.class, name = "remove-replica"),
     @JsonSubTypes.Type(value = Command.ReplaceLeg.class, name = "replace-leg"),
-    @JsonSubTypes.Type(value = Command.NoteRepair.class, name = "note-repair")
+    @JsonSubTypes.Type(value = Command.NoteRepair.class, name = "note-repair"),
+    @JsonSubTypes.Type(value = Command.ReserveDkvKeys.class, name = "reserve-dkv-keys"),
+    @JsonSubTypes.Type(value = Command.ReplaceDkvMirror.class, name = "replace-dkv-mirror"),
+    @JsonSubTypes.Type(value = Command.DkvShardRecovered.class, name = "dkv-shard-recovered")
 })
 public sealed interface Command {
 
@@ -195,4 +198,33 @@ public sealed interface Command {
 
     /** The leader's repair loop records why a repair the volume needs cannot proceed (empty: it can). */
     record NoteRepair(UUID volumeId, Optional<String> note) implements Command {}
+
+    /**
+     * How the DKV's mirrors are placed: {@code mirrors} per shard on distinct nodes (spread across
+     * {@code zone} where the cluster has enough zones, else across hosts), at most {@code perDrive}
+     * KV volumes on one drive, {@code spareFraction} of every drive held back.
+     */
+    record DkvPlacement(int mirrors, int perDrive, double spareFraction) {}
+
+    /**
+     * Room for {@code keys} more DKV keys (0: only the first shard a cluster starts with): the
+     * shards needed are added, their mirrors placed with the extent ids and secrets carried ({@code
+     * mirrors} per shard). The outcome's id is the first of the keys handed out.
+     */
+    record ReserveDkvKeys(long keys, List<UUID> extentIds, List<String> secrets, DkvPlacement placement, long atMillis)
+            implements Command {}
+
+    /**
+     * The DKV loop replaces mirror {@code extentId} of shard {@code shard} (its node left) with a
+     * fresh KV volume {@code newExtentId}, placed when applied; the old one becomes an orphan.
+     */
+    record ReplaceDkvMirror(
+            int shard, UUID extentId, UUID newExtentId, String secret, DkvPlacement placement, long atMillis)
+            implements Command {}
+
+    /**
+     * Shard {@code shard} was recovered at epoch {@code epoch} (every mirror holds what the most
+     * advanced one held): its mirrors serve reads. Applied only if the layout is still at that epoch.
+     */
+    record DkvShardRecovered(int shard, long epoch, long atMillis) implements Command {}
 }

@@ -2,6 +2,7 @@ package dev.cairn.control.state;
 
 import dev.cairn.control.api.NodeName;
 import dev.cairn.control.model.AgentRecord;
+import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.LegSync;
@@ -112,6 +113,67 @@ public final class CommandChecks {
                 present(n.note(), "note");
                 n.note().ifPresent(t -> text(t, "note", Limits.MAX_NOTE_CHARS));
             }
+            case Command.ReserveDkvKeys r -> reserveDkvKeys(r);
+            case Command.ReplaceDkvMirror r -> replaceDkvMirror(r);
+            case Command.DkvShardRecovered r -> dkvShardRecovered(r);
+        }
+    }
+
+    private static void replaceDkvMirror(Command.ReplaceDkvMirror r) {
+        id(r.extentId(), "extent id");
+        id(r.newExtentId(), "new extent id");
+        if (r.newExtentId().equals(r.extentId())) {
+            throw new IllegalArgumentException("a mirror cannot be replaced by itself (" + r.extentId() + ")");
+        }
+        shard(r.shard());
+        secret(r.secret());
+        dkvPlacement(r.placement());
+        time(r.atMillis());
+    }
+
+    private static void dkvShardRecovered(Command.DkvShardRecovered r) {
+        shard(r.shard());
+        if (r.epoch() < 0) {
+            throw new IllegalArgumentException("epoch must not be negative, got " + r.epoch());
+        }
+        time(r.atMillis());
+    }
+
+    private static void reserveDkvKeys(Command.ReserveDkvKeys r) {
+        if (r.keys() < 0 || r.keys() > DkvLayout.MAX_KEYS) {
+            throw new IllegalArgumentException("keys must be from 0 to " + DkvLayout.MAX_KEYS + ", got " + r.keys());
+        }
+        dkvPlacement(r.placement());
+        List<UUID> extents = list(r.extentIds(), "extentIds", DkvLayout.MAX_SHARDS_PER_RESERVATION * MAX_MIRRORS);
+        extents.forEach(e -> id(e, "extent id"));
+        if (new HashSet<>(extents).size() != extents.size()) {
+            throw new IllegalArgumentException("extentIds name an extent twice");
+        }
+        if (list(r.secrets(), "secrets", extents.size()).size() != extents.size()) {
+            throw new IllegalArgumentException("secrets must be as many as extentIds");
+        }
+        r.secrets().forEach(CommandChecks::secret);
+        time(r.atMillis());
+    }
+
+    /** The most mirrors a DKV shard can have. */
+    static final int MAX_MIRRORS = 5;
+
+    private static void dkvPlacement(Command.DkvPlacement p) {
+        present(p, "placement");
+        if (p.mirrors() < 1 || p.mirrors() > MAX_MIRRORS) {
+            throw new IllegalArgumentException("mirrors must be from 1 to " + MAX_MIRRORS + ", got " + p.mirrors());
+        }
+        if (p.perDrive() < 1 || p.perDrive() > 64) {
+            throw new IllegalArgumentException("KV volumes per drive must be from 1 to 64, got " + p.perDrive());
+        }
+        spare(p.spareFraction());
+    }
+
+    private static void shard(int shard) {
+        if (shard < 0 || shard >= DkvLayout.MAX_SHARDS) {
+            throw new IllegalArgumentException(
+                    "shard must be from 0 to " + (DkvLayout.MAX_SHARDS - 1) + ", got " + shard);
         }
     }
 

@@ -1,18 +1,22 @@
 package dev.cairn.control.state;
 
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.Volume;
 import java.util.Collections;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
 
 /**
- * Derived from the state, never stored: which volume each extent belongs to, which extents each
+ * Derived from the state, never stored: which volume each extent belongs to (and which extents are
+ * the DKV's KV volumes), which extents each
  * node should have, which volumes are attached to each host, at which log index each node's and
  * each agent's desired state last changed (they long-poll on it), and volumes by name.
  * Rebuilt from scratch after a snapshot is loaded, kept up to date by the commands after that.
@@ -24,6 +28,8 @@ final class LegIndex {
     private final Map<String, UUID> volumeByName = new HashMap<>();
     private final Map<String, SortedSet<UUID>> attachedByHost = new HashMap<>();
     private final Map<String, Long> agentChangedAt = new HashMap<>();
+    /** The DKV's KV volumes, by extent id. */
+    private Set<UUID> kvVolumes = Set.of();
     /** Counts changes, so the state machine knows whether a refused command touched the index. */
     private long version;
 
@@ -32,6 +38,7 @@ final class LegIndex {
         state.volumes().values().forEach(v -> index.add(v, state.appliedIndex()));
         state.nodes().keySet().forEach(n -> index.changedAt.put(n, state.appliedIndex()));
         state.agents().keySet().forEach(h -> index.agentChangedAt.put(h, state.appliedIndex()));
+        index.dkv(state.dkv());
         return index;
     }
 
@@ -77,6 +84,19 @@ final class LegIndex {
             desired.remove(leg.extentId());
         }
         changedAt.put(leg.nodeId(), index);
+    }
+
+    /** The DKV's layout changed: its KV volumes are these. */
+    void dkv(DkvLayout layout) {
+        version++;
+        Set<UUID> ids = new HashSet<>();
+        layout.mirrors().forEach(m -> ids.add(m.extentId()));
+        kvVolumes = ids;
+    }
+
+    /** Whether {@code extentId} is one of the DKV's KV volumes. */
+    boolean kv(UUID extentId) {
+        return kvVolumes.contains(extentId);
     }
 
     void touch(UUID node, long index) {

@@ -67,6 +67,7 @@ final class NodeCommands {
         index.touch(n.id(), logIndex);
         if (known != null && known.state() != NodeState.ONLINE) {
             LegHealth.refreshOn(s, index, n.id(), c.atMillis());
+            DkvCommands.nodeReturned(s, index, n.id(), logIndex);
         }
         if (known != null && !known.nbdAddress().equals(n.nbdAddress())) {
             touchAgentsOfLegsOn(s, index, n.id(), logIndex);
@@ -120,6 +121,7 @@ final class NodeCommands {
                                 .withCopies(c.copies()));
         if (n.state() != NodeState.ONLINE) {
             LegHealth.refreshOn(s, index, n.id(), c.atMillis());
+            DkvCommands.nodeReturned(s, index, n.id(), logIndex);
         }
         markLegsReady(s, index, n.id(), observed, logIndex);
         NodeCopies.onReports(s, index, c.copies(), c.atMillis(), logIndex);
@@ -246,7 +248,7 @@ final class NodeCommands {
 
     /** Whether an extent a node reports is an orphan the controller does not know of yet. */
     private static boolean isNewOrphan(ClusterState s, LegIndex index, ObservedExtent e) {
-        return !index.desired(e.id()) && !s.orphans().containsKey(e.id());
+        return !index.desired(e.id()) && !index.kv(e.id()) && !s.orphans().containsKey(e.id());
     }
 
     /** The operator asks for an orphan the controller never knew to be erased after all. */
@@ -262,7 +264,7 @@ final class NodeCommands {
         return Outcome.ok(o.extentId().toString());
     }
 
-    static Outcome markOffline(ClusterState s, LegIndex index, Command.MarkNodeOffline c) {
+    static Outcome markOffline(ClusterState s, LegIndex index, Command.MarkNodeOffline c, long logIndex) {
         NodeRecord n = s.nodes().get(c.nodeId());
         if (n == null) {
             return Outcome.refused(NOT_FOUND, "node " + c.nodeId() + " is not registered");
@@ -270,6 +272,7 @@ final class NodeCommands {
         if (n.state() == NodeState.ONLINE && n.lastHeartbeatMillis() + c.offlineAfterMillis() <= c.atMillis()) {
             s.nodes().put(n.id(), n.withState(NodeState.OFFLINE));
             LegHealth.refreshOn(s, index, n.id(), c.atMillis());
+            DkvCommands.nodeLeft(s, index, n.id(), logIndex);
         }
         return Outcome.ok(n.id().toString());
     }

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.datatype.jdk8.Jdk8Module;
 import com.fasterxml.jackson.datatype.jsr310.JavaTimeModule;
 import dev.cairn.control.model.AgentRecord;
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.StorageClass;
@@ -34,7 +35,7 @@ public final class StateCodec {
 
     /**
      * The snapshot's shape on disk. Fields added since format 1 are optional: one written before
-     * them (no agents, no attachments) reads as exactly that.
+     * them (no agents, no attachments, no DKV) reads as exactly that.
      */
     record Snapshot(
             int format,
@@ -43,9 +44,11 @@ public final class StateCodec {
             List<StorageClass> classes,
             List<Volume> volumes,
             List<Orphan> orphans,
-            List<AgentRecord> agents) {
+            List<AgentRecord> agents,
+            DkvLayout dkv) {
         Snapshot {
             agents = agents == null ? List.of() : agents;
+            dkv = dkv == null ? DkvLayout.empty() : dkv;
         }
     }
 
@@ -73,7 +76,8 @@ public final class StateCodec {
                 List.copyOf(s.classes().values()),
                 List.copyOf(s.volumes().values()),
                 List.copyOf(s.orphans().values()),
-                List.copyOf(s.agents().values())));
+                List.copyOf(s.agents().values()),
+                s.dkv()));
     }
 
     public static ClusterState decodeSnapshot(byte[] bytes) throws IOException {
@@ -83,7 +87,13 @@ public final class StateCodec {
                     "snapshot format " + snap.format() + " is not the " + SNAPSHOT_FORMAT + " this controller reads");
         }
         return ClusterState.of(
-                snap.appliedIndex(), snap.nodes(), snap.classes(), snap.volumes(), snap.orphans(), snap.agents());
+                snap.appliedIndex(),
+                snap.nodes(),
+                snap.classes(),
+                snap.volumes(),
+                snap.orphans(),
+                snap.agents(),
+                snap.dkv());
     }
 
     private static byte[] write(Object o) {

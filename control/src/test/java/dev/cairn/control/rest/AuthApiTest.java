@@ -3,6 +3,7 @@ package dev.cairn.control.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.state.Command;
 import dev.cairn.testkit.AdminHttp;
 import io.javalin.http.HandlerType;
 import java.net.URI;
@@ -22,7 +23,8 @@ class AuthApiTest extends ApiFixture {
                 new AdminRoutes(state, clock, 0),
                 new NodeRoutes(state, clock, 0, 0),
                 new AgentRoutes(state, clock, 0),
-                new RepairRoutes(state, clock, 0));
+                new RepairRoutes(state, clock, 0),
+                new DkvRoutes(state, clock, new Command.DkvPlacement(3, 2, 0)));
     }
 
     /** The route's path with its parameters filled in with values that exist. */

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.state.Command;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
@@ -32,7 +33,8 @@ class OpenApiTest extends ApiFixture {
                         new AdminRoutes(state, clock, 0),
                         new NodeRoutes(state, clock, 0, 0),
                         new AgentRoutes(state, clock, 0),
-                        new RepairRoutes(state, clock, 0))
+                        new RepairRoutes(state, clock, 0),
+                        new DkvRoutes(state, clock, new Command.DkvPlacement(3, 2, 0)))
                 .forEach(r -> served.add(r.method().name() + " " + r.path()));
         assertThat(documented).containsExactlyInAnyOrderElementsOf(served);
     }

@@ -1,0 +1,254 @@
+package dev.cairn.control.state;
+
+import static dev.cairn.control.state.Outcome.Status.CONFLICT;
+import static dev.cairn.control.state.Outcome.Status.INVALID;
+import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
+import static dev.cairn.control.state.Outcome.Status.UNPLACEABLE;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DkvLayout;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.Orphan;
+import dev.cairn.control.placement.PlacedLeg;
+import dev.cairn.control.placement.Placement;
+import dev.cairn.control.placement.PlacementException;
+import dev.cairn.control.placement.PlacementRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+import java.util.stream.Stream;
+
+/**
+ * Applies the commands about the DKV's layout: reservations (which add shards), mirrors replaced
+ * after their node left, shards recovered, and the epoch's rise when a node holding a mirror leaves
+ * or returns. Every change of which mirrors a shard has raises the epoch, so that the nodes refuse
+ * every client still planning on the layout before it; the nodes holding mirrors are touched (each
+ * KV volume's epoch is in its node's desired state).
+ */
+final class DkvCommands {
+    /** The labels a shard's mirrors are spread across, in order of preference. */
+    private static final List<String> SPREAD = List.of("zone", "host");
+
+    private DkvCommands() {}
+
+    static Outcome reserve(
+            ClusterState s, LegIndex index, Supplier<Placement> placement, Command.ReserveDkvKeys c, long logIndex) {
+        DkvLayout d = s.dkv();
+        long most = DkvLayout.MAX_SHARDS * d.slotsPerShard();
+        if (d.reservedKeys() > most - c.keys()) {
+            return Outcome.refused(
+                    INVALID,
+                    "the DKV holds at most " + most + " keys; " + d.reservedKeys() + " are reserved, so " + c.keys()
+                            + " more do not fit");
+        }
+        long wanted = d.reservedKeys() + c.keys();
+        int add = (int) Math.max(
+                0,
+                Math.max(1, Math.ceilDiv(wanted, d.slotsPerShard()))
+                        - d.shards().size());
+        int mirrors = c.placement().mirrors();
+        if (add > DkvLayout.MAX_SHARDS_PER_RESERVATION) {
+            return Outcome.refused(
+                    INVALID,
+                    c.keys() + " keys need " + add + " new shards, more than the "
+                            + DkvLayout.MAX_SHARDS_PER_RESERVATION + " one reservation may add");
+        }
+        if (c.extentIds().size() < add * mirrors) {
+            return Outcome.refused(
+                    CONFLICT,
+                    "the reservation carries ids for " + c.extentIds().size() + " KV volumes, " + add * mirrors
+                            + " are needed now; ask again");
+        }
+        DkvLayout layout = d;
+        for (int i = 0; i < add; i++) {
+            List<DkvLayout.Mirror> shard = new ArrayList<>();
+            List<PlacedLeg> placed;
+            try {
+                placed = place(s, layout, placement.get(), c.placement(), List.of(), mirrors);
+            } catch (PlacementException e) {
+                return Outcome.refused(
+                        UNPLACEABLE,
+                        "no room for shard " + layout.shards().size() + " of the DKV (" + mirrors + " KV volumes of "
+                                + layout.kvVolumeBytes() + " bytes): " + e.getMessage());
+            }
+            for (int m = 0; m < mirrors; m++) {
+                UUID id = c.extentIds().get(i * mirrors + m);
+                if (taken(s, index, id)) {
+                    return Outcome.refused(CONFLICT, "extent id " + id + " is taken; ask again");
+                }
+                PlacedLeg p = placed.get(m);
+                shard.add(new DkvLayout.Mirror(
+                        id, p.nodeId(), p.driveId(), c.secrets().get(i * mirrors + m), true));
+            }
+            layout = layout.withShard(new DkvLayout.Shard(layout.shards().size(), shard));
+        }
+        change(s, index, (add > 0 ? layout.nextEpoch() : layout).withReservedKeys(wanted), logIndex);
+        return Outcome.ok(Long.toString(DkvLayout.FIRST_KEY + d.reservedKeys()));
+    }
+
+    static Outcome replaceMirror(
+            ClusterState s, LegIndex index, Supplier<Placement> placement, Command.ReplaceDkvMirror c, long logIndex) {
+        DkvLayout d = s.dkv();
+        if (c.shard() >= d.shards().size()) {
+            return Outcome.refused(NOT_FOUND, "the DKV has no shard " + c.shard());
+        }
+        DkvLayout.Shard shard = d.shards().get(c.shard());
+        Optional<DkvLayout.Mirror> old = shard.mirrors().stream()
+                .filter(m -> m.extentId().equals(c.extentId()))
+                .findFirst();
+        if (old.isEmpty()) {
+            return Outcome.refused(NOT_FOUND, "shard " + c.shard() + " has no mirror " + c.extentId());
+        }
+        NodeRecord holder = s.nodes().get(old.get().nodeId());
+        if (holder != null && holder.state() == NodeState.ONLINE) {
+            return Outcome.refused(CONFLICT, "mirror " + c.extentId() + "'s node is online; kept");
+        }
+        List<DkvLayout.Mirror> keep = shard.mirrors().stream()
+                .filter(m -> !m.extentId().equals(c.extentId()))
+                .toList();
+        if (keep.stream().noneMatch(DkvLayout.Mirror::ready)) {
+            return Outcome.refused(CONFLICT, "shard " + c.shard() + " has no other ready mirror to recover from");
+        }
+        if (taken(s, index, c.newExtentId())) {
+            return Outcome.refused(CONFLICT, "extent id " + c.newExtentId() + " is taken; ask again");
+        }
+        PlacedLeg placed;
+        try {
+            placed = place(s, d, placement.get(), c.placement(), keep, 1).getFirst();
+        } catch (PlacementException e) {
+            return Outcome.refused(
+                    UNPLACEABLE, "no room for a new mirror of DKV shard " + c.shard() + ": " + e.getMessage());
+        }
+        List<DkvLayout.Mirror> mirrors = new ArrayList<>(shard.mirrors());
+        mirrors.set(
+                mirrors.indexOf(old.get()),
+                new DkvLayout.Mirror(c.newExtentId(), placed.nodeId(), placed.driveId(), c.secret(), false));
+        s.orphans()
+                .put(
+                        c.extentId(),
+                        new Orphan(
+                                c.extentId(),
+                                old.get().nodeId(),
+                                d.kvVolumeBytes(),
+                                c.atMillis(),
+                                logIndex,
+                                "a mirror of DKV shard " + c.shard() + ", replaced while its node was away",
+                                true));
+        change(s, index, d.withShard(new DkvLayout.Shard(c.shard(), mirrors)).nextEpoch(), logIndex);
+        return Outcome.ok(c.newExtentId().toString());
+    }
+
+    static Outcome recovered(ClusterState s, Command.DkvShardRecovered c) {
+        DkvLayout d = s.dkv();
+        if (c.shard() >= d.shards().size()) {
+            return Outcome.refused(NOT_FOUND, "the DKV has no shard " + c.shard());
+        }
+        if (c.epoch() != d.epoch()) {
+            return Outcome.refused(
+                    CONFLICT,
+                    "shard " + c.shard() + " was recovered at epoch " + c.epoch() + ", but the DKV is at epoch "
+                            + d.epoch() + " now: it is recovered again");
+        }
+        DkvLayout.Shard shard = d.shards().get(c.shard());
+        // Not a new epoch: a mirror turning ready changes where reads may go, not where writes go.
+        s.setDkv(d.withShard(new DkvLayout.Shard(
+                c.shard(), shard.mirrors().stream().map(m -> m.withReady(true)).toList())));
+        return Outcome.ok(Integer.toString(c.shard()));
+    }
+
+    /** Node {@code node} left the quorum (marked offline): if it holds a mirror, the epoch goes up. */
+    static void nodeLeft(ClusterState s, LegIndex index, UUID node, long logIndex) {
+        if (!s.dkv().mirrorsOn(node).isEmpty()) {
+            change(s, index, s.dkv().nextEpoch(), logIndex);
+        }
+    }
+
+    /**
+     * Node {@code node} is back: if it holds mirrors, the epoch goes up, and each of its mirrors
+     * of a shard that has another ready one is recovered before it serves reads again (it may have
+     * missed writes, or hold some that failed on the other mirrors).
+     */
+    static void nodeReturned(ClusterState s, LegIndex index, UUID node, long logIndex) {
+        DkvLayout layout = s.dkv();
+        if (layout.mirrorsOn(node).isEmpty()) {
+            return;
+        }
+        for (DkvLayout.Shard shard : layout.shards()) {
+            boolean otherReady = shard.mirrors().stream()
+                    .anyMatch(m -> m.ready() && !m.nodeId().equals(node));
+            if (otherReady) {
+                layout = layout.withShard(new DkvLayout.Shard(
+                        shard.index(),
+                        shard.mirrors().stream()
+                                .map(m -> m.nodeId().equals(node) ? m.withReady(false) : m)
+                                .toList()));
+            }
+        }
+        change(s, index, layout.nextEpoch(), logIndex);
+    }
+
+    /** Sets the layout, and touches every node that held or holds a mirror. */
+    private static void change(ClusterState s, LegIndex index, DkvLayout layout, long logIndex) {
+        Stream.concat(s.dkv().mirrors().stream(), layout.mirrors().stream())
+                .map(DkvLayout.Mirror::nodeId)
+                .distinct()
+                .forEach(n -> index.touch(n, logIndex));
+        s.setDkv(layout);
+        index.dkv(layout);
+    }
+
+    private static boolean taken(ClusterState s, LegIndex index, UUID extentId) {
+        return index.desired(extentId) || index.kv(extentId) || s.orphans().containsKey(extentId);
+    }
+
+    /**
+     * Places {@code count} KV volumes for a shard whose other mirrors are {@code keep}: on other
+     * nodes, on drives holding fewer than the most KV volumes a drive takes, spread across zones
+     * where there are enough, else across hosts; charges them against {@code p}.
+     */
+    private static List<PlacedLeg> place(
+            ClusterState s,
+            DkvLayout layout,
+            Placement p,
+            Command.DkvPlacement settings,
+            List<DkvLayout.Mirror> keep,
+            int count)
+            throws PlacementException {
+        Map<UUID, Integer> perDrive = new HashMap<>();
+        layout.mirrors().forEach(m -> perDrive.merge(m.driveId(), 1, Integer::sum));
+        Set<UUID> full = new HashSet<>();
+        perDrive.forEach((drive, n) -> {
+            if (n >= settings.perDrive()) {
+                full.add(drive);
+            }
+        });
+        Set<UUID> nodes = new HashSet<>();
+        keep.forEach(m -> nodes.add(m.nodeId()));
+        PlacementException last = null;
+        for (String label : SPREAD) {
+            Set<String> used = new HashSet<>();
+            for (DkvLayout.Mirror m : keep) {
+                NodeRecord n = s.nodes().get(m.nodeId());
+                if (n != null && n.label(label) != null) {
+                    used.add(n.label(label));
+                }
+            }
+            try {
+                List<PlacedLeg> placed = p.place(new PlacementRequest(
+                        count, layout.kvVolumeBytes(), label, Optional.empty(), nodes, used, full));
+                p.commit(placed, layout.kvVolumeBytes());
+                return placed;
+            } catch (PlacementException e) {
+                last = e;
+            }
+        }
+        throw last;
+    }
+}

@@ -1,0 +1,125 @@
+package dev.cairn.dkv;
+
+import dev.cairn.control.api.Views;
+import java.net.InetSocketAddress;
+import java.net.SocketAddress;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Callable;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CompletionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.atomic.AtomicReference;
+import java.util.function.Function;
+import java.util.stream.Collectors;
+
+/**
+ * A DKV client as the controller's clients use it (the controller itself, the agent, the CLI): the
+ * layout from the controller's layout route, kept until a mirror says it is stale, and every mirror
+ * reached over NBD at the address and with the secret that layout gives.
+ */
+public final class ControlledDkv implements AutoCloseable {
+    private final AtomicReference<Views.DkvView> seen = new AtomicReference<>();
+    private final ExecutorService fetcher = Executors.newVirtualThreadPerTaskExecutor();
+    private final NbdMirrors mirrors;
+    private final DkvClient client;
+
+    /**
+     * A client whose layout {@code fetch} reads (a blocking call, made on a thread of its own), which
+     * writes as {@code writer} (unique among the DKV's writers), with {@code timeout} on every NBD call.
+     */
+    public ControlledDkv(Callable<Views.DkvView> fetch, long writer, Duration timeout) {
+        this.mirrors = new NbdMirrors(new ViewLocator(), timeout);
+        LayoutCache layouts = new LayoutCache(() -> CompletableFuture.supplyAsync(
+                () -> {
+                    try {
+                        return layout(remember(fetch.call()));
+                    } catch (Exception e) {
+                        throw new CompletionException(e);
+                    }
+                },
+                fetcher));
+        this.client = new DkvClient(layouts, mirrors, writer);
+    }
+
+    public DkvClient client() {
+        return client;
+    }
+
+    /**
+     * Recovers shard {@code shard} of the layout {@code view} (see {@link DkvClient#recover}):
+     * completes with the number of slots written.
+     */
+    public CompletableFuture<Long> recover(Views.DkvView view, int shard) {
+        remember(view);
+        return client.recover(layout(view), shard);
+    }
+
+    /** The layout last fetched, if one was. */
+    public Optional<Views.DkvView> lastSeen() {
+        return Optional.ofNullable(seen.get());
+    }
+
+    private Views.DkvView remember(Views.DkvView v) {
+        seen.accumulateAndGet(v, (old, fresh) -> old == null || fresh.epoch() >= old.epoch() ? fresh : old);
+        return v;
+    }
+
+    /** The data path's layout for the controller's view of it. */
+    public static Layout layout(Views.DkvView v) {
+        List<Layout.Shard> shards = v.shards().stream()
+                .map(s -> new Layout.Shard(
+                        s.index(),
+                        s.mirrors().stream()
+                                .map(m -> new Layout.Mirror(m.extentId(), 0, m.ready()))
+                                .toList()))
+                .toList();
+        return new Layout(v.epoch(), v.firstKey(), v.slotsPerShard(), shards);
+    }
+
+    /** Where each mirror of the layout last seen is, and what opens it. */
+    private final class ViewLocator implements NbdMirrors.Locator {
+        @Override
+        public SocketAddress address(UUID volume) {
+            String at = mirror(volume).nbdAddress();
+            int colon = at.lastIndexOf(':');
+            if (colon < 0) {
+                throw new IllegalStateException("KV volume " + volume + "'s node has no NBD address yet");
+            }
+            return new InetSocketAddress(at.substring(0, colon), Integer.parseInt(at.substring(colon + 1)));
+        }
+
+        @Override
+        public String exportName(UUID volume, long epoch) {
+            String secret = mirror(volume)
+                    .secret()
+                    .orElseThrow(() -> new IllegalStateException("the layout carries no secret for KV volume " + volume
+                            + ": it needs the admin or node token"));
+            return volume + ";gen=" + epoch + ";key=" + secret;
+        }
+
+        private Views.DkvMirrorView mirror(UUID volume) {
+            Views.DkvView v = seen.get();
+            Map<UUID, Views.DkvMirrorView> byId = v == null
+                    ? Map.of()
+                    : v.shards().stream()
+                            .flatMap(s -> s.mirrors().stream())
+                            .collect(Collectors.toMap(Views.DkvMirrorView::extentId, Function.identity(), (a, b) -> a));
+            Views.DkvMirrorView m = byId.get(volume);
+            if (m == null) {
+                throw new IllegalStateException("KV volume " + volume + " is not in the layout");
+            }
+            return m;
+        }
+    }
+
+    @Override
+    public void close() {
+        mirrors.close();
+        fetcher.shutdownNow();
+    }
+}
