@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The DKV loop, on the leader only, like the repair loop: each pass asks {@link DkvPlanner} what
- * the DKV needs (its first shard, a fresh mirror for each one whose node left) and proposes it, then
+ * the DKV needs (a fresh mirror for each one whose node left) and proposes it, then
  * recovers every shard that can be: it copies, slot by slot, the greatest version any mirror holds
  * onto every mirror (as a DKV client of its own, over NBD), and only then logs the shard recovered.
  * Nothing is remembered between passes: a leader that dies mid-copy leaves the shard recovering,
@@ -111,7 +111,7 @@ public final class DkvMonitor implements AutoCloseable {
     private void refused(Command c, Outcome o) {
         String why = c.getClass().getSimpleName() + ": " + o.message();
         if (!why.equals(lastRefusal)) {
-            log.warn("DKV: {} not done: {}", c instanceof Command.ReserveDkvKeys ? "first shard" : "a repair", why);
+            log.warn("DKV: a repair not done: {}", why);
             lastRefusal = why;
         }
     }

@@ -12,8 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * What the DKV needs next, read from the state alone (the DKV loop and the reservation route ask;
- * a new leader asks again and carries on): the first shard of a cluster that has the nodes for it,
- * a fresh mirror for each one whose node left, and which shards can be recovered now.
+ * a new leader asks again and carries on): the KV volumes a reservation adds, a fresh mirror for
+ * each one whose node left, and which shards can be recovered now.
  */
 public final class DkvPlanner {
     private DkvPlanner() {}
@@ -37,24 +37,14 @@ public final class DkvPlanner {
     }
 
     /**
-     * The changes the DKV needs: its first shard once {@code mirrors} nodes are online, and for each
-     * shard one mirror whose node is away replaced, if another mirror of the shard is ready on a node
-     * that is online.
+     * The changes the DKV needs: for each shard, one mirror whose node is away replaced, if another
+     * mirror of the shard is ready on a node that is online. (The DKV's first shard comes with its
+     * first reservation: a cluster whose volumes need no DKV keeps its drives whole.)
      */
     public static List<Command> plan(
             ClusterState s, Command.DkvPlacement placement, Supplier<UUID> ids, Supplier<String> secrets, long now) {
         List<Command> plan = new ArrayList<>();
-        DkvLayout d = s.dkv();
-        if (d.shards().isEmpty()) {
-            long online = s.nodes().values().stream()
-                    .filter(n -> n.state() == NodeState.ONLINE && !n.draining())
-                    .count();
-            if (online >= placement.mirrors()) {
-                plan.add(reserve(s, 0, placement, ids, secrets, now));
-            }
-            return plan;
-        }
-        for (DkvLayout.Shard shard : d.shards()) {
+        for (DkvLayout.Shard shard : s.dkv().shards()) {
             boolean source = shard.mirrors().stream().anyMatch(m -> m.ready() && online(s, m.nodeId()));
             shard.mirrors().stream()
                     .filter(m -> !online(s, m.nodeId()))

@@ -51,18 +51,19 @@ class DkvStateTest {
     }
 
     @Test
-    void aClusterStartsWithOneShardOnceItHasTheNodesForIt() {
+    void theFirstReservationPlacesOneShardOnThreeNodes() {
         nodes.add(s.node("a", 1));
         nodes.add(s.node("b", 1));
-        assertThat(plan()).isEmpty();
+        assertThat(s.apply(reserve(1)).status()).as("two nodes").isEqualTo(Outcome.Status.UNPLACEABLE);
+        assertThat(dkv().shards()).isEmpty();
         nodes.add(s.node("c", 1));
-        List<Command> plan = plan();
-        assertThat(plan).singleElement().isInstanceOf(Command.ReserveDkvKeys.class);
-        assertThat(s.apply(plan.getFirst()).isOk()).isTrue();
+        assertThat(plan()).as("nothing without a reservation").isEmpty();
+        assertThat(s.apply(reserve(1)).isOk()).isTrue();
 
         DkvLayout d = dkv();
         assertThat(d.shards()).hasSize(1);
         assertThat(d.epoch()).isEqualTo(1);
+        assertThat(d.reservedKeys()).isEqualTo(1);
         assertThat(d.shards().getFirst().mirrors()).allMatch(DkvLayout.Mirror::ready);
         assertThat(d.mirrors().stream().map(DkvLayout.Mirror::nodeId).collect(Collectors.toSet()))
                 .containsExactlyInAnyOrderElementsOf(nodes);
@@ -81,7 +82,7 @@ class DkvStateTest {
     @Test
     void aMirrorWhoseNodeLeftIsReplacedRecoveredAndTheOldOneErased() {
         fourNodes();
-        s.apply(plan().getFirst());
+        s.apply(reserve(1));
         nodesServeTheirKvVolumes();
         DkvLayout before = dkv();
         DkvLayout.Mirror lost = before.mirrors().getFirst();
@@ -133,7 +134,7 @@ class DkvStateTest {
         nodes.add(s.node("a", 1));
         nodes.add(s.node("b", 1));
         nodes.add(s.node("c", 1));
-        s.apply(plan().getFirst());
+        s.apply(reserve(1));
         nodesServeTheirKvVolumes();
         UUID away = nodes.getFirst();
         s.now += 60_000;
