@@ -26,6 +26,7 @@ public final class Main {
             VolumeCommand.class,
             ClusterCommand.class,
             OrphanCommand.class,
+            DkvCommand.class,
             HelpCommand.class);
 
     public static void main(String[] args) {

@@ -1,0 +1,172 @@
+package dev.cairn.systemtest;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.control.api.ControlClient;
+import dev.cairn.control.api.CrashPoints;
+import dev.cairn.control.api.Views;
+import dev.cairn.dkv.ControlledDkv;
+import dev.cairn.testkit.ControllerProcess;
+import java.net.URI;
+import java.nio.ByteBuffer;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * The DKV with a real controller and four nodes in four zones: a reservation places its first
+ * shard, a client puts and gets through the controller's layout, a node holding a mirror is killed
+ * while puts go on, and the controller is killed in the middle of the recovery (after the copy,
+ * before the log says so); restarted, it recovers the shard again; every acknowledged put is there,
+ * and the dead node's KV volume is erased when it returns.
+ */
+class DkvClusterIT extends ClusterFixture {
+    private static final long FIRST = 1L << 16;
+    private static final int KEYS = 40;
+    private ControlClient control;
+    private ControlledDkv dkv;
+
+    @AfterEach
+    void closeClients() {
+        if (dkv != null) {
+            dkv.close();
+        }
+        if (control != null) {
+            control.close();
+        }
+    }
+
+    private Views.DkvView status() {
+        try {
+            return control.dkv().status();
+        } catch (Exception e) {
+            throw new AssertionError(e);
+        }
+    }
+
+    private void put(long key, String value) throws Exception {
+        dkv.client()
+                .put(key, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)))
+                .get(30, TimeUnit.SECONDS);
+    }
+
+    private String get(long key) throws Exception {
+        Optional<byte[]> v = dkv.client().get(key).get(30, TimeUnit.SECONDS);
+        return v.map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
+    }
+
+    @Test
+    void aShardLosingANodeIsRecoveredEvenWhenTheControllerDiesMidRecovery() throws Exception {
+        controllerGroup(1);
+        List<String> controllerArgs = List.of("--offline-after", "3s", "--election-timeout", "500ms");
+        ControllerProcess c1 = startController("c1", controllerArgs);
+        startNodes(List.of("na", "nb", "nc", "nd"), n -> startNode(n, n.substring(1)));
+        awaitNodesOnline(4);
+        control = new ControlClient(
+                List.of(URI.create(c1.url())),
+                Optional.of(Files.readString(c1.tokenFile("admin")).strip()),
+                Duration.ofSeconds(30));
+
+        assertThat(cli("dkv", "reserve", "100").ok().stdout()).contains("keys " + FIRST + " to " + (FIRST + 99));
+        Views.DkvView first = status();
+        assertThat(first.shards())
+                .singleElement()
+                .satisfies(s -> assertThat(s.mirrors()).hasSize(3));
+        assertThat(first.shards().getFirst().mirrors().stream()
+                        .map(Views.DkvMirrorView::node)
+                        .distinct())
+                .hasSize(3);
+
+        dkv = new ControlledDkv(() -> control.dkv().layout(), 7, Duration.ofSeconds(10));
+        Map<Long, String> acked = new ConcurrentHashMap<>();
+        for (int i = 0; i < KEYS; i++) {
+            put(FIRST + i, "v0-" + i);
+            acked.put(FIRST + i, "v0-" + i);
+        }
+        assertThat(get(FIRST + 3)).isEqualTo("v0-3");
+
+        // Puts go on, each retried until it is acknowledged, while a mirror's node dies.
+        AtomicBoolean stop = new AtomicBoolean();
+        AtomicInteger rounds = new AtomicInteger();
+        CompletableFuture<Void> writer = writeRounds(acked, stop, rounds);
+        await().atMost(WAIT).until(() -> rounds.get() >= 1);
+
+        // The controller will halt once it has copied the shard, before it logs it recovered.
+        c1.process().stop();
+        c1 = startController("c1", controllerArgs, Map.of("CAIRN_CRASH_AT", "dkv-recovery-copied"));
+        Views.DkvMirrorView lost = first.shards().getFirst().mirrors().getFirst();
+        String victim = lost.node();
+        nodes.get(victim).process().kill();
+        assertThat(c1.process().waitFor(WAIT.multipliedBy(2)))
+                .as(c1.process().log())
+                .isEqualTo(CrashPoints.EXIT);
+
+        c1 = startController("c1", controllerArgs);
+        await().atMost(WAIT.multipliedBy(2)).until(() -> {
+            Views.DkvView now = status();
+            Views.DkvShardView shard = now.shards().getFirst();
+            return !shard.recovering()
+                    && shard.mirrors().stream().noneMatch(m -> m.extentId().equals(lost.extentId()))
+                    && shard.mirrors().stream().allMatch(m -> m.reportedEpoch() == now.epoch());
+        });
+        int before = rounds.get();
+        await().atMost(WAIT).until(() -> rounds.get() >= before + 1);
+        stop.set(true);
+        writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+
+        for (Map.Entry<Long, String> e : acked.entrySet()) {
+            assertThat(get(e.getKey())).as("key " + e.getKey()).isEqualTo(e.getValue());
+        }
+        assertThat(cli("dkv", "get", Long.toString(FIRST + 5)).ok().stdout().strip())
+                .isEqualTo(acked.get(FIRST + 5));
+        assertThat(c1.process().log()).contains("DKV shard 0: recovered");
+
+        // The dead node returns: its replaced KV volume is an orphan, erased.
+        startNode(victim, victim.substring(1));
+        await().atMost(WAIT)
+                .until(() ->
+                        !extentsOn(nodes.get(victim)).contains(lost.extentId().toString())
+                                && api().get("/v1/orphans").ok().isEmpty());
+        assertThat(status().shards().getFirst().recovering()).isFalse();
+    }
+
+    /**
+     * Puts every key again, round after round, each put retried until it is acknowledged (recorded
+     * in {@code acked}), until {@code stop}; bounded in time.
+     */
+    private CompletableFuture<Void> writeRounds(Map<Long, String> acked, AtomicBoolean stop, AtomicInteger rounds) {
+        return CompletableFuture.runAsync(() -> {
+            long deadline = System.nanoTime() + WAIT.multipliedBy(4).toNanos();
+            for (int r = 1; !stop.get() && System.nanoTime() < deadline; r++) {
+                for (int i = 0; i < KEYS; i++) {
+                    String value = "v" + r + "-" + i;
+                    while (true) {
+                        try {
+                            put(FIRST + i, value);
+                            acked.put(FIRST + i, value);
+                            break;
+                        } catch (Exception e) {
+                            if (System.nanoTime() > deadline) {
+                                throw new AssertionError("a put could not be made for " + WAIT.multipliedBy(4), e);
+                            }
+                            LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // the DKV is being repaired
+                        }
+                    }
+                }
+                rounds.incrementAndGet();
+            }
+        });
+    }
+}
