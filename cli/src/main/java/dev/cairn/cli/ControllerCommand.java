@@ -172,6 +172,20 @@ final class ControllerCommand implements Callable<Integer> {
         return tlsCert.isEmpty() ? Optional.empty() : Optional.of(HttpsTls.server(tlsCert.get(), tlsKey.get()));
     }
 
+    @Option(
+            names = "--dkv-mirrors",
+            defaultValue = "3",
+            paramLabel = "N",
+            description = "Mirrors of each DKV shard, on distinct nodes (default ${DEFAULT-VALUE}).")
+    int dkvMirrors;
+
+    @Option(
+            names = "--kv-volumes-per-drive",
+            defaultValue = "2",
+            paramLabel = "N",
+            description = "The most DKV KV volumes (16 MiB each) placed on one drive (default ${DEFAULT-VALUE}).")
+    int kvVolumesPerDrive;
+
     @Override
     public Integer call() throws Exception {
         Optional<SSLContext> https = https(); // checked before anything is started
@@ -196,7 +210,8 @@ final class ControllerCommand implements Callable<Integer> {
                 repairSyncsPerNode,
                 bandwidth(),
                 readyFile,
-                https);
+                https,
+                new ControllerConfig.Dkv(dkvMirrors, kvVolumesPerDrive));
         Controller controller = Controller.start(config, InstantSource.system());
         CountDownLatch stopped = new CountDownLatch(1);
         Runtime.getRuntime()

@@ -58,17 +58,24 @@ final class DkvCommand {
         Table t = new Table("SHARD", "MIRROR", "NODE", "STATE", "READY", "EPOCH", "SIZE");
         for (Views.DkvShardView s : d.shards()) {
             for (Views.DkvMirrorView m : s.mirrors()) {
-                t.row(
-                        s.index(),
-                        m.extentId(),
-                        m.node(),
-                        m.nodeState(),
-                        m.ready() ? "yes" : "recovering",
-                        m.reportedEpoch() < 0 ? "-" : m.reportedEpoch(),
-                        Sizes.human(d.slotsPerShard() * 4096));
+                row(t, d, s, m, m.ready() ? "yes" : "recovering");
+            }
+            for (Views.DkvMirrorView m : s.retired()) {
+                row(t, d, s, m, "retired (kept until recovered)");
             }
         }
         t.printOr(out, "no shards yet: the first reservation (cairn dkv reserve N) places one");
+    }
+
+    private static void row(Table t, Views.DkvView d, Views.DkvShardView s, Views.DkvMirrorView m, String ready) {
+        t.row(
+                s.index(),
+                m.extentId(),
+                m.node(),
+                m.nodeState(),
+                ready,
+                m.reportedEpoch() < 0 ? "-" : m.reportedEpoch(),
+                Sizes.human(d.slotsPerShard() * 4096));
     }
 
     @Command(

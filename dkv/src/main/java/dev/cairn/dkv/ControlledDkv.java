@@ -5,7 +5,6 @@ import java.net.InetSocketAddress;
 import java.net.SocketAddress;
 import java.time.Duration;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.Callable;
@@ -14,8 +13,6 @@ import java.util.concurrent.CompletionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.atomic.AtomicReference;
-import java.util.function.Function;
-import java.util.stream.Collectors;
 
 /**
  * A DKV client as the controller's clients use it (the controller itself, the agent, the CLI): the
@@ -103,17 +100,12 @@ public final class ControlledDkv implements AutoCloseable {
         }
 
         private Views.DkvMirrorView mirror(UUID volume) {
-            Views.DkvView v = seen.get();
-            Map<UUID, Views.DkvMirrorView> byId = v == null
-                    ? Map.of()
-                    : v.shards().stream()
-                            .flatMap(s -> s.mirrors().stream())
-                            .collect(Collectors.toMap(Views.DkvMirrorView::extentId, Function.identity(), (a, b) -> a));
-            Views.DkvMirrorView m = byId.get(volume);
-            if (m == null) {
-                throw new IllegalStateException("KV volume " + volume + " is not in the layout");
-            }
-            return m;
+            return Optional.ofNullable(seen.get()).stream()
+                    .flatMap(v -> v.shards().stream())
+                    .flatMap(s -> s.mirrors().stream())
+                    .filter(m -> m.extentId().equals(volume))
+                    .findFirst()
+                    .orElseThrow(() -> new IllegalStateException("KV volume " + volume + " is not in the layout"));
         }
     }
 

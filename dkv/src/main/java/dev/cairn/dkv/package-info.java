@@ -2,8 +2,9 @@
  * The DKV's data path: the slot format, the rule every mirror applies, the layout, and the client
  * that puts, gets, deletes, scans and recovers. It knows nothing of PStores, nodes or the
  * controller: a {@link dev.cairn.dkv.KvVolume} is a mirror as a client reaches it, a {@link
- * dev.cairn.dkv.LayoutSource} gives the layout. (Serving KV volumes from the nodes' drives, keeping
- * the layout and the quorum epoch in the controller's replicated state, negotiation, and the
+ * dev.cairn.dkv.LayoutSource} gives the layout; {@link dev.cairn.dkv.ControlledDkv} is the client
+ * over the controller's layout route. (Serving KV volumes from the nodes' drives, keeping the
+ * layout and the quorum epoch in the controller's replicated state, reservations, and the
  * operators' commands build on this package.)
  *
  * <p><b>Slots.</b> A key has one 4 KiB slot on each mirror of its shard: magic, format, flags
@@ -43,10 +44,19 @@
  * <p><b>Epochs.</b> Every I/O carries the epoch of the layout it was planned on, and a mirror
  * refuses an older one ({@link dev.cairn.dkv.DkvException.StaleEpoch}): the operation starts again
  * on a newer layout, up to four times. A fresh mirror takes every write but serves no read until
- * the layout says it is ready. What the nodes must add, and why: a node serves a KV volume only
- * while it knows the current epoch (after a restart it learns it from the controller first), and a
- * node cut off from the controller stops serving KV I/O before the controller could judge it
- * offline; else a client with an old layout could read a mirror that was replaced meanwhile.
+ * the layout says it is ready. What the nodes add, and why: a node serves a KV volume only while
+ * its controller's last desired state names it (after a restart, none until it has heard), and a
+ * node cut off from the controller stops serving KV I/O once its lease (two thirds of the time
+ * after which the controller judges a silent node offline) runs out, before its mirrors could be
+ * replaced; else a client with an old layout could read a mirror that was replaced meanwhile.
+ *
+ * <p><b>Quorum changes in the controller.</b> The epoch rises whenever a shard's mirrors change and
+ * whenever a node holding a mirror is judged offline or returns. A mirror whose node is offline is
+ * replaced by a fresh one that takes writes but serves no read; once every mirror of the shard is
+ * served at the new epoch (so no client of an older layout can write any of them), the leader
+ * copies the greatest version of every slot onto every mirror ({@link
+ * dev.cairn.dkv.DkvClient#recover}) and then logs the shard recovered. The mirror replaced is kept
+ * on its drive until then: if every mirror failed during the recovery it would be the last copy.
  *
  * <p><b>Threads and failures.</b> The client has no thread of its own: each step runs where the
  * previous I/O completed, which is what lets the simulation decide every interleaving from a seed.

@@ -127,7 +127,9 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
         if (!registered) {
             register(control);
         }
+        long sent = node.kvGate().now();
         control.node(node.nodeId()).heartbeat(heartbeat());
+        node.kvGate().heard(sent);
     }
 
     @Override
@@ -185,6 +187,7 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
     /** One reconciliation pass; true if it fully converged. Reports at once when anything changed. */
     boolean converge(Views.DesiredView d) {
         Reconciler.Result r = reconciler.apply(d);
+        node.kvGate().desired(d);
         copies.update(d.copies(), d.copyBytesPerSecond());
         errors = Requests.reportable(r.errors());
         if (r.errors().isEmpty()) {

@@ -29,17 +29,22 @@ final class ExtentExports implements ExportCatalog {
     private final ExtentService extents;
     private final Executor io;
     private final RequestObserver observer;
+    private final KvGate kvGate;
     /**
      * The slot locks of each KV volume, shared by its connections; held by the extent's own object
      * (one per active extent), so that they go when a deleted extent is no longer referenced.
      */
     private final Map<Extent, KvExtentSession.SlotLocks> slotLocks = Collections.synchronizedMap(new WeakHashMap<>());
 
-    /** Every extent's requests are reported to {@code observer} (the node's meters: no label per extent). */
-    ExtentExports(ExtentService extents, Executor io, RequestObserver observer) {
+    /**
+     * Every extent's requests are reported to {@code observer} (the node's meters: no label per
+     * extent); KV volumes are served while {@code kvGate} lets them.
+     */
+    ExtentExports(ExtentService extents, Executor io, RequestObserver observer, KvGate kvGate) {
         this.extents = extents;
         this.io = io;
         this.observer = observer;
+        this.kvGate = kvGate;
     }
 
     @Override
@@ -92,8 +97,15 @@ final class ExtentExports implements ExportCatalog {
         }
         ExtentSession session = new ExtentSession(extent.get(), describe(located.get()), generation, io, observer);
         if (kv) {
+            Optional<String> refused = kvGate.refusal(name.extentId());
+            if (refused.isPresent()) {
+                return new ExportLookup.Refused(refused.get());
+            }
             return new ExportLookup.Found(new KvExtentSession(
-                    session, slotLocks.computeIfAbsent(extent.get(), x -> new KvExtentSession.SlotLocks())));
+                    session,
+                    slotLocks.computeIfAbsent(extent.get(), x -> new KvExtentSession.SlotLocks()),
+                    name.extentId(),
+                    kvGate));
         }
         return new ExportLookup.Found(session);
     }

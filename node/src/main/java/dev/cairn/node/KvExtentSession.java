@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.Executor;
 
 /**
@@ -28,10 +29,22 @@ import java.util.concurrent.Executor;
 final class KvExtentSession implements ExportSession {
     private final ExtentSession extent;
     private final SlotLocks locks;
+    private final UUID id;
+    private final KvGate gate;
 
-    KvExtentSession(ExtentSession extent, SlotLocks locks) {
+    /** KV volume {@code id}, served while {@code gate} allows it (ESHUTDOWN otherwise). */
+    KvExtentSession(ExtentSession extent, SlotLocks locks, UUID id, KvGate gate) {
         this.extent = extent;
         this.locks = locks;
+        this.id = id;
+        this.gate = gate;
+    }
+
+    private void admit() throws NbdException {
+        Optional<String> refused = gate.refusal(id);
+        if (refused.isPresent()) {
+            throw new NbdException(NbdProtocol.ESHUTDOWN, refused.get());
+        }
     }
 
     /** The locks of one KV volume's slots, shared by its connections: a slot is judged and written by one at a time. */
@@ -52,6 +65,7 @@ final class KvExtentSession implements ExportSession {
 
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        admit();
         int length = src.remaining();
         if (offset % SlotCodec.SLOT_BYTES != 0 || length % SlotCodec.SLOT_BYTES != 0) {
             throw new NbdException(
@@ -134,26 +148,29 @@ final class KvExtentSession implements ExportSession {
 
     @Override
     public Optional<ByteBuffer> residentView(long offset, int length) throws IOException {
-        return extent.residentView(offset, length);
+        return gate.refusal(id).isPresent() ? Optional.empty() : extent.residentView(offset, length);
     }
 
     @Override
     public boolean tryRead(long offset, ByteBuffer dst) throws IOException {
-        return extent.tryRead(offset, dst);
+        return gate.refusal(id).isEmpty() && extent.tryRead(offset, dst); // refused: read() says why
     }
 
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
+        admit();
         extent.read(offset, dst);
     }
 
     @Override
     public void flush() throws IOException {
+        admit();
         extent.flush();
     }
 
     @Override
     public List<BlockStatus> blockStatus(long offset, long length, int maxDescriptors) throws IOException {
+        admit();
         return extent.blockStatus(offset, length, maxDescriptors);
     }
 

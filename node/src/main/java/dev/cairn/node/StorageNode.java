@@ -39,6 +39,7 @@ public final class StorageNode implements AutoCloseable {
 
     private final DriveSet drives;
     private final ExtentService extents;
+    private final KvGate kvGate;
     private final Map<String, String> labels;
     private final ExecutorService io;
     private final DaemonMetrics metrics;
@@ -57,6 +58,7 @@ public final class StorageNode implements AutoCloseable {
         this.legTls = config.tls().connecting();
         this.metrics = metrics;
         this.extents = new ExtentService(drives.drives());
+        this.kvGate = config.controller().isPresent() ? KvGate.leased(System::nanoTime) : KvGate.open();
         this.nodeMetrics = NodeMetrics.register(metrics.registry(), extents);
         this.io = Executors.newFixedThreadPool(
                 config.ioThreads(),
@@ -66,7 +68,7 @@ public final class StorageNode implements AutoCloseable {
             if (config.tls().serving().isPresent()) {
                 nbdConfig = nbdConfig.withTls(config.tls().serving().get());
             }
-            this.nbd = NbdServer.start(nbdConfig, new ExtentExports(extents, io, nodeMetrics.nbdRequests()));
+            this.nbd = NbdServer.start(nbdConfig, new ExtentExports(extents, io, nodeMetrics.nbdRequests(), kvGate));
         } catch (IOException | RuntimeException e) {
             io.shutdown();
             throw e;
@@ -224,6 +226,11 @@ public final class StorageNode implements AutoCloseable {
                 extentId,
                 access.generation(),
                 access.requiresSecret() ? " with a secret" : ", open");
+    }
+
+    /** When this node may serve its KV volumes. */
+    KvGate kvGate() {
+        return kvGate;
     }
 
     /** The link to the controller, when the node has one. */

@@ -35,7 +35,7 @@ class MultiConnFlushTest {
         ExecutorService io = Executors.newFixedThreadPool(2);
         try (NbdServer server = NbdServer.start(
                 ServerConfig.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-                new ExtentExports(new ExtentService(List.of(drive)), io, RequestObserver.NONE))) {
+                new ExtentExports(new ExtentService(List.of(drive)), io, RequestObserver.NONE, KvGate.open()))) {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port());
             try (NbdClient a = NbdClient.connect(address, id.toString());
                     NbdClient b = NbdClient.connect(address, id.toString())) {

@@ -235,9 +235,12 @@ public final class Views {
         }
     }
 
-    public record DkvShardView(int index, boolean recovering, List<DkvMirrorView> mirrors) {
+    /** A shard: its mirrors, and the ones replaced while their node was away, kept until it is recovered. */
+    public record DkvShardView(
+            int index, boolean recovering, List<DkvMirrorView> mirrors, List<DkvMirrorView> retired) {
         public DkvShardView {
             mirrors = List.copyOf(mirrors);
+            retired = retired == null ? List.of() : List.copyOf(retired);
         }
     }
 
@@ -288,7 +291,8 @@ public final class Views {
      * {@code changedAt} is the index at which they last changed (a node long-polls with {@code
      * after=changedAt}). {@code copies}: legs of detached volumes on this node that the node itself
      * fills or catches up from the volume's other legs, at most {@code copyBytesPerSecond} (0: no
-     * cap) all together.
+     * cap) all together. {@code kvLeaseMillis}: how long the node may serve its KV volumes after
+     * it last heard from the controller.
      */
     public record DesiredView(
             long appliedIndex,
@@ -296,10 +300,22 @@ public final class Views {
             List<DesiredExtent> extents,
             List<UUID> erase,
             List<LegCopy> copies,
-            long copyBytesPerSecond)
+            long copyBytesPerSecond,
+            long kvLeaseMillis)
             implements Versioned {
         public DesiredView {
             copies = copies == null ? List.of() : List.copyOf(copies);
+        }
+
+        /** Without a KV lease (a controller older than the DKV: the node serves no KV volume). */
+        public DesiredView(
+                long appliedIndex,
+                long changedAt,
+                List<DesiredExtent> extents,
+                List<UUID> erase,
+                List<LegCopy> copies,
+                long copyBytesPerSecond) {
+            this(appliedIndex, changedAt, extents, erase, copies, copyBytesPerSecond, 0);
         }
 
         /** Without copies. */

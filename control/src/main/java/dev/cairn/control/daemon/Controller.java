@@ -61,15 +61,16 @@ public final class Controller implements AutoCloseable {
         Tokens tokens = TokenFiles.load(config.dataDir(), config.adminToken(), config.readToken(), config.nodeToken());
         RatisReplicatedState state = RatisReplicatedState.start(config.raft());
         DaemonMetrics metrics = DaemonMetrics.create();
+        ControllerApi.Settings settings = new ControllerApi.Settings(
+                config.spareFraction(),
+                config.repairBytesPerSecond(),
+                config.restTls(),
+                config.dkv().mirrors(),
+                config.dkv().kvVolumesPerDrive(),
+                config.kvLease());
         ControllerApi api;
         try {
-            api = ControllerApi.start(
-                    state,
-                    tokens,
-                    clock,
-                    new ControllerApi.Settings(config.spareFraction(), config.repairBytesPerSecond(), config.restTls()),
-                    config.restListen(),
-                    metrics);
+            api = ControllerApi.start(state, tokens, clock, settings, config.restListen(), metrics);
         } catch (RuntimeException e) {
             metrics.close();
             state.close();
@@ -104,8 +105,6 @@ public final class Controller implements AutoCloseable {
                 () -> guarded("repair pass", repairs::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
         // The DKV loop has a thread of its own: a recovery copies a shard over NBD, which the
         // offline check and the repair loop must not wait for.
-        ControllerApi.Settings settings =
-                new ControllerApi.Settings(config.spareFraction(), config.repairBytesPerSecond(), config.restTls());
         DkvMonitor dkv = new DkvMonitor(
                 state,
                 clock,

@@ -20,6 +20,10 @@ public record DkvLayout(long epoch, long slotsPerShard, long reservedKeys, List<
     public static final int DEFAULT_MIRRORS = 3;
     /** KV volumes a drive holds at most, unless the controller is told otherwise. */
     public static final int DEFAULT_PER_DRIVE = 2;
+    /** The most mirrors a shard can have. */
+    public static final int MAX_MIRRORS = 5;
+    /** The most KV volumes a drive can be given. */
+    public static final int MAX_PER_DRIVE = 64;
     /** The slots of a new cluster's shards: 16 MiB KV volumes. */
     public static final long DEFAULT_SLOTS_PER_SHARD = 4096;
     /** The size of a slot, so of one key on a mirror. */
@@ -44,10 +48,20 @@ public record DkvLayout(long epoch, long slotsPerShard, long reservedKeys, List<
         }
     }
 
-    /** Shard {@code index}: keys {@code FIRST_KEY + index * slotsPerShard} onwards. */
-    public record Shard(int index, List<Mirror> mirrors) {
+    /**
+     * Shard {@code index}: keys {@code FIRST_KEY + index * slotsPerShard} onwards. {@code retired}:
+     * ready mirrors replaced while their node was away, kept (not erased) until the shard is
+     * recovered, so that a shard whose mirrors all fail during a recovery still has its data on disk.
+     */
+    public record Shard(int index, List<Mirror> mirrors, List<Mirror> retired) {
         public Shard {
             mirrors = List.copyOf(mirrors);
+            retired = retired == null ? List.of() : List.copyOf(retired); // snapshots from before retirement
+        }
+
+        /** A shard without retired mirrors. */
+        public Shard(int index, List<Mirror> mirrors) {
+            this(index, mirrors, List.of());
         }
 
         public boolean recovering() {
@@ -87,6 +101,11 @@ public record DkvLayout(long epoch, long slotsPerShard, long reservedKeys, List<
     /** Every mirror of every shard. */
     public List<Mirror> mirrors() {
         return shards.stream().flatMap(s -> s.mirrors().stream()).toList();
+    }
+
+    /** Every retired mirror of every shard (kept until its shard is recovered). */
+    public List<Mirror> retired() {
+        return shards.stream().flatMap(s -> s.retired().stream()).toList();
     }
 
     public Optional<Mirror> mirror(UUID extentId) {

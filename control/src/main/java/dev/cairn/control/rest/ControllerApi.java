@@ -16,6 +16,7 @@ import io.javalin.json.JavalinJackson;
 import java.io.IOException;
 import java.io.InputStream;
 import java.net.InetSocketAddress;
+import java.time.Duration;
 import java.time.InstantSource;
 import java.util.List;
 import java.util.Optional;
@@ -62,16 +63,27 @@ public final class ControllerApi implements AutoCloseable {
      * @param https when present, the API is served over HTTPS only, with this server context
      * @param dkvMirrors mirrors of each DKV shard
      * @param kvVolumesPerDrive the most KV volumes placed on one drive
+     * @param kvLease how long a node serves its KV volumes after it last heard from the controller
      */
     public record Settings(
             double spareFraction,
             long repairBytesPerSecond,
             Optional<SSLContext> https,
             int dkvMirrors,
-            int kvVolumesPerDrive) {
+            int kvVolumesPerDrive,
+            Duration kvLease) {
+        /** The lease of a controller that marks nodes offline after 30 s: 20 s. */
+        public static final Duration DEFAULT_KV_LEASE = Duration.ofSeconds(20);
+
         /** The DKV's defaults. */
         public Settings(double spareFraction, long repairBytesPerSecond, Optional<SSLContext> https) {
-            this(spareFraction, repairBytesPerSecond, https, DkvLayout.DEFAULT_MIRRORS, DkvLayout.DEFAULT_PER_DRIVE);
+            this(
+                    spareFraction,
+                    repairBytesPerSecond,
+                    https,
+                    DkvLayout.DEFAULT_MIRRORS,
+                    DkvLayout.DEFAULT_PER_DRIVE,
+                    DEFAULT_KV_LEASE);
         }
 
         /** Plain HTTP. */
@@ -97,7 +109,8 @@ public final class ControllerApi implements AutoCloseable {
         this.ownsMetrics = ownsMetrics;
         this.metrics = ControllerMetrics.register(daemonMetrics.registry(), state);
         AdminRoutes admin = new AdminRoutes(state, clock, settings.spareFraction());
-        NodeRoutes nodes = new NodeRoutes(state, clock, settings.spareFraction(), settings.repairBytesPerSecond());
+        NodeRoutes nodes = new NodeRoutes(
+                state, clock, settings.spareFraction(), settings.repairBytesPerSecond(), settings.kvLease());
         AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond());
         RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction());
         DkvRoutes dkv = new DkvRoutes(state, clock, settings.dkvPlacement());

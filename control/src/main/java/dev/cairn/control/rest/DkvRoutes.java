@@ -2,6 +2,7 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.api.Wait;
 import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.DkvPlanner;
@@ -22,8 +23,6 @@ import java.util.UUID;
 final class DkvRoutes {
     /** The longest a reservation waits for its new shards to be usable. */
     private static final Duration MAX_WAIT = Duration.ofMinutes(2);
-    /** How often a waiting reservation looks again. */
-    private static final Duration LOOK_EVERY = Duration.ofMillis(100);
 
     private final ReplicatedState state;
     private final InstantSource clock;
@@ -69,18 +68,11 @@ final class DkvRoutes {
 
     /** Waits until every mirror of shards {@code from} onwards is served at the current epoch. */
     private boolean awaitUsable(int from, Duration wait) throws IOException {
-        long deadline = System.nanoTime() + wait.toNanos();
-        while (!state.read(s -> DkvPlanner.usable(s, from))) {
-            if (System.nanoTime() - deadline >= 0) {
-                return false;
-            }
-            try {
-                Thread.sleep(LOOK_EVERY);
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException("interrupted while waiting for new DKV shards");
-            }
+        try {
+            return Wait.real().until(wait, () -> state.read(s -> DkvPlanner.usable(s, from)));
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException("interrupted while waiting for new DKV shards");
         }
-        return true;
     }
 }

@@ -26,6 +26,9 @@ public final class DkvViews {
                                 shard.recovering(),
                                 shard.mirrors().stream()
                                         .map(m -> mirror(s, m, withSecrets))
+                                        .toList(),
+                                shard.retired().stream()
+                                        .map(m -> mirror(s, m, false))
                                         .toList()))
                         .toList());
     }

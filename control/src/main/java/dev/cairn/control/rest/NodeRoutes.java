@@ -39,12 +39,19 @@ final class NodeRoutes {
     private final InstantSource clock;
     private final double spareFraction;
     private final long copyBytesPerSecond;
+    private final Duration kvLease;
 
-    NodeRoutes(ReplicatedState state, InstantSource clock, double spareFraction, long copyBytesPerSecond) {
+    NodeRoutes(
+            ReplicatedState state,
+            InstantSource clock,
+            double spareFraction,
+            long copyBytesPerSecond,
+            Duration kvLease) {
         this.state = state;
         this.clock = clock;
         this.spareFraction = spareFraction;
         this.copyBytesPerSecond = copyBytesPerSecond;
+        this.kvLease = kvLease;
     }
 
     void register(Context ctx) throws IOException {
@@ -161,7 +168,13 @@ final class NodeRoutes {
                 .forEach(m -> extents.add(new Views.DesiredExtent(
                         m.extentId(), m.driveId(), d.kvVolumeBytes(), d.kvEpoch(), m.secret(), Views.ExtentKind.KV)));
         ctx.json(new Views.DesiredView(
-                d.appliedIndex(), d.changedAt(), extents, d.erase(), d.copies(), copyBytesPerSecond));
+                d.appliedIndex(),
+                d.changedAt(),
+                extents,
+                d.erase(),
+                d.copies(),
+                copyBytesPerSecond,
+                kvLease.toMillis()));
     }
 
     private static List<DriveState> drives(List<Requests.DriveReport> reports) {

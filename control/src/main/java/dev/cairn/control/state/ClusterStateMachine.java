@@ -142,7 +142,7 @@ public final class ClusterStateMachine {
             case Command.ReplaceDkvMirror c ->
                 DkvCommands.replaceMirror(
                         state, index, () -> placement(c.placement().spareFraction()), c, logIndex);
-            case Command.DkvShardRecovered c -> DkvCommands.recovered(state, c);
+            case Command.DkvShardRecovered c -> DkvCommands.recovered(state, index, c, logIndex);
         };
     }
 

@@ -144,7 +144,8 @@ public final class CommandChecks {
             throw new IllegalArgumentException("keys must be from 0 to " + DkvLayout.MAX_KEYS + ", got " + r.keys());
         }
         dkvPlacement(r.placement());
-        List<UUID> extents = list(r.extentIds(), "extentIds", DkvLayout.MAX_SHARDS_PER_RESERVATION * MAX_MIRRORS);
+        List<UUID> extents =
+                list(r.extentIds(), "extentIds", DkvLayout.MAX_SHARDS_PER_RESERVATION * DkvLayout.MAX_MIRRORS);
         extents.forEach(e -> id(e, "extent id"));
         if (new HashSet<>(extents).size() != extents.size()) {
             throw new IllegalArgumentException("extentIds name an extent twice");
@@ -156,16 +157,15 @@ public final class CommandChecks {
         time(r.atMillis());
     }
 
-    /** The most mirrors a DKV shard can have. */
-    static final int MAX_MIRRORS = 5;
-
     private static void dkvPlacement(Command.DkvPlacement p) {
         present(p, "placement");
-        if (p.mirrors() < 1 || p.mirrors() > MAX_MIRRORS) {
-            throw new IllegalArgumentException("mirrors must be from 1 to " + MAX_MIRRORS + ", got " + p.mirrors());
+        if (p.mirrors() < 1 || p.mirrors() > DkvLayout.MAX_MIRRORS) {
+            throw new IllegalArgumentException(
+                    "mirrors must be from 1 to " + DkvLayout.MAX_MIRRORS + ", got " + p.mirrors());
         }
-        if (p.perDrive() < 1 || p.perDrive() > 64) {
-            throw new IllegalArgumentException("KV volumes per drive must be from 1 to 64, got " + p.perDrive());
+        if (p.perDrive() < 1 || p.perDrive() > DkvLayout.MAX_PER_DRIVE) {
+            throw new IllegalArgumentException(
+                    "KV volumes per drive must be from 1 to " + DkvLayout.MAX_PER_DRIVE + ", got " + p.perDrive());
         }
         spare(p.spareFraction());
     }

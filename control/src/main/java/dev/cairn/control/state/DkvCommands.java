@@ -49,10 +49,7 @@ final class DkvCommands {
                             + " more do not fit");
         }
         long wanted = d.reservedKeys() + c.keys();
-        int add = (int) Math.max(
-                0,
-                Math.max(1, Math.ceilDiv(wanted, d.slotsPerShard()))
-                        - d.shards().size());
+        long add = d.shardsToAdd(c.keys());
         int mirrors = c.placement().mirrors();
         if (add > DkvLayout.MAX_SHARDS_PER_RESERVATION) {
             return Outcome.refused(
@@ -130,22 +127,27 @@ final class DkvCommands {
         mirrors.set(
                 mirrors.indexOf(old.get()),
                 new DkvLayout.Mirror(c.newExtentId(), placed.nodeId(), placed.driveId(), c.secret(), false));
-        s.orphans()
-                .put(
-                        c.extentId(),
-                        new Orphan(
-                                c.extentId(),
-                                old.get().nodeId(),
-                                d.kvVolumeBytes(),
-                                c.atMillis(),
-                                logIndex,
-                                "a mirror of DKV shard " + c.shard() + ", replaced while its node was away",
-                                true));
-        change(s, index, d.withShard(new DkvLayout.Shard(c.shard(), mirrors)).nextEpoch(), logIndex);
+        List<DkvLayout.Mirror> retired = new ArrayList<>(shard.retired());
+        if (old.get().ready()) {
+            retired.add(old.get()); // kept until the shard is recovered: it may be the last good copy
+        } else {
+            erase(
+                    s,
+                    old.get(),
+                    d,
+                    "a mirror of DKV shard " + c.shard() + " not yet filled, replaced",
+                    c.atMillis(),
+                    logIndex);
+        }
+        change(
+                s,
+                index,
+                d.withShard(new DkvLayout.Shard(c.shard(), mirrors, retired)).nextEpoch(),
+                logIndex);
         return Outcome.ok(c.newExtentId().toString());
     }
 
-    static Outcome recovered(ClusterState s, Command.DkvShardRecovered c) {
+    static Outcome recovered(ClusterState s, LegIndex index, Command.DkvShardRecovered c, long logIndex) {
         DkvLayout d = s.dkv();
         if (c.shard() >= d.shards().size()) {
             return Outcome.refused(NOT_FOUND, "the DKV has no shard " + c.shard());
@@ -157,10 +159,19 @@ final class DkvCommands {
                             + d.epoch() + " now: it is recovered again");
         }
         DkvLayout.Shard shard = d.shards().get(c.shard());
+        for (DkvLayout.Mirror m : shard.retired()) {
+            erase(s, m, d, "a mirror of DKV shard " + c.shard() + ", replaced and recovered", c.atMillis(), logIndex);
+        }
         // Not a new epoch: a mirror turning ready changes where reads may go, not where writes go.
-        s.setDkv(d.withShard(new DkvLayout.Shard(
-                c.shard(), shard.mirrors().stream().map(m -> m.withReady(true)).toList())));
+        List<DkvLayout.Mirror> ready =
+                shard.mirrors().stream().map(m -> m.withReady(true)).toList();
+        change(s, index, d.withShard(new DkvLayout.Shard(c.shard(), ready)), logIndex);
         return Outcome.ok(Integer.toString(c.shard()));
+    }
+
+    /** Mirror {@code m}, no longer wanted, becomes an orphan its node erases. */
+    private static void erase(ClusterState s, DkvLayout.Mirror m, DkvLayout d, String why, long at, long logIndex) {
+        s.orphans().put(m.extentId(), new Orphan(m.extentId(), m.nodeId(), d.kvVolumeBytes(), at, logIndex, why, true));
     }
 
     /** Node {@code node} left the quorum (marked offline): if it holds a mirror, the epoch goes up. */
@@ -194,9 +205,10 @@ final class DkvCommands {
         change(s, index, layout.nextEpoch(), logIndex);
     }
 
-    /** Sets the layout, and touches every node that held or holds a mirror. */
+    /** Sets the layout, and touches every node that held or holds a mirror (or a retired one). */
     private static void change(ClusterState s, LegIndex index, DkvLayout layout, long logIndex) {
-        Stream.concat(s.dkv().mirrors().stream(), layout.mirrors().stream())
+        Stream.of(s.dkv().mirrors(), s.dkv().retired(), layout.mirrors(), layout.retired())
+                .flatMap(List::stream)
                 .map(DkvLayout.Mirror::nodeId)
                 .distinct()
                 .forEach(n -> index.touch(n, logIndex));

@@ -91,10 +91,11 @@ final class LegIndex {
         version++;
         Set<UUID> ids = new HashSet<>();
         layout.mirrors().forEach(m -> ids.add(m.extentId()));
+        layout.retired().forEach(m -> ids.add(m.extentId()));
         kvVolumes = ids;
     }
 
-    /** Whether {@code extentId} is one of the DKV's KV volumes. */
+    /** Whether {@code extentId} is one of the DKV's KV volumes (a mirror, or a retired one kept). */
     boolean kv(UUID extentId) {
         return kvVolumes.contains(extentId);
     }

@@ -58,7 +58,8 @@ class ControllerMetricsTest {
                         2,
                         0,
                         Optional.of(dir.resolve("ready.json")),
-                        Optional.empty()),
+                        Optional.empty(),
+                        ControllerConfig.Dkv.DEFAULT),
                 new FakeClock());
         admin = new AdminHttp(controller.restUrl(), Optional.of(token("admin")));
         node = new AdminHttp(controller.restUrl(), Optional.of(token("node")));

@@ -53,7 +53,8 @@ class ControllerSettingsTest {
                             2,
                             0,
                             Optional.empty(),
-                            Optional.empty()))
+                            Optional.empty(),
+                            ControllerConfig.Dkv.DEFAULT))
                     .hasMessage("offline-after must be from 1 s to 365 days, got " + wrong);
         }
     }

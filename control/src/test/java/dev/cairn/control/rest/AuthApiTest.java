@@ -21,7 +21,7 @@ class AuthApiTest extends ApiFixture {
     private List<ControllerApi.Route> endpoints() {
         return ControllerApi.routes(
                 new AdminRoutes(state, clock, 0),
-                new NodeRoutes(state, clock, 0, 0),
+                new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE),
                 new AgentRoutes(state, clock, 0),
                 new RepairRoutes(state, clock, 0),
                 new DkvRoutes(state, clock, new Command.DkvPlacement(3, 2, 0)));

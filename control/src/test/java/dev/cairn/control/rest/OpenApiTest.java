@@ -31,7 +31,7 @@ class OpenApiTest extends ApiFixture {
         List<String> served = new ArrayList<>(List.of("GET /health", "GET /metrics", "GET /openapi.json"));
         ControllerApi.routes(
                         new AdminRoutes(state, clock, 0),
-                        new NodeRoutes(state, clock, 0, 0),
+                        new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE),
                         new AgentRoutes(state, clock, 0),
                         new RepairRoutes(state, clock, 0),
                         new DkvRoutes(state, clock, new Command.DkvPlacement(3, 2, 0)))

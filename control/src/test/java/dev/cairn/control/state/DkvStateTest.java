@@ -104,9 +104,10 @@ class DkvStateTest {
         DkvLayout.Mirror fresh = after.mirrorsOn(spare).getFirst();
         assertThat(fresh.ready()).isFalse();
         assertThat(after.mirror(lost.extentId())).isEmpty();
-        Orphan orphan = s.machine.read(st -> st.orphans().get(lost.extentId()));
-        assertThat(orphan.erase()).isTrue();
-        assertThat(orphan.nodeId()).isEqualTo(lost.nodeId());
+        assertThat(s.machine.snapshot().orphans())
+                .as("the replaced mirror is kept until the shard is recovered: it may be the last good copy")
+                .doesNotContainKey(lost.extentId());
+        assertThat(after.shards().getFirst().retired()).containsExactly(lost);
 
         assertThat(s.machine.read(DkvPlanner::recoverable))
                 .as("not every mirror serves the new epoch yet")
@@ -120,7 +121,11 @@ class DkvStateTest {
                         .isOk())
                 .isTrue();
         assertThat(dkv().mirrors()).allMatch(DkvLayout.Mirror::ready);
+        assertThat(dkv().retired()).isEmpty();
         assertThat(s.machine.read(DkvPlanner::recoverable)).isEmpty();
+        Orphan orphan = s.machine.read(st -> st.orphans().get(lost.extentId()));
+        assertThat(orphan.erase()).isTrue();
+        assertThat(orphan.nodeId()).isEqualTo(lost.nodeId());
 
         // The node comes back holding the replaced mirror: it erases it.
         ObservedExtent old = new ObservedExtent(lost.extentId(), lost.driveId(), after.kvVolumeBytes(), false, 1);
