@@ -56,6 +56,25 @@ public final class ControlledDkv implements AutoCloseable {
         return client.recover(layout(view), shard);
     }
 
+    /**
+     * What each mirror of {@code key}'s shard holds for it, read under the layout last fetched (a
+     * check that the mirrors agree; a get is how a value is read).
+     */
+    public CompletableFuture<List<SlotRead>> everyMirror(long key) {
+        Views.DkvView v = seen.get();
+        if (v == null) {
+            return CompletableFuture.failedFuture(new IllegalStateException("no layout fetched yet"));
+        }
+        Layout l = layout(v);
+        List<CompletableFuture<SlotRead>> reads = l.shardOf(key).mirrors().stream()
+                .map(m -> mirrors.open(m, l.epoch())
+                        .read(l.slotOf(key, m), 1)
+                        .thenApply(block -> SlotCodec.decode(block, key)))
+                .toList();
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
+                .thenApply(x -> reads.stream().map(CompletableFuture::join).toList());
+    }
+
     /** The layout last fetched, if one was. */
     public Optional<Views.DkvView> lastSeen() {
         return Optional.ofNullable(seen.get());

@@ -7,6 +7,8 @@ import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.CrashPoints;
 import dev.cairn.control.api.Views;
 import dev.cairn.dkv.ControlledDkv;
+import dev.cairn.dkv.Slot;
+import dev.cairn.dkv.SlotRead;
 import dev.cairn.testkit.ControllerProcess;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -60,6 +62,21 @@ class DkvClusterIT extends ClusterFixture {
         dkv.client()
                 .put(key, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)))
                 .get(30, TimeUnit.SECONDS);
+    }
+
+    /** A get of each key returns its last acknowledged value, and every mirror holds that same put. */
+    private void everyAcknowledgedPutIsOnEveryMirror(Map<Long, String> acked) throws Exception {
+        for (Map.Entry<Long, String> e : acked.entrySet()) {
+            assertThat(get(e.getKey())).as("key " + e.getKey()).isEqualTo(e.getValue());
+            // Every mirror holds that same put (settle marks, not awaited, may still be on their way).
+            List<String> puts = dkv.everyMirror(e.getKey()).get(30, TimeUnit.SECONDS).stream()
+                    .map(r -> r instanceof SlotRead.Valid(Slot slot)
+                            ? slot.version() + "=" + new String(slot.value().orElseThrow(), StandardCharsets.UTF_8)
+                            : r.toString())
+                    .toList();
+            assertThat(puts).as("key %d on every mirror", e.getKey()).hasSize(3).containsOnly(puts.getFirst());
+            assertThat(puts.getFirst()).endsWith("=" + e.getValue());
+        }
     }
 
     private String get(long key) throws Exception {
@@ -126,9 +143,7 @@ class DkvClusterIT extends ClusterFixture {
         stop.set(true);
         writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
-        for (Map.Entry<Long, String> e : acked.entrySet()) {
-            assertThat(get(e.getKey())).as("key " + e.getKey()).isEqualTo(e.getValue());
-        }
+        everyAcknowledgedPutIsOnEveryMirror(acked);
         assertThat(cli("dkv", "get", Long.toString(FIRST + 5)).ok().stdout().strip())
                 .isEqualTo(acked.get(FIRST + 5));
         assertThat(c1.process().log()).contains("DKV shard 0: recovered");
