@@ -23,6 +23,8 @@ import java.util.UUID;
 final class DkvRoutes {
     /** The longest a reservation waits for its new shards to be usable. */
     private static final Duration MAX_WAIT = Duration.ofMinutes(2);
+    /** How many times a reservation that raced with another change is asked again. */
+    private static final int ATTEMPTS = 3;
 
     private final ReplicatedState state;
     private final InstantSource clock;
@@ -55,15 +57,30 @@ final class DkvRoutes {
         if (waitMillis < 0 || waitMillis > MAX_WAIT.toMillis()) {
             throw ApiError.badRequest("waitMillis must be from 0 to " + MAX_WAIT.toMillis() + ", got " + waitMillis);
         }
-        Outcome o = Json.submit(
-                state,
-                state.read(s -> DkvPlanner.reserve(
-                        s, r.keys(), placement, UUID::randomUUID, Secrets::newSecret, clock.millis())));
+        Outcome o = reserve(r.keys());
         long first = Long.parseLong(o.id().orElseThrow());
         int fromShard =
                 state.read(s -> (int) ((first - DkvLayout.FIRST_KEY) / s.dkv().slotsPerShard()));
         boolean usable = awaitUsable(fromShard, Duration.ofMillis(waitMillis));
         ctx.status(201).json(new Views.DkvReservation(first, r.keys(), usable, state.read(s -> DkvViews.of(s, false))));
+    }
+
+    /**
+     * Submits a reservation of {@code keys} keys, asking again (up to {@link #ATTEMPTS} times) when
+     * another change made the ids it carries too few; any other refusal is the caller's error.
+     */
+    private Outcome reserve(long keys) throws IOException {
+        for (int attempt = 1; ; attempt++) {
+            Command.ReserveDkvKeys c = state.read(
+                    s -> DkvPlanner.reserve(s, keys, placement, UUID::randomUUID, Secrets::newSecret, clock.millis()));
+            try {
+                return Json.submit(state, c);
+            } catch (ApiError e) {
+                if (e.status() != 409 || attempt == ATTEMPTS) {
+                    throw e;
+                }
+            }
+        }
     }
 
     /** Waits until every mirror of shards {@code from} onwards is served at the current epoch. */
