@@ -30,6 +30,7 @@ final class ExtentExports implements ExportCatalog {
     private final Executor io;
     private final RequestObserver observer;
     private final KvGate kvGate;
+    private final KvExtentSession.SlotObserver slots;
     /**
      * The slot locks of each KV volume, shared by its connections; held by the extent's own object
      * (one per active extent), so that they go when a deleted extent is no longer referenced.
@@ -38,13 +39,20 @@ final class ExtentExports implements ExportCatalog {
 
     /**
      * Every extent's requests are reported to {@code observer} (the node's meters: no label per
-     * extent); KV volumes are served while {@code kvGate} lets them.
+     * extent); KV volumes are served while {@code kvGate} lets them, their slot writes told to
+     * {@code slots}.
      */
-    ExtentExports(ExtentService extents, Executor io, RequestObserver observer, KvGate kvGate) {
+    ExtentExports(
+            ExtentService extents,
+            Executor io,
+            RequestObserver observer,
+            KvGate kvGate,
+            KvExtentSession.SlotObserver slots) {
         this.extents = extents;
         this.io = io;
         this.observer = observer;
         this.kvGate = kvGate;
+        this.slots = slots;
     }
 
     @Override
@@ -105,7 +113,8 @@ final class ExtentExports implements ExportCatalog {
                     session,
                     slotLocks.computeIfAbsent(extent.get(), x -> new KvExtentSession.SlotLocks()),
                     name.extentId(),
-                    kvGate));
+                    kvGate,
+                    slots));
         }
         return new ExportLookup.Found(session);
     }

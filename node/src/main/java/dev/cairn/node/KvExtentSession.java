@@ -31,13 +31,38 @@ final class KvExtentSession implements ExportSession {
     private final SlotLocks locks;
     private final UUID id;
     private final KvGate gate;
+    private final SlotObserver observer;
 
-    /** KV volume {@code id}, served while {@code gate} allows it (ESHUTDOWN otherwise). */
-    KvExtentSession(ExtentSession extent, SlotLocks locks, UUID id, KvGate gate) {
+    /** What became of a slot written: the node's meters count them. */
+    enum SlotWrite {
+        /** Newer than what the slot held: written. */
+        WRITTEN,
+        /** Written over a slot whose checksum failed (torn or damaged): a checksum repair. */
+        REPAIRED,
+        /** The slot held it, or something newer: left alone. */
+        KEPT,
+        /** The slot holds another key: refused. */
+        REFUSED
+    }
+
+    /** Told of every slot written. */
+    @FunctionalInterface
+    interface SlotObserver {
+        SlotObserver NONE = w -> {};
+
+        void slot(SlotWrite what);
+    }
+
+    /**
+     * KV volume {@code id}, served while {@code gate} allows it (ESHUTDOWN otherwise); {@code
+     * observer} is told of every slot written.
+     */
+    KvExtentSession(ExtentSession extent, SlotLocks locks, UUID id, KvGate gate, SlotObserver observer) {
         this.extent = extent;
         this.locks = locks;
         this.id = id;
         this.gate = gate;
+        this.observer = observer;
     }
 
     private void admit() throws NbdException {
@@ -83,18 +108,25 @@ final class KvExtentSession implements ExportSession {
             synchronized (locks.of(slot)) {
                 ByteBuffer stored = ByteBuffer.allocate(SlotCodec.SLOT_BYTES);
                 extent.read(offset + at, stored);
-                switch (SlotRule.judge(SlotCodec.decode(stored.flip()), incoming)) {
-                    case WRITE -> extent.write(offset + at, block, fua);
+                SlotRead was = SlotCodec.decode(stored.flip());
+                switch (SlotRule.judge(was, incoming)) {
+                    case WRITE -> {
+                        extent.write(offset + at, block, fua);
+                        observer.slot(was instanceof SlotRead.Corrupt ? SlotWrite.REPAIRED : SlotWrite.WRITTEN);
+                    }
                     case KEEP -> {
                         if (fua) {
                             extent.flush();
                         }
+                        observer.slot(SlotWrite.KEPT);
                     }
-                    case REFUSE ->
+                    case REFUSE -> {
+                        observer.slot(SlotWrite.REFUSED);
                         throw new NbdException(
                                 NbdProtocol.EINVAL,
                                 "slot " + slot + " holds another key than " + incoming.key()
                                         + ": the writer's layout is wrong");
+                    }
                 }
             }
         }

@@ -5,11 +5,14 @@ import dev.cairn.drive.ExtentRecord;
 import dev.cairn.nbd.server.NbdServer;
 import dev.cairn.nbd.server.RequestMeters;
 import dev.cairn.nbd.server.ServerStats;
+import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import io.micrometer.core.instrument.Tags;
+import java.util.EnumMap;
 import java.util.EnumSet;
 import java.util.Locale;
+import java.util.Map;
 import java.util.function.LongSupplier;
 
 /**
@@ -24,6 +27,9 @@ import java.util.function.LongSupplier;
  *   <li>{@code cairn_node_nbd_connections}: NBD connections open (negotiating or transmitting);
  *   <li>{@code cairn_node_nbd_buffer_bytes}: the NBD server's buffer memory in use (connections'
  *       input buffers and READ data, and the shared budget's write data);
+ *   <li>{@code cairn_node_kv_slot_writes_total{result}}: slots written to KV volumes ({@code
+ *       written}, {@code repaired} over a slot whose checksum failed, {@code kept} when it held the
+ *       put or a newer one, {@code refused} when it holds another key);
  *   <li>the NBD requests of every extent together ({@link RequestMeters} under {@code
  *       cairn_node_nbd}, every operation timed): no label per extent, which would give a series
  *       per extent ever made.
@@ -35,11 +41,21 @@ import java.util.function.LongSupplier;
 final class NodeMetrics implements AutoCloseable {
     private final MeterRegistry registry;
     private final RequestMeters nbdRequests;
+    private final Map<KvExtentSession.SlotWrite, Counter> kvSlots = new EnumMap<>(KvExtentSession.SlotWrite.class);
 
     private NodeMetrics(MeterRegistry registry, ExtentService extents) {
         this.registry = registry;
         this.nbdRequests = RequestMeters.register(
                 registry, "cairn.node.nbd", Tags.empty(), EnumSet.complementOf(EnumSet.of(RequestMeters.Op.OTHER)));
+        for (KvExtentSession.SlotWrite w : KvExtentSession.SlotWrite.values()) {
+            kvSlots.put(
+                    w,
+                    Counter.builder("cairn.node.kv.slot.writes")
+                            .description("Slots written to the node's KV volumes, by what became of them"
+                                    + " (repaired: written over a slot whose checksum failed)")
+                            .tag("result", w.name().toLowerCase(Locale.ROOT))
+                            .register(registry));
+        }
         for (Drive d : extents.drives()) {
             Tags drive = Tags.of("drive", d.id().toString());
             space(
@@ -110,6 +126,11 @@ final class NodeMetrics implements AutoCloseable {
     /** Where the NBD server reports every request to the node's extents. */
     RequestMeters nbdRequests() {
         return nbdRequests;
+    }
+
+    /** Counts the slots written to the node's KV volumes. */
+    KvExtentSession.SlotObserver kvSlots() {
+        return w -> kvSlots.get(w).increment();
     }
 
     /** Counts the NBD server's open connections and its buffer memory (once the server is up). */

@@ -68,7 +68,9 @@ public final class StorageNode implements AutoCloseable {
             if (config.tls().serving().isPresent()) {
                 nbdConfig = nbdConfig.withTls(config.tls().serving().get());
             }
-            this.nbd = NbdServer.start(nbdConfig, new ExtentExports(extents, io, nodeMetrics.nbdRequests(), kvGate));
+            this.nbd = NbdServer.start(
+                    nbdConfig,
+                    new ExtentExports(extents, io, nodeMetrics.nbdRequests(), kvGate, nodeMetrics.kvSlots()));
         } catch (IOException | RuntimeException e) {
             io.shutdown();
             throw e;

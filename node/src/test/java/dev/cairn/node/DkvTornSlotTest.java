@@ -75,7 +75,12 @@ class DkvTornSlotTest {
         Optional.ofNullable(server.get()).ifPresent(NbdServer::close);
         server.set(NbdServer.start(
                 ServerConfig.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-                new ExtentExports(new ExtentService(drives), io, RequestObserver.NONE, KvGate.open())));
+                new ExtentExports(
+                        new ExtentService(drives),
+                        io,
+                        RequestObserver.NONE,
+                        KvGate.open(),
+                        KvExtentSession.SlotObserver.NONE)));
     }
 
     private NbdMirrors mirrors() {

@@ -35,7 +35,12 @@ class MultiConnFlushTest {
         ExecutorService io = Executors.newFixedThreadPool(2);
         try (NbdServer server = NbdServer.start(
                 ServerConfig.defaults(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0)),
-                new ExtentExports(new ExtentService(List.of(drive)), io, RequestObserver.NONE, KvGate.open()))) {
+                new ExtentExports(
+                        new ExtentService(List.of(drive)),
+                        io,
+                        RequestObserver.NONE,
+                        KvGate.open(),
+                        KvExtentSession.SlotObserver.NONE))) {
             InetSocketAddress address = new InetSocketAddress(InetAddress.getLoopbackAddress(), server.port());
             try (NbdClient a = NbdClient.connect(address, id.toString());
                     NbdClient b = NbdClient.connect(address, id.toString())) {

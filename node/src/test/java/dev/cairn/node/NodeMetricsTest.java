@@ -5,13 +5,18 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.dkv.Slot;
+import dev.cairn.dkv.SlotCodec;
+import dev.cairn.dkv.Version;
 import dev.cairn.nbd.client.NbdClient;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.Patterns;
 import dev.cairn.testkit.PrometheusText;
+import java.nio.ByteBuffer;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.CompletionException;
@@ -29,6 +34,36 @@ class NodeMetricsTest extends NodeFixture {
 
     private static double requests(PrometheusText t, String op) {
         return t.value("cairn_node_nbd_requests_total", "op", op);
+    }
+
+    @Test
+    void kvSlotWritesAreCountedByWhatBecameOfThem() throws Exception {
+        startNode(1);
+        UUID id = UUID.fromString(
+                call("POST", "/v1/extents", "{\"sizeBytes\":65536,\"generation\":1,\"secret\":\"kv\",\"kind\":\"kv\"}")
+                        .body()
+                        .get("id")
+                        .asText());
+        long key = 1L << 16;
+        ByteBuffer slot = SlotCodec.encode(Slot.put(key, new Version(1, 1), ByteBuffer.wrap(new byte[] {7})));
+        ByteBuffer other = SlotCodec.encode(Slot.put(key + 1, new Version(1, 1), ByteBuffer.wrap(new byte[] {8})));
+        PrometheusText before = scrape();
+        try (NbdClient c = NbdClient.connect(nbd(), ExportName.of(id, 1, "kv"))) {
+            c.write(0, slot.duplicate(), true).join();
+            c.write(0, slot.duplicate(), true).join();
+            assertThatThrownBy(() -> c.write(0, other.duplicate(), true).join())
+                    .isInstanceOf(CompletionException.class);
+            // The slot is damaged on the medium (as a torn write would leave it); a write repairs it.
+            node.extents().extent(id).orElseThrow().write(20, ByteBuffer.wrap(new byte[] {1, 2, 3}), true);
+            c.write(0, slot.duplicate(), true).join();
+        }
+        PrometheusText after = scrape();
+        for (String result : List.of("written", "kept", "refused", "repaired")) {
+            assertThat(after.value("cairn_node_kv_slot_writes_total", "result", result)
+                            - before.value("cairn_node_kv_slot_writes_total", "result", result))
+                    .as(result)
+                    .isEqualTo(1);
+        }
     }
 
     @Test

@@ -27,8 +27,8 @@ import java.util.stream.Stream;
 
 /**
  * Applies the commands about the DKV's layout: reservations (which add shards), mirrors replaced
- * after their node left, shards recovered, and the epoch's rise when a node holding a mirror leaves
- * or returns. Every change of which mirrors a shard has raises the epoch, so that the nodes refuse
+ * after their node or drive left, shards recovered, and the epoch's rise when a mirror's node or
+ * drive leaves or returns. Every change of which mirrors a shard has raises the epoch, so that the nodes refuse
  * every client still planning on the layout before it; the nodes holding mirrors are touched (each
  * KV volume's epoch is in its node's desired state).
  */
@@ -103,9 +103,8 @@ final class DkvCommands {
         if (old.isEmpty()) {
             return Outcome.refused(NOT_FOUND, "shard " + c.shard() + " has no mirror " + c.extentId());
         }
-        NodeRecord holder = s.nodes().get(old.get().nodeId());
-        if (holder != null && holder.state() == NodeState.ONLINE) {
-            return Outcome.refused(CONFLICT, "mirror " + c.extentId() + "'s node is online; kept");
+        if (present(old.get(), s.nodes().get(old.get().nodeId()))) {
+            return Outcome.refused(CONFLICT, "mirror " + c.extentId() + "'s node is online with its drive; kept");
         }
         List<DkvLayout.Mirror> keep = shard.mirrors().stream()
                 .filter(m -> !m.extentId().equals(c.extentId()))
@@ -174,35 +173,46 @@ final class DkvCommands {
         s.orphans().put(m.extentId(), new Orphan(m.extentId(), m.nodeId(), d.kvVolumeBytes(), at, logIndex, why, true));
     }
 
-    /** Node {@code node} left the quorum (marked offline): if it holds a mirror, the epoch goes up. */
-    static void nodeLeft(ClusterState s, LegIndex index, UUID node, long logIndex) {
-        if (!s.dkv().mirrorsOn(node).isEmpty()) {
-            change(s, index, s.dkv().nextEpoch(), logIndex);
+    /**
+     * Node record {@code before} became {@code after} (registered, heartbeated, marked offline):
+     * the quorum changed if a mirror on it left (its node went offline, or no longer reports the
+     * mirror's drive) or came back. Either raises the epoch; a mirror that came back, of a shard
+     * with another ready mirror, is recovered before it serves reads again (it may have missed
+     * writes, or hold some that failed on the other mirrors).
+     */
+    static void nodeChanged(ClusterState s, LegIndex index, NodeRecord before, NodeRecord after, long logIndex) {
+        DkvLayout layout = s.dkv();
+        boolean changed = false;
+        for (DkvLayout.Shard shard : layout.shards()) {
+            List<DkvLayout.Mirror> mirrors = new ArrayList<>(shard.mirrors());
+            for (int i = 0; i < mirrors.size(); i++) {
+                DkvLayout.Mirror m = mirrors.get(i);
+                if (!m.nodeId().equals(after.id())) {
+                    continue;
+                }
+                boolean was = present(m, before);
+                boolean is = present(m, after);
+                changed |= was != is;
+                if (!was && is && m.ready() && otherReady(shard, m)) {
+                    mirrors.set(i, m.withReady(false));
+                }
+            }
+            layout = layout.withShard(new DkvLayout.Shard(shard.index(), mirrors, shard.retired()));
+        }
+        if (changed) {
+            change(s, index, layout.nextEpoch(), logIndex);
         }
     }
 
-    /**
-     * Node {@code node} is back: if it holds mirrors, the epoch goes up, and each of its mirrors
-     * of a shard that has another ready one is recovered before it serves reads again (it may have
-     * missed writes, or hold some that failed on the other mirrors).
-     */
-    static void nodeReturned(ClusterState s, LegIndex index, UUID node, long logIndex) {
-        DkvLayout layout = s.dkv();
-        if (layout.mirrorsOn(node).isEmpty()) {
-            return;
-        }
-        for (DkvLayout.Shard shard : layout.shards()) {
-            boolean otherReady = shard.mirrors().stream()
-                    .anyMatch(m -> m.ready() && !m.nodeId().equals(node));
-            if (otherReady) {
-                layout = layout.withShard(new DkvLayout.Shard(
-                        shard.index(),
-                        shard.mirrors().stream()
-                                .map(m -> m.nodeId().equals(node) ? m.withReady(false) : m)
-                                .toList()));
-            }
-        }
-        change(s, index, layout.nextEpoch(), logIndex);
+    /** Whether mirror {@code m} is in the quorum by {@code node}'s record: online, its drive reported. */
+    static boolean present(DkvLayout.Mirror m, NodeRecord node) {
+        return node != null
+                && node.state() == NodeState.ONLINE
+                && node.drives().stream().anyMatch(d -> d.id().equals(m.driveId()));
+    }
+
+    private static boolean otherReady(DkvLayout.Shard shard, DkvLayout.Mirror m) {
+        return shard.mirrors().stream().anyMatch(o -> o.ready() && !o.extentId().equals(m.extentId()));
     }
 
     /** Sets the layout, and touches every node that held or holds a mirror (or a retired one). */

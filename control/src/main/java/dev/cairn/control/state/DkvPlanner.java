@@ -3,7 +3,6 @@ package dev.cairn.control.state;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.NodeRecord;
-import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.ObservedExtent;
 import java.util.ArrayList;
 import java.util.List;
@@ -37,17 +36,17 @@ public final class DkvPlanner {
     }
 
     /**
-     * The changes the DKV needs: for each shard, one mirror whose node is away replaced, if another
-     * mirror of the shard is ready on a node that is online. (The DKV's first shard comes with its
+     * The changes the DKV needs: for each shard, one mirror whose node or drive is away replaced, if
+     * another mirror of the shard is ready and present. (The DKV's first shard comes with its
      * first reservation: a cluster whose volumes need no DKV keeps its drives whole.)
      */
     public static List<Command> plan(
             ClusterState s, Command.DkvPlacement placement, Supplier<UUID> ids, Supplier<String> secrets, long now) {
         List<Command> plan = new ArrayList<>();
         for (DkvLayout.Shard shard : s.dkv().shards()) {
-            boolean source = shard.mirrors().stream().anyMatch(m -> m.ready() && online(s, m.nodeId()));
+            boolean source = shard.mirrors().stream().anyMatch(m -> m.ready() && present(s, m));
             shard.mirrors().stream()
-                    .filter(m -> !online(s, m.nodeId()))
+                    .filter(m -> !present(s, m))
                     .findFirst()
                     .filter(m -> source)
                     .ifPresent(m -> plan.add(new Command.ReplaceDkvMirror(
@@ -85,11 +84,10 @@ public final class DkvPlanner {
     }
 
     private static boolean servedAtEpoch(ClusterState s, DkvLayout.Mirror m) {
-        return online(s, m.nodeId()) && reportedEpoch(s, m) == s.dkv().epoch();
+        return present(s, m) && reportedEpoch(s, m) == s.dkv().epoch();
     }
 
-    private static boolean online(ClusterState s, UUID node) {
-        NodeRecord n = s.nodes().get(node);
-        return n != null && n.state() == NodeState.ONLINE;
+    private static boolean present(ClusterState s, DkvLayout.Mirror m) {
+        return DkvCommands.present(m, s.nodes().get(m.nodeId()));
     }
 }

@@ -67,8 +67,8 @@ final class NodeCommands {
         index.touch(n.id(), logIndex);
         if (known != null && known.state() != NodeState.ONLINE) {
             LegHealth.refreshOn(s, index, n.id(), c.atMillis());
-            DkvCommands.nodeReturned(s, index, n.id(), logIndex);
         }
+        DkvCommands.nodeChanged(s, index, known, n, logIndex);
         if (known != null && !known.nbdAddress().equals(n.nbdAddress())) {
             touchAgentsOfLegsOn(s, index, n.id(), logIndex);
         }
@@ -121,8 +121,8 @@ final class NodeCommands {
                                 .withCopies(c.copies()));
         if (n.state() != NodeState.ONLINE) {
             LegHealth.refreshOn(s, index, n.id(), c.atMillis());
-            DkvCommands.nodeReturned(s, index, n.id(), logIndex);
         }
+        DkvCommands.nodeChanged(s, index, n, s.nodes().get(n.id()), logIndex);
         markLegsReady(s, index, n.id(), observed, logIndex);
         NodeCopies.onReports(s, index, c.copies(), c.atMillis(), logIndex);
         trackOrphans(s, index, c, observed, logIndex);
@@ -272,7 +272,7 @@ final class NodeCommands {
         if (n.state() == NodeState.ONLINE && n.lastHeartbeatMillis() + c.offlineAfterMillis() <= c.atMillis()) {
             s.nodes().put(n.id(), n.withState(NodeState.OFFLINE));
             LegHealth.refreshOn(s, index, n.id(), c.atMillis());
-            DkvCommands.nodeLeft(s, index, n.id(), logIndex);
+            DkvCommands.nodeChanged(s, index, n, s.nodes().get(n.id()), logIndex);
         }
         return Outcome.ok(n.id().toString());
     }

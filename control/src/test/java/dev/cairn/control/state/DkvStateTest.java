@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DkvLayout;
+import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.Orphan;
 import java.util.ArrayList;
@@ -39,7 +40,7 @@ class DkvStateTest {
     /** Every node reports the KV volumes it should hold, at the current epoch. */
     private void nodesServeTheirKvVolumes() {
         for (UUID n : nodes) {
-            if (s.machine.read(st -> st.nodes().get(n).state()) != dev.cairn.control.model.NodeState.ONLINE) {
+            if (s.machine.read(st -> st.nodes().get(n).state()) != NodeState.ONLINE) {
                 continue;
             }
             ClusterStateMachine.Desired d = s.machine.desired(n);
@@ -132,6 +133,30 @@ class DkvStateTest {
         assertThat(s.heartbeat(lost.nodeId(), List.of(old)).isOk()).isTrue();
         assertThat(s.machine.desired(lost.nodeId()).erase()).containsExactly(lost.extentId());
         assertThat(s.machine.desired(lost.nodeId()).kvVolumes()).isEmpty();
+    }
+
+    @Test
+    void aMirrorWhoseDriveIsGoneIsReplacedWhileItsNodeStaysOnline() {
+        fourNodes();
+        s.apply(reserve(1));
+        nodesServeTheirKvVolumes();
+        DkvLayout before = dkv();
+        DkvLayout.Mirror lost = before.mirrors().getFirst();
+        long applied = s.machine.read(ClusterState::appliedIndex);
+        // The node reports no drive any more (the drive failed and was taken out); it stays online.
+        assertThat(s.apply(new Command.Heartbeat(lost.nodeId(), List.of(), List.of(), List.of(), applied, s.now))
+                        .isOk())
+                .isTrue();
+        assertThat(dkv().epoch()).as("a mirror's drive left").isEqualTo(before.epoch() + 1);
+        List<Command> plan = plan();
+        assertThat(plan)
+                .singleElement()
+                .isInstanceOfSatisfying(
+                        Command.ReplaceDkvMirror.class,
+                        r -> assertThat(r.extentId()).isEqualTo(lost.extentId()));
+        assertThat(s.apply(plan.getFirst()).isOk()).isTrue();
+        assertThat(dkv().shards().getFirst().retired()).containsExactly(lost);
+        assertThat(s.machine.snapshot().nodes().get(lost.nodeId()).state()).isEqualTo(NodeState.ONLINE);
     }
 
     @Test
