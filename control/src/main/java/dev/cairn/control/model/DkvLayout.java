@@ -112,6 +112,14 @@ public record DkvLayout(long epoch, long slotsPerShard, long reservedKeys, List<
         return mirrors().stream().filter(m -> m.extentId().equals(extentId)).findFirst();
     }
 
+    /** The shard that has mirror {@code extentId}. */
+    public Shard shardHolding(UUID extentId) {
+        return shards.stream()
+                .filter(s -> s.mirrors().stream().anyMatch(m -> m.extentId().equals(extentId)))
+                .findFirst()
+                .orElseThrow(() -> new IllegalArgumentException("no shard has mirror " + extentId));
+    }
+
     /** The mirrors on {@code node}. */
     public List<Mirror> mirrorsOn(UUID node) {
         return mirrors().stream().filter(m -> m.nodeId().equals(node)).toList();

@@ -183,21 +183,22 @@ final class DkvCommands {
     static void nodeChanged(ClusterState s, LegIndex index, NodeRecord before, NodeRecord after, long logIndex) {
         DkvLayout layout = s.dkv();
         boolean changed = false;
-        for (DkvLayout.Shard shard : layout.shards()) {
-            List<DkvLayout.Mirror> mirrors = new ArrayList<>(shard.mirrors());
-            for (int i = 0; i < mirrors.size(); i++) {
-                DkvLayout.Mirror m = mirrors.get(i);
-                if (!m.nodeId().equals(after.id())) {
-                    continue;
-                }
-                boolean was = present(m, before);
-                boolean is = present(m, after);
-                changed |= was != is;
-                if (!was && is && m.ready() && otherReady(shard, m)) {
-                    mirrors.set(i, m.withReady(false));
-                }
+        for (DkvLayout.Mirror m : layout.mirrorsOn(after.id())) {
+            boolean was = present(m, before);
+            boolean is = present(m, after);
+            if (was == is) {
+                continue;
             }
-            layout = layout.withShard(new DkvLayout.Shard(shard.index(), mirrors, shard.retired()));
+            changed = true;
+            DkvLayout.Shard shard = layout.shardHolding(m.extentId());
+            if (is && m.ready() && otherReady(shard, m)) {
+                layout = layout.withShard(new DkvLayout.Shard(
+                        shard.index(),
+                        shard.mirrors().stream()
+                                .map(o -> o.extentId().equals(m.extentId()) ? o.withReady(false) : o)
+                                .toList(),
+                        shard.retired()));
+            }
         }
         if (changed) {
             change(s, index, layout.nextEpoch(), logIndex);
