@@ -45,8 +45,9 @@ final class DkvCommand {
     static void printStatus(PrintWriter out, Views.DkvView d) {
         long recovering =
                 d.shards().stream().filter(Views.DkvShardView::recovering).count();
+        long capacity = d.endKey() - d.firstKey();
         out.printf(
-                "epoch %d, %d shard%s of %d keys, keys %d to %d, %d reserved, %d recovering%n",
+                "epoch %d, %d shard%s of %d keys, keys %d to %d, %d reserved (%d%% full), %d shard%s recovering%n",
                 d.epoch(),
                 d.shards().size(),
                 d.shards().size() == 1 ? "" : "s",
@@ -54,7 +55,9 @@ final class DkvCommand {
                 d.firstKey(),
                 d.endKey() - 1,
                 d.reservedKeys(),
-                recovering);
+                capacity == 0 ? 0 : d.reservedKeys() * 100 / capacity,
+                recovering,
+                recovering == 1 ? "" : "s");
         Table t = new Table("SHARD", "MIRROR", "NODE", "STATE", "READY", "EPOCH", "SIZE");
         for (Views.DkvShardView s : d.shards()) {
             for (Views.DkvMirrorView m : s.mirrors()) {

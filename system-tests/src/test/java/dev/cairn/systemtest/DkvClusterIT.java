@@ -10,6 +10,7 @@ import dev.cairn.dkv.ControlledDkv;
 import dev.cairn.dkv.Slot;
 import dev.cairn.dkv.SlotRead;
 import dev.cairn.testkit.ControllerProcess;
+import dev.cairn.testkit.Tool;
 import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -62,6 +63,28 @@ class DkvClusterIT extends ClusterFixture {
         dkv.client()
                 .put(key, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)))
                 .get(30, TimeUnit.SECONDS);
+    }
+
+    /** What an operator does with {@code cairn dkv}: status, put, get, scan, delete. */
+    private void operatorCommands() {
+        String status = cli("dkv", "status").ok().stdout();
+        assertThat(status).contains("1 shard of 4096 keys").contains("100 reserved (2% full), 0 shards recovering");
+        assertThat(status)
+                .as("the replaced mirror was erased once the shard was recovered")
+                .doesNotContain("retired");
+        String key = Long.toString(FIRST + 99);
+        assertThat(cli("dkv", "put", key, "set by an operator").ok().stdout()).contains("key " + key + " set");
+        assertThat(cli("dkv", "get", key).ok().stdout().strip()).isEqualTo("set by an operator");
+        assertThat(cli("dkv", "scan", key, Long.toString(FIRST + 100)).ok().stdout())
+                .contains(key)
+                .contains("set by an operator");
+        cli("dkv", "delete", key).ok();
+        Tool.Result gone = cli("dkv", "get", key);
+        assertThat(gone.exitCode()).isEqualTo(1);
+        assertThat(gone.stderr()).contains("key " + key + " has no value");
+        Tool.Result outside = cli("dkv", "get", Long.toString(FIRST + 4096));
+        assertThat(outside.exitCode()).isEqualTo(1);
+        assertThat(outside.stderr()).contains("outside the DKV's keys").contains("reserve room first");
     }
 
     /** A get of each key returns its last acknowledged value, and every mirror holds that same put. */
@@ -147,6 +170,7 @@ class DkvClusterIT extends ClusterFixture {
         assertThat(cli("dkv", "get", Long.toString(FIRST + 5)).ok().stdout().strip())
                 .isEqualTo(acked.get(FIRST + 5));
         assertThat(c1.process().log()).contains("DKV shard 0: recovered");
+        operatorCommands();
 
         // The dead node returns: its replaced KV volume is an orphan, erased.
         startNode(victim, victim.substring(1));

@@ -38,7 +38,6 @@ final class GoodCopies implements AutoCloseable {
     private final List<Long> expected;
     private final Thread watcher;
     private volatile int lowest = Integer.MAX_VALUE;
-    private volatile int last;
     private volatile String lowestWhen = "";
     private volatile String failure = "";
     private volatile boolean closed;
@@ -63,8 +62,7 @@ final class GoodCopies implements AutoCloseable {
         this.volumeBytes = v.get("sizeBytes").asLong();
         discover(v);
         this.expected = samples(known.get(v.get("legs").get(0).get("extentId").asText()));
-        this.last = count();
-        this.lowest = last;
+        this.lowest = count();
         this.watcher = Thread.ofVirtual().name("good-copies-" + name).start(this::watch);
     }
 
@@ -73,7 +71,6 @@ final class GoodCopies implements AutoCloseable {
             try {
                 discover(volume.apply(name));
                 int now = count();
-                last = now;
                 if (now < lowest) {
                     lowest = now;
                     lowestWhen = volume.apply(name).toString();
@@ -143,9 +140,12 @@ final class GoodCopies implements AutoCloseable {
         return lowest;
     }
 
-    /** Copies holding the data at the last look. */
-    int now() {
-        return last;
+    /**
+     * Copies holding the data, counted now (the watcher's last look may be up to a period older:
+     * from before an extent the caller saw go was erased).
+     */
+    int now() throws IOException {
+        return count();
     }
 
     /** What the volume looked like when the fewest copies were seen, and the last error, if any. */
