@@ -7,6 +7,9 @@ import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.CrashPoints;
 import dev.cairn.control.api.Views;
 import dev.cairn.dkv.ControlledDkv;
+import dev.cairn.dkv.Linearizability;
+import dev.cairn.dkv.Linearizability.Kind;
+import dev.cairn.dkv.Linearizability.Op;
 import dev.cairn.dkv.Slot;
 import dev.cairn.dkv.SlotRead;
 import dev.cairn.testkit.ControllerProcess;
@@ -16,9 +19,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.TimeUnit;
@@ -33,13 +39,16 @@ import org.junit.jupiter.api.Test;
  * shard, a client puts and gets through the controller's layout, a node holding a mirror is killed
  * while puts go on, and the controller is killed in the middle of the recovery (after the copy,
  * before the log says so); restarted, it recovers the shard again; every acknowledged put is there,
- * and the dead node's KV volume is erased when it returns.
+ * on every mirror, every key's history (a second client reading throughout) is linearizable, and
+ * the dead node's KV volume is erased when it returns.
  */
 class DkvClusterIT extends ClusterFixture {
     private static final long FIRST = 1L << 16;
     private static final int KEYS = 40;
     private ControlClient control;
     private ControlledDkv dkv;
+    /** Every key's operations, as the clients saw them, for the linearizability check. */
+    private final Map<Long, List<Op>> history = new ConcurrentHashMap<>();
 
     @AfterEach
     void closeClients() {
@@ -59,10 +68,29 @@ class DkvClusterIT extends ClusterFixture {
         }
     }
 
+    /** Puts {@code value} ("vROUND-INDEX") at {@code key}, recording the put in the key's history. */
     private void put(long key, String value) throws Exception {
-        dkv.client()
-                .put(key, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)))
-                .get(30, TimeUnit.SECONDS);
+        long invoked = System.nanoTime();
+        try {
+            dkv.client()
+                    .put(key, ByteBuffer.wrap(value.getBytes(StandardCharsets.UTF_8)))
+                    .get(30, TimeUnit.SECONDS);
+            record(key, new Op(Kind.PUT, round(value), invoked, System.nanoTime()));
+        } catch (Exception e) {
+            // It may have taken effect or not, now or later: its response never came.
+            record(key, new Op(Kind.PUT, round(value), invoked, Linearizability.UNKNOWN));
+            throw e;
+        }
+    }
+
+    private void record(long key, Op op) {
+        history.computeIfAbsent(key, k -> Collections.synchronizedList(new ArrayList<>()))
+                .add(op);
+    }
+
+    /** The round a value was put in (its number in the key's register). */
+    private static long round(String value) {
+        return value == null ? Linearizability.ABSENT : Long.parseLong(value.substring(1, value.indexOf('-')));
     }
 
     /** What an operator does with {@code cairn dkv}: status, put, get, scan, delete. */
@@ -102,9 +130,28 @@ class DkvClusterIT extends ClusterFixture {
         }
     }
 
+    /** Gets {@code key}, recording the get in the key's history (a get that fails did nothing). */
     private String get(long key) throws Exception {
+        long invoked = System.nanoTime();
         Optional<byte[]> v = dkv.client().get(key).get(30, TimeUnit.SECONDS);
-        return v.map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
+        String value = v.map(b -> new String(b, StandardCharsets.UTF_8)).orElse(null);
+        record(key, new Op(Kind.GET, round(value), invoked, System.nanoTime()));
+        return value;
+    }
+
+    /** Gets random keys until {@code stop} (bounded in time), as a second client would. */
+    private CompletableFuture<Void> readWhile(AtomicBoolean stop) {
+        return CompletableFuture.runAsync(() -> {
+            Random random = new Random(20261203);
+            long deadline = System.nanoTime() + WAIT.multipliedBy(4).toNanos();
+            while (!stop.get() && System.nanoTime() < deadline) {
+                try {
+                    get(FIRST + random.nextInt(KEYS));
+                } catch (Exception e) {
+                    LockSupport.parkNanos(Duration.ofMillis(50).toNanos()); // the DKV is being repaired
+                }
+            }
+        });
     }
 
     @Test
@@ -141,6 +188,7 @@ class DkvClusterIT extends ClusterFixture {
         AtomicBoolean stop = new AtomicBoolean();
         AtomicInteger rounds = new AtomicInteger();
         CompletableFuture<Void> writer = writeRounds(acked, stop, rounds);
+        CompletableFuture<Void> reader = readWhile(stop);
         await().atMost(WAIT).until(() -> rounds.get() >= 1);
 
         // The controller will halt once it has copied the shard, before it logs it recovered.
@@ -165,8 +213,12 @@ class DkvClusterIT extends ClusterFixture {
         await().atMost(WAIT).until(() -> rounds.get() >= before + 1);
         stop.set(true);
         writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
+        reader.get(WAIT.toSeconds(), TimeUnit.SECONDS);
 
         everyAcknowledgedPutIsOnEveryMirror(acked);
+        history.forEach((key, ops) -> assertThat(Linearizability.check(new ArrayList<>(ops)))
+                .as("key %d's history of %d operations is linearizable", key, ops.size())
+                .isTrue());
         assertThat(cli("dkv", "get", Long.toString(FIRST + 5)).ok().stdout().strip())
                 .isEqualTo(acked.get(FIRST + 5));
         assertThat(c1.process().log()).contains("DKV shard 0: recovered");
