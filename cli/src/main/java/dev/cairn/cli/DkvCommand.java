@@ -67,7 +67,7 @@ final class DkvCommand {
                 row(t, d, s, m, "retired (kept until recovered)");
             }
         }
-        t.printOr(out, "no shards yet: the first reservation (cairn dkv reserve N) places one");
+        t.printOr(out, "no shards yet: the first is placed once the cluster has the nodes and room for its mirrors");
     }
 
     private static void row(Table t, Views.DkvView d, Views.DkvShardView s, Views.DkvMirrorView m, String ready) {

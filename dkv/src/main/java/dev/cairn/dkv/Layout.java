@@ -64,7 +64,8 @@ public record Layout(long epoch, long firstKey, long slotsPerShard, List<Shard> 
     /** The shard that holds {@code key}, or a message saying why there is none. */
     public Shard shardOf(long key) {
         if (shards.isEmpty()) {
-            throw new IllegalArgumentException("the DKV has no shards yet: reserve room for keys first");
+            throw new IllegalArgumentException(
+                    "the DKV has no shards yet: the cluster places the first once it has the nodes and room for its mirrors");
         }
         if (key < firstKey || key >= endKey()) {
             throw new IllegalArgumentException("key " + key + " is outside the DKV's keys (" + firstKey + " to "

@@ -27,6 +27,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.stream.StreamSupport;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.io.CleanupMode;
 import org.junit.jupiter.api.io.TempDir;
@@ -261,9 +262,44 @@ abstract class ClusterFixture {
         });
     }
 
-    /** The ids of the extents a node holds, from its own admin API. */
+    /**
+     * The ids of the data extents (legs) a node holds, from its own admin API. The DKV's KV volumes,
+     * which a cluster places as soon as it has the nodes for its first shard, are left out: see
+     * {@link #kvVolumesOn}.
+     */
     static List<String> extentsOn(NodeProcess node) {
-        return node.admin().get("/v1/extents").ok().findValuesAsText("id");
+        return extentsOn(node, "data");
+    }
+
+    /**
+     * Waits until the DKV has its first shard (a cluster places it once it has the nodes for its
+     * mirrors) and every mirror is served at the current epoch: the DKV's use of the drives is
+     * settled until a node leaves.
+     */
+    void awaitDkvServed() {
+        await().atMost(WAIT).until(() -> {
+            JsonNode dkv = api().get("/v1/dkv").ok();
+            long epoch = dkv.get("epoch").asLong();
+            return !dkv.get("shards").isEmpty()
+                    && dkv.get("shards").findValues("mirrors").stream()
+                            .flatMap(ms -> StreamSupport.stream(ms.spliterator(), false))
+                            .allMatch(m -> m.get("reportedEpoch").asLong() == epoch);
+        });
+    }
+
+    /** The ids of the DKV's KV volumes a node holds, from its own admin API. */
+    static List<String> kvVolumesOn(NodeProcess node) {
+        return extentsOn(node, "kv");
+    }
+
+    private static List<String> extentsOn(NodeProcess node, String kind) {
+        List<String> ids = new ArrayList<>();
+        for (JsonNode e : node.admin().get("/v1/extents").ok()) {
+            if (e.path("kind").asText().equals(kind)) {
+                ids.add(e.get("id").asText());
+            }
+        }
+        return ids;
     }
 
     @AfterEach

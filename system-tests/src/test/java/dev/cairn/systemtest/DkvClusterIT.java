@@ -35,8 +35,8 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 
 /**
- * The DKV with a real controller and four nodes in four zones: a reservation places its first
- * shard, a client puts and gets through the controller's layout, a node holding a mirror is killed
+ * The DKV with a real controller and four nodes in four zones: the cluster places its first shard
+ * itself, a reservation hands out keys in it, a client puts and gets through the controller's layout, a node holding a mirror is killed
  * while puts go on, and the controller is killed in the middle of the recovery (after the copy,
  * before the log says so); restarted, it recovers the shard again; every acknowledged put is there,
  * on every mirror, every key's history (a second client reading throughout) is linearizable, and
@@ -166,8 +166,11 @@ class DkvClusterIT extends ClusterFixture {
                 Optional.of(Files.readString(c1.tokenFile("admin")).strip()),
                 Duration.ofSeconds(30));
 
+        // A new cluster starts with one shard, placed as soon as three nodes can hold its mirrors.
+        await().atMost(WAIT).until(() -> status().shards().size() == 1);
         assertThat(cli("dkv", "reserve", "100").ok().stdout()).contains("keys " + FIRST + " to " + (FIRST + 99));
         Views.DkvView first = status();
+        assertThat(first.reservedKeys()).isEqualTo(100);
         assertThat(first.shards())
                 .singleElement()
                 .satisfies(s -> assertThat(s.mirrors()).hasSize(3));
@@ -228,7 +231,7 @@ class DkvClusterIT extends ClusterFixture {
         startNode(victim, victim.substring(1));
         await().atMost(WAIT)
                 .until(() ->
-                        !extentsOn(nodes.get(victim)).contains(lost.extentId().toString())
+                        !kvVolumesOn(nodes.get(victim)).contains(lost.extentId().toString())
                                 && api().get("/v1/orphans").ok().isEmpty());
         assertThat(status().shards().getFirst().recovering()).isFalse();
     }

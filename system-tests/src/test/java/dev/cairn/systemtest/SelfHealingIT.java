@@ -27,8 +27,9 @@ import org.junit.jupiter.api.Test;
 class SelfHealingIT extends SelfHealingFixture {
 
     private Map<String, Long> freeOfEveryNode() {
+        awaitDkvServed();
         Map<String, Long> free = new HashMap<>();
-        nodes.keySet().forEach(n -> free.put(n, freeBytes(n)));
+        nodes.keySet().forEach(n -> free.put(n, freeForLegs(n)));
         return free;
     }
 
@@ -82,7 +83,7 @@ class SelfHealingIT extends SelfHealingFixture {
         await().atMost(WAIT)
                 .until(() -> !extentsOn(nodes.get(victim)).contains(oldExtent)
                         && api().get("/v1/orphans").ok().isEmpty()
-                        && freeBytes(victim) == freeBefore.get(victim));
+                        && freeForLegs(victim) == freeBefore.get(victim));
         Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "16M", "", true)).ok();
     }
 

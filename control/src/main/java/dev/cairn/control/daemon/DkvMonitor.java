@@ -26,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The DKV loop, on the leader only, like the repair loop: each pass asks {@link DkvPlanner} what
- * the DKV needs (a fresh mirror for each one whose node left) and proposes it, then
+ * the DKV needs (its first shard, a fresh mirror for each one whose node left) and proposes it, then
  * recovers every shard that can be: it copies, slot by slot, the greatest version any mirror holds
  * onto every mirror (as a DKV client of its own, over NBD), and only then logs the shard recovered.
  * Nothing is remembered between passes: a leader that dies mid-copy leaves the shard recovering,
@@ -45,6 +45,7 @@ public final class DkvMonitor implements AutoCloseable {
     private final LongConsumer onRecovered;
     private long lastPass = -1;
     private String lastRefusal = "";
+    private List<String> lastWaiting = List.of();
 
     /** {@code onRecovered} is told the bytes written by every shard recovered (for metrics). */
     public DkvMonitor(
@@ -83,7 +84,13 @@ public final class DkvMonitor implements AutoCloseable {
             return List.of();
         }
         long now = clock.millis();
-        for (Command c : state.read(s -> DkvPlanner.plan(s, placement, UUID::randomUUID, Secrets::newSecret, now))) {
+        DkvPlanner.Plan plan =
+                state.read(s -> DkvPlanner.plan(s, placement, UUID::randomUUID, Secrets::newSecret, now));
+        if (!plan.waiting().equals(lastWaiting)) {
+            plan.waiting().forEach(w -> log.warn("DKV: {}", w));
+            lastWaiting = plan.waiting();
+        }
+        for (Command c : plan.commands()) {
             Outcome o = state.submit(c);
             switch (c) {
                 case Command.ReserveDkvKeys r
@@ -111,7 +118,7 @@ public final class DkvMonitor implements AutoCloseable {
     private void refused(Command c, Outcome o) {
         String why = c.getClass().getSimpleName() + ": " + o.message();
         if (!why.equals(lastRefusal)) {
-            log.warn("DKV: a repair not done: {}", why);
+            log.warn("DKV: {} not done: {}", c instanceof Command.ReserveDkvKeys ? "first shard" : "a repair", why);
             lastRefusal = why;
         }
     }

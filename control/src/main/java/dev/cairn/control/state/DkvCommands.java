@@ -232,6 +232,25 @@ final class DkvCommands {
     }
 
     /**
+     * Tries {@link #place} on {@code p} (charging it, as the command would): empty if it places,
+     * else why not.
+     */
+    static Optional<String> tryPlace(
+            ClusterState s,
+            DkvLayout layout,
+            Placement p,
+            Command.DkvPlacement settings,
+            List<DkvLayout.Mirror> keep,
+            int count) {
+        try {
+            place(s, layout, p, settings, keep, count);
+            return Optional.empty();
+        } catch (PlacementException e) {
+            return Optional.of(e.getMessage());
+        }
+    }
+
+    /**
      * Places {@code count} KV volumes for a shard whose other mirrors are {@code keep}: on other
      * nodes, on drives holding fewer than the most KV volumes a drive takes, spread across zones
      * where there are enough, else across hosts; charges them against {@code p}.

@@ -4,15 +4,17 @@ import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.ObservedExtent;
+import dev.cairn.control.placement.Placement;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.function.Supplier;
 
 /**
  * What the DKV needs next, read from the state alone (the DKV loop and the reservation route ask;
- * a new leader asks again and carries on): the KV volumes a reservation adds, a fresh mirror for
- * each one whose node left, and which shards can be recovered now.
+ * a new leader asks again and carries on): the first shard, the KV volumes a reservation adds, a
+ * fresh mirror for each one whose node left, and which shards can be recovered now.
  */
 public final class DkvPlanner {
     private DkvPlanner() {}
@@ -36,23 +38,52 @@ public final class DkvPlanner {
     }
 
     /**
-     * The changes the DKV needs: for each shard, one mirror whose node or drive is away replaced, if
-     * another mirror of the shard is ready and present. (The DKV's first shard comes with its
-     * first reservation: a cluster whose volumes need no DKV keeps its drives whole.)
+     * What the DKV loop proposes now ({@code commands}), and what it waits for (each a sentence for
+     * the log): why the first shard or a mirror's replacement cannot be placed yet.
      */
-    public static List<Command> plan(
+    public record Plan(List<Command> commands, List<String> waiting) {}
+
+    /**
+     * The changes the DKV needs: its first shard once the cluster can place its mirrors (a new
+     * cluster starts with one shard), and for each shard one mirror whose node or drive is away
+     * replaced, if another mirror of the shard is ready and present. Only what placement can do now
+     * is proposed (tried on a copy of the free space), so that a cluster short of room does not
+     * write a refused command into the log on every pass.
+     */
+    public static Plan plan(
             ClusterState s, Command.DkvPlacement placement, Supplier<UUID> ids, Supplier<String> secrets, long now) {
         List<Command> plan = new ArrayList<>();
-        for (DkvLayout.Shard shard : s.dkv().shards()) {
+        List<String> waiting = new ArrayList<>();
+        Placement room = Placement.of(s, placement.spareFraction());
+        DkvLayout d = s.dkv();
+        if (d.shards().isEmpty()) {
+            DkvCommands.tryPlace(s, d, room, placement, List.of(), placement.mirrors())
+                    .ifPresentOrElse(
+                            why -> waiting.add("the first shard (" + placement.mirrors() + " KV volumes of "
+                                    + d.kvVolumeBytes() + " bytes) waits for room: " + why),
+                            () -> plan.add(reserve(s, 0, placement, ids, secrets, now)));
+        }
+        for (DkvLayout.Shard shard : d.shards()) {
             boolean source = shard.mirrors().stream().anyMatch(m -> m.ready() && present(s, m));
-            shard.mirrors().stream()
+            Optional<DkvLayout.Mirror> away = shard.mirrors().stream()
                     .filter(m -> !present(s, m))
                     .findFirst()
-                    .filter(m -> source)
-                    .ifPresent(m -> plan.add(new Command.ReplaceDkvMirror(
-                            shard.index(), m.extentId(), ids.get(), secrets.get(), placement, now)));
+                    .filter(m -> source);
+            if (away.isEmpty()) {
+                continue;
+            }
+            List<DkvLayout.Mirror> keep =
+                    shard.mirrors().stream().filter(m -> !m.equals(away.get())).toList();
+            Optional<String> why = DkvCommands.tryPlace(s, d, room, placement, keep, 1);
+            if (why.isPresent()) {
+                waiting.add("shard " + shard.index() + "'s mirror " + away.get().extentId()
+                        + " (its node or drive left) waits for room for a new one: " + why.get());
+            } else {
+                plan.add(new Command.ReplaceDkvMirror(
+                        shard.index(), away.get().extentId(), ids.get(), secrets.get(), placement, now));
+            }
         }
-        return plan;
+        return new Plan(plan, waiting);
     }
 
     /**

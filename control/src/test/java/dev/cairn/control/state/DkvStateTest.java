@@ -29,8 +29,12 @@ class DkvStateTest {
         }
     }
 
-    private List<Command> plan() {
+    private DkvPlanner.Plan fullPlan() {
         return s.machine.read(st -> DkvPlanner.plan(st, PLACEMENT, UUID::randomUUID, () -> "secret", s.now));
+    }
+
+    private List<Command> plan() {
+        return fullPlan().commands();
     }
 
     private DkvLayout dkv() {
@@ -52,14 +56,27 @@ class DkvStateTest {
     }
 
     @Test
-    void theFirstReservationPlacesOneShardOnThreeNodes() {
+    void aClusterStartsWithOneShardOnceItCanPlaceItsMirrors() {
         nodes.add(s.node("a", 1));
         nodes.add(s.node("b", 1));
+        assertThat(plan()).as("two nodes for three mirrors").isEmpty();
+        assertThat(fullPlan().waiting())
+                .singleElement()
+                .asString()
+                .startsWith("the first shard (3 KV volumes of 16777216 bytes) waits for room: ");
         assertThat(s.apply(reserve(1)).status()).as("two nodes").isEqualTo(Outcome.Status.UNPLACEABLE);
         assertThat(dkv().shards()).isEmpty();
         nodes.add(s.node("c", 1));
-        assertThat(plan()).as("nothing without a reservation").isEmpty();
-        assertThat(s.apply(reserve(1)).isOk()).isTrue();
+        List<Command> first = plan();
+        assertThat(first)
+                .singleElement()
+                .isInstanceOfSatisfying(
+                        Command.ReserveDkvKeys.class, r -> assertThat(r.keys()).isZero());
+        assertThat(fullPlan().waiting()).isEmpty();
+        assertThat(s.apply(first.getFirst()).isOk()).isTrue();
+        assertThat(dkv().shards()).hasSize(1);
+        assertThat(dkv().reservedKeys()).isZero();
+        assertThat(s.apply(reserve(1)).isOk()).as("room in the first shard").isTrue();
 
         DkvLayout d = dkv();
         assertThat(d.shards()).hasSize(1);
@@ -169,9 +186,14 @@ class DkvStateTest {
         UUID away = nodes.getFirst();
         s.now += 60_000;
         s.apply(new Command.MarkNodeOffline(away, s.now, 1));
-        assertThat(s.apply(plan().getFirst()).status())
-                .as("no fourth node to take the mirror")
-                .isEqualTo(Outcome.Status.UNPLACEABLE);
+        assertThat(plan())
+                .as("no fourth node to take the mirror: nothing proposed")
+                .isEmpty();
+        assertThat(fullPlan().waiting())
+                .singleElement()
+                .asString()
+                .startsWith("shard 0's mirror ")
+                .contains("waits for room for a new one");
         long epoch = dkv().epoch();
         nodesServeTheirKvVolumes();
         s.heartbeat(away, List.of());
