@@ -30,6 +30,11 @@ public final class ControlledDkv implements AutoCloseable {
      * writes as {@code writer} (unique among the DKV's writers), with {@code timeout} on every NBD call.
      */
     public ControlledDkv(Callable<Views.DkvView> fetch, long writer, Duration timeout) {
+        this(fetch, writer, timeout, DkvObserver.NONE);
+    }
+
+    /** As above, telling {@code observer} of the client's work (for metrics: {@link DkvMeters}). */
+    public ControlledDkv(Callable<Views.DkvView> fetch, long writer, Duration timeout, DkvObserver observer) {
         this.mirrors = new NbdMirrors(new ViewLocator(), timeout);
         LayoutCache layouts = new LayoutCache(() -> CompletableFuture.supplyAsync(
                 () -> {
@@ -40,7 +45,7 @@ public final class ControlledDkv implements AutoCloseable {
                     }
                 },
                 fetcher));
-        this.client = new DkvClient(layouts, mirrors, writer);
+        this.client = new DkvClient(layouts, mirrors, writer, observer);
     }
 
     public DkvClient client() {

@@ -14,6 +14,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.atomic.AtomicReference;
 import java.util.function.Function;
+import java.util.function.Supplier;
 import java.util.stream.Stream;
 
 /**
@@ -46,19 +47,26 @@ public final class DkvClient {
     private final LayoutSource layouts;
     private final MirrorConnector mirrors;
     private final long writer;
+    private final DkvObserver observer;
     private final AtomicLong lastCounter = new AtomicLong();
     private final AtomicInteger turn = new AtomicInteger();
 
     /** A client writing as {@code writer}, an id no other client of the cluster uses. */
     public DkvClient(LayoutSource layouts, MirrorConnector mirrors, long writer) {
+        this(layouts, mirrors, writer, DkvObserver.NONE);
+    }
+
+    /** A client writing as {@code writer} that tells {@code observer} of its work. */
+    public DkvClient(LayoutSource layouts, MirrorConnector mirrors, long writer, DkvObserver observer) {
         this.layouts = layouts;
         this.mirrors = mirrors;
         this.writer = writer;
+        this.observer = observer;
     }
 
     /** The value of {@code key}, or empty if it has none (never put, or deleted). */
     public CompletableFuture<Optional<byte[]>> get(long key) {
-        return withLayout(layout -> getIn(layout, key));
+        return observed(DkvObserver.Op.GET, () -> withLayout(layout -> getIn(layout, key)));
     }
 
     /** Puts {@code value} (at most {@link SlotCodec#MAX_VALUE} bytes from its position) at {@code key}. */
@@ -70,13 +78,17 @@ public final class DkvClient {
                     + SlotCodec.MAX_VALUE + " bytes (a 4 KiB slot less its header), got " + copy.length));
         }
         AtomicReference<Slot> chosen = new AtomicReference<>();
-        return withLayout(layout -> putIn(layout, key, v -> Slot.put(key, v, ByteBuffer.wrap(copy)), chosen));
+        return observed(
+                DkvObserver.Op.PUT,
+                () -> withLayout(layout -> putIn(layout, key, v -> Slot.put(key, v, ByteBuffer.wrap(copy)), chosen)));
     }
 
     /** Deletes {@code key} (a tombstone at a new version; deleting a key with no value is fine). */
     public CompletableFuture<Void> delete(long key) {
         AtomicReference<Slot> chosen = new AtomicReference<>();
-        return withLayout(layout -> putIn(layout, key, v -> Slot.tombstone(key, v), chosen));
+        return observed(
+                DkvObserver.Op.DELETE,
+                () -> withLayout(layout -> putIn(layout, key, v -> Slot.tombstone(key, v), chosen)));
     }
 
     /** The keys from {@code from} (inclusive) to {@code to} (exclusive) that have values, at most {@code limit}. */
@@ -85,11 +97,13 @@ public final class DkvClient {
             return CompletableFuture.failedFuture(
                     new IllegalArgumentException("scan from " + from + " to " + to + " limit " + limit));
         }
-        return withLayout(layout -> {
-            long start = Math.max(from, layout.firstKey());
-            long end = Math.min(to, layout.endKey());
-            return scanFrom(layout, start, end, limit, new TreeMap<>());
-        });
+        return observed(
+                DkvObserver.Op.SCAN,
+                () -> withLayout(layout -> {
+                    long start = Math.max(from, layout.firstKey());
+                    long end = Math.min(to, layout.endKey());
+                    return scanFrom(layout, start, end, limit, new TreeMap<>());
+                }));
     }
 
     /** The version this client gives a key whose version is {@code read}: above it and above every one it gave. */
@@ -175,6 +189,9 @@ public final class DkvClient {
                 if (!(got.get(i) instanceof SlotRead.Valid(Slot s) && s.samePut(b))) {
                     repairs.add(write(layout, all.get(i), b, true));
                 }
+            }
+            if (!repairs.isEmpty()) {
+                observer.repaired(repairs.size());
             }
             return CompletableFuture.allOf(repairs.toArray(CompletableFuture[]::new))
                     .thenApply(x -> {
@@ -331,6 +348,12 @@ public final class DkvClient {
         return ready.get(Math.floorMod(turn.getAndIncrement(), ready.size()));
     }
 
+    /** Runs {@code op}, telling the observer how it ended and how long it took. */
+    private <T> CompletableFuture<T> observed(DkvObserver.Op op, Supplier<CompletableFuture<T>> run) {
+        long start = System.nanoTime();
+        return run.get().whenComplete((r, e) -> observer.completed(op, e == null, System.nanoTime() - start));
+    }
+
     /** Runs {@code op} on the current layout, again on a newer one each time a mirror says it is stale. */
     private <T> CompletableFuture<T> withLayout(Function<Layout, CompletableFuture<T>> op) {
         return layouts.current().thenCompose(layout -> attempt(op, layout, 1));
@@ -346,6 +369,7 @@ public final class DkvClient {
         return tried.exceptionallyCompose(error -> {
             Throwable cause = unwrap(error);
             if (cause instanceof DkvException.StaleEpoch && n < ATTEMPTS) {
+                observer.refetched();
                 return layouts.newerThan(layout.epoch()).thenCompose(newer -> attempt(op, newer, n + 1));
             }
             return CompletableFuture.failedFuture(cause);

@@ -13,6 +13,7 @@ import dev.cairn.dkv.Linearizability.Op;
 import dev.cairn.dkv.Slot;
 import dev.cairn.dkv.SlotRead;
 import dev.cairn.testkit.ControllerProcess;
+import dev.cairn.testkit.PrometheusText;
 import dev.cairn.testkit.Tool;
 import java.net.URI;
 import java.nio.ByteBuffer;
@@ -36,11 +37,12 @@ import org.junit.jupiter.api.Test;
 
 /**
  * The DKV with a real controller and four nodes in four zones: the cluster places its first shard
- * itself, a reservation hands out keys in it, a client puts and gets through the controller's layout, a node holding a mirror is killed
- * while puts go on, and the controller is killed in the middle of the recovery (after the copy,
- * before the log says so); restarted, it recovers the shard again; every acknowledged put is there,
- * on every mirror, every key's history (a second client reading throughout) is linearizable, and
- * the dead node's KV volume is erased when it returns.
+ * itself, a reservation hands out keys in it, a client puts and gets through the controller's
+ * layout, a node holding a mirror is killed while puts go on, and the controller is killed in the
+ * middle of the recovery (after the copy, before the log says so); restarted, it recovers the shard
+ * again; the dead node returns and its KV volume is erased; another mirror's node hangs (SIGSTOP)
+ * and its mirror is replaced and recovered the same way; every acknowledged put is there, on every
+ * mirror, and every key's history (a second client reading throughout) is linearizable.
  */
 class DkvClusterIT extends ClusterFixture {
     private static final long FIRST = 1L << 16;
@@ -205,15 +207,36 @@ class DkvClusterIT extends ClusterFixture {
                 .isEqualTo(CrashPoints.EXIT);
 
         c1 = startController("c1", controllerArgs);
-        await().atMost(WAIT.multipliedBy(2)).until(() -> {
-            Views.DkvView now = status();
-            Views.DkvShardView shard = now.shards().getFirst();
-            return !shard.recovering()
-                    && shard.mirrors().stream().noneMatch(m -> m.extentId().equals(lost.extentId()))
-                    && shard.mirrors().stream().allMatch(m -> m.reportedEpoch() == now.epoch());
-        });
-        int before = rounds.get();
-        await().atMost(WAIT).until(() -> rounds.get() >= before + 1);
+        awaitRecoveredWithout(lost, WAIT.multipliedBy(2));
+        awaitRoundsMore(rounds, 1);
+
+        // The dead node returns: its replaced KV volume is an orphan, erased.
+        startNode(victim, victim.substring(1));
+        await().atMost(WAIT)
+                .until(() ->
+                        !kvVolumesOn(nodes.get(victim)).contains(lost.extentId().toString())
+                                && api().get("/v1/orphans").ok().isEmpty());
+
+        // A mirror's node hangs (SIGSTOP) while puts and gets go on: marked offline, its mirror is
+        // replaced on the one node left (the one that returned) and the shard recovered without it.
+        // Woken, it serves nothing on its old lease, and erases its replaced KV volume.
+        Views.DkvMirrorView hung = status().shards().getFirst().mirrors().getFirst();
+        nodes.get(hung.node()).process().pause();
+        try {
+            awaitRecoveredWithout(hung, WAIT.multipliedBy(2));
+            assertThat(status().shards().getFirst().mirrors())
+                    .extracting(Views.DkvMirrorView::node)
+                    .contains(victim)
+                    .doesNotContain(hung.node());
+            awaitRoundsMore(rounds, 1);
+        } finally {
+            nodes.get(hung.node()).process().resume();
+        }
+        await().atMost(WAIT)
+                .until(() -> !kvVolumesOn(nodes.get(hung.node()))
+                                .contains(hung.extentId().toString())
+                        && api().get("/v1/orphans").ok().isEmpty());
+        awaitRoundsMore(rounds, 1);
         stop.set(true);
         writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
         reader.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -226,14 +249,44 @@ class DkvClusterIT extends ClusterFixture {
                 .isEqualTo(acked.get(FIRST + 5));
         assertThat(c1.process().log()).contains("DKV shard 0: recovered");
         operatorCommands();
-
-        // The dead node returns: its replaced KV volume is an orphan, erased.
-        startNode(victim, victim.substring(1));
-        await().atMost(WAIT)
-                .until(() ->
-                        !kvVolumesOn(nodes.get(victim)).contains(lost.extentId().toString())
-                                && api().get("/v1/orphans").ok().isEmpty());
         assertThat(status().shards().getFirst().recovering()).isFalse();
+
+        // What the controller (restarted after its crash) reports: both recoveries, each of which
+        // wrote at least every key once onto the fresh mirror.
+        PrometheusText metrics = PrometheusText.scrape(c1.metricsUrl());
+        assertThat(metrics.value("cairn_controller_dkv_shards")).isEqualTo(1);
+        assertThat(metrics.value("cairn_controller_dkv_shards_recovering")).isZero();
+        assertThat(metrics.value("cairn_controller_dkv_epoch")).isEqualTo((double) status().epoch());
+        assertThat(metrics.value("cairn_controller_dkv_recoveries_total")).isGreaterThanOrEqualTo(2);
+        assertThat(metrics.value("cairn_controller_dkv_recovered_bytes_total"))
+                .isGreaterThanOrEqualTo(2.0 * KEYS * 4096);
+        assertThat(metrics.find("cairn_dkv_client_operations_seconds_count", "op", "put"))
+                .as("the controller's DKV client has its meters")
+                .isNotEmpty();
+        PrometheusText node = PrometheusText.scrape(nodes.get(victim).metricsUrl());
+        assertThat(node.value("cairn_node_kv_slot_writes_total", "result", "written"))
+                .as("the returned node took the hung node's mirror: the recovery and the puts since wrote to it")
+                .isGreaterThanOrEqualTo(KEYS);
+    }
+
+    /**
+     * Waits until shard 0 is recovered with mirror {@code gone} replaced: no mirror recovering, every
+     * mirror served at the current epoch.
+     */
+    private void awaitRecoveredWithout(Views.DkvMirrorView gone, Duration atMost) {
+        await().atMost(atMost).until(() -> {
+            Views.DkvView now = status();
+            Views.DkvShardView shard = now.shards().getFirst();
+            return !shard.recovering()
+                    && shard.mirrors().stream().noneMatch(m -> m.extentId().equals(gone.extentId()))
+                    && shard.mirrors().stream().allMatch(m -> m.reportedEpoch() == now.epoch());
+        });
+    }
+
+    /** Waits until the writer has put every key {@code more} more times. */
+    private static void awaitRoundsMore(AtomicInteger rounds, int more) {
+        int before = rounds.get();
+        await().atMost(WAIT).until(() -> rounds.get() >= before + more);
     }
 
     /**

@@ -5,6 +5,7 @@ import dev.cairn.control.raft.RatisReplicatedState;
 import dev.cairn.control.rest.ControllerApi;
 import dev.cairn.control.rest.Tokens;
 import dev.cairn.control.state.RepairPlanner;
+import dev.cairn.dkv.DkvMeters;
 import dev.cairn.metrics.DaemonMetrics;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -111,7 +112,8 @@ public final class Controller implements AutoCloseable {
                 settings.dkvPlacement(),
                 Duration.ofMillis(every),
                 DKV_IO_TIMEOUT,
-                api.metrics()::dkvRecovered);
+                api.metrics()::dkvRecovered,
+                new DkvMeters(metrics.registry()));
         ScheduledExecutorService dkvThread = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("cairn-dkv").daemon().factory());
         Future<?> _ = dkvThread.scheduleWithFixedDelay(

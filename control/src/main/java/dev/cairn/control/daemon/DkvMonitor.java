@@ -10,6 +10,7 @@ import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.control.state.Secrets;
 import dev.cairn.dkv.ControlledDkv;
+import dev.cairn.dkv.DkvObserver;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.security.SecureRandom;
@@ -47,21 +48,25 @@ public final class DkvMonitor implements AutoCloseable {
     private String lastRefusal = "";
     private List<String> lastWaiting = List.of();
 
-    /** {@code onRecovered} is told the bytes written by every shard recovered (for metrics). */
+    /**
+     * {@code onRecovered} is told the bytes written by every shard recovered, {@code observer} the
+     * work of the controller's DKV client (both for metrics).
+     */
     public DkvMonitor(
             ReplicatedState state,
             InstantSource clock,
             Command.DkvPlacement placement,
             Duration period,
             Duration ioTimeout,
-            LongConsumer onRecovered) {
+            LongConsumer onRecovered,
+            DkvObserver observer) {
         this.state = state;
         this.clock = clock;
         this.placement = placement;
         this.periodMillis = period.toMillis();
         this.onRecovered = onRecovered;
         this.dkv = new ControlledDkv(
-                () -> state.read(s -> DkvViews.of(s, true)), new SecureRandom().nextLong(), ioTimeout);
+                () -> state.read(s -> DkvViews.of(s, true)), new SecureRandom().nextLong(), ioTimeout, observer);
     }
 
     /** Called often: a pass at once when this peer starts leading, then one every period. */
