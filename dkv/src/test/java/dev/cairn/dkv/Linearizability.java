@@ -1,6 +1,5 @@
 package dev.cairn.dkv;
 
-import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
@@ -39,7 +38,7 @@ public final class Linearizability {
     private final List<Op> ops;
     private final Set<State> seen = new HashSet<>();
 
-    private record State(BitSet done, long value) {}
+    private record State(BitSet done, long value, boolean mustRead) {}
 
     private Linearizability(List<Op> ops) {
         this.ops = List.copyOf(ops);
@@ -47,10 +46,20 @@ public final class Linearizability {
 
     /** Whether {@code history}, starting from no value, is linearizable. */
     public static boolean check(List<Op> history) {
-        return new Linearizability(history).search(new BitSet(), ABSENT);
+        return new Linearizability(history).search(new BitSet(), ABSENT, false);
     }
 
-    private boolean search(BitSet done, long value) {
+    /**
+     * Searches on from the operations {@code done}, the register holding {@code value}. Three
+     * reductions keep histories with many unknown puts (a put retried while a mirror is down leaves
+     * one per attempt) from blowing up, all sound since an unknown put may always be left out: one
+     * is placed only if a get of its value comes next ({@code mustRead}), since one that a put
+     * follows, or nothing, can be dropped from any linearization; only if it changes the value, since
+     * one that does not can be dropped too; and among unknown puts of one value that may be placed
+     * now, only the first is tried, since they are interchangeable (every one stays placeable from
+     * now on, the horizon only rising).
+     */
+    private boolean search(BitSet done, long value, boolean mustRead) {
         long horizon = UNKNOWN;
         boolean required = false;
         for (int i = 0; i < ops.size(); i++) {
@@ -60,24 +69,32 @@ public final class Linearizability {
             }
         }
         if (!required) {
-            return true;
+            return !mustRead;
         }
-        if (!seen.add(new State((BitSet) done.clone(), value))) {
+        if (!seen.add(new State((BitSet) done.clone(), value, mustRead))) {
             return false;
         }
-        List<Integer> candidates = new ArrayList<>();
+        Set<Long> unknownTried = new HashSet<>();
         for (int i = 0; i < ops.size(); i++) {
-            if (!done.get(i) && ops.get(i).invoked() <= horizon) {
-                candidates.add(i);
-            }
-        }
-        for (int i : candidates) {
             Op op = ops.get(i);
-            if (op.kind() == Kind.GET && op.value() != value) {
+            if (done.get(i) || op.invoked() > horizon) {
+                continue;
+            }
+            boolean next;
+            if (op.kind() == Kind.GET) {
+                next = op.value() == value;
+            } else {
+                next = !mustRead
+                        && (op.responded() != UNKNOWN || (op.value() != value && unknownTried.add(op.value())));
+            }
+            if (!next) {
                 continue;
             }
             done.set(i);
-            boolean ok = search(done, op.kind() == Kind.PUT ? op.value() : value);
+            boolean ok = search(
+                    done,
+                    op.kind() == Kind.PUT ? op.value() : value,
+                    op.kind() == Kind.PUT && op.responded() == UNKNOWN);
             done.clear(i);
             if (ok) {
                 return true;
