@@ -166,18 +166,7 @@ class DkvClientTest {
 
     /** A layout source that first gives {@code stale}'s predecessor (epoch 1), then the current one. */
     private LayoutSource oldLayout(Layout stale) {
-        Layout first = new Layout(1, stale.firstKey(), stale.slotsPerShard(), stale.shards());
-        return new LayoutSource() {
-            @Override
-            public CompletableFuture<Layout> current() {
-                return CompletableFuture.completedFuture(first);
-            }
-
-            @Override
-            public CompletableFuture<Layout> newerThan(long epoch) {
-                return shards.newerThan(epoch);
-            }
-        };
+        return shards.startingFrom(new Layout(1, stale.firstKey(), stale.slotsPerShard(), stale.shards()));
     }
 
     @Test

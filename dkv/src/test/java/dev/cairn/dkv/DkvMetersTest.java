@@ -7,7 +7,6 @@ import io.micrometer.core.instrument.Timer;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
-import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
 
 /** A client's meters count its operations by outcome, the slots its gets repair, and the layouts it refetches. */
@@ -72,17 +71,7 @@ class DkvMetersTest {
     void aLayoutRefusedAsStaleIsCountedAsARefetch() {
         Layout old = shards.layout();
         shards.publish(shards.allReady(0));
-        LayoutSource stale = new LayoutSource() {
-            @Override
-            public CompletableFuture<Layout> current() {
-                return CompletableFuture.completedFuture(old);
-            }
-
-            @Override
-            public CompletableFuture<Layout> newerThan(long epoch) {
-                return shards.newerThan(epoch);
-            }
-        };
+        LayoutSource stale = shards.startingFrom(old);
         DkvClient client = new DkvClient(stale, shards, 2, meters);
         client.put(K, text("after a refetch")).join();
         assertThat(counter("cairn.dkv.client.layout.refetches")).isEqualTo(1);

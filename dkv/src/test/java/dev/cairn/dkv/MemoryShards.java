@@ -88,6 +88,21 @@ public final class MemoryShards implements LayoutSource, MirrorConnector {
         return new Layout(layout.epoch() + 1, layout.firstKey(), layout.slotsPerShard(), shards);
     }
 
+    /** A layout source that gives {@code first} (an older layout) at first, then this one's newer ones. */
+    public LayoutSource startingFrom(Layout first) {
+        return new LayoutSource() {
+            @Override
+            public CompletableFuture<Layout> current() {
+                return CompletableFuture.completedFuture(first);
+            }
+
+            @Override
+            public CompletableFuture<Layout> newerThan(long epoch) {
+                return MemoryShards.this.newerThan(epoch);
+            }
+        };
+    }
+
     @Override
     public synchronized CompletableFuture<Layout> current() {
         return CompletableFuture.completedFuture(layout);
