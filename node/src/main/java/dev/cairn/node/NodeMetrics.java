@@ -23,7 +23,8 @@ import java.util.function.LongSupplier;
  *       ({@code drive} = its id), and {@code cairn_node_capacity_bytes}, {@code
  *       cairn_node_used_bytes}, {@code cairn_node_free_bytes} for all drives: capacity is a drive's
  *       data area (what extents can use), used is what its extents take (rounded to 1 MiB);
- *   <li>{@code cairn_node_extents{state}}: extents by state ({@code active}, {@code erasing});
+ *   <li>{@code cairn_node_extents{state, kind}}: extents by state ({@code active}, {@code
+ *       erasing}) and kind ({@code data}: legs and block stores, {@code kv}: the DKV's KV volumes);
  *   <li>{@code cairn_node_nbd_connections}: NBD connections open (negotiating or transmitting);
  *   <li>{@code cairn_node_nbd_buffer_bytes}: the NBD server's buffer memory in use (connections'
  *       input buffers and READ data, and the shared budget's write data);
@@ -96,10 +97,13 @@ final class NodeMetrics implements AutoCloseable {
                 Tags.empty(),
                 () -> extents.usage().freeBytes());
         for (ExtentRecord.State state : ExtentRecord.State.values()) {
-            Gauge.builder("cairn.node.extents", () -> count(extents, state))
-                    .description("Extents on the node's drives, by state")
-                    .tag("state", state.name().toLowerCase(Locale.ROOT))
-                    .register(registry);
+            for (ExtentRecord.Kind kind : ExtentRecord.Kind.values()) {
+                Gauge.builder("cairn.node.extents", () -> count(extents, state, kind))
+                        .description("Extents on the node's drives, by state and kind")
+                        .tag("state", state.name().toLowerCase(Locale.ROOT))
+                        .tag("kind", kind.name().toLowerCase(Locale.ROOT))
+                        .register(registry);
+            }
         }
     }
 
@@ -115,10 +119,12 @@ final class NodeMetrics implements AutoCloseable {
                 .register(registry);
     }
 
-    private static long count(ExtentService extents, ExtentRecord.State state) {
+    private static long count(ExtentService extents, ExtentRecord.State state, ExtentRecord.Kind kind) {
         long n = 0;
         for (Drive d : extents.drives()) {
-            n += d.extents().stream().filter(r -> r.state() == state).count();
+            n += d.extents().stream()
+                    .filter(r -> r.state() == state && r.kind() == kind)
+                    .count();
         }
         return n;
     }

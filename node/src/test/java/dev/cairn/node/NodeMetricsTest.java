@@ -162,12 +162,16 @@ class NodeMetricsTest extends NodeFixture {
                 .isEqualTo(info.get("usedBytes").asDouble());
         assertThat(t.value("cairn_node_used_bytes")).isEqualTo((8 << 20) + (3 << 20));
         assertThat(t.value("cairn_node_free_bytes")).isEqualTo(t.sum("cairn_node_drive_free_bytes"));
-        assertThat(t.value("cairn_node_extents", "state", "active")).isEqualTo(2);
-        assertThat(t.value("cairn_node_extents", "state", "erasing")).isZero();
+        assertThat(t.value("cairn_node_extents", "state", "active", "kind", "data"))
+                .isEqualTo(2);
+        assertThat(t.value("cairn_node_extents", "state", "active", "kind", "kv"))
+                .isZero();
+        assertThat(t.sum("cairn_node_extents", "state", "erasing")).isZero();
 
         assertThat(call("DELETE", "/v1/extents/" + id, null).status()).isEqualTo(204);
         PrometheusText later = scrape();
-        assertThat(later.value("cairn_node_extents", "state", "active")).isEqualTo(1);
+        assertThat(later.value("cairn_node_extents", "state", "active", "kind", "data"))
+                .isEqualTo(1);
         assertThat(later.value("cairn_node_used_bytes")).isEqualTo(3 << 20);
     }
 

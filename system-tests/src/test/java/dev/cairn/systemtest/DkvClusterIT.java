@@ -251,15 +251,14 @@ class DkvClusterIT extends ClusterFixture {
         operatorCommands();
         assertThat(status().shards().getFirst().recovering()).isFalse();
 
-        // What the controller (restarted after its crash) reports: both recoveries, each of which
-        // wrote at least every key once onto the fresh mirror.
+        // What the controller (restarted after its crash) reports: both recoveries; the first found
+        // the copy its predecessor made, the second wrote every key onto the fresh mirror.
         PrometheusText metrics = PrometheusText.scrape(c1.metricsUrl());
         assertThat(metrics.value("cairn_controller_dkv_shards")).isEqualTo(1);
         assertThat(metrics.value("cairn_controller_dkv_shards_recovering")).isZero();
         assertThat(metrics.value("cairn_controller_dkv_epoch")).isEqualTo((double) status().epoch());
         assertThat(metrics.value("cairn_controller_dkv_recoveries_total")).isGreaterThanOrEqualTo(2);
-        assertThat(metrics.value("cairn_controller_dkv_recovered_bytes_total"))
-                .isGreaterThanOrEqualTo(2.0 * KEYS * 4096);
+        assertThat(metrics.value("cairn_controller_dkv_recovered_bytes_total")).isGreaterThanOrEqualTo(KEYS * 4096.0);
         assertThat(metrics.find("cairn_dkv_client_operations_seconds_count", "op", "put"))
                 .as("the controller's DKV client has its meters")
                 .isNotEmpty();

@@ -36,6 +36,7 @@ class MetricsIT extends ReplicationFixture {
         String id = createAttached("vol", "32MiB", "h1");
         String[] vol = {"volume", id};
 
+        awaitDkvServed();
         PrometheusText agentBefore = PrometheusText.scrape(agent.metricsUrl());
         Map<String, PrometheusText> nodesBefore = new LinkedHashMap<>();
         nodes.forEach((name, n) -> nodesBefore.put(name, PrometheusText.scrape(n.metricsUrl())));
@@ -81,7 +82,11 @@ class MetricsIT extends ReplicationFixture {
             assertThat(delta(before, after, "cairn_node_nbd_written_bytes_total"))
                     .as("node %s took the data and a few bitmap pages", n.getKey())
                     .isBetween(4.0 * MiB, 4.0 * MiB + BITMAP_ALLOWANCE);
-            assertThat(after.value("cairn_node_extents", "state", "active")).isEqualTo(1);
+            assertThat(after.value("cairn_node_extents", "state", "active", "kind", "data"))
+                    .isEqualTo(1);
+            assertThat(after.value("cairn_node_extents", "state", "active", "kind", "kv"))
+                    .as("three nodes hold the three mirrors of the DKV's first shard")
+                    .isEqualTo(1);
             nodeReads += delta(before, after, "cairn_node_nbd_read_bytes_total");
         }
         assertThat(nodeReads).as("the read went to one leg").isEqualTo(1 * MiB);
