@@ -217,25 +217,7 @@ class DkvClusterIT extends ClusterFixture {
                         !kvVolumesOn(nodes.get(victim)).contains(lost.extentId().toString())
                                 && api().get("/v1/orphans").ok().isEmpty());
 
-        // A mirror's node hangs (SIGSTOP) while puts and gets go on: marked offline, its mirror is
-        // replaced on the one node left (the one that returned) and the shard recovered without it.
-        // Woken, it serves nothing on its old lease, and erases its replaced KV volume.
-        Views.DkvMirrorView hung = status().shards().getFirst().mirrors().getFirst();
-        nodes.get(hung.node()).process().pause();
-        try {
-            awaitRecoveredWithout(hung, WAIT.multipliedBy(2));
-            assertThat(status().shards().getFirst().mirrors())
-                    .extracting(Views.DkvMirrorView::node)
-                    .contains(victim)
-                    .doesNotContain(hung.node());
-            awaitRoundsMore(rounds, 1);
-        } finally {
-            nodes.get(hung.node()).process().resume();
-        }
-        await().atMost(WAIT)
-                .until(() -> !kvVolumesOn(nodes.get(hung.node()))
-                                .contains(hung.extentId().toString())
-                        && api().get("/v1/orphans").ok().isEmpty());
+        aMirrorNodeHangs(victim, rounds);
         awaitRoundsMore(rounds, 1);
         stop.set(true);
         writer.get(WAIT.toSeconds(), TimeUnit.SECONDS);
@@ -251,8 +233,38 @@ class DkvClusterIT extends ClusterFixture {
         operatorCommands();
         assertThat(status().shards().getFirst().recovering()).isFalse();
 
-        // What the controller (restarted after its crash) reports: both recoveries; the first found
-        // the copy its predecessor made, the second wrote every key onto the fresh mirror.
+        dkvMetersShowTheRecoveries(c1, victim);
+    }
+
+    /**
+     * A mirror's node hangs (SIGSTOP) while puts and gets go on: marked offline, its mirror is
+     * replaced on the one node left ({@code spare}, the one that returned) and the shard recovered
+     * without it. Woken, it serves nothing on its old lease, and erases its replaced KV volume.
+     */
+    private void aMirrorNodeHangs(String spare, AtomicInteger rounds) {
+        Views.DkvMirrorView hung = status().shards().getFirst().mirrors().getFirst();
+        nodes.get(hung.node()).process().pause();
+        try {
+            awaitRecoveredWithout(hung, WAIT.multipliedBy(2));
+            assertThat(status().shards().getFirst().mirrors())
+                    .extracting(Views.DkvMirrorView::node)
+                    .contains(spare)
+                    .doesNotContain(hung.node());
+            awaitRoundsMore(rounds, 1);
+        } finally {
+            nodes.get(hung.node()).process().resume();
+        }
+        await().atMost(WAIT)
+                .until(() -> !kvVolumesOn(nodes.get(hung.node()))
+                                .contains(hung.extentId().toString())
+                        && api().get("/v1/orphans").ok().isEmpty());
+    }
+
+    /**
+     * What the controller (restarted after its crash) reports: both recoveries, the first finding the
+     * copy its predecessor made, the second writing every key onto the fresh mirror on {@code spare}.
+     */
+    private void dkvMetersShowTheRecoveries(ControllerProcess c1, String spare) throws Exception {
         PrometheusText metrics = PrometheusText.scrape(c1.metricsUrl());
         assertThat(metrics.value("cairn_controller_dkv_shards")).isEqualTo(1);
         assertThat(metrics.value("cairn_controller_dkv_shards_recovering")).isZero();
@@ -262,7 +274,7 @@ class DkvClusterIT extends ClusterFixture {
         assertThat(metrics.find("cairn_dkv_client_operations_seconds_count", "op", "put"))
                 .as("the controller's DKV client has its meters")
                 .isNotEmpty();
-        PrometheusText node = PrometheusText.scrape(nodes.get(victim).metricsUrl());
+        PrometheusText node = PrometheusText.scrape(nodes.get(spare).metricsUrl());
         assertThat(node.value("cairn_node_kv_slot_writes_total", "result", "written"))
                 .as("the returned node took the hung node's mirror: the recovery and the puts since wrote to it")
                 .isGreaterThanOrEqualTo(KEYS);
