@@ -40,7 +40,7 @@ public final class DkvMeters implements DkvObserver {
             failed.put(op, timer(registry, op, "failed"));
         }
         repairs = Counter.builder("cairn.dkv.client.slot.repairs")
-                .description("Slots a get or scan wrote to a mirror that lacked the key's greatest valid version")
+                .description("Slots the client wrote to a mirror that lacked the key's greatest valid version")
                 .register(registry);
         refetches = Counter.builder("cairn.dkv.client.layout.refetches")
                 .description("Layouts fetched again because a mirror refused the one used as stale")

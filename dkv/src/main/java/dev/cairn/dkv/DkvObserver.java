@@ -2,7 +2,7 @@ package dev.cairn.dkv;
 
 /**
  * What a {@link DkvClient} tells of its work as it goes, for metrics ({@link DkvMeters}): each
- * operation as its caller saw it, each slot a get or scan had to repair on a mirror, each layout
+ * operation as its caller saw it, each slot it had to repair on a mirror, each layout
  * refetched because a mirror said the one used was stale. Called on whatever thread completed the
  * step, so an observer must be cheap and thread-safe.
  */
@@ -31,8 +31,9 @@ public interface DkvObserver {
     void completed(Op op, boolean ok, long nanos);
 
     /**
-     * A get or scan wrote a key's greatest valid version to {@code slots} mirrors that lacked it (a
-     * damaged slot, or a put not known to be on every mirror).
+     * A get or scan (or a put whose read found a damaged slot) wrote a key's greatest valid version
+     * to {@code slots} mirrors that lacked it (a damaged slot, or a put not known to be on every
+     * mirror).
      */
     void repaired(int slots);
 
