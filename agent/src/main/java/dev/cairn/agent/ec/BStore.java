@@ -1,0 +1,94 @@
+package dev.cairn.agent.ec;
+
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.io.LegIo;
+import dev.cairn.legs.io.LegTarget;
+import java.util.Optional;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One member of a PStore as the agent sees it: where it is, its connection, and whether it may be
+ * used. A member goes CONNECTING (no connection yet), IN_SYNC (connected, holds every write), then
+ * FAILED (an error, a timeout, a lost connection, or named stale by the PStore's superblock); a
+ * failed member is not used again in this attachment: it missed writes, and only a rebuild or a
+ * catch-up of the regions it missed may bring it back.
+ */
+final class BStore {
+    private static final Logger log = LoggerFactory.getLogger(BStore.class);
+
+    final int index;
+    final LegTarget target;
+    private volatile LegIo io;
+    private volatile String failure;
+
+    BStore(int index, LegTarget target) {
+        this.index = index;
+        this.target = target;
+    }
+
+    /** Connected and not failed: takes reads and writes. */
+    boolean usable() {
+        return io != null && failure == null;
+    }
+
+    LegIo io() {
+        LegIo current = io;
+        if (current == null || failure != null) {
+            throw new IllegalStateException(this + " is not usable");
+        }
+        return current;
+    }
+
+    /** Connected: used from now on, unless it failed meanwhile (then the connection is closed). */
+    synchronized void connected(LegIo connection) {
+        if (failure != null || io != null) {
+            connection.close();
+            return;
+        }
+        io = connection;
+    }
+
+    /** Fails the member for good in this attachment; the first reason is kept. */
+    void fail(String why) {
+        LegIo toClose;
+        synchronized (this) {
+            if (failure != null) {
+                return;
+            }
+            failure = why;
+            toClose = io;
+        }
+        log.warn("{}: failed: {}", this, why);
+        if (toClose != null) {
+            toClose.close();
+        }
+    }
+
+    boolean failed() {
+        return failure != null;
+    }
+
+    Optional<String> failure() {
+        return Optional.ofNullable(failure);
+    }
+
+    LegSyncState state() {
+        if (failure != null) {
+            return LegSyncState.FAILED;
+        }
+        return io == null ? LegSyncState.CONNECTING : LegSyncState.IN_SYNC;
+    }
+
+    void close() {
+        LegIo current = io;
+        if (current != null) {
+            current.close();
+        }
+    }
+
+    @Override
+    public String toString() {
+        return "BStore " + index + " (extent " + target.extentId() + " on node " + target.nodeId() + ")";
+    }
+}

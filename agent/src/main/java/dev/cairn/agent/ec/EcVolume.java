@@ -1,0 +1,266 @@
+package dev.cairn.agent.ec;
+
+import static dev.cairn.nbd.NbdProtocol.EIO;
+
+import dev.cairn.agent.ServedVolume;
+import dev.cairn.agent.replica.VolumeSettings;
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.control.api.Requests;
+import dev.cairn.erasure.ReedSolomon;
+import dev.cairn.legs.io.LegConnector;
+import dev.cairn.legs.io.LegTarget;
+import dev.cairn.nbd.BlockStatus;
+import dev.cairn.nbd.NbdException;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.TimeUnit;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * An erasure-coded volume served by the agent: its PStores' rows over their BStores (see {@link
+ * PStoreIo} for reads and writes). Attaching connects every BStore at once; the volume is served
+ * once every PStore has {@code k} members connected and each member was tried. A member not
+ * reachable then is failed when serving starts (it would miss the writes that follow).
+ */
+public final class EcVolume implements ServedVolume {
+    private static final Logger log = LoggerFactory.getLogger(EcVolume.class);
+    /** Write-zeroes of a large range is cut into writes of this many bytes. */
+    private static final int ZEROES_PER_WRITE = 1 << 20;
+
+    private final EcSpec spec;
+    private final List<PStoreIo> pstores;
+    private final VolumeSettings settings;
+    private final ExecutorService connects = Executors.newVirtualThreadPerTaskExecutor();
+    private volatile Phase phase = new Assembling("connecting its BStores");
+
+    private EcVolume(EcSpec spec, VolumeSettings settings) {
+        this.spec = spec;
+        this.settings = settings;
+        StripeGeometry g = spec.geometry();
+        ReedSolomon codec = ReedSolomon.of(g.k(), g.m());
+        List<PStoreIo> built = new ArrayList<>();
+        for (int p = 0; p < spec.pstores().size(); p++) {
+            List<BStore> members = new ArrayList<>();
+            List<LegTarget> targets = spec.pstores().get(p);
+            for (int i = 0; i < targets.size(); i++) {
+                members.add(new BStore(i, targets.get(i)));
+            }
+            built.add(new PStoreIo(p, g, members, codec, settings.legTimeout()));
+        }
+        this.pstores = List.copyOf(built);
+    }
+
+    /**
+     * Attaches the volume: returns it ASSEMBLING while its BStores are connected in the background;
+     * {@code onChange} runs when it starts serving or a member fails to connect.
+     */
+    public static EcVolume attach(EcSpec spec, LegConnector connector, VolumeSettings settings, Runnable onChange) {
+        EcVolume v = new EcVolume(spec, settings);
+        Thread.ofVirtual().name("ec-assembly-" + spec.name()).start(() -> v.assemble(connector, onChange));
+        return v;
+    }
+
+    /** Connects every member, each within the BStore timeout, and serves if enough of them answered. */
+    private void assemble(LegConnector connector, Runnable onChange) {
+        List<CompletableFuture<Void>> tries = new ArrayList<>();
+        for (PStoreIo p : pstores) {
+            for (BStore b : p.members()) {
+                tries.add(CompletableFuture.runAsync(() -> connect(connector, b), connects));
+            }
+        }
+        CompletableFuture.allOf(tries.toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, settings.legTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
+                .join();
+        List<String> short_ = new ArrayList<>();
+        for (PStoreIo p : pstores) {
+            if (p.usable() < spec.geometry().k()) {
+                short_.add(p.describe() + " has " + p.usable() + " of "
+                        + spec.geometry().width() + " BStores");
+            }
+        }
+        synchronized (this) {
+            if (!(phase instanceof Assembling)) {
+                return;
+            }
+            if (!short_.isEmpty()) {
+                moveTo(new Assembling(
+                        String.join(", ", short_) + "; " + spec.geometry().k() + " needed"));
+                log.error("{}: cannot be served: {}", spec.describe(), phase);
+            } else {
+                for (PStoreIo p : pstores) {
+                    p.members().stream()
+                            .filter(b -> b.state() == LegSyncState.CONNECTING)
+                            .forEach(b -> b.fail("not reachable when the volume was attached"));
+                }
+                moveTo(new Serving());
+                log.info("{}: serving at generation {}", spec.describe(), spec.generation());
+            }
+        }
+        onChange.run();
+    }
+
+    private static void connect(LegConnector connector, BStore b) {
+        try {
+            b.connected(connector.connect(b.target));
+        } catch (IOException e) {
+            b.fail("could not connect: " + e.getMessage());
+        }
+    }
+
+    private synchronized void moveTo(Phase next) {
+        Phase.check(describe(), phase, next);
+        phase = next;
+    }
+
+    public EcSpec spec() {
+        return spec;
+    }
+
+    @Override
+    public UUID volumeId() {
+        return spec.volumeId();
+    }
+
+    @Override
+    public String name() {
+        return spec.name();
+    }
+
+    @Override
+    public long generation() {
+        return spec.generation();
+    }
+
+    @Override
+    public long sizeBytes() {
+        return spec.geometry().volumeBytes();
+    }
+
+    @Override
+    public String describe() {
+        return spec.describe();
+    }
+
+    @Override
+    public String description() {
+        StripeGeometry g = spec.geometry();
+        return "volume " + spec.name() + " (erasure-coded " + g.k() + "+" + g.m() + ", " + g.pstores()
+                + " PStores, generation " + spec.generation() + ")";
+    }
+
+    @Override
+    public Phase phase() {
+        return phase;
+    }
+
+    @Override
+    public void reconfigure(AgentApi.AttachedVolume view) {
+        throw new IllegalArgumentException(
+                describe() + ": BStores cannot change during an attachment yet; attach it again to use new ones");
+    }
+
+    @Override
+    public void read(long offset, ByteBuffer dst) throws IOException {
+        ByteBuffer request = dst.slice();
+        for (StripeGeometry.RowSpan span : spec.geometry().spans(offset, request.remaining())) {
+            pstore(span).read(span, request);
+        }
+        dst.position(dst.limit());
+    }
+
+    @Override
+    public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
+        ByteBuffer request = src.slice();
+        for (StripeGeometry.RowSpan span : spec.geometry().spans(offset, request.remaining())) {
+            pstore(span).write(span, request, fua);
+        }
+    }
+
+    private PStoreIo pstore(StripeGeometry.RowSpan span) throws NbdException {
+        if (!(phase instanceof Serving)) {
+            throw new NbdException(EIO, describe() + " is " + phase);
+        }
+        return pstores.get(span.pstore());
+    }
+
+    @Override
+    public void flush() throws IOException {
+        for (PStoreIo p : pstores) {
+            p.flush();
+        }
+    }
+
+    /**
+     * Nothing: NBD lets a client assume nothing of trimmed bytes until it writes them again, and a
+     * trimmed chunk whose parity still held its old bytes would rebuild another chunk wrong.
+     */
+    @Override
+    public void trim(long offset, long length, boolean fua) throws IOException {
+        if (fua) {
+            flush();
+        }
+    }
+
+    @Override
+    public void writeZeroes(long offset, long length, boolean mayTrim, boolean fua) throws IOException {
+        ByteBuffer zeroes = ByteBuffer.allocate((int) Math.min(length, ZEROES_PER_WRITE));
+        for (long at = 0; at < length; at += zeroes.capacity()) {
+            int n = (int) Math.min(zeroes.capacity(), length - at);
+            write(offset + at, zeroes.duplicate().limit(n), fua);
+        }
+    }
+
+    @Override
+    public List<BlockStatus> blockStatus(long offset, long length, int maxDescriptors) {
+        return List.of(new BlockStatus(Math.min(length, 1L << 30), 0));
+    }
+
+    @Override
+    public AgentApi.VolumeReport report() {
+        List<AgentApi.LegReport> reports = new ArrayList<>();
+        for (PStoreIo p : pstores) {
+            for (BStore b : p.members()) {
+                reports.add(new AgentApi.LegReport(
+                        b.target.extentId().toString(), b.state(), b.failure().map(Requests::reportable)));
+            }
+        }
+        return new AgentApi.VolumeReport(spec.volumeId().toString(), spec.generation(), reports, resync());
+    }
+
+    @Override
+    public List<LegSyncState> legStates() {
+        List<LegSyncState> states = new ArrayList<>();
+        pstores.forEach(p -> p.members().forEach(b -> states.add(b.state())));
+        return states;
+    }
+
+    @Override
+    public long dirtyRegions() {
+        return 0;
+    }
+
+    @Override
+    public AgentApi.ResyncReport resync() {
+        return new AgentApi.ResyncReport(0, 0, 0, 0);
+    }
+
+    @Override
+    public void close() {
+        synchronized (this) {
+            if (phase instanceof Closed) {
+                return;
+            }
+            moveTo(new Closed());
+        }
+        connects.shutdownNow();
+        pstores.forEach(p -> p.members().forEach(BStore::close));
+    }
+}

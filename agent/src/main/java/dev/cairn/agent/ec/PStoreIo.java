@@ -1,0 +1,314 @@
+package dev.cairn.agent.ec;
+
+import dev.cairn.erasure.ReedSolomon;
+import dev.cairn.legs.io.LegIo;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeSet;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.locks.ReentrantLock;
+
+/**
+ * Reads and writes the rows of one PStore over its {@code k + m} members.
+ *
+ * <p>Reads go to the data members that hold the bytes, without a lock. When one of them is not
+ * usable (or fails while reading) the row is read degraded: under the row's lock, from {@code k}
+ * usable members, and the missing chunks rebuilt. Writes take the row's lock: a write of whole rows
+ * encodes parity once; a partial write reads the rest of the row's data over the byte range it
+ * touches (rebuilding what a lost member held), encodes that range's parity and writes the new data
+ * and parity (a read-modify-write that does not trust the old parity). A member that fails is failed
+ * for the attachment and the request goes on with the others; a request fails only when fewer than
+ * {@code k} members are left, and then says so: data is never made up.
+ */
+final class PStoreIo {
+    /** Row locks: row {@code r} takes lock {@code r % LOCKS}; a request holds one at a time. */
+    private static final int LOCKS = 64;
+
+    private final int index;
+    private final StripeGeometry geometry;
+    private final List<BStore> members;
+    private final ReedSolomon codec;
+    private final Duration timeout;
+    private final ReentrantLock[] locks = new ReentrantLock[LOCKS];
+
+    PStoreIo(int index, StripeGeometry geometry, List<BStore> members, ReedSolomon codec, Duration timeout) {
+        if (members.size() != geometry.width()) {
+            throw new IllegalArgumentException("PStore " + index + " has " + members.size() + " BStores, a "
+                    + geometry.k() + "+" + geometry.m() + " code needs " + geometry.width());
+        }
+        this.index = index;
+        this.geometry = geometry;
+        this.members = List.copyOf(members);
+        this.codec = codec;
+        this.timeout = timeout;
+        for (int i = 0; i < LOCKS; i++) {
+            locks[i] = new ReentrantLock();
+        }
+    }
+
+    List<BStore> members() {
+        return members;
+    }
+
+    int usable() {
+        return (int) members.stream().filter(BStore::usable).count();
+    }
+
+    /** A piece of a request in one chunk: {@code buffer}'s remaining bytes at {@code inChunk}. */
+    private record Piece(int column, int inChunk, ByteBuffer buffer) {}
+
+    private List<Piece> pieces(StripeGeometry.RowSpan span, ByteBuffer request) {
+        List<Piece> out = new ArrayList<>();
+        int chunk = geometry.chunkBytes();
+        int at = span.inRow();
+        int end = span.inRow() + span.length();
+        while (at < end) {
+            int column = at / chunk;
+            int n = Math.min(end - at, (column + 1) * chunk - at);
+            int from = span.requestOffset() + (at - span.inRow());
+            out.add(new Piece(column, at % chunk, request.slice(from, n)));
+            at += n;
+        }
+        return out;
+    }
+
+    /** Fills the span's part of {@code request} (the whole request's buffer, position 0). */
+    void read(StripeGeometry.RowSpan span, ByteBuffer request) throws IOException {
+        List<Piece> pieces = pieces(span, request);
+        while (pieces.stream().allMatch(p -> members.get(p.column()).usable())) {
+            Map<BStore, CompletableFuture<?>> reads = new LinkedHashMap<>();
+            for (Piece p : pieces) {
+                BStore b = members.get(p.column());
+                reads.put(
+                        b,
+                        b.io().read(
+                                        geometry.offsetOnBStore(span.row(), p.inChunk()),
+                                        p.buffer().duplicate()));
+            }
+            if (awaitAll(reads) == 0) {
+                return;
+            }
+        }
+        ReentrantLock lock = lock(span.row());
+        try {
+            readDegraded(span.row(), pieces);
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Reads the pieces' byte range of the row from {@code k} usable members and rebuilds the
+     * chunks of the members that are not; caller holds the row's lock.
+     */
+    private void readDegraded(long row, List<Piece> pieces) throws IOException {
+        int from = pieces.stream().mapToInt(Piece::inChunk).min().orElseThrow();
+        int to = pieces.stream()
+                .mapToInt(p -> p.inChunk() + p.buffer().remaining())
+                .max()
+                .orElseThrow();
+        ByteBuffer[] shards = readAny(row, from, to);
+        for (Piece p : pieces) {
+            ByteBuffer src = shards[p.column()].duplicate();
+            src.position(p.inChunk() - from)
+                    .limit(p.inChunk() - from + p.buffer().remaining());
+            p.buffer().duplicate().put(src);
+        }
+    }
+
+    /** Every data chunk's bytes {@code [from, to)} of the row, rebuilt where a member is not usable. */
+    private ByteBuffer[] readAny(long row, int from, int to) throws IOException {
+        int k = geometry.k();
+        while (true) {
+            List<BStore> sources =
+                    members.stream().filter(BStore::usable).limit(k).toList();
+            if (sources.size() < k) {
+                throw tooFew(row);
+            }
+            ByteBuffer[] shards = new ByteBuffer[geometry.width()];
+            Map<BStore, CompletableFuture<?>> reads = new LinkedHashMap<>();
+            for (BStore b : sources) {
+                shards[b.index] = ByteBuffer.allocate(to - from);
+                reads.put(b, b.io().read(geometry.offsetOnBStore(row, from), shards[b.index].duplicate()));
+            }
+            if (awaitAll(reads) > 0) {
+                continue;
+            }
+            int last = sources.getLast().index;
+            List<Integer> missing = new ArrayList<>();
+            for (int i = 0; i < geometry.width(); i++) {
+                if (shards[i] == null) {
+                    shards[i] = ByteBuffer.allocate(to - from);
+                    if (i < last) {
+                        missing.add(i); // not read though before the last source: rebuilt
+                    }
+                }
+            }
+            if (!missing.isEmpty()) {
+                codec.reconstruct(
+                        shards, missing.stream().mapToInt(Integer::intValue).toArray());
+            }
+            return shards;
+        }
+    }
+
+    /** Writes the span's part of {@code request} (the whole request's buffer, position 0). */
+    void write(StripeGeometry.RowSpan span, ByteBuffer request, boolean fua) throws IOException {
+        List<Piece> pieces = pieces(span, request);
+        TreeSet<Integer> cuts = new TreeSet<>();
+        for (Piece p : pieces) {
+            cuts.add(p.inChunk());
+            cuts.add(p.inChunk() + p.buffer().remaining());
+        }
+        ReentrantLock lock = lock(span.row());
+        try {
+            Integer from = cuts.first();
+            for (Integer to = cuts.higher(from); to != null; from = to, to = cuts.higher(to)) {
+                writeRange(span.row(), pieces, from, to, fua);
+            }
+        } finally {
+            lock.unlock();
+        }
+    }
+
+    /**
+     * Writes bytes {@code [from, to)} of every chunk the pieces cover there, and the parity of that
+     * range; the other chunks' bytes in it are read (or rebuilt) first. Caller holds the row's lock.
+     */
+    private void writeRange(long row, List<Piece> pieces, int from, int to, boolean fua) throws IOException {
+        int k = geometry.k();
+        ByteBuffer[] data = new ByteBuffer[k];
+        for (Piece p : pieces) {
+            int start = p.inChunk();
+            int end = start + p.buffer().remaining();
+            if (start <= from && to <= end) {
+                data[p.column()] = p.buffer().slice(from - start, to - from);
+            }
+        }
+        boolean partial = false;
+        for (ByteBuffer d : data) {
+            partial |= d == null;
+        }
+        if (partial) {
+            ByteBuffer[] old = readColumns(row, from, to, data);
+            for (int c = 0; c < k; c++) {
+                if (data[c] == null) {
+                    data[c] = old[c];
+                }
+            }
+        }
+        ByteBuffer[] parity = new ByteBuffer[geometry.m()];
+        for (int p = 0; p < parity.length; p++) {
+            parity[p] = ByteBuffer.allocate(to - from);
+        }
+        ByteBuffer[] inputs = new ByteBuffer[k];
+        for (int c = 0; c < k; c++) {
+            inputs[c] = data[c].duplicate();
+        }
+        codec.encode(inputs, parity);
+        Map<BStore, CompletableFuture<?>> writes = new LinkedHashMap<>();
+        long at = geometry.offsetOnBStore(row, from);
+        for (Piece p : pieces) {
+            int start = p.inChunk();
+            if (start <= from && to <= start + p.buffer().remaining()) {
+                submitWrite(writes, members.get(p.column()), at, data[p.column()], fua);
+            }
+        }
+        for (int p = 0; p < parity.length; p++) {
+            submitWrite(writes, members.get(k + p), at, parity[p], fua);
+        }
+        awaitAll(writes);
+        if (usable() < k) {
+            throw tooFew(row);
+        }
+    }
+
+    /**
+     * The old bytes {@code [from, to)} of the chunks a write does not cover ({@code null} in {@code
+     * covered}): read from their members when those are usable, else rebuilt from any {@code k}.
+     */
+    private ByteBuffer[] readColumns(long row, int from, int to, ByteBuffer[] covered) throws IOException {
+        ByteBuffer[] old = new ByteBuffer[geometry.k()];
+        Map<BStore, CompletableFuture<?>> reads = new LinkedHashMap<>();
+        for (int c = 0; c < old.length; c++) {
+            if (covered[c] == null) {
+                BStore b = members.get(c);
+                if (!b.usable()) {
+                    return readAny(row, from, to);
+                }
+                old[c] = ByteBuffer.allocate(to - from);
+                reads.put(b, b.io().read(geometry.offsetOnBStore(row, from), old[c].duplicate()));
+            }
+        }
+        return awaitAll(reads) == 0 ? old : readAny(row, from, to);
+    }
+
+    private static void submitWrite(
+            Map<BStore, CompletableFuture<?>> writes, BStore b, long offset, ByteBuffer src, boolean fua) {
+        if (b.usable()) {
+            writes.put(b, b.io().write(offset, src.duplicate(), fua));
+        }
+    }
+
+    /** Makes every write to the usable members durable; fails when fewer than {@code k} remain. */
+    void flush() throws IOException {
+        Map<BStore, CompletableFuture<?>> flushes = new LinkedHashMap<>();
+        for (BStore b : members) {
+            if (b.usable()) {
+                flushes.put(b, b.io().flush());
+            }
+        }
+        awaitAll(flushes);
+        if (usable() < geometry.k()) {
+            throw new IOException(describe() + ": only " + usable() + " of " + geometry.width()
+                    + " BStores took the flush, " + geometry.k() + " needed");
+        }
+    }
+
+    /** Waits for every request (all within one timeout); fails the members that failed; how many. */
+    private int awaitAll(Map<BStore, CompletableFuture<?>> requests) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int failed = 0;
+        for (Map.Entry<BStore, CompletableFuture<?>> r : requests.entrySet()) {
+            try {
+                LegIo.await(r.getValue(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(describe() + ": interrupted");
+            } catch (IOException e) {
+                r.getKey().fail(e.getMessage());
+                failed++;
+            }
+        }
+        return failed;
+    }
+
+    private ReentrantLock lock(long row) {
+        ReentrantLock lock = locks[(int) (row % LOCKS)];
+        lock.lock();
+        return lock;
+    }
+
+    private IOException tooFew(long row) {
+        StringBuilder failures = new StringBuilder();
+        for (BStore b : members) {
+            b.failure()
+                    .ifPresent(f -> failures.append("; BStore ")
+                            .append(b.index)
+                            .append(": ")
+                            .append(f));
+        }
+        return new IOException(describe() + " row " + row + ": only " + usable() + " of " + geometry.width()
+                + " BStores usable, " + geometry.k() + " needed to read or write" + failures);
+    }
+
+    String describe() {
+        return "PStore " + index;
+    }
+}

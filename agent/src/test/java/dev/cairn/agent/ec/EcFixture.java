@@ -1,0 +1,77 @@
+package dev.cairn.agent.ec;
+
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.agent.replica.VolumeSettings;
+import dev.cairn.legs.io.LegTarget;
+import dev.cairn.legs.io.MemoryLegs;
+import java.time.Duration;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+
+/** An erasure-coded volume over in-memory BStores, attached as the agent attaches one. */
+final class EcFixture implements AutoCloseable {
+    final StripeGeometry geometry;
+    final UUID volumeId = UUID.randomUUID();
+    final MemoryLegs memory = new MemoryLegs();
+    /** Per PStore, its members' extent ids in member order. */
+    final List<List<UUID>> extents = new ArrayList<>();
+
+    final List<EcVolume> attached = new ArrayList<>();
+    Duration timeout = Duration.ofSeconds(5);
+
+    EcFixture(StripeGeometry geometry) {
+        this.geometry = geometry;
+        for (int p = 0; p < geometry.pstores(); p++) {
+            List<UUID> members = new ArrayList<>();
+            for (int i = 0; i < geometry.width(); i++) {
+                UUID id = UUID.randomUUID();
+                memory.extent(id, geometry.bstoreBytes(p));
+                members.add(id);
+            }
+            extents.add(members);
+        }
+    }
+
+    /** A {@code k+m} volume of {@code volumeBytes} with chunks of 4 KiB and PStores of 4 rows. */
+    static EcFixture small(int k, int m, long volumeBytes) {
+        return new EcFixture(new StripeGeometry(k, m, 4096, 4L * k * 4096, 4096, volumeBytes));
+    }
+
+    MemoryLegs.Extent member(int pstore, int index) {
+        return memory.extent(extents.get(pstore).get(index));
+    }
+
+    EcSpec spec(long generation) {
+        List<List<LegTarget>> pstores = new ArrayList<>();
+        for (int p = 0; p < extents.size(); p++) {
+            List<LegTarget> targets = new ArrayList<>();
+            for (int i = 0; i < geometry.width(); i++) {
+                targets.add(MemoryLegs.target(i, extents.get(p).get(i), geometry.bstoreBytes(p)));
+            }
+            pstores.add(targets);
+        }
+        return new EcSpec(volumeId, "ec", generation, geometry, pstores);
+    }
+
+    /** Attaches at {@code generation} and waits until its first assembly ended (served or not). */
+    EcVolume attach(long generation) {
+        CompletableFuture<Void> assembled = new CompletableFuture<>();
+        EcVolume v = EcVolume.attach(
+                spec(generation),
+                memory,
+                new VolumeSettings(timeout, Duration.ofMillis(20), Duration.ofDays(1), 2, InstantSource.system()),
+                () -> assembled.complete(null));
+        attached.add(v);
+        await().atMost(Duration.ofSeconds(10)).until(assembled::isDone);
+        return v;
+    }
+
+    @Override
+    public void close() {
+        attached.forEach(EcVolume::close);
+    }
+}
