@@ -53,7 +53,7 @@ public final class EcVolume implements ServedVolume {
             for (int i = 0; i < targets.size(); i++) {
                 members.add(new BStore(i, targets.get(i)));
             }
-            built.add(new PStoreIo(p, g, members, codec, settings.legTimeout()));
+            built.add(new PStoreIo(spec.volumeId(), spec.generation(), p, g, members, codec, settings.legTimeout()));
         }
         this.pstores = List.copyOf(built);
     }
@@ -79,32 +79,72 @@ public final class EcVolume implements ServedVolume {
         CompletableFuture.allOf(tries.toArray(CompletableFuture[]::new))
                 .completeOnTimeout(null, settings.legTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
                 .join();
-        List<String> short_ = new ArrayList<>();
+        pstores.forEach(p -> p.members().stream()
+                .filter(b -> b.state() == LegSyncState.CONNECTING)
+                .forEach(b -> b.fail("not reachable when the volume was attached")));
+        List<String> problems = new ArrayList<>();
         for (PStoreIo p : pstores) {
-            if (p.usable() < spec.geometry().k()) {
-                short_.add(p.describe() + " has " + p.usable() + " of "
-                        + spec.geometry().width() + " BStores");
+            try {
+                PStoreAssembly.run(p, spec.geometry(), spec.volumeId(), settings.legTimeout())
+                        .ifPresent(problems::add);
+            } catch (IOException e) {
+                problems.add(p.describe() + ": " + e.getMessage());
             }
         }
         synchronized (this) {
             if (!(phase instanceof Assembling)) {
                 return;
             }
-            if (!short_.isEmpty()) {
-                moveTo(new Assembling(
-                        String.join(", ", short_) + "; " + spec.geometry().k() + " needed"));
+            if (!problems.isEmpty()) {
+                moveTo(new Assembling(String.join("; ", problems)));
                 log.error("{}: cannot be served: {}", spec.describe(), phase);
             } else {
-                for (PStoreIo p : pstores) {
-                    p.members().stream()
-                            .filter(b -> b.state() == LegSyncState.CONNECTING)
-                            .forEach(b -> b.fail("not reachable when the volume was attached"));
-                }
                 moveTo(new Serving());
                 log.info("{}: serving at generation {}", spec.describe(), spec.generation());
+                Thread.ofVirtual().name("ec-sweep-" + spec.name()).start(this::sweepUntilClosed);
             }
         }
         onChange.run();
+    }
+
+    /** Clears quiet regions' bits every {@code sweepEvery} until the volume is closed. */
+    private void sweepUntilClosed() {
+        while (!(phase instanceof Closed)) {
+            try {
+                Thread.sleep(settings.sweepEvery());
+                sweep();
+            } catch (InterruptedException e) {
+                return;
+            } catch (IOException e) {
+                log.warn("{}: bitmap sweep: {}", spec.describe(), e.getMessage());
+            }
+        }
+    }
+
+    /**
+     * A clean detach: no write comes any more, so two sweeps in a row clear every bit (where every
+     * member is usable), and the next attach has nothing to repair.
+     */
+    private void cleanUp() {
+        for (PStoreIo p : pstores) {
+            try {
+                p.sweep();
+                p.sweep();
+            } catch (IOException e) {
+                log.warn("{}: {} left dirty regions at detach: {}", spec.describe(), p.describe(), e.getMessage());
+            }
+        }
+    }
+
+    /** One sweep of every PStore's bitmap; how many bits it cleared. */
+    int sweep() throws IOException {
+        int cleared = 0;
+        for (PStoreIo p : pstores) {
+            if (phase instanceof Serving) {
+                cleared += p.sweep();
+            }
+        }
+        return cleared;
     }
 
     private static void connect(LegConnector connector, BStore b) {
@@ -244,7 +284,7 @@ public final class EcVolume implements ServedVolume {
 
     @Override
     public long dirtyRegions() {
-        return 0;
+        return pstores.stream().mapToLong(p -> p.record.bitmap.dirtyCount()).sum();
     }
 
     @Override
@@ -254,13 +294,18 @@ public final class EcVolume implements ServedVolume {
 
     @Override
     public void close() {
+        boolean served;
         synchronized (this) {
             if (phase instanceof Closed) {
                 return;
             }
+            served = phase instanceof Serving;
             moveTo(new Closed());
         }
         connects.shutdownNow();
+        if (served) {
+            cleanUp();
+        }
         pstores.forEach(p -> p.members().forEach(BStore::close));
     }
 }

@@ -1,7 +1,7 @@
 package dev.cairn.agent.ec;
 
+import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.erasure.ReedSolomon;
-import dev.cairn.legs.io.LegIo;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -10,7 +10,9 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
 import java.util.TreeSet;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.locks.ReentrantLock;
 
@@ -36,8 +38,16 @@ final class PStoreIo {
     private final ReedSolomon codec;
     private final Duration timeout;
     private final ReentrantLock[] locks = new ReentrantLock[LOCKS];
+    final PStoreRecord record;
 
-    PStoreIo(int index, StripeGeometry geometry, List<BStore> members, ReedSolomon codec, Duration timeout) {
+    PStoreIo(
+            UUID volumeId,
+            long generation,
+            int index,
+            StripeGeometry geometry,
+            List<BStore> members,
+            ReedSolomon codec,
+            Duration timeout) {
         if (members.size() != geometry.width()) {
             throw new IllegalArgumentException("PStore " + index + " has " + members.size() + " BStores, a "
                     + geometry.k() + "+" + geometry.m() + " code needs " + geometry.width());
@@ -47,9 +57,14 @@ final class PStoreIo {
         this.members = List.copyOf(members);
         this.codec = codec;
         this.timeout = timeout;
+        this.record = new PStoreRecord(volumeId, generation, index, geometry, this.members, timeout);
         for (int i = 0; i < LOCKS; i++) {
             locks[i] = new ReentrantLock();
         }
+    }
+
+    int index() {
+        return index;
     }
 
     List<BStore> members() {
@@ -91,7 +106,7 @@ final class PStoreIo {
                                         geometry.offsetOnBStore(span.row(), p.inChunk()),
                                         p.buffer().duplicate()));
             }
-            if (awaitAll(reads) == 0) {
+            if (MemberRequests.awaitAll(timeout, describe(), reads) == 0) {
                 return;
             }
         }
@@ -124,10 +139,17 @@ final class PStoreIo {
 
     /** Every data chunk's bytes {@code [from, to)} of the row, rebuilt where a member is not usable. */
     private ByteBuffer[] readAny(long row, int from, int to) throws IOException {
+        return readAny(row, from, to, Set.of());
+    }
+
+    /** As {@link #readAny(long, int, int)}, never reading the members in {@code notSources}. */
+    private ByteBuffer[] readAny(long row, int from, int to, Set<Integer> notSources) throws IOException {
         int k = geometry.k();
         while (true) {
-            List<BStore> sources =
-                    members.stream().filter(BStore::usable).limit(k).toList();
+            List<BStore> sources = members.stream()
+                    .filter(b -> b.usable() && !notSources.contains(b.index))
+                    .limit(k)
+                    .toList();
             if (sources.size() < k) {
                 throw tooFew(row);
             }
@@ -137,7 +159,7 @@ final class PStoreIo {
                 shards[b.index] = ByteBuffer.allocate(to - from);
                 reads.put(b, b.io().read(geometry.offsetOnBStore(row, from), shards[b.index].duplicate()));
             }
-            if (awaitAll(reads) > 0) {
+            if (MemberRequests.awaitAll(timeout, describe(), reads) > 0) {
                 continue;
             }
             int last = sources.getLast().index;
@@ -166,6 +188,13 @@ final class PStoreIo {
             cuts.add(p.inChunk());
             cuts.add(p.inChunk() + p.buffer().remaining());
         }
+        long region = span.row() / geometry.regionRows();
+        try {
+            record.bitmap.beginWrite(region, region);
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new InterruptedIOException(describe() + ": interrupted");
+        }
         ReentrantLock lock = lock(span.row());
         try {
             Integer from = cuts.first();
@@ -174,6 +203,54 @@ final class PStoreIo {
             }
         } finally {
             lock.unlock();
+            record.bitmap.endWrite(region, region);
+        }
+        record.recordFailures();
+    }
+
+    /**
+     * Clears the bits of regions quiet since the previous sweep, once every member was flushed;
+     * only while every member is usable (a failed one needs the bits to catch up). How many.
+     */
+    int sweep() throws IOException {
+        if (usable() < geometry.width()) {
+            return 0;
+        }
+        WriteIntentBitmap.Sweep quiet = record.bitmap.sweep();
+        if (quiet.regions().isEmpty()) {
+            return 0;
+        }
+        flush();
+        return usable() < geometry.width() ? 0 : record.bitmap.clear(quiet);
+    }
+
+    /**
+     * Makes row {@code row} consistent, whole chunks: the data chunks as the members that hold
+     * every write have them (rebuilt from any {@code k} of those where a data member does not; the
+     * members in {@code notSources} missed writes),
+     * parity computed from them, written to every parity member in {@code targets}, and data to
+     * every data member in {@code targets} (members catching up). Used at attach, before serving.
+     */
+    void repairRow(long row, Set<Integer> notSources, Set<Integer> targets) throws IOException {
+        ByteBuffer[] data = readAny(row, 0, geometry.chunkBytes(), notSources);
+        ByteBuffer[] parity = new ByteBuffer[geometry.m()];
+        for (int p = 0; p < parity.length; p++) {
+            parity[p] = ByteBuffer.allocate(geometry.chunkBytes());
+        }
+        ByteBuffer[] inputs = new ByteBuffer[geometry.k()];
+        for (int c = 0; c < inputs.length; c++) {
+            inputs[c] = data[c].duplicate();
+        }
+        codec.encode(inputs, parity);
+        Map<BStore, CompletableFuture<?>> writes = new LinkedHashMap<>();
+        long at = geometry.offsetOnBStore(row, 0);
+        for (int i : targets) {
+            ByteBuffer src = i < geometry.k() ? data[i] : parity[i - geometry.k()];
+            submitWrite(writes, members.get(i), at, src, false);
+        }
+        MemberRequests.awaitAll(timeout, describe(), writes);
+        if (usable() < geometry.k()) {
+            throw tooFew(row);
         }
     }
 
@@ -223,7 +300,7 @@ final class PStoreIo {
         for (int p = 0; p < parity.length; p++) {
             submitWrite(writes, members.get(k + p), at, parity[p], fua);
         }
-        awaitAll(writes);
+        MemberRequests.awaitAll(timeout, describe(), writes);
         if (usable() < k) {
             throw tooFew(row);
         }
@@ -246,7 +323,7 @@ final class PStoreIo {
                 reads.put(b, b.io().read(geometry.offsetOnBStore(row, from), old[c].duplicate()));
             }
         }
-        return awaitAll(reads) == 0 ? old : readAny(row, from, to);
+        return MemberRequests.awaitAll(timeout, describe(), reads) == 0 ? old : readAny(row, from, to);
     }
 
     private static void submitWrite(
@@ -258,35 +335,12 @@ final class PStoreIo {
 
     /** Makes every write to the usable members durable; fails when fewer than {@code k} remain. */
     void flush() throws IOException {
-        Map<BStore, CompletableFuture<?>> flushes = new LinkedHashMap<>();
-        for (BStore b : members) {
-            if (b.usable()) {
-                flushes.put(b, b.io().flush());
-            }
-        }
-        awaitAll(flushes);
+        MemberRequests.awaitAll(timeout, describe(), MemberRequests.toUsable(members, b -> b.io().flush()));
         if (usable() < geometry.k()) {
             throw new IOException(describe() + ": only " + usable() + " of " + geometry.width()
                     + " BStores took the flush, " + geometry.k() + " needed");
         }
-    }
-
-    /** Waits for every request (all within one timeout); fails the members that failed; how many. */
-    private int awaitAll(Map<BStore, CompletableFuture<?>> requests) throws IOException {
-        long deadline = System.nanoTime() + timeout.toNanos();
-        int failed = 0;
-        for (Map.Entry<BStore, CompletableFuture<?>> r : requests.entrySet()) {
-            try {
-                LegIo.await(r.getValue(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new InterruptedIOException(describe() + ": interrupted");
-            } catch (IOException e) {
-                r.getKey().fail(e.getMessage());
-                failed++;
-            }
-        }
-        return failed;
+        record.recordFailures();
     }
 
     private ReentrantLock lock(long row) {

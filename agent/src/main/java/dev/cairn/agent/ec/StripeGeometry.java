@@ -1,6 +1,7 @@
 package dev.cairn.agent.ec;
 
 import dev.cairn.erasure.ReedSolomon;
+import dev.cairn.legs.header.BitmapFormat;
 import java.util.ArrayList;
 import java.util.List;
 
@@ -14,10 +15,12 @@ import java.util.List;
  * the chunks has its parity in the same byte range of the parity BStores: a write of a few bytes
  * updates only those bytes of data and parity.
  *
- * <p>The first {@code headerBytes} of every BStore are its header (superblock and write-intent
- * bitmap of the PStore).
+ * <p>The first {@code headerBytes} of every BStore are its header: the superblock ({@link
+ * PStoreHeader}) and the PStore's write-intent bitmap, one bit per region of {@code regionRows}
+ * rows.
  */
-public record StripeGeometry(int k, int m, int chunkBytes, long pstoreBytes, long headerBytes, long volumeBytes) {
+public record StripeGeometry(
+        int k, int m, int chunkBytes, long pstoreBytes, int regionRows, long headerBytes, long volumeBytes) {
 
     public static final int BLOCK = 4096;
 
@@ -35,8 +38,15 @@ public record StripeGeometry(int k, int m, int chunkBytes, long pstoreBytes, lon
             throw new IllegalArgumentException(
                     "a PStore of " + pstoreBytes + " bytes is not a whole number of rows of " + row + " bytes");
         }
-        if (headerBytes < 0 || headerBytes % BLOCK != 0) {
-            throw new IllegalArgumentException("a BStore header of " + headerBytes + " bytes is not whole blocks");
+        if (regionRows < 1) {
+            throw new IllegalArgumentException("a region has at least one row, got " + regionRows);
+        }
+        long regions = (pstoreBytes / row + regionRows - 1) / regionRows;
+        long needed = PStoreHeader.BITMAP_OFFSET + (long) BitmapFormat.pagesFor(regions) * BitmapFormat.PAGE_BYTES;
+        if (headerBytes < needed || headerBytes % BLOCK != 0) {
+            throw new IllegalArgumentException(
+                    "a BStore header of " + headerBytes + " bytes has no room for a" + " superblock and a bitmap of "
+                            + regions + " regions (" + needed + " bytes), or is not whole blocks");
         }
         if (volumeBytes <= 0 || volumeBytes % BLOCK != 0) {
             throw new IllegalArgumentException(
@@ -64,6 +74,11 @@ public record StripeGeometry(int k, int m, int chunkBytes, long pstoreBytes, lon
         }
         long logical = Math.min(pstoreBytes, volumeBytes - p * pstoreBytes);
         return (logical + rowBytes() - 1) / rowBytes();
+    }
+
+    /** Write-intent regions of PStore {@code p}. */
+    public long regions(int p) {
+        return (rows(p) + regionRows - 1) / regionRows;
     }
 
     /** The extent size of each BStore of PStore {@code p}: header and one chunk per row. */

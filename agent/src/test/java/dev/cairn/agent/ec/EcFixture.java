@@ -36,9 +36,12 @@ final class EcFixture implements AutoCloseable {
         }
     }
 
-    /** A {@code k+m} volume of {@code volumeBytes} with chunks of 4 KiB and PStores of 4 rows. */
+    /**
+     * A {@code k+m} volume of {@code volumeBytes} with chunks of 4 KiB, PStores of 4 rows, regions
+     * of 2 rows.
+     */
     static EcFixture small(int k, int m, long volumeBytes) {
-        return new EcFixture(new StripeGeometry(k, m, 4096, 4L * k * 4096, 4096, volumeBytes));
+        return new EcFixture(new StripeGeometry(k, m, 4096, 4L * k * 4096, 2, 2 * 4096, volumeBytes));
     }
 
     MemoryLegs.Extent member(int pstore, int index) {

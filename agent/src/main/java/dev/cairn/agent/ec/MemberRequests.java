@@ -1,0 +1,49 @@
+package dev.cairn.agent.ec;
+
+import dev.cairn.legs.io.LegIo;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.time.Duration;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.CompletableFuture;
+import java.util.function.Function;
+
+/** Requests sent to several members of a PStore at once, and what their answers do to them. */
+final class MemberRequests {
+    private MemberRequests() {}
+
+    /** Sends {@code request} to every usable member of {@code members}. */
+    static Map<BStore, CompletableFuture<?>> toUsable(
+            List<BStore> members, Function<BStore, CompletableFuture<?>> request) {
+        Map<BStore, CompletableFuture<?>> sent = new LinkedHashMap<>();
+        for (BStore b : members) {
+            if (b.usable()) {
+                sent.put(b, request.apply(b));
+            }
+        }
+        return sent;
+    }
+
+    /**
+     * Waits for every request, all within one {@code timeout}; a member whose request failed or did
+     * not answer is failed. Returns how many failed.
+     */
+    static int awaitAll(Duration timeout, String who, Map<BStore, CompletableFuture<?>> requests) throws IOException {
+        long deadline = System.nanoTime() + timeout.toNanos();
+        int failed = 0;
+        for (Map.Entry<BStore, CompletableFuture<?>> r : requests.entrySet()) {
+            try {
+                LegIo.await(r.getValue(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(who + ": interrupted");
+            } catch (IOException e) {
+                r.getKey().fail(e.getMessage());
+                failed++;
+            }
+        }
+        return failed;
+    }
+}

@@ -1,0 +1,111 @@
+package dev.cairn.agent.ec;
+
+import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.io.LegIo;
+import java.io.IOException;
+import java.io.InterruptedIOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.HashSet;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Brings one PStore from its members' headers to a state it can be served in, before the volume
+ * is: the newest superblock among the members says which members missed writes (they are caught up
+ * if they answer, else stay failed); every region any member's bitmap marks dirty is made
+ * consistent again (parity recomputed from the data, the chunks of members catching up rebuilt),
+ * which closes the write hole a client that died mid-write leaves; then a superblock of the next
+ * event is written to every usable member, with the bitmap.
+ */
+final class PStoreAssembly {
+    private static final Logger log = LoggerFactory.getLogger(PStoreAssembly.class);
+
+    private PStoreAssembly() {}
+
+    /** Assembles {@code p}; what keeps it from being served, if anything. */
+    static Optional<String> run(PStoreIo p, StripeGeometry g, UUID volumeId, Duration timeout) throws IOException {
+        PStoreHeader newest = null;
+        BitSet dirty = new BitSet();
+        int pages = BitmapFormat.pagesFor(p.record.bitmap.regions());
+        for (BStore b : p.members()) {
+            if (!b.usable()) {
+                continue;
+            }
+            ByteBuffer header = ByteBuffer.allocate(PStoreHeader.BYTES + pages * BitmapFormat.PAGE_BYTES);
+            try {
+                LegIo.await(b.io().read(0, header.duplicate()), timeout);
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new InterruptedIOException(p.describe() + ": interrupted");
+            } catch (IOException e) {
+                b.fail("could not read its header: " + e.getMessage());
+                continue;
+            }
+            switch (PStoreHeader.decode(header)) {
+                case PStoreHeader.Blank _ -> {}
+                case PStoreHeader.Damaged d -> b.fail("its header is damaged: " + d.reason());
+                case PStoreHeader.Valid v -> {
+                    Optional<String> wrong = v.header().mismatch(volumeId, g, p.index(), b.index);
+                    if (wrong.isPresent()) {
+                        b.fail("its header " + wrong.get());
+                    } else {
+                        dirty.or(BitmapFormat.decode(
+                                p.record.bitmap.regions(),
+                                header.slice(PStoreHeader.BYTES, pages * BitmapFormat.PAGE_BYTES)));
+                        if (newest == null || v.header().events() > newest.events()) {
+                            newest = v.header();
+                        }
+                    }
+                }
+            }
+        }
+        BitSet stale = newest == null ? new BitSet() : newest.failed();
+        if (dirty.isEmpty()) {
+            stale.clear(); // every write since a member failed left its region dirty: none missed one
+        }
+        Set<Integer> catchingUp = new HashSet<>();
+        int current = 0;
+        for (BStore b : p.members()) {
+            if (b.usable() && stale.get(b.index)) {
+                catchingUp.add(b.index);
+            } else if (b.usable()) {
+                current++;
+            }
+        }
+        if (current < g.k()) {
+            return Optional.of(p.describe() + " has " + current + " of " + g.width() + " BStores holding every write"
+                    + (catchingUp.isEmpty() ? "" : " (" + catchingUp.size() + " more answer but missed writes)") + ", "
+                    + g.k() + " needed");
+        }
+        p.record.startFrom(newest == null ? 0 : newest.events(), stale);
+        Set<Integer> targets = new HashSet<>(catchingUp);
+        for (int i = g.k(); i < g.width(); i++) {
+            targets.add(i); // parity of a dirty row is recomputed on every parity member
+        }
+        Set<Integer> notSources = Set.copyOf(catchingUp);
+        long rows = g.rows(p.index());
+        for (int r = dirty.nextSetBit(0); r >= 0; r = dirty.nextSetBit(r + 1)) {
+            for (long row = (long) r * g.regionRows(); row < Math.min(rows, (long) (r + 1) * g.regionRows()); row++) {
+                p.repairRow(row, notSources, targets);
+            }
+        }
+        if (!dirty.isEmpty() || !catchingUp.isEmpty()) {
+            log.info(
+                    "{}: {} dirty regions made consistent, members {} caught up",
+                    p.describe(),
+                    dirty.cardinality(),
+                    catchingUp);
+        }
+        p.record.bitmap.load(dirty);
+        p.record.recordNow();
+        p.record.bitmap.rewriteAll();
+        return p.usable() < g.k()
+                ? Optional.of(p.describe() + " lost members while being assembled")
+                : Optional.empty();
+    }
+}

@@ -1,0 +1,116 @@
+package dev.cairn.agent.ec;
+
+import dev.cairn.agent.bitmap.WriteIntentBitmap;
+import dev.cairn.legs.header.BitmapFormat;
+import java.io.IOException;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.BitSet;
+import java.util.List;
+import java.util.UUID;
+
+/**
+ * What a PStore keeps on its members' headers while it is served: the superblock (its event
+ * counter and the members failed so far, so that a later attach never reads one that missed a
+ * write) and the write-intent bitmap (the regions whose members may disagree). Both are written to
+ * every usable member; fewer than {@code k} taking one is an error.
+ */
+final class PStoreRecord {
+    private final UUID volumeId;
+    private final long generation;
+    private final int index;
+    private final StripeGeometry geometry;
+    private final List<BStore> members;
+    private final Duration timeout;
+    final WriteIntentBitmap bitmap;
+    /** The superblock's event counter, and the failed members the last superblock written names. */
+    private long events;
+
+    private BitSet recorded = new BitSet();
+
+    PStoreRecord(
+            UUID volumeId,
+            long generation,
+            int index,
+            StripeGeometry geometry,
+            List<BStore> members,
+            Duration timeout) {
+        this.volumeId = volumeId;
+        this.generation = generation;
+        this.index = index;
+        this.geometry = geometry;
+        this.members = members;
+        this.timeout = timeout;
+        this.bitmap = new WriteIntentBitmap(geometry.regions(index), this::writeBitmapPage);
+    }
+
+    private String describe() {
+        return "PStore " + index;
+    }
+
+    /**
+     * Makes the superblock name every member failed so far, on the usable members, before a write
+     * that skipped one is acknowledged: a later attach then never reads a member that missed it.
+     * Failures only grow within an attachment; whoever finds the record behind writes it, others wait.
+     */
+    synchronized void recordFailures() throws IOException {
+        BitSet now = failedNow();
+        while (!now.equals(recorded)) {
+            writeHeaders(now);
+            recorded = now;
+            now = failedNow();
+        }
+    }
+
+    /** Writes a superblock of the next event to every usable member now, then as {@link #recordFailures}. */
+    synchronized void recordNow() throws IOException {
+        BitSet now = failedNow();
+        writeHeaders(now);
+        recorded = now;
+        recordFailures();
+    }
+
+    /** Continues the event count of the superblock read at attach. */
+    synchronized void startFrom(long readEvents, BitSet readFailed) {
+        events = readEvents;
+        recorded = (BitSet) readFailed.clone();
+    }
+
+    BitSet failedNow() {
+        BitSet out = new BitSet();
+        members.stream().filter(b -> !b.usable()).forEach(b -> out.set(b.index));
+        return out;
+    }
+
+    /** Writes the superblock (next event, {@code failed}) to every usable member, durably. */
+    private void writeHeaders(BitSet failed) throws IOException {
+        events++;
+        long event = events;
+        MemberRequests.awaitAll(
+                timeout,
+                describe(),
+                MemberRequests.toUsable(
+                        members,
+                        b -> b.io().write(
+                                        0,
+                                        PStoreHeader.of(volumeId, geometry, index, b.index, generation, event, failed)
+                                                .encode(),
+                                        true)));
+        requireK("its superblock");
+    }
+
+    private void writeBitmapPage(int page, ByteBuffer bytes) throws IOException {
+        long at = PStoreHeader.BITMAP_OFFSET + (long) page * BitmapFormat.PAGE_BYTES;
+        MemberRequests.awaitAll(
+                timeout, describe(), MemberRequests.toUsable(members, b -> b.io().write(at, bytes.duplicate(), true)));
+        requireK("its write-intent bitmap");
+    }
+
+    private void requireK(String what) throws IOException {
+        long usable = members.stream().filter(BStore::usable).count();
+        if (usable < geometry.k()) {
+            throw new IOException(describe() + ": only " + usable + " of " + geometry.width() + " BStores took " + what
+                    + ", " + geometry.k() + " needed");
+        }
+    }
+}

@@ -1,0 +1,47 @@
+/**
+ * Erasure-coded volumes in the agent (DESIGN.md section 6): the agent encodes and decodes for the
+ * volumes it serves, client side, as it replicates replicated ones.
+ *
+ * <p><b>Layout.</b> {@link dev.cairn.agent.ec.StripeGeometry}: a volume is a sequence of PStores;
+ * each is {@code k} data and {@code m} parity BStores (extents on distinct drives of distinct
+ * nodes), cut in rows of {@code k} chunks. Chunk {@code c} of row {@code r} is at the same offset
+ * of data BStore {@code c}; parity BStore {@code k + p} holds parity row {@code p} of ISA-L's
+ * Cauchy code over the row. Reads come from the data BStores as they are.
+ *
+ * <p><b>Writes.</b> Whole rows are encoded once. A partial write reads, over the byte range it
+ * touches, the other data chunks of its row (never the old parity: parity is recomputed, so a row
+ * made inconsistent before is made right by the next write to it), and writes new data and parity.
+ * Each row has a lock (64 per PStore, by row number) held by writes and by degraded reads, which
+ * rebuild from parity and must not see a row half-written; reads of usable data chunks take none.
+ *
+ * <p><b>Members lost.</b> A member that errs or does not answer within the BStore timeout is
+ * failed for the attachment; requests go on with the others and fail with an I/O error only when
+ * fewer than {@code k} are left (data is never made up). Before a write that skipped a failed
+ * member is acknowledged, every usable member's superblock ({@link
+ * dev.cairn.agent.ec.PStoreHeader}) names it failed, with the next event number: an attach reads
+ * every member's header and trusts the newest superblock's list, so a member that missed writes is
+ * never read as if it held them.
+ *
+ * <p><b>The write hole, and returning members.</b> Each PStore has a write-intent bitmap (one bit
+ * per region of rows, after the superblock on every member, the same {@code WriteIntentBitmap} as
+ * replicated volumes): a region's bit is durable on the usable members before the first write to
+ * it, and is cleared lazily (a sweep that finds it quiet twice, after a flush of every member) and
+ * only while every member is usable. So after a client died mid-write, every row whose data and
+ * parity may disagree is in a dirty region, and so is every row written while a member was failed.
+ * The next attach, before it serves, recomputes parity over each dirty region's rows from the data
+ * members, and rebuilds there the chunks of members that missed writes (from {@code k} members that
+ * did not): the torn rows are consistent again before a later loss could rebuild from them, and a
+ * member back within the repair timeout gets only the regions written meanwhile. We chose this (as
+ * Linux md's bitmap resync) over a partial-parity log because it costs one bitmap page write per
+ * clean region touched (as for legs), nothing per write, and reuses the legs' bitmap. Its limit:
+ * a client that dies mid-write while a <em>data</em> member of that row is already missing leaves a
+ * row where neither the missing chunk nor the parity can be checked (the same hole md has without
+ * PPL); the repair then trusts the first parity member. Closing that needs a journal of partial
+ * writes made while degraded (md's PPL), not built yet.
+ *
+ * <p><b>Threads.</b> Requests run on the NBD request threads and wait on the members' futures;
+ * assembly (connect every member, read headers, repair, write the superblock) runs on one virtual
+ * thread per attach; one virtual thread per volume sweeps the bitmaps. A member failed while the
+ * volume is served stays failed until the next attach (an online catch-up is not built yet).
+ */
+package dev.cairn.agent.ec;
