@@ -1,5 +1,7 @@
 package dev.cairn.agent;
 
+import dev.cairn.agent.ec.EcSpec;
+import dev.cairn.agent.ec.EcVolume;
 import dev.cairn.agent.replica.ReplicatedVolume;
 import dev.cairn.agent.replica.VolumeSpec;
 import dev.cairn.control.api.AgentApi;
@@ -170,6 +172,10 @@ public final class Agent implements AutoCloseable {
     void converge(List<AgentApi.AttachedVolume> attached) {
         List<UUID> wanted = new ArrayList<>();
         for (AgentApi.AttachedVolume a : attached) {
+            if (a.erasure().isPresent()) {
+                convergeErasureCoded(a).ifPresent(wanted::add);
+                continue;
+            }
             VolumeSpec spec;
             try {
                 spec = VolumeSpec.of(a);
@@ -214,6 +220,42 @@ public final class Agent implements AutoCloseable {
                 stop(a);
             }
         }
+    }
+
+    /**
+     * An erasure-coded volume: attached anew at a new generation; at the same generation it is
+     * served as it is (its BStores do not change during an attachment yet).
+     */
+    private Optional<UUID> convergeErasureCoded(AgentApi.AttachedVolume a) {
+        EcSpec spec;
+        try {
+            spec = EcSpec.of(a);
+        } catch (IllegalArgumentException e) {
+            return keepDespiteBadView(a, e.getMessage());
+        }
+        Attached served = volumes.get(spec.volumeId());
+        if (served != null && served.volume().generation() == spec.generation()) {
+            return Optional.of(spec.volumeId());
+        }
+        if (served != null) {
+            log.info(
+                    "{}: attachment moved from generation {} to {}",
+                    spec.describe(),
+                    served.volume().generation(),
+                    spec.generation());
+            volumes.remove(spec.volumeId());
+            stop(served);
+        }
+        log.info(
+                "{}: attached at generation {}, {} PStores of {}+{}",
+                spec.describe(),
+                spec.generation(),
+                spec.pstores().size(),
+                spec.geometry().k(),
+                spec.geometry().m());
+        ServedVolume started = EcVolume.attach(spec, connector, config.volumes(), link::reportSoon);
+        volumes.put(spec.volumeId(), new Attached(started, VolumeMetrics.register(metrics.registry(), started)));
+        return Optional.of(spec.volumeId());
     }
 
     /**

@@ -6,6 +6,7 @@ import dev.cairn.control.api.Views;
 import java.io.PrintWriter;
 import java.util.List;
 import java.util.Optional;
+import picocli.CommandLine.ArgGroup;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -14,16 +15,19 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "class",
         mixinStandardHelpOptions = true,
-        description = "Storage classes: how many legs a volume has and across which label they spread.",
+        description = "Storage classes: how many legs a volume has (or which erasure code protects it) and across"
+                + " which label they spread.",
         subcommands = {ClassCommand.ListClasses.class, ClassCommand.Create.class, ClassCommand.Delete.class})
 final class ClassCommand {
 
     static void printTable(PrintWriter out, List<Views.StorageClassView> classes) {
-        Table t = new Table("NAME", "REPLICAS", "SPREAD ACROSS", "PREFER", "REPAIR AFTER", "REGION", "BUILT-IN");
+        Table t = new Table("NAME", "PROTECTION", "SPREAD ACROSS", "PREFER", "REPAIR AFTER", "REGION", "BUILT-IN");
         for (Views.StorageClassView c : classes) {
             t.row(
                     c.name(),
-                    c.replicas(),
+                    c.erasure()
+                            .map(ec -> "erasure " + ec)
+                            .orElse(c.replicas() + (c.replicas() == 1 ? " leg" : " legs")),
                     c.spreadAcross(),
                     c.prefer().orElse("-"),
                     Durations.human(c.repairTimeout()),
@@ -46,14 +50,28 @@ final class ClassCommand {
         @Parameters(index = "0", paramLabel = "NAME", description = "Lower-case letters, digits and '-'.")
         String name;
 
-        @Option(names = "--replicas", required = true, description = "Legs per volume, 1 to 5.")
-        int replicas;
+        @ArgGroup(exclusive = true, multiplicity = "1")
+        Protection protection;
+
+        /** Legs, or an erasure code: one of the two. */
+        static final class Protection {
+            @Option(names = "--replicas", description = "Legs per volume, 1 to 5.")
+            Integer replicas;
+
+            @Option(
+                    names = "--ec",
+                    paramLabel = "K+M",
+                    description = "Erasure-coded: every PStore is K data and M parity BStores, each on its own"
+                            + " value of --spread-across; survives M lost (e.g. 4+2: 1.5x the size, 2 lost).")
+            String ec;
+        }
 
         @Option(
                 names = "--spread-across",
                 required = true,
                 paramLabel = "LABEL",
-                description = "Every leg on a node with a different value of this label (zone, rack, host).")
+                description = "Every leg (or BStore of a PStore) on a node with a different value of this label"
+                        + " (zone, rack, host).")
         String spreadAcross;
 
         @Option(names = "--prefer", paramLabel = "KEY=VALUE", description = "A soft preference, e.g. zone=a.")
@@ -75,13 +93,14 @@ final class ClassCommand {
         public Integer call() throws Exception {
             Requests.CreateClass request = new Requests.CreateClass(
                     name,
-                    replicas,
+                    protection.replicas,
                     spreadAcross,
                     prefer.orElse(null),
                     repairTimeout
                             .map(d -> Durations.parse(d, "--repair-timeout").toString())
                             .orElse(null),
-                    regionSize.map(t -> Sizes.parse(t, "--region-size")).orElse(null));
+                    regionSize.map(t -> Sizes.parse(t, "--region-size")).orElse(null),
+                    protection.ec);
             Views.StorageClassView created = client().classes().create(request);
             return print(created, (out, c) -> printTable(out, List.of(c)));
         }

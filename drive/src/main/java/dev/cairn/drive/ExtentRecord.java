@@ -13,13 +13,18 @@ public record ExtentRecord(
 
     /** What an extent holds, which decides how the node serves writes to it. */
     public enum Kind {
-        /** Blocks: a leg or a block store, written as the client sends them. */
+        /** Blocks: a leg, written as the client sends them. */
         DATA,
         /**
          * A KV volume of the DKV: 4 KiB slots, each write judged by the slot rule (the greater
          * version is kept), nothing but whole slots written.
          */
-        KV
+        KV,
+        /**
+         * A BStore of an erasure-coded volume: blocks, written as the client sends them, like a
+         * leg; told apart so the node says what it holds (its controller does not list it).
+         */
+        BSTORE
     }
 
     /** Lifecycle of an extent on disk. */

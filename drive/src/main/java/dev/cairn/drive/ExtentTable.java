@@ -175,7 +175,12 @@ final class ExtentTable {
         byte[] secret = r.access().secret().getBytes(StandardCharsets.US_ASCII);
         e.put((byte) secret.length).put(secret);
         e.position(e.position() + ExtentAccess.MAX_SECRET_BYTES - secret.length);
-        e.put((byte) (r.kind() == ExtentRecord.Kind.KV ? 1 : 0));
+        e.put((byte)
+                switch (r.kind()) {
+                    case DATA -> 0;
+                    case KV -> 1;
+                    case BSTORE -> 2;
+                });
     }
 
     private static ExtentRecord decodeEntry(ByteBuffer e) {
@@ -199,6 +204,7 @@ final class ExtentTable {
         ExtentRecord.Kind kind = switch (e.get()) {
             case 0 -> ExtentRecord.Kind.DATA;
             case 1 -> ExtentRecord.Kind.KV;
+            case 2 -> ExtentRecord.Kind.BSTORE;
             default -> throw new IllegalArgumentException("extent " + id + " has an unknown kind");
         };
         return new ExtentRecord(

@@ -210,7 +210,8 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
                     e.drive().id().toString(),
                     e.record().sizeBytes(),
                     e.record().state() != ExtentRecord.State.ACTIVE,
-                    e.record().access().generation()));
+                    e.record().access().generation(),
+                    e.record().kind().name().toLowerCase(java.util.Locale.ROOT)));
         }
         return new Requests.Heartbeat(drives(), extents, errors, reconciled, copies.reports());
     }

@@ -40,8 +40,11 @@ final class Reconciler {
             try {
                 UUID id = e.id();
                 wanted.add(id);
-                ExtentRecord.Kind kind =
-                        e.kind() == Views.ExtentKind.KV ? ExtentRecord.Kind.KV : ExtentRecord.Kind.DATA;
+                ExtentRecord.Kind kind = switch (e.kind()) {
+                    case DATA -> ExtentRecord.Kind.DATA;
+                    case KV -> ExtentRecord.Kind.KV;
+                    case BSTORE -> ExtentRecord.Kind.BSTORE;
+                };
                 changed |= ensure(id, e.driveId(), e.sizeBytes(), new ExtentAccess(e.generation(), e.secret()), kind);
             } catch (IOException | IllegalArgumentException ex) {
                 errors.add("extent " + e.id() + ": " + ex.getMessage());
@@ -75,7 +78,11 @@ final class Reconciler {
                     id,
                     driveId,
                     size,
-                    kind == ExtentRecord.Kind.KV ? "a KV volume" : "data",
+                    switch (kind) {
+                        case DATA -> "a leg";
+                        case KV -> "a KV volume";
+                        case BSTORE -> "a BStore";
+                    },
                     access.generation());
             return true;
         }

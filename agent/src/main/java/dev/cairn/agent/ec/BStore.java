@@ -49,6 +49,15 @@ final class BStore {
         io = connection;
     }
 
+    /** Before the volume is served only: drops the connection and the failure, to be tried afresh. */
+    synchronized void reset() {
+        if (io != null) {
+            io.close();
+        }
+        io = null;
+        failure = null;
+    }
+
     /** Fails the member for good in this attachment; the first reason is kept. */
     void fail(String why) {
         LegIo toClose;

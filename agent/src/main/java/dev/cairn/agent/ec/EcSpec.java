@@ -1,6 +1,8 @@
 package dev.cairn.agent.ec;
 
+import dev.cairn.control.api.AgentApi;
 import dev.cairn.legs.io.LegTarget;
+import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
@@ -38,6 +40,29 @@ public record EcSpec(
                 }
             }
         }
+    }
+
+    /** From the controller's description of an erasure-coded volume, with this attachment's export names. */
+    public static EcSpec of(AgentApi.AttachedVolume v) {
+        AgentApi.AttachedErasure e = v.erasure()
+                .orElseThrow(() -> new IllegalArgumentException("volume " + v.name() + " is not erasure-coded"));
+        StripeGeometry geometry = new StripeGeometry(
+                e.k(), e.m(), e.chunkBytes(), e.pstoreBytes(), e.regionRows(), e.headerBytes(), v.sizeBytes());
+        List<List<LegTarget>> pstores = new ArrayList<>();
+        for (List<AgentApi.AttachedLeg> members : e.pstores()) {
+            List<LegTarget> targets = new ArrayList<>();
+            for (AgentApi.AttachedLeg b : members) {
+                targets.add(new LegTarget(
+                        b.index(),
+                        b.extentId(),
+                        b.nodeId(),
+                        LegTarget.address(b.nbdAddress()),
+                        LegTarget.exportName(b.extentId(), v.generation(), b.secret()),
+                        b.extentSizeBytes()));
+            }
+            pstores.add(targets);
+        }
+        return new EcSpec(v.volumeId(), v.name(), v.generation(), geometry, pstores);
     }
 
     /** "volume NAME (ID)", for logs. */

@@ -68,11 +68,48 @@ public final class EcVolume implements ServedVolume {
         return v;
     }
 
-    /** Connects every member, each within the BStore timeout, and serves if enough of them answered. */
+    /**
+     * Connects every member, each within the BStore timeout, assembles every PStore and serves;
+     * while that cannot be done (too few members answer, one fails while a PStore is repaired), it
+     * says why and tries again from the start every {@code retryEvery}: nothing was served yet, so
+     * every member may be tried again.
+     */
     private void assemble(LegConnector connector, Runnable onChange) {
+        while (phase instanceof Assembling) {
+            List<String> problems = attempt(connector);
+            synchronized (this) {
+                if (!(phase instanceof Assembling)) {
+                    return;
+                }
+                if (problems.isEmpty()) {
+                    moveTo(new Serving());
+                    log.info("{}: serving at generation {}", spec.describe(), spec.generation());
+                    Thread.ofVirtual().name("ec-sweep-" + spec.name()).start(this::sweepUntilClosed);
+                } else {
+                    Assembling waiting = new Assembling(String.join("; ", problems));
+                    if (!waiting.equals(phase)) {
+                        log.error("{}: cannot be served yet: {}", spec.describe(), waiting);
+                    }
+                    moveTo(waiting);
+                }
+            }
+            onChange.run();
+            if (phase instanceof Assembling) {
+                try {
+                    Thread.sleep(settings.retryEvery());
+                } catch (InterruptedException e) {
+                    return;
+                }
+            }
+        }
+    }
+
+    /** One try at assembling every PStore; what keeps them from being served. */
+    private List<String> attempt(LegConnector connector) {
         List<CompletableFuture<Void>> tries = new ArrayList<>();
         for (PStoreIo p : pstores) {
             for (BStore b : p.members()) {
+                b.reset();
                 tries.add(CompletableFuture.runAsync(() -> connect(connector, b), connects));
             }
         }
@@ -91,20 +128,7 @@ public final class EcVolume implements ServedVolume {
                 problems.add(p.describe() + ": " + e.getMessage());
             }
         }
-        synchronized (this) {
-            if (!(phase instanceof Assembling)) {
-                return;
-            }
-            if (!problems.isEmpty()) {
-                moveTo(new Assembling(String.join("; ", problems)));
-                log.error("{}: cannot be served: {}", spec.describe(), phase);
-            } else {
-                moveTo(new Serving());
-                log.info("{}: serving at generation {}", spec.describe(), spec.generation());
-                Thread.ofVirtual().name("ec-sweep-" + spec.name()).start(this::sweepUntilClosed);
-            }
-        }
-        onChange.run();
+        return problems;
     }
 
     /** Clears quiet regions' bits every {@code sweepEvery} until the volume is closed. */
@@ -275,10 +299,12 @@ public final class EcVolume implements ServedVolume {
         return new AgentApi.VolumeReport(spec.volumeId().toString(), spec.generation(), reports, resync());
     }
 
+    /** Each BStore's state; none is in sync before the volume is served (they may be catching up). */
     @Override
     public List<LegSyncState> legStates() {
+        boolean serving = phase instanceof Serving;
         List<LegSyncState> states = new ArrayList<>();
-        pstores.forEach(p -> p.members().forEach(b -> states.add(b.state())));
+        pstores.forEach(p -> p.members().forEach(b -> states.add(serving ? b.state() : LegSyncState.CONNECTING)));
         return states;
     }
 

@@ -151,7 +151,10 @@ final class PStoreIo {
                     .limit(k)
                     .toList();
             if (sources.size() < k) {
-                throw tooFew(row);
+                throw new IOException(describe() + " row " + row + ": only " + sources.size() + " of "
+                        + geometry.width() + " BStores can be read"
+                        + (notSources.isEmpty() ? "" : " (holding every write)")
+                        + ", " + k + " needed" + failures());
             }
             ByteBuffer[] shards = new ByteBuffer[geometry.width()];
             Map<BStore, CompletableFuture<?>> reads = new LinkedHashMap<>();
@@ -350,6 +353,12 @@ final class PStoreIo {
     }
 
     private IOException tooFew(long row) {
+        return new IOException(describe() + " row " + row + ": only " + usable() + " of " + geometry.width()
+                + " BStores usable, " + geometry.k() + " needed to read or write" + failures());
+    }
+
+    /** "; BStore 2: why" for every failed member. */
+    private String failures() {
         StringBuilder failures = new StringBuilder();
         for (BStore b : members) {
             b.failure()
@@ -358,8 +367,7 @@ final class PStoreIo {
                             .append(": ")
                             .append(f));
         }
-        return new IOException(describe() + " row " + row + ": only " + usable() + " of " + geometry.width()
-                + " BStores usable, " + geometry.k() + " needed to read or write" + failures);
+        return failures.toString();
     }
 
     String describe() {

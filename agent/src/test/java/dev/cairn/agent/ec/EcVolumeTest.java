@@ -130,7 +130,7 @@ class EcVolumeTest {
             f.member(0, 2).down(true);
             assertThatThrownBy(() -> read(v, 0, 4096))
                     .isInstanceOf(IOException.class)
-                    .hasMessageContaining("PStore 0 row 0: only 1 of 3 BStores usable, 2 needed");
+                    .hasMessageContaining("PStore 0 row 0: only 1 of 3 BStores can be read, 2 needed");
             assertThatThrownBy(() -> v.write(0, ByteBuffer.allocate(4096), false))
                     .isInstanceOf(IOException.class)
                     .hasMessageContaining("2 needed");

@@ -29,14 +29,48 @@ public final class AgentApi {
             String secret,
             boolean kept) {}
 
-    /** A volume the agent must serve, at attachment generation {@code generation}. */
+    /**
+     * A volume the agent must serve, at attachment generation {@code generation}: its legs, or (an
+     * erasure-coded one, without legs) its {@code erasure} layout.
+     */
     public record AttachedVolume(
             UUID volumeId,
             String name,
             long sizeBytes,
             long regionSizeBytes,
             long generation,
-            List<AttachedLeg> legs) {}
+            List<AttachedLeg> legs,
+            Optional<AttachedErasure> erasure) {
+        public AttachedVolume {
+            erasure = erasure == null ? Optional.empty() : erasure; // from controllers older than erasure coding
+        }
+
+        /** A replicated volume. */
+        public AttachedVolume(
+                UUID volumeId,
+                String name,
+                long sizeBytes,
+                long regionSizeBytes,
+                long generation,
+                List<AttachedLeg> legs) {
+            this(volumeId, name, sizeBytes, regionSizeBytes, generation, legs, Optional.empty());
+        }
+    }
+
+    /**
+     * How an erasure-coded volume lies on its BStores: a {@code k+m} code, rows of {@code k} chunks of
+     * {@code chunkBytes}, PStores of {@code pstoreBytes}, bitmap regions of {@code regionRows} rows, a
+     * header of {@code headerBytes} on every BStore; and for each PStore its BStores in member order
+     * (data, then parity), each with what opens it (its {@code index} is its member number).
+     */
+    public record AttachedErasure(
+            int k,
+            int m,
+            int chunkBytes,
+            long pstoreBytes,
+            int regionRows,
+            long headerBytes,
+            List<List<AttachedLeg>> pstores) {}
 
     /**
      * The volumes attached to one host as of log index {@code appliedIndex}; {@code changedAt} is the

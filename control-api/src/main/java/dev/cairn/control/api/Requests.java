@@ -54,13 +54,27 @@ public final class Requests {
             Long sizeBytes,
             @JsonProperty("class") String className) {}
 
+    /** A class has {@code replicas} or {@code ec} ("4+2"), not both. */
     public record CreateClass(
             String name,
             Integer replicas,
             String spreadAcross,
             String prefer,
             String repairTimeout,
-            Long regionSizeBytes) {}
+            Long regionSizeBytes,
+            String ec) {
+
+        /** A replicated class. */
+        public CreateClass(
+                String name,
+                Integer replicas,
+                String spreadAcross,
+                String prefer,
+                String repairTimeout,
+                Long regionSizeBytes) {
+            this(name, replicas, spreadAcross, prefer, repairTimeout, regionSizeBytes, null);
+        }
+    }
 
     /** Add a leg to a volume, on {@code node} if given (else placed like a new volume's legs). */
     public record AddReplica(String node) {}
@@ -81,8 +95,14 @@ public final class Requests {
     /**
      * An extent as its node reports it. Ids are text here, as in every request: the controller
      * checks them and says which one is not an id ({@link Views.ExtentView} is what it answers).
+     * {@code kind}: "data", "kv" or "bstore" (absent from nodes older than BStores: data or kv).
      */
-    public record ExtentReport(String id, String driveId, long sizeBytes, boolean erasing, long generation) {}
+    public record ExtentReport(
+            String id, String driveId, long sizeBytes, boolean erasing, long generation, String kind) {
+        public ExtentReport(String id, String driveId, long sizeBytes, boolean erasing, long generation) {
+            this(id, driveId, sizeBytes, erasing, generation, null);
+        }
+    }
 
     /** A copy of a leg as its node reports it ({@link Views.CopyView} says what the fields mean). */
     public record CopyReport(

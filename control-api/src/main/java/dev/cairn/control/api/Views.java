@@ -127,6 +127,7 @@ public final class Views {
      */
     public record DrainView(Instant since, int legsLeft, int legsMoving, List<String> waiting) {}
 
+    /** {@code erasure}: the erasure code ("4+2") of an erasure-coded class, whose {@code replicas} is 0. */
     public record StorageClassView(
             String name,
             int replicas,
@@ -134,7 +135,12 @@ public final class Views {
             Optional<String> prefer,
             Duration repairTimeout,
             long regionSizeBytes,
-            boolean builtIn) {}
+            boolean builtIn,
+            Optional<String> erasure) {
+        public StorageClassView {
+            erasure = erasure == null ? Optional.empty() : erasure; // from controllers older than erasure codes
+        }
+    }
 
     /**
      * {@code sync}: the leg as the agent serving its volume last reported it (a {@link
@@ -264,10 +270,14 @@ public final class Views {
     /** What a reservation handed out: keys {@code firstKey} onwards, {@code keys} of them. */
     public record DkvReservation(long firstKey, long keys, boolean usable, DkvView dkv) {}
 
-    /** What an extent holds: a leg's data, or one of the DKV's KV volumes (slots, under the slot rule). */
+    /**
+     * What an extent holds: a leg's data, one of the DKV's KV volumes (slots, under the slot rule),
+     * or a BStore of an erasure-coded volume (its header, then its chunks).
+     */
     public enum ExtentKind {
         DATA,
-        KV
+        KV,
+        BSTORE
     }
 
     /**

@@ -1,6 +1,7 @@
 package dev.cairn.control.daemon;
 
 import dev.cairn.control.api.ReadyFile;
+import dev.cairn.control.erasure.Restriper;
 import dev.cairn.control.raft.RatisReplicatedState;
 import dev.cairn.control.rest.ControllerApi;
 import dev.cairn.control.rest.Tokens;
@@ -118,6 +119,7 @@ public final class Controller implements AutoCloseable {
                 Thread.ofPlatform().name("cairn-dkv").daemon().factory());
         Future<?> _ = dkvThread.scheduleWithFixedDelay(
                 () -> guarded("DKV pass", dkv::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
+        scheduleRestriper(dkvThread, new Restriper(state, api.layouts(), clock));
         Controller c = new Controller(config, state, api, thread, metrics, dkvThread, dkv);
         try {
             awaitLoaded(state);
@@ -157,6 +159,12 @@ public final class Controller implements AutoCloseable {
 
     private interface Pass {
         void run() throws IOException;
+    }
+
+    /** The restriper writes layouts into the DKV: on the DKV's thread, after its pass. */
+    private static void scheduleRestriper(ScheduledExecutorService dkvThread, Restriper restriper) {
+        Future<?> _ = dkvThread.scheduleWithFixedDelay(
+                () -> guarded("restriper pass", restriper::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     /**

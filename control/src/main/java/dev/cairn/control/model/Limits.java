@@ -45,6 +45,12 @@ public final class Limits {
     /** Legs one volume report may name (as many as a leg header can list). */
     public static final int MAX_REPORTED_LEGS = 16;
 
+    /**
+     * BStores of one erasure-coded volume (carried in its creation, and its deletion): 65,536 is 10
+     * TiB of a 4+2 volume, a log entry of about 2.5 MB.
+     */
+    public static final int MAX_VOLUME_BSTORES = 65_536;
+
     /** A name or id: names are at most 63 characters, ids 36. */
     public static final int MAX_NAME_CHARS = 63;
 

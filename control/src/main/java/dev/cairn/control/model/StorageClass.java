@@ -7,9 +7,10 @@ import java.util.Optional;
 import java.util.regex.Pattern;
 
 /**
- * A protection policy: how many legs, spread across distinct values of which label, an optional
- * soft preference, how long a missing leg may be gone before it is replaced, and the region size
- * of the write-intent bitmap.
+ * A protection policy: how many legs (or, with {@code erasure}, which erasure code), spread across
+ * distinct values of which label, an optional soft preference, how long a missing leg or BStore may
+ * be gone before it is replaced, and the region size of the write-intent bitmap. An erasure-coded
+ * class has no legs: {@code replicas} is 0.
  */
 public record StorageClass(
         String name,
@@ -18,7 +19,8 @@ public record StorageClass(
         Optional<Label> prefer,
         Duration repairTimeout,
         long regionSizeBytes,
-        boolean builtIn) {
+        boolean builtIn,
+        Optional<ErasureCode> erasure) {
 
     public static final int MAX_REPLICAS = 5;
     public static final long DEFAULT_REGION_BYTES = 1 << 20;
@@ -29,7 +31,12 @@ public record StorageClass(
             throw new IllegalArgumentException(
                     "class name '" + name + "' must be lower-case letters, digits and '-' (up to 63)");
         }
-        if (replicas < 1 || replicas > MAX_REPLICAS) {
+        erasure = erasure == null ? Optional.empty() : erasure; // classes stored before erasure codes
+        if (erasure.isPresent() && replicas != 0) {
+            throw new IllegalArgumentException(
+                    "a class has replicas or an erasure code, not both (" + replicas + " and " + erasure.get() + ")");
+        }
+        if (erasure.isEmpty() && (replicas < 1 || replicas > MAX_REPLICAS)) {
             throw new IllegalArgumentException("replicas must be 1 to " + MAX_REPLICAS + ", got " + replicas);
         }
         Label.checkKey(spreadAcross);
@@ -47,12 +54,50 @@ public record StorageClass(
         }
     }
 
+    /** A replicated class. */
+    public StorageClass(
+            String name,
+            int replicas,
+            String spreadAcross,
+            Optional<Label> prefer,
+            Duration repairTimeout,
+            long regionSizeBytes,
+            boolean builtIn) {
+        this(name, replicas, spreadAcross, prefer, repairTimeout, regionSizeBytes, builtIn, Optional.empty());
+    }
+
+    /** An erasure-coded class. */
+    public static StorageClass erasureCoded(
+            String name,
+            ErasureCode code,
+            String spreadAcross,
+            Optional<Label> prefer,
+            Duration repairTimeout,
+            long regionSizeBytes,
+            boolean builtIn) {
+        return new StorageClass(
+                name, 0, spreadAcross, prefer, repairTimeout, regionSizeBytes, builtIn, Optional.of(code));
+    }
+
+    /** How many placements (legs, or BStores of a PStore) one unit of the class spreads over. */
+    public int width() {
+        return erasure.map(ErasureCode::width).orElse(replicas);
+    }
+
     /** The classes every cluster starts with. */
     public static List<StorageClass> builtIns() {
         Duration tenMinutes = Duration.ofMinutes(10);
         return List.of(
                 new StorageClass("single", 1, "host", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true),
                 new StorageClass("zone-2", 2, "zone", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true),
-                new StorageClass("zone-3", 3, "zone", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true));
+                new StorageClass("zone-3", 3, "zone", Optional.empty(), tenMinutes, DEFAULT_REGION_BYTES, true),
+                erasureCoded(
+                        "ec-4-2",
+                        new ErasureCode(4, 2),
+                        "host",
+                        Optional.empty(),
+                        tenMinutes,
+                        DEFAULT_REGION_BYTES,
+                        true));
     }
 }

@@ -23,13 +23,15 @@ public record Volume(
         List<Leg> legs,
         Optional<Attachment> attachment,
         Optional<VolumeReport> report,
-        Optional<String> repairNote) {
+        Optional<String> repairNote,
+        Optional<ErasureLayout> erasure) {
 
     public static final long BLOCK = 4096;
     static final Pattern NAME = Pattern.compile("[A-Za-z0-9][A-Za-z0-9._-]{0,62}");
 
     public Volume {
         legs = List.copyOf(legs);
+        erasure = erasure == null ? Optional.empty() : erasure; // volumes stored before erasure coding
     }
 
     /** A new volume: not attached. */
@@ -49,6 +51,7 @@ public record Volume(
                 state,
                 createdAtMillis,
                 legs,
+                Optional.empty(),
                 Optional.empty(),
                 Optional.empty(),
                 Optional.empty());
@@ -81,7 +84,17 @@ public record Volume(
 
     public Volume withLegs(List<Leg> newLegs, VolumeState newState) {
         return new Volume(
-                id, name, sizeBytes, className, newState, createdAtMillis, newLegs, attachment, report, repairNote);
+                id,
+                name,
+                sizeBytes,
+                className,
+                newState,
+                createdAtMillis,
+                newLegs,
+                attachment,
+                report,
+                repairNote,
+                erasure);
     }
 
     /** Attached (again) with {@code newLegs} at the attachment's generation; no report yet. */
@@ -96,7 +109,8 @@ public record Volume(
                 newLegs,
                 Optional.of(to),
                 Optional.empty(),
-                repairNote);
+                repairNote,
+                erasure);
     }
 
     /** Not attached any more; {@code newLegs} carry a generation no agent holds. */
@@ -111,7 +125,8 @@ public record Volume(
                 newLegs,
                 Optional.empty(),
                 Optional.empty(),
-                repairNote);
+                repairNote,
+                erasure);
     }
 
     public Volume withReport(VolumeReport newReport) {
@@ -125,11 +140,29 @@ public record Volume(
                 legs,
                 attachment,
                 Optional.of(newReport),
-                repairNote);
+                repairNote,
+                erasure);
     }
 
     public Volume withRepairNote(Optional<String> note) {
-        return new Volume(id, name, sizeBytes, className, state, createdAtMillis, legs, attachment, report, note);
+        return new Volume(
+                id, name, sizeBytes, className, state, createdAtMillis, legs, attachment, report, note, erasure);
+    }
+
+    /** The same volume with another erasure layout, in state {@code newState}. */
+    public Volume withErasure(ErasureLayout layout, VolumeState newState) {
+        return new Volume(
+                id,
+                name,
+                sizeBytes,
+                className,
+                newState,
+                createdAtMillis,
+                legs,
+                attachment,
+                report,
+                repairNote,
+                Optional.of(layout));
     }
 
     /** The leg with this extent, if the volume has it. */
@@ -137,8 +170,12 @@ public record Volume(
         return legs.stream().filter(l -> l.extentId().equals(extentId)).findFirst();
     }
 
-    /** The highest generation any leg has: a leg added now opens with it. */
+    /**
+     * The highest generation any leg has (a leg added now opens with it); an erasure-coded volume's
+     * is its layout's.
+     */
     public long generation() {
-        return legs.stream().mapToLong(Leg::generation).max().orElse(0);
+        return erasure.map(ErasureLayout::generation)
+                .orElseGet(() -> legs.stream().mapToLong(Leg::generation).max().orElse(0));
     }
 }

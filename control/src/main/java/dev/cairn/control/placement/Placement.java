@@ -5,6 +5,7 @@ import dev.cairn.control.api.Sizes;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegState;
@@ -69,6 +70,17 @@ public final class Placement {
                 boolean reported = node != null && node.extents().containsKey(leg.extentId());
                 if (leg.state() == LegState.CREATING && !reported) {
                     pending.merge(leg.driveId(), LegLayout.allocatedBytes(leg.extentSizeBytes()), Limits::addSaturated);
+                }
+            }
+        }
+        for (Volume v : state.volumes().values()) {
+            for (ErasureLayout.PStorePlacement ps :
+                    v.erasure().map(ErasureLayout::pending).orElse(List.of())) {
+                for (ErasureLayout.BStorePlacement b : ps.members()) {
+                    NodeRecord node = state.nodes().get(b.nodeId());
+                    if (node == null || !node.extents().containsKey(b.extentId())) {
+                        pending.merge(b.driveId(), LegLayout.allocatedBytes(ps.bstoreBytes()), Limits::addSaturated);
+                    }
                 }
             }
         }

@@ -2,6 +2,8 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Label;
 import dev.cairn.control.api.Requests;
+import dev.cairn.control.model.ErasureCode;
+import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
@@ -28,12 +30,14 @@ final class AdminRoutes {
     private final ReplicatedState state;
     private final InstantSource clock;
     private final double spareFraction;
+    private final ErasureRoutes erasure;
     private final SecureRandom random = new SecureRandom();
 
-    AdminRoutes(ReplicatedState state, InstantSource clock, double spareFraction) {
+    AdminRoutes(ReplicatedState state, InstantSource clock, double spareFraction, ErasureRoutes erasure) {
         this.state = state;
         this.clock = clock;
         this.spareFraction = spareFraction;
+        this.erasure = erasure;
     }
 
     void listNodes(Context ctx) throws IOException {
@@ -96,18 +100,24 @@ final class AdminRoutes {
     void createClass(Context ctx) throws IOException {
         Requests.CreateClass r = Json.body(ctx, Requests.CreateClass.class);
         Json.require(r.name(), "name");
-        Json.require(r.replicas(), "replicas");
+        if (r.ec() == null) {
+            Json.require(r.replicas(), "replicas");
+        } else if (r.replicas() != null) {
+            throw ApiError.badRequest(
+                    "a class has replicas or ec, not both (replicas " + r.replicas() + ", ec " + r.ec() + ")");
+        }
         Json.require(r.spreadAcross(), "spreadAcross");
         StorageClass sc;
         try {
             sc = new StorageClass(
                     r.name(),
-                    r.replicas(),
+                    r.ec() == null ? r.replicas() : 0,
                     r.spreadAcross(),
                     r.prefer() == null ? Optional.empty() : Optional.of(Label.parse(r.prefer())),
                     r.repairTimeout() == null ? Duration.ofMinutes(10) : Duration.parse(r.repairTimeout()),
                     r.regionSizeBytes() == null ? StorageClass.DEFAULT_REGION_BYTES : r.regionSizeBytes(),
-                    false);
+                    false,
+                    r.ec() == null ? Optional.empty() : Optional.of(ErasureCode.parse(r.ec())));
         } catch (DateTimeParseException | ArithmeticException e) {
             throw ApiError.badRequest("repairTimeout '" + r.repairTimeout() + "' is not an ISO-8601 duration (PT10M)");
         } catch (IllegalArgumentException e) {
@@ -152,9 +162,21 @@ final class AdminRoutes {
         } catch (IllegalArgumentException e) {
             throw ApiError.badRequest(e.getMessage());
         }
-        int legs = References.storageClass(state, r.className()).replicas();
+        StorageClass sc = References.storageClass(state, r.className());
         if (state.read(s -> s.volumeNamed(r.name()).isPresent())) {
             throw new ApiError(409, "a volume named '" + r.name() + "' already exists");
+        }
+        int legs = sc.replicas();
+        long firstKey = 0;
+        if (sc.erasure().isPresent()) {
+            int pstores = ErasureLayout.forVolume(sc.erasure().get(), r.sizeBytes(), sc.regionSizeBytes(), 0)
+                    .pstores();
+            legs = pstores * sc.width();
+            if (legs > Limits.MAX_VOLUME_BSTORES) {
+                throw ApiError.badRequest("volume size " + r.sizeBytes() + " in class " + sc.name() + " needs " + legs
+                        + " BStores, more than the " + Limits.MAX_VOLUME_BSTORES + " one volume may have");
+            }
+            firstKey = erasure.reserveKeys(pstores);
         }
         List<UUID> extents = new ArrayList<>();
         List<String> secrets = new ArrayList<>();
@@ -174,15 +196,17 @@ final class AdminRoutes {
                         extents,
                         secrets,
                         spareFraction,
-                        clock.millis()));
+                        clock.millis(),
+                        firstKey));
         UUID id = UUID.fromString(o.id().orElseThrow());
         ctx.status(201).json(References.changedVolume(state, id, "volume '" + r.name() + "' was created"));
     }
 
     void deleteVolume(Context ctx) throws IOException {
         String volume = ctx.pathParam("volume");
-        References.volume(state, volume);
-        Json.submit(state, new Command.DeleteVolume(volume, clock.millis()));
+        Volume v = References.volume(state, volume);
+        List<Command.Orphaned> bstores = v.erasure().isPresent() ? erasure.bstoresOf(v) : List.of();
+        Json.submit(state, new Command.DeleteVolume(volume, clock.millis(), bstores));
         ctx.status(204);
     }
 

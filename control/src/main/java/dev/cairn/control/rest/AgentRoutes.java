@@ -33,7 +33,10 @@ final class AgentRoutes {
     private final InstantSource clock;
     private final long syncBytesPerSecond;
 
-    AgentRoutes(ReplicatedState state, InstantSource clock, long syncBytesPerSecond) {
+    private final ErasureRoutes erasure;
+
+    AgentRoutes(ReplicatedState state, InstantSource clock, long syncBytesPerSecond, ErasureRoutes erasure) {
+        this.erasure = erasure;
         this.state = state;
         this.clock = clock;
         this.syncBytesPerSecond = syncBytesPerSecond;
@@ -85,7 +88,8 @@ final class AgentRoutes {
         Duration wait =
                 Duration.ofMillis(Math.clamp(Json.longParam(ctx, "waitMillis", 0), 0, NodeRoutes.MAX_WAIT.toMillis()));
         AgentApi.AgentDesiredView d = state.awaitAgentDesired(host, after, wait);
-        ctx.json(new AgentApi.AgentDesiredView(d.appliedIndex(), d.changedAt(), d.volumes(), syncBytesPerSecond));
+        ctx.json(new AgentApi.AgentDesiredView(
+                d.appliedIndex(), d.changedAt(), erasure.withPStores(d.volumes()), syncBytesPerSecond));
     }
 
     void attach(Context ctx) throws IOException {

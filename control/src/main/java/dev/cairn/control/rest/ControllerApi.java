@@ -2,6 +2,7 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.ControlJson;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.erasure.PStoreLayouts;
 import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.ReplicatedState;
@@ -53,6 +54,10 @@ public final class ControllerApi implements AutoCloseable {
     private final ControllerMetrics metrics;
     /** Whether {@link #daemonMetrics} was made here (and so is closed here). */
     private final boolean ownsMetrics;
+
+    private final PStoreLayouts layouts;
+    /** How long a read or write of a PStore layout in the DKV may take. */
+    private static final Duration LAYOUT_TIMEOUT = Duration.ofSeconds(10);
 
     /**
      * What the API needs besides the state.
@@ -108,12 +113,14 @@ public final class ControllerApi implements AutoCloseable {
         this.daemonMetrics = daemonMetrics;
         this.ownsMetrics = ownsMetrics;
         this.metrics = ControllerMetrics.register(daemonMetrics.registry(), state);
-        AdminRoutes admin = new AdminRoutes(state, clock, settings.spareFraction());
-        NodeRoutes nodes = new NodeRoutes(
-                state, clock, settings.spareFraction(), settings.repairBytesPerSecond(), settings.kvLease());
-        AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond());
-        RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction());
         DkvRoutes dkv = new DkvRoutes(state, clock, settings.dkvPlacement());
+        this.layouts = new PStoreLayouts(state, LAYOUT_TIMEOUT);
+        ErasureRoutes erasure = new ErasureRoutes(state, dkv, layouts);
+        AdminRoutes admin = new AdminRoutes(state, clock, settings.spareFraction(), erasure);
+        NodeRoutes nodes = new NodeRoutes(
+                state, clock, settings.spareFraction(), settings.repairBytesPerSecond(), settings.kvLease(), erasure);
+        AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond(), erasure);
+        RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction());
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -273,6 +280,11 @@ public final class ControllerApi implements AutoCloseable {
         return metrics;
     }
 
+    /** The PStore layouts of erasure-coded volumes (the restriper writes them through this). */
+    public PStoreLayouts layouts() {
+        return layouts;
+    }
+
     private static void authorize(Context ctx, Tokens tokens) {
         String path = ctx.path();
         if (!path.startsWith("/v1/")) {
@@ -345,6 +357,7 @@ public final class ControllerApi implements AutoCloseable {
     @Override
     public void close() {
         app.stop();
+        layouts.close();
         if (ownsMetrics) {
             daemonMetrics.close();
         }

@@ -57,7 +57,7 @@ final class DkvRoutes {
         if (waitMillis < 0 || waitMillis > MAX_WAIT.toMillis()) {
             throw ApiError.badRequest("waitMillis must be from 0 to " + MAX_WAIT.toMillis() + ", got " + waitMillis);
         }
-        Outcome o = reserve(r.keys());
+        Outcome o = reserveKeys(r.keys());
         long first = Long.parseLong(o.id().orElseThrow());
         int fromShard =
                 state.read(s -> (int) ((first - DkvLayout.FIRST_KEY) / s.dkv().slotsPerShard()));
@@ -69,7 +69,7 @@ final class DkvRoutes {
      * Submits a reservation of {@code keys} keys, asking again (up to {@link #ATTEMPTS} times) when
      * another change made the ids it carries too few; any other refusal is the caller's error.
      */
-    private Outcome reserve(long keys) throws IOException {
+    Outcome reserveKeys(long keys) throws IOException {
         for (int attempt = 1; ; attempt++) {
             Command.ReserveDkvKeys c = state.read(
                     s -> DkvPlanner.reserve(s, keys, placement, UUID::randomUUID, Secrets::newSecret, clock.millis()));

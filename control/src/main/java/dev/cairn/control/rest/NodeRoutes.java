@@ -40,13 +40,16 @@ final class NodeRoutes {
     private final double spareFraction;
     private final long copyBytesPerSecond;
     private final Duration kvLease;
+    private final ErasureRoutes erasure;
 
     NodeRoutes(
             ReplicatedState state,
             InstantSource clock,
             double spareFraction,
             long copyBytesPerSecond,
-            Duration kvLease) {
+            Duration kvLease,
+            ErasureRoutes erasure) {
+        this.erasure = erasure;
         this.state = state;
         this.clock = clock;
         this.spareFraction = spareFraction;
@@ -93,7 +96,8 @@ final class NodeRoutes {
                     Json.uuid(e.driveId(), "drive id"),
                     e.sizeBytes(),
                     e.erasing(),
-                    e.generation()));
+                    e.generation(),
+                    "bstore".equals(e.kind())));
         }
         References.registeredNode(state, node);
         long now = clock.millis();
@@ -167,6 +171,8 @@ final class NodeRoutes {
         d.kvVolumes()
                 .forEach(m -> extents.add(new Views.DesiredExtent(
                         m.extentId(), m.driveId(), d.kvVolumeBytes(), d.kvEpoch(), m.secret(), Views.ExtentKind.KV)));
+        extents.addAll(d.pendingBStores());
+        extents.addAll(erasure.desiredOn(node, d.erasureVolumes()));
         ctx.json(new Views.DesiredView(
                 d.appliedIndex(),
                 d.changedAt(),

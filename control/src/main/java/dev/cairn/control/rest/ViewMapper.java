@@ -123,7 +123,8 @@ final class ViewMapper {
                 c.prefer().map(Object::toString),
                 c.repairTimeout(),
                 c.regionSizeBytes(),
-                c.builtIn());
+                c.builtIn(),
+                c.erasure().map(Object::toString));
     }
 
     static Views.VolumeView volume(ClusterState s, Volume v) {

@@ -127,7 +127,7 @@ final class AttachCommands {
         }
         long generation = nextGeneration(v);
         Attachment to = new Attachment(c.host(), generation, c.atMillis());
-        s.volumes().put(v.id(), v.attached(to, atGeneration(v, generation, index, logIndex)));
+        s.volumes().put(v.id(), erasureAt(v, generation).attached(to, atGeneration(v, generation, index, logIndex)));
         before.ifPresent(a -> index.detach(v.id(), a.host(), logIndex));
         index.attach(v.id(), c.host(), logIndex);
         LegHealth.refresh(s, v.id(), c.atMillis());
@@ -143,15 +143,16 @@ final class AttachCommands {
         if (v.attachment().isEmpty()) {
             return Outcome.refused(CONFLICT, "volume '" + v.name() + "' is not attached");
         }
-        s.volumes().put(v.id(), v.detached(atGeneration(v, nextGeneration(v), index, logIndex)));
+        long generation = nextGeneration(v);
+        s.volumes().put(v.id(), erasureAt(v, generation).detached(atGeneration(v, generation, index, logIndex)));
         index.detach(v.id(), v.attachment().get().host(), logIndex);
         LegHealth.refresh(s, v.id(), c.atMillis());
         return Outcome.ok(v.id().toString());
     }
 
-    /** A generation none of the volume's legs has had. */
+    /** A generation none of the volume's legs (or its BStores) has had. */
     private static long nextGeneration(Volume v) {
-        return v.legs().stream().mapToLong(Leg::generation).max().orElse(0) + 1;
+        return v.generation() + 1;
     }
 
     /**
@@ -160,6 +161,14 @@ final class AttachCommands {
      */
     private static List<Leg> atGeneration(Volume v, long generation, LegIndex index, long logIndex) {
         v.legs().forEach(l -> index.touch(l.nodeId(), logIndex));
+        v.erasure().ifPresent(e -> e.nodes().forEach(n -> index.touch(n, logIndex)));
         return v.legs().stream().map(l -> l.withGeneration(generation)).toList();
+    }
+
+    /** An erasure-coded volume's layout moves to {@code generation} with it (its BStores' nodes fence). */
+    private static Volume erasureAt(Volume v, long generation) {
+        return v.erasure()
+                .map(e -> v.withErasure(e.withGeneration(generation), v.state()))
+                .orElse(v);
     }
 }

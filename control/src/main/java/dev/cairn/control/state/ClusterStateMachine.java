@@ -143,6 +143,7 @@ public final class ClusterStateMachine {
                 DkvCommands.replaceMirror(
                         state, index, () -> placement(c.placement().spareFraction()), c, logIndex);
             case Command.DkvShardRecovered c -> DkvCommands.recovered(state, index, c, logIndex);
+            case Command.PStoresStored c -> ErasureCommands.stored(state, index, c, logIndex);
         };
     }
 
@@ -273,17 +274,26 @@ public final class ClusterStateMachine {
             List<Views.LegCopy> copies,
             long kvEpoch,
             long kvVolumeBytes,
-            List<DkvLayout.Mirror> kvVolumes) {}
+            List<DkvLayout.Mirror> kvVolumes,
+            List<Views.DesiredExtent> pendingBStores,
+            List<Volume> erasureVolumes) {}
 
     /** One consistent read of a node's desired legs. */
     public Desired desired(UUID node) {
         lock.readLock().lock();
         try {
             List<Leg> legs = new ArrayList<>();
+            List<Views.DesiredExtent> pending = new ArrayList<>();
             for (UUID extentId : index.desiredOn(node)) {
                 Volume v = state.volumes().get(index.volumeOf(extentId));
                 v.legs().stream().filter(l -> l.extentId().equals(extentId)).forEach(legs::add);
+                v.erasure().ifPresent(e -> pending.addAll(ErasureViews.pendingOn(e, extentId)));
             }
+            List<Volume> erasure = state.volumes().values().stream()
+                    .filter(v -> v.erasure()
+                            .filter(e -> e.stored() && e.nodes().contains(node))
+                            .isPresent())
+                    .toList();
             List<UUID> erase = state.orphans().values().stream()
                     .filter(o -> o.erase() && o.nodeId().equals(node))
                     .map(Orphan::extentId)
@@ -297,7 +307,9 @@ public final class ClusterStateMachine {
                     NodeCopies.forNode(state, index, node),
                     dkv.epoch(),
                     dkv.kvVolumeBytes(),
-                    dkv.mirrorsOn(node));
+                    dkv.mirrorsOn(node),
+                    pending,
+                    erasure);
         } finally {
             lock.readLock().unlock();
         }
@@ -321,7 +333,8 @@ public final class ClusterStateMachine {
                         v.sizeBytes(),
                         state.classes().get(v.className()).regionSizeBytes(),
                         a.generation(),
-                        legs));
+                        legs,
+                        v.erasure().map(ErasureViews::geometry)));
             }
             return new AgentApi.AgentDesiredView(state.appliedIndex(), index.agentChangedAt(host), volumes, 0);
         } finally {

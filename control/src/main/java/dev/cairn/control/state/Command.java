@@ -39,7 +39,8 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.NoteRepair.class, name = "note-repair"),
     @JsonSubTypes.Type(value = Command.ReserveDkvKeys.class, name = "reserve-dkv-keys"),
     @JsonSubTypes.Type(value = Command.ReplaceDkvMirror.class, name = "replace-dkv-mirror"),
-    @JsonSubTypes.Type(value = Command.DkvShardRecovered.class, name = "dkv-shard-recovered")
+    @JsonSubTypes.Type(value = Command.DkvShardRecovered.class, name = "dkv-shard-recovered"),
+    @JsonSubTypes.Type(value = Command.PStoresStored.class, name = "pstores-stored")
 })
 public sealed interface Command {
 
@@ -111,8 +112,10 @@ public sealed interface Command {
     record DeleteClass(String name) implements Command {}
 
     /**
-     * Creates a volume: its legs are placed when this is applied, using the extent ids and secrets
-     * carried here (one per leg), with {@code spareFraction} of every drive held back.
+     * Creates a volume: its legs (or its PStores' BStores) are placed when this is applied, using the
+     * extent ids and secrets carried here (one per leg, or per BStore of every PStore in order), with
+     * {@code spareFraction} of every drive held back. {@code firstKey}: for an erasure-coded class,
+     * the first of the DKV keys reserved for its PStores' layouts (0 otherwise).
      */
     record CreateVolume(
             UUID volumeId,
@@ -122,14 +125,52 @@ public sealed interface Command {
             List<UUID> extentIds,
             List<String> secrets,
             double spareFraction,
-            long atMillis)
-            implements Command {}
+            long atMillis,
+            long firstKey)
+            implements Command {
+
+        /** A replicated volume. */
+        public CreateVolume(
+                UUID volumeId,
+                String name,
+                long sizeBytes,
+                String className,
+                List<UUID> extentIds,
+                List<String> secrets,
+                double spareFraction,
+                long atMillis) {
+            this(volumeId, name, sizeBytes, className, extentIds, secrets, spareFraction, atMillis, 0);
+        }
+    }
 
     /** The operator asks for an orphan the controller never knew to be erased by its node. */
     record EraseOrphan(UUID extentId, long atMillis) implements Command {}
 
-    /** Deletes a volume (by name or id): its legs become orphans, which their nodes reclaim. */
-    record DeleteVolume(String volume, long atMillis) implements Command {}
+    /**
+     * Deletes a volume (by name or id): its legs become orphans, which their nodes reclaim. An
+     * erasure-coded volume's BStores, read from its PStores' layouts in the DKV before this is
+     * proposed, are carried in {@code bstores} and become orphans as well.
+     */
+    record DeleteVolume(String volume, long atMillis, List<Orphaned> bstores) implements Command {
+        public DeleteVolume {
+            bstores = bstores == null ? List.of() : List.copyOf(bstores); // entries logged before erasure coding
+        }
+
+        /** A replicated volume. */
+        public DeleteVolume(String volume, long atMillis) {
+            this(volume, atMillis, List.of());
+        }
+    }
+
+    /** An extent that becomes an orphan: its node erases it. */
+    record Orphaned(UUID extentId, UUID nodeId, long sizeBytes) {}
+
+    /**
+     * The restriper stored the layouts of the PStores of erasure-coded volume {@code volumeId} in
+     * the DKV, after every BStore was created by its node: the volume's state forgets them (they are
+     * read from the DKV from now on) and the volume is available.
+     */
+    record PStoresStored(UUID volumeId, long atMillis) implements Command {}
 
     /**
      * A client agent's heartbeat (registering it on the first): where it serves NBD, and what it

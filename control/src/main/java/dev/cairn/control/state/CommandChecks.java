@@ -8,7 +8,6 @@ import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.ObservedExtent;
-import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.VolumeReport;
 import java.util.Collection;
 import java.util.HashSet;
@@ -70,9 +69,10 @@ public final class CommandChecks {
             case Command.CreateClass cc -> present(cc.storageClass(), "storageClass");
             case Command.DeleteClass d -> text(d.name(), "class name", Limits.MAX_NAME_CHARS);
             case Command.CreateVolume v -> createVolume(v);
-            case Command.DeleteVolume d -> {
-                volume(d.volume());
-                time(d.atMillis());
+            case Command.DeleteVolume d -> deleteVolume(d);
+            case Command.PStoresStored p -> {
+                id(p.volumeId(), "volume id");
+                time(p.atMillis());
             }
             case Command.EraseOrphan e -> {
                 id(e.extentId(), "extent id");
@@ -214,14 +214,26 @@ public final class CommandChecks {
         id(v.volumeId(), "volume id");
         present(v.name(), "name");
         text(v.className(), "class", Limits.MAX_NAME_CHARS);
-        List<UUID> extents = list(v.extentIds(), "extentIds", StorageClass.MAX_REPLICAS);
+        List<UUID> extents = list(v.extentIds(), "extentIds", Limits.MAX_VOLUME_BSTORES);
         extents.forEach(e -> id(e, "extent id"));
         if (new HashSet<>(extents).size() != extents.size()) {
             throw new IllegalArgumentException("extentIds name an extent twice: " + extents);
         }
-        list(v.secrets(), "secrets", StorageClass.MAX_REPLICAS).forEach(CommandChecks::secret);
+        list(v.secrets(), "secrets", Limits.MAX_VOLUME_BSTORES).forEach(CommandChecks::secret);
+        if (v.firstKey() < 0) {
+            throw new IllegalArgumentException("firstKey is negative");
+        }
         spare(v.spareFraction());
         time(v.atMillis());
+    }
+
+    private static void deleteVolume(Command.DeleteVolume d) {
+        volume(d.volume());
+        time(d.atMillis());
+        for (Command.Orphaned b : list(d.bstores(), "bstores", Limits.MAX_VOLUME_BSTORES)) {
+            id(present(b, "a BStore").extentId(), "extent id");
+            id(b.nodeId(), "node id");
+        }
     }
 
     private static void agentHeartbeat(Command.AgentHeartbeat a) {

@@ -2,11 +2,13 @@ package dev.cairn.control.state;
 
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DkvLayout;
+import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.Volume;
 import java.util.Collections;
 import java.util.HashMap;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
@@ -50,6 +52,11 @@ final class LegIndex {
             desiredByNode.computeIfAbsent(leg.nodeId(), n -> new TreeSet<>()).add(leg.extentId());
             changedAt.put(leg.nodeId(), index);
         }
+        for (ErasureLayout.BStorePlacement b : pendingBStores(v)) {
+            volumeOfExtent.put(b.extentId(), v.id());
+            desiredByNode.computeIfAbsent(b.nodeId(), n -> new TreeSet<>()).add(b.extentId());
+            changedAt.put(b.nodeId(), index);
+        }
         v.attachment().ifPresent(a -> attach(v.id(), a.host(), index));
     }
 
@@ -64,7 +71,23 @@ final class LegIndex {
             }
             changedAt.put(leg.nodeId(), index);
         }
+        for (ErasureLayout.BStorePlacement b : pendingBStores(v)) {
+            volumeOfExtent.remove(b.extentId());
+            SortedSet<UUID> desired = desiredByNode.get(b.nodeId());
+            if (desired != null) {
+                desired.remove(b.extentId());
+            }
+            changedAt.put(b.nodeId(), index);
+        }
         v.attachment().ifPresent(a -> detach(v.id(), a.host(), index));
+    }
+
+    /** The BStores of an erasure-coded volume still being created: the state holds them until then. */
+    private static List<ErasureLayout.BStorePlacement> pendingBStores(Volume v) {
+        return v.erasure().stream()
+                .flatMap(e -> e.pending().stream())
+                .flatMap(p -> p.members().stream())
+                .toList();
     }
 
     /** A leg added to volume {@code volume}: its node must now hold it. */

@@ -248,7 +248,10 @@ final class NodeCommands {
 
     /** Whether an extent a node reports is an orphan the controller does not know of yet. */
     private static boolean isNewOrphan(ClusterState s, LegIndex index, ObservedExtent e) {
-        return !index.desired(e.id()) && !index.kv(e.id()) && !s.orphans().containsKey(e.id());
+        return !e.bstore()
+                && !index.desired(e.id())
+                && !index.kv(e.id())
+                && !s.orphans().containsKey(e.id());
     }
 
     /** The operator asks for an orphan the controller never knew to be erased after all. */

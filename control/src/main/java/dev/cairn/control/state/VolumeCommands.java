@@ -88,6 +88,9 @@ final class VolumeCommands {
                     "no storage class '" + c.className() + "' (classes: "
                             + String.join(", ", s.classes().keySet()) + ")");
         }
+        if (sc.erasure().isPresent()) {
+            return ErasureCommands.create(s, index, placement, c, sc, logIndex);
+        }
         if (c.extentIds().size() != sc.replicas() || c.secrets().size() != sc.replicas()) {
             return Outcome.refused(
                     INVALID,
@@ -150,6 +153,12 @@ final class VolumeCommands {
                     CONFLICT,
                     "volume '" + v.name() + "' is attached to host '"
                             + v.attachment().get().host() + "'; detach it first");
+        }
+        if (v.erasure().isPresent()) {
+            Optional<String> problem = ErasureCommands.orphanBStores(s, index, v, c, logIndex);
+            if (problem.isPresent()) {
+                return Outcome.refused(CONFLICT, problem.get());
+            }
         }
         s.volumes().remove(v.id());
         index.remove(v, logIndex);

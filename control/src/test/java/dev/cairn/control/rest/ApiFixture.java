@@ -4,10 +4,13 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.node.ObjectNode;
+import dev.cairn.control.erasure.PStoreLayouts;
+import dev.cairn.control.state.Command;
 import dev.cairn.control.state.LocalReplicatedState;
 import dev.cairn.control.testing.ControllerHarness;
 import dev.cairn.testkit.AdminHttp;
 import dev.cairn.testkit.FakeClock;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -34,6 +37,11 @@ abstract class ApiFixture {
     AdminHttp reader;
     AdminHttp node;
     AdminHttp anonymous;
+    /** Route objects of their own, for tests that list the routes. */
+    DkvRoutes dkv;
+
+    ErasureRoutes erasure;
+    private PStoreLayouts layouts;
 
     @BeforeEach
     void startApi() {
@@ -45,10 +53,14 @@ abstract class ApiFixture {
         reader = controller.client(Optional.of(READ));
         node = controller.client(Optional.of(NODE));
         anonymous = controller.client(Optional.empty());
+        dkv = new DkvRoutes(state, clock, new Command.DkvPlacement(3, 2, 0));
+        layouts = new PStoreLayouts(state, Duration.ofSeconds(1));
+        erasure = new ErasureRoutes(state, dkv, layouts);
     }
 
     @AfterEach
     void stopApi() {
+        layouts.close();
         controller.close();
     }
 

@@ -3,7 +3,6 @@ package dev.cairn.control.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.cairn.control.state.Command;
 import dev.cairn.testkit.AdminHttp;
 import io.javalin.http.HandlerType;
 import java.net.URI;
@@ -20,11 +19,11 @@ class AuthApiTest extends ApiFixture {
 
     private List<ControllerApi.Route> endpoints() {
         return ControllerApi.routes(
-                new AdminRoutes(state, clock, 0),
-                new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE),
-                new AgentRoutes(state, clock, 0),
+                new AdminRoutes(state, clock, 0, erasure),
+                new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE, erasure),
+                new AgentRoutes(state, clock, 0, erasure),
                 new RepairRoutes(state, clock, 0),
-                new DkvRoutes(state, clock, new Command.DkvPlacement(3, 2, 0)));
+                dkv);
     }
 
     /** The route's path with its parameters filled in with values that exist. */

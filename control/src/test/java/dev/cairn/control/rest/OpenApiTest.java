@@ -7,7 +7,6 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
-import dev.cairn.control.state.Command;
 import java.lang.reflect.RecordComponent;
 import java.util.ArrayList;
 import java.util.List;
@@ -30,11 +29,11 @@ class OpenApiTest extends ApiFixture {
         }
         List<String> served = new ArrayList<>(List.of("GET /health", "GET /metrics", "GET /openapi.json"));
         ControllerApi.routes(
-                        new AdminRoutes(state, clock, 0),
-                        new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE),
-                        new AgentRoutes(state, clock, 0),
+                        new AdminRoutes(state, clock, 0, erasure),
+                        new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE, erasure),
+                        new AgentRoutes(state, clock, 0, erasure),
                         new RepairRoutes(state, clock, 0),
-                        new DkvRoutes(state, clock, new Command.DkvPlacement(3, 2, 0)))
+                        dkv)
                 .forEach(r -> served.add(r.method().name() + " " + r.path()));
         assertThat(documented).containsExactlyInAnyOrderElementsOf(served);
     }

@@ -1,0 +1,111 @@
+package dev.cairn.control.model;
+
+import java.util.List;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * How an erasure-coded volume is cut: PStores of {@code pstoreBytes} logical bytes, rows of {@code
+ * k} chunks of {@code chunkBytes}, bitmap regions of {@code regionRows} rows, a header of {@code
+ * headerBytes} in front of every BStore. Its PStores' layouts are DKV values under keys {@code
+ * firstKey} to {@code firstKey + pstores - 1}; the controller's state holds them only while the
+ * volume is being created ({@code pending}, until they are stored in the DKV). {@code nodes}: the
+ * nodes holding its BStores (told when the generation changes). {@code generation}: what opens its
+ * BStores now; attachments raise it, as they raise a leg's.
+ */
+public record ErasureLayout(
+        ErasureCode code,
+        int chunkBytes,
+        long pstoreBytes,
+        int regionRows,
+        long headerBytes,
+        long firstKey,
+        int pstores,
+        long generation,
+        Set<UUID> nodes,
+        List<PStorePlacement> pending) {
+
+    /** Chunks of 64 KiB: a 1 MiB write of a 4+2 volume is four whole rows. */
+    public static final int CHUNK_BYTES = 64 * 1024;
+
+    /** A PStore covers 1 GiB of the volume at most. */
+    public static final long MAX_PSTORE_BYTES = 1L << 30;
+
+    public ErasureLayout {
+        nodes = Set.copyOf(new TreeSet<>(nodes));
+        pending = List.copyOf(pending);
+    }
+
+    /** Where one BStore goes: a drive of a node, its extent and the secret that opens it. */
+    public record BStorePlacement(UUID nodeId, UUID driveId, UUID extentId, String secret) {}
+
+    /** The BStores of one PStore, in member order (data, then parity), and their extent size. */
+    public record PStorePlacement(long key, long bstoreBytes, List<BStorePlacement> members) {
+        public PStorePlacement {
+            members = List.copyOf(members);
+        }
+    }
+
+    /**
+     * The layout of a new volume of {@code volumeBytes} with code {@code code}: PStores of at most
+     * 1 GiB, whole rows; regions of about {@code regionBytes} of the volume (at least one row).
+     */
+    public static ErasureLayout forVolume(ErasureCode code, long volumeBytes, long regionBytes, long firstKey) {
+        long rowBytes = (long) code.k() * CHUNK_BYTES;
+        long pstoreBytes = Math.min(MAX_PSTORE_BYTES / rowBytes * rowBytes, LegLayout.roundUp(volumeBytes, rowBytes));
+        pstoreBytes = Math.max(pstoreBytes, rowBytes);
+        int pstores = Math.toIntExact((volumeBytes + pstoreBytes - 1) / pstoreBytes);
+        int regionRows = (int) Math.max(1, regionBytes / rowBytes);
+        long regions = (pstoreBytes / rowBytes + regionRows - 1) / regionRows;
+        long bitmapBytes = (regions + 7) / 8;
+        long headerBytes = LegLayout.roundUp(4096 + LegLayout.roundUp(bitmapBytes, 4096), LegLayout.ALIGNMENT);
+        return new ErasureLayout(
+                code, CHUNK_BYTES, pstoreBytes, regionRows, headerBytes, firstKey, pstores, 0, Set.of(), List.of());
+    }
+
+    /** Rows of PStore {@code p} of a volume of {@code volumeBytes}. */
+    public long rows(int p, long volumeBytes) {
+        long rowBytes = (long) code.k() * chunkBytes;
+        long logical = Math.min(pstoreBytes, volumeBytes - p * pstoreBytes);
+        return (logical + rowBytes - 1) / rowBytes;
+    }
+
+    /** The extent size of each BStore of PStore {@code p}: header and one chunk per row. */
+    public long bstoreBytes(int p, long volumeBytes) {
+        return headerBytes + rows(p, volumeBytes) * chunkBytes;
+    }
+
+    /** Whether the PStores' layouts are all in the DKV (the volume's creation is done). */
+    public boolean stored() {
+        return pending.isEmpty();
+    }
+
+    public ErasureLayout withPending(List<PStorePlacement> newPending, Set<UUID> newNodes) {
+        return new ErasureLayout(
+                code,
+                chunkBytes,
+                pstoreBytes,
+                regionRows,
+                headerBytes,
+                firstKey,
+                pstores,
+                generation,
+                newNodes,
+                newPending);
+    }
+
+    public ErasureLayout withGeneration(long newGeneration) {
+        return new ErasureLayout(
+                code,
+                chunkBytes,
+                pstoreBytes,
+                regionRows,
+                headerBytes,
+                firstKey,
+                pstores,
+                newGeneration,
+                nodes,
+                pending);
+    }
+}

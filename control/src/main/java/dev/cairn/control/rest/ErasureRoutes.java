@@ -1,0 +1,112 @@
+package dev.cairn.control.rest;
+
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.Views;
+import dev.cairn.control.erasure.PStoreLayouts;
+import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.PStoreLayout;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.ErasureViews;
+import dev.cairn.control.state.ReplicatedState;
+import java.io.IOException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the routes do for erasure-coded volumes, whose PStore layouts are in the DKV: reserve their
+ * keys before a volume is created, name their BStores when one is deleted, and tell nodes and agents
+ * the BStores of the volumes whose creation is over.
+ */
+final class ErasureRoutes {
+    private static final Logger log = LoggerFactory.getLogger(ErasureRoutes.class);
+
+    private final ReplicatedState state;
+    private final DkvRoutes dkv;
+    private final PStoreLayouts layouts;
+
+    ErasureRoutes(ReplicatedState state, DkvRoutes dkv, PStoreLayouts layouts) {
+        this.state = state;
+        this.dkv = dkv;
+        this.layouts = layouts;
+    }
+
+    /** Reserves DKV keys for a new volume's PStores (the DKV adds shards where needed); the first. */
+    long reserveKeys(int pstores) throws IOException {
+        return Long.parseLong(dkv.reserveKeys(pstores).id().orElseThrow());
+    }
+
+    /** The BStores of a volume to be deleted, read from its layouts (none while it is still being created). */
+    List<Command.Orphaned> bstoresOf(Volume v) {
+        ErasureLayout e = v.erasure().orElseThrow();
+        if (!e.stored()) {
+            return List.of();
+        }
+        List<Command.Orphaned> out = new ArrayList<>();
+        try {
+            for (PStoreLayout p : layouts.of(e)) {
+                p.members().forEach(b -> out.add(new Command.Orphaned(b.extentId(), b.nodeId(), p.bstoreBytes())));
+            }
+        } catch (IOException ex) {
+            throw new ApiError(
+                    503,
+                    "cannot delete volume '" + v.name() + "' now: " + ex.getMessage()
+                            + "; its BStores would be left behind. Try again once the DKV answers");
+        }
+        return out;
+    }
+
+    /** The BStores {@code node} holds for erasure-coded volumes whose creation is over. */
+    List<Views.DesiredExtent> desiredOn(UUID node, List<Volume> volumes) {
+        List<Views.DesiredExtent> out = new ArrayList<>();
+        for (Volume v : volumes) {
+            ErasureLayout e = v.erasure().orElseThrow();
+            try {
+                for (PStoreLayout p : layouts.of(e)) {
+                    out.addAll(ErasureViews.on(node, p, e.generation()));
+                }
+            } catch (IOException ex) {
+                // The node leaves alone what it is not told of: its BStores stay as they are.
+                log.warn(
+                        "volume {}: BStores not in node {}'s desired state this time: {}",
+                        v.name(),
+                        node,
+                        ex.getMessage());
+            }
+        }
+        return out;
+    }
+
+    /** The attached volumes with the PStores of the erasure-coded ones read from the DKV. */
+    List<AgentApi.AttachedVolume> withPStores(List<AgentApi.AttachedVolume> volumes) {
+        List<AgentApi.AttachedVolume> out = new ArrayList<>();
+        for (AgentApi.AttachedVolume a : volumes) {
+            if (a.erasure().isEmpty()) {
+                out.add(a);
+                continue;
+            }
+            try {
+                ErasureLayout e =
+                        state.read(s -> s.volumes().get(a.volumeId()).erasure().orElseThrow());
+                List<PStoreLayout> pstores = layouts.of(e);
+                AgentApi.AttachedErasure full =
+                        state.read(s -> ErasureViews.withPStores(s, a.erasure().get(), pstores));
+                out.add(new AgentApi.AttachedVolume(
+                        a.volumeId(),
+                        a.name(),
+                        a.sizeBytes(),
+                        a.regionSizeBytes(),
+                        a.generation(),
+                        a.legs(),
+                        java.util.Optional.of(full)));
+            } catch (IOException | RuntimeException ex) {
+                log.warn("volume {}: its PStores could not be read for its agent: {}", a.name(), ex.getMessage());
+                out.add(a); // without PStores: the agent says it cannot serve it, and asks again
+            }
+        }
+        return out;
+    }
+}
