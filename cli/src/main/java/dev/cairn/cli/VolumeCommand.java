@@ -53,8 +53,12 @@ final class VolumeCommand {
         t.printOr(out, "no volumes: make one with cairn volume create NAME --size SIZE");
     }
 
-    /** "2/3 ready" */
+    /** "2/3 ready", or "4+2, 3 PStores" for an erasure-coded volume. */
     private static String legSummary(Views.VolumeView v) {
+        if (v.erasure().isPresent()) {
+            Views.ErasureView e = v.erasure().get();
+            return e.code() + ", " + e.pstores() + (e.pstores() == 1 ? " PStore" : " PStores");
+        }
         long ready =
                 v.legs().stream().filter(l -> l.state() == Views.LegState.READY).count();
         return ready + "/" + v.legs().size() + " ready";
@@ -71,6 +75,10 @@ final class VolumeCommand {
         v.attachment().ifPresent(a -> out.printf("export:   %s%n", VolumeAttachCommands.export(a)));
         v.resync().ifPresent(r -> out.printf("resync:   %s%n", resync(r)));
         out.println();
+        if (v.erasure().isPresent()) {
+            printPStores(out, v.erasure().get(), wide);
+            return;
+        }
         Table legs = new Table("LEG", "STATE", "SYNC", "SYNCED", "NODE", "LABELS", "EXTENT", "GENERATION")
                 .wide(wide, "NODE ID", "DRIVE ID");
         for (Views.LegView l : v.legs()) {
@@ -103,6 +111,32 @@ final class VolumeCommand {
                             legNamed(v, next),
                             l.kept() ? " (kept until that one is in sync, taken back if it catches up first)" : ""));
         }
+    }
+
+    /** An erasure-coded volume's code and, per PStore, where each BStore is. */
+    private static void printPStores(PrintWriter out, Views.ErasureView e, boolean wide) {
+        out.printf(
+                "erasure:  %s, %d PStore%s of %s, chunks of %s%n",
+                e.code(),
+                e.pstores(),
+                e.pstores() == 1 ? "" : "s",
+                Sizes.human(e.pstoreBytes()),
+                Sizes.human(e.chunkBytes()));
+        Table t = new Table("PSTORE", "BSTORE", "ROLE", "NODE", "NODE STATE", "SIZE", "EXTENT").wide(wide, "NODE ID");
+        for (Views.PStoreView p : e.layouts()) {
+            for (Views.BStoreView b : p.bstores()) {
+                t.row(
+                        p.index(),
+                        b.member(),
+                        b.role(),
+                        b.nodeName(),
+                        b.nodeState(),
+                        Sizes.human(b.sizeBytes()),
+                        b.extentId(),
+                        b.nodeId());
+            }
+        }
+        t.print(out);
     }
 
     /** "health:   DEGRADED" and one "problem:" line per problem the controller sees. */

@@ -92,6 +92,14 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         assertThat(bstoreBytes - 6 * MiB).isEqualTo(3 * 32 * MiB / 2);
         // Nothing the controller takes for an extent it does not know.
         assertThat(api().get("/v1/orphans").ok()).isEmpty();
+        // volume show: the PStore's BStores, read from the DKV, one per node.
+        String shown = cli("volume", "show", "ec").ok().stdout();
+        assertThat(shown).contains("erasure:  4+2, 1 PStore of 32.0 MiB, chunks of 64.0 KiB");
+        com.fasterxml.jackson.databind.JsonNode layout =
+                volume("ec").get("erasure").get("layouts").get(0).get("bstores");
+        assertThat(layout).hasSize(6);
+        assertThat(layout.findValuesAsText("nodeName")).containsExactlyInAnyOrder("n1", "n2", "n3", "n4", "n5", "n6");
+        assertThat(layout.findValuesAsText("role")).containsExactly("data", "data", "data", "data", "parity", "parity");
     }
 
     @Test

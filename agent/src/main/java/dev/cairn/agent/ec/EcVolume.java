@@ -34,6 +34,8 @@ public final class EcVolume implements ServedVolume {
     private static final Logger log = LoggerFactory.getLogger(EcVolume.class);
     /** Write-zeroes of a large range is cut into writes of this many bytes. */
     private static final int ZEROES_PER_WRITE = 1 << 20;
+    /** What a heartbeat may say of one volume's members (the controller's bound on reported legs). */
+    static final int REPORTED_BSTORES = 16;
 
     private final EcSpec spec;
     private final List<PStoreIo> pstores;
@@ -287,13 +289,21 @@ public final class EcVolume implements ServedVolume {
         return List.of(new BlockStatus(Math.min(length, 1L << 30), 0));
     }
 
+    /**
+     * The BStores that are not in sync, the first {@value #REPORTED_BSTORES} of them (a volume has
+     * thousands of BStores; a heartbeat says what needs attention).
+     */
     @Override
     public AgentApi.VolumeReport report() {
         List<AgentApi.LegReport> reports = new ArrayList<>();
         for (PStoreIo p : pstores) {
             for (BStore b : p.members()) {
-                reports.add(new AgentApi.LegReport(
-                        b.target.extentId().toString(), b.state(), b.failure().map(Requests::reportable)));
+                if (b.state() != LegSyncState.IN_SYNC && reports.size() < REPORTED_BSTORES) {
+                    reports.add(new AgentApi.LegReport(
+                            b.target.extentId().toString(),
+                            b.state(),
+                            b.failure().map(Requests::reportable)));
+                }
             }
         }
         return new AgentApi.VolumeReport(spec.volumeId().toString(), spec.generation(), reports, resync());

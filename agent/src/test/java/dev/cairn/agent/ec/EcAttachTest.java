@@ -123,7 +123,8 @@ class EcAttachTest {
                 LegIo.await(direct.write(100, ByteBuffer.wrap(random(9, 10)), true), Duration.ofSeconds(5));
             }
             EcVolume second = f.attach(2);
-            assertThat(second.report().legs().get(1).error())
+            assertThat(second.report().legs()).hasSize(1);
+            assertThat(second.report().legs().getFirst().error())
                     .hasValue("its header is damaged: BStore header checksum mismatch");
             assertThat(read(second, 0, 8192)).isEqualTo(random(1, 8192));
         }

@@ -198,7 +198,26 @@ public final class Views {
             Optional<AgentApi.ResyncReport> resync,
             VolumeHealth health,
             int replicas,
-            List<String> problems) {}
+            List<String> problems,
+            Optional<ErasureView> erasure) {
+        public VolumeView {
+            erasure = erasure == null ? Optional.empty() : erasure; // from controllers older than erasure coding
+        }
+    }
+
+    /**
+     * An erasure-coded volume's layout: its code, PStores of {@code pstoreBytes} of the volume,
+     * chunks of {@code chunkBytes}; {@code layouts}: each PStore's BStores, read from the DKV, in a
+     * single volume's view only (empty in lists, and while the volume is being created).
+     */
+    public record ErasureView(String code, int pstores, long pstoreBytes, int chunkBytes, List<PStoreView> layouts) {}
+
+    /** One PStore: its BStores in member order (data, then parity). */
+    public record PStoreView(int index, List<BStoreView> bstores) {}
+
+    /** {@code role}: "data" or "parity"; {@code nodeState}: its node's (ONLINE, OFFLINE, or UNKNOWN). */
+    public record BStoreView(
+            int member, String role, UUID extentId, UUID nodeId, String nodeName, String nodeState, long sizeBytes) {}
 
     /** {@code erase}: the node erases it; otherwise it is kept until an operator asks (DELETE). */
     public record OrphanView(

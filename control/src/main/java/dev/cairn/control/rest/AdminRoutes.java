@@ -2,6 +2,7 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Label;
 import dev.cairn.control.api.Requests;
+import dev.cairn.control.api.Views;
 import dev.cairn.control.model.ErasureCode;
 import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.Limits;
@@ -146,9 +147,10 @@ final class AdminRoutes {
 
     void showVolume(Context ctx) throws IOException {
         String key = ctx.pathParam("volume");
-        ctx.json(state.read(s -> s.volume(key)
+        Views.VolumeView view = state.read(s -> s.volume(key)
                 .map(v -> ViewMapper.volume(s, v))
-                .orElseThrow(() -> new ApiError(404, "no volume '" + key + "'"))));
+                .orElseThrow(() -> new ApiError(404, "no volume '" + key + "'")));
+        ctx.json(erasure.withLayouts(view));
     }
 
     void createVolume(Context ctx) throws IOException {

@@ -4,6 +4,7 @@ import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.erasure.PStoreLayouts;
 import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.Command;
@@ -12,6 +13,7 @@ import dev.cairn.control.state.ReplicatedState;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +82,60 @@ final class ErasureRoutes {
         return out;
     }
 
+    /**
+     * A single volume's view with its PStores' BStores read from the DKV (an erasure-coded volume
+     * whose creation is over); as it is otherwise, or when the DKV does not answer (then a problem
+     * says so).
+     */
+    Views.VolumeView withLayouts(Views.VolumeView view) {
+        if (view.erasure().isEmpty() || view.state() != Views.VolumeState.AVAILABLE) {
+            return view;
+        }
+        Views.ErasureView e = view.erasure().get();
+        List<String> problems = new ArrayList<>(view.problems());
+        List<Views.PStoreView> pstores = new ArrayList<>();
+        try {
+            ErasureLayout layout =
+                    state.read(s -> s.volumes().get(view.id()).erasure().orElseThrow());
+            List<PStoreLayout> layouts = this.layouts.of(layout);
+            state.read(s -> {
+                for (PStoreLayout p : layouts) {
+                    List<Views.BStoreView> bstores = new ArrayList<>();
+                    for (int i = 0; i < p.members().size(); i++) {
+                        ErasureLayout.BStorePlacement b = p.members().get(i);
+                        NodeRecord n = s.nodes().get(b.nodeId());
+                        bstores.add(new Views.BStoreView(
+                                i,
+                                i < layout.code().k() ? "data" : "parity",
+                                b.extentId(),
+                                b.nodeId(),
+                                n == null ? "?" : n.name(),
+                                n == null ? "UNKNOWN" : n.state().name(),
+                                p.bstoreBytes()));
+                    }
+                    pstores.add(new Views.PStoreView(p.index(), bstores));
+                }
+                return null;
+            });
+        } catch (IOException | RuntimeException ex) {
+            problems.add("its PStore layouts could not be read from the DKV: " + ex.getMessage());
+        }
+        return new Views.VolumeView(
+                view.id(),
+                view.name(),
+                view.sizeBytes(),
+                view.className(),
+                view.state(),
+                view.createdAt(),
+                view.legs(),
+                view.attachment(),
+                view.resync(),
+                view.health(),
+                view.replicas(),
+                problems,
+                Optional.of(new Views.ErasureView(e.code(), e.pstores(), e.pstoreBytes(), e.chunkBytes(), pstores)));
+    }
+
     /** The attached volumes with the PStores of the erasure-coded ones read from the DKV. */
     List<AgentApi.AttachedVolume> withPStores(List<AgentApi.AttachedVolume> volumes) {
         List<AgentApi.AttachedVolume> out = new ArrayList<>();
@@ -101,7 +157,7 @@ final class ErasureRoutes {
                         a.regionSizeBytes(),
                         a.generation(),
                         a.legs(),
-                        java.util.Optional.of(full)));
+                        Optional.of(full)));
             } catch (IOException | RuntimeException ex) {
                 log.warn("volume {}: its PStores could not be read for its agent: {}", a.name(), ex.getMessage());
                 out.add(a); // without PStores: the agent says it cannot serve it, and asks again

@@ -142,7 +142,10 @@ final class ViewMapper {
                 v.report().map(VolumeReport::resync),
                 health.health(),
                 sc == null ? v.legs().size() : sc.replicas(),
-                health.problems());
+                health.problems(),
+                v.erasure()
+                        .map(e -> new Views.ErasureView(
+                                e.code().toString(), e.pstores(), e.pstoreBytes(), e.chunkBytes(), List.of())));
     }
 
     static Views.AttachmentView attachment(ClusterState s, Volume v, Attachment a) {
