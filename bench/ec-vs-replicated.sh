@@ -7,7 +7,8 @@
 # and read at queue depth 32, the two volumes taking turns case by case (in the opposite order
 # every other round), each run starting with no dirty pages (sync), for --rounds rounds (default
 # 3); every figure is the median. It also counts the raw bytes each volume holds on the drives per
-# byte of the volume (the extents the controller placed: legs, or BStores with their headers).
+# byte of the volume (the extents the controller placed: legs, or BStores with their headers), and
+# where the time goes: the CPU seconds the agent and the six nodes spent per GB the client moved.
 #
 #   bench/ec-vs-replicated.sh [--runtime SECONDS] [--rounds N] [--size MIB] [--dir DIR]
 #                             [--case "RW BS QD"]...
@@ -69,11 +70,13 @@ until_true 60 curl -sf "$url/health"
 export CAIRN_CONTROLLER="$url" CAIRN_TOKEN_FILE="$dir/ctl/tokens/admin.token"
 # each drive holds one leg of the 3-leg volume (a half of them) or a BStore, and a KV volume or two
 drive_mib=$(( size_mib + size_mib / 2 + 256 ))
+node_pids=()
 for z in a b c d e f; do
   "$cairn" node --drive "$dir/$z.img,size=${drive_mib}MiB" --label "zone=$z" --label "host=node-$z" \
       --data "$dir/node-$z" --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
       --controller-token-file "$dir/ctl/tokens/node.token" --heartbeat-every 1s >>"$dir/node-$z.log" 2>&1 &
   pids+=($!)
+  node_pids+=($!)
 done
 online() { [ "$("$cairn" node list -o json | json 'sum(1 for n in d if n["state"]=="ONLINE")')" = 6 ]; }
 until_true 90 online
@@ -84,6 +87,7 @@ agent_socket="$dir/agent/nbd.sock"
     --controller-token-file "$dir/ctl/tokens/node.token" --report-every 500ms --retry-every 200ms \
     >>"$dir/agent.log" 2>&1 &
 pids+=($!)
+agent_pid=$!
 until_true 60 sh -c "\"$cairn\" cluster agents -o json | grep -q bench"
 "$cairn" class create ec --ec 4+2 --spread-across zone >/dev/null
 
@@ -110,18 +114,29 @@ raw_ec=$(raw ec); raw_triple=$(raw triple)
 
 results="$dir/results.txt"
 : >"$results"
+cpu_ticks() { # pid...: user+system clock ticks of all of them
+  local sum=0
+  for p in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
+  echo "$sum"
+}
 measure() { # target rw bs qd
   sync
+  local a0 n0 a1 n1
+  a0=$(cpu_ticks "$agent_pid"); n0=$(cpu_ticks "${node_pids[@]}")
   fio --name=bench --ioengine=nbd --uri="${uris[$1]}" --rw="$2" --bs="$3" --iodepth="$4" --size="${size_mib}M" \
       --time_based --runtime="$runtime" --ramp_time=2 --output-format=json 2>/dev/null >"$dir/fio.json"
+  a1=$(cpu_ticks "$agent_pid"); n1=$(cpu_ticks "${node_pids[@]}")
   sed -n '/^{/,$p' "$dir/fio.json" | python3 -c '
 import json, sys
 job = json.load(sys.stdin)["jobs"][0]
-t, rw, bs, qd = sys.argv[1:5]
+t, rw, bs, qd, agent, nodes, hz = sys.argv[1:8]
 d = job["read" if "read" in rw else "write"]
+# bytes moved in the whole run, ramp included, as the CPU time is
+moved = sum(job[k]["io_bytes"] for k in ("read", "write")) + d["bw_bytes"] * 2
 print(t, rw, bs, qd, round(d["iops"]), round(d["bw_bytes"] / 1e6, 1),
-      round(d["clat_ns"]["percentile"]["99.000000"] / 1e3))
-' "$1" "$2" "$3" "$4" >>"$results"
+      round(d["clat_ns"]["percentile"]["99.000000"] / 1e3),
+      round(int(agent) / int(hz) / (moved / 1e9), 3), round(int(nodes) / int(hz) / (moved / 1e9), 3))
+' "$1" "$2" "$3" "$4" "$((a1 - a0))" "$((n1 - n0))" "$(getconf CLK_TCK)" >>"$results"
 }
 if [ ${#cases[@]} -eq 0 ]; then cases=("write 1m 8" "read 1m 8" "randwrite 4k 32" "randread 4k 32"); fi
 for round in $(seq 1 "$rounds"); do
@@ -140,7 +155,7 @@ from statistics import median
 runs = {}
 for r in (l.split() for l in open(sys.argv[1])):
     runs.setdefault(tuple(r[:4]), []).append([float(x) for x in r[4:]])
-data = {k: [median(x[i] for x in v) for i in range(3)] for k, v in runs.items()}
+data = {k: [median(x[i] for x in v) for i in range(5)] for k, v in runs.items()}
 raw_ec, raw_triple, size = int(sys.argv[2]), int(sys.argv[3]), int(sys.argv[4])
 order = [("write", "1m", "8"), ("read", "1m", "8"), ("randwrite", "4k", "32"), ("randread", "4k", "32")]
 cases = [c for c in order if ("ec",) + c in data]
@@ -149,6 +164,10 @@ for rw, bs, qd in cases:
     e, t = data[("ec", rw, bs, qd)], data[("triple", rw, bs, qd)]
     print(f"{rw + ' ' + bs + ' qd' + qd:<18}{e[0]:>10.0f}{e[1]:>9.1f}{e[2]:>9.0f}{t[0]:>12.0f}{t[1]:>9.1f}{t[2]:>9.0f}"
           f"{e[1] / t[1]:>10.2f}")
+print(f"\nCPU seconds per GB moved{'':<3}{'agent 4+2':>11}{'agent 3 legs':>14}{'nodes 4+2':>11}{'nodes 3 legs':>14}")
+for rw, bs, qd in cases:
+    e, t = data[("ec", rw, bs, qd)], data[("triple", rw, bs, qd)]
+    print(f"{rw + ' ' + bs + ' qd' + qd:<27}{e[3]:>11.2f}{t[3]:>14.2f}{e[4]:>11.2f}{t[4]:>14.2f}")
 print(f"\nraw bytes per logical byte: 4+2 {raw_ec / size:.3f}, 3 legs {raw_triple / size:.3f}")
 if ("ec", "write", "1m", "8") in data:
     print(f"ec/replicated seq write ratio: "

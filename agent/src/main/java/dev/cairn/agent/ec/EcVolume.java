@@ -236,8 +236,16 @@ public final class EcVolume implements ServedVolume {
     @Override
     public void read(long offset, ByteBuffer dst) throws IOException {
         ByteBuffer request = dst.slice();
-        for (StripeGeometry.RowSpan span : spec.geometry().spans(offset, request.remaining())) {
-            pstore(span).read(span, request);
+        List<StripeGeometry.RowSpan> spans = spec.geometry().spans(offset, request.remaining());
+        for (int i = 0; i < spans.size(); ) {
+            StripeGeometry.RowSpan span = spans.get(i);
+            int rows = wholeRows(spans, i);
+            if (rows > 1) {
+                FullRows.read(pstore(span), span.row(), rows, request, span.requestOffset());
+            } else {
+                pstore(span).read(span, request);
+            }
+            i += Math.max(rows, 1);
         }
         dst.position(dst.limit());
     }
@@ -245,9 +253,32 @@ public final class EcVolume implements ServedVolume {
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
         ByteBuffer request = src.slice();
-        for (StripeGeometry.RowSpan span : spec.geometry().spans(offset, request.remaining())) {
-            pstore(span).write(span, request, fua);
+        List<StripeGeometry.RowSpan> spans = spec.geometry().spans(offset, request.remaining());
+        for (int i = 0; i < spans.size(); ) {
+            StripeGeometry.RowSpan span = spans.get(i);
+            int rows = wholeRows(spans, i);
+            if (rows > 1) {
+                FullRows.write(pstore(span), span.row(), rows, request, span.requestOffset(), fua);
+            } else {
+                pstore(span).write(span, request, fua);
+            }
+            i += Math.max(rows, 1);
         }
+    }
+
+    /** How many spans from {@code from} on are whole consecutive rows of one PStore (0 if that one is not). */
+    private int wholeRows(List<StripeGeometry.RowSpan> spans, int from) {
+        long rowBytes = spec.geometry().rowBytes();
+        StripeGeometry.RowSpan first = spans.get(from);
+        int n = 0;
+        while (from + n < spans.size() && n < FullRows.MAX_ROWS) {
+            StripeGeometry.RowSpan s = spans.get(from + n);
+            if (s.inRow() != 0 || s.length() != rowBytes || s.pstore() != first.pstore()) {
+                break;
+            }
+            n++;
+        }
+        return n;
     }
 
     private PStoreIo pstore(StripeGeometry.RowSpan span) throws NbdException {

@@ -346,6 +346,27 @@ final class PStoreIo {
         record.recordFailures();
     }
 
+    StripeGeometry geometry() {
+        return geometry;
+    }
+
+    ReedSolomon codec() {
+        return codec;
+    }
+
+    Duration timeout() {
+        return timeout;
+    }
+
+    /** Which of the row locks row {@code row} takes. */
+    int lockNumber(long row) {
+        return (int) (row % LOCKS);
+    }
+
+    ReentrantLock lockOf(long row) {
+        return locks[lockNumber(row)];
+    }
+
     private ReentrantLock lock(long row) {
         ReentrantLock lock = locks[(int) (row % LOCKS)];
         lock.lock();
