@@ -59,13 +59,9 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-json() { python3 -c "import json,sys; d=json.load(sys.stdin); print($1)"; }
-until_true() { # seconds command...
-  local tries=$(($1 * 10)); shift
-  for _ in $(seq 1 "$tries"); do "$@" >/dev/null 2>&1 && return 0; sleep 0.1; done
-  echo "replicated-vs-single: timed out waiting for: $*" >&2; exit 1
-}
+bench_name=replicated-vs-single
+# shellcheck source=bench/lib.sh
+. "$here/lib.sh"
 
 "$cairn" --version >/dev/null # builds once, before anything is timed
 export CAIRN_NO_BUILD=1
@@ -123,11 +119,6 @@ done
 
 results="$dir/results.txt"
 : >"$results"
-cpu_ticks() { # pid...: user+system clock ticks of all of them
-  local sum=0
-  for p in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
-  echo "$sum"
-}
 measure() { # target rw bs qd: one run, after writing back every dirty page
   sync
   local a0 n0 a1 n1

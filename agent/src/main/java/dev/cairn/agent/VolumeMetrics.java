@@ -1,5 +1,7 @@
 package dev.cairn.agent;
 
+import dev.cairn.agent.ec.EcCounters;
+import dev.cairn.agent.ec.EcVolume;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.nbd.server.RequestMeters;
@@ -12,6 +14,7 @@ import java.util.ArrayList;
 import java.util.EnumSet;
 import java.util.List;
 import java.util.function.ToDoubleFunction;
+import java.util.function.ToLongFunction;
 
 /**
  * The meters of one attached volume, every one labelled {@code volume} (its id) and {@code name}:
@@ -29,7 +32,11 @@ import java.util.function.ToDoubleFunction;
  *       copied (or zeroed); {@code cairn_agent_volume_resync_rate_bytes_per_second} and {@code
  *       cairn_agent_volume_resync_remaining_bytes}: of the syncs running now (0 when none);
  *   <li>{@code cairn_agent_volume_dirty_regions}: regions the write-intent bitmap marks now (the
- *       least a leg falling out now would get back, and what a detach leaves to be checked).
+ *       least a leg falling out now would get back, and what a detach leaves to be checked);
+ *   <li>for an erasure-coded volume (its BStores count as its legs above): {@code
+ *       cairn_agent_ec_rows_written_total{kind}} (rows written whole, or in part with a
+ *       read-modify-write), {@code cairn_agent_ec_rows_rebuilt_total} (rows read degraded) and
+ *       {@code cairn_agent_ec_regions_repaired_total} (dirty regions made consistent at attach).
  * </ul>
  *
  * Registered when the volume is attached, removed when it is detached (or moves to another
@@ -80,6 +87,45 @@ final class VolumeMetrics implements AutoCloseable {
                 .tags(tags)
                 .strongReference(true)
                 .register(registry));
+        if (volume instanceof EcVolume ec) {
+            erasureCounters(tags, ec.counters());
+        }
+    }
+
+    /** An erasure-coded volume's rows written (whole or in part), rows rebuilt, regions repaired. */
+    private void erasureCounters(Tags tags, EcCounters c) {
+        meters.add(counter(
+                "cairn.agent.ec.rows.written",
+                "Rows (stripes) written",
+                tags.and("kind", "whole"),
+                c,
+                EcCounters::wholeRowsWritten));
+        meters.add(counter(
+                "cairn.agent.ec.rows.written",
+                "Rows (stripes) written",
+                tags.and("kind", "partial"),
+                c,
+                EcCounters::partialRowsWritten));
+        meters.add(counter(
+                "cairn.agent.ec.rows.rebuilt",
+                "Rows read degraded: chunks rebuilt from k other BStores",
+                tags,
+                c,
+                EcCounters::rowsRebuilt));
+        meters.add(counter(
+                "cairn.agent.ec.regions.repaired",
+                "Dirty regions made consistent when the volume was attached (the write hole, BStores catching up)",
+                tags,
+                c,
+                EcCounters::regionsRepaired));
+    }
+
+    private FunctionCounter counter(
+            String name, String description, Tags tags, EcCounters c, ToLongFunction<EcCounters> value) {
+        return FunctionCounter.builder(name, c, x -> (double) value.applyAsLong(x))
+                .description(description)
+                .tags(tags)
+                .register(registry);
     }
 
     static VolumeMetrics register(MeterRegistry registry, ServedVolume volume) {

@@ -1,25 +1,28 @@
 package dev.cairn.systemtest;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 import static org.awaitility.Awaitility.await;
 
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.nbd.client.NbdClient;
 import dev.cairn.testkit.AgentProcess;
 import dev.cairn.testkit.NodeProcess;
 import dev.cairn.testkit.PrometheusText;
 import dev.cairn.testkit.Tool;
 import java.io.IOException;
-import java.nio.file.Files;
-import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 
 /**
  * A 4+2 volume over six nodes, served by a client agent: real NBD clients read back what they
- * wrote, fio verifies through the loss of one node and then a second, and once they return (caught
- * up on the next attach from the PStore's bitmap) through the loss of two others.
+ * wrote; fio verifies through the loss of one node and then a second, and once they return (caught
+ * up on the next attach from the PStore's bitmap) through the loss of two others that hold data; an
+ * agent killed mid-write is replaced on another host, its generation opens no BStore any more, and
+ * what it acknowledged survives a BStore lost afterwards.
  */
 class ErasureCodedVolumeIT extends ReplicationFixture {
     private static final long MiB = 1 << 20;
@@ -63,25 +66,13 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         String id = createAttachedEc("ec", "32MiB", agent);
         String uri = agent.uri(id);
 
-        Tool.Result info = Tool.run(FIO_TIMEOUT, "nbdinfo", "--json", uri).ok();
-        assertThat(info.stdout()).contains("\"export-size\": " + 32 * MiB);
-        Tool.run(FIO_TIMEOUT, "qemu-io", "-f", "raw", "-c", "write -P 0xab 1M 2M", "-c", "read -P 0xab 1M 2M", uri)
-                .ok();
-        Path in = dir.resolve("in.bin");
-        Path out = dir.resolve("out.bin");
-        byte[] data = new byte[(int) (32 * MiB)];
-        new Random(7).nextBytes(data);
-        Files.write(in, data);
-        Tool.run(FIO_TIMEOUT, "nbdcopy", in.toString(), uri).ok();
-        Tool.run(FIO_TIMEOUT, "nbdcopy", uri, out.toString()).ok();
-        assertThat(Files.readAllBytes(out)).isEqualTo(data);
+        realClientsRoundTrip(uri, (int) (32 * MiB));
 
         // Six BStores of a quarter of the volume (and a header) each, one per node: 1.5x plus headers.
         long bstoreBytes = 0;
         int bstores = 0;
         for (NodeProcess n : nodes.values()) {
-            for (com.fasterxml.jackson.databind.JsonNode e :
-                    n.admin().get("/v1/extents").ok()) {
+            for (JsonNode e : n.admin().get("/v1/extents").ok()) {
                 if (e.path("kind").asText().equals("bstore")) {
                     bstores++;
                     bstoreBytes += e.get("sizeBytes").asLong();
@@ -95,8 +86,7 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         // volume show: the PStore's BStores, read from the DKV, one per node.
         String shown = cli("volume", "show", "ec").ok().stdout();
         assertThat(shown).contains("erasure:  4+2, 1 PStore of 32.0 MiB, chunks of 64.0 KiB");
-        com.fasterxml.jackson.databind.JsonNode layout =
-                volume("ec").get("erasure").get("layouts").get(0).get("bstores");
+        JsonNode layout = volume("ec").get("erasure").get("layouts").get(0).get("bstores");
         assertThat(layout).hasSize(6);
         assertThat(layout.findValuesAsText("nodeName")).containsExactlyInAnyOrder("n1", "n2", "n3", "n4", "n5", "n6");
         assertThat(layout.findValuesAsText("role")).containsExactly("data", "data", "data", "data", "parity", "parity");
@@ -123,10 +113,64 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         cli("volume", "detach", "ec").ok();
         cli("volume", "attach", "ec", "--host", "h1").ok();
         awaitServing(agent, "ec", 6);
-        for (String lost : List.of("n1", "n6")) {
-            nodes.get(lost).process().kill();
+        PrometheusText metrics = PrometheusText.scrape(agent.metricsUrl());
+        assertThat(metrics.sum("cairn_agent_ec_regions_repaired_total", "name", "ec"))
+                .as("the regions written while two nodes were gone, caught up on attach")
+                .isPositive();
+        // Two data BStores' nodes other than the two that returned: every read of the lost chunks
+        // now rebuilds them from the four others, the two caught up among them.
+        List<String> lost = new ArrayList<>();
+        for (JsonNode b : volume("ec").get("erasure").get("layouts").get(0).get("bstores")) {
+            String node = b.get("nodeName").asText();
+            if (b.get("role").asText().equals("data") && !node.equals("n2") && !node.equals("n5") && lost.size() < 2) {
+                lost.add(node);
+            }
         }
+        lost.forEach(n -> nodes.get(n).process().kill());
         Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "24M", "", true)).ok();
+        assertThat(PrometheusText.scrape(agent.metricsUrl()).sum("cairn_agent_ec_rows_rebuilt_total", "name", "ec"))
+                .as("rows read degraded")
+                .isPositive();
+    }
+
+    @Test
+    void anAgentKilledMidWriteIsReplacedElsewhereAndAcknowledgedWritesSurviveALaterLoss() throws Exception {
+        startSixNodes();
+        AgentProcess first = startAgent("h1");
+        AgentProcess second = startAgent("h2");
+        String id = createAttachedEc("ec", "64MiB", first);
+        Tool.run(FIO_TIMEOUT, fioJob(first.uri(id), "0", "8M", "", false)).ok();
+        JsonNode oldView = controllers
+                .get("c1")
+                .client("node")
+                .get("/v1/internal/agents/h1/desired")
+                .ok();
+        JsonNode bstore = oldView.get("volumes")
+                .get(0)
+                .get("erasure")
+                .get("pstores")
+                .get(0)
+                .get(0);
+        long oldGeneration = oldView.get("volumes").get(0).get("generation").asLong();
+
+        List<String> dyingJob = fioJob(first.uri(id), "16M", "16M", "4m", false);
+        CompletableFuture<Tool.Result> dying = CompletableFuture.supplyAsync(() -> Tool.run(FIO_TIMEOUT, dyingJob));
+        await().atMost(WAIT).until(() -> dirtyRegions(first, "ec") > 0);
+        first.process().kill();
+        dying.handle((result, failed) -> result).get(FIO_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
+
+        cli("volume", "attach", "ec", "--host", "h2", "--force").ok();
+        awaitServing(second, "ec", 6);
+        // The old generation opens no BStore any more.
+        String oldExport = bstore.get("extentId").asText() + ";gen=" + oldGeneration + ";key="
+                + bstore.get("secret").asText();
+        assertThatThrownBy(
+                        () -> NbdClient.connect(address(bstore.get("nbdAddress").asText()), oldExport))
+                .hasMessageContaining("generation");
+        // A data BStore lost after the crash is rebuilt from the rows the attach made consistent.
+        JsonNode layout = volume("ec").get("erasure").get("layouts").get(0).get("bstores");
+        nodes.get(layout.get(0).get("nodeName").asText()).process().kill();
+        Tool.run(FIO_TIMEOUT, fioJob(second.uri(id), "0", "8M", "", true)).ok();
     }
 
     private static double dirtyRegions(AgentProcess agent, String name) throws IOException {

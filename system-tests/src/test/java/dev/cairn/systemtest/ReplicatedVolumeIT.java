@@ -9,11 +9,9 @@ import dev.cairn.testkit.TcpListeners;
 import dev.cairn.testkit.Tool;
 import java.net.URI;
 import java.nio.file.Files;
-import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.security.MessageDigest;
 import java.util.HexFormat;
-import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -101,19 +99,7 @@ class ReplicatedVolumeIT extends ReplicationFixture {
                 .as("the address the controller shows")
                 .isEqualTo(agent.socket().toString());
 
-        Tool.Result info = Tool.run(FIO_TIMEOUT, "nbdinfo", "--json", uri).ok();
-        assertThat(info.stdout()).contains("\"export-size\": " + 32 * MiB);
-        Tool.run(FIO_TIMEOUT, "qemu-io", "-f", "raw", "-c", "write -P 0xab 1M 2M", "-c", "read -P 0xab 1M 2M", uri)
-                .ok();
-
-        Path in = dir.resolve("in.bin");
-        Path out = dir.resolve("out.bin");
-        byte[] data = new byte[(int) (32 * MiB)];
-        new Random(7).nextBytes(data);
-        Files.write(in, data);
-        Tool.run(FIO_TIMEOUT, "nbdcopy", in.toString(), uri).ok();
-        Tool.run(FIO_TIMEOUT, "nbdcopy", uri, out.toString()).ok();
-        assertThat(sha(Files.readAllBytes(out))).isEqualTo(sha(data));
+        byte[] data = realClientsRoundTrip(uri, (int) (32 * MiB));
         assertThat(legChecksums("h1", id)).containsOnly(sha(data));
     }
 

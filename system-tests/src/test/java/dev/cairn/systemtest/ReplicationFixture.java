@@ -11,6 +11,8 @@ import dev.cairn.testkit.Tool;
 import java.io.IOException;
 import java.net.InetSocketAddress;
 import java.nio.ByteBuffer;
+import java.nio.file.Files;
+import java.nio.file.Path;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
@@ -19,6 +21,7 @@ import java.util.HexFormat;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.AfterEach;
 
@@ -147,6 +150,27 @@ abstract class ReplicationFixture extends ClusterFixture {
             cmd.add("--verify_only");
         }
         return cmd;
+    }
+
+    /**
+     * Real NBD clients on the export at {@code uri} of {@code bytes}: nbdinfo sees its size, qemu-io
+     * reads back a pattern it wrote, nbdcopy copies random data in and back out, equal. Returns
+     * the data copied in (what the volume holds now).
+     */
+    byte[] realClientsRoundTrip(String uri, int bytes) throws IOException {
+        Tool.Result info = Tool.run(FIO_TIMEOUT, "nbdinfo", "--json", uri).ok();
+        assertThat(info.stdout()).contains("\"export-size\": " + bytes);
+        Tool.run(FIO_TIMEOUT, "qemu-io", "-f", "raw", "-c", "write -P 0xab 1M 2M", "-c", "read -P 0xab 1M 2M", uri)
+                .ok();
+        Path in = dir.resolve("in.bin");
+        Path out = dir.resolve("out.bin");
+        byte[] data = new byte[bytes];
+        new Random(7).nextBytes(data);
+        Files.write(in, data);
+        Tool.run(FIO_TIMEOUT, "nbdcopy", in.toString(), uri).ok();
+        Tool.run(FIO_TIMEOUT, "nbdcopy", uri, out.toString()).ok();
+        assertThat(Files.readAllBytes(out)).isEqualTo(data);
+        return data;
     }
 
     static CompletableFuture<Tool.Result> inBackground(List<String> command) {

@@ -42,6 +42,7 @@ public final class EcVolume implements ServedVolume {
     private final VolumeSettings settings;
     private final ExecutorService connects = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Phase phase = new Assembling("connecting its BStores");
+    private final EcCounters counters = new EcCounters();
 
     private EcVolume(EcSpec spec, VolumeSettings settings) {
         this.spec = spec;
@@ -55,7 +56,8 @@ public final class EcVolume implements ServedVolume {
             for (int i = 0; i < targets.size(); i++) {
                 members.add(new BStore(i, targets.get(i)));
             }
-            built.add(new PStoreIo(spec.volumeId(), spec.generation(), p, g, members, codec, settings.legTimeout()));
+            built.add(new PStoreIo(
+                    spec.volumeId(), spec.generation(), p, g, members, codec, settings.legTimeout(), counters));
         }
         this.pstores = List.copyOf(built);
     }
@@ -128,6 +130,9 @@ public final class EcVolume implements ServedVolume {
                         .ifPresent(problems::add);
             } catch (IOException e) {
                 problems.add(p.describe() + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                log.error("{}: {} could not be assembled (a bug)", spec.describe(), p.describe(), e);
+                problems.add(p.describe() + ": " + e);
             }
         }
         return problems;
@@ -188,6 +193,11 @@ public final class EcVolume implements ServedVolume {
 
     public EcSpec spec() {
         return spec;
+    }
+
+    /** What it did since it was attached. */
+    public EcCounters counters() {
+        return counters;
     }
 
     @Override

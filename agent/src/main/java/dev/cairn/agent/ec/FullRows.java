@@ -39,15 +39,7 @@ final class FullRows {
                 data[c].put(r * chunk, request, at + (int) (r * g.rowBytes()) + c * chunk, chunk);
             }
         }
-        ByteBuffer[] parity = new ByteBuffer[g.m()];
-        for (int i = 0; i < parity.length; i++) {
-            parity[i] = ByteBuffer.allocate(length);
-        }
-        ByteBuffer[] inputs = new ByteBuffer[g.k()];
-        for (int c = 0; c < inputs.length; c++) {
-            inputs[c] = data[c].duplicate();
-        }
-        p.codec().encode(inputs, parity);
+        ByteBuffer[] parity = p.parityOf(data);
         long firstRegion = first / g.regionRows();
         long lastRegion = (first + rows - 1) / g.regionRows();
         try {
@@ -76,6 +68,7 @@ final class FullRows {
             p.record.bitmap.endWrite(firstRegion, lastRegion);
         }
         p.record.recordFailures();
+        p.counters.wholeRows.add(rows);
     }
 
     /** Reads rows {@code first} to {@code first + rows - 1} into {@code request} bytes {@code at} onwards. */

@@ -27,8 +27,15 @@ final class PStoreAssembly {
 
     private PStoreAssembly() {}
 
-    /** Assembles {@code p}; what keeps it from being served, if anything. */
-    static Optional<String> run(PStoreIo p, StripeGeometry g, UUID volumeId, Duration timeout) throws IOException {
+    /** The newest superblock the usable members hold, and the union of their bitmaps. */
+    private record Headers(Optional<PStoreHeader> newest, BitSet dirty) {}
+
+    /**
+     * Reads every usable member's header; a member whose header cannot be read, is damaged or
+     * belongs elsewhere is failed.
+     */
+    private static Headers readHeaders(PStoreIo p, StripeGeometry g, UUID volumeId, Duration timeout)
+            throws IOException {
         PStoreHeader newest = null;
         BitSet dirty = new BitSet();
         int pages = BitmapFormat.pagesFor(p.record.bitmap.regions());
@@ -64,6 +71,14 @@ final class PStoreAssembly {
                 }
             }
         }
+        return new Headers(Optional.ofNullable(newest), dirty);
+    }
+
+    /** Assembles {@code p}; what keeps it from being served, if anything. */
+    static Optional<String> run(PStoreIo p, StripeGeometry g, UUID volumeId, Duration timeout) throws IOException {
+        Headers headers = readHeaders(p, g, volumeId, timeout);
+        BitSet dirty = headers.dirty();
+        PStoreHeader newest = headers.newest().orElse(null);
         BitSet stale = newest == null ? new BitSet() : newest.failed();
         if (dirty.isEmpty()) {
             stale.clear(); // every write since a member failed left its region dirty: none missed one
@@ -94,6 +109,7 @@ final class PStoreAssembly {
                 p.repairRow(row, notSources, targets);
             }
         }
+        p.counters.repairedRegions.add(dirty.cardinality());
         if (!dirty.isEmpty() || !catchingUp.isEmpty()) {
             log.info(
                     "{}: {} dirty regions made consistent, members {} caught up",

@@ -39,6 +39,8 @@ final class PStoreIo {
     private final Duration timeout;
     private final ReentrantLock[] locks = new ReentrantLock[LOCKS];
     final PStoreRecord record;
+    /** The volume's counters (shared by its PStores). */
+    final EcCounters counters;
 
     PStoreIo(
             UUID volumeId,
@@ -47,7 +49,8 @@ final class PStoreIo {
             StripeGeometry geometry,
             List<BStore> members,
             ReedSolomon codec,
-            Duration timeout) {
+            Duration timeout,
+            EcCounters counters) {
         if (members.size() != geometry.width()) {
             throw new IllegalArgumentException("PStore " + index + " has " + members.size() + " BStores, a "
                     + geometry.k() + "+" + geometry.m() + " code needs " + geometry.width());
@@ -57,6 +60,7 @@ final class PStoreIo {
         this.members = List.copyOf(members);
         this.codec = codec;
         this.timeout = timeout;
+        this.counters = counters;
         this.record = new PStoreRecord(volumeId, generation, index, geometry, this.members, timeout);
         for (int i = 0; i < LOCKS; i++) {
             locks[i] = new ReentrantLock();
@@ -113,6 +117,7 @@ final class PStoreIo {
         ReentrantLock lock = lock(span.row());
         try {
             readDegraded(span.row(), pieces);
+            counters.rebuiltRows.increment();
         } finally {
             lock.unlock();
         }
@@ -198,6 +203,7 @@ final class PStoreIo {
             Thread.currentThread().interrupt();
             throw new InterruptedIOException(describe() + ": interrupted");
         }
+        (span.length() == geometry.rowBytes() ? counters.wholeRows : counters.partialRows).increment();
         ReentrantLock lock = lock(span.row());
         try {
             Integer from = cuts.first();
@@ -236,15 +242,7 @@ final class PStoreIo {
      */
     void repairRow(long row, Set<Integer> notSources, Set<Integer> targets) throws IOException {
         ByteBuffer[] data = readAny(row, 0, geometry.chunkBytes(), notSources);
-        ByteBuffer[] parity = new ByteBuffer[geometry.m()];
-        for (int p = 0; p < parity.length; p++) {
-            parity[p] = ByteBuffer.allocate(geometry.chunkBytes());
-        }
-        ByteBuffer[] inputs = new ByteBuffer[geometry.k()];
-        for (int c = 0; c < inputs.length; c++) {
-            inputs[c] = data[c].duplicate();
-        }
-        codec.encode(inputs, parity);
+        ByteBuffer[] parity = parityOf(data);
         Map<BStore, CompletableFuture<?>> writes = new LinkedHashMap<>();
         long at = geometry.offsetOnBStore(row, 0);
         for (int i : targets) {
@@ -283,15 +281,7 @@ final class PStoreIo {
                 }
             }
         }
-        ByteBuffer[] parity = new ByteBuffer[geometry.m()];
-        for (int p = 0; p < parity.length; p++) {
-            parity[p] = ByteBuffer.allocate(to - from);
-        }
-        ByteBuffer[] inputs = new ByteBuffer[k];
-        for (int c = 0; c < k; c++) {
-            inputs[c] = data[c].duplicate();
-        }
-        codec.encode(inputs, parity);
+        ByteBuffer[] parity = parityOf(data);
         Map<BStore, CompletableFuture<?>> writes = new LinkedHashMap<>();
         long at = geometry.offsetOnBStore(row, from);
         for (Piece p : pieces) {
@@ -346,12 +336,25 @@ final class PStoreIo {
         record.recordFailures();
     }
 
-    StripeGeometry geometry() {
-        return geometry;
+    /**
+     * The parity of the first {@code k} buffers of {@code data} (of one length, left as they are):
+     * {@code m} new buffers.
+     */
+    ByteBuffer[] parityOf(ByteBuffer[] data) {
+        ByteBuffer[] parity = new ByteBuffer[geometry.m()];
+        for (int p = 0; p < parity.length; p++) {
+            parity[p] = ByteBuffer.allocate(data[0].remaining());
+        }
+        ByteBuffer[] inputs = new ByteBuffer[geometry.k()];
+        for (int c = 0; c < inputs.length; c++) {
+            inputs[c] = data[c].duplicate();
+        }
+        codec.encode(inputs, parity);
+        return parity;
     }
 
-    ReedSolomon codec() {
-        return codec;
+    StripeGeometry geometry() {
+        return geometry;
     }
 
     Duration timeout() {

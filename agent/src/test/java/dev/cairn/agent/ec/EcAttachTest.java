@@ -7,10 +7,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.cairn.agent.ServedVolume;
 import dev.cairn.control.api.AgentApi.LegSyncState;
-import dev.cairn.legs.io.LegIo;
-import dev.cairn.legs.io.MemoryLegs;
 import java.nio.ByteBuffer;
-import java.time.Duration;
 import org.junit.jupiter.api.Test;
 
 /** What the members' headers carry from one attachment to the next. */
@@ -92,12 +89,7 @@ class EcAttachTest {
             dying.write(100, ByteBuffer.wrap(partial), false); // sets row 0's bit, writes member 0 and parity
             // ...and then a second partial write that reached member 0 only: the torn row.
             byte[] torn = random(3, 1000);
-            try (LegIo direct =
-                    f.memory.connect(MemoryLegs.target(0, f.extents.get(0).get(0), 1 << 20))) {
-                LegIo.await(
-                        direct.write(f.geometry.offsetOnBStore(0, 2000), ByteBuffer.wrap(torn), true),
-                        Duration.ofSeconds(5));
-            }
+            f.writeBehindItsBack(0, 0, f.geometry.offsetOnBStore(0, 2000), torn);
             System.arraycopy(partial, 0, image, 100, partial.length);
             System.arraycopy(torn, 0, image, 2000, torn.length);
             assertThat(parityHolds(f)).as("the row is torn").isFalse();
@@ -106,6 +98,7 @@ class EcAttachTest {
             EcVolume next = f.attach(3);
             assertThat(parityHolds(f)).as("repaired before served").isTrue();
             assertThat(next.dirtyRegions()).isEqualTo(1);
+            assertThat(next.counters().regionsRepaired()).isEqualTo(1);
             f.member(0, 1).down(true);
             f.member(0, 2).down(true);
             assertThat(read(next, 0, size)).isEqualTo(image);
@@ -118,10 +111,7 @@ class EcAttachTest {
             EcVolume first = f.attach(1);
             first.write(0, ByteBuffer.wrap(random(1, 8192)), false);
             first.close();
-            try (LegIo direct =
-                    f.memory.connect(MemoryLegs.target(0, f.extents.get(0).get(1), 1 << 20))) {
-                LegIo.await(direct.write(100, ByteBuffer.wrap(random(9, 10)), true), Duration.ofSeconds(5));
-            }
+            f.writeBehindItsBack(0, 1, 100, random(9, 10));
             EcVolume second = f.attach(2);
             assertThat(second.report().legs()).hasSize(1);
             assertThat(second.report().legs().getFirst().error())

@@ -3,8 +3,10 @@ package dev.cairn.agent.ec;
 import static org.awaitility.Awaitility.await;
 
 import dev.cairn.agent.replica.VolumeSettings;
+import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.io.LegTarget;
 import dev.cairn.legs.io.MemoryLegs;
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
@@ -46,6 +48,14 @@ final class EcFixture implements AutoCloseable {
 
     MemoryLegs.Extent member(int pstore, int index) {
         return memory.extent(extents.get(pstore).get(index));
+    }
+
+    /** Writes {@code bytes} at {@code offset} of a member straight to its extent, as no agent would. */
+    void writeBehindItsBack(int pstore, int member, long offset, byte[] bytes) throws Exception {
+        UUID id = extents.get(pstore).get(member);
+        try (LegIo direct = memory.connect(MemoryLegs.target(member, id, geometry.bstoreBytes(pstore)))) {
+            LegIo.await(direct.write(offset, ByteBuffer.wrap(bytes), true), Duration.ofSeconds(5));
+        }
     }
 
     EcSpec spec(long generation) {

@@ -100,6 +100,7 @@ class EcVolumeTest {
             v.write(0, ByteBuffer.wrap(image), false);
             f.member(0, 1).down(true); // a data member of PStore 0
             assertThat(read(v, 0, size)).isEqualTo(image);
+            assertThat(v.counters().rowsRebuilt()).as("PStore 0's 4 rows").isEqualTo(4);
             assertThat(v.legStates().get(1)).isEqualTo(LegSyncState.FAILED);
             // Partial writes over the lost chunk and beside it, then lose a parity member too.
             byte[] patch = random(8, 10_000);
@@ -165,6 +166,9 @@ class EcVolumeTest {
                     .isEqualTo(beforeWritten);
             assertThat(f.member(0, 0).reads() - before).isEqualTo(1);
             assertThat(parityHolds(f)).isTrue();
+            assertThat(v.counters().wholeRowsWritten()).isEqualTo(4);
+            assertThat(v.counters().partialRowsWritten()).isEqualTo(1);
+            assertThat(v.counters().rowsRebuilt()).isZero();
         }
     }
 

@@ -1,6 +1,7 @@
 package dev.cairn.control.state;
 
 import static dev.cairn.control.state.Outcome.Status.CONFLICT;
+import static dev.cairn.control.state.Outcome.Status.INVALID;
 import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 import static dev.cairn.control.state.Outcome.Status.UNPLACEABLE;
 
@@ -170,6 +171,12 @@ final class RepairCommands {
             return Outcome.refused(NOT_FOUND, "no volume '" + c.volume() + "'");
         }
         Volume v = found.get();
+        if (v.erasure().isPresent()) {
+            return Outcome.refused(
+                    INVALID,
+                    "volume '" + v.name() + "' is erasure-coded ("
+                            + v.erasure().get().code() + "): it has BStores, not legs");
+        }
         if (v.state() != VolumeState.AVAILABLE) {
             return Outcome.refused(
                     CONFLICT, "volume '" + v.name() + "' is " + v.state() + ": not every leg exists yet");

@@ -118,6 +118,17 @@ class ErasureApiTest extends ApiFixture {
     }
 
     @Test
+    void legsCannotBeAddedToAnErasureCodedVolume() {
+        nodes(7);
+        admin.post("/v1/volumes", "{\"name\":\"ec\",\"sizeBytes\":1073741824,\"class\":\"ec-4-2\"}")
+                .ok();
+        AdminHttp.Response r = admin.post("/v1/volumes/ec/replicas", "{}");
+        assertThat(r.status()).isEqualTo(400);
+        assertThat(r.body().get("error").asText())
+                .isEqualTo("volume 'ec' is erasure-coded (4+2): it has BStores, not legs");
+    }
+
+    @Test
     void deletingAVolumeStillBeingCreatedMakesOrphansOfItsBStores() {
         List<UUID> ids = nodes(6);
         admin.post("/v1/volumes", "{\"name\":\"ec\",\"sizeBytes\":1073741824,\"class\":\"ec-4-2\"}")

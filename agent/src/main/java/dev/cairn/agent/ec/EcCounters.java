@@ -1,0 +1,31 @@
+package dev.cairn.agent.ec;
+
+import java.util.concurrent.atomic.LongAdder;
+
+/** What an erasure-coded volume did since it was attached, for its meters. */
+public final class EcCounters {
+    final LongAdder wholeRows = new LongAdder();
+    final LongAdder partialRows = new LongAdder();
+    final LongAdder rebuiltRows = new LongAdder();
+    final LongAdder repairedRegions = new LongAdder();
+
+    /** Rows written whole: parity encoded from the new data alone. */
+    public long wholeRowsWritten() {
+        return wholeRows.sum();
+    }
+
+    /** Rows written in part: the other data chunks read first (read-modify-write). */
+    public long partialRowsWritten() {
+        return partialRows.sum();
+    }
+
+    /** Rows read degraded: a chunk rebuilt from {@code k} other BStores. */
+    public long rowsRebuilt() {
+        return rebuiltRows.sum();
+    }
+
+    /** Dirty regions made consistent (parity recomputed, catching-up BStores rebuilt) at attach. */
+    public long regionsRepaired() {
+        return repairedRegions.sum();
+    }
+}
