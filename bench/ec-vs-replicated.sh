@@ -41,29 +41,11 @@ for tool in fio nbdinfo python3 curl; do
 done
 fio --enghelp=nbd >/dev/null 2>&1 || { echo "ec-vs-replicated: this fio has no nbd engine" >&2; exit 1; }
 
-if [ -z "$dir" ]; then dir="$(mktemp -d "${TMPDIR:-/var/tmp}/cairn-bench.XXXXXX")"; fi
-mkdir -p "$dir"
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$dir"
-}
-trap cleanup EXIT
-
 bench_name=ec-vs-replicated
 # shellcheck source=bench/lib.sh
 . "$here/lib.sh"
-
-"$cairn" --version >/dev/null # builds once, before anything is timed
-export CAIRN_NO_BUILD=1
-rest=$(free_port); raft=$(free_port)
-url="http://127.0.0.1:$rest"
-"$cairn" controller --data "$dir/ctl" --listen "127.0.0.1:$rest" --peers "c1=127.0.0.1:$raft" --id c1 \
-    >>"$dir/controller.log" 2>&1 &
-pids+=($!)
-until_true 60 curl -sf "$url/health"
-export CAIRN_CONTROLLER="$url" CAIRN_TOKEN_FILE="$dir/ctl/tokens/admin.token"
+bench_dir "$dir"
+start_controller "$cairn"
 # each drive holds one leg of the 3-leg volume (a half of them) or a BStore, and a KV volume or two
 drive_mib=$(( size_mib + size_mib / 2 + 256 ))
 node_pids=()

@@ -20,3 +20,36 @@ cpu_ticks() {
   for p in "$@"; do sum=$((sum + $(awk '{print $14 + $15}' "/proc/$p/stat"))); done
   echo "$sum"
 }
+
+# bench_dir DIR: the run's directory, DIR or a new one under $TMPDIR when DIR is empty (set as
+# $dir). Every pid added to the array pids is stopped, and the directory removed, when the script
+# exits.
+bench_dir() {
+  dir="$1"
+  if [ -z "$dir" ]; then dir="$(mktemp -d "${TMPDIR:-/var/tmp}/cairn-bench.XXXXXX")"; fi
+  mkdir -p "$dir"
+  pids=()
+  trap bench_cleanup EXIT
+}
+
+bench_cleanup() {
+  for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$dir"
+}
+
+# start_controller CAIRN [ARG...]: builds once (before anything is timed), then starts a controller
+# in $dir/ctl on free ports with ARGs; sets $url and exports what the CLI needs to reach it.
+start_controller() {
+  local cairn="$1"; shift
+  "$cairn" --version >/dev/null
+  export CAIRN_NO_BUILD=1
+  local rest raft
+  rest=$(free_port); raft=$(free_port)
+  url="http://127.0.0.1:$rest"
+  "$cairn" controller --data "$dir/ctl" --listen "127.0.0.1:$rest" --peers "c1=127.0.0.1:$raft" --id c1 \
+      "$@" >>"$dir/controller.log" 2>&1 &
+  pids+=($!)
+  until_true 60 curl -sf "$url/health"
+  export CAIRN_CONTROLLER="$url" CAIRN_TOKEN_FILE="$dir/ctl/tokens/admin.token"
+}

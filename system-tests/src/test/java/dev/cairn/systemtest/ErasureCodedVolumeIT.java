@@ -11,6 +11,7 @@ import dev.cairn.testkit.NodeProcess;
 import dev.cairn.testkit.PrometheusText;
 import dev.cairn.testkit.Tool;
 import java.io.IOException;
+import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
@@ -154,10 +155,12 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         long oldGeneration = oldView.get("volumes").get(0).get("generation").asLong();
 
         List<String> dyingJob = fioJob(first.uri(id), "16M", "16M", "4m", false);
-        CompletableFuture<Tool.Result> dying = CompletableFuture.supplyAsync(() -> Tool.run(FIO_TIMEOUT, dyingJob));
+        // fio exits once its agent is gone (or is stopped after 30 s: its nbd engine may keep polling).
+        Duration dyingLimit = Duration.ofSeconds(30);
+        CompletableFuture<Tool.Result> dying = CompletableFuture.supplyAsync(() -> Tool.run(dyingLimit, dyingJob));
         await().atMost(WAIT).until(() -> dirtyRegions(first, "ec") > 0);
         first.process().kill();
-        dying.handle((result, failed) -> result).get(FIO_TIMEOUT.toSeconds() * 2, TimeUnit.SECONDS);
+        dying.handle((result, failed) -> result).get(dyingLimit.toSeconds() * 2, TimeUnit.SECONDS);
 
         cli("volume", "attach", "ec", "--host", "h2", "--force").ok();
         awaitServing(second, "ec", 6);
