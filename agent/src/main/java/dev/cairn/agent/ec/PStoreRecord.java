@@ -27,6 +27,8 @@ final class PStoreRecord {
     private long events;
 
     private BitSet recorded = new BitSet();
+    /** How many members {@code recorded} names, read without the lock. */
+    private volatile int recordedCount;
 
     PStoreRecord(
             UUID volumeId,
@@ -53,27 +55,39 @@ final class PStoreRecord {
      * that skipped one is acknowledged: a later attach then never reads a member that missed it.
      * Failures only grow within an attachment; whoever finds the record behind writes it, others wait.
      */
-    synchronized void recordFailures() throws IOException {
-        BitSet now = failedNow();
-        while (!now.equals(recorded)) {
-            writeHeaders(now);
-            recorded = now;
-            now = failedNow();
+    void recordFailures() throws IOException {
+        // Every write passes here: without a new failure (failures only grow from the recorded set
+        // while the volume is served) it returns without taking the lock.
+        if (members.stream().filter(b -> !b.usable()).count() == recordedCount) {
+            return;
         }
+        synchronized (this) {
+            BitSet now = failedNow();
+            while (!now.equals(recorded)) {
+                writeHeaders(now);
+                markRecorded(now);
+                now = failedNow();
+            }
+        }
+    }
+
+    private void markRecorded(BitSet failed) {
+        recorded = failed;
+        recordedCount = failed.cardinality();
     }
 
     /** Writes a superblock of the next event to every usable member now, then as {@link #recordFailures}. */
     synchronized void recordNow() throws IOException {
         BitSet now = failedNow();
         writeHeaders(now);
-        recorded = now;
+        markRecorded(now);
         recordFailures();
     }
 
     /** Continues the event count of the superblock read at attach. */
     synchronized void startFrom(long readEvents, BitSet readFailed) {
         events = readEvents;
-        recorded = (BitSet) readFailed.clone();
+        markRecorded((BitSet) readFailed.clone());
     }
 
     BitSet failedNow() {
