@@ -45,9 +45,11 @@ final class NodeCommand implements Callable<Integer> {
 
     @Option(
             names = "--drive",
-            paramLabel = "PATH[,size=SIZE][,format]",
+            paramLabel = "PATH[,size=SIZE][,format][,bandwidth=SIZE]",
             description = "A drive. A missing file is created with size=SIZE (e.g. 1GiB). An existing file or "
-                    + "device without a Cairn label is formatted only if blank or with ',format'. Repeat for more.")
+                    + "device without a Cairn label is formatted only if blank or with ',format'. bandwidth=SIZE:"
+                    + " at most that many bytes per second, reads and writes together (files standing in for"
+                    + " disks in tests and benchmarks). Repeat for more.")
     List<String> drives = new ArrayList<>();
 
     @Option(

@@ -2,7 +2,9 @@ package dev.cairn.node;
 
 import dev.cairn.control.api.Sizes;
 import dev.cairn.drive.Drive;
+import dev.cairn.drive.backend.DriveBackend;
 import dev.cairn.drive.backend.FileBackend;
+import dev.cairn.drive.backend.LimitedBackend;
 import java.io.Closeable;
 import java.io.IOException;
 import java.nio.file.Files;
@@ -51,12 +53,19 @@ final class DriveSet implements Closeable {
 
     static DriveSet open(List<DriveSpec> specs, Optional<UUID> configuredId, InstantSource clock) throws IOException {
         List<FileBackend> backends = new ArrayList<>();
+        List<DriveBackend> limited = new ArrayList<>();
         List<Drive> opened = new ArrayList<>();
         List<Integer> unformatted = new ArrayList<>();
         try {
             for (int i = 0; i < specs.size(); i++) {
-                FileBackend backend = backend(specs.get(i));
-                backends.add(backend);
+                FileBackend file = backend(specs.get(i));
+                backends.add(file);
+                long limit = specs.get(i).bytesPerSecond();
+                DriveBackend backend = limit > 0 ? new LimitedBackend(file, limit) : file;
+                if (limit > 0) {
+                    log.info("drive {}: at most {} per second", specs.get(i).path(), Sizes.human(limit));
+                }
+                limited.add(backend);
                 Optional<Drive> drive = Drive.open(backend, clock);
                 if (drive.isPresent()) {
                     opened.add(drive.get());
@@ -69,7 +78,7 @@ final class DriveSet implements Closeable {
             }
             UUID nodeId = settleNodeId(opened, configuredId, specs);
             for (int i : unformatted) {
-                opened.add(Drive.format(backends.get(i), UUID.randomUUID(), nodeId, clock));
+                opened.add(Drive.format(limited.get(i), UUID.randomUUID(), nodeId, clock));
             }
             return new DriveSet(nodeId, opened, pathsById(opened, backends));
         } catch (IOException | RuntimeException e) {

@@ -30,6 +30,9 @@ class ParsingTest {
                 .isEqualTo(new DriveSpec(Path.of("/d/0.img"), OptionalLong.of(1L << 30), false));
         assertThat(DriveSpec.parse("/dev/sdb,format"))
                 .isEqualTo(new DriveSpec(Path.of("/dev/sdb"), OptionalLong.empty(), true));
+        assertThat(DriveSpec.parse("/d/1.img,size=1GiB,bandwidth=50MiB"))
+                .isEqualTo(new DriveSpec(Path.of("/d/1.img"), OptionalLong.of(1L << 30), false, 50L << 20));
+        assertThatThrownBy(() -> DriveSpec.parse("/d,bandwidth=0")).hasMessageContaining("bandwidth must be positive");
         assertThatThrownBy(() -> DriveSpec.parse("/d,color=red")).hasMessageContaining("unknown option 'color=red'");
         assertThatThrownBy(() -> DriveSpec.parse(",size=1G")).hasMessageContaining("has no path");
     }
