@@ -235,6 +235,11 @@ public final class Agent implements AutoCloseable {
         }
         Attached served = volumes.get(spec.volumeId());
         if (served != null && served.volume().generation() == spec.generation()) {
+            try {
+                served.volume().reconfigure(a);
+            } catch (IllegalArgumentException e) {
+                log.error("{}: keeps being served as it is: {}", spec.describe(), e.getMessage());
+            }
             return Optional.of(spec.volumeId());
         }
         if (served != null) {

@@ -10,6 +10,7 @@ import java.io.IOException;
 import java.io.PrintWriter;
 import java.nio.file.Path;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import picocli.CommandLine.Command;
@@ -94,6 +95,8 @@ final class ClusterCommand {
                             + "space:    %s free of %s%n"
                             + "volumes:  %d (%d available, %d creating, %d degraded)%n"
                             + "repairs:  %d running (new legs not yet in sync)%n"
+                            + "sparing:  %s (%s%% of every drive, for erasure-coded volumes' reprotect)%n"
+                            + "rebuilds: %d BStores being rebuilt (%s of %s written)%n"
                             + "orphans:  %d (%s)%n"
                             + "agents:   %d (%s attached)%n"
                             + "log:      applied index %d (answered by %s)%n",
@@ -106,6 +109,11 @@ final class ClusterCommand {
                     c.volumesCreating(),
                     c.volumesDegraded(),
                     c.repairsRunning(),
+                    Sizes.human(c.reprotect().sparingBytes()),
+                    String.format(Locale.ROOT, "%.1f", c.reprotect().sparingFraction() * 100),
+                    c.reprotect().rebuilding(),
+                    Sizes.human(c.reprotect().rebuiltBytes()),
+                    Sizes.human(c.reprotect().rebuildBytes()),
                     c.orphans(),
                     Sizes.human(c.orphanBytes()),
                     c.agents(),

@@ -188,7 +188,7 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
     boolean converge(Views.DesiredView d) {
         Reconciler.Result r = reconciler.apply(d);
         node.kvGate().desired(d);
-        copies.update(d.copies(), d.copyBytesPerSecond());
+        copies.update(d.copies(), d.rebuilds(), d.copyBytesPerSecond());
         errors = Requests.reportable(r.errors());
         if (r.errors().isEmpty()) {
             reconciledIndex = d.appliedIndex();

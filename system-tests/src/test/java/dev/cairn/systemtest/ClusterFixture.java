@@ -271,6 +271,11 @@ abstract class ClusterFixture {
         return extentsOn(node, "data");
     }
 
+    /** The ids of the BStores {@code node} holds (as its admin API lists them). */
+    static List<String> bstoresOn(NodeProcess node) {
+        return extentsOn(node, "bstore");
+    }
+
     /**
      * Waits until the DKV has its first shard (a cluster places it once it has the nodes for its
      * mirrors) and every mirror is served at the current epoch: the DKV's use of the drives is

@@ -21,23 +21,51 @@ final class BStore {
     final LegTarget target;
     private volatile LegIo io;
     private volatile String failure;
+    /** Connected but missing writes: written, never read, until {@link #caughtUp}. */
+    private volatile boolean catchingUp;
 
     BStore(int index, LegTarget target) {
         this.index = index;
         this.target = target;
     }
 
-    /** Connected and not failed: takes reads and writes. */
+    /** Connected, not failed and not catching up: takes reads and writes. */
     boolean usable() {
+        return io != null && failure == null && !catchingUp;
+    }
+
+    /** Connected and not failed (maybe catching up): takes writes. */
+    boolean writable() {
         return io != null && failure == null;
     }
 
+    /**
+     * Its connection; once it failed (maybe after the caller found it usable, as another request
+     * failed it meanwhile), one whose requests all fail, saying why.
+     */
     LegIo io() {
         LegIo current = io;
-        if (current == null || failure != null) {
-            throw new IllegalStateException(this + " is not usable");
+        String failed = failure;
+        if (failed != null || current == null) {
+            return new FailedIo(this + " " + (failed != null ? "failed: " + failed : "is not connected"));
         }
         return current;
+    }
+
+    /** A member that joins while the volume is served: it takes writes, and is caught up before it is read. */
+    static BStore catchingUp(int index, LegTarget target) {
+        BStore b = new BStore(index, target);
+        b.catchingUp = true;
+        return b;
+    }
+
+    boolean isCatchingUp() {
+        return catchingUp && failure == null;
+    }
+
+    /** Caught up: read from now on. */
+    void caughtUp() {
+        catchingUp = false;
     }
 
     /** Connected: used from now on, unless it failed meanwhile (then the connection is closed). */
@@ -86,7 +114,10 @@ final class BStore {
         if (failure != null) {
             return LegSyncState.FAILED;
         }
-        return io == null ? LegSyncState.CONNECTING : LegSyncState.IN_SYNC;
+        if (io == null) {
+            return LegSyncState.CONNECTING;
+        }
+        return catchingUp ? LegSyncState.SYNCING : LegSyncState.IN_SYNC;
     }
 
     void close() {

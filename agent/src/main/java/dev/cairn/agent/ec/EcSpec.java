@@ -58,7 +58,8 @@ public record EcSpec(
                         b.nodeId(),
                         LegTarget.address(b.nbdAddress()),
                         LegTarget.exportName(b.extentId(), v.generation(), b.secret()),
-                        b.extentSizeBytes()));
+                        b.extentSizeBytes(),
+                        b.kept()));
             }
             pstores.add(targets);
         }

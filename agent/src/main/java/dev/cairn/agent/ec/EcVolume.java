@@ -37,15 +37,20 @@ public final class EcVolume implements ServedVolume {
     /** What a heartbeat may say of one volume's members (the controller's bound on reported legs). */
     static final int REPORTED_BSTORES = 16;
 
-    private final EcSpec spec;
+    /** The controller's view of it (its BStores change in a reprotect; its geometry and generation never). */
+    private volatile EcSpec spec;
+
     private final List<PStoreIo> pstores;
     private final VolumeSettings settings;
     private final ExecutorService connects = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Phase phase = new Assembling("connecting its BStores");
     private final EcCounters counters = new EcCounters();
 
-    private EcVolume(EcSpec spec, VolumeSettings settings) {
+    private final LegConnector connector;
+
+    private EcVolume(EcSpec spec, LegConnector connector, VolumeSettings settings) {
         this.spec = spec;
+        this.connector = connector;
         this.settings = settings;
         StripeGeometry g = spec.geometry();
         ReedSolomon codec = ReedSolomon.of(g.k(), g.m());
@@ -67,8 +72,8 @@ public final class EcVolume implements ServedVolume {
      * {@code onChange} runs when it starts serving or a member fails to connect.
      */
     public static EcVolume attach(EcSpec spec, LegConnector connector, VolumeSettings settings, Runnable onChange) {
-        EcVolume v = new EcVolume(spec, settings);
-        Thread.ofVirtual().name("ec-assembly-" + spec.name()).start(() -> v.assemble(connector, onChange));
+        EcVolume v = new EcVolume(spec, connector, settings);
+        Thread.ofVirtual().name("ec-assembly-" + spec.name()).start(() -> v.assemble(onChange));
         return v;
     }
 
@@ -78,9 +83,9 @@ public final class EcVolume implements ServedVolume {
      * says why and tries again from the start every {@code retryEvery}: nothing was served yet, so
      * every member may be tried again.
      */
-    private void assemble(LegConnector connector, Runnable onChange) {
+    private void assemble(Runnable onChange) {
         while (phase instanceof Assembling) {
-            List<String> problems = attempt(connector);
+            List<String> problems = attempt();
             synchronized (this) {
                 if (!(phase instanceof Assembling)) {
                     return;
@@ -109,12 +114,16 @@ public final class EcVolume implements ServedVolume {
     }
 
     /** One try at assembling every PStore; what keeps them from being served. */
-    private List<String> attempt(LegConnector connector) {
+    private List<String> attempt() {
         List<CompletableFuture<Void>> tries = new ArrayList<>();
         for (PStoreIo p : pstores) {
             for (BStore b : p.members()) {
                 b.reset();
-                tries.add(CompletableFuture.runAsync(() -> connect(connector, b), connects));
+                if (b.target.kept()) {
+                    b.fail("being rebuilt on another drive (reprotect)");
+                } else {
+                    tries.add(CompletableFuture.runAsync(() -> connect(connector, b), connects));
+                }
             }
         }
         CompletableFuture.allOf(tries.toArray(CompletableFuture[]::new))
@@ -237,10 +246,26 @@ public final class EcVolume implements ServedVolume {
         return phase;
     }
 
+    /**
+     * Takes the controller's new view of its BStores (a reprotect: a member being rebuilt elsewhere
+     * is left, its rebuilt replacement joins; {@link MemberChanges}); a view of another geometry or
+     * generation is refused.
+     */
     @Override
     public void reconfigure(AgentApi.AttachedVolume view) {
-        throw new IllegalArgumentException(
-                describe() + ": BStores cannot change during an attachment yet; attach it again to use new ones");
+        reconfigure(EcSpec.of(view));
+    }
+
+    synchronized void reconfigure(EcSpec next) {
+        if (!next.geometry().equals(spec.geometry()) || next.generation() != spec.generation()) {
+            throw new IllegalArgumentException(describe() + ": the controller changed its geometry or generation"
+                    + " during the attachment; it keeps being served as it was");
+        }
+        if (next.equals(spec) || phase instanceof Closed) {
+            return;
+        }
+        MemberChanges.apply(pstores, spec, next, phase instanceof Serving, connector, connects);
+        spec = next;
     }
 
     @Override
@@ -249,7 +274,7 @@ public final class EcVolume implements ServedVolume {
         List<StripeGeometry.RowSpan> spans = spec.geometry().spans(offset, request.remaining());
         for (int i = 0; i < spans.size(); ) {
             StripeGeometry.RowSpan span = spans.get(i);
-            int rows = wholeRows(spans, i);
+            int rows = FullRows.count(spans, i, spec.geometry().rowBytes());
             if (rows > 1) {
                 FullRows.read(pstore(span), span.row(), rows, request, span.requestOffset());
             } else {
@@ -266,7 +291,7 @@ public final class EcVolume implements ServedVolume {
         List<StripeGeometry.RowSpan> spans = spec.geometry().spans(offset, request.remaining());
         for (int i = 0; i < spans.size(); ) {
             StripeGeometry.RowSpan span = spans.get(i);
-            int rows = wholeRows(spans, i);
+            int rows = FullRows.count(spans, i, spec.geometry().rowBytes());
             if (rows > 1) {
                 FullRows.write(pstore(span), span.row(), rows, request, span.requestOffset(), fua);
             } else {
@@ -274,21 +299,6 @@ public final class EcVolume implements ServedVolume {
             }
             i += Math.max(rows, 1);
         }
-    }
-
-    /** How many spans from {@code from} on are whole consecutive rows of one PStore (0 if that one is not). */
-    private int wholeRows(List<StripeGeometry.RowSpan> spans, int from) {
-        long rowBytes = spec.geometry().rowBytes();
-        StripeGeometry.RowSpan first = spans.get(from);
-        int n = 0;
-        while (from + n < spans.size() && n < FullRows.MAX_ROWS) {
-            StripeGeometry.RowSpan s = spans.get(from + n);
-            if (s.inRow() != 0 || s.length() != rowBytes || s.pstore() != first.pstore()) {
-                break;
-            }
-            n++;
-        }
-        return n;
     }
 
     private PStoreIo pstore(StripeGeometry.RowSpan span) throws NbdException {

@@ -53,7 +53,7 @@ final class FullRows {
             long offset = g.offsetOnBStore(first, 0);
             Map<BStore, CompletableFuture<?>> writes = new LinkedHashMap<>();
             for (BStore b : p.members()) {
-                if (b.usable()) {
+                if (b.writable()) {
                     ByteBuffer src = b.index < g.k() ? data[b.index] : parity[b.index - g.k()];
                     writes.put(b, b.io().write(offset, src.duplicate(), fua));
                 }
@@ -110,5 +110,19 @@ final class FullRows {
             held.add(lock);
         }
         return held;
+    }
+
+    /** How many spans from {@code from} on are whole consecutive rows of one PStore (0 if that one is not). */
+    static int count(List<StripeGeometry.RowSpan> spans, int from, long rowBytes) {
+        StripeGeometry.RowSpan first = spans.get(from);
+        int n = 0;
+        while (from + n < spans.size() && n < MAX_ROWS) {
+            StripeGeometry.RowSpan s = spans.get(from + n);
+            if (s.inRow() != 0 || s.length() != rowBytes || s.pstore() != first.pstore()) {
+                break;
+            }
+            n++;
+        }
+        return n;
     }
 }

@@ -14,12 +14,12 @@ import java.util.function.Function;
 final class MemberRequests {
     private MemberRequests() {}
 
-    /** Sends {@code request} to every usable member of {@code members}. */
+    /** Sends {@code request} to every member of {@code members} that takes writes (usable or catching up). */
     static Map<BStore, CompletableFuture<?>> toUsable(
             List<BStore> members, Function<BStore, CompletableFuture<?>> request) {
         Map<BStore, CompletableFuture<?>> sent = new LinkedHashMap<>();
         for (BStore b : members) {
-            if (b.usable()) {
+            if (b.writable()) {
                 sent.put(b, request.apply(b));
             }
         }
@@ -45,5 +45,18 @@ final class MemberRequests {
             }
         }
         return failed;
+    }
+
+    /** "; BStore 2: why" for every failed member. */
+    static String failures(List<BStore> members) {
+        StringBuilder failures = new StringBuilder();
+        for (BStore b : members) {
+            b.failure()
+                    .ifPresent(f -> failures.append("; BStore ")
+                            .append(b.index)
+                            .append(": ")
+                            .append(f));
+        }
+        return failures.toString();
     }
 }

@@ -1,6 +1,7 @@
 package dev.cairn.agent.ec;
 
 import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.header.PStoreHeader;
 import dev.cairn.legs.io.LegIo;
 import java.io.IOException;
 import java.io.InterruptedIOException;
@@ -57,7 +58,12 @@ final class PStoreAssembly {
                 case PStoreHeader.Blank _ -> {}
                 case PStoreHeader.Damaged d -> b.fail("its header is damaged: " + d.reason());
                 case PStoreHeader.Valid v -> {
-                    Optional<String> wrong = v.header().mismatch(volumeId, g, p.index(), b.index);
+                    Optional<String> wrong = v.header()
+                            .mismatch(
+                                    volumeId,
+                                    p.index(),
+                                    b.index,
+                                    g.header(volumeId, p.index(), b.index, 0, 0, new BitSet()));
                     if (wrong.isPresent()) {
                         b.fail("its header " + wrong.get());
                     } else {

@@ -14,6 +14,7 @@ import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.locks.ReentrantLock;
 
 /**
@@ -34,7 +35,9 @@ final class PStoreIo {
 
     private final int index;
     private final StripeGeometry geometry;
-    private final List<BStore> members;
+    /** In member order; a member is replaced when its BStore is rebuilt elsewhere (then caught up). */
+    private final CopyOnWriteArrayList<BStore> members;
+
     private final ReedSolomon codec;
     private final Duration timeout;
     private final ReentrantLock[] locks = new ReentrantLock[LOCKS];
@@ -57,7 +60,7 @@ final class PStoreIo {
         }
         this.index = index;
         this.geometry = geometry;
-        this.members = List.copyOf(members);
+        this.members = new CopyOnWriteArrayList<>(members);
         this.codec = codec;
         this.timeout = timeout;
         this.counters = counters;
@@ -71,8 +74,14 @@ final class PStoreIo {
         return index;
     }
 
+    /** The members now, in member order (a snapshot). */
     List<BStore> members() {
-        return members;
+        return List.copyOf(members);
+    }
+
+    /** Member {@code b.index} is {@code b} from now on (its old BStore is failed first by the caller). */
+    void replace(BStore b) {
+        members.set(b.index, b);
     }
 
     int usable() {
@@ -159,7 +168,7 @@ final class PStoreIo {
                 throw new IOException(describe() + " row " + row + ": only " + sources.size() + " of "
                         + geometry.width() + " BStores can be read"
                         + (notSources.isEmpty() ? "" : " (holding every write)")
-                        + ", " + k + " needed" + failures());
+                        + ", " + k + " needed" + MemberRequests.failures(members));
             }
             ByteBuffer[] shards = new ByteBuffer[geometry.width()];
             Map<BStore, CompletableFuture<?>> reads = new LinkedHashMap<>();
@@ -321,7 +330,7 @@ final class PStoreIo {
 
     private static void submitWrite(
             Map<BStore, CompletableFuture<?>> writes, BStore b, long offset, ByteBuffer src, boolean fua) {
-        if (b.usable()) {
+        if (b.writable()) {
             writes.put(b, b.io().write(offset, src.duplicate(), fua));
         }
     }
@@ -378,20 +387,7 @@ final class PStoreIo {
 
     private IOException tooFew(long row) {
         return new IOException(describe() + " row " + row + ": only " + usable() + " of " + geometry.width()
-                + " BStores usable, " + geometry.k() + " needed to read or write" + failures());
-    }
-
-    /** "; BStore 2: why" for every failed member. */
-    private String failures() {
-        StringBuilder failures = new StringBuilder();
-        for (BStore b : members) {
-            b.failure()
-                    .ifPresent(f -> failures.append("; BStore ")
-                            .append(b.index)
-                            .append(": ")
-                            .append(f));
-        }
-        return failures.toString();
+                + " BStores usable, " + geometry.k() + " needed to read or write" + MemberRequests.failures(members));
     }
 
     String describe() {

@@ -2,6 +2,7 @@ package dev.cairn.agent.ec;
 
 import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.header.PStoreHeader;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -27,8 +28,8 @@ final class PStoreRecord {
     private long events;
 
     private BitSet recorded = new BitSet();
-    /** How many members {@code recorded} names, read without the lock. */
-    private volatile int recordedCount;
+    /** {@code recorded} as a mask (a PStore has at most 32 members), read without the lock. */
+    private volatile long recordedMask;
 
     PStoreRecord(
             UUID volumeId,
@@ -51,14 +52,14 @@ final class PStoreRecord {
     }
 
     /**
-     * Makes the superblock name every member failed so far, on the usable members, before a write
-     * that skipped one is acknowledged: a later attach then never reads a member that missed it.
-     * Failures only grow within an attachment; whoever finds the record behind writes it, others wait.
+     * Makes the superblock name every member failed so far (or catching up), on the usable
+     * members, before a write that skipped one is acknowledged: a later attach then never reads a
+     * member that missed it. Whoever finds the record behind writes it, others wait.
      */
     void recordFailures() throws IOException {
-        // Every write passes here: without a new failure (failures only grow from the recorded set
-        // while the volume is served) it returns without taking the lock.
-        if (members.stream().filter(b -> !b.usable()).count() == recordedCount) {
+        // Every write passes here: while the members that are not usable are the recorded ones, it
+        // returns without taking the lock.
+        if (mask() == recordedMask) {
             return;
         }
         synchronized (this) {
@@ -73,7 +74,18 @@ final class PStoreRecord {
 
     private void markRecorded(BitSet failed) {
         recorded = failed;
-        recordedCount = failed.cardinality();
+        long[] words = failed.toLongArray();
+        recordedMask = words.length == 0 ? 0 : words[0];
+    }
+
+    private long mask() {
+        long mask = 0;
+        for (BStore b : members) {
+            if (!b.usable()) {
+                mask |= 1L << b.index;
+            }
+        }
+        return mask;
     }
 
     /** Writes a superblock of the next event to every usable member now, then as {@link #recordFailures}. */
@@ -107,7 +119,7 @@ final class PStoreRecord {
                         members,
                         b -> b.io().write(
                                         0,
-                                        PStoreHeader.of(volumeId, geometry, index, b.index, generation, event, failed)
+                                        geometry.header(volumeId, index, b.index, generation, event, failed)
                                                 .encode(),
                                         true)));
         requireK("its superblock");

@@ -2,8 +2,11 @@ package dev.cairn.agent.ec;
 
 import dev.cairn.erasure.ReedSolomon;
 import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.header.PStoreHeader;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
+import java.util.UUID;
 
 /**
  * How an erasure-coded volume's bytes lie on its BStores. The volume is a sequence of PStores of
@@ -116,5 +119,21 @@ public record StripeGeometry(
             at += n;
         }
         return out;
+    }
+
+    /** The superblock of member {@code member} of PStore {@code pstore} of a volume of this geometry. */
+    PStoreHeader header(UUID volumeId, int pstore, int member, long generation, long events, BitSet failed) {
+        return new PStoreHeader(
+                volumeId,
+                pstore,
+                member,
+                k(),
+                m(),
+                chunkBytes(),
+                rows(pstore),
+                regionRows(),
+                generation,
+                events,
+                failed);
     }
 }

@@ -18,7 +18,7 @@
  * failed for the attachment; requests go on with the others and fail with an I/O error only when
  * fewer than {@code k} are left (data is never made up). Before a write that skipped a failed
  * member is acknowledged, every usable member's superblock ({@link
- * dev.cairn.agent.ec.PStoreHeader}) names it failed, with the next event number: an attach reads
+ * dev.cairn.legs.header.PStoreHeader}) names it failed, with the next event number: an attach reads
  * every member's header and trusts the newest superblock's list, so a member that missed writes is
  * never read as if it held them.
  *
@@ -39,9 +39,18 @@
  * PPL); the repair then trusts the first parity member. Closing that needs a journal of partial
  * writes made while degraded (md's PPL), not built yet.
  *
+ * <p><b>Reprotect.</b> When the controller rebuilds a lost member elsewhere, its view marks the
+ * member kept: the agent leaves it and writes the superblock naming it failed at once (the node
+ * rebuilding it waits for that superblock, so every row written after it read a row is in a dirty
+ * region). When the view names the rebuilt member in its place, the agent connects it, writes to it
+ * from then on (it is not read), catches it up over every dirty region under the rows' locks, and
+ * then reads from it and writes a superblock that no longer names it ({@link
+ * dev.cairn.agent.ec.MemberChanges}).
+ *
  * <p><b>Threads.</b> Requests run on the NBD request threads and wait on the members' futures;
  * assembly (connect every member, read headers, repair, write the superblock) runs on one virtual
- * thread per attach; one virtual thread per volume sweeps the bitmaps. A member failed while the
- * volume is served stays failed until the next attach (an online catch-up is not built yet).
+ * thread per attach; one virtual thread per volume sweeps the bitmaps; a member that joins is
+ * caught up on a virtual thread of its own. A member that fails while the volume is served and
+ * returns stays failed until the next attach (or until a reprotect replaces it).
  */
 package dev.cairn.agent.ec;

@@ -246,6 +246,7 @@ public final class Views {
             int volumesAttached,
             int volumesDegraded,
             int repairsRunning,
+            ReprotectView reprotect,
             List<String> problems) {}
 
     /**
@@ -330,10 +331,24 @@ public final class Views {
             List<UUID> erase,
             List<LegCopy> copies,
             long copyBytesPerSecond,
-            long kvLeaseMillis)
+            long kvLeaseMillis,
+            List<BStoreRebuild> rebuilds)
             implements Versioned {
         public DesiredView {
             copies = copies == null ? List.of() : List.copyOf(copies);
+            rebuilds = rebuilds == null ? List.of() : List.copyOf(rebuilds); // controllers older than reprotect
+        }
+
+        /** Without rebuilds. */
+        public DesiredView(
+                long appliedIndex,
+                long changedAt,
+                List<DesiredExtent> extents,
+                List<UUID> erase,
+                List<LegCopy> copies,
+                long copyBytesPerSecond,
+                long kvLeaseMillis) {
+            this(appliedIndex, changedAt, extents, erase, copies, copyBytesPerSecond, kvLeaseMillis, List.of());
         }
 
         /** Without a KV lease (a controller older than the DKV: the node serves no KV volume). */

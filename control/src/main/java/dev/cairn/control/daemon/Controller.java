@@ -1,6 +1,7 @@
 package dev.cairn.control.daemon;
 
 import dev.cairn.control.api.ReadyFile;
+import dev.cairn.control.erasure.Reprotector;
 import dev.cairn.control.erasure.Restriper;
 import dev.cairn.control.raft.RatisReplicatedState;
 import dev.cairn.control.rest.ControllerApi;
@@ -119,7 +120,7 @@ public final class Controller implements AutoCloseable {
                 Thread.ofPlatform().name("cairn-dkv").daemon().factory());
         Future<?> _ = dkvThread.scheduleWithFixedDelay(
                 () -> guarded("DKV pass", dkv::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
-        scheduleRestriper(dkvThread, new Restriper(state, api.layouts(), clock));
+        scheduleRestriper(dkvThread, restriper(config, state, api, clock));
         Controller c = new Controller(config, state, api, thread, metrics, dkvThread, dkv);
         try {
             awaitLoaded(state);
@@ -161,10 +162,34 @@ public final class Controller implements AutoCloseable {
         void run() throws IOException;
     }
 
-    /** The restriper writes layouts into the DKV: on the DKV's thread, after its pass. */
-    private static void scheduleRestriper(ScheduledExecutorService dkvThread, Restriper restriper) {
+    /** The restriper's two passes: the end of volumes' creation, then reprotect. */
+    private record RestriperPasses(Restriper restriper, Reprotector reprotector) {}
+
+    private static RestriperPasses restriper(
+            ControllerConfig config, RatisReplicatedState state, ControllerApi api, InstantSource clock) {
+        return new RestriperPasses(
+                new Restriper(state, api.layouts(), clock),
+                new Reprotector(
+                        state,
+                        api.layouts(),
+                        clock,
+                        config.repairSyncsPerNode(),
+                        api.metrics().reprotect()));
+    }
+
+    /**
+     * The restriper writes layouts into the DKV: on the DKV's thread, after its pass; its
+     * reprotect pass after it.
+     */
+    private static void scheduleRestriper(ScheduledExecutorService dkvThread, RestriperPasses passes) {
         Future<?> _ = dkvThread.scheduleWithFixedDelay(
-                () -> guarded("restriper pass", restriper::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
+                () -> {
+                    guarded("restriper pass", passes.restriper()::tick);
+                    guarded("reprotect pass", passes.reprotector()::tick);
+                },
+                0,
+                REPAIR_TICK.toMillis(),
+                TimeUnit.MILLISECONDS);
     }
 
     /**

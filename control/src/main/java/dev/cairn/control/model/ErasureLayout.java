@@ -1,6 +1,7 @@
 package dev.cairn.control.model;
 
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -24,7 +25,8 @@ public record ErasureLayout(
         int pstores,
         long generation,
         Set<UUID> nodes,
-        List<PStorePlacement> pending) {
+        List<PStorePlacement> pending,
+        List<Rebuild> rebuilds) {
 
     /** Chunks of 64 KiB: a 1 MiB write of a 4+2 volume is four whole rows. */
     public static final int CHUNK_BYTES = 64 * 1024;
@@ -35,6 +37,42 @@ public record ErasureLayout(
     public ErasureLayout {
         nodes = Set.copyOf(new TreeSet<>(nodes));
         pending = List.copyOf(pending);
+        rebuilds = rebuilds == null ? List.of() : List.copyOf(rebuilds); // volumes stored before reprotect
+    }
+
+    /**
+     * BStore {@code member} of PStore {@code pstore} (of {@code bstoreBytes}), {@code old}, being
+     * rebuilt into {@code replacement} since {@code sinceMillis}: the replacement's node fills it
+     * from the PStore's other members; then the layout names it and {@code old} becomes an orphan.
+     */
+    public record Rebuild(
+            int pstore,
+            int member,
+            long bstoreBytes,
+            BStorePlacement old,
+            BStorePlacement replacement,
+            long sinceMillis) {}
+
+    /** The rebuild of member {@code member} of PStore {@code pstore}, if it is being rebuilt. */
+    public Optional<Rebuild> rebuildOf(int pstore, int member) {
+        return rebuilds.stream()
+                .filter(r -> r.pstore() == pstore && r.member() == member)
+                .findFirst();
+    }
+
+    public ErasureLayout withRebuilds(List<Rebuild> newRebuilds, Set<UUID> newNodes) {
+        return new ErasureLayout(
+                code,
+                chunkBytes,
+                pstoreBytes,
+                regionRows,
+                headerBytes,
+                firstKey,
+                pstores,
+                generation,
+                newNodes,
+                pending,
+                newRebuilds);
     }
 
     /** Where one BStore goes: a drive of a node, its extent and the secret that opens it. */
@@ -61,7 +99,17 @@ public record ErasureLayout(
         long bitmapBytes = (regions + 7) / 8;
         long headerBytes = LegLayout.roundUp(4096 + LegLayout.roundUp(bitmapBytes, 4096), LegLayout.ALIGNMENT);
         return new ErasureLayout(
-                code, CHUNK_BYTES, pstoreBytes, regionRows, headerBytes, firstKey, pstores, 0, Set.of(), List.of());
+                code,
+                CHUNK_BYTES,
+                pstoreBytes,
+                regionRows,
+                headerBytes,
+                firstKey,
+                pstores,
+                0,
+                Set.of(),
+                List.of(),
+                List.of());
     }
 
     /** Rows of PStore {@code p} of a volume of {@code volumeBytes}. */
@@ -92,7 +140,8 @@ public record ErasureLayout(
                 pstores,
                 generation,
                 newNodes,
-                newPending);
+                newPending,
+                rebuilds);
     }
 
     public ErasureLayout withGeneration(long newGeneration) {
@@ -106,6 +155,7 @@ public record ErasureLayout(
                 pstores,
                 newGeneration,
                 nodes,
-                pending);
+                pending,
+                rebuilds);
     }
 }

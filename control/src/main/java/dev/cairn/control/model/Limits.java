@@ -51,6 +51,9 @@ public final class Limits {
      */
     public static final int MAX_VOLUME_BSTORES = 65_536;
 
+    /** BStores one reprotect command starts or ends. */
+    public static final int MAX_REBUILDS_PER_COMMAND = 4_096;
+
     /** A name or id: names are at most 63 characters, ids 36. */
     public static final int MAX_NAME_CHARS = 63;
 

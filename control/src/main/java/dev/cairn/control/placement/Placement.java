@@ -84,6 +84,16 @@ public final class Placement {
                 }
             }
         }
+        for (Volume v : state.volumes().values()) {
+            for (ErasureLayout.Rebuild r :
+                    v.erasure().map(ErasureLayout::rebuilds).orElse(List.of())) {
+                NodeRecord node = state.nodes().get(r.replacement().nodeId());
+                if (node == null || !node.extents().containsKey(r.replacement().extentId())) {
+                    pending.merge(
+                            r.replacement().driveId(), LegLayout.allocatedBytes(r.bstoreBytes()), Limits::addSaturated);
+                }
+            }
+        }
         for (DkvLayout.Mirror m : state.dkv().mirrors()) {
             NodeRecord node = state.nodes().get(m.nodeId());
             if (node == null || !node.extents().containsKey(m.extentId())) {

@@ -232,6 +232,6 @@ final class AdminRoutes {
 
     void cluster(Context ctx) throws IOException {
         List<ReplicatedState.Peer> peers = state.peers();
-        ctx.json(state.read(s -> ViewMapper.cluster(s, state.peerId(), peers)));
+        ctx.json(state.read(s -> ViewMapper.cluster(s, state.peerId(), peers, spareFraction)));
     }
 }

@@ -1,6 +1,7 @@
 package dev.cairn.control.rest;
 
 import dev.cairn.control.api.Views;
+import dev.cairn.control.erasure.Reprotector;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.DriveState;
@@ -50,6 +51,7 @@ public final class ControllerMetrics {
             Map<NodeState, Integer> nodes,
             Map<Views.VolumeHealth, Integer> volumesByHealth,
             int repairsRunning,
+            int rebuildsRunning,
             int orphans,
             long capacityBytes,
             long freeBytes) {}
@@ -59,6 +61,7 @@ public final class ControllerMetrics {
     private volatile Reading last;
     private final Counter dkvRecoveries;
     private final Counter dkvRecoveredBytes;
+    private final ReprotectMeters reprotect;
 
     private ControllerMetrics(MeterRegistry registry, ReplicatedState state) {
         this.state = state;
@@ -133,6 +136,12 @@ public final class ControllerMetrics {
                 .description("Bytes of slots written by DKV recoveries on this peer")
                 .baseUnit("bytes")
                 .register(registry);
+        reprotect = new ReprotectMeters(registry);
+        gauge(
+                registry,
+                "cairn.controller.reprotect.running",
+                "BStores being rebuilt now",
+                r -> r.cluster().rebuildsRunning());
     }
 
     private void repairCounters(MeterRegistry registry) {
@@ -205,16 +214,23 @@ public final class ControllerMetrics {
         }
         Map<Views.VolumeHealth, Integer> byHealth = new EnumMap<>(Views.VolumeHealth.class);
         int repairs = 0;
+        int rebuilds = 0;
         for (Volume v : s.volumes().values()) {
             byHealth.merge(HealthViews.of(s, v).health(), 1, Integer::sum);
             repairs += (int) v.legs().stream().filter(Leg::awaitingSync).count();
+            rebuilds += v.erasure().map(e -> e.rebuilds().size()).orElse(0);
         }
-        return new Cluster(nodes, byHealth, repairs, s.orphans().size(), capacity, free);
+        return new Cluster(nodes, byHealth, repairs, rebuilds, s.orphans().size(), capacity, free);
     }
 
     /** The leader's repair loop placed a replacement leg (its proposal was applied). */
     public void repairStarted(Command.Replacement why) {
         repairsStarted.get(why).increment();
+    }
+
+    /** What the reprotect loop reports. */
+    public Reprotector.Meters reprotect() {
+        return reprotect;
     }
 
     /** A DKV shard was recovered, writing {@code bytes}. */

@@ -1,6 +1,7 @@
 package dev.cairn.control.rest;
 
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.BStoreRebuild;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.erasure.PStoreLayouts;
 import dev.cairn.control.model.ErasureLayout;
@@ -61,14 +62,27 @@ final class ErasureRoutes {
         return out;
     }
 
-    /** The BStores {@code node} holds for erasure-coded volumes whose creation is over. */
-    List<Views.DesiredExtent> desiredOn(UUID node, List<Volume> volumes) {
+    /** What a node is told of erasure-coded volumes: the BStores it holds, those it rebuilds. */
+    record NodeShare(List<Views.DesiredExtent> extents, List<BStoreRebuild> rebuilds) {}
+
+    /**
+     * The BStores {@code node} holds for erasure-coded volumes whose creation is over, and the
+     * rebuilds it runs into its new BStores.
+     */
+    NodeShare desiredOn(UUID node, List<Volume> volumes) {
         List<Views.DesiredExtent> out = new ArrayList<>();
+        List<BStoreRebuild> rebuilds = new ArrayList<>();
         for (Volume v : volumes) {
             ErasureLayout e = v.erasure().orElseThrow();
             try {
-                for (PStoreLayout p : layouts.of(e)) {
+                List<PStoreLayout> pstores = layouts.of(e);
+                for (PStoreLayout p : pstores) {
                     out.addAll(ErasureViews.on(node, p, e.generation()));
+                }
+                for (ErasureLayout.Rebuild r : e.rebuilds()) {
+                    if (r.replacement().nodeId().equals(node)) {
+                        rebuilds.add(state.read(s -> ErasureViews.rebuild(s, v, r, pstores.get(r.pstore()))));
+                    }
                 }
             } catch (IOException ex) {
                 // The node leaves alone what it is not told of: its BStores stay as they are.
@@ -79,7 +93,7 @@ final class ErasureRoutes {
                         ex.getMessage());
             }
         }
-        return out;
+        return new NodeShare(out, rebuilds);
     }
 
     /**
@@ -148,8 +162,8 @@ final class ErasureRoutes {
                 ErasureLayout e =
                         state.read(s -> s.volumes().get(a.volumeId()).erasure().orElseThrow());
                 List<PStoreLayout> pstores = layouts.of(e);
-                AgentApi.AttachedErasure full =
-                        state.read(s -> ErasureViews.withPStores(s, a.erasure().get(), pstores));
+                AgentApi.AttachedErasure full = state.read(
+                        s -> ErasureViews.withPStores(s, e, a.erasure().get(), pstores));
                 out.add(new AgentApi.AttachedVolume(
                         a.volumeId(),
                         a.name(),

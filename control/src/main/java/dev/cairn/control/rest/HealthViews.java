@@ -33,6 +33,7 @@ final class HealthViews {
             legProblem(s, v, sc, l)
                     .ifPresent(p -> problems.add("leg " + l.index() + " (" + where(s, l, sc) + "): " + p));
         }
+        v.erasure().ifPresent(e -> problems.addAll(ErasureHealth.problems(s, v, e, sc)));
         v.repairNote().ifPresent(n -> problems.add("repair waiting: " + n));
         long staying = v.legs().stream().filter(Leg::staying).count();
         boolean byIntent = sc != null && staying < sc.replicas();

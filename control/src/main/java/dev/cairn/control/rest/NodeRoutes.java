@@ -172,7 +172,8 @@ final class NodeRoutes {
                 .forEach(m -> extents.add(new Views.DesiredExtent(
                         m.extentId(), m.driveId(), d.kvVolumeBytes(), d.kvEpoch(), m.secret(), Views.ExtentKind.KV)));
         extents.addAll(d.pendingBStores());
-        extents.addAll(erasure.desiredOn(node, d.erasureVolumes()));
+        ErasureRoutes.NodeShare bstores = erasure.desiredOn(node, d.erasureVolumes());
+        extents.addAll(bstores.extents());
         ctx.json(new Views.DesiredView(
                 d.appliedIndex(),
                 d.changedAt(),
@@ -180,7 +181,8 @@ final class NodeRoutes {
                 d.erase(),
                 d.copies(),
                 copyBytesPerSecond,
-                kvLease.toMillis()));
+                kvLease.toMillis(),
+                bstores.rebuilds()));
     }
 
     private static List<DriveState> drives(List<Requests.DriveReport> reports) {

@@ -1,11 +1,13 @@
 package dev.cairn.control.rest;
 
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.ReprotectView;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.AgentRecord;
 import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.LegLayout;
@@ -21,6 +23,7 @@ import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.model.VolumeReport;
 import dev.cairn.control.model.VolumeState;
+import dev.cairn.control.placement.Sparing;
 import dev.cairn.control.state.Liveness;
 import dev.cairn.control.state.ReplicatedState;
 import java.time.Instant;
@@ -211,12 +214,13 @@ final class ViewMapper {
     }
 
     /** A node's name, or its id when the controller no longer knows it. */
-    private static String nodeName(ClusterState s, UUID node) {
+    static String nodeName(ClusterState s, UUID node) {
         NodeRecord n = s.nodes().get(node);
         return n == null ? node.toString() : n.name();
     }
 
-    static Views.ClusterView cluster(ClusterState s, String peerId, List<ReplicatedState.Peer> peers) {
+    static Views.ClusterView cluster(
+            ClusterState s, String peerId, List<ReplicatedState.Peer> peers, double spareFraction) {
         Map<String, Views.DomainView> zones = new TreeMap<>();
         long capacity = 0;
         long free = 0;
@@ -279,6 +283,33 @@ final class ViewMapper {
                 (int) attached,
                 degraded,
                 repairs,
+                reprotect(s, spareFraction),
                 problems);
+    }
+
+    /** Sparing space, and the BStores being rebuilt with their nodes' progress. */
+    private static ReprotectView reprotect(ClusterState s, double spareFraction) {
+        int rebuilding = 0;
+        long done = 0;
+        long total = 0;
+        for (Volume v : s.volumes().values()) {
+            for (ErasureLayout.Rebuild r :
+                    v.erasure().map(ErasureLayout::rebuilds).orElse(List.of())) {
+                rebuilding++;
+                NodeRecord n = s.nodes().get(r.replacement().nodeId());
+                Optional<LegCopyProgress> p = n == null
+                        ? Optional.empty()
+                        : n.copies().stream()
+                                .filter(c -> c.extentId().equals(r.replacement().extentId()))
+                                .findFirst();
+                long bytes =
+                        p.map(LegCopyProgress::totalBytes).filter(t -> t > 0).orElse(r.bstoreBytes());
+                total = Limits.addSaturated(total, bytes);
+                done = Limits.addSaturated(
+                        done, p.map(LegCopyProgress::doneBytes).orElse(0L));
+            }
+        }
+        return new ReprotectView(
+                Sparing.fraction(s, spareFraction), Sparing.bytes(s, spareFraction), rebuilding, done, total);
     }
 }

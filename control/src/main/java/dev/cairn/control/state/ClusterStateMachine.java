@@ -8,8 +8,10 @@ import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
+import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.placement.Placement;
+import dev.cairn.control.placement.Sparing;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -123,7 +125,7 @@ public final class ClusterStateMachine {
             case Command.CreateClass c -> VolumeCommands.createClass(state, c);
             case Command.DeleteClass c -> VolumeCommands.deleteClass(state, c);
             case Command.CreateVolume c ->
-                VolumeCommands.createVolume(state, index, () -> placement(c.spareFraction()), c, logIndex);
+                VolumeCommands.createVolume(state, index, () -> placement(spareFor(c)), c, logIndex);
             case Command.DeleteVolume c -> invalidating(VolumeCommands.deleteVolume(state, index, c, logIndex));
             case Command.EraseOrphan c -> NodeCommands.eraseOrphan(state, index, c, logIndex);
             case Command.AgentHeartbeat c -> AttachCommands.heartbeat(state, index, c, logIndex);
@@ -144,6 +146,8 @@ public final class ClusterStateMachine {
                         state, index, () -> placement(c.placement().spareFraction()), c, logIndex);
             case Command.DkvShardRecovered c -> DkvCommands.recovered(state, index, c, logIndex);
             case Command.PStoresStored c -> ErasureCommands.stored(state, index, c, logIndex);
+            case Command.ReprotectBStores c -> invalidating(ReprotectCommands.start(state, index, c, logIndex));
+            case Command.BStoresReplaced c -> invalidating(ReprotectCommands.replaced(state, index, c, logIndex));
         };
     }
 
@@ -224,6 +228,15 @@ public final class ClusterStateMachine {
             placement = null;
         }
         return o;
+    }
+
+    /**
+     * What a new volume's placement keeps free of every drive: the configured share, and for an
+     * erasure-coded class at least the sparing space its BStores' reprotect needs.
+     */
+    private double spareFor(Command.CreateVolume c) {
+        StorageClass sc = c.className() == null ? null : state.classes().get(c.className());
+        return sc != null && sc.erasure().isPresent() ? Sparing.fraction(state, c.spareFraction()) : c.spareFraction();
     }
 
     private Placement placement(double spare) {

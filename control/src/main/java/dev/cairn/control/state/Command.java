@@ -3,6 +3,7 @@ package dev.cairn.control.state;
 import com.fasterxml.jackson.annotation.JsonSubTypes;
 import com.fasterxml.jackson.annotation.JsonTypeInfo;
 import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.StorageClass;
@@ -40,7 +41,9 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.ReserveDkvKeys.class, name = "reserve-dkv-keys"),
     @JsonSubTypes.Type(value = Command.ReplaceDkvMirror.class, name = "replace-dkv-mirror"),
     @JsonSubTypes.Type(value = Command.DkvShardRecovered.class, name = "dkv-shard-recovered"),
-    @JsonSubTypes.Type(value = Command.PStoresStored.class, name = "pstores-stored")
+    @JsonSubTypes.Type(value = Command.PStoresStored.class, name = "pstores-stored"),
+    @JsonSubTypes.Type(value = Command.ReprotectBStores.class, name = "reprotect-bstores"),
+    @JsonSubTypes.Type(value = Command.BStoresReplaced.class, name = "bstores-replaced")
 })
 public sealed interface Command {
 
@@ -171,6 +174,32 @@ public sealed interface Command {
      * read from the DKV from now on) and the volume is available.
      */
     record PStoresStored(UUID volumeId, long atMillis) implements Command {}
+
+    /**
+     * The restriper starts rebuilding BStores of erasure-coded volume {@code volumeId} (lost past
+     * the class's repair timeout) into new BStores, placed in the sparing space of other drives: the
+     * new ones' nodes make them and fill them from the PStores' other members.
+     */
+    record ReprotectBStores(UUID volumeId, List<ErasureLayout.Rebuild> rebuilds, long atMillis) implements Command {
+        public ReprotectBStores {
+            rebuilds = rebuilds == null ? List.of() : List.copyOf(rebuilds);
+        }
+    }
+
+    /**
+     * The restriper wrote the layouts that name the filled replacements of rebuilt BStores of volume
+     * {@code volumeId} to the DKV: those rebuilds are over and the old BStores become orphans.
+     * {@code nodes}: the nodes the volume's layouts name now (empty: as they were).
+     */
+    record BStoresReplaced(UUID volumeId, List<Replaced> replaced, List<UUID> nodes, long atMillis) implements Command {
+        public BStoresReplaced {
+            replaced = replaced == null ? List.of() : List.copyOf(replaced);
+            nodes = nodes == null ? List.of() : List.copyOf(nodes);
+        }
+    }
+
+    /** Member {@code member} of PStore {@code pstore} is now its replacement, extent {@code extentId}. */
+    record Replaced(int pstore, int member, UUID extentId) {}
 
     /**
      * A client agent's heartbeat (registering it on the first): where it serves NBD, and what it

@@ -70,10 +70,9 @@ public final class CommandChecks {
             case Command.DeleteClass d -> text(d.name(), "class name", Limits.MAX_NAME_CHARS);
             case Command.CreateVolume v -> createVolume(v);
             case Command.DeleteVolume d -> deleteVolume(d);
-            case Command.PStoresStored p -> {
-                id(p.volumeId(), "volume id");
-                time(p.atMillis());
-            }
+            case Command.PStoresStored p -> ErasureChecks.stored(p);
+            case Command.ReprotectBStores r -> ErasureChecks.reprotect(r);
+            case Command.BStoresReplaced r -> ErasureChecks.replaced(r);
             case Command.EraseOrphan e -> {
                 id(e.extentId(), "extent id");
                 time(e.atMillis());
@@ -330,7 +329,7 @@ public final class CommandChecks {
         }
     }
 
-    private static void time(long millis) {
+    static void time(long millis) {
         if (millis < 0 || millis > Limits.MAX_MILLIS) {
             throw new IllegalArgumentException(
                     "time " + millis + " is not between 0 and " + Limits.MAX_MILLIS + " (the year 9999)");
@@ -344,13 +343,13 @@ public final class CommandChecks {
         }
     }
 
-    private static void bytes(long value, String what, long max) {
+    static void bytes(long value, String what, long max) {
         if (value < 0 || value > max) {
             throw new IllegalArgumentException(what + " must be from 0 to " + max + ", got " + value);
         }
     }
 
-    private static void id(UUID id, String what) {
+    static void id(UUID id, String what) {
         present(id, what);
     }
 
@@ -365,7 +364,7 @@ public final class CommandChecks {
         }
     }
 
-    private static <C extends Collection<?>> C list(C items, String what, int max) {
+    static <C extends Collection<?>> C list(C items, String what, int max) {
         present(items, what);
         if (items.size() > max) {
             throw new IllegalArgumentException(what + " has " + items.size() + " items, more than " + max);
@@ -373,7 +372,7 @@ public final class CommandChecks {
         return items;
     }
 
-    private static <T> T present(T value, String what) {
+    static <T> T present(T value, String what) {
         if (value == null) {
             throw new IllegalArgumentException(what + " is missing");
         }

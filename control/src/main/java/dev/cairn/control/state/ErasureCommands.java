@@ -171,6 +171,10 @@ final class ErasureCommands {
             return Optional.of("volume '" + v.name() + "' has " + expected + " BStores, the deletion names "
                     + distinct.size() + "; ask again");
         }
+        // The new BStores of rebuilds still running are in no layout yet: they go too.
+        e.rebuilds()
+                .forEach(r -> bstores.add(new Command.Orphaned(
+                        r.replacement().extentId(), r.replacement().nodeId(), r.bstoreBytes())));
         for (Command.Orphaned b : bstores) {
             s.orphans()
                     .put(

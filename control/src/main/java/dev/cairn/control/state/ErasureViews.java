@@ -1,11 +1,13 @@
 package dev.cairn.control.state;
 
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.BStoreRebuild;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.PStoreLayout;
+import dev.cairn.control.model.Volume;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
@@ -14,7 +16,10 @@ import java.util.UUID;
 public final class ErasureViews {
     private ErasureViews() {}
 
-    /** The BStore {@code extentId} of a volume being created, if it is one of its layout's pending ones. */
+    /**
+     * The BStore {@code extentId} of a volume being created, if it is one of its layout's pending
+     * ones, or the replacement of a BStore being rebuilt.
+     */
     static List<Views.DesiredExtent> pendingOn(ErasureLayout e, UUID extentId) {
         List<Views.DesiredExtent> out = new ArrayList<>();
         for (ErasureLayout.PStorePlacement p : e.pending()) {
@@ -22,6 +27,11 @@ public final class ErasureViews {
                 if (b.extentId().equals(extentId)) {
                     out.add(desired(b, p.bstoreBytes(), e.generation()));
                 }
+            }
+        }
+        for (ErasureLayout.Rebuild r : e.rebuilds()) {
+            if (r.replacement().extentId().equals(extentId)) {
+                out.add(desired(r.replacement(), r.bstoreBytes(), e.generation()));
             }
         }
         return out;
@@ -52,25 +62,16 @@ public final class ErasureViews {
                 List.of());
     }
 
-    /** The geometry with the PStores read from the DKV, each BStore with what opens it. */
+    /**
+     * The geometry with the PStores read from the DKV, each BStore with what opens it; a BStore
+     * being rebuilt is marked kept: the agent leaves it and writes around it until its replacement
+     * is filled and named in its place.
+     */
     public static AgentApi.AttachedErasure withPStores(
-            ClusterState s, AgentApi.AttachedErasure geometry, List<PStoreLayout> layouts) {
+            ClusterState s, ErasureLayout e, AgentApi.AttachedErasure geometry, List<PStoreLayout> layouts) {
         List<List<AgentApi.AttachedLeg>> pstores = new ArrayList<>();
         for (PStoreLayout layout : layouts) {
-            List<AgentApi.AttachedLeg> members = new ArrayList<>();
-            for (int i = 0; i < layout.members().size(); i++) {
-                ErasureLayout.BStorePlacement b = layout.members().get(i);
-                NodeRecord n = s.nodes().get(b.nodeId());
-                members.add(new AgentApi.AttachedLeg(
-                        i,
-                        b.extentId(),
-                        b.nodeId(),
-                        n == null ? "" : n.nbdAddress(),
-                        layout.bstoreBytes(),
-                        b.secret(),
-                        false));
-            }
-            pstores.add(members);
+            pstores.add(openers(s, e, layout));
         }
         return new AgentApi.AttachedErasure(
                 geometry.k(),
@@ -80,5 +81,43 @@ public final class ErasureViews {
                 geometry.regionRows(),
                 geometry.headerBytes(),
                 pstores);
+    }
+
+    /** Each BStore of {@code layout} with what opens it, kept if it is being rebuilt. */
+    private static List<AgentApi.AttachedLeg> openers(ClusterState s, ErasureLayout e, PStoreLayout layout) {
+        List<AgentApi.AttachedLeg> members = new ArrayList<>();
+        for (int i = 0; i < layout.members().size(); i++) {
+            ErasureLayout.BStorePlacement b = layout.members().get(i);
+            NodeRecord n = s.nodes().get(b.nodeId());
+            members.add(new AgentApi.AttachedLeg(
+                    i,
+                    b.extentId(),
+                    b.nodeId(),
+                    n == null ? "" : n.nbdAddress(),
+                    layout.bstoreBytes(),
+                    b.secret(),
+                    e.rebuildOf(layout.index(), i).isPresent()));
+        }
+        return members;
+    }
+
+    /** What the node rebuilding {@code r} (of volume {@code v}, PStore {@code layout}) is told. */
+    public static BStoreRebuild rebuild(ClusterState s, Volume v, ErasureLayout.Rebuild r, PStoreLayout layout) {
+        ErasureLayout e = v.erasure().orElseThrow();
+        return new BStoreRebuild(
+                v.id(),
+                v.name(),
+                r.pstore(),
+                r.member(),
+                r.replacement().extentId(),
+                e.generation(),
+                v.attachment().isPresent(),
+                e.code().k(),
+                e.code().m(),
+                e.chunkBytes(),
+                e.rows(r.pstore(), v.sizeBytes()),
+                e.headerBytes(),
+                e.regionRows(),
+                openers(s, e, layout));
     }
 }

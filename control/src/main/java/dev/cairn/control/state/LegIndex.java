@@ -15,6 +15,7 @@ import java.util.Set;
 import java.util.SortedSet;
 import java.util.TreeSet;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * Derived from the state, never stored: which volume each extent belongs to (and which extents are
@@ -82,11 +83,15 @@ final class LegIndex {
         v.attachment().ifPresent(a -> detach(v.id(), a.host(), index));
     }
 
-    /** The BStores of an erasure-coded volume still being created: the state holds them until then. */
+    /**
+     * The BStores of an erasure-coded volume that its state holds: those of a volume still being
+     * created, and the replacements of BStores being rebuilt (until the DKV's layouts name them).
+     */
     private static List<ErasureLayout.BStorePlacement> pendingBStores(Volume v) {
         return v.erasure().stream()
-                .flatMap(e -> e.pending().stream())
-                .flatMap(p -> p.members().stream())
+                .flatMap(e -> Stream.concat(
+                        e.pending().stream().flatMap(p -> p.members().stream()),
+                        e.rebuilds().stream().map(ErasureLayout.Rebuild::replacement)))
                 .toList();
     }
 

@@ -5,6 +5,8 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.BStoreRebuild;
+import dev.cairn.control.api.ReprotectView;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import java.lang.reflect.RecordComponent;
@@ -69,6 +71,8 @@ class OpenApiTest extends ApiFixture {
         for (Class<?> c : Requests.class.getDeclaredClasses()) {
             records.put(c.getSimpleName(), c);
         }
+        records.put("BStoreRebuild", BStoreRebuild.class);
+        records.put("Reprotect", ReprotectView.class);
         for (Class<?> c : AgentApi.class.getDeclaredClasses()) {
             if (c.isRecord()) { // LegSyncState is an enum, described where it is used
                 assertThat(records.put(c.getSimpleName().replaceFirst("View$", ""), c))

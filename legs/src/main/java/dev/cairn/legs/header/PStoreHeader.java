@@ -1,4 +1,4 @@
-package dev.cairn.agent.ec;
+package dev.cairn.legs.header;
 
 import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +12,7 @@ import java.util.zip.CRC32C;
  * The superblock at the start of every BStore: which volume, PStore and member it is, the code and
  * geometry, the attachment generation that last wrote it, the PStore's event counter and the
  * members that were failed at that event (they missed acknowledged writes). The PStore's
- * write-intent bitmap follows it, in {@link dev.cairn.legs.header.BitmapFormat} pages from {@link
+ * write-intent bitmap follows it, in {@link BitmapFormat} pages from {@link
  * #BITMAP_OFFSET}.
  *
  * <p>Format (big-endian, {@value #BYTES} bytes): magic "CAIRNPST", version, volume id, PStore
@@ -47,21 +47,10 @@ public record PStoreHeader(
         }
     }
 
-    /** The header of member {@code member} of PStore {@code pstore} of a volume of this geometry. */
-    static PStoreHeader of(
-            UUID volumeId, StripeGeometry g, int pstore, int member, long generation, long events, BitSet failed) {
+    /** The same superblock, as member {@code newMember}'s (a rebuilt BStore takes its place's). */
+    public PStoreHeader asMember(int newMember) {
         return new PStoreHeader(
-                volumeId,
-                pstore,
-                member,
-                g.k(),
-                g.m(),
-                g.chunkBytes(),
-                g.rows(pstore),
-                g.regionRows(),
-                generation,
-                events,
-                failed);
+                volumeId, pstore, newMember, k, m, chunkBytes, rows, regionRows, generation, events, failed);
     }
 
     @Override
@@ -80,17 +69,21 @@ public record PStoreHeader(
     /** Torn, overwritten, or not a BStore's. */
     public record Damaged(String reason) implements Read {}
 
-    /** Why this header does not belong where it was read, if it does not. */
-    Optional<String> mismatch(UUID volume, StripeGeometry g, int expectedPStore, int expectedMember) {
+    /**
+     * Why this header does not belong to member {@code expectedMember} of PStore {@code
+     * expectedPStore} of volume {@code volume}, whose geometry {@code expected} is (as this header
+     * would say it), if it does not.
+     */
+    public Optional<String> mismatch(UUID volume, int expectedPStore, int expectedMember, PStoreHeader expected) {
         if (!volumeId.equals(volume) || pstore != expectedPStore || member != expectedMember) {
             return Optional.of("holds member " + member + " of PStore " + pstore + " of volume " + volumeId
                     + ", not member " + expectedMember + " of PStore " + expectedPStore + " of volume " + volume);
         }
-        if (k != g.k()
-                || m != g.m()
-                || chunkBytes != g.chunkBytes()
-                || rows != g.rows(pstore)
-                || regionRows != g.regionRows()) {
+        if (k != expected.k
+                || m != expected.m
+                || chunkBytes != expected.chunkBytes
+                || rows != expected.rows
+                || regionRows != expected.regionRows) {
             return Optional.of("was written for a " + k + "+" + m + " code of " + rows + " rows of " + chunkBytes
                     + "-byte chunks, " + regionRows + " rows per region; the volume has another geometry");
         }

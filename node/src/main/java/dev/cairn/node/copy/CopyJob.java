@@ -44,7 +44,7 @@ import org.slf4j.LoggerFactory;
  * start or fail are retried with backoff until the controller stops asking (the job disappears
  * from the desired state, or the volume is attached: the generation then fences the copy).
  */
-final class CopyJob {
+final class CopyJob implements LegCopies.Job {
     private static final Logger log = LoggerFactory.getLogger(CopyJob.class);
     /** Bytes between two fill records at most (each a flush of the leg); see {@link RegionCopier}. */
     static final long FILL_RECORD_EVERY_BYTES = 64L << 20;
@@ -78,12 +78,14 @@ final class CopyJob {
                 job.volumeId(), job.sizeBytes(), job.regionSizeBytes(), extentBytes - job.sizeBytes(), regions);
     }
 
-    Views.LegCopy job() {
-        return job;
+    @Override
+    public String describe() {
+        return "volume " + job.volumeName() + ": leg " + job.extentId();
     }
 
     /** One attempt: probes every leg, copies what the leg needs, joins it. */
-    Outcome attempt() throws IOException, InterruptedException {
+    @Override
+    public Outcome attempt() throws IOException, InterruptedException {
         Optional<Extent> local = context.extents().apply(target);
         if (local.isEmpty()) {
             return new Outcome.Waiting("extent " + target + " is not on this node (yet)");

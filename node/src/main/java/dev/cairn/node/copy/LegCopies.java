@@ -1,5 +1,6 @@
 package dev.cairn.node.copy;
 
+import dev.cairn.control.api.BStoreRebuild;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
 import dev.cairn.drive.Extent;
@@ -20,14 +21,16 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * The copies this node makes of its legs of detached volumes, as the controller asks for them in
- * the node's desired state: one virtual thread per copy ({@link CopyJob}), started when a copy
- * appears, interrupted when it disappears (the volume was attached, the leg taken back or
- * removed) or its generation changes. All of them together copy no faster than the controller's
- * repair bandwidth ({@code copyBytesPerSecond}). Their progress goes out with the heartbeats.
+ * The copies this node makes, as the controller asks for them in the node's desired state: of its
+ * legs of detached volumes ({@link CopyJob}) and of the BStores it rebuilds ({@link RebuildJob}),
+ * one virtual thread each, started when a copy appears, interrupted when it disappears (the volume
+ * was attached, the leg taken back or removed, the rebuild ended) or changes (its generation). All
+ * of them together copy no faster than the controller's repair bandwidth ({@code
+ * copyBytesPerSecond}). Their progress goes out with the heartbeats.
  *
- * <p>Nothing is kept on the node: a copy that is stopped or dies with the node goes on from its
- * leg's fill record the next time it is asked for (by this node or by the agent).
+ * <p>Nothing is kept on the node: a leg's copy that is stopped or dies with the node goes on from
+ * its leg's fill record the next time it is asked for (by this node or by the agent); a rebuild
+ * starts again.
  */
 public final class LegCopies implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(LegCopies.class);
@@ -49,13 +52,21 @@ public final class LegCopies implements AutoCloseable {
             Duration probeTimeout,
             int workers) {}
 
+    /** One copy: an attempt at it, and what it is for logs. */
+    interface Job {
+        CopyJob.Outcome attempt() throws IOException, InterruptedException;
+
+        String describe();
+    }
+
     private final Context context;
     private final InstantSource clock;
     private final Runnable onChange;
     /** By the leg's extent id; only {@link #update} and {@link #close} change it. */
     private final Map<UUID, Running> running = new HashMap<>();
 
-    private record Running(Views.LegCopy job, CopyProgress progress, Thread thread) {}
+    /** {@code job}: what the controller asked for (a {@link Views.LegCopy} or a {@link BStoreRebuild}). */
+    private record Running(Object job, CopyProgress progress, Thread thread) {}
 
     public LegCopies(Context context, InstantSource clock, Runnable onChange) {
         this.context = context;
@@ -65,6 +76,14 @@ public final class LegCopies implements AutoCloseable {
 
     /** Brings the running copies to {@code wanted}, copying at most {@code bytesPerSecond} (0: no cap). */
     public synchronized void update(List<Views.LegCopy> wanted, long bytesPerSecond) {
+        update(wanted, List.of(), bytesPerSecond);
+    }
+
+    /**
+     * Brings the running copies to {@code wanted} and the running rebuilds to {@code rebuilds},
+     * copying at most {@code bytesPerSecond} (0: no cap).
+     */
+    public synchronized void update(List<Views.LegCopy> wanted, List<BStoreRebuild> rebuilds, long bytesPerSecond) {
         try {
             context.throttle().rate(bytesPerSecond);
         } catch (IllegalArgumentException e) {
@@ -73,45 +92,48 @@ public final class LegCopies implements AutoCloseable {
                     context.throttle().rate(),
                     e.getMessage());
         }
-        Map<UUID, Views.LegCopy> byExtent = new HashMap<>();
+        Map<UUID, Object> byExtent = new HashMap<>();
         wanted.forEach(j -> byExtent.put(j.extentId(), j));
-        for (Running r : List.copyOf(running.values())) {
-            Views.LegCopy still = byExtent.get(r.job().extentId());
-            if (still == null || !still.equals(r.job())) {
-                r.thread().interrupt();
-                running.remove(r.job().extentId());
+        rebuilds.forEach(j -> byExtent.put(j.extentId(), j));
+        for (Map.Entry<UUID, Running> r : List.copyOf(running.entrySet())) {
+            Object still = byExtent.get(r.getKey());
+            if (still == null || !still.equals(r.getValue().job())) {
+                r.getValue().thread().interrupt();
+                running.remove(r.getKey());
                 log.info(
-                        "volume {}: leg {}: copy stopped ({})",
-                        r.job().volumeName(),
-                        r.job().extentId(),
+                        "copy into extent {} stopped ({})",
+                        r.getKey(),
                         still == null ? "no longer asked for" : "asked for again, changed");
             }
         }
         for (Views.LegCopy job : wanted) {
             if (!running.containsKey(job.extentId())) {
-                start(job);
+                start(job, job.extentId(), job.generation(), p -> new CopyJob(job, context, p));
+            }
+        }
+        for (BStoreRebuild job : rebuilds) {
+            if (!running.containsKey(job.extentId())) {
+                start(job, job.extentId(), job.generation(), p -> new RebuildJob(job, context, p));
             }
         }
     }
 
-    private void start(Views.LegCopy job) {
-        CopyProgress progress = new CopyProgress(job.extentId(), job.generation(), clock, onChange);
-        CopyJob copy;
+    private void start(Object spec, UUID extentId, long generation, Function<CopyProgress, Job> make) {
+        CopyProgress progress = new CopyProgress(extentId, generation, clock, onChange);
+        Job copy;
         try {
-            copy = new CopyJob(job, context, progress);
+            copy = make.apply(progress);
         } catch (IllegalArgumentException e) {
             progress.failed(e.getMessage());
-            running.put(
-                    job.extentId(),
-                    new Running(job, progress, Thread.ofVirtual().unstarted(() -> {})));
+            running.put(extentId, new Running(spec, progress, Thread.ofVirtual().unstarted(() -> {})));
             return;
         }
-        Thread t = Thread.ofVirtual().name("copy-" + job.extentId()).start(() -> run(copy, progress));
-        running.put(job.extentId(), new Running(job, progress, t));
+        Thread t = Thread.ofVirtual().name("copy-" + extentId).start(() -> run(copy, progress));
+        running.put(extentId, new Running(spec, progress, t));
     }
 
     /** Attempts until done, backing off between attempts that wait or fail; ends when interrupted. */
-    private static void run(CopyJob copy, CopyProgress progress) {
+    private static void run(Job copy, CopyProgress progress) {
         Duration pause = FIRST_RETRY;
         String waitingFor = "";
         while (!Thread.currentThread().isInterrupted()) {
@@ -123,20 +145,12 @@ public final class LegCopies implements AutoCloseable {
                 }
                 String why = ((CopyJob.Outcome.Waiting) o).why();
                 if (!why.equals(waitingFor)) { // once per reason, not once per attempt
-                    log.info(
-                            "volume {}: leg {}: copy waits: {}",
-                            copy.job().volumeName(),
-                            copy.job().extentId(),
-                            why);
+                    log.info("{}: copy waits: {}", copy.describe(), why);
                     waitingFor = why;
                 }
                 progress.waiting(why);
             } catch (IOException | RuntimeException e) {
-                log.warn(
-                        "volume {}: leg {}: copy failed, retrying: {}",
-                        copy.job().volumeName(),
-                        copy.job().extentId(),
-                        e.getMessage());
+                log.warn("{}: copy failed, retrying: {}", copy.describe(), e.getMessage());
                 progress.failed(String.valueOf(e.getMessage()));
             } catch (InterruptedException e) {
                 return;

@@ -1,0 +1,125 @@
+package dev.cairn.agent.ec;
+
+import dev.cairn.legs.io.LegConnector;
+import dev.cairn.legs.io.LegTarget;
+import java.io.IOException;
+import java.util.List;
+import java.util.Set;
+import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantLock;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * What the agent does when the controller changes a served volume's BStores (a reprotect):
+ *
+ * <ul>
+ *   <li>a member marked kept is being rebuilt on another drive: it is failed at once, and the
+ *       superblock naming it failed is written before anything else, so the node rebuilding it can
+ *       start (every region written from then on stays dirty until its replacement caught up);
+ *   <li>a member whose extent changed is the rebuilt replacement: its old BStore is failed, the new
+ *       one connected and written to at once, and caught up online ({@link #catchUp}): every dirty
+ *       region's rows rebuilt into it under the rows' locks; then it is read from, and a superblock
+ *       no longer naming it failed is written.
+ * </ul>
+ *
+ * Before the volume is served, a replacement simply takes its place: the assembly reads its header
+ * (written by the node that rebuilt it) and catches it up with the others.
+ */
+final class MemberChanges {
+    private static final Logger log = LoggerFactory.getLogger(MemberChanges.class);
+
+    private MemberChanges() {}
+
+    /** Applies the change from {@code now} to {@code next}; I/O runs on {@code background}. */
+    static void apply(
+            List<PStoreIo> pstores,
+            EcSpec now,
+            EcSpec next,
+            boolean serving,
+            LegConnector connector,
+            Executor background) {
+        for (int p = 0; p < pstores.size(); p++) {
+            PStoreIo io = pstores.get(p);
+            boolean fail = false;
+            for (int i = 0; i < next.geometry().width(); i++) {
+                LegTarget want = next.pstores().get(p).get(i);
+                BStore b = io.members().get(i);
+                if (want.kept()) {
+                    if (!b.failed()) {
+                        b.fail("being rebuilt on another drive (reprotect)");
+                        fail = true;
+                    }
+                } else if (!want.extentId().equals(b.target.extentId())) {
+                    b.fail("replaced by its rebuilt BStore " + want.extentId());
+                    BStore joining = serving ? BStore.catchingUp(i, want) : new BStore(i, want);
+                    io.replace(joining);
+                    if (serving) {
+                        background.execute(() -> join(io, joining, connector));
+                    } else {
+                        b.close();
+                    }
+                }
+            }
+            if (fail && serving) {
+                background.execute(() -> record(io));
+            }
+        }
+    }
+
+    private static void record(PStoreIo p) {
+        try {
+            p.record.recordFailures();
+        } catch (IOException e) {
+            log.warn("{}: the superblock naming a member being rebuilt failed: {}", p.describe(), e.getMessage());
+        }
+    }
+
+    private static void join(PStoreIo p, BStore b, LegConnector connector) {
+        try {
+            b.connected(connector.connect(b.target));
+            catchUp(p, b);
+        } catch (IOException e) {
+            b.fail("could not join: " + e.getMessage());
+            record(p);
+        } catch (RuntimeException e) {
+            log.error("{}: {} could not join (a bug)", p.describe(), b, e);
+            b.fail("could not join: " + e);
+        }
+    }
+
+    /**
+     * Catches {@code b} (connected, catching up: it takes every write already) up: each row of
+     * every region the bitmap holds dirty now is made consistent on it, under the row's lock, from
+     * members that hold every write. Regions dirtied later were written to it too. Then it is read
+     * from, and the superblock no longer names it.
+     */
+    static void catchUp(PStoreIo p, BStore b) throws IOException {
+        p.record.recordFailures();
+        List<Long> dirty = p.record.bitmap.dirtyRegions();
+        StripeGeometry g = p.geometry();
+        long rows = g.rows(p.index());
+        for (long region : dirty) {
+            for (long row = region * g.regionRows(); row < Math.min(rows, (region + 1) * g.regionRows()); row++) {
+                ReentrantLock lock = p.lockOf(row);
+                lock.lock();
+                try {
+                    p.repairRow(row, Set.of(b.index), Set.of(b.index));
+                } finally {
+                    lock.unlock();
+                }
+                if (b.failed()) {
+                    throw new IOException(
+                            b + " failed while catching up: " + b.failure().orElse("?"));
+                }
+            }
+        }
+        synchronized (p.record) {
+            b.caughtUp();
+            p.record.recordNow();
+        }
+        p.record.bitmap.rewriteAll();
+        p.counters.repairedRegions.add(dirty.size());
+        log.info("{}: {} caught up over {} dirty regions; in sync", p.describe(), b, dirty.size());
+    }
+}

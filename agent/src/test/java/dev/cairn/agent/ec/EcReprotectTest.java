@@ -1,0 +1,110 @@
+package dev.cairn.agent.ec;
+
+import static dev.cairn.agent.ec.EcVolumeTest.parityHolds;
+import static dev.cairn.agent.ec.EcVolumeTest.random;
+import static dev.cairn.agent.ec.EcVolumeTest.read;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.header.PStoreHeader;
+import dev.cairn.legs.io.LegIo;
+import dev.cairn.legs.io.LegTarget;
+import dev.cairn.legs.io.MemoryLegs;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.UUID;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A reprotect as the agent sees it while it serves the volume: a member marked kept (being rebuilt
+ * elsewhere) is left at once and the superblock names it failed; its rebuilt replacement (what the
+ * node made of it, which misses the writes since) joins, is caught up online over the dirty
+ * regions, and is then read from.
+ */
+class EcReprotectTest {
+
+    /** The fixture's spec with member {@code member} of PStore 0 kept or replaced by {@code extent}. */
+    private static EcSpec spec(EcFixture f, int member, UUID extent, boolean kept) {
+        EcSpec now = f.spec(1);
+        List<List<LegTarget>> pstores = new ArrayList<>();
+        for (List<LegTarget> members : now.pstores()) {
+            pstores.add(new ArrayList<>(members));
+        }
+        LegTarget old = pstores.getFirst().get(member);
+        pstores.getFirst()
+                .set(
+                        member,
+                        new LegTarget(
+                                member,
+                                extent,
+                                old.nodeId(),
+                                old.address(),
+                                old.exportName(),
+                                old.extentSizeBytes(),
+                                kept));
+        return new EcSpec(now.volumeId(), now.name(), now.generation(), now.geometry(), pstores);
+    }
+
+    private static PStoreHeader header(MemoryLegs.Extent member) {
+        return ((PStoreHeader.Valid) PStoreHeader.decode(ByteBuffer.wrap(member.snapshot(0, PStoreHeader.BYTES))))
+                .header();
+    }
+
+    private static void write(EcFixture f, UUID extent, long offset, byte[] bytes) throws Exception {
+        try (LegIo direct = f.memory.connect(MemoryLegs.target(0, extent, f.geometry.bstoreBytes(0)))) {
+            LegIo.await(direct.write(offset, ByteBuffer.wrap(bytes), true), Duration.ofSeconds(5));
+        }
+    }
+
+    @Test
+    void aMemberRebuiltElsewhereIsLeftThenItsReplacementIsCaughtUpOnlineAndReadFrom() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
+            int size = (int) f.geometry.volumeBytes();
+            byte[] image = random(1, size);
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(image), false);
+            UUID old = f.extents.getFirst().get(1);
+
+            // Being rebuilt: left, and named failed before anything else.
+            v.reconfigure(spec(f, 1, old, true));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> header(f.member(0, 0)).failed().get(1));
+            assertThat(v.legStates()).contains(LegSyncState.FAILED);
+            long writesBefore = f.member(0, 1).writtenBytes();
+
+            // The node's rebuild: member 1 as it was, with the newest superblock as its own.
+            UUID fresh = UUID.randomUUID();
+            long bstoreBytes = f.geometry.bstoreBytes(0);
+            f.memory.extent(fresh, bstoreBytes);
+            write(f, fresh, 0, f.member(0, 1).snapshot(0, (int) bstoreBytes));
+            byte[] newest = f.member(0, 0).snapshot(0, PStoreHeader.BYTES + 4096);
+            System.arraycopy(header(f.member(0, 0)).asMember(1).encode().array(), 0, newest, 0, PStoreHeader.BYTES);
+            write(f, fresh, 0, newest);
+
+            // Writes go on around it: some of member 1's chunk and the rest of the row.
+            byte[] patch = random(2, 6000);
+            v.write(3000, ByteBuffer.wrap(patch), false);
+            System.arraycopy(patch, 0, image, 3000, patch.length);
+            assertThat(f.member(0, 1).writtenBytes())
+                    .as("the old member is left")
+                    .isEqualTo(writesBefore);
+
+            // The replacement joins and is caught up while served.
+            v.reconfigure(spec(f, 1, fresh, false));
+            f.extents.getFirst().set(1, fresh);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> v.legStates().stream().allMatch(s -> s == LegSyncState.IN_SYNC));
+            assertThat(header(f.member(0, 0)).failed().isEmpty()).isTrue();
+            assertThat(parityHolds(f)).isTrue();
+            assertThat(v.counters().regionsRepaired()).isPositive();
+
+            // Read from: two others lost, member 1's chunks come from the replacement.
+            f.member(0, 0).down(true);
+            f.member(0, 2).down(true);
+            assertThat(read(v, 0, size)).isEqualTo(image);
+        }
+    }
+}

@@ -1,0 +1,247 @@
+package dev.cairn.control.erasure;
+
+import dev.cairn.control.api.CrashPoints;
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.LegCopyProgress;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.PStoreLayout;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.placement.Placement;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Outcome;
+import dev.cairn.control.state.ReplicatedState;
+import dev.cairn.control.state.ReprotectPlanner;
+import dev.cairn.control.state.Secrets;
+import java.io.IOException;
+import java.time.InstantSource;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * The restriper's reprotect, on the leader only (DESIGN.md section 6). Each pass:
+ *
+ * <ol>
+ *   <li>ends the rebuilds whose new BStore its node reports filled (at the volume's generation):
+ *       writes the PStore's layout naming it to the DKV (crash point {@code
+ *       reprotect-layout-written}), then logs {@link Command.BStoresReplaced} (the old BStore
+ *       becomes an orphan). A leader dying between the two writes the same layout again.
+ *   <li>starts rebuilds of the BStores lost past their class's repair timeout ({@link
+ *       ReprotectPlanner}), logged as {@link Command.ReprotectBStores}: the new BStores' nodes make
+ *       and fill them, many at once, each from {@code k} of its PStore's other members (crash
+ *       point {@code reprotect-started} right after).
+ * </ol>
+ *
+ * Nothing is remembered between passes but what was logged about problems (to log each once).
+ */
+public final class Reprotector {
+    private static final Logger log = LoggerFactory.getLogger(Reprotector.class);
+
+    /** What the reprotect did, for the controller's meters. */
+    public interface Meters {
+        void started(int bstores);
+
+        void ended(ErasureLayout.Rebuild rebuild, long atMillis);
+    }
+
+    private final ReplicatedState state;
+    private final PStoreLayouts layouts;
+    private final InstantSource clock;
+    private final int maxPerNode;
+    private final Meters meters;
+    private final Map<UUID, String> lastProblem = new HashMap<>();
+
+    public Reprotector(
+            ReplicatedState state, PStoreLayouts layouts, InstantSource clock, int maxPerNode, Meters meters) {
+        this.state = state;
+        this.layouts = layouts;
+        this.clock = clock;
+        this.maxPerNode = maxPerNode;
+        this.meters = meters;
+    }
+
+    /** One pass; the commands it logged. */
+    public synchronized List<Command> tick() throws IOException {
+        if (!state.isLeader()) {
+            return List.of();
+        }
+        List<Command> done = new ArrayList<>(finish());
+        done.addAll(start());
+        return done;
+    }
+
+    private List<Command> finish() throws IOException {
+        List<Volume> volumes = state.read(s -> s.volumes().values().stream()
+                .filter(v -> v.erasure().filter(e -> !e.rebuilds().isEmpty()).isPresent())
+                .toList());
+        List<Command> out = new ArrayList<>();
+        for (Volume v : volumes) {
+            ErasureLayout e = v.erasure().orElseThrow();
+            List<ErasureLayout.Rebuild> filled = state.read(
+                    s -> e.rebuilds().stream().filter(r -> filled(s, r, e)).toList());
+            if (filled.isEmpty()) {
+                continue;
+            }
+            List<Command.Replaced> replaced = new ArrayList<>();
+            for (ErasureLayout.Rebuild r : filled) {
+                try {
+                    long key = e.firstKey() + r.pstore();
+                    PStoreLayout now = layouts.get(key);
+                    List<ErasureLayout.BStorePlacement> members = new ArrayList<>(now.members());
+                    if (!members.get(r.member()).equals(r.replacement())) {
+                        members.set(r.member(), r.replacement());
+                        layouts.put(key, new PStoreLayout(now.volumeId(), now.index(), now.bstoreBytes(), members));
+                    }
+                    replaced.add(new Command.Replaced(
+                            r.pstore(), r.member(), r.replacement().extentId()));
+                } catch (IOException ex) {
+                    problem(v, "the layout of PStore " + r.pstore() + " could not be updated: " + ex.getMessage());
+                }
+            }
+            if (replaced.isEmpty()) {
+                continue;
+            }
+            CrashPoints.reach("reprotect-layout-written");
+            long now = clock.millis();
+            Command c = new Command.BStoresReplaced(v.id(), replaced, nodesOf(e), now);
+            Outcome o = state.submit(c);
+            if (o.isOk()) {
+                filled.forEach(r -> meters.ended(r, now));
+                log.info("volume {}: {} BStores rebuilt and in their PStores' layouts", v.name(), replaced.size());
+                out.add(c);
+            } else {
+                problem(v, "rebuilt BStores not logged replaced: " + o.message());
+            }
+        }
+        return out;
+    }
+
+    /** The nodes the volume's layouts name now (none when they cannot be read: the state keeps its own). */
+    private List<UUID> nodesOf(ErasureLayout e) {
+        try {
+            java.util.Set<UUID> nodes = new java.util.TreeSet<>();
+            layouts.of(e).forEach(p -> p.members().forEach(b -> nodes.add(b.nodeId())));
+            return List.copyOf(nodes);
+        } catch (IOException ex) {
+            return List.of();
+        }
+    }
+
+    /** Whether the new BStore of {@code r} is reported filled by its node, at the volume's generation. */
+    private static boolean filled(ClusterState s, ErasureLayout.Rebuild r, ErasureLayout e) {
+        NodeRecord n = s.nodes().get(r.replacement().nodeId());
+        return n != null
+                && n.copies().stream()
+                        .anyMatch(c -> c.extentId().equals(r.replacement().extentId())
+                                && c.generation() == e.generation()
+                                && c.state() == LegCopyProgress.State.DONE);
+    }
+
+    private List<Command> start() throws IOException {
+        List<Volume> volumes = state.read(s -> s.volumes().values().stream()
+                .filter(v -> v.erasure().filter(ErasureLayout::stored).isPresent())
+                .toList());
+        Map<UUID, List<PStoreLayout>> read = new HashMap<>();
+        for (Volume v : volumes) {
+            try {
+                read.put(v.id(), layouts.of(v.erasure().orElseThrow()));
+            } catch (IOException ex) {
+                problem(v, "its PStore layouts could not be read: " + ex.getMessage());
+            }
+        }
+        long now = clock.millis();
+        Map<Volume, ReprotectPlanner.Plan> plans = state.read(s -> plan(s, read, now));
+        List<Command> out = new ArrayList<>();
+        for (Map.Entry<Volume, ReprotectPlanner.Plan> p : plans.entrySet()) {
+            Volume v = p.getKey();
+            ReprotectPlanner.Plan plan = p.getValue();
+            if (!plan.waiting().isEmpty()) {
+                problem(v, "reprotect waits: " + String.join("; ", plan.waiting()));
+            }
+            if (plan.rebuilds().isEmpty()) {
+                continue;
+            }
+            Command c = new Command.ReprotectBStores(v.id(), plan.rebuilds(), now);
+            Outcome o = state.submit(c);
+            if (o.isOk()) {
+                CrashPoints.reach("reprotect-started");
+                meters.started(plan.rebuilds().size());
+                plan.rebuilds()
+                        .forEach(r -> log.info(
+                                "volume {}: PStore {} BStore {} (extent {}) lost; rebuilding it into extent {} on"
+                                        + " node {}",
+                                v.name(),
+                                r.pstore(),
+                                r.member(),
+                                r.old().extentId(),
+                                r.replacement().extentId(),
+                                r.replacement().nodeId()));
+                out.add(c);
+            } else {
+                problem(v, "reprotect not started: " + o.message());
+            }
+        }
+        return out;
+    }
+
+    /**
+     * The plans of the volumes with a lost BStore (the placement is built only when there is one),
+     * on one consistent read of the state.
+     */
+    private Map<Volume, ReprotectPlanner.Plan> plan(ClusterState s, Map<UUID, List<PStoreLayout>> read, long now) {
+        Map<Volume, ReprotectPlanner.Plan> plans = new java.util.LinkedHashMap<>();
+        ReprotectPlanner.Pass pass = null;
+        for (Map.Entry<UUID, List<PStoreLayout>> e : read.entrySet()) {
+            Volume v = s.volumes().get(e.getKey());
+            if (v == null || !anyLost(s, v, e.getValue(), now)) {
+                continue;
+            }
+            if (pass == null) {
+                pass = new ReprotectPlanner.Pass(
+                        s,
+                        now,
+                        maxPerNode,
+                        ReprotectPlanner.running(s),
+                        Placement.of(s, 0),
+                        UUID::randomUUID,
+                        Secrets::newSecret);
+            }
+            plans.put(v, pass.plan(v, e.getValue()));
+        }
+        return plans;
+    }
+
+    /** Whether a BStore of {@code v} not being rebuilt is lost. */
+    private static boolean anyLost(ClusterState s, Volume v, List<PStoreLayout> pstores, long now) {
+        ErasureLayout e = v.erasure().orElseThrow();
+        var sc = s.classes().get(v.className());
+        if (sc == null) {
+            return false;
+        }
+        for (PStoreLayout p : pstores) {
+            for (int i = 0; i < p.members().size(); i++) {
+                if (e.rebuildOf(p.index(), i).isEmpty()
+                        && ReprotectPlanner.lost(
+                                        s,
+                                        p.members().get(i),
+                                        now,
+                                        sc.repairTimeout().toMillis())
+                                .isPresent()) {
+                    return true;
+                }
+            }
+        }
+        return false;
+    }
+
+    private void problem(Volume v, String problem) {
+        if (!problem.equals(lastProblem.put(v.id(), problem))) {
+            log.warn("volume {}: {}", v.name(), problem);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+package dev.cairn.control.state;
+
+import static dev.cairn.control.state.CommandChecks.bytes;
+import static dev.cairn.control.state.CommandChecks.id;
+import static dev.cairn.control.state.CommandChecks.list;
+import static dev.cairn.control.state.CommandChecks.present;
+import static dev.cairn.control.state.CommandChecks.time;
+
+import dev.cairn.control.model.ErasureCode;
+import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.Limits;
+import java.util.List;
+
+/** {@link CommandChecks} of the restriper's commands: well-formed before they are applied. */
+final class ErasureChecks {
+    private ErasureChecks() {}
+
+    static void stored(Command.PStoresStored p) {
+        id(p.volumeId(), "volume id");
+        time(p.atMillis());
+    }
+
+    static void reprotect(Command.ReprotectBStores r) {
+        id(r.volumeId(), "volume id");
+        time(r.atMillis());
+        list(r.rebuilds(), "rebuilds", Limits.MAX_REBUILDS_PER_COMMAND).forEach(ErasureChecks::rebuild);
+    }
+
+    static void replaced(Command.BStoresReplaced r) {
+        id(r.volumeId(), "volume id");
+        time(r.atMillis());
+        list(r.replaced(), "replaced", Limits.MAX_REBUILDS_PER_COMMAND).forEach(x -> {
+            present(x, "a replaced BStore");
+            id(x.extentId(), "extent id");
+        });
+        list(r.nodes(), "nodes", Limits.MAX_VOLUME_BSTORES).forEach(n -> id(n, "node id"));
+    }
+
+    private static void rebuild(ErasureLayout.Rebuild r) {
+        present(r, "a rebuild");
+        if (r.pstore() < 0 || r.member() < 0 || r.member() >= ErasureCode.MAX_WIDTH) {
+            throw new IllegalArgumentException("a rebuild of member " + r.member() + " of PStore " + r.pstore());
+        }
+        bytes(r.bstoreBytes(), "bstoreBytes", Limits.MAX_VOLUME_BYTES);
+        for (ErasureLayout.BStorePlacement b :
+                List.of(present(r.old(), "old"), present(r.replacement(), "replacement"))) {
+            id(b.nodeId(), "node id");
+            id(b.driveId(), "drive id");
+            id(b.extentId(), "extent id");
+            if (!present(b.secret(), "a BStore secret").matches("[0-9a-f]{1,64}")) {
+                throw new IllegalArgumentException("a BStore secret must be 1 to 64 hex digits");
+            }
+        }
+        if (r.old().extentId().equals(r.replacement().extentId())) {
+            throw new IllegalArgumentException(
+                    "a BStore cannot be rebuilt into itself (" + r.old().extentId() + ")");
+        }
+        time(r.sinceMillis());
+    }
+}

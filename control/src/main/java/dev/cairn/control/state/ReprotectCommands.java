@@ -1,0 +1,133 @@
+package dev.cairn.control.state;
+
+import static dev.cairn.control.state.Outcome.Status.CONFLICT;
+import static dev.cairn.control.state.Outcome.Status.INVALID;
+import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.Orphan;
+import dev.cairn.control.model.Volume;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.Set;
+import java.util.TreeSet;
+import java.util.UUID;
+
+/**
+ * Applies the steps of a reprotect (DESIGN.md section 6): the restriper starts rebuilding lost
+ * BStores into new ones (which their nodes make and fill), then, once it wrote the layouts naming the
+ * filled replacements to the DKV, ends those rebuilds: the old BStores become orphans, erased when
+ * (if ever) their drives return. Both steps are idempotent where a leader that died between its DKV
+ * write and its log entry would repeat them.
+ */
+final class ReprotectCommands {
+    private ReprotectCommands() {}
+
+    static Outcome start(ClusterState s, LegIndex index, Command.ReprotectBStores c, long logIndex) {
+        Volume v = s.volumes().get(c.volumeId());
+        if (v == null || v.erasure().isEmpty()) {
+            return Outcome.refused(NOT_FOUND, "no erasure-coded volume " + c.volumeId());
+        }
+        ErasureLayout e = v.erasure().get();
+        if (!e.stored()) {
+            return Outcome.refused(CONFLICT, "volume '" + v.name() + "' is still being created");
+        }
+        Set<String> members = new HashSet<>();
+        for (ErasureLayout.Rebuild r : c.rebuilds()) {
+            Optional<String> problem = problem(s, index, e, r);
+            if (problem.isPresent()) {
+                return Outcome.refused(
+                        problem.get().startsWith("is") ? CONFLICT : INVALID,
+                        "volume '" + v.name() + "', PStore " + r.pstore() + " BStore " + r.member() + ": "
+                                + problem.get());
+            }
+            if (!members.add(r.pstore() + "/" + r.member())) {
+                return Outcome.refused(
+                        INVALID, "the command rebuilds BStore " + r.member() + " of PStore " + r.pstore() + " twice");
+            }
+        }
+        List<ErasureLayout.Rebuild> rebuilds = new ArrayList<>(e.rebuilds());
+        rebuilds.addAll(c.rebuilds());
+        Set<UUID> nodes = new TreeSet<>(e.nodes());
+        c.rebuilds().forEach(r -> nodes.add(r.replacement().nodeId()));
+        replace(s, index, v, e.withRebuilds(rebuilds, nodes), logIndex);
+        return Outcome.ok(v.id().toString());
+    }
+
+    /** Why rebuild {@code r} cannot start, if it cannot ("is ..." when the state outran it). */
+    private static Optional<String> problem(ClusterState s, LegIndex index, ErasureLayout e, ErasureLayout.Rebuild r) {
+        if (r.pstore() >= e.pstores() || r.member() >= e.code().width()) {
+            return Optional.of(
+                    "no such BStore (" + e.pstores() + " PStores of " + e.code().width() + ")");
+        }
+        if (e.rebuildOf(r.pstore(), r.member()).isPresent()) {
+            return Optional.of("is being rebuilt already");
+        }
+        UUID extent = r.replacement().extentId();
+        if (index.desired(extent) || s.orphans().containsKey(extent)) {
+            return Optional.of("extent id " + extent + " is taken");
+        }
+        if (!s.nodes().containsKey(r.replacement().nodeId())) {
+            return Optional.of("node " + r.replacement().nodeId() + " is not registered");
+        }
+        return Optional.empty();
+    }
+
+    static Outcome replaced(ClusterState s, LegIndex index, Command.BStoresReplaced c, long logIndex) {
+        Volume v = s.volumes().get(c.volumeId());
+        if (v == null || v.erasure().isEmpty()) {
+            return Outcome.refused(NOT_FOUND, "no erasure-coded volume " + c.volumeId());
+        }
+        ErasureLayout e = v.erasure().get();
+        List<ErasureLayout.Rebuild> left = new ArrayList<>(e.rebuilds());
+        List<ErasureLayout.Rebuild> ended = new ArrayList<>();
+        for (Command.Replaced x : c.replaced()) {
+            Optional<ErasureLayout.Rebuild> r = e.rebuildOf(x.pstore(), x.member());
+            if (r.isEmpty()) {
+                continue; // ended already: a leader logging it again after its DKV write
+            }
+            if (!r.get().replacement().extentId().equals(x.extentId())) {
+                return Outcome.refused(
+                        CONFLICT,
+                        "volume '" + v.name() + "', PStore " + x.pstore() + " BStore " + x.member()
+                                + " is being rebuilt into "
+                                + r.get().replacement().extentId() + ", not "
+                                + x.extentId());
+            }
+            left.remove(r.get());
+            ended.add(r.get());
+        }
+        for (ErasureLayout.Rebuild r : ended) {
+            ErasureLayout.BStorePlacement old = r.old();
+            s.orphans()
+                    .put(
+                            old.extentId(),
+                            new Orphan(
+                                    old.extentId(),
+                                    old.nodeId(),
+                                    r.bstoreBytes(),
+                                    c.atMillis(),
+                                    logIndex,
+                                    "BStore " + r.member() + " of PStore " + r.pstore() + " of volume " + v.name()
+                                            + " rebuilt elsewhere",
+                                    true));
+            index.touch(old.nodeId(), logIndex);
+        }
+        Set<UUID> nodes = new TreeSet<>(c.nodes().isEmpty() ? e.nodes() : c.nodes());
+        left.forEach(r -> nodes.add(r.replacement().nodeId()));
+        e.nodes().forEach(n -> index.touch(n, logIndex)); // a node no longer named forgets its BStores
+        replace(s, index, v, e.withRebuilds(left, nodes), logIndex);
+        return Outcome.ok(v.id().toString());
+    }
+
+    private static void replace(ClusterState s, LegIndex index, Volume v, ErasureLayout layout, long logIndex) {
+        index.remove(v, logIndex);
+        Volume updated = v.withErasure(layout, v.state());
+        s.volumes().put(v.id(), updated);
+        index.add(updated, logIndex);
+        layout.nodes().forEach(n -> index.touch(n, logIndex));
+    }
+}

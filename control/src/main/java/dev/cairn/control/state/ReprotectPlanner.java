@@ -1,0 +1,159 @@
+package dev.cairn.control.state;
+
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.LegLayout;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.PStoreLayout;
+import dev.cairn.control.model.StorageClass;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.placement.PlacedLeg;
+import dev.cairn.control.placement.Placement;
+import dev.cairn.control.placement.PlacementException;
+import dev.cairn.control.placement.PlacementRequest;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import java.util.function.Supplier;
+
+/**
+ * Which BStores of an erasure-coded volume to rebuild now, as a pure function of (state, the
+ * volume's PStore layouts, time): a BStore whose node has been offline for the class's repair
+ * timeout, whose node is gone, or whose drive its node no longer reports, is lost; each lost one
+ * (not being rebuilt already) whose PStore still has {@code k} members to read gets a new BStore,
+ * placed by the placement pipeline with the sparing space open to it: on a node holding no other
+ * member of the PStore, on a value of the spread label no other member uses, greedy by free space.
+ * A node runs at most {@code maxPerNode} rebuilds at once (the others wait for a later pass), so
+ * a lost drive is rebuilt by many drives at once, each a little, not by a few.
+ */
+public final class ReprotectPlanner {
+    private ReprotectPlanner() {}
+
+    /** What a pass decided for one volume: the rebuilds to start, and why others wait. */
+    public record Plan(List<ErasureLayout.Rebuild> rebuilds, List<String> waiting) {}
+
+    /** Rebuilds running on each node (as the node of the new BStore), over every volume. */
+    public static Map<UUID, Integer> running(ClusterState s) {
+        Map<UUID, Integer> out = new HashMap<>();
+        for (Volume v : s.volumes().values()) {
+            v.erasure()
+                    .ifPresent(e ->
+                            e.rebuilds().forEach(r -> out.merge(r.replacement().nodeId(), 1, Integer::sum)));
+        }
+        return out;
+    }
+
+    /** Why BStore {@code b} is lost at {@code now} with repair timeout {@code timeoutMillis}, if it is. */
+    public static Optional<String> lost(ClusterState s, ErasureLayout.BStorePlacement b, long now, long timeoutMillis) {
+        NodeRecord n = s.nodes().get(b.nodeId());
+        if (n == null) {
+            return Optional.of("its node is gone");
+        }
+        if (n.state() != NodeState.ONLINE) {
+            long away = now - n.lastHeartbeatMillis();
+            return away >= timeoutMillis
+                    ? Optional.of("its node " + n.name() + " has been offline for " + away / 1000 + " s")
+                    : Optional.empty();
+        }
+        if (n.drives().stream().noneMatch(d -> d.id().equals(b.driveId()))) {
+            return Optional.of("its drive " + b.driveId() + " is no longer reported by node " + n.name());
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * One pass over the cluster: its state at {@code now}, at most {@code maxPerNode} rebuilds per
+     * node ({@code running}: those running, updated with those placed), the placement (charged for
+     * what is placed, its sparing space open), and where new extent ids and secrets come from.
+     */
+    public record Pass(
+            ClusterState s,
+            long now,
+            int maxPerNode,
+            Map<UUID, Integer> running,
+            Placement placement,
+            Supplier<UUID> ids,
+            Supplier<String> secrets) {
+
+        /** The rebuilds to start for volume {@code v}, whose PStores' layouts are {@code layouts}. */
+        public Plan plan(Volume v, List<PStoreLayout> layouts) {
+            ErasureLayout e = v.erasure().orElseThrow();
+            StorageClass sc = s.classes().get(v.className());
+            List<ErasureLayout.Rebuild> out = new ArrayList<>();
+            List<String> waiting = new ArrayList<>();
+            if (sc == null || !e.stored()) {
+                return new Plan(out, waiting);
+            }
+            long timeout = sc.repairTimeout().toMillis();
+            for (PStoreLayout p : layouts) {
+                List<Integer> lost = new ArrayList<>();
+                int readable = 0;
+                for (int i = 0; i < p.members().size(); i++) {
+                    boolean rebuilding = e.rebuildOf(p.index(), i).isPresent();
+                    boolean gone = lost(s, p.members().get(i), now, timeout).isPresent();
+                    if (gone && !rebuilding) {
+                        lost.add(i);
+                    }
+                    if (!gone && !rebuilding) {
+                        readable++;
+                    }
+                }
+                if (lost.isEmpty()) {
+                    continue;
+                }
+                if (readable < e.code().k()) {
+                    waiting.add("PStore " + p.index() + ": only " + readable + " BStores left to read, "
+                            + e.code().k() + " needed: waiting for a lost one to return");
+                    continue;
+                }
+                for (int member : lost) {
+                    try {
+                        out.add(place(sc, e, p, member));
+                    } catch (PlacementException ex) {
+                        waiting.add("PStore " + p.index() + " BStore " + member + ": " + ex.getMessage());
+                    }
+                }
+            }
+            return new Plan(out, waiting);
+        }
+
+        private ErasureLayout.Rebuild place(StorageClass sc, ErasureLayout e, PStoreLayout p, int member)
+                throws PlacementException {
+            Set<UUID> nodes = new HashSet<>();
+            Set<String> domains = new HashSet<>();
+            for (int i = 0; i < p.members().size(); i++) {
+                ErasureLayout.BStorePlacement b = p.members().get(i);
+                Optional<ErasureLayout.Rebuild> r = e.rebuildOf(p.index(), i);
+                UUID holder = r.map(x -> x.replacement().nodeId()).orElse(b.nodeId());
+                nodes.add(b.nodeId());
+                nodes.add(holder);
+                if (i != member) {
+                    Repairs.domainOf(s, holder, sc.spreadAcross()).ifPresent(domains::add);
+                }
+            }
+            running.forEach((node, count) -> {
+                if (count >= maxPerNode) {
+                    nodes.add(node);
+                }
+            });
+            long bytes = LegLayout.allocatedBytes(p.bstoreBytes());
+            PlacementRequest request = new PlacementRequest(1, bytes, sc.spreadAcross(), sc.prefer(), nodes, domains);
+            PlacedLeg placed = placement.place(request).getFirst();
+            placement.commit(List.of(placed), bytes);
+            running.merge(placed.nodeId(), 1, Integer::sum);
+            return new ErasureLayout.Rebuild(
+                    p.index(),
+                    member,
+                    p.bstoreBytes(),
+                    p.members().get(member),
+                    new ErasureLayout.BStorePlacement(placed.nodeId(), placed.driveId(), ids.get(), secrets.get()),
+                    now);
+        }
+    }
+}

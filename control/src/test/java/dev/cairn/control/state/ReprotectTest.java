@@ -1,0 +1,289 @@
+package dev.cairn.control.state;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.model.DkvLayout;
+import dev.cairn.control.model.DriveState;
+import dev.cairn.control.model.ErasureCode;
+import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.ObservedExtent;
+import dev.cairn.control.model.Orphan;
+import dev.cairn.control.model.PStoreLayout;
+import dev.cairn.control.model.StorageClass;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.placement.Placement;
+import dev.cairn.control.placement.Sparing;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Optional;
+import java.util.Set;
+import java.util.UUID;
+import org.junit.jupiter.api.BeforeEach;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Reprotect's steps on the state machine: which BStores the planner rebuilds and where, the
+ * rebuild in the state (the new BStore desired on its node, the old one kept from the agent), its
+ * end (the old BStore an orphan), and the sparing space new volumes leave.
+ */
+class ReprotectTest {
+    private static final long TIMEOUT_MILLIS = 10_000;
+
+    private final Scenario s = new Scenario();
+    private final Map<UUID, String> zoneOf = new HashMap<>();
+
+    @BeforeEach
+    void eightZonesAndAClass() {
+        for (int i = 0; i < 8; i++) {
+            UUID n = s.node("z" + i, 10);
+            zoneOf.put(n, "z" + i);
+        }
+        s.apply(s.machine.read(
+                st -> DkvPlanner.reserve(st, 100, DkvStateTest.PLACEMENT, UUID::randomUUID, () -> "secret", s.now)));
+        s.apply(new Command.CreateClass(StorageClass.erasureCoded(
+                "ec",
+                ErasureCode.parse("4+2"),
+                "zone",
+                Optional.empty(),
+                Duration.ofMillis(TIMEOUT_MILLIS),
+                1 << 20,
+                false)));
+    }
+
+    /** A 4+2 volume of {@code pstores} GiB-sized PStores whose BStores are made and layouts stored; the layouts. */
+    private List<PStoreLayout> storedVolume(String name, int pstores) {
+        long size = pstores * ErasureLayout.MAX_PSTORE_BYTES;
+        List<UUID> extents = new ArrayList<>();
+        List<String> secrets = new ArrayList<>();
+        for (int i = 0; i < 6 * pstores; i++) {
+            extents.add(UUID.randomUUID());
+            secrets.add(Integer.toHexString(1000 + i));
+        }
+        long firstKey = DkvLayout.FIRST_KEY + s.machine.read(st -> st.volumes().size()) * 10L;
+        assertThat(s.apply(new Command.CreateVolume(
+                                UUID.randomUUID(), name, size, "ec", extents, secrets, 0, s.now, firstKey))
+                        .isOk())
+                .isTrue();
+        ErasureLayout e = s.volume(name).erasure().orElseThrow();
+        List<PStoreLayout> layouts = new ArrayList<>();
+        for (int p = 0; p < e.pending().size(); p++) {
+            ErasureLayout.PStorePlacement ps = e.pending().get(p);
+            layouts.add(new PStoreLayout(s.volume(name).id(), p, ps.bstoreBytes(), ps.members()));
+        }
+        heartbeatAll();
+        assertThat(s.apply(new Command.PStoresStored(s.volume(name).id(), s.now))
+                        .isOk())
+                .isTrue();
+        return layouts;
+    }
+
+    /** Every online node reports every BStore the state or {@code layouts} put on it. */
+    private void heartbeatAll(PStoreLayout... layouts) {
+        Map<UUID, List<ObservedExtent>> on = new HashMap<>();
+        s.machine.read(st -> {
+            for (Volume v : st.volumes().values()) {
+                ErasureLayout e = v.erasure().orElseThrow();
+                e.pending()
+                        .forEach(p -> p.members()
+                                .forEach(b -> on.computeIfAbsent(b.nodeId(), n -> new ArrayList<>())
+                                        .add(observed(b, p.bstoreBytes(), e.generation()))));
+                e.rebuilds()
+                        .forEach(r -> on.computeIfAbsent(r.replacement().nodeId(), n -> new ArrayList<>())
+                                .add(observed(r.replacement(), r.bstoreBytes(), e.generation())));
+            }
+            return null;
+        });
+        for (PStoreLayout p : layouts) {
+            p.members()
+                    .forEach(b -> on.computeIfAbsent(b.nodeId(), n -> new ArrayList<>())
+                            .add(observed(b, p.bstoreBytes(), 1)));
+        }
+        on.forEach((node, extents) -> s.heartbeat(node, extents));
+    }
+
+    private static ObservedExtent observed(ErasureLayout.BStorePlacement b, long bytes, long generation) {
+        return new ObservedExtent(b.extentId(), b.driveId(), bytes, false, generation, true);
+    }
+
+    private void offline(UUID node) {
+        assertThat(s.apply(new Command.MarkNodeOffline(node, s.now, 0)).isOk()).isTrue();
+    }
+
+    private ReprotectPlanner.Plan plan(String volume, List<PStoreLayout> layouts, int maxPerNode) {
+        return s.machine.read(st -> new ReprotectPlanner.Pass(
+                        st,
+                        s.now,
+                        maxPerNode,
+                        ReprotectPlanner.running(st),
+                        Placement.of(st, 0),
+                        UUID::randomUUID,
+                        () -> "abcdef")
+                .plan(st.volumeNamed(volume).orElseThrow(), layouts));
+    }
+
+    @Test
+    void aBStoreLostPastTheRepairTimeoutIsRebuiltOnANodeAndZoneItsPStoreDoesNotUse() {
+        List<PStoreLayout> layouts = storedVolume("ec", 1);
+        ErasureLayout.BStorePlacement lost = layouts.getFirst().members().get(2);
+        offline(lost.nodeId());
+        s.now += TIMEOUT_MILLIS - 1;
+        assertThat(plan("ec", layouts, 2).rebuilds())
+                .as("within the repair timeout")
+                .isEmpty();
+        s.now += 1;
+        ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
+        assertThat(plan.rebuilds()).hasSize(1);
+        ErasureLayout.Rebuild r = plan.rebuilds().getFirst();
+        assertThat(r.pstore()).isZero();
+        assertThat(r.member()).isEqualTo(2);
+        assertThat(r.old()).isEqualTo(lost);
+        Set<String> zones = new HashSet<>();
+        layouts.getFirst().members().forEach(b -> zones.add(zoneOf.get(b.nodeId())));
+        assertThat(zones).doesNotContain(zoneOf.get(r.replacement().nodeId()));
+
+        assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), plan.rebuilds(), s.now))
+                        .isOk())
+                .isTrue();
+        // The new BStore is desired on its node, at the volume's generation; planned once only.
+        var desired = s.machine.desired(r.replacement().nodeId());
+        assertThat(desired.pendingBStores())
+                .anyMatch(d -> d.id().equals(r.replacement().extentId()) && d.generation() == 1);
+        assertThat(plan("ec", layouts, 2).rebuilds()).isEmpty();
+        assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), plan.rebuilds(), s.now))
+                        .message())
+                .contains("is being rebuilt already");
+        // Its agent is told to leave the old one.
+        Volume v = s.volume("ec");
+        AgentApi.AttachedErasure view = s.machine.read(st -> ErasureViews.withPStores(
+                st, v.erasure().orElseThrow(), ErasureViews.geometry(v.erasure().orElseThrow()), layouts));
+        assertThat(view.pstores().getFirst().stream().map(AgentApi.AttachedLeg::kept))
+                .containsExactly(false, false, true, false, false, false);
+
+        // Filled: the layout names it and the old one becomes an orphan its node erases.
+        Command.BStoresReplaced done = new Command.BStoresReplaced(
+                v.id(), List.of(new Command.Replaced(0, 2, r.replacement().extentId())), List.of(), s.now);
+        assertThat(s.apply(done).isOk()).isTrue();
+        assertThat(s.volume("ec").erasure().orElseThrow().rebuilds()).isEmpty();
+        Orphan o = s.machine.read(st -> st.orphans().get(lost.extentId()));
+        assertThat(o.erase()).isTrue();
+        assertThat(o.nodeId()).isEqualTo(lost.nodeId());
+        assertThat(s.apply(done).isOk()).as("logged again by a new leader").isTrue();
+    }
+
+    @Test
+    void aPStoreWithFewerThanKReadableBStoresWaitsAndSaysWhy() {
+        List<PStoreLayout> layouts = storedVolume("ec", 1);
+        for (int i = 0; i < 3; i++) {
+            offline(layouts.getFirst().members().get(i).nodeId());
+        }
+        s.now += TIMEOUT_MILLIS;
+        ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
+        assertThat(plan.rebuilds()).isEmpty();
+        assertThat(plan.waiting())
+                .containsExactly("PStore 0: only 3 BStores left to read, 4 needed: waiting for a lost one to return");
+    }
+
+    @Test
+    void aNodeRunsAtMostItsShareOfRebuildsAtOnce() {
+        List<PStoreLayout> layouts = storedVolume("ec", 2);
+        // A node holding a BStore of both PStores.
+        Set<UUID> first = new HashSet<>();
+        layouts.get(0).members().forEach(b -> first.add(b.nodeId()));
+        UUID both = layouts.get(1).members().stream()
+                .map(ErasureLayout.BStorePlacement::nodeId)
+                .filter(first::contains)
+                .findFirst()
+                .orElseThrow();
+        offline(both);
+        s.now += TIMEOUT_MILLIS;
+        List<ErasureLayout.Rebuild> rebuilds = plan("ec", layouts, 1).rebuilds();
+        assertThat(rebuilds).hasSize(2);
+        assertThat(rebuilds.get(0).replacement().nodeId())
+                .isNotEqualTo(rebuilds.get(1).replacement().nodeId());
+    }
+
+    @Test
+    void theWrongReplacementIsRefusedAndNothingChanges() {
+        List<PStoreLayout> layouts = storedVolume("ec", 1);
+        offline(layouts.getFirst().members().get(0).nodeId());
+        s.now += TIMEOUT_MILLIS;
+        ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
+        UUID volume = s.volume("ec").id();
+        s.apply(new Command.ReprotectBStores(volume, plan.rebuilds(), s.now));
+        Outcome wrong = s.apply(new Command.BStoresReplaced(
+                volume, List.of(new Command.Replaced(0, 0, UUID.randomUUID())), List.of(), s.now));
+        assertThat(wrong.isOk()).isFalse();
+        assertThat(wrong.message()).contains("is being rebuilt into");
+        assertThat(s.volume("ec").erasure().orElseThrow().rebuilds()).hasSize(1);
+        boolean noOrphans = s.machine.read(st -> st.orphans().isEmpty());
+        assertThat(noOrphans).isTrue();
+    }
+
+    private double fraction(double configured) {
+        double f = s.machine.read(st -> Sparing.fraction(st, configured));
+        return f;
+    }
+
+    private Outcome createSized(String name, int gib) {
+        List<UUID> extents = new ArrayList<>();
+        List<String> secrets = new ArrayList<>();
+        for (int i = 0; i < 6 * gib; i++) {
+            extents.add(UUID.randomUUID());
+            secrets.add("ab" + i);
+        }
+        return s.apply(new Command.CreateVolume(
+                UUID.randomUUID(), name, gib * Scenario.GIB, "ec", extents, secrets, 0, s.now, DkvLayout.FIRST_KEY));
+    }
+
+    @Test
+    void aVolumeDeletedWhileABStoreIsRebuiltLeavesNoneBehind() {
+        List<PStoreLayout> layouts = storedVolume("ec", 1);
+        offline(layouts.getFirst().members().get(5).nodeId());
+        s.now += TIMEOUT_MILLIS;
+        ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
+        s.apply(new Command.ReprotectBStores(s.volume("ec").id(), plan.rebuilds(), s.now));
+        List<Command.Orphaned> inLayouts = new ArrayList<>();
+        layouts.getFirst()
+                .members()
+                .forEach(b -> inLayouts.add(new Command.Orphaned(
+                        b.extentId(), b.nodeId(), layouts.getFirst().bstoreBytes())));
+        assertThat(s.apply(new Command.DeleteVolume("ec", s.now, inLayouts)).isOk())
+                .isTrue();
+        Set<UUID> orphans = s.machine.read(st -> Set.copyOf(st.orphans().keySet()));
+        assertThat(orphans)
+                .hasSize(7)
+                .contains(plan.rebuilds().getFirst().replacement().extentId());
+    }
+
+    @Test
+    void sparingSpaceIsTheLargestDrivesShareAndNewVolumesLeaveIt() {
+        assertThat(fraction(0)).isEqualTo(1.0 / 8);
+        assertThat(fraction(0.2)).isEqualTo(0.2);
+        UUID big = s.node("z8", 40);
+        zoneOf.put(big, "z8");
+        assertThat(fraction(0)).isEqualTo(40.0 / 120);
+        // Nine drives: 80 GiB of the small ones, 40 of the big one; a third of each is kept.
+        double keptFree = s.machine.read(st -> {
+            long kept = 0;
+            for (NodeRecord n : st.nodes().values()) {
+                for (DriveState d : n.drives()) {
+                    kept += (long) (d.dataBytes() * Sparing.fraction(st, 0));
+                }
+            }
+            return (double) kept;
+        });
+        assertThat(keptFree).isEqualTo(40.0 * Scenario.GIB, org.assertj.core.data.Offset.offset(1.0 * Scenario.GIB));
+        // 60 GiB of 4+2 is 90 GiB of BStores: it would fit in the 120 GiB, not in the 80 left beside the
+        // sparing space, and is refused; 40 GiB (60 of BStores) is placed.
+        Outcome tooBig = createSized("big", 60);
+        assertThat(tooBig.isOk()).isFalse();
+        assertThat(tooBig.message()).contains("cannot place volume 'big'");
+        assertThat(createSized("fits", 40).isOk()).isTrue();
+    }
+}
