@@ -35,6 +35,14 @@ public final class Drive implements Closeable {
     private final InstantSource clock;
     /** Every row, in table order; guarded by {@code this}. */
     private final Map<UUID, ExtentRecord> records = new LinkedHashMap<>();
+    /**
+     * What {@link #extents} and {@link #usage} answer: a copy made under the lock after every
+     * change, read without it, so that a report (a heartbeat) never waits behind a change that
+     * waits for the medium.
+     */
+    private volatile Published published;
+
+    private record Published(List<ExtentRecord> extents, SpaceUsage usage) {}
     /** Active extents by id, readable without the lock. */
     private final Map<UUID, Extent> active = new ConcurrentHashMap<>();
 
@@ -175,6 +183,7 @@ public final class Drive implements Closeable {
         next.add(record);
         table.store(next);
         records.put(id, record);
+        publish();
         Extent extent = new Extent(record, backend);
         active.put(id, extent);
         log.info("drive {}: allocated extent {} of {} bytes at {}", id(), id, sizeBytes, offset);
@@ -201,10 +210,29 @@ public final class Drive implements Closeable {
     }
 
     /** A snapshot of every row, including extents being freed, ordered by offset. */
-    public synchronized List<ExtentRecord> extents() {
+    public List<ExtentRecord> extents() {
+        return published().extents();
+    }
+
+    private Published published() {
+        Published p = published;
+        if (p == null) {
+            synchronized (this) {
+                publish();
+                p = published;
+            }
+        }
+        return p;
+    }
+
+    /** Makes the rows as they are now what reports see; the caller holds this drive's lock. */
+    private void publish() {
         List<ExtentRecord> list = new ArrayList<>(records.values());
         list.sort(Comparator.comparingLong(ExtentRecord::offset));
-        return list;
+        SpaceMap map = SpaceMap.of(records.values(), label);
+        published = new Published(
+                List.copyOf(list),
+                new SpaceUsage(label.dataBytes(), map.usedBytes(), map.largestGap(), records.size()));
     }
 
     /** Replaces the access rule of an extent; the generation may never go backwards. */
@@ -225,6 +253,7 @@ public final class Drive implements Closeable {
         next.replaceAll(x -> x.id().equals(id) ? updated : x);
         table.store(next);
         records.put(id, updated);
+        publish();
         extent.setAccess(access);
     }
 
@@ -266,6 +295,7 @@ public final class Drive implements Closeable {
                 next.removeIf(x -> x.id().equals(id));
                 table.store(next);
                 records.remove(id);
+                publish();
             }
         }
         log.info("drive {}: erased and freed extent {} ({} bytes)", id(), id, erasing.allocatedBytes());
@@ -285,13 +315,13 @@ public final class Drive implements Closeable {
         next.replaceAll(x -> x.id().equals(id) ? erasing : x);
         table.store(next);
         records.put(id, erasing);
+        publish();
         return erasing;
     }
 
     /** Space accounting of the data area; extents being freed still count as used. */
-    public synchronized SpaceUsage usage() {
-        SpaceMap map = SpaceMap.of(records.values(), label);
-        return new SpaceUsage(label.dataBytes(), map.usedBytes(), map.largestGap(), records.size());
+    public SpaceUsage usage() {
+        return published().usage();
     }
 
     /** Stops I/O on every extent, makes everything written durable, and releases the medium. */
