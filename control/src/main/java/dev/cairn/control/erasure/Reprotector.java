@@ -80,7 +80,11 @@ public final class Reprotector {
                 .filter(v -> v.erasure().filter(e -> !e.rebuilds().isEmpty()).isPresent())
                 .toList());
         List<Command> out = new ArrayList<>();
+        boolean dkvDown = false;
         for (Volume v : volumes) {
+            if (dkvDown) {
+                break;
+            }
             ErasureLayout e = v.erasure().orElseThrow();
             List<ErasureLayout.Rebuild> filled = state.read(
                     s -> e.rebuilds().stream().filter(r -> filled(s, r, e)).toList());
@@ -100,7 +104,11 @@ public final class Reprotector {
                     replaced.add(new Command.Replaced(
                             r.pstore(), r.member(), r.replacement().extentId()));
                 } catch (IOException ex) {
+                    // The DKV does not answer (a shard waiting for a new mirror): the pass ends here,
+                    // giving the DKV's thread back to its monitor, which makes it answer again.
                     problem(v, "the layout of PStore " + r.pstore() + " could not be updated: " + ex.getMessage());
+                    dkvDown = true;
+                    break;
                 }
             }
             if (replaced.isEmpty()) {
@@ -152,6 +160,7 @@ public final class Reprotector {
                 read.put(v.id(), layouts.of(v.erasure().orElseThrow()));
             } catch (IOException ex) {
                 problem(v, "its PStore layouts could not be read: " + ex.getMessage());
+                break; // as in finish: the DKV's monitor gets its thread back
             }
         }
         long now = clock.millis();

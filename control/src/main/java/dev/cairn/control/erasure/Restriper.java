@@ -51,6 +51,8 @@ public final class Restriper {
         for (Volume v : ready) {
             if (store(v)) {
                 done.add(v.id());
+            } else if (lastProblem.containsKey(v.id())) {
+                break; // the DKV does not answer: the DKV's monitor gets its thread back to make it
             }
         }
         return done;

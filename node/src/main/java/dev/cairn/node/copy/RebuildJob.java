@@ -11,8 +11,10 @@ import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.io.LegTarget;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayDeque;
 import java.util.ArrayList;
 import java.util.BitSet;
+import java.util.Deque;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -30,8 +32,10 @@ import org.slf4j.LoggerFactory;
  * opens the PStore's members over NBD at the volume's generation (the one being replaced too, if
  * it answers), reads their superblocks and bitmaps, and reads {@code k} members that hold every
  * write (none that the newest superblock names failed), preferring the replaced member itself (then
- * a plain copy) and data members; every row's chunk of the member is decoded from those and written
- * to the local extent, {@link #ROWS_PER_STEP} rows at a time, under the node's copy throttle. Then
+ * a plain copy), the others from a member that depends on the PStore, so that the rebuilds of a lost
+ * drive read from every drive; every row's chunk of the member is decoded from those and written to
+ * the local extent, {@link #ROWS_PER_STEP} rows at a time with {@link #STEPS_IN_FLIGHT} steps in
+ * flight, under the node's copy throttle. Then
  * the new BStore gets the newest superblock (as its member) and the bitmap, and the job is done:
  * the restriper names it in the PStore's layout.
  *
@@ -45,6 +49,8 @@ final class RebuildJob implements LegCopies.Job {
     private static final Logger log = LoggerFactory.getLogger(RebuildJob.class);
     /** Rows decoded per step: 16 rows of 64 KiB chunks read 1 MiB from each source. */
     static final int ROWS_PER_STEP = 16;
+    /** Steps whose reads (and writes) are in flight at once. */
+    static final int STEPS_IN_FLIGHT = 4;
 
     private final BStoreRebuild job;
     private final LegCopies.Context context;
@@ -200,15 +206,21 @@ final class RebuildJob implements LegCopies.Job {
     }
 
     /**
-     * The members to read, best first: the replaced member itself (a plain copy), then data
-     * members, then parity; never one the newest superblock names failed or whose header is wrong.
+     * The members to read, best first: the replaced member itself (a plain copy), then the others
+     * from one the PStore picks; never one the newest superblock names failed or whose header is
+     * wrong.
      */
     private List<Integer> sources(Map<Integer, LegIo> open, Headers h, BitSet failed) {
         List<Integer> out = new ArrayList<>();
         if (usable(job.member(), open, h, failed)) {
             out.add(job.member());
         }
-        for (int i = 0; i < job.members().size(); i++) {
+        // From a member that depends on the PStore, not always the first ones: the rebuilds of a
+        // lost drive read from every drive, not mostly from the data members' ones.
+        int width = job.members().size();
+        int first = Math.floorMod(job.volumeId().hashCode() + job.pstore(), width);
+        for (int n = 0; n < width; n++) {
+            int i = (first + n) % width;
             if (i != job.member() && usable(i, open, h, failed)) {
                 out.add(i);
             }
@@ -220,52 +232,92 @@ final class RebuildJob implements LegCopies.Job {
         return open.containsKey(member) && !h.unusable().containsKey(member) && !failed.get(member);
     }
 
-    /** Decodes and writes every row's chunk of the member, from {@code sources} ({@code k} of them). */
+    /** One step in flight: its rows' offset and length, and the reads of its sources' chunks. */
+    private static final class Step {
+        final long at;
+        final int length;
+        final ByteBuffer[] shards;
+        final List<CompletableFuture<Void>> reads;
+
+        Step(long at, int length, ByteBuffer[] shards, List<CompletableFuture<Void>> reads) {
+            this.at = at;
+            this.length = length;
+            this.shards = shards;
+            this.reads = reads;
+        }
+    }
+
+    /**
+     * Decodes and writes every row's chunk of the member, from {@code sources} ({@code k} of them),
+     * {@link #STEPS_IN_FLIGHT} steps at once: the sources read the next steps while a step is
+     * decoded and written, so each drive is kept busy rather than waiting on the slowest of the
+     * others step by step.
+     */
     private long copyRows(Map<Integer, LegIo> open, List<Integer> sources, LegIo target)
             throws IOException, InterruptedException {
         long total = job.rows() * job.chunkBytes();
         progress.start(total);
         log.info("{}: rebuilding {} bytes from BStores {}", describe(), total, sources);
-        int width = job.k() + job.m();
-        boolean copy = sources.contains(job.member());
         long half = job.rows() / 2;
+        Deque<Step> reading = new ArrayDeque<>();
+        Deque<CompletableFuture<Void>> writing = new ArrayDeque<>();
         for (long row = 0; row < job.rows(); row += ROWS_PER_STEP) {
             int length = (int) (Math.min(ROWS_PER_STEP, job.rows() - row) * job.chunkBytes());
-            long at = job.headerBytes() + row * job.chunkBytes();
             context.throttle().acquire(length);
-            ByteBuffer[] shards = new ByteBuffer[width];
-            List<CompletableFuture<Void>> reads = new ArrayList<>();
-            for (int s : copy ? List.of(job.member()) : sources) {
-                shards[s] = ByteBuffer.allocate(length);
-                reads.add(open.get(s).read(at, shards[s].duplicate()));
+            reading.add(read(open, sources, job.headerBytes() + row * job.chunkBytes(), length));
+            if (reading.size() >= STEPS_IN_FLIGHT) {
+                write(reading.poll(), sources, target, writing);
             }
-            for (CompletableFuture<Void> r : reads) {
-                LegIo.await(r, context.timeout());
-            }
-            if (!copy) {
-                List<Integer> missing = new ArrayList<>();
-                for (int i = 0; i < width; i++) {
-                    if (shards[i] == null) {
-                        shards[i] = ByteBuffer.allocate(length);
-                        if (i <= sources.getLast()) {
-                            missing.add(i);
-                        }
-                    }
-                }
-                if (!missing.contains(job.member())) {
-                    missing.add(job.member());
-                }
-                codec.reconstruct(
-                        shards, missing.stream().mapToInt(Integer::intValue).toArray());
-            }
-            LegIo.await(target.write(at, shards[job.member()].duplicate(), false), context.timeout());
-            progress.copied(length);
             if (row <= half && half < row + ROWS_PER_STEP) {
                 CrashPoints.reach("node.rebuild-halfway");
             }
         }
+        while (!reading.isEmpty()) {
+            write(reading.poll(), sources, target, writing);
+        }
+        while (!writing.isEmpty()) {
+            LegIo.await(writing.poll(), context.timeout());
+        }
         LegIo.await(target.flush(), context.timeout());
         return total;
+    }
+
+    private Step read(Map<Integer, LegIo> open, List<Integer> sources, long at, int length) {
+        ByteBuffer[] shards = new ByteBuffer[job.k() + job.m()];
+        List<CompletableFuture<Void>> reads = new ArrayList<>();
+        for (int s : sources.contains(job.member()) ? List.of(job.member()) : sources) {
+            shards[s] = ByteBuffer.allocate(length);
+            reads.add(open.get(s).read(at, shards[s].duplicate()));
+        }
+        return new Step(at, length, shards, reads);
+    }
+
+    /** Waits for the step's reads, decodes the member's chunks and sends them; bounds the writes in flight. */
+    private void write(Step step, List<Integer> sources, LegIo target, Deque<CompletableFuture<Void>> writing)
+            throws IOException, InterruptedException {
+        for (CompletableFuture<Void> r : step.reads) {
+            LegIo.await(r, context.timeout());
+        }
+        ByteBuffer[] shards = step.shards;
+        if (shards[job.member()] == null) {
+            List<Integer> missing = new ArrayList<>();
+            int last = sources.stream().mapToInt(Integer::intValue).max().orElseThrow();
+            for (int i = 0; i < shards.length; i++) {
+                if (shards[i] == null) {
+                    shards[i] = ByteBuffer.allocate(step.length);
+                    if (i < last || i == job.member()) {
+                        missing.add(i); // the first k present ones are read: the others count as missing
+                    }
+                }
+            }
+            codec.reconstruct(
+                    shards, missing.stream().mapToInt(Integer::intValue).toArray());
+        }
+        writing.add(target.write(step.at, shards[job.member()].duplicate(), false)
+                .thenRun(() -> progress.copied(step.length)));
+        if (writing.size() > STEPS_IN_FLIGHT) {
+            LegIo.await(writing.poll(), context.timeout());
+        }
     }
 
     /** The newest superblock, as the new member's, and the union of the members' bitmaps; durably. */
