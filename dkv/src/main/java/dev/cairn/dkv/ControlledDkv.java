@@ -22,6 +22,7 @@ import java.util.concurrent.atomic.AtomicReference;
 public final class ControlledDkv implements AutoCloseable {
     private final AtomicReference<Views.DkvView> seen = new AtomicReference<>();
     private final ExecutorService fetcher = Executors.newVirtualThreadPerTaskExecutor();
+    private final Callable<Views.DkvView> fetch;
     private final NbdMirrors mirrors;
     private final DkvClient client;
 
@@ -35,6 +36,7 @@ public final class ControlledDkv implements AutoCloseable {
 
     /** As above, telling {@code observer} of the client's work (for metrics: {@link DkvMeters}). */
     public ControlledDkv(Callable<Views.DkvView> fetch, long writer, Duration timeout, DkvObserver observer) {
+        this.fetch = fetch;
         this.mirrors = new NbdMirrors(new ViewLocator(), timeout);
         LayoutCache layouts = new LayoutCache(() -> CompletableFuture.supplyAsync(
                 () -> {
@@ -104,8 +106,18 @@ public final class ControlledDkv implements AutoCloseable {
 
     /** Where each mirror of the layout last seen is, and what opens it. */
     private final class ViewLocator implements NbdMirrors.Locator {
+        /**
+         * Asked when a connection to a KV volume is (re)opened: the layout is fetched again first,
+         * since its node may serve it at another address now (restarted on another port) without
+         * the epoch changing; the last one seen serves when the fetch fails.
+         */
         @Override
         public SocketAddress address(UUID volume) {
+            try {
+                remember(fetch.call());
+            } catch (Exception ignored) {
+                // the layout last seen: where the volume was
+            }
             String at = mirror(volume).nbdAddress();
             int colon = at.lastIndexOf(':');
             if (colon < 0) {

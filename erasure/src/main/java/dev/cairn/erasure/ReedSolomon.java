@@ -5,6 +5,7 @@ import java.nio.ByteBuffer;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Map;
+import java.util.Random;
 import java.util.concurrent.ConcurrentHashMap;
 
 /**
@@ -43,6 +44,37 @@ public final class ReedSolomon {
     /** The code with {@code k} data and {@code m} parity shards, on this JVM's best kernel. */
     public static ReedSolomon of(int k, int m) {
         return of(k, m, Kernels.chosen());
+    }
+
+    private static volatile boolean warm;
+
+    /**
+     * Gets this JVM's kernel compiled before it has real work: a daemon that decodes only now and
+     * then (a node rebuilding a BStore) would otherwise run its first megabytes interpreted, where
+     * the Vector API is hundreds of times slower. Many tiny calls are enough for the JIT to
+     * compile the loops; the first caller does it (well under a second), the others return at once.
+     */
+    public static void warmUp() {
+        if (warm) {
+            return;
+        }
+        synchronized (ReedSolomon.class) {
+            if (warm) {
+                return;
+            }
+            ReedSolomon rs = of(4, 2);
+            Random random = new Random(1);
+            ByteBuffer[] shards = new ByteBuffer[6];
+            for (int i = 0; i < shards.length; i++) {
+                byte[] b = new byte[256];
+                random.nextBytes(b);
+                shards[i] = ByteBuffer.wrap(b);
+            }
+            for (int i = 0; i < 20_000; i++) {
+                rs.reconstruct(shards, i % 6, (i + 1) % 6);
+            }
+            warm = true;
+        }
     }
 
     /** The code on the kernel {@code kind}, whatever this JVM would choose (benchmarks compare them). */

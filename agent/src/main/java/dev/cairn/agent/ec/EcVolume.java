@@ -72,6 +72,7 @@ public final class EcVolume implements ServedVolume {
      * {@code onChange} runs when it starts serving or a member fails to connect.
      */
     public static EcVolume attach(EcSpec spec, LegConnector connector, VolumeSettings settings, Runnable onChange) {
+        Thread.ofVirtual().name("ec-warm-up").start(ReedSolomon::warmUp); // the codec compiled before it is busy
         EcVolume v = new EcVolume(spec, connector, settings);
         Thread.ofVirtual().name("ec-assembly-" + spec.name()).start(() -> v.assemble(onChange));
         return v;

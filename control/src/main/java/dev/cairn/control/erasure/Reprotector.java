@@ -54,7 +54,7 @@ public final class Reprotector {
     private final InstantSource clock;
     private final int maxPerNode;
     private final Meters meters;
-    private final Map<UUID, String> lastProblem = new HashMap<>();
+    private final Map<UUID, Logged> lastProblem = new HashMap<>();
 
     public Reprotector(
             ReplicatedState state, PStoreLayouts layouts, InstantSource clock, int maxPerNode, Meters meters) {
@@ -248,9 +248,15 @@ public final class Reprotector {
         return false;
     }
 
+    /** Logs a volume's problem when it changes, at most once a minute (a pass runs five times a second). */
     private void problem(Volume v, String problem) {
-        if (!problem.equals(lastProblem.put(v.id(), problem))) {
+        long now = clock.millis();
+        Logged last = lastProblem.get(v.id());
+        if (last == null || (!last.problem().equals(problem) && now - last.atMillis() >= 60_000)) {
+            lastProblem.put(v.id(), new Logged(problem, now));
             log.warn("volume {}: {}", v.name(), problem);
         }
     }
+
+    private record Logged(String problem, long atMillis) {}
 }

@@ -109,6 +109,7 @@ final class RebuildJob implements LegCopies.Job {
                 return new CopyJob.Outcome.Waiting("only " + sources.size() + " of the PStore's BStores can be read"
                         + " holding every write, " + job.k() + " needed; unusable: " + h.unusable());
             }
+            ReedSolomon.warmUp(); // once per node: decoding cold runs the first megabytes interpreted
             long bytes = copyRows(open, sources.subList(0, job.k()), target);
             writeHeader(target, h);
             CrashPoints.reach("node.rebuild-filled");
