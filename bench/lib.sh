@@ -22,8 +22,8 @@ cpu_ticks() {
 }
 
 # bench_dir DIR: the run's directory, DIR or a new one under $TMPDIR when DIR is empty (set as
-# $dir). Every pid added to the array pids is stopped, and the directory removed, when the script
-# exits.
+# $dir). Every pid added to the array pids is stopped, and the directory removed (unless KEEP_RUNS
+# is set), when the script exits.
 bench_dir() {
   dir="$1"
   if [ -z "$dir" ]; then dir="$(mktemp -d "${TMPDIR:-/var/tmp}/cairn-bench.XXXXXX")"; fi
@@ -35,7 +35,7 @@ bench_dir() {
 bench_cleanup() {
   for p in "${pids[@]}"; do kill -CONT "$p" 2>/dev/null || true; kill "$p" 2>/dev/null || true; done
   wait 2>/dev/null || true
-  rm -rf "$dir"
+  [ -n "${KEEP_RUNS:-}" ] || rm -rf "$dir" # KEEP_RUNS=1: keep the logs to look at
 }
 
 # start_controller CAIRN [ARG...]: builds once (before anything is timed), then starts a controller
@@ -44,12 +44,19 @@ start_controller() {
   local cairn="$1"; shift
   "$cairn" --version >/dev/null
   export CAIRN_NO_BUILD=1
-  local rest raft
-  rest=$(free_port); raft=$(free_port)
-  url="http://127.0.0.1:$rest"
-  "$cairn" controller --data "$dir/ctl" --listen "127.0.0.1:$rest" --peers "c1=127.0.0.1:$raft" --id c1 \
-      "$@" >>"$dir/controller.log" 2>&1 &
-  pids+=($!)
-  until_true 60 curl -sf "$url/health"
+  ctl_rest=$(free_port); ctl_raft=$(free_port)
+  url="http://127.0.0.1:$ctl_rest"
+  ctl_args=("$@")
+  restart_controller "$cairn"
   export CAIRN_CONTROLLER="$url" CAIRN_TOKEN_FILE="$dir/ctl/tokens/admin.token"
+}
+
+# restart_controller CAIRN: starts the controller of start_controller again (after it was stopped),
+# on the same data, ports and arguments; sets $ctl_pid.
+restart_controller() {
+  "$1" controller --data "$dir/ctl" --listen "127.0.0.1:$ctl_rest" --peers "c1=127.0.0.1:$ctl_raft" --id c1 \
+      "${ctl_args[@]}" >>"$dir/controller.log" 2>&1 &
+  pids+=($!)
+  ctl_pid=$!
+  until_true 60 curl -sf "$url/health"
 }

@@ -10,7 +10,9 @@ import java.io.InterruptedIOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
@@ -69,6 +71,24 @@ public final class PStoreLayouts implements AutoCloseable {
     public void put(long key, PStoreLayout layout) throws IOException {
         await(dkv.client().put(key, layout.encode()), "store the layout of PStore key " + key);
         cache.put(key, layout);
+    }
+
+    /** Writes every layout of {@code updated} (all sent at once, then awaited) and caches them. */
+    public void putAll(Map<Long, PStoreLayout> updated) throws IOException {
+        Map<Long, CompletableFuture<Void>> sent = new LinkedHashMap<>();
+        updated.forEach((key, layout) -> sent.put(key, dkv.client().put(key, layout.encode())));
+        IOException failed = null;
+        for (Map.Entry<Long, CompletableFuture<Void>> f : sent.entrySet()) {
+            try {
+                await(f.getValue(), "store the layout of PStore key " + f.getKey());
+                cache.put(f.getKey(), updated.get(f.getKey()));
+            } catch (IOException e) {
+                failed = failed == null ? e : failed;
+            }
+        }
+        if (failed != null) {
+            throw failed;
+        }
     }
 
     private <T> T await(CompletableFuture<T> request, String what) throws IOException {

@@ -17,6 +17,7 @@ import java.io.IOException;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.HashMap;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -79,47 +80,57 @@ public final class Reprotector {
         List<Volume> volumes = state.read(s -> s.volumes().values().stream()
                 .filter(v -> v.erasure().filter(e -> !e.rebuilds().isEmpty()).isPresent())
                 .toList());
-        List<Command> out = new ArrayList<>();
-        boolean dkvDown = false;
+        Map<Volume, List<ErasureLayout.Rebuild>> filled = new LinkedHashMap<>();
         for (Volume v : volumes) {
-            if (dkvDown) {
-                break;
-            }
             ErasureLayout e = v.erasure().orElseThrow();
-            List<ErasureLayout.Rebuild> filled = state.read(
+            List<ErasureLayout.Rebuild> done = state.read(
                     s -> e.rebuilds().stream().filter(r -> filled(s, r, e)).toList());
-            if (filled.isEmpty()) {
-                continue;
+            if (!done.isEmpty()) {
+                filled.put(v, done);
             }
-            List<Command.Replaced> replaced = new ArrayList<>();
-            for (ErasureLayout.Rebuild r : filled) {
-                try {
+        }
+        if (filled.isEmpty()) {
+            return List.of();
+        }
+        // Every PStore layout that names a filled BStore, written at once (the DKV's round trips
+        // overlap: on busy drives each takes a while).
+        Map<Long, PStoreLayout> updated = new LinkedHashMap<>();
+        try {
+            for (Map.Entry<Volume, List<ErasureLayout.Rebuild>> f : filled.entrySet()) {
+                ErasureLayout e = f.getKey().erasure().orElseThrow();
+                for (ErasureLayout.Rebuild r : f.getValue()) {
                     long key = e.firstKey() + r.pstore();
-                    PStoreLayout now = layouts.get(key);
+                    PStoreLayout now = updated.containsKey(key) ? updated.get(key) : layouts.get(key);
                     List<ErasureLayout.BStorePlacement> members = new ArrayList<>(now.members());
                     if (!members.get(r.member()).equals(r.replacement())) {
                         members.set(r.member(), r.replacement());
-                        layouts.put(key, new PStoreLayout(now.volumeId(), now.index(), now.bstoreBytes(), members));
+                        updated.put(key, new PStoreLayout(now.volumeId(), now.index(), now.bstoreBytes(), members));
                     }
-                    replaced.add(new Command.Replaced(
-                            r.pstore(), r.member(), r.replacement().extentId()));
-                } catch (IOException ex) {
-                    // The DKV does not answer (a shard waiting for a new mirror): the pass ends here,
-                    // giving the DKV's thread back to its monitor, which makes it answer again.
-                    problem(v, "the layout of PStore " + r.pstore() + " could not be updated: " + ex.getMessage());
-                    dkvDown = true;
-                    break;
                 }
             }
-            if (replaced.isEmpty()) {
-                continue;
-            }
-            CrashPoints.reach("reprotect-layout-written");
+            layouts.putAll(updated);
+        } catch (IOException ex) {
+            // The DKV does not answer (a shard waiting for a new mirror): the pass ends here, giving
+            // the DKV's thread back to its monitor, which makes it answer again.
+            problem(
+                    filled.keySet().iterator().next(),
+                    "rebuilt BStores wait to be named in their layouts: " + ex.getMessage());
+            return List.of();
+        }
+        CrashPoints.reach("reprotect-layout-written");
+        List<Command> out = new ArrayList<>();
+        for (Map.Entry<Volume, List<ErasureLayout.Rebuild>> f : filled.entrySet()) {
+            Volume v = f.getKey();
+            List<Command.Replaced> replaced = f.getValue().stream()
+                    .map(r -> new Command.Replaced(
+                            r.pstore(), r.member(), r.replacement().extentId()))
+                    .toList();
             long now = clock.millis();
-            Command c = new Command.BStoresReplaced(v.id(), replaced, nodesOf(e), now);
+            Command c = new Command.BStoresReplaced(
+                    v.id(), replaced, nodesOf(v.erasure().orElseThrow()), now);
             Outcome o = state.submit(c);
             if (o.isOk()) {
-                filled.forEach(r -> meters.ended(r, now));
+                f.getValue().forEach(r -> meters.ended(r, now));
                 log.info("volume {}: {} BStores rebuilt and in their PStores' layouts", v.name(), replaced.size());
                 out.add(c);
             } else {
