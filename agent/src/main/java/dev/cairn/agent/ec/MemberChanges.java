@@ -14,7 +14,9 @@ import org.slf4j.LoggerFactory;
  * What the agent does when the controller changes a served volume's BStores (a reprotect):
  *
  * <ul>
- *   <li>a member marked kept is being rebuilt on another drive: it is failed at once, and the
+ *   <li>a member marked kept is being rebuilt on another drive: it is failed at once (unless that
+ *       would leave fewer than {@code k} usable: the controller took it for lost, this agent still
+ *       reads it; its rebuild then waits), and the
  *       superblock naming it failed is written before anything else, so the node rebuilding it can
  *       start (every region written from then on stays dirty until its replacement caught up);
  *   <li>a member whose extent changed is the rebuilt replacement: its old BStore is failed, the new
@@ -46,7 +48,17 @@ final class MemberChanges {
                 LegTarget want = next.pstores().get(p).get(i);
                 BStore b = io.members().get(i);
                 if (want.kept()) {
-                    if (!b.failed()) {
+                    if (b.usable() && io.usable() <= next.geometry().k()) {
+                        // The controller takes it for lost but this agent still reads it, and without it
+                        // fewer than k would be left: it stays, and its rebuild waits (for the superblock
+                        // naming it failed) until another member is back.
+                        log.warn(
+                                "{}: {} is being rebuilt elsewhere but stays in use: without it fewer than {}"
+                                        + " BStores would be left",
+                                io.describe(),
+                                b,
+                                next.geometry().k());
+                    } else if (!b.failed()) {
                         b.fail("being rebuilt on another drive (reprotect)");
                         fail = true;
                     }

@@ -107,4 +107,20 @@ class EcReprotectTest {
             assertThat(read(v, 0, size)).isEqualTo(image);
         }
     }
+
+    @Test
+    void aMemberMarkedKeptStaysWhenLeavingItWouldLeaveFewerThanK() throws Exception {
+        try (EcFixture f = EcFixture.small(2, 1, 4L * 2 * 4096)) {
+            int size = (int) f.geometry.volumeBytes();
+            byte[] image = random(3, size);
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(image), false);
+            f.member(0, 2).down(true);
+            v.write(0, ByteBuffer.wrap(image), false); // parity member 2 fails: two of three left
+            // The controller takes member 0 for lost; this agent still reads it, and needs it.
+            v.reconfigure(spec(f, 0, f.extents.getFirst().get(0), true));
+            assertThat(read(v, 0, size)).isEqualTo(image);
+            assertThat(header(f.member(0, 1)).failed().get(0)).isFalse();
+        }
+    }
 }
