@@ -6,6 +6,7 @@ import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.LegCopyProgress;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.PStoreLayout;
+import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.placement.Placement;
 import dev.cairn.control.state.Command;
@@ -20,6 +21,8 @@ import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import java.util.UUID;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -143,7 +146,7 @@ public final class Reprotector {
     /** The nodes the volume's layouts name now (none when they cannot be read: the state keeps its own). */
     private List<UUID> nodesOf(ErasureLayout e) {
         try {
-            java.util.Set<UUID> nodes = new java.util.TreeSet<>();
+            Set<UUID> nodes = new TreeSet<>();
             layouts.of(e).forEach(p -> p.members().forEach(b -> nodes.add(b.nodeId())));
             return List.copyOf(nodes);
         } catch (IOException ex) {
@@ -239,7 +242,7 @@ public final class Reprotector {
     /** Whether a BStore of {@code v} not being rebuilt is lost. */
     private static boolean anyLost(ClusterState s, Volume v, List<PStoreLayout> pstores, long now) {
         ErasureLayout e = v.erasure().orElseThrow();
-        var sc = s.classes().get(v.className());
+        StorageClass sc = s.classes().get(v.className());
         if (sc == null) {
             return false;
         }

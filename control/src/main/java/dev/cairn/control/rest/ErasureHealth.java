@@ -1,6 +1,7 @@
 package dev.cairn.control.rest;
 
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.control.api.Sizes;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.LegCopyProgress;
@@ -12,6 +13,7 @@ import dev.cairn.control.model.VolumeState;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.UUID;
 
@@ -60,7 +62,7 @@ final class ErasureHealth {
                         out.add("BStore " + extent + ": "
                                 + (sync.state() == LegSyncState.SYNCING
                                         ? "being caught up by the agent"
-                                        : sync.state().name().toLowerCase(java.util.Locale.ROOT)
+                                        : sync.state().name().toLowerCase(Locale.ROOT)
                                                 + sync.error()
                                                         .map(x -> " (" + x + ")")
                                                         .orElse("")));
@@ -71,9 +73,7 @@ final class ErasureHealth {
 
     private static String progress(LegCopyProgress c) {
         return switch (c.state()) {
-            case COPYING ->
-                ": " + dev.cairn.control.api.Sizes.human(c.doneBytes()) + " of "
-                        + dev.cairn.control.api.Sizes.human(c.totalBytes());
+            case COPYING -> ": " + Sizes.human(c.doneBytes()) + " of " + Sizes.human(c.totalBytes());
             case DONE -> ": filled, joining its PStore";
             case WAITING -> ": waiting (" + c.message() + ")";
             case FAILED -> ": failed, trying again (" + c.message() + ")";
