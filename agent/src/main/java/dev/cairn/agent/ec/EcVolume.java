@@ -23,6 +23,7 @@ import java.util.concurrent.Executors;
 import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.slf4j.event.Level;
 
 /**
  * An erasure-coded volume served by the agent: its PStores' rows over their BStores (see {@link
@@ -34,6 +35,7 @@ public final class EcVolume implements ServedVolume {
     private static final Logger log = LoggerFactory.getLogger(EcVolume.class);
     /** Write-zeroes of a large range is cut into writes of this many bytes. */
     private static final int ZEROES_PER_WRITE = 1 << 20;
+
     /** What a heartbeat may say of one volume's members (the controller's bound on reported legs). */
     static final int REPORTED_BSTORES = 16;
 
@@ -45,7 +47,6 @@ public final class EcVolume implements ServedVolume {
     private final ExecutorService connects = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Phase phase = new Assembling("connecting its BStores");
     private final EcCounters counters = new EcCounters();
-
     private final LegConnector connector;
 
     private EcVolume(EcSpec spec, LegConnector connector, VolumeSettings settings) {
@@ -158,6 +159,9 @@ public final class EcVolume implements ServedVolume {
                 return;
             } catch (IOException e) {
                 log.warn("{}: bitmap sweep: {}", spec.describe(), e.getMessage());
+                if (e instanceof AttachmentFenced) {
+                    return; // no sweep can write any more
+                }
             }
         }
     }
@@ -171,8 +175,9 @@ public final class EcVolume implements ServedVolume {
             try {
                 p.sweep();
                 p.sweep();
-            } catch (IOException e) {
-                log.warn("{}: {} left dirty regions at detach: {}", spec.describe(), p.describe(), e.getMessage());
+            } catch (IOException e) { // fenced: the detach's generation came first; the next attach repairs them
+                log.atLevel(e instanceof AttachmentFenced ? Level.INFO : Level.WARN)
+                        .log("{}: {} left dirty regions at detach: {}", spec.describe(), p.describe(), e.getMessage());
             }
         }
     }
@@ -199,10 +204,6 @@ public final class EcVolume implements ServedVolume {
     private synchronized void moveTo(Phase next) {
         Phase.check(describe(), phase, next);
         phase = next;
-    }
-
-    public EcSpec spec() {
-        return spec;
     }
 
     /** What it did since it was attached. */

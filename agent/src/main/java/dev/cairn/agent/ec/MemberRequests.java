@@ -28,11 +28,16 @@ final class MemberRequests {
 
     /**
      * Waits for every request, all within one {@code timeout}; a member whose request failed or did
-     * not answer is failed. Returns how many failed.
+     * not answer is failed. Returns how many failed. A member whose node refused the request because
+     * the volume's attachment moved on (fenced) is not failed: this agent may no longer write the
+     * PStore at all, so the request fails with {@link AttachmentFenced}, and no superblock names a
+     * member failed for it (one that a fenced node did not take yet would say the others missed
+     * writes they did not miss).
      */
     static int awaitAll(Duration timeout, String who, Map<BStore, CompletableFuture<?>> requests) throws IOException {
         long deadline = System.nanoTime() + timeout.toNanos();
         int failed = 0;
+        String fenced = null;
         for (Map.Entry<BStore, CompletableFuture<?>> r : requests.entrySet()) {
             try {
                 LegIo.await(r.getValue(), Duration.ofNanos(Math.max(0, deadline - System.nanoTime())));
@@ -40,9 +45,16 @@ final class MemberRequests {
                 Thread.currentThread().interrupt();
                 throw new InterruptedIOException(who + ": interrupted");
             } catch (IOException e) {
-                r.getKey().fail(e.getMessage());
-                failed++;
+                if (LegIo.fenced(e)) {
+                    fenced = r.getKey() + ": " + e.getMessage();
+                } else {
+                    r.getKey().fail(e.getMessage());
+                    failed++;
+                }
             }
+        }
+        if (fenced != null) {
+            throw new AttachmentFenced(who + ": " + fenced);
         }
         return failed;
     }

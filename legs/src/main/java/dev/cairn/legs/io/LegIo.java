@@ -1,6 +1,8 @@
 package dev.cairn.legs.io;
 
 import dev.cairn.nbd.BlockStatus;
+import dev.cairn.nbd.NbdException;
+import dev.cairn.nbd.NbdProtocol;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
@@ -45,6 +47,20 @@ public interface LegIo extends AutoCloseable {
         } catch (ExecutionException | TimeoutException e) {
             throw new IOException(describe(e), e);
         }
+    }
+
+    /**
+     * Whether {@code failure} (or one of its causes) is the leg's node refusing this client because
+     * the volume's attachment moved on (a newer generation fenced it: NBD's EPERM). Such a leg did
+     * not fail: this client is no longer the one that may write it.
+     */
+    static boolean fenced(Throwable failure) {
+        for (Throwable c = failure; c != null; c = c.getCause()) {
+            if (c instanceof NbdException n && n.errno() == NbdProtocol.EPERM) {
+                return true;
+            }
+        }
+        return false;
     }
 
     /** What went wrong with a request to a leg, in words (a timeout, the node's message...). */

@@ -1,6 +1,7 @@
 package dev.cairn.legs.io;
 
 import dev.cairn.nbd.BlockStatus;
+import dev.cairn.nbd.NbdException;
 import dev.cairn.nbd.NbdProtocol;
 import java.io.IOException;
 import java.net.InetSocketAddress;
@@ -29,6 +30,7 @@ public final class MemoryLegs implements LegConnector {
         private volatile boolean hang;
         private volatile boolean failWrites;
         private volatile boolean failReads;
+        private volatile boolean fenced;
         private volatile CompletableFuture<Void> writeGate = CompletableFuture.completedFuture(null);
         private volatile CompletableFuture<Void> readGate = CompletableFuture.completedFuture(null);
         final AtomicLong reads = new AtomicLong();
@@ -64,6 +66,11 @@ public final class MemoryLegs implements LegConnector {
 
         public void failWrites(boolean fails) {
             this.failWrites = fails;
+        }
+
+        /** Fenced: every request is refused with EPERM, as a node that moved to a newer generation. */
+        public void fence(boolean isFenced) {
+            this.fenced = isFenced;
         }
 
         public void failReads(boolean fails) {
@@ -154,6 +161,10 @@ public final class MemoryLegs implements LegConnector {
             }
             if (extent.hang) {
                 return tracked(new CompletableFuture<>());
+            }
+            if (extent.fenced) {
+                return CompletableFuture.failedFuture(
+                        new NbdException(NbdProtocol.EPERM, "fenced: the extent is at a newer generation"));
             }
             if (failed) {
                 return CompletableFuture.failedFuture(new IOException(what + " failed (injected)"));

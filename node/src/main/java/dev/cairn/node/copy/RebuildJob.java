@@ -107,7 +107,8 @@ final class RebuildJob implements LegCopies.Job {
             List<Integer> sources = sources(open, h, failed);
             if (sources.size() < job.k()) {
                 return new CopyJob.Outcome.Waiting("only " + sources.size() + " of the PStore's BStores can be read"
-                        + " holding every write, " + job.k() + " needed; unusable: " + h.unusable());
+                        + " holding every write, " + job.k() + " needed; unusable: " + h.unusable()
+                        + (failed.isEmpty() ? "" : "; named failed by the newest superblock: " + failed));
             }
             ReedSolomon.warmUp(); // once per node: decoding cold runs the first megabytes interpreted
             long bytes = copyRows(open, sources.subList(0, job.k()), target);
@@ -176,7 +177,9 @@ final class RebuildJob implements LegCopies.Job {
             int member = e.getKey();
             ByteBuffer header = ByteBuffer.allocate(PStoreHeader.BYTES + pages * BitmapFormat.PAGE_BYTES);
             try {
-                LegIo.await(e.getValue().read(0, header.duplicate()), context.probeTimeout());
+                // The copy timeout, not the probe's: the member answered its handshake, and on a
+                // busy drive its header read waits behind the other rebuilds' reads.
+                LegIo.await(e.getValue().read(0, header.duplicate()), context.timeout());
             } catch (IOException ex) {
                 unusable.put(member, "header unreadable: " + ex.getMessage());
                 continue;
