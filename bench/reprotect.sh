@@ -58,11 +58,23 @@ metric() {
 # start_node I BANDWIDTH: node I (zone zI) on its drive, with the drive limited when BANDWIDTH is set.
 start_node() {
   local i=$1 limit=${2:+,bandwidth=${2}MiB}
-  "$cairn" node --drive "$run/d$i.img,size=1GiB$limit" --label "zone=z$i" --label "host=node-$i" --name "n$i" \
+  "$cairn" node --drive "$run/d$i.img,size=${drive_mib}MiB$limit" --label "zone=z$i" --label "host=node-$i" --name "n$i" \
       --data "$run/node-$i" --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
       --controller-token-file "$run/ctl/tokens/node.token" --heartbeat-every 1s >>"$run/node-$i.log" 2>&1 &
   pids+=($!)
   node_pid[$i]=$!
+}
+
+# fill_volume V SOCKET: writes the data into volume vV through the agent: attached, copied, detached.
+fill_volume() {
+  local v=$1 socket=$2 id
+  available() { [ "$("$cairn" volume show "v$v" -o json | json 'd["state"]')" = AVAILABLE ]; }
+  until_true 120 available
+  "$cairn" volume attach "v$v" --host bench >/dev/null
+  id=$("$cairn" volume show "v$v" -o json | json 'd["id"]')
+  until_true 120 nbdinfo --size "nbd+unix:///$id?socket=$socket"
+  nbdcopy "$run/data.bin" "nbd+unix:///$id?socket=$socket"
+  "$cairn" volume detach "v$v" >/dev/null
 }
 
 online_count() { "$cairn" node list -o json | json 'sum(1 for n in d if n["state"]=="ONLINE")'; }
@@ -72,6 +84,8 @@ one_run() {
   local d=$1
   run="$base/d$d"
   mkdir -p "$run"
+  # Sparse files with room for twice a drive's share of the raw bytes (4+2: 1.5 per logical byte).
+  drive_mib=$((volumes * size_mib * 3 / 2 * 2 / d + 512))
   dir="$run" start_controller "$cairn" --offline-after 10s --repair-syncs-per-node "$per_node"
   declare -gA node_pid=()
   for i in $(seq 1 "$d"); do start_node "$i" ""; done
@@ -90,15 +104,18 @@ one_run() {
   for v in $(seq 1 "$volumes"); do
     "$cairn" volume create "v$v" --size "${size_mib}MiB" --class ec >/dev/null
   done
+  # Four volumes filled at once (each attached, written, detached).
+  local filling=() p
   for v in $(seq 1 "$volumes"); do
-    available() { [ "$("$cairn" volume show "v$v" -o json | json 'd["state"]')" = AVAILABLE ]; }
-    until_true 120 available
-    "$cairn" volume attach "v$v" --host bench >/dev/null
-    local id
-    id=$("$cairn" volume show "v$v" -o json | json 'd["id"]')
-    until_true 120 nbdinfo --size "nbd+unix:///$id?socket=$socket"
-    nbdcopy "$run/data.bin" "nbd+unix:///$id?socket=$socket"
-    "$cairn" volume detach "v$v" >/dev/null
+    fill_volume "$v" "$socket" &
+    filling+=($!)
+    if [ "${#filling[@]}" -ge 4 ]; then
+      wait "${filling[0]}" || { echo "reprotect: filling a volume failed" >&2; exit 1; }
+      filling=("${filling[@]:1}")
+    fi
+  done
+  for p in "${filling[@]}"; do
+    wait "$p" || { echo "reprotect: filling a volume failed" >&2; exit 1; }
   done
 
   # The same nodes on the same drives, now limited to the bandwidth. The controller stops first

@@ -9,6 +9,7 @@ import dev.cairn.control.api.Views;
 import dev.cairn.drive.Drive;
 import dev.cairn.drive.ExtentRecord;
 import dev.cairn.drive.SpaceUsage;
+import dev.cairn.erasure.ReedSolomon;
 import dev.cairn.legs.io.NbdLegIo;
 import dev.cairn.legs.sync.ResyncThrottle;
 import dev.cairn.node.copy.LegCopies;
@@ -84,6 +85,8 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
     private volatile long reconciledIndex = -1;
 
     private volatile List<String> errors = List.of();
+    /** Whether the erasure codec's warm-up was started (once a BStore is desired here). */
+    private volatile boolean codecWarming;
 
     private ControllerLink(StorageNode node, Settings settings) {
         this.node = node;
@@ -187,6 +190,12 @@ public final class ControllerLink implements AutoCloseable, ControllerSession.Me
     /** One reconciliation pass; true if it fully converged. Reports at once when anything changed. */
     boolean converge(Views.DesiredView d) {
         Reconciler.Result r = reconciler.apply(d);
+        if (!codecWarming && d.extents().stream().anyMatch(e -> e.kind() == Views.ExtentKind.BSTORE)) {
+            // A node holding BStores may be asked to rebuild one: its codec is compiled now, while
+            // idle, not during its first rebuild, when every node's drives are busy.
+            codecWarming = true;
+            Thread.ofVirtual().name("codec-warm-up").start(ReedSolomon::warmUp);
+        }
         node.kvGate().desired(d);
         copies.update(d.copies(), d.rebuilds(), d.copyBytesPerSecond());
         errors = Requests.reportable(r.errors());

@@ -10,7 +10,9 @@ import java.util.UUID;
  * at {@code generation}). {@code attached}: an agent serves the volume, and the node starts only
  * once the newest superblock names the member failed (the agent writes around it from then on).
  * The geometry: a {@code k+m} code, chunks of {@code chunkBytes}, {@code rows} rows after a
- * header of {@code headerBytes}, {@code regionRows} rows per bit of the PStore's bitmap.
+ * header of {@code headerBytes}, {@code regionRows} rows per bit of the PStore's bitmap. {@code
+ * sources}: the members to read first (chosen by the restriper so that a lost drive's rebuilds read
+ * from every drive evenly; empty: the node chooses).
  */
 public record BStoreRebuild(
         UUID volumeId,
@@ -26,8 +28,10 @@ public record BStoreRebuild(
         long rows,
         long headerBytes,
         int regionRows,
-        List<AgentApi.AttachedLeg> members) {
+        List<AgentApi.AttachedLeg> members,
+        List<Integer> sources) {
     public BStoreRebuild {
         members = List.copyOf(members);
+        sources = sources == null ? List.of() : List.copyOf(sources);
     }
 }

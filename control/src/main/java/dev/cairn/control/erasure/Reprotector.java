@@ -230,6 +230,7 @@ public final class Reprotector {
                         now,
                         maxPerNode,
                         ReprotectPlanner.running(s),
+                        ReprotectPlanner.traffic(s, read),
                         Placement.of(s, 0),
                         UUID::randomUUID,
                         Secrets::newSecret);

@@ -43,7 +43,9 @@ public record ErasureLayout(
     /**
      * BStore {@code member} of PStore {@code pstore} (of {@code bstoreBytes}), {@code old}, being
      * rebuilt into {@code replacement} since {@code sinceMillis}: the replacement's node fills it
-     * from the PStore's other members; then the layout names it and {@code old} becomes an orphan.
+     * from the PStore's other members, reading {@code sources} first (the members the restriper
+     * chose so that the rebuilds' reads spread over the drives; empty: the node chooses); then the
+     * layout names it and {@code old} becomes an orphan.
      */
     public record Rebuild(
             int pstore,
@@ -51,7 +53,12 @@ public record ErasureLayout(
             long bstoreBytes,
             BStorePlacement old,
             BStorePlacement replacement,
-            long sinceMillis) {}
+            long sinceMillis,
+            List<Integer> sources) {
+        public Rebuild {
+            sources = sources == null ? List.of() : List.copyOf(sources); // rebuilds logged before sources
+        }
+    }
 
     /** The rebuild of member {@code member} of PStore {@code pstore}, if it is being rebuilt. */
     public Optional<Rebuild> rebuildOf(int pstore, int member) {

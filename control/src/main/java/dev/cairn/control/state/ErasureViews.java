@@ -118,6 +118,7 @@ public final class ErasureViews {
                 e.rows(r.pstore(), v.sizeBytes()),
                 e.headerBytes(),
                 e.regionRows(),
-                openers(s, e, layout));
+                openers(s, e, layout),
+                r.sources());
     }
 }

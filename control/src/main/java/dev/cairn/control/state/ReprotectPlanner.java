@@ -13,6 +13,7 @@ import dev.cairn.control.placement.Placement;
 import dev.cairn.control.placement.PlacementException;
 import dev.cairn.control.placement.PlacementRequest;
 import java.util.ArrayList;
+import java.util.Comparator;
 import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
@@ -49,6 +50,32 @@ public final class ReprotectPlanner {
         return out;
     }
 
+    /**
+     * The bytes the rebuilds running now move on each node's drives: each rebuild's new BStore on
+     * its node, and each of its sources on the node that holds it ({@code layouts}: the volumes'
+     * PStore layouts, by volume id; a volume missing there counts its new BStores only).
+     */
+    public static Map<UUID, Long> traffic(ClusterState s, Map<UUID, List<PStoreLayout>> layouts) {
+        Map<UUID, Long> out = new HashMap<>();
+        for (Volume v : s.volumes().values()) {
+            if (v.erasure().isEmpty()) {
+                continue;
+            }
+            List<PStoreLayout> pstores = layouts.getOrDefault(v.id(), List.of());
+            for (ErasureLayout.Rebuild r : v.erasure().get().rebuilds()) {
+                out.merge(r.replacement().nodeId(), r.bstoreBytes(), Long::sum);
+                if (r.pstore() < pstores.size()) {
+                    List<ErasureLayout.BStorePlacement> members =
+                            pstores.get(r.pstore()).members();
+                    r.sources().stream()
+                            .filter(i -> i >= 0 && i < members.size())
+                            .forEach(i -> out.merge(members.get(i).nodeId(), r.bstoreBytes(), Long::sum));
+                }
+            }
+        }
+        return out;
+    }
+
     /** Why BStore {@code b} is lost at {@code now} with repair timeout {@code timeoutMillis}, if it is. */
     public static Optional<String> lost(ClusterState s, ErasureLayout.BStorePlacement b, long now, long timeoutMillis) {
         NodeRecord n = s.nodes().get(b.nodeId());
@@ -69,14 +96,17 @@ public final class ReprotectPlanner {
 
     /**
      * One pass over the cluster: its state at {@code now}, at most {@code maxPerNode} rebuilds per
-     * node ({@code running}: those running, updated with those placed), the placement (charged for
-     * what is placed, its sparing space open), and where new extent ids and secrets come from.
+     * node ({@code running}: those running, updated with those placed), the bytes the rebuilds move
+     * on each node ({@code traffic}, {@link #traffic}, updated with those placed: each rebuild reads
+     * the {@code k} members on the least busy nodes), the placement (charged for what is placed, its
+     * sparing space open), and where new extent ids and secrets come from.
      */
     public record Pass(
             ClusterState s,
             long now,
             int maxPerNode,
             Map<UUID, Integer> running,
+            Map<UUID, Long> traffic,
             Placement placement,
             Supplier<UUID> ids,
             Supplier<String> secrets) {
@@ -114,7 +144,7 @@ public final class ReprotectPlanner {
                 }
                 for (int member : lost) {
                     try {
-                        out.add(place(sc, e, p, member));
+                        out.add(place(sc, e, p, member, timeout));
                     } catch (PlacementException ex) {
                         waiting.add("PStore " + p.index() + " BStore " + member + ": " + ex.getMessage());
                     }
@@ -123,7 +153,7 @@ public final class ReprotectPlanner {
             return new Plan(out, waiting);
         }
 
-        private ErasureLayout.Rebuild place(StorageClass sc, ErasureLayout e, PStoreLayout p, int member)
+        private ErasureLayout.Rebuild place(StorageClass sc, ErasureLayout e, PStoreLayout p, int member, long timeout)
                 throws PlacementException {
             Set<UUID> nodes = new HashSet<>();
             Set<String> domains = new HashSet<>();
@@ -147,13 +177,40 @@ public final class ReprotectPlanner {
             PlacedLeg placed = placement.place(request).getFirst();
             placement.commit(List.of(placed), bytes);
             running.merge(placed.nodeId(), 1, Integer::sum);
+            traffic.merge(placed.nodeId(), p.bstoreBytes(), Long::sum);
             return new ErasureLayout.Rebuild(
                     p.index(),
                     member,
                     p.bstoreBytes(),
                     p.members().get(member),
                     new ErasureLayout.BStorePlacement(placed.nodeId(), placed.driveId(), ids.get(), secrets.get()),
-                    now);
+                    now,
+                    sources(e, p, member, timeout));
+        }
+
+        /**
+         * The {@code k} members of {@code p} to read for member {@code member}: readable ones (not
+         * lost, not being rebuilt) on the nodes the rebuilds keep least busy, ties broken from a
+         * member that depends on the PStore; charged to those nodes.
+         */
+        private List<Integer> sources(ErasureLayout e, PStoreLayout p, int member, long timeout) {
+            int width = p.members().size();
+            int first = Math.floorMod(p.volumeId().hashCode() + p.index(), width);
+            List<Integer> readable = new ArrayList<>();
+            for (int n = 0; n < width; n++) {
+                int i = (first + n) % width;
+                if (i != member
+                        && e.rebuildOf(p.index(), i).isEmpty()
+                        && lost(s, p.members().get(i), now, timeout).isEmpty()) {
+                    readable.add(i);
+                }
+            }
+            readable.sort(Comparator.comparingLong(
+                    i -> traffic.getOrDefault(p.members().get(i).nodeId(), 0L)));
+            List<Integer> chosen =
+                    List.copyOf(readable.subList(0, Math.min(e.code().k(), readable.size())));
+            chosen.forEach(i -> traffic.merge(p.members().get(i).nodeId(), p.bstoreBytes(), Long::sum));
+            return chosen;
         }
     }
 }

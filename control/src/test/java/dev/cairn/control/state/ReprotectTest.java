@@ -121,6 +121,7 @@ class ReprotectTest {
                         s.now,
                         maxPerNode,
                         ReprotectPlanner.running(st),
+                        ReprotectPlanner.traffic(st, Map.of()),
                         Placement.of(st, 0),
                         UUID::randomUUID,
                         () -> "abcdef")
@@ -206,6 +207,57 @@ class ReprotectTest {
         assertThat(rebuilds).hasSize(2);
         assertThat(rebuilds.get(0).replacement().nodeId())
                 .isNotEqualTo(rebuilds.get(1).replacement().nodeId());
+    }
+
+    /**
+     * The rebuilds of a lost node read {@code k} members each, never the lost one, chosen so that
+     * the work spreads over the nodes left: each rebuild reads the survivors of its PStore on the
+     * nodes least busy with the rebuilds planned before it (its new BStore's write, its sources'
+     * reads), and the node told to rebuild is told which.
+     */
+    @Test
+    void theRebuildsOfALostNodeSpreadTheirReadsOverTheNodesLeft() {
+        List<PStoreLayout> layouts = storedVolume("ec", 16);
+        Map<UUID, Integer> held = new HashMap<>();
+        layouts.forEach(p -> p.members().forEach(b -> held.merge(b.nodeId(), 1, Integer::sum)));
+        UUID lost = held.entrySet().stream()
+                .max(Map.Entry.comparingByValue())
+                .orElseThrow()
+                .getKey();
+        offline(lost);
+        s.now += TIMEOUT_MILLIS;
+        List<ErasureLayout.Rebuild> rebuilds = plan("ec", layouts, 16).rebuilds();
+        assertThat(rebuilds).hasSize(held.get(lost));
+        Map<UUID, Integer> busy = new HashMap<>(); // rebuilds' reads and writes so far, per node
+        for (ErasureLayout.Rebuild r : rebuilds) {
+            List<ErasureLayout.BStorePlacement> members =
+                    layouts.get(r.pstore()).members();
+            assertThat(r.sources()).hasSize(4).doesNotHaveDuplicates().doesNotContain(r.member());
+            busy.merge(r.replacement().nodeId(), 1, Integer::sum);
+            int busiestRead = r.sources().stream()
+                    .mapToInt(i -> busy.getOrDefault(members.get(i).nodeId(), 0))
+                    .max()
+                    .orElseThrow();
+            for (int i = 0; i < members.size(); i++) {
+                if (i != r.member() && !r.sources().contains(i)) {
+                    assertThat(busy.getOrDefault(members.get(i).nodeId(), 0))
+                            .as("the survivor not read is at least as busy as those read")
+                            .isGreaterThanOrEqualTo(busiestRead);
+                }
+            }
+            r.sources().forEach(i -> {
+                assertThat(members.get(i).nodeId()).isNotEqualTo(lost);
+                busy.merge(members.get(i).nodeId(), 1, Integer::sum);
+            });
+        }
+        assertThat(busy).hasSize(7).doesNotContainKey(lost);
+
+        assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), rebuilds, s.now))
+                        .isOk())
+                .isTrue();
+        ErasureLayout.Rebuild first = rebuilds.getFirst();
+        var job = s.machine.read(st -> ErasureViews.rebuild(st, s.volume("ec"), first, layouts.get(first.pstore())));
+        assertThat(job.sources()).isEqualTo(first.sources());
     }
 
     @Test

@@ -47,8 +47,12 @@ import org.slf4j.LoggerFactory;
  */
 final class RebuildJob implements LegCopies.Job {
     private static final Logger log = LoggerFactory.getLogger(RebuildJob.class);
-    /** Rows decoded per step: 16 rows of 64 KiB chunks read 1 MiB from each source. */
-    static final int ROWS_PER_STEP = 16;
+    /**
+     * Rows decoded per step: 4 rows of 64 KiB chunks read 256 KiB from each source. Small steps
+     * keep the queue on a busy source drive short (a lost drive's rebuilds read from every drive at
+     * once; everything else on the drive, its headers, the DKV, waits behind that queue).
+     */
+    static final int ROWS_PER_STEP = 4;
     /** Steps whose reads (and writes) are in flight at once. */
     static final int STEPS_IN_FLIGHT = 4;
 
@@ -96,6 +100,7 @@ final class RebuildJob implements LegCopies.Job {
             return new CopyJob.Outcome.Waiting("extent " + job.extentId() + " is at generation "
                     + local.get().access().generation() + ", the rebuild at " + job.generation());
         }
+        long opening = System.nanoTime();
         Map<Integer, LegIo> open = openAll();
         try (LegIo target = new LocalLegIo(local.get(), job.generation(), context.io())) {
             Headers h = readHeaders(open);
@@ -111,6 +116,12 @@ final class RebuildJob implements LegCopies.Job {
                         + (failed.isEmpty() ? "" : "; named failed by the newest superblock: " + failed));
             }
             ReedSolomon.warmUp(); // once per node: decoding cold runs the first megabytes interpreted
+            log.info(
+                    "{}: rebuilding {} bytes from BStores {} (members opened and headers read in {} ms)",
+                    describe(),
+                    job.rows() * job.chunkBytes(),
+                    sources.subList(0, job.k()),
+                    (System.nanoTime() - opening) / 1_000_000);
             long bytes = copyRows(open, sources.subList(0, job.k()), target);
             writeHeader(target, h);
             CrashPoints.reach("node.rebuild-filled");
@@ -210,14 +221,23 @@ final class RebuildJob implements LegCopies.Job {
     }
 
     /**
-     * The members to read, best first: the replaced member itself (a plain copy), then the others
-     * from one the PStore picks; never one the newest superblock names failed or whose header is
-     * wrong.
+     * The members to read, best first: the replaced member itself (a plain copy), then the ones
+     * the restriper chose (spreading the rebuilds' reads), then the others from one the PStore
+     * picks; never one the newest superblock names failed or whose header is wrong.
      */
     private List<Integer> sources(Map<Integer, LegIo> open, Headers h, BitSet failed) {
         List<Integer> out = new ArrayList<>();
         if (usable(job.member(), open, h, failed)) {
             out.add(job.member());
+        }
+        for (int i : job.sources()) {
+            if (i != job.member()
+                    && i >= 0
+                    && i < job.members().size()
+                    && usable(i, open, h, failed)
+                    && !out.contains(i)) {
+                out.add(i);
+            }
         }
         // From a member that depends on the PStore, not always the first ones: the rebuilds of a
         // lost drive read from every drive, not mostly from the data members' ones.
@@ -225,7 +245,7 @@ final class RebuildJob implements LegCopies.Job {
         int first = Math.floorMod(job.volumeId().hashCode() + job.pstore(), width);
         for (int n = 0; n < width; n++) {
             int i = (first + n) % width;
-            if (i != job.member() && usable(i, open, h, failed)) {
+            if (i != job.member() && usable(i, open, h, failed) && !out.contains(i)) {
                 out.add(i);
             }
         }
@@ -261,7 +281,6 @@ final class RebuildJob implements LegCopies.Job {
             throws IOException, InterruptedException {
         long total = job.rows() * job.chunkBytes();
         progress.start(total);
-        log.info("{}: rebuilding {} bytes from BStores {}", describe(), total, sources);
         long half = job.rows() / 2;
         Deque<Step> reading = new ArrayDeque<>();
         Deque<CompletableFuture<Void>> writing = new ArrayDeque<>();

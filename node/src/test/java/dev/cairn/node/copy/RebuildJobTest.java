@@ -105,13 +105,31 @@ class RebuildJobTest {
     }
 
     private RebuildJob job(int member, boolean attached, CopyProgress progress) {
+        return job(member, attached, progress, List.of());
+    }
+
+    private RebuildJob job(int member, boolean attached, CopyProgress progress, List<Integer> sources) {
         List<AgentApi.AttachedLeg> legs = new ArrayList<>();
         for (int i = 0; i < K + M; i++) {
             legs.add(new AgentApi.AttachedLeg(
                     i, members.get(i), UUID.randomUUID(), "mem:" + i, EXTENT, "k", i == member));
         }
         BStoreRebuild rebuild = new BStoreRebuild(
-                volume, "v", 0, member, target, GENERATION, attached, K, M, CHUNK, ROWS, HEADER, REGION_ROWS, legs);
+                volume,
+                "v",
+                0,
+                member,
+                target,
+                GENERATION,
+                attached,
+                K,
+                M,
+                CHUNK,
+                ROWS,
+                HEADER,
+                REGION_ROWS,
+                legs,
+                sources);
         LegCopies.Context context = new LegCopies.Context(
                 id -> id.equals(target) ? Optional.of(local) : Optional.empty(),
                 io,
@@ -166,6 +184,20 @@ class RebuildJobTest {
         memory.extent(members.get(5)).down(true);
         assertThat(job(5, false, progress()).attempt()).isEqualTo(new CopyJob.Outcome.Done(AREA));
         assertThat(localArea()).isEqualTo(areas[5].duplicate().clear());
+    }
+
+    /** It reads the members the restriper chose (here parity and the last data members) and no other's rows. */
+    @Test
+    void theMembersTheRestriperChoseAreTheOnesRead() throws Exception {
+        superblocks(3, new BitSet(), 0);
+        memory.extent(members.get(1)).down(true);
+        long before = memory.extent(members.get(0)).reads();
+        assertThat(job(1, false, progress(), List.of(5, 4, 3, 2)).attempt()).isEqualTo(new CopyJob.Outcome.Done(AREA));
+        assertThat(localArea()).isEqualTo(areas[1].duplicate().clear());
+        assertThat(memory.extent(members.get(0)).reads() - before)
+                .as("member 0: its header only")
+                .isEqualTo(1);
+        assertThat(memory.extent(members.get(5)).reads()).isGreaterThan(1);
     }
 
     @Test
