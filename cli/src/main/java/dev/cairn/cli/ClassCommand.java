@@ -26,7 +26,7 @@ final class ClassCommand {
             t.row(
                     c.name(),
                     c.erasure()
-                            .map(ec -> "erasure " + ec)
+                            .map(ec -> "erasure " + ec + (c.spareNode() ? ", spares a node" : ""))
                             .orElse(c.replicas() + (c.replicas() == 1 ? " leg" : " legs")),
                     c.spreadAcross(),
                     c.prefer().orElse("-"),
@@ -89,6 +89,12 @@ final class ClassCommand {
                 description = "Bytes per write-intent bitmap bit, a power of 2 from 64KiB to 1GiB (default 1MiB).")
         Optional<String> regionSize = Optional.empty();
 
+        @Option(
+                names = "--spare-node",
+                description = "Erasure-coded only: every drive keeps sparing space to rebuild a whole lost node"
+                        + " (by default, the largest drive), so more of each drive is held back.")
+        boolean spareNode;
+
         @Override
         public Integer call() throws Exception {
             Requests.CreateClass request = new Requests.CreateClass(
@@ -100,7 +106,8 @@ final class ClassCommand {
                             .map(d -> Durations.parse(d, "--repair-timeout").toString())
                             .orElse(null),
                     regionSize.map(t -> Sizes.parse(t, "--region-size")).orElse(null),
-                    protection.ec);
+                    protection.ec,
+                    spareNode ? Boolean.TRUE : null);
             Views.StorageClassView created = client().classes().create(request);
             return print(created, (out, c) -> printTable(out, List.of(c)));
         }

@@ -78,6 +78,15 @@ class CliMessagesTest {
     }
 
     @Test
+    void sparingForAWholeNodeIsForErasureCodedClassesAndShown() {
+        assertThat(refused("class", "create", "legs", "--replicas", "2", "--spread-across", "host", "--spare-node"))
+                .isEqualTo("cairn class create: sparing space for a whole node is for erasure-coded classes (legs of a"
+                        + " lost node are rebuilt into free space)\n");
+        assertThat(controller.cli("class", "create", "wide", "--ec", "4+2", "--spread-across", "host", "--spare-node"))
+                .contains("erasure 4+2, spares a node");
+    }
+
+    @Test
     void durationsAndTheirFlagsAreNamedInErrors() {
         assertThat(classWith("--repair-timeout", "0s"))
                 .isEqualTo("cairn class create: --repair-timeout must be positive, got 0s\n");

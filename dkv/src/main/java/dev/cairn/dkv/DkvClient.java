@@ -43,6 +43,7 @@ import java.util.stream.Stream;
 public final class DkvClient {
     static final int ATTEMPTS = 4;
     private static final int SCAN_RUN = 64;
+    private static final int RECOVERY_LANES = 8; // runs of a recovery in flight at once
 
     private final LayoutSource layouts;
     private final MirrorConnector mirrors;
@@ -211,13 +212,27 @@ public final class DkvClient {
      * all otherwise, so no get had returned it). Completes with the number of slots written.
      */
     public CompletableFuture<Long> recover(Layout layout, int index) {
-        return recoverFrom(layout, layout.shards().get(index), 0, 0);
+        Layout.Shard shard = layout.shards().get(index);
+        List<CompletableFuture<Long>> lanes = new ArrayList<>();
+        for (int lane = 0; lane < RECOVERY_LANES; lane++) {
+            lanes.add(recoverLane(layout, shard, lane, 0));
+        }
+        return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new))
+                .thenApply(
+                        x -> lanes.stream().mapToLong(CompletableFuture::join).sum());
     }
 
-    private CompletableFuture<Long> recoverFrom(Layout layout, Layout.Shard shard, long offset, long written) {
+    /** Runs {@code run}, {@code run + RECOVERY_LANES}...; lanes run at once (busy drives' queues are waited on less). */
+    private CompletableFuture<Long> recoverLane(Layout layout, Layout.Shard shard, long run, long written) {
+        long offset = run * SCAN_RUN;
         if (offset >= layout.slotsPerShard()) {
             return CompletableFuture.completedFuture(written);
         }
+        return recoverRun(layout, shard, offset)
+                .thenCompose(more -> recoverLane(layout, shard, run + RECOVERY_LANES, written + more));
+    }
+
+    private CompletableFuture<Long> recoverRun(Layout layout, Layout.Shard shard, long offset) {
         int run = (int) Math.min(SCAN_RUN, layout.slotsPerShard() - offset);
         long firstKey = layout.firstKey() + shard.index() * layout.slotsPerShard() + offset;
         List<Layout.Mirror> all = shard.mirrors();
@@ -225,27 +240,25 @@ public final class DkvClient {
         for (Layout.Mirror m : all) {
             reads.add(mirrors.open(m, layout.epoch()).read(layout.slotOf(firstKey, m), run));
         }
-        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new))
-                .thenCompose(done -> {
-                    List<CompletableFuture<Void>> writes = new ArrayList<>();
-                    for (int i = 0; i < run; i++) {
-                        long key = firstKey + i;
-                        int at = i * SlotCodec.SLOT_BYTES;
-                        List<SlotRead> got = reads.stream()
-                                .map(r -> SlotCodec.decode(r.join().slice(at, SlotCodec.SLOT_BYTES), key))
-                                .toList();
-                        Optional<Slot> best = greatest(got);
-                        for (int m = 0; m < all.size() && best.isPresent(); m++) {
-                            if (!(got.get(m) instanceof SlotRead.Valid(Slot s) && s.samePut(best.get()))) {
-                                writes.add(write(layout, all.get(m), best.get(), true));
-                            }
-                        }
+        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(done -> {
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int i = 0; i < run; i++) {
+                long key = firstKey + i;
+                int at = i * SlotCodec.SLOT_BYTES;
+                List<SlotRead> got = reads.stream()
+                        .map(r -> SlotCodec.decode(r.join().slice(at, SlotCodec.SLOT_BYTES), key))
+                        .toList();
+                Optional<Slot> best = greatest(got);
+                for (int m = 0; m < all.size() && best.isPresent(); m++) {
+                    if (!(got.get(m) instanceof SlotRead.Valid(Slot s) && s.samePut(best.get()))) {
+                        writes.add(write(layout, all.get(m), best.get(), true));
                     }
-                    long more = writes.size();
-                    return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
-                            .thenApply(x -> more);
-                })
-                .thenCompose(more -> recoverFrom(layout, shard, offset + run, written + more));
+                }
+            }
+            long more = writes.size();
+            return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
+                    .thenApply(x -> more);
+        });
     }
 
     private static Optional<Slot> greatest(List<SlotRead> reads) {

@@ -54,7 +54,10 @@ public final class Requests {
             Long sizeBytes,
             @JsonProperty("class") String className) {}
 
-    /** A class has {@code replicas} or {@code ec} ("4+2"), not both. */
+    /**
+     * A class has {@code replicas} or {@code ec} ("4+2"), not both; {@code spareNode} (erasure-coded
+     * only): every drive keeps sparing space to rebuild a whole lost node, not only the largest drive.
+     */
     public record CreateClass(
             String name,
             Integer replicas,
@@ -62,7 +65,20 @@ public final class Requests {
             String prefer,
             String repairTimeout,
             Long regionSizeBytes,
-            String ec) {
+            String ec,
+            Boolean spareNode) {
+
+        /** Without sparing for a whole node. */
+        public CreateClass(
+                String name,
+                Integer replicas,
+                String spreadAcross,
+                String prefer,
+                String repairTimeout,
+                Long regionSizeBytes,
+                String ec) {
+            this(name, replicas, spreadAcross, prefer, repairTimeout, regionSizeBytes, ec, null);
+        }
 
         /** A replicated class. */
         public CreateClass(
@@ -72,7 +88,7 @@ public final class Requests {
                 String prefer,
                 String repairTimeout,
                 Long regionSizeBytes) {
-            this(name, replicas, spreadAcross, prefer, repairTimeout, regionSizeBytes, null);
+            this(name, replicas, spreadAcross, prefer, repairTimeout, regionSizeBytes, null, null);
         }
     }
 

@@ -127,7 +127,10 @@ public final class Views {
      */
     public record DrainView(Instant since, int legsLeft, int legsMoving, List<String> waiting) {}
 
-    /** {@code erasure}: the erasure code ("4+2") of an erasure-coded class, whose {@code replicas} is 0. */
+    /**
+     * {@code erasure}: the erasure code ("4+2") of an erasure-coded class, whose {@code replicas} is
+     * 0; {@code spareNode}: it asks for sparing space to rebuild a whole lost node.
+     */
     public record StorageClassView(
             String name,
             int replicas,
@@ -136,7 +139,8 @@ public final class Views {
             Duration repairTimeout,
             long regionSizeBytes,
             boolean builtIn,
-            Optional<String> erasure) {
+            Optional<String> erasure,
+            boolean spareNode) {
         public StorageClassView {
             erasure = erasure == null ? Optional.empty() : erasure; // from controllers older than erasure codes
         }

@@ -10,7 +10,9 @@ import java.util.regex.Pattern;
  * A protection policy: how many legs (or, with {@code erasure}, which erasure code), spread across
  * distinct values of which label, an optional soft preference, how long a missing leg or BStore may
  * be gone before it is replaced, and the region size of the write-intent bitmap. An erasure-coded
- * class has no legs: {@code replicas} is 0.
+ * class has no legs: {@code replicas} is 0; with {@code spareNode} it asks every drive to keep
+ * sparing space for a whole lost node to be rebuilt, not only the largest drive ({@link
+ * dev.cairn.control.placement.Sparing}).
  */
 public record StorageClass(
         String name,
@@ -20,7 +22,8 @@ public record StorageClass(
         Duration repairTimeout,
         long regionSizeBytes,
         boolean builtIn,
-        Optional<ErasureCode> erasure) {
+        Optional<ErasureCode> erasure,
+        boolean spareNode) {
 
     public static final int MAX_REPLICAS = 5;
     public static final long DEFAULT_REGION_BYTES = 1 << 20;
@@ -35,6 +38,10 @@ public record StorageClass(
         if (erasure.isPresent() && replicas != 0) {
             throw new IllegalArgumentException(
                     "a class has replicas or an erasure code, not both (" + replicas + " and " + erasure.get() + ")");
+        }
+        if (erasure.isEmpty() && spareNode) {
+            throw new IllegalArgumentException("sparing space for a whole node is for erasure-coded classes (legs of"
+                    + " a lost node are rebuilt into free space)");
         }
         if (erasure.isEmpty() && (replicas < 1 || replicas > MAX_REPLICAS)) {
             throw new IllegalArgumentException("replicas must be 1 to " + MAX_REPLICAS + ", got " + replicas);
@@ -63,7 +70,7 @@ public record StorageClass(
             Duration repairTimeout,
             long regionSizeBytes,
             boolean builtIn) {
-        this(name, replicas, spreadAcross, prefer, repairTimeout, regionSizeBytes, builtIn, Optional.empty());
+        this(name, replicas, spreadAcross, prefer, repairTimeout, regionSizeBytes, builtIn, Optional.empty(), false);
     }
 
     /** An erasure-coded class. */
@@ -76,7 +83,13 @@ public record StorageClass(
             long regionSizeBytes,
             boolean builtIn) {
         return new StorageClass(
-                name, 0, spreadAcross, prefer, repairTimeout, regionSizeBytes, builtIn, Optional.of(code));
+                name, 0, spreadAcross, prefer, repairTimeout, regionSizeBytes, builtIn, Optional.of(code), false);
+    }
+
+    /** This class, asking for sparing space for a whole lost node ({@code spareNode}) or not. */
+    public StorageClass withSpareNode(boolean newSpareNode) {
+        return new StorageClass(
+                name, replicas, spreadAcross, prefer, repairTimeout, regionSizeBytes, builtIn, erasure, newSpareNode);
     }
 
     /** How many placements (legs, or BStores of a PStore) one unit of the class spreads over. */

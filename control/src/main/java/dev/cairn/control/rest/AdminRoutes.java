@@ -118,7 +118,8 @@ final class AdminRoutes {
                     r.repairTimeout() == null ? Duration.ofMinutes(10) : Duration.parse(r.repairTimeout()),
                     r.regionSizeBytes() == null ? StorageClass.DEFAULT_REGION_BYTES : r.regionSizeBytes(),
                     false,
-                    r.ec() == null ? Optional.empty() : Optional.of(ErasureCode.parse(r.ec())));
+                    r.ec() == null ? Optional.empty() : Optional.of(ErasureCode.parse(r.ec())),
+                    Boolean.TRUE.equals(r.spareNode()));
         } catch (DateTimeParseException | ArithmeticException e) {
             throw ApiError.badRequest("repairTimeout '" + r.repairTimeout() + "' is not an ISO-8601 duration (PT10M)");
         } catch (IllegalArgumentException e) {

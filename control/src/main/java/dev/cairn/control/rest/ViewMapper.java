@@ -127,7 +127,8 @@ final class ViewMapper {
                 c.repairTimeout(),
                 c.regionSizeBytes(),
                 c.builtIn(),
-                c.erasure().map(Object::toString));
+                c.erasure().map(Object::toString),
+                c.spareNode());
     }
 
     static Views.VolumeView volume(ClusterState s, Volume v) {

@@ -101,9 +101,16 @@ public final class ErasureViews {
         return members;
     }
 
-    /** What the node rebuilding {@code r} (of volume {@code v}, PStore {@code layout}) is told. */
+    /**
+     * What the node rebuilding {@code r} (of volume {@code v}, PStore {@code layout}) is told: the
+     * same until the rebuild ends, even once the layout names the new BStore (the restriper writes
+     * the layout, then logs the rebuild's end), so that a finished rebuild is not started again.
+     */
     public static BStoreRebuild rebuild(ClusterState s, Volume v, ErasureLayout.Rebuild r, PStoreLayout layout) {
         ErasureLayout e = v.erasure().orElseThrow();
+        List<ErasureLayout.BStorePlacement> members = new ArrayList<>(layout.members());
+        members.set(r.member(), r.old());
+        PStoreLayout asBefore = new PStoreLayout(layout.volumeId(), layout.index(), layout.bstoreBytes(), members);
         return new BStoreRebuild(
                 v.id(),
                 v.name(),
@@ -118,7 +125,7 @@ public final class ErasureViews {
                 e.rows(r.pstore(), v.sizeBytes()),
                 e.headerBytes(),
                 e.regionRows(),
-                openers(s, e, layout),
+                openers(s, e, asBefore),
                 r.sources());
     }
 }

@@ -60,6 +60,16 @@ class ErasureApiTest extends ApiFixture {
         AdminHttp.Response wide =
                 admin.post("/v1/classes", "{\"name\":\"x\",\"ec\":\"30+3\",\"spreadAcross\":\"zone\"}");
         assertThat(wide.body().get("error").asText()).isEqualTo("30+3 has 33 BStores per PStore; at most 32");
+        assertThat(created.get("spareNode").asBoolean()).isFalse();
+        JsonNode sparing = admin.post(
+                        "/v1/classes",
+                        "{\"name\":\"ec-node\",\"ec\":\"3+2\",\"spreadAcross\":\"zone\",\"spareNode\":true}")
+                .ok();
+        assertThat(sparing.get("spareNode").asBoolean()).isTrue();
+        AdminHttp.Response legs = admin.post(
+                "/v1/classes", "{\"name\":\"x\",\"replicas\":2,\"spreadAcross\":\"zone\",\"spareNode\":true}");
+        assertThat(legs.status()).isEqualTo(400);
+        assertThat(legs.body().get("error").asText()).startsWith("sparing space for a whole node is for erasure-coded");
     }
 
     @Test

@@ -1,6 +1,7 @@
 package dev.cairn.control.state;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.model.DkvLayout;
@@ -258,6 +259,13 @@ class ReprotectTest {
         ErasureLayout.Rebuild first = rebuilds.getFirst();
         var job = s.machine.read(st -> ErasureViews.rebuild(st, s.volume("ec"), first, layouts.get(first.pstore())));
         assertThat(job.sources()).isEqualTo(first.sources());
+        // The same once the layout names the new BStore (written before the rebuild's end is logged).
+        List<ErasureLayout.BStorePlacement> named =
+                new ArrayList<>(layouts.get(first.pstore()).members());
+        named.set(first.member(), first.replacement());
+        PStoreLayout written = new PStoreLayout(s.volume("ec").id(), first.pstore(), first.bstoreBytes(), named);
+        var again = s.machine.read(st -> ErasureViews.rebuild(st, s.volume("ec"), first, written));
+        assertThat(again).isEqualTo(job);
     }
 
     @Test
@@ -311,6 +319,41 @@ class ReprotectTest {
         assertThat(orphans)
                 .hasSize(7)
                 .contains(plan.rebuilds().getFirst().replacement().extentId());
+    }
+
+    /** A class asking for it makes every drive keep room for the largest node's BStores, not only a drive's. */
+    @Test
+    void aClassThatSparesANodeSizesSparingForTheLargestNode() {
+        UUID twoDrives = UUID.randomUUID();
+        List<DriveState> drives = List.of(
+                new DriveState(UUID.randomUUID(), 10 * Scenario.GIB, 10 * Scenario.GIB, 0, 10 * Scenario.GIB),
+                new DriveState(UUID.randomUUID(), 10 * Scenario.GIB, 10 * Scenario.GIB, 0, 10 * Scenario.GIB));
+        assertThat(s.apply(new Command.RegisterNode(
+                                twoDrives,
+                                "127.0.0.1:10809",
+                                "http://127.0.0.1:8410",
+                                Map.of("zone", "z8"),
+                                drives,
+                                s.now))
+                        .isOk())
+                .isTrue();
+        assertThat(fraction(0)).as("the largest drive: 10 of 100 GiB").isEqualTo(0.1);
+        StorageClass sparesANode = StorageClass.erasureCoded(
+                        "ec-node",
+                        ErasureCode.parse("4+2"),
+                        "zone",
+                        Optional.empty(),
+                        Duration.ofMillis(TIMEOUT_MILLIS),
+                        1 << 20,
+                        false)
+                .withSpareNode(true);
+        assertThat(s.apply(new Command.CreateClass(sparesANode)).isOk()).isTrue();
+        assertThat(fraction(0)).as("the largest node: 20 of 100 GiB").isEqualTo(0.2);
+        assertThatThrownBy(
+                        () -> new StorageClass("r", 2, "zone", Optional.empty(), Duration.ofMinutes(1), 1 << 20, false)
+                                .withSpareNode(true))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("for erasure-coded classes");
     }
 
     @Test
