@@ -4,6 +4,7 @@ import dev.cairn.control.api.Sizes;
 import dev.cairn.drive.Extent;
 import dev.cairn.drive.ExtentAccess;
 import dev.cairn.drive.ExtentRecord;
+import dev.cairn.legs.io.LegTarget;
 import dev.cairn.nbd.server.ExportCatalog;
 import dev.cairn.nbd.server.ExportLookup;
 import dev.cairn.nbd.server.RequestObserver;
@@ -97,6 +98,11 @@ final class ExtentExports implements ExportCatalog {
         long generation = name.generation().orElse(access.generation());
         boolean kv = extent.get().kind() == ExtentRecord.Kind.KV;
         if (generation != access.generation()) {
+            if (!kv && generation > access.generation()) {
+                return new ExportLookup.Refused("extent " + name.extentId() + " is at generation "
+                        + access.generation() + ": this node " + LegTarget.NOT_YET_AT_GENERATION + " " + generation
+                        + " (it soon will)");
+            }
             return new ExportLookup.Refused(
                     kv
                             ? epochMismatch(name, generation, access.generation())

@@ -1,8 +1,11 @@
 package dev.cairn.agent.ec;
 
 import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.io.LegTarget;
+import java.io.IOException;
+import java.time.Duration;
 import java.util.Optional;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -16,6 +19,7 @@ import org.slf4j.LoggerFactory;
  */
 final class BStore {
     private static final Logger log = LoggerFactory.getLogger(BStore.class);
+    private static final Duration NOT_YET_RETRY = Duration.ofMillis(100);
 
     final int index;
     final LegTarget target;
@@ -66,6 +70,32 @@ final class BStore {
     /** Caught up: read from now on. */
     void caughtUp() {
         catchingUp = false;
+    }
+
+    /**
+     * Connects it (before the volume is served); a node that has not applied the attach's
+     * generation yet is asked again until {@code deadlineNanos}: failing the member would leave
+     * the volume written without it from its first write, a margin lost for nothing.
+     */
+    void connect(LegConnector connector, long deadlineNanos) {
+        while (true) {
+            try {
+                connected(connector.connect(target));
+                return;
+            } catch (IOException e) {
+                String why = String.valueOf(e.getMessage());
+                if (!why.contains(LegTarget.NOT_YET_AT_GENERATION) || System.nanoTime() > deadlineNanos) {
+                    fail("could not connect: " + why);
+                    return;
+                }
+            }
+            try {
+                Thread.sleep(NOT_YET_RETRY);
+            } catch (InterruptedException e) {
+                fail("interrupted while connecting");
+                return;
+            }
+        }
     }
 
     /** Connected: used from now on, unless it failed meanwhile (then the connection is closed). */

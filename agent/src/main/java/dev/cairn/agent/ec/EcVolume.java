@@ -118,13 +118,14 @@ public final class EcVolume implements ServedVolume {
     /** One try at assembling every PStore; what keeps them from being served. */
     private List<String> attempt() {
         List<CompletableFuture<Void>> tries = new ArrayList<>();
+        long deadline = System.nanoTime() + settings.legTimeout().toNanos();
         for (PStoreIo p : pstores) {
             for (BStore b : p.members()) {
                 b.reset();
                 if (b.target.kept()) {
                     b.fail("being rebuilt on another drive (reprotect)");
                 } else {
-                    tries.add(CompletableFuture.runAsync(() -> connect(connector, b), connects));
+                    tries.add(CompletableFuture.runAsync(() -> b.connect(connector, deadline), connects));
                 }
             }
         }
@@ -191,14 +192,6 @@ public final class EcVolume implements ServedVolume {
             }
         }
         return cleared;
-    }
-
-    private static void connect(LegConnector connector, BStore b) {
-        try {
-            b.connected(connector.connect(b.target));
-        } catch (IOException e) {
-            b.fail("could not connect: " + e.getMessage());
-        }
     }
 
     private synchronized void moveTo(Phase next) {

@@ -47,6 +47,22 @@ class EcAttachTest {
         }
     }
 
+    /**
+     * The agent learns of its attachment before some nodes applied the new generation: it asks
+     * them again rather than serving without them (every write would then miss them from the
+     * start, and the volume would run with less than its margin).
+     */
+    @Test
+    void aNodeThatHasNotAppliedTheAttachYetIsAskedAgainNotFailed() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 4L * 4 * 4096)) {
+            f.member(0, 3).behindFor(3);
+            f.member(0, 4).behindFor(2);
+            EcVolume v = f.attach(1);
+            assertThat(v.phase()).isInstanceOf(ServedVolume.Serving.class);
+            assertThat(v.legStates()).containsOnly(LegSyncState.IN_SYNC);
+        }
+    }
+
     @Test
     void aMemberThatMissedWritesNeverStandsInForTheCurrentOnes() throws Exception {
         try (EcFixture f = EcFixture.small(2, 1, 4L * 2 * 4096)) {

@@ -24,6 +24,12 @@ public record LegTarget(
         this(index, extentId, nodeId, address, exportName, extentSizeBytes, false);
     }
 
+    /**
+     * What a node says when it refuses an extent because it has not yet applied the generation
+     * asked for (its controller told the client first): trying again shortly succeeds.
+     */
+    public static final String NOT_YET_AT_GENERATION = "has not yet applied generation";
+
     /** The export name a storage node expects for an extent opened under {@code generation}. */
     public static String exportName(UUID extentId, long generation, String secret) {
         return extentId + ";gen=" + generation + ";key=" + secret;

@@ -12,6 +12,7 @@ import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.atomic.AtomicLong;
 
 /**
@@ -31,6 +32,7 @@ public final class MemoryLegs implements LegConnector {
         private volatile boolean failWrites;
         private volatile boolean failReads;
         private volatile boolean fenced;
+        private final AtomicInteger behindFor = new AtomicInteger();
         private volatile CompletableFuture<Void> writeGate = CompletableFuture.completedFuture(null);
         private volatile CompletableFuture<Void> readGate = CompletableFuture.completedFuture(null);
         final AtomicLong reads = new AtomicLong();
@@ -71,6 +73,11 @@ public final class MemoryLegs implements LegConnector {
         /** Fenced: every request is refused with EPERM, as a node that moved to a newer generation. */
         public void fence(boolean isFenced) {
             this.fenced = isFenced;
+        }
+
+        /** The next {@code connects} connections are refused as by a node that has not applied the new generation yet. */
+        public void behindFor(int connects) {
+            behindFor.set(connects);
         }
 
         public void failReads(boolean fails) {
@@ -130,6 +137,9 @@ public final class MemoryLegs implements LegConnector {
         Extent e = extent(target.extentId(), target.extentSizeBytes());
         if (e.down) {
             throw new IOException(target + " is down");
+        }
+        if (e.behindFor.getAndUpdate(n -> Math.max(0, n - 1)) > 0) {
+            throw new IOException(target + ": this node " + LegTarget.NOT_YET_AT_GENERATION + " asked for");
         }
         Connection c = new Connection(e);
         synchronized (e) {
