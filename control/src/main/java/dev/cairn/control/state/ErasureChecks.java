@@ -55,6 +55,12 @@ final class ErasureChecks {
             throw new IllegalArgumentException(
                     "a BStore cannot be rebuilt into itself (" + r.old().extentId() + ")");
         }
+        List<Integer> sources = list(r.sources(), "sources", ErasureCode.MAX_WIDTH);
+        if (sources.stream().anyMatch(i -> i == null || i < 0 || i >= ErasureCode.MAX_WIDTH || i == r.member())
+                || sources.stream().distinct().count() != sources.size()) {
+            throw new IllegalArgumentException("the sources of a rebuild of member " + r.member()
+                    + " must be distinct other members, got " + sources);
+        }
         time(r.sinceMillis());
     }
 }

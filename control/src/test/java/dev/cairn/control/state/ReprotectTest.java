@@ -275,6 +275,19 @@ class ReprotectTest {
         s.now += TIMEOUT_MILLIS;
         ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
         UUID volume = s.volume("ec").id();
+        ErasureLayout.Rebuild r = plan.rebuilds().getFirst();
+        ErasureLayout.Rebuild readsItself = new ErasureLayout.Rebuild(
+                r.pstore(),
+                r.member(),
+                r.bstoreBytes(),
+                r.old(),
+                r.replacement(),
+                r.sinceMillis(),
+                List.of(0, 1, 2, 3));
+        Outcome poison = s.apply(new Command.ReprotectBStores(volume, List.of(readsItself), s.now));
+        assertThat(poison.isOk()).isFalse();
+        assertThat(poison.message()).contains("must be distinct other members, got [0, 1, 2, 3]");
+        assertThat(s.volume("ec").erasure().orElseThrow().rebuilds()).isEmpty();
         s.apply(new Command.ReprotectBStores(volume, plan.rebuilds(), s.now));
         Outcome wrong = s.apply(new Command.BStoresReplaced(
                 volume, List.of(new Command.Replaced(0, 0, UUID.randomUUID())), List.of(), s.now));
