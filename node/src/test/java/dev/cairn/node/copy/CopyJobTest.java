@@ -13,7 +13,6 @@ import dev.cairn.legs.header.FillRecord;
 import dev.cairn.legs.header.LegHeader;
 import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.io.MemoryLegs;
-import dev.cairn.legs.sync.ResyncThrottle;
 import dev.cairn.testkit.FakeClock;
 import dev.cairn.testkit.Patterns;
 import java.nio.ByteBuffer;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -90,14 +88,7 @@ class CopyJobTest {
                     i++, leg, UUID.randomUUID(), "mem:" + i, EXTENT, "k", kept && leg.equals(target)));
         }
         Views.LegCopy copy = new Views.LegCopy(volume, "v", SIZE, REGION, GENERATION, target, kept, legs);
-        LegCopies.Context context = new LegCopies.Context(
-                id -> id.equals(target) ? Optional.of(local) : Optional.empty(),
-                io,
-                memory,
-                ResyncThrottle.unlimited(),
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(5),
-                3);
+        LegCopies.Context context = CopyContexts.of(target, local, io, memory);
         return new CopyJob(copy, context, progress);
     }
 

@@ -13,7 +13,6 @@ import dev.cairn.legs.header.BitmapFormat;
 import dev.cairn.legs.header.PStoreHeader;
 import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.io.MemoryLegs;
-import dev.cairn.legs.sync.ResyncThrottle;
 import dev.cairn.testkit.FakeClock;
 import dev.cairn.testkit.Patterns;
 import java.nio.ByteBuffer;
@@ -21,7 +20,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
-import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
@@ -130,14 +128,7 @@ class RebuildJobTest {
                 REGION_ROWS,
                 legs,
                 sources);
-        LegCopies.Context context = new LegCopies.Context(
-                id -> id.equals(target) ? Optional.of(local) : Optional.empty(),
-                io,
-                memory,
-                ResyncThrottle.unlimited(),
-                Duration.ofSeconds(5),
-                Duration.ofSeconds(5),
-                3);
+        LegCopies.Context context = CopyContexts.of(target, local, io, memory);
         return new RebuildJob(rebuild, context, progress);
     }
 
