@@ -28,6 +28,7 @@ final class VolumeFixture implements AutoCloseable {
     Duration legTimeout = Duration.ofSeconds(5);
     ResyncThrottle throttle = ResyncThrottle.unlimited();
     long fillRecordEveryBytes = VolumeSettings.DEFAULT_FILL_RECORD_EVERY_BYTES;
+    int copyWorkers = 2;
 
     VolumeFixture(int legs) {
         for (int i = 0; i < legs; i++) {
@@ -74,7 +75,7 @@ final class VolumeFixture implements AutoCloseable {
                         legTimeout,
                         Duration.ofMillis(20),
                         Duration.ofDays(1),
-                        2,
+                        copyWorkers,
                         InstantSource.system(),
                         fillRecordEveryBytes),
                 throttle,
