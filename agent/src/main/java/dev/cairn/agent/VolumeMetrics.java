@@ -36,7 +36,9 @@ import java.util.function.ToLongFunction;
  *   <li>for an erasure-coded volume (its BStores count as its legs above): {@code
  *       cairn_agent_ec_rows_written_total{kind}} (rows written whole, or in part with a
  *       read-modify-write), {@code cairn_agent_ec_rows_rebuilt_total} (rows read degraded) and
- *       {@code cairn_agent_ec_regions_repaired_total} (dirty regions made consistent at attach).
+ *       {@code cairn_agent_ec_regions_repaired_total} (dirty regions made consistent at attach), {@code
+ *       cairn_agent_ec_degraded_writes_logged_total} (row writes logged first because a data BStore
+ *       was missing).
  * </ul>
  *
  * Registered when the volume is attached, removed when it is detached (or moves to another
@@ -118,6 +120,12 @@ final class VolumeMetrics implements AutoCloseable {
                 tags,
                 c,
                 EcCounters::regionsRepaired));
+        meters.add(counter(
+                "cairn.agent.ec.degraded.writes.logged",
+                "Row writes logged first because a data BStore was missing (the degraded write hole)",
+                tags,
+                c,
+                EcCounters::degradedWritesLogged));
     }
 
     private FunctionCounter counter(

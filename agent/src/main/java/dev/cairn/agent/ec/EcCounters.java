@@ -8,6 +8,8 @@ public final class EcCounters {
     final LongAdder partialRows = new LongAdder();
     final LongAdder rebuiltRows = new LongAdder();
     final LongAdder repairedRegions = new LongAdder();
+    final LongAdder loggedWrites = new LongAdder();
+    final LongAdder loggedRepairs = new LongAdder();
 
     /** Rows written whole: parity encoded from the new data alone. */
     public long wholeRowsWritten() {
@@ -27,5 +29,15 @@ public final class EcCounters {
     /** Dirty regions made consistent (parity recomputed, catching-up BStores rebuilt) at attach. */
     public long regionsRepaired() {
         return repairedRegions.sum();
+    }
+
+    /** Row writes logged first because a data BStore was missing (the degraded write hole). */
+    public long degradedWritesLogged() {
+        return loggedWrites.sum();
+    }
+
+    /** Rows repaired at attach from the degraded-write log (a client died in such a write). */
+    public long rowsRepairedFromLog() {
+        return loggedRepairs.sum();
     }
 }

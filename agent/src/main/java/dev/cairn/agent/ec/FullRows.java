@@ -15,8 +15,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * Requests that cover whole consecutive rows of one PStore, the shape of large sequential I/O:
  * since a member holds its chunks of consecutive rows back to back, each member gets one request
  * for all of them (a 1 MiB write of a 4+2 volume is 6 writes of 256 KiB, not 24 of 64 KiB), and
- * parity is encoded once over them. A read with a data member not usable goes row by row (the
- * degraded path of {@link PStoreIo}).
+ * parity is encoded once over them. A read or write with a data member not usable goes row by row
+ * (the degraded paths of {@link PStoreIo}: a degraded write is logged first).
  */
 final class FullRows {
     /** The most rows one request takes at once: each has its own lock (see {@link PStoreIo}). */
@@ -30,6 +30,13 @@ final class FullRows {
      */
     static void write(PStoreIo p, long first, int rows, ByteBuffer request, int at, boolean fua) throws IOException {
         StripeGeometry g = p.geometry();
+        if (DegradedWriteLog.needed(p)) { // each row's missing chunks are logged before it is written
+            for (int r = 0; r < rows; r++) {
+                int offset = at + (int) (r * g.rowBytes());
+                p.write(new StripeGeometry.RowSpan(p.index(), first + r, 0, (int) g.rowBytes(), offset), request, fua);
+            }
+            return;
+        }
         int chunk = g.chunkBytes();
         int length = rows * chunk;
         ByteBuffer[] data = new ByteBuffer[g.k()];

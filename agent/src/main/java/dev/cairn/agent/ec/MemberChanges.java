@@ -4,6 +4,7 @@ import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.LegTarget;
 import java.io.IOException;
 import java.util.List;
+import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.Executor;
 import java.util.concurrent.locks.ReentrantLock;
@@ -104,7 +105,8 @@ final class MemberChanges {
      * Catches {@code b} (connected, catching up: it takes every write already) up: each row of
      * every region the bitmap holds dirty now is made consistent on it, under the row's lock, from
      * members that hold every write. Regions dirtied later were written to it too. Then it is read
-     * from, and the superblock no longer names it.
+     * from (the degraded-write log cleared first: its entries name it missing), and the superblock
+     * no longer names it.
      */
     static void catchUp(PStoreIo p, BStore b) throws IOException {
         p.record.recordFailures();
@@ -116,7 +118,7 @@ final class MemberChanges {
                 ReentrantLock lock = p.lockOf(row);
                 lock.lock();
                 try {
-                    p.repairRow(row, Set.of(b.index), Set.of(b.index));
+                    p.repairRow(row, Set.of(b.index), Set.of(b.index), Optional.empty());
                 } finally {
                     lock.unlock();
                 }
@@ -126,10 +128,12 @@ final class MemberChanges {
                 }
             }
         }
-        synchronized (p.record) {
-            b.caughtUp();
-            p.record.recordNow();
-        }
+        p.log.clearAround(p, () -> {
+            synchronized (p.record) {
+                b.caughtUp();
+                p.record.recordNow();
+            }
+        });
         p.record.bitmap.rewriteAll();
         p.counters.repairedRegions.add(dirty.size());
         log.info("{}: {} caught up over {} dirty regions; in sync", p.describe(), b, dirty.size());

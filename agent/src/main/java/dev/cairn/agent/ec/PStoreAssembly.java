@@ -1,6 +1,7 @@
 package dev.cairn.agent.ec;
 
 import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.header.DegradedWrite;
 import dev.cairn.legs.header.PStoreHeader;
 import dev.cairn.legs.io.LegIo;
 import java.io.IOException;
@@ -9,6 +10,7 @@ import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.BitSet;
 import java.util.HashSet;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -19,8 +21,9 @@ import org.slf4j.LoggerFactory;
  * Brings one PStore from its members' headers to a state it can be served in, before the volume
  * is: the newest superblock among the members says which members missed writes (they are caught up
  * if they answer, else stay failed); every region any member's bitmap marks dirty is made
- * consistent again (parity recomputed from the data, the chunks of members catching up rebuilt),
- * which closes the write hole a client that died mid-write leaves; then a superblock of the next
+ * consistent again (parity recomputed from the data, the chunks of members catching up rebuilt,
+ * and, where a data member was missing, its bytes in rows a client died writing taken from the
+ * degraded-write log), which closes the write hole a client that died mid-write leaves; then a superblock of the next
  * event is written to every usable member, with the bitmap.
  */
 final class PStoreAssembly {
@@ -109,18 +112,23 @@ final class PStoreAssembly {
             targets.add(i); // parity of a dirty row is recomputed on every parity member
         }
         Set<Integer> notSources = Set.copyOf(catchingUp);
+        // A data member that missed writes: its bytes in rows a client died writing are in the log.
+        Map<Long, DegradedWrite> logged = newest != null && stale.nextSetBit(0) >= 0 && stale.nextSetBit(0) < g.k()
+                ? p.log.read(p, newest.generation(), stale, dirty)
+                : Map.of();
         long rows = g.rows(p.index());
         for (int r = dirty.nextSetBit(0); r >= 0; r = dirty.nextSetBit(r + 1)) {
             for (long row = (long) r * g.regionRows(); row < Math.min(rows, (long) (r + 1) * g.regionRows()); row++) {
-                p.repairRow(row, notSources, targets);
+                p.repairRow(row, notSources, targets, Optional.ofNullable(logged.get(row)));
             }
         }
         p.counters.repairedRegions.add(dirty.cardinality());
         if (!dirty.isEmpty() || !catchingUp.isEmpty()) {
             log.info(
-                    "{}: {} dirty regions made consistent, members {} caught up",
+                    "{}: {} dirty regions made consistent ({} rows from the degraded-write log), members {} caught up",
                     p.describe(),
                     dirty.cardinality(),
+                    logged.size(),
                     catchingUp);
         }
         p.record.bitmap.load(dirty);

@@ -2,6 +2,7 @@ package dev.cairn.agent.ec;
 
 import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.erasure.ReedSolomon;
+import dev.cairn.legs.header.DegradedWrite;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -10,6 +11,7 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -27,7 +29,8 @@ import java.util.concurrent.locks.ReentrantLock;
  * touches (rebuilding what a lost member held), encodes that range's parity and writes the new data
  * and parity (a read-modify-write that does not trust the old parity). A member that fails is failed
  * for the attachment and the request goes on with the others; a request fails only when fewer than
- * {@code k} members are left, and then says so: data is never made up.
+ * {@code k} members are left, and then says so: data is never made up. While a data member is
+ * missing, each write is logged first ({@link DegradedWriteLog}).
  */
 final class PStoreIo {
     /** Row locks: row {@code r} takes lock {@code r % LOCKS}; a request holds one at a time. */
@@ -42,6 +45,8 @@ final class PStoreIo {
     private final Duration timeout;
     private final ReentrantLock[] locks = new ReentrantLock[LOCKS];
     final PStoreRecord record;
+    /** Written before each write to a row with a data member missing. */
+    final DegradedWriteLog log;
     /** The volume's counters (shared by its PStores). */
     final EcCounters counters;
 
@@ -65,6 +70,7 @@ final class PStoreIo {
         this.timeout = timeout;
         this.counters = counters;
         this.record = new PStoreRecord(volumeId, generation, index, geometry, this.members, timeout);
+        this.log = new DegradedWriteLog(volumeId, generation, index, geometry);
         for (int i = 0; i < LOCKS; i++) {
             locks[i] = new ReentrantLock();
         }
@@ -88,30 +94,12 @@ final class PStoreIo {
         return (int) members.stream().filter(BStore::usable).count();
     }
 
-    /** A piece of a request in one chunk: {@code buffer}'s remaining bytes at {@code inChunk}. */
-    private record Piece(int column, int inChunk, ByteBuffer buffer) {}
-
-    private List<Piece> pieces(StripeGeometry.RowSpan span, ByteBuffer request) {
-        List<Piece> out = new ArrayList<>();
-        int chunk = geometry.chunkBytes();
-        int at = span.inRow();
-        int end = span.inRow() + span.length();
-        while (at < end) {
-            int column = at / chunk;
-            int n = Math.min(end - at, (column + 1) * chunk - at);
-            int from = span.requestOffset() + (at - span.inRow());
-            out.add(new Piece(column, at % chunk, request.slice(from, n)));
-            at += n;
-        }
-        return out;
-    }
-
     /** Fills the span's part of {@code request} (the whole request's buffer, position 0). */
     void read(StripeGeometry.RowSpan span, ByteBuffer request) throws IOException {
-        List<Piece> pieces = pieces(span, request);
+        List<StripeGeometry.Piece> pieces = geometry.pieces(span, request);
         while (pieces.stream().allMatch(p -> members.get(p.column()).usable())) {
             Map<BStore, CompletableFuture<?>> reads = new LinkedHashMap<>();
-            for (Piece p : pieces) {
+            for (StripeGeometry.Piece p : pieces) {
                 BStore b = members.get(p.column());
                 reads.put(
                         b,
@@ -136,14 +124,14 @@ final class PStoreIo {
      * Reads the pieces' byte range of the row from {@code k} usable members and rebuilds the
      * chunks of the members that are not; caller holds the row's lock.
      */
-    private void readDegraded(long row, List<Piece> pieces) throws IOException {
-        int from = pieces.stream().mapToInt(Piece::inChunk).min().orElseThrow();
+    private void readDegraded(long row, List<StripeGeometry.Piece> pieces) throws IOException {
+        int from = pieces.stream().mapToInt(StripeGeometry.Piece::inChunk).min().orElseThrow();
         int to = pieces.stream()
                 .mapToInt(p -> p.inChunk() + p.buffer().remaining())
                 .max()
                 .orElseThrow();
         ByteBuffer[] shards = readAny(row, from, to);
-        for (Piece p : pieces) {
+        for (StripeGeometry.Piece p : pieces) {
             ByteBuffer src = shards[p.column()].duplicate();
             src.position(p.inChunk() - from)
                     .limit(p.inChunk() - from + p.buffer().remaining());
@@ -152,7 +140,7 @@ final class PStoreIo {
     }
 
     /** Every data chunk's bytes {@code [from, to)} of the row, rebuilt where a member is not usable. */
-    private ByteBuffer[] readAny(long row, int from, int to) throws IOException {
+    ByteBuffer[] readAny(long row, int from, int to) throws IOException {
         return readAny(row, from, to, Set.of());
     }
 
@@ -199,9 +187,9 @@ final class PStoreIo {
 
     /** Writes the span's part of {@code request} (the whole request's buffer, position 0). */
     void write(StripeGeometry.RowSpan span, ByteBuffer request, boolean fua) throws IOException {
-        List<Piece> pieces = pieces(span, request);
+        List<StripeGeometry.Piece> pieces = geometry.pieces(span, request);
         TreeSet<Integer> cuts = new TreeSet<>();
-        for (Piece p : pieces) {
+        for (StripeGeometry.Piece p : pieces) {
             cuts.add(p.inChunk());
             cuts.add(p.inChunk() + p.buffer().remaining());
         }
@@ -215,9 +203,13 @@ final class PStoreIo {
         (span.length() == geometry.rowBytes() ? counters.wholeRows : counters.partialRows).increment();
         ReentrantLock lock = lock(span.row());
         try {
-            Integer from = cuts.first();
-            for (Integer to = cuts.higher(from); to != null; from = to, to = cuts.higher(to)) {
-                writeRange(span.row(), pieces, from, to, fua);
+            if (DegradedWriteLog.needed(this)) {
+                log.write(this, span.row(), pieces, fua);
+            } else {
+                Integer from = cuts.first();
+                for (Integer to = cuts.higher(from); to != null; from = to, to = cuts.higher(to)) {
+                    writeRange(span.row(), pieces, from, to, fua);
+                }
             }
         } finally {
             lock.unlock();
@@ -245,12 +237,23 @@ final class PStoreIo {
     /**
      * Makes row {@code row} consistent, whole chunks: the data chunks as the members that hold
      * every write have them (rebuilt from any {@code k} of those where a data member does not; the
-     * members in {@code notSources} missed writes),
-     * parity computed from them, written to every parity member in {@code targets}, and data to
-     * every data member in {@code targets} (members catching up). Used at attach, before serving.
+     * members in {@code notSources} missed writes; where the degraded-write log holds a missing
+     * member's bytes, those), parity computed from them, written to every parity member in {@code
+     * targets}, and data to every data member in {@code targets} (members catching up). Used at
+     * attach, before serving, and to catch a member up.
      */
-    void repairRow(long row, Set<Integer> notSources, Set<Integer> targets) throws IOException {
+    void repairRow(long row, Set<Integer> notSources, Set<Integer> targets, Optional<DegradedWrite> logged)
+            throws IOException {
         ByteBuffer[] data = readAny(row, 0, geometry.chunkBytes(), notSources);
+        if (logged.isPresent()) {
+            DegradedWrite e = logged.get();
+            for (int c = 0; c < geometry.k(); c++) {
+                if (e.holds(c) && (notSources.contains(c) || !members.get(c).usable())) {
+                    data[c].put(e.from(), e.chunk(c), 0, e.to() - e.from());
+                }
+            }
+            counters.loggedRepairs.increment();
+        }
         ByteBuffer[] parity = parityOf(data);
         Map<BStore, CompletableFuture<?>> writes = new LinkedHashMap<>();
         long at = geometry.offsetOnBStore(row, 0);
@@ -259,19 +262,18 @@ final class PStoreIo {
             submitWrite(writes, members.get(i), at, src, false);
         }
         MemberRequests.awaitAll(timeout, describe(), writes);
-        if (usable() < geometry.k()) {
-            throw tooFew(row);
-        }
+        requireK(row);
     }
 
     /**
      * Writes bytes {@code [from, to)} of every chunk the pieces cover there, and the parity of that
      * range; the other chunks' bytes in it are read (or rebuilt) first. Caller holds the row's lock.
      */
-    private void writeRange(long row, List<Piece> pieces, int from, int to, boolean fua) throws IOException {
+    private void writeRange(long row, List<StripeGeometry.Piece> pieces, int from, int to, boolean fua)
+            throws IOException {
         int k = geometry.k();
         ByteBuffer[] data = new ByteBuffer[k];
-        for (Piece p : pieces) {
+        for (StripeGeometry.Piece p : pieces) {
             int start = p.inChunk();
             int end = start + p.buffer().remaining();
             if (start <= from && to <= end) {
@@ -293,7 +295,7 @@ final class PStoreIo {
         ByteBuffer[] parity = parityOf(data);
         Map<BStore, CompletableFuture<?>> writes = new LinkedHashMap<>();
         long at = geometry.offsetOnBStore(row, from);
-        for (Piece p : pieces) {
+        for (StripeGeometry.Piece p : pieces) {
             int start = p.inChunk();
             if (start <= from && to <= start + p.buffer().remaining()) {
                 submitWrite(writes, members.get(p.column()), at, data[p.column()], fua);
@@ -303,9 +305,7 @@ final class PStoreIo {
             submitWrite(writes, members.get(k + p), at, parity[p], fua);
         }
         MemberRequests.awaitAll(timeout, describe(), writes);
-        if (usable() < k) {
-            throw tooFew(row);
-        }
+        requireK(row);
     }
 
     /**
@@ -328,7 +328,7 @@ final class PStoreIo {
         return MemberRequests.awaitAll(timeout, describe(), reads) == 0 ? old : readAny(row, from, to);
     }
 
-    private static void submitWrite(
+    static void submitWrite(
             Map<BStore, CompletableFuture<?>> writes, BStore b, long offset, ByteBuffer src, boolean fua) {
         if (b.writable()) {
             writes.put(b, b.io().write(offset, src.duplicate(), fua));
@@ -385,9 +385,13 @@ final class PStoreIo {
         return lock;
     }
 
-    private IOException tooFew(long row) {
-        return new IOException(describe() + " row " + row + ": only " + usable() + " of " + geometry.width()
-                + " BStores usable, " + geometry.k() + " needed to read or write" + MemberRequests.failures(members));
+    /** Fails when fewer than {@code k} members are left to read or write row {@code row}. */
+    void requireK(long row) throws IOException {
+        if (usable() < geometry.k()) {
+            throw new IOException(describe() + " row " + row + ": only " + usable() + " of " + geometry.width()
+                    + " BStores usable, " + geometry.k() + " needed to read or write"
+                    + MemberRequests.failures(members));
+        }
     }
 
     String describe() {

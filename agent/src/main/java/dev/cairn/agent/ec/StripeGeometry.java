@@ -2,7 +2,9 @@ package dev.cairn.agent.ec;
 
 import dev.cairn.erasure.ReedSolomon;
 import dev.cairn.legs.header.BitmapFormat;
+import dev.cairn.legs.header.DegradedWrite;
 import dev.cairn.legs.header.PStoreHeader;
+import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.List;
@@ -19,8 +21,8 @@ import java.util.UUID;
  * updates only those bytes of data and parity.
  *
  * <p>The first {@code headerBytes} of every BStore are its header: the superblock ({@link
- * PStoreHeader}) and the PStore's write-intent bitmap, one bit per region of {@code regionRows}
- * rows.
+ * PStoreHeader}), the PStore's write-intent bitmap, one bit per region of {@code regionRows} rows,
+ * and the degraded-write log ({@link DegradedWrite}), in slots of a heading and {@code m} chunks.
  */
 public record StripeGeometry(
         int k, int m, int chunkBytes, long pstoreBytes, int regionRows, long headerBytes, long volumeBytes) {
@@ -45,16 +47,39 @@ public record StripeGeometry(
             throw new IllegalArgumentException("a region has at least one row, got " + regionRows);
         }
         long regions = (pstoreBytes / row + regionRows - 1) / regionRows;
-        long needed = PStoreHeader.BITMAP_OFFSET + (long) BitmapFormat.pagesFor(regions) * BitmapFormat.PAGE_BYTES;
+        long needed = logStart(regions) + DegradedWrite.HEADING_BYTES + (long) m * chunkBytes;
         if (headerBytes < needed || headerBytes % BLOCK != 0) {
-            throw new IllegalArgumentException(
-                    "a BStore header of " + headerBytes + " bytes has no room for a" + " superblock and a bitmap of "
-                            + regions + " regions (" + needed + " bytes), or is not whole blocks");
+            throw new IllegalArgumentException("a BStore header of " + headerBytes
+                    + " bytes has no room for a superblock, a bitmap of " + regions
+                    + " regions and one entry of the degraded-write log (" + needed
+                    + " bytes), or is not whole blocks");
         }
         if (volumeBytes <= 0 || volumeBytes % BLOCK != 0) {
             throw new IllegalArgumentException(
                     "volume size " + volumeBytes + " is not a positive multiple of " + BLOCK);
         }
+    }
+
+    /** Entries the degraded-write log has room for at most: degraded writes in flight at once. */
+    static final int MAX_LOG_SLOTS = 16;
+
+    private static long logStart(long regions) {
+        return PStoreHeader.BITMAP_OFFSET + (long) BitmapFormat.pagesFor(regions) * BitmapFormat.PAGE_BYTES;
+    }
+
+    /** Where the degraded-write log starts on every BStore: after the superblock and the bitmap. */
+    public long logOffset() {
+        return logStart((pstoreBytes / rowBytes() + regionRows - 1) / regionRows);
+    }
+
+    /** Room for one entry of the log: its heading and a chunk of each of {@code m} missing members. */
+    public int logSlotBytes() {
+        return DegradedWrite.HEADING_BYTES + m * chunkBytes;
+    }
+
+    /** Entries of the log: as many as the header holds after the bitmap, at most {@value #MAX_LOG_SLOTS}. */
+    public int logSlots() {
+        return (int) Math.min(MAX_LOG_SLOTS, (headerBytes - logOffset()) / logSlotBytes());
     }
 
     /** Logical bytes of one row: its {@code k} data chunks. */
@@ -116,6 +141,24 @@ public record StripeGeometry(
             int inRow = (int) (inPStore % rowBytes());
             int n = (int) Math.min(end - at, rowBytes() - inRow);
             out.add(new RowSpan(p, row, inRow, n, (int) (at - offset)));
+            at += n;
+        }
+        return out;
+    }
+
+    /** A piece of a request in one chunk: {@code buffer}'s remaining bytes at {@code inChunk}. */
+    record Piece(int column, int inChunk, ByteBuffer buffer) {}
+
+    List<Piece> pieces(StripeGeometry.RowSpan span, ByteBuffer request) {
+        List<Piece> out = new ArrayList<>();
+        int chunk = chunkBytes;
+        int at = span.inRow();
+        int end = span.inRow() + span.length();
+        while (at < end) {
+            int column = at / chunk;
+            int n = Math.min(end - at, (column + 1) * chunk - at);
+            int from = span.requestOffset() + (at - span.inRow());
+            out.add(new Piece(column, at % chunk, request.slice(from, n)));
             at += n;
         }
         return out;

@@ -32,12 +32,26 @@
  * members, and rebuilds there the chunks of members that missed writes (from {@code k} members that
  * did not): the torn rows are consistent again before a later loss could rebuild from them, and a
  * member back within the repair timeout gets only the regions written meanwhile. We chose this (as
- * Linux md's bitmap resync) over a partial-parity log because it costs one bitmap page write per
- * clean region touched (as for legs), nothing per write, and reuses the legs' bitmap. Its limit:
- * a client that dies mid-write while a <em>data</em> member of that row is already missing leaves a
- * row where neither the missing chunk nor the parity can be checked (the same hole md has without
- * PPL); the repair then trusts the first parity member. Closing that needs a journal of partial
- * writes made while degraded (md's PPL), not built yet.
+ * Linux md's bitmap resync) over a partial-parity log for every write because it costs one bitmap
+ * page write per clean region touched (as for legs), nothing per write, and reuses the legs'
+ * bitmap.
+ *
+ * <p><b>The write hole while degraded.</b> The bitmap alone cannot close one case: a client that
+ * dies mid-write while a <em>data</em> member of that row is already missing. That member's chunk
+ * exists only in the parity the write was changing, so after the crash neither it nor the parity
+ * can be checked (md has the same hole without its PPL). So while a data member is not usable,
+ * every write to a row first records what the missing chunks hold over the bytes whose parity it
+ * will write, once it is done ({@link dev.cairn.agent.ec.DegradedWriteLog}: an entry of {@link
+ * dev.cairn.legs.header.DegradedWrite} in a slot after the bitmap of every usable member, written
+ * with FUA before any data or parity); the next attach takes those bytes from the newest whole
+ * entry of each slot instead of rebuilding them from torn parity. We chose this over writing
+ * stripes out of place (no second location or indirection on the BStores, no garbage to collect)
+ * and over a journal of every partial write (nothing is paid while every data member is there):
+ * the cost is one more durable write of a block plus the missing chunks' range before each write
+ * of a degraded row, and rows written whole go row by row while degraded (the figures are in the
+ * README's benchmarks, {@code bench/ec-vs-replicated.sh --degraded}). Its limit: a second member
+ * failing during the very write the client dies in (more than {@code m} unknowns in that row's
+ * range).
  *
  * <p><b>Reprotect.</b> When the controller rebuilds a lost member elsewhere, its view marks the
  * member kept: the agent leaves it and writes the superblock naming it failed at once (the node

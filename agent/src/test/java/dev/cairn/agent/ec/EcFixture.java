@@ -38,12 +38,16 @@ final class EcFixture implements AutoCloseable {
         }
     }
 
+    /** Entries of the degraded-write log in {@link #small} volumes' headers. */
+    static final int LOG_SLOTS = 4;
+
     /**
      * A {@code k+m} volume of {@code volumeBytes} with chunks of 4 KiB, PStores of 4 rows, regions
-     * of 2 rows.
+     * of 2 rows, and {@value #LOG_SLOTS} entries of the degraded-write log.
      */
     static EcFixture small(int k, int m, long volumeBytes) {
-        return new EcFixture(new StripeGeometry(k, m, 4096, 4L * k * 4096, 2, 2 * 4096, volumeBytes));
+        return new EcFixture(new StripeGeometry(
+                k, m, 4096, 4L * k * 4096, 2, 2 * 4096 + LOG_SLOTS * (4096 + m * 4096), volumeBytes));
     }
 
     MemoryLegs.Extent member(int pstore, int index) {

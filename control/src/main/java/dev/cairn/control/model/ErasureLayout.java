@@ -34,6 +34,13 @@ public record ErasureLayout(
     /** A PStore covers 1 GiB of the volume at most. */
     public static final long MAX_PSTORE_BYTES = 1L << 30;
 
+    /**
+     * Entries of the agent's degraded-write log every BStore header has room for at least (each a
+     * 4 KiB heading and a chunk of each of {@code m} missing members): partial writes to a degraded
+     * PStore in flight at once.
+     */
+    static final int LOG_SLOTS = 4;
+
     public ErasureLayout {
         nodes = Set.copyOf(new TreeSet<>(nodes));
         pending = List.copyOf(pending);
@@ -104,7 +111,10 @@ public record ErasureLayout(
         int regionRows = (int) Math.max(1, regionBytes / rowBytes);
         long regions = (pstoreBytes / rowBytes + regionRows - 1) / regionRows;
         long bitmapBytes = (regions + 7) / 8;
-        long headerBytes = LegLayout.roundUp(4096 + LegLayout.roundUp(bitmapBytes, 4096), LegLayout.ALIGNMENT);
+        // Superblock, bitmap, and the agent's degraded-write log: slots of a heading and m chunks.
+        long logBytes = LOG_SLOTS * (4096 + (long) code.m() * CHUNK_BYTES);
+        long headerBytes =
+                LegLayout.roundUp(4096 + LegLayout.roundUp(bitmapBytes, 4096) + logBytes, LegLayout.ALIGNMENT);
         return new ErasureLayout(
                 code,
                 CHUNK_BYTES,

@@ -90,6 +90,20 @@ public final class MemoryLegs implements LegConnector {
             return writeGate;
         }
 
+        /**
+         * Writes at {@code offset} or later on the connections open now wait for the returned gate
+         * (never answered unless tests complete it; closing the connection fails them unapplied):
+         * a writer that dies with its writes in flight. Connections opened later write as usual.
+         */
+        public synchronized CompletableFuture<Void> holdWritesOfOpenConnections(long offset) {
+            CompletableFuture<Void> gate = new CompletableFuture<>();
+            for (Connection c : connections) {
+                c.holdFrom = offset;
+                c.heldWrites = gate;
+            }
+            return gate;
+        }
+
         /** Reads wait for the returned gate (tests complete it). */
         public CompletableFuture<Void> holdReads() {
             readGate = new CompletableFuture<>();
@@ -155,6 +169,8 @@ public final class MemoryLegs implements LegConnector {
         private final Map<Long, CompletableFuture<?>> open = new ConcurrentHashMap<>();
 
         private final AtomicLong requests = new AtomicLong();
+        private volatile long holdFrom;
+        private volatile CompletableFuture<Void> heldWrites = CompletableFuture.completedFuture(null);
 
         Connection(Extent extent) {
             this.extent = extent;
@@ -215,13 +231,15 @@ public final class MemoryLegs implements LegConnector {
         @Override
         public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
             ByteBuffer copy = src.duplicate();
-            return tracked(extent.writeGate.thenCompose(v -> answer(extent.failWrites, "write", () -> {
-                synchronized (extent) {
-                    extent.writtenBytes.addAndGet(copy.remaining());
-                    copy.get(extent.bytes, (int) offset, copy.remaining());
-                }
-                return null;
-            })));
+            CompletableFuture<Void> gate = offset >= holdFrom ? heldWrites : CompletableFuture.completedFuture(null);
+            return tracked(CompletableFuture.allOf(gate, extent.writeGate)
+                    .thenCompose(v -> answer(extent.failWrites, "write", () -> {
+                        synchronized (extent) {
+                            extent.writtenBytes.addAndGet(copy.remaining());
+                            copy.get(extent.bytes, (int) offset, copy.remaining());
+                        }
+                        return null;
+                    })));
         }
 
         @Override
