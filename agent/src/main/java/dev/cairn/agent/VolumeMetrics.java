@@ -38,7 +38,8 @@ import java.util.function.ToLongFunction;
  *       read-modify-write), {@code cairn_agent_ec_rows_rebuilt_total} (rows read degraded) and
  *       {@code cairn_agent_ec_regions_repaired_total} (dirty regions made consistent at attach), {@code
  *       cairn_agent_ec_degraded_writes_logged_total} (row writes logged first because a data BStore
- *       was missing).
+ *       was missing) and {@code cairn_agent_ec_rows_repaired_from_log_total} (rows repaired at attach
+ *       from that log).
  * </ul>
  *
  * Registered when the volume is attached, removed when it is detached (or moves to another
@@ -126,6 +127,12 @@ final class VolumeMetrics implements AutoCloseable {
                 tags,
                 c,
                 EcCounters::degradedWritesLogged));
+        meters.add(counter(
+                "cairn.agent.ec.rows.repaired.from.log",
+                "Rows repaired at attach from the degraded-write log (a client died writing them degraded)",
+                tags,
+                c,
+                EcCounters::rowsRepairedFromLog));
     }
 
     private FunctionCounter counter(

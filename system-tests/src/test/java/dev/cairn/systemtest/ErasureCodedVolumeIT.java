@@ -23,7 +23,8 @@ import org.junit.jupiter.api.Test;
  * wrote; fio verifies through the loss of one node and then a second, and once they return (caught
  * up on the next attach from the PStore's bitmap) through the loss of two others that hold data; an
  * agent killed mid-write is replaced on another host, its generation opens no BStore any more, and
- * what it acknowledged survives a BStore lost afterwards.
+ * what it acknowledged survives a BStore lost afterwards, also when a data BStore was already
+ * missing while it wrote (the degraded-write log).
  */
 class ErasureCodedVolumeIT extends ReplicationFixture {
     private static final long MiB = 1 << 20;
@@ -174,6 +175,42 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         JsonNode layout = volume("ec").get("erasure").get("layouts").get(0).get("bstores");
         nodes.get(layout.get(0).get("nodeName").asText()).process().kill();
         Tool.run(FIO_TIMEOUT, fioJob(second.uri(id), "0", "8M", "", true)).ok();
+    }
+
+    /**
+     * The write hole while degraded: the agent dies mid-write while a data BStore is missing, and
+     * after the attach elsewhere a second data BStore is lost. The dying job writes again exactly
+     * what an acknowledged job wrote before it (the same seed, offsets and bytes), so whatever
+     * landed, every block must read back as fio wrote it: a row rebuilt from torn parity would not.
+     */
+    @Test
+    void anAgentKilledMidWriteWhileADataBStoreIsMissingLeavesNoRowALaterLossRebuildsWrong() throws Exception {
+        startSixNodes();
+        AgentProcess first = startAgent("h1");
+        AgentProcess second = startAgent("h2");
+        String id = createAttachedEc("ec", "64MiB", first);
+        Tool.run(FIO_TIMEOUT, fioJob(first.uri(id), "16M", "16M", "", false)).ok();
+        JsonNode layout = volume("ec").get("erasure").get("layouts").get(0).get("bstores");
+        nodes.get(layout.get(1).get("nodeName").asText()).process().kill();
+
+        List<String> dyingJob = fioJob(first.uri(id), "16M", "16M", "4m", false);
+        Duration dyingLimit = Duration.ofSeconds(30);
+        CompletableFuture<Tool.Result> dying = CompletableFuture.supplyAsync(() -> Tool.run(dyingLimit, dyingJob));
+        await().atMost(WAIT)
+                .until(() -> PrometheusText.scrape(first.metricsUrl())
+                                .sum("cairn_agent_ec_degraded_writes_logged_total", "name", "ec")
+                        > 64);
+        first.process().kill();
+        dying.handle((result, failed) -> result).get(dyingLimit.toSeconds() * 2, TimeUnit.SECONDS);
+
+        cli("volume", "attach", "ec", "--host", "h2", "--force").ok();
+        awaitServing(second, "ec", 5);
+        assertThat(PrometheusText.scrape(second.metricsUrl())
+                        .sum("cairn_agent_ec_rows_repaired_from_log_total", "name", "ec"))
+                .as("rows the dying agent logged, repaired from the log")
+                .isPositive();
+        nodes.get(layout.get(0).get("nodeName").asText()).process().kill();
+        Tool.run(FIO_TIMEOUT, fioJob(second.uri(id), "16M", "16M", "", true)).ok();
     }
 
     private static double dirtyRegions(AgentProcess agent, String name) throws IOException {
