@@ -11,7 +11,12 @@
 # where the time goes: the CPU seconds the agent and the six nodes spent per GB the client moved.
 #
 #   bench/ec-vs-replicated.sh [--runtime SECONDS] [--rounds N] [--size MIB] [--dir DIR]
-#                             [--case "RW BS QD"]...
+#                             [--case "RW BS QD"]... [--degraded]
+#
+# --degraded: once both volumes are filled, the node holding the 4+2 volume's first data BStore is
+# killed, and both volumes are measured without it (their classes' repair timeout is an hour, so
+# nothing is rebuilt meanwhile): every write to the 4+2 volume then logs its row's missing chunk
+# first (the degraded-write log), every read of that chunk rebuilds it from four others.
 #
 # The last line is "ec/replicated seq write ratio: X": the 4+2 volume's 1 MiB sequential write
 # MB/s divided by the 3-leg volume's.
@@ -22,6 +27,7 @@ rounds=3
 size_mib=512
 dir=""
 cases=()
+degraded=""
 while [ $# -gt 0 ]; do
   case "$1" in
     --runtime) runtime="$2"; shift 2 ;;
@@ -29,7 +35,8 @@ while [ $# -gt 0 ]; do
     --size) size_mib="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
     --case) cases+=("$2"); shift 2 ;;
-    -h|--help) sed -n '2,16p' "$0"; exit 0 ;;
+    --degraded) degraded=1; shift ;;
+    -h|--help) sed -n '2,22p' "$0"; exit 0 ;;
     *) echo "ec-vs-replicated: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -49,12 +56,14 @@ start_controller "$cairn"
 # each drive holds one leg of the 3-leg volume (a half of them) or a BStore, and a KV volume or two
 drive_mib=$(( size_mib + size_mib / 2 + 256 ))
 node_pids=()
+declare -A pid_of
 for z in a b c d e f; do
-  "$cairn" node --drive "$dir/$z.img,size=${drive_mib}MiB" --label "zone=$z" --label "host=node-$z" \
+  "$cairn" node --drive "$dir/$z.img,size=${drive_mib}MiB" --label "zone=$z" --label "host=node-$z" --name "node-$z" \
       --data "$dir/node-$z" --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
       --controller-token-file "$dir/ctl/tokens/node.token" --heartbeat-every 1s >>"$dir/node-$z.log" 2>&1 &
   pids+=($!)
   node_pids+=($!)
+  pid_of[node-$z]=$!
 done
 online() { [ "$("$cairn" node list -o json | json 'sum(1 for n in d if n["state"]=="ONLINE")')" = 6 ]; }
 until_true 90 online
@@ -67,10 +76,17 @@ agent_socket="$dir/agent/nbd.sock"
 pids+=($!)
 agent_pid=$!
 until_true 60 sh -c "\"$cairn\" cluster agents -o json | grep -q bench"
-"$cairn" class create ec --ec 4+2 --spread-across zone >/dev/null
+triple_class=zone-3
+if [ -n "$degraded" ]; then
+  "$cairn" class create ec --ec 4+2 --spread-across zone --repair-timeout 1h >/dev/null
+  "$cairn" class create triple --replicas 3 --spread-across zone --repair-timeout 1h >/dev/null
+  triple_class=triple
+else
+  "$cairn" class create ec --ec 4+2 --spread-across zone >/dev/null
+fi
 
 declare -A uris
-for v in ec:ec triple:zone-3; do
+for v in ec:ec "triple:$triple_class"; do
   name=${v%%:*}; class=${v##*:}
   "$cairn" volume create "$name" --size "${size_mib}MiB" --class "$class" >/dev/null
   "$cairn" volume attach "$name" --host bench >/dev/null
@@ -89,6 +105,18 @@ raw() { # volume: bytes of its extents on the drives
     'sum(l["extentSizeBytes"] for l in d["legs"]) + sum(b["sizeBytes"] for p in (d.get("erasure") or {}).get("layouts", []) for b in p["bstores"])'
 }
 raw_ec=$(raw ec); raw_triple=$(raw triple)
+if [ -n "$degraded" ]; then
+  lost=$("$cairn" volume show ec -o json | json 'd["erasure"]["layouts"][0]["bstores"][0]["nodeName"]')
+  echo "# killing $lost, which holds the 4+2 volume's first data BStore" >&2
+  kill -9 "${pid_of[$lost]}"
+  left=()
+  for p in "${node_pids[@]}"; do [ "$p" = "${pid_of[$lost]}" ] || left+=("$p"); done
+  node_pids=("${left[@]}")
+  # the agent notices at its first request to it; one write makes both volumes degraded
+  for t in ec triple; do
+    fio --name=notice --ioengine=nbd --uri="${uris[$t]}" --rw=write --bs=1m --size=8M --output-format=terse >/dev/null
+  done
+fi
 
 results="$dir/results.txt"
 : >"$results"

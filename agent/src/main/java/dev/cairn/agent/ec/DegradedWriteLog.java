@@ -21,8 +21,9 @@ import java.util.concurrent.locks.ReentrantLock;
  * the parity, and a write to its row changes that parity in place. A client that dies in the
  * middle leaves some members written and some not; the missing chunks can then no longer be
  * computed, and the next loss would rebuild wrong data. So every write to a row with a missing
- * data member first records (durably, on every usable member) what the missing chunks hold over
- * the bytes it will write parity for, once it is done ({@link DegradedWrite}, as Linux md's
+ * data member first records (on every usable member, each node answering before any data or
+ * parity of the row is sent) what the missing chunks hold over the bytes it will write parity for,
+ * once it is done ({@link DegradedWrite}, as Linux md's
  * partial-parity log does for RAID 5); the next attach repairs the row from that entry.
  *
  * <p>The log is a few slots after the bitmap in every member's header; row {@code r} uses slot
@@ -131,10 +132,12 @@ final class DegradedWriteLog {
                 volumeId, pstore, generation, sequence.incrementAndGet(), row, from, to, missing, chunks.flip());
         ByteBuffer bytes = entry.encode();
         long at = slotOffset((int) (row % slots.length));
+        // Not FUA: the nodes outlive the agent whose death the log is for, and each has the entry
+        // before any of the row's data or parity leaves; see the package's note for the cost of FUA.
         MemberRequests.awaitAll(
                 p.timeout(),
                 p.describe(),
-                MemberRequests.toUsable(p.members(), b -> b.io().write(at, bytes.duplicate(), true)));
+                MemberRequests.toUsable(p.members(), b -> b.io().write(at, bytes.duplicate(), false)));
         p.requireK(row);
     }
 
