@@ -42,8 +42,7 @@ import java.util.stream.Stream;
  */
 public final class DkvClient {
     static final int ATTEMPTS = 4;
-    private static final int SCAN_RUN = 64;
-    private static final int RECOVERY_LANES = 8; // runs of a recovery in flight at once
+    static final int SCAN_RUN = 64;
 
     private final LayoutSource layouts;
     private final MirrorConnector mirrors;
@@ -209,59 +208,14 @@ public final class DkvClient {
      * fresh one that is not ready yet): every slot gets, on every mirror, the greatest valid version
      * any mirror holds, so the mirrors are identical again even if a put was in flight when the
      * quorum changed (its version is on the fresh mirror if it reached any survivor, and gone from
-     * all otherwise, so no get had returned it). Completes with the number of slots written.
+     * all otherwise, so no get had returned it). Completes with the number of slots written
+     * ({@link ShardRecovery}).
      */
     public CompletableFuture<Long> recover(Layout layout, int index) {
-        Layout.Shard shard = layout.shards().get(index);
-        List<CompletableFuture<Long>> lanes = new ArrayList<>();
-        for (int lane = 0; lane < RECOVERY_LANES; lane++) {
-            lanes.add(recoverLane(layout, shard, lane, 0));
-        }
-        return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new))
-                .thenApply(
-                        x -> lanes.stream().mapToLong(CompletableFuture::join).sum());
+        return new ShardRecovery(mirrors, layout, layout.shards().get(index)).run();
     }
 
-    /** Runs {@code run}, {@code run + RECOVERY_LANES}...; lanes run at once (busy drives' queues are waited on less). */
-    private CompletableFuture<Long> recoverLane(Layout layout, Layout.Shard shard, long run, long written) {
-        long offset = run * SCAN_RUN;
-        if (offset >= layout.slotsPerShard()) {
-            return CompletableFuture.completedFuture(written);
-        }
-        return recoverRun(layout, shard, offset)
-                .thenCompose(more -> recoverLane(layout, shard, run + RECOVERY_LANES, written + more));
-    }
-
-    private CompletableFuture<Long> recoverRun(Layout layout, Layout.Shard shard, long offset) {
-        int run = (int) Math.min(SCAN_RUN, layout.slotsPerShard() - offset);
-        long firstKey = layout.firstKey() + shard.index() * layout.slotsPerShard() + offset;
-        List<Layout.Mirror> all = shard.mirrors();
-        List<CompletableFuture<ByteBuffer>> reads = new ArrayList<>();
-        for (Layout.Mirror m : all) {
-            reads.add(mirrors.open(m, layout.epoch()).read(layout.slotOf(firstKey, m), run));
-        }
-        return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(done -> {
-            List<CompletableFuture<Void>> writes = new ArrayList<>();
-            for (int i = 0; i < run; i++) {
-                long key = firstKey + i;
-                int at = i * SlotCodec.SLOT_BYTES;
-                List<SlotRead> got = reads.stream()
-                        .map(r -> SlotCodec.decode(r.join().slice(at, SlotCodec.SLOT_BYTES), key))
-                        .toList();
-                Optional<Slot> best = greatest(got);
-                for (int m = 0; m < all.size() && best.isPresent(); m++) {
-                    if (!(got.get(m) instanceof SlotRead.Valid(Slot s) && s.samePut(best.get()))) {
-                        writes.add(write(layout, all.get(m), best.get(), true));
-                    }
-                }
-            }
-            long more = writes.size();
-            return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
-                    .thenApply(x -> more);
-        });
-    }
-
-    private static Optional<Slot> greatest(List<SlotRead> reads) {
+    static Optional<Slot> greatest(List<SlotRead> reads) {
         return reads.stream()
                 .flatMap(r -> r instanceof SlotRead.Valid(Slot s) ? Stream.of(s) : Stream.<Slot>empty())
                 .max(Comparator.comparing(Slot::version));

@@ -1,6 +1,7 @@
 package dev.cairn.dkv;
 
 import java.nio.ByteBuffer;
+import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -25,4 +26,15 @@ public interface KvVolume {
      * {@code durable} makes it reach stable storage before it completes (NBD's FUA).
      */
     CompletableFuture<Void> write(long slot, ByteBuffer block, boolean durable);
+
+    /**
+     * Which of the {@code count} slots from {@code first} may hold anything: a slot this volume
+     * knows reads as zeroes (never written, as NBD's block status says) is clear. By default every
+     * one is set (read them to know).
+     */
+    default CompletableFuture<BitSet> written(long first, int count) {
+        BitSet all = new BitSet(count);
+        all.set(0, count);
+        return CompletableFuture.completedFuture(all);
+    }
 }

@@ -1,5 +1,6 @@
 package dev.cairn.dkv;
 
+import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import dev.cairn.nbd.NbdProtocol;
 import dev.cairn.nbd.client.HandshakeException;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -80,6 +82,32 @@ public final class NbdKvVolume implements KvVolume, AutoCloseable {
                     "slot " + slot + " of " + what + " with " + block.remaining() + " bytes"));
         }
         return nbd.write(slot * SlotCodec.SLOT_BYTES, block.duplicate(), durable)
+                .exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e)));
+    }
+
+    /** From the export's base:allocation block status: runs it reports as zeroes are clear. */
+    @Override
+    public CompletableFuture<BitSet> written(long first, int count) {
+        if (first < 0 || count < 1 || first + count > slots()) {
+            return CompletableFuture.failedFuture(new IllegalArgumentException(
+                    "slots " + first + "+" + count + " outside " + what + " (" + slots() + " slots)"));
+        }
+        long start = first * SlotCodec.SLOT_BYTES;
+        return nbd.blockStatus(start, (long) count * SlotCodec.SLOT_BYTES, false)
+                .thenApply(extents -> {
+                    BitSet written = new BitSet(count);
+                    long at = 0;
+                    for (BlockStatus s : extents) {
+                        if (!s.zero()) { // every slot the run touches, whole
+                            written.set((int) Math.min(count, at / SlotCodec.SLOT_BYTES), (int) Math.min(
+                                    count, (at + s.length() + SlotCodec.SLOT_BYTES - 1) / SlotCodec.SLOT_BYTES));
+                        }
+                        at += s.length();
+                    }
+                    // Past what the answer covered: not known, so set.
+                    written.set((int) Math.min(count, at / SlotCodec.SLOT_BYTES), count);
+                    return written;
+                })
                 .exceptionallyCompose(e -> CompletableFuture.failedFuture(translate(e)));
     }
 

@@ -1,6 +1,7 @@
 package dev.cairn.dkv;
 
 import java.nio.ByteBuffer;
+import java.util.BitSet;
 import java.util.concurrent.CompletableFuture;
 
 /**
@@ -15,6 +16,7 @@ public final class MemoryKvVolume {
     private final byte[] data;
     private long epoch;
     private boolean down;
+    private long slotsRead;
 
     public MemoryKvVolume(long slots) {
         this.data = new byte[Math.toIntExact(slots * SlotCodec.SLOT_BYTES)];
@@ -38,6 +40,15 @@ public final class MemoryKvVolume {
             }
 
             @Override
+            public CompletableFuture<BitSet> written(long first, int count) {
+                try {
+                    return CompletableFuture.completedFuture(writtenNow(handleEpoch, first, count));
+                } catch (DkvException | RuntimeException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+
+            @Override
             public CompletableFuture<Void> write(long slot, ByteBuffer block, boolean durable) {
                 try {
                     writeNow(handleEpoch, slot, block);
@@ -49,8 +60,30 @@ public final class MemoryKvVolume {
         };
     }
 
+    /** As a sparse file answers block status: a slot of zeroes reads as a hole. */
+    public synchronized BitSet writtenNow(long handleEpoch, long first, int count) throws DkvException {
+        check(handleEpoch, first, count);
+        BitSet out = new BitSet(count);
+        for (int i = 0; i < count; i++) {
+            int at = (int) (first + i) * SlotCodec.SLOT_BYTES;
+            for (int b = at; b < at + SlotCodec.SLOT_BYTES; b++) {
+                if (data[b] != 0) {
+                    out.set(i);
+                    break;
+                }
+            }
+        }
+        return out;
+    }
+
+    /** Slots read so far. */
+    public synchronized long slotsRead() {
+        return slotsRead;
+    }
+
     public synchronized ByteBuffer readNow(long handleEpoch, long first, int count) throws DkvException {
         check(handleEpoch, first, count);
+        slotsRead += count;
         ByteBuffer out = ByteBuffer.allocate(count * SlotCodec.SLOT_BYTES);
         out.put(data, (int) first * SlotCodec.SLOT_BYTES, count * SlotCodec.SLOT_BYTES);
         return out.flip();
