@@ -32,32 +32,36 @@ public final class MemoryKvVolume {
 
             @Override
             public CompletableFuture<ByteBuffer> read(long first, int count) {
-                try {
-                    return CompletableFuture.completedFuture(readNow(handleEpoch, first, count));
-                } catch (DkvException | RuntimeException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
+                return answer(() -> readNow(handleEpoch, first, count));
             }
 
             @Override
             public CompletableFuture<BitSet> written(long first, int count) {
-                try {
-                    return CompletableFuture.completedFuture(writtenNow(handleEpoch, first, count));
-                } catch (DkvException | RuntimeException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
+                return answer(() -> writtenNow(handleEpoch, first, count));
             }
 
             @Override
             public CompletableFuture<Void> write(long slot, ByteBuffer block, boolean durable) {
-                try {
+                return answer(() -> {
                     writeNow(handleEpoch, slot, block);
-                    return CompletableFuture.completedFuture(null);
-                } catch (DkvException | RuntimeException e) {
-                    return CompletableFuture.failedFuture(e);
-                }
+                    return null;
+                });
             }
         };
+    }
+
+    /** What the volume does now, for a handle. */
+    private interface Now<T> {
+        T call() throws DkvException;
+    }
+
+    /** {@code now}'s result as a future, done already; failed when it threw. */
+    private static <T> CompletableFuture<T> answer(Now<T> now) {
+        try {
+            return CompletableFuture.completedFuture(now.call());
+        } catch (DkvException | RuntimeException e) {
+            return CompletableFuture.failedFuture(e);
+        }
     }
 
     /** As a sparse file answers block status: a slot of zeroes reads as a hole. */

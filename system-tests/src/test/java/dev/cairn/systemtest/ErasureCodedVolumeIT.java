@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
@@ -155,13 +156,7 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
                 .get(0);
         long oldGeneration = oldView.get("volumes").get(0).get("generation").asLong();
 
-        List<String> dyingJob = fioJob(first.uri(id), "16M", "16M", "4m", false);
-        // fio exits once its agent is gone (or is stopped after 30 s: its nbd engine may keep polling).
-        Duration dyingLimit = Duration.ofSeconds(30);
-        CompletableFuture<Tool.Result> dying = CompletableFuture.supplyAsync(() -> Tool.run(dyingLimit, dyingJob));
-        await().atMost(WAIT).until(() -> dirtyRegions(first, "ec") > 0);
-        first.process().kill();
-        dying.handle((result, failed) -> result).get(dyingLimit.toSeconds() * 2, TimeUnit.SECONDS);
+        killMidWrite(first, id, () -> dirtyRegions(first, "ec") > 0);
 
         cli("volume", "attach", "ec", "--host", "h2", "--force").ok();
         awaitServing(second, "ec", 6);
@@ -193,15 +188,12 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         JsonNode layout = volume("ec").get("erasure").get("layouts").get(0).get("bstores");
         nodes.get(layout.get(1).get("nodeName").asText()).process().kill();
 
-        List<String> dyingJob = fioJob(first.uri(id), "16M", "16M", "4m", false);
-        Duration dyingLimit = Duration.ofSeconds(30);
-        CompletableFuture<Tool.Result> dying = CompletableFuture.supplyAsync(() -> Tool.run(dyingLimit, dyingJob));
-        await().atMost(WAIT)
-                .until(() -> PrometheusText.scrape(first.metricsUrl())
+        killMidWrite(
+                first,
+                id,
+                () -> PrometheusText.scrape(first.metricsUrl())
                                 .sum("cairn_agent_ec_degraded_writes_logged_total", "name", "ec")
                         > 64);
-        first.process().kill();
-        dying.handle((result, failed) -> result).get(dyingLimit.toSeconds() * 2, TimeUnit.SECONDS);
 
         cli("volume", "attach", "ec", "--host", "h2", "--force").ok();
         awaitServing(second, "ec", 5);
@@ -211,6 +203,20 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
                 .isPositive();
         nodes.get(layout.get(0).get("nodeName").asText()).process().kill();
         Tool.run(FIO_TIMEOUT, fioJob(second.uri(id), "16M", "16M", "", true)).ok();
+    }
+
+    /**
+     * Runs fio's random writes over 16..32 MiB of the volume at 4 MB/s through {@code agent} and
+     * kills the agent once {@code midWrite} holds; fio exits once its agent is gone (or is stopped
+     * after 30 s: its nbd engine may keep polling).
+     */
+    private static void killMidWrite(AgentProcess agent, String id, Callable<Boolean> midWrite) throws Exception {
+        List<String> job = fioJob(agent.uri(id), "16M", "16M", "4m", false);
+        Duration limit = Duration.ofSeconds(30);
+        CompletableFuture<Tool.Result> dying = CompletableFuture.supplyAsync(() -> Tool.run(limit, job));
+        await().atMost(WAIT).until(midWrite);
+        agent.process().kill();
+        dying.handle((result, failed) -> result).get(limit.toSeconds() * 2, TimeUnit.SECONDS);
     }
 
     private static double dirtyRegions(AgentProcess agent, String name) throws IOException {

@@ -7,6 +7,7 @@ import dev.cairn.legs.io.LegTarget;
 import java.io.IOException;
 import java.time.Duration;
 import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -27,6 +28,8 @@ final class BStore {
     private volatile String failure;
     /** Connected but missing writes: written, never read, until {@link #caughtUp}. */
     private volatile boolean catchingUp;
+    /** Closed by this agent: its connection's loss is no failure. */
+    private volatile boolean closed;
 
     BStore(int index, LegTarget target) {
         this.index = index;
@@ -98,22 +101,38 @@ final class BStore {
         }
     }
 
-    /** Connected: used from now on, unless it failed meanwhile (then the connection is closed). */
+    /**
+     * Connected: used from now on, unless it failed meanwhile (then the connection is closed). A
+     * connection lost (its node died or was cut off) fails the member at once, not at its next
+     * request: a write then knows before it starts that a data member is missing, and logs it.
+     */
     synchronized void connected(LegIo connection) {
         if (failure != null || io != null) {
             connection.close();
             return;
         }
         io = connection;
+        CompletableFuture<?> _ = connection.lost().whenComplete((v, e) -> lost(connection));
+    }
+
+    @SuppressWarnings("ReferenceEquality") // this very connection, not an equal one
+    private void lost(LegIo connection) {
+        synchronized (this) {
+            if (io != connection || closed) {
+                return; // closed by this agent (a detach, a reset before serving)
+            }
+        }
+        fail("its connection was lost");
     }
 
     /** Before the volume is served only: drops the connection and the failure, to be tried afresh. */
     synchronized void reset() {
-        if (io != null) {
-            io.close();
-        }
+        LegIo old = io;
         io = null;
         failure = null;
+        if (old != null) {
+            old.close();
+        }
     }
 
     /** Fails the member for good in this attachment; the first reason is kept. */
@@ -151,6 +170,7 @@ final class BStore {
     }
 
     void close() {
+        closed = true;
         LegIo current = io;
         if (current != null) {
             current.close();

@@ -118,7 +118,7 @@ final class MemberChanges {
                 ReentrantLock lock = p.lockOf(row);
                 lock.lock();
                 try {
-                    p.repairRow(row, Set.of(b.index), Set.of(b.index), Optional.empty());
+                    RowRepair.repair(p, row, Set.of(b.index), Set.of(b.index), Optional.empty());
                 } finally {
                     lock.unlock();
                 }

@@ -112,14 +112,16 @@ final class PStoreAssembly {
             targets.add(i); // parity of a dirty row is recomputed on every parity member
         }
         Set<Integer> notSources = Set.copyOf(catchingUp);
-        // A data member that missed writes: its bytes in rows a client died writing are in the log.
-        Map<Long, DegradedWrite> logged = newest != null && stale.nextSetBit(0) >= 0 && stale.nextSetBit(0) < g.k()
+        // A data member that missed writes or is missing now: its bytes in rows a client died writing
+        // are in the log (the client may have died before the superblock named it).
+        boolean dataMissing = p.members().subList(0, g.k()).stream().anyMatch(b -> stale.get(b.index) || !b.usable());
+        Map<Long, DegradedWrite> logged = newest != null && dataMissing && !dirty.isEmpty()
                 ? p.log.read(p, newest.generation(), stale, dirty)
                 : Map.of();
         long rows = g.rows(p.index());
         for (int r = dirty.nextSetBit(0); r >= 0; r = dirty.nextSetBit(r + 1)) {
             for (long row = (long) r * g.regionRows(); row < Math.min(rows, (long) (r + 1) * g.regionRows()); row++) {
-                p.repairRow(row, notSources, targets, Optional.ofNullable(logged.get(row)));
+                RowRepair.repair(p, row, notSources, targets, Optional.ofNullable(logged.get(row)));
             }
         }
         p.counters.repairedRegions.add(dirty.cardinality());

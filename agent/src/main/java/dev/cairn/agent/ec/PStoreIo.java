@@ -2,7 +2,6 @@ package dev.cairn.agent.ec;
 
 import dev.cairn.agent.bitmap.WriteIntentBitmap;
 import dev.cairn.erasure.ReedSolomon;
-import dev.cairn.legs.header.DegradedWrite;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
@@ -11,7 +10,6 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.Optional;
 import java.util.Set;
 import java.util.TreeSet;
 import java.util.UUID;
@@ -145,7 +143,7 @@ final class PStoreIo {
     }
 
     /** As {@link #readAny(long, int, int)}, never reading the members in {@code notSources}. */
-    private ByteBuffer[] readAny(long row, int from, int to, Set<Integer> notSources) throws IOException {
+    ByteBuffer[] readAny(long row, int from, int to, Set<Integer> notSources) throws IOException {
         int k = geometry.k();
         while (true) {
             List<BStore> sources = members.stream()
@@ -208,7 +206,10 @@ final class PStoreIo {
             } else {
                 Integer from = cuts.first();
                 for (Integer to = cuts.higher(from); to != null; from = to, to = cuts.higher(to)) {
-                    writeRange(span.row(), pieces, from, to, fua);
+                    if (!writeRange(span.row(), pieces, from, to, fua)) { // a data member failed reading
+                        log.write(this, span.row(), pieces, fua);
+                        break;
+                    }
                 }
             }
         } finally {
@@ -235,41 +236,11 @@ final class PStoreIo {
     }
 
     /**
-     * Makes row {@code row} consistent, whole chunks: the data chunks as the members that hold
-     * every write have them (rebuilt from any {@code k} of those where a data member does not; the
-     * members in {@code notSources} missed writes; where the degraded-write log holds a missing
-     * member's bytes, those), parity computed from them, written to every parity member in {@code
-     * targets}, and data to every data member in {@code targets} (members catching up). Used at
-     * attach, before serving, and to catch a member up.
-     */
-    void repairRow(long row, Set<Integer> notSources, Set<Integer> targets, Optional<DegradedWrite> logged)
-            throws IOException {
-        ByteBuffer[] data = readAny(row, 0, geometry.chunkBytes(), notSources);
-        if (logged.isPresent()) {
-            DegradedWrite e = logged.get();
-            for (int c = 0; c < geometry.k(); c++) {
-                if (e.holds(c) && (notSources.contains(c) || !members.get(c).usable())) {
-                    data[c].put(e.from(), e.chunk(c), 0, e.to() - e.from());
-                }
-            }
-            counters.loggedRepairs.increment();
-        }
-        ByteBuffer[] parity = parityOf(data);
-        Map<BStore, CompletableFuture<?>> writes = new LinkedHashMap<>();
-        long at = geometry.offsetOnBStore(row, 0);
-        for (int i : targets) {
-            ByteBuffer src = i < geometry.k() ? data[i] : parity[i - geometry.k()];
-            submitWrite(writes, members.get(i), at, src, false);
-        }
-        MemberRequests.awaitAll(timeout, describe(), writes);
-        requireK(row);
-    }
-
-    /**
      * Writes bytes {@code [from, to)} of every chunk the pieces cover there, and the parity of that
      * range; the other chunks' bytes in it are read (or rebuilt) first. Caller holds the row's lock.
+     * False, with nothing written, when a data member failed while they were read (log the row).
      */
-    private void writeRange(long row, List<StripeGeometry.Piece> pieces, int from, int to, boolean fua)
+    private boolean writeRange(long row, List<StripeGeometry.Piece> pieces, int from, int to, boolean fua)
             throws IOException {
         int k = geometry.k();
         ByteBuffer[] data = new ByteBuffer[k];
@@ -286,6 +257,9 @@ final class PStoreIo {
         }
         if (partial) {
             ByteBuffer[] old = readColumns(row, from, to, data);
+            if (DegradedWriteLog.needed(this)) {
+                return false;
+            }
             for (int c = 0; c < k; c++) {
                 if (data[c] == null) {
                     data[c] = old[c];
@@ -306,6 +280,7 @@ final class PStoreIo {
         }
         MemberRequests.awaitAll(timeout, describe(), writes);
         requireK(row);
+        return true;
     }
 
     /**

@@ -54,10 +54,14 @@
  * row while degraded. The entries are not written with FUA: the agent's host dying (what the log
  * is for) leaves the storage nodes up with every entry they answered, whereas FUA entries cost
  * 94.2 MB/s and 1,376 IOPS (0.30 and 0.21: a synchronous drive write on five nodes for every row
- * written). Its limits: the storage nodes losing power together with the agent in the middle of
- * such a write (their page caches may lose entries whose rows reached the drives), and a second
- * member failing during the very write the client dies in (more than {@code m} unknowns in that
- * row's range).
+ * written). A member counts as missing from the moment its connection drops (a dead node's reset
+ * reaches the agent before its next write), and a partial write whose reads find a data member
+ * failed logs the row before it writes anything; the attach reads the log whenever a data member
+ * is named failed or does not answer (the client may have died before any superblock named it).
+ * Its limits: the storage nodes losing power together with the agent in the middle of such a
+ * write (their page caches may lose entries whose rows reached the drives), and a member that
+ * fails during the very write the client dies in without having failed a read first (a node that
+ * hangs under a write of whole rows).
  *
  * <p><b>Reprotect.</b> When the controller rebuilds a lost member elsewhere, its view marks the
  * member kept: the agent leaves it and writes the superblock naming it failed at once (the node
