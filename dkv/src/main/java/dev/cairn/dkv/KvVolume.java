@@ -22,8 +22,9 @@ public interface KvVolume {
     CompletableFuture<ByteBuffer> read(long first, int count);
 
     /**
-     * Writes the 4 KiB {@code block} (an encoded slot) at {@code slot} under the slot rule;
-     * {@code durable} makes it reach stable storage before it completes (NBD's FUA).
+     * Writes the 4 KiB {@code block} (an encoded slot), or several back to back, at {@code slot}
+     * on, each under the slot rule; {@code durable} makes them reach stable storage before it
+     * completes (NBD's FUA). A block the rule refuses fails the whole write, and none is written.
      */
     CompletableFuture<Void> write(long slot, ByteBuffer block, boolean durable);
 

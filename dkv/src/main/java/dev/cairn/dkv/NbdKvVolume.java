@@ -77,7 +77,8 @@ public final class NbdKvVolume implements KvVolume, AutoCloseable {
 
     @Override
     public CompletableFuture<Void> write(long slot, ByteBuffer block, boolean durable) {
-        if (slot < 0 || slot >= slots() || block.remaining() != SlotCodec.SLOT_BYTES) {
+        int count = block.remaining() / SlotCodec.SLOT_BYTES;
+        if (slot < 0 || count < 1 || slot + count > slots() || block.remaining() % SlotCodec.SLOT_BYTES != 0) {
             return CompletableFuture.failedFuture(new IllegalArgumentException(
                     "slot " + slot + " of " + what + " with " + block.remaining() + " bytes"));
         }

@@ -10,7 +10,7 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One shard's recovery under a new epoch (see {@link DkvClient#recover}): the shard's slots are
  * visited in runs, each run read from every mirror and each slot's greatest version written, with
- * FUA, to every mirror that lacks it. Runs that no mirror holds anything in are skipped: each
+ * FUA, to every mirror that lacks it (consecutive slots as one write: the node judges each). Runs that no mirror holds anything in are skipped: each
  * mirror is asked first which of its slots read as zeroes ({@link KvVolume#written}), so a shard
  * holding a few keys costs a few reads, not the shard's whole size from every mirror (on drives
  * busy with a rebuild, the whole size took minutes while the shard refused writes). Several runs
@@ -84,7 +84,9 @@ final class ShardRecovery {
             reads.add(mirrors.open(m, layout.epoch()).read(layout.slotOf(first, m), run));
         }
         return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(done -> {
-            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            // Per mirror, the greatest version of each slot it lacks (null where it has it).
+            Slot[][] lacking = new Slot[all.size()][run];
+            long more = 0;
             for (int i = 0; i < run; i++) {
                 long key = first + i;
                 int at = i * SlotCodec.SLOT_BYTES;
@@ -94,15 +96,39 @@ final class ShardRecovery {
                 Optional<Slot> best = DkvClient.greatest(got);
                 for (int m = 0; m < all.size() && best.isPresent(); m++) {
                     if (!(got.get(m) instanceof SlotRead.Valid(Slot s) && s.samePut(best.get()))) {
-                        Layout.Mirror mirror = all.get(m);
-                        writes.add(mirrors.open(mirror, layout.epoch())
-                                .write(layout.slotOf(key, mirror), SlotCodec.encode(best.get()), true));
+                        lacking[m][i] = best.get();
+                        more++;
                     }
                 }
             }
-            long more = writes.size();
+            List<CompletableFuture<Void>> writes = new ArrayList<>();
+            for (int m = 0; m < all.size(); m++) {
+                writeRuns(all.get(m), first, lacking[m], writes);
+            }
+            long written = more;
             return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
-                    .thenApply(x -> more);
+                    .thenApply(x -> written);
         });
+    }
+
+    /** Writes {@code slots} (of keys from {@code first}; null: nothing to write) to {@code mirror}, each run of them as one write. */
+    private void writeRuns(Layout.Mirror mirror, long first, Slot[] slots, List<CompletableFuture<Void>> writes) {
+        for (int i = 0; i < slots.length; ) {
+            if (slots[i] == null) {
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < slots.length && slots[end] != null) {
+                end++;
+            }
+            ByteBuffer blocks = ByteBuffer.allocate((end - i) * SlotCodec.SLOT_BYTES);
+            for (int j = i; j < end; j++) {
+                blocks.put(SlotCodec.encode(slots[j]));
+            }
+            writes.add(
+                    mirrors.open(mirror, layout.epoch()).write(layout.slotOf(first + i, mirror), blocks.flip(), true));
+            i = end;
+        }
     }
 }

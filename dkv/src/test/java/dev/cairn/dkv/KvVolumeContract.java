@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.CompletionException;
@@ -67,6 +68,37 @@ public abstract class KvVolumeContract {
         assertThat(two.slice(0, SlotCodec.SLOT_BYTES)).isEqualTo(a);
         assertThat(two.slice(SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES)).isEqualTo(b);
         assertThat(at(v, 2, KEY)).isEqualTo(SlotRead.EMPTY);
+    }
+
+    @Test
+    void slotsWrittenTogetherAreEachJudgedAndOneOfAnotherKeyRefusesThemAll() throws Exception {
+        KvVolume v = newVolume(8).handle();
+        v.write(3, slot(KEY + 1, 9, 1, 10), true).join(); // newer than what comes below
+        ByteBuffer three = ByteBuffer.allocate(3 * SlotCodec.SLOT_BYTES);
+        three.put(slot(KEY, 2, 1, 10)).put(slot(KEY + 1, 2, 1, 10)).put(slot(KEY + 2, 2, 1, 10));
+        v.write(2, three.flip(), true).join();
+        assertThat(versionAt(v, 2, KEY)).isEqualTo(new Version(2, 1));
+        assertThat(versionAt(v, 3, KEY + 1)).as("kept: it held a newer one").isEqualTo(new Version(9, 1));
+        assertThat(versionAt(v, 4, KEY + 2)).isEqualTo(new Version(2, 1));
+
+        // Slot 3 would take a newer version, but slot 4 holds another key: neither is written.
+        ByteBuffer clash = ByteBuffer.allocate(2 * SlotCodec.SLOT_BYTES);
+        clash.put(slot(KEY + 1, 10, 1, 10)).put(slot(KEY + 4, 1, 1, 10));
+        assertThatThrownBy(() -> v.write(3, clash.flip(), true).join()).hasCauseInstanceOf(DkvException.Refused.class);
+        assertThat(versionAt(v, 3, KEY + 1))
+                .as("nothing of the refused write landed")
+                .isEqualTo(new Version(9, 1));
+    }
+
+    @Test
+    void writtenSaysWhichSlotsMayHoldAnything() throws Exception {
+        KvVolume v = newVolume(256).handle();
+        v.write(5, slot(KEY, 1, 1, 10), true).join();
+        v.write(200, slot(KEY + 1, 1, 1, 10), true).join();
+        BitSet written = v.written(0, 256).join();
+        assertThat(written.get(5)).isTrue();
+        assertThat(written.get(200)).isTrue();
+        assertThat(written.get(100)).as("never written: reads as zeroes").isFalse();
     }
 
     @Test

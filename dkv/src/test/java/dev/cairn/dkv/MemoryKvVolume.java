@@ -93,20 +93,30 @@ public final class MemoryKvVolume {
         return out.flip();
     }
 
-    public synchronized void writeNow(long handleEpoch, long slot, ByteBuffer block) throws DkvException {
-        check(handleEpoch, slot, 1);
-        SlotRead incoming = SlotCodec.decode(block);
-        if (!(incoming instanceof SlotRead.Valid(Slot s))) {
-            throw new DkvException.Refused("slot " + slot + ": the block written is not a slot: " + incoming);
-        }
-        SlotRead stored =
-                SlotCodec.decode(ByteBuffer.wrap(data, (int) slot * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES));
-        switch (SlotRule.judge(stored, s)) {
-            case WRITE -> {
-                block.duplicate().get(data, (int) slot * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES);
+    /** Writes one block, or several back to back (all judged first: one refused writes none). */
+    public synchronized void writeNow(long handleEpoch, long slot, ByteBuffer blocks) throws DkvException {
+        int count = blocks.remaining() / SlotCodec.SLOT_BYTES;
+        check(handleEpoch, slot, Math.max(1, count));
+        boolean[] write = new boolean[count];
+        for (int i = 0; i < count; i++) {
+            ByteBuffer block = blocks.slice(blocks.position() + i * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES);
+            SlotRead incoming = SlotCodec.decode(block);
+            if (!(incoming instanceof SlotRead.Valid(Slot s))) {
+                throw new DkvException.Refused("slot " + (slot + i) + ": the block written is not a slot: " + incoming);
             }
-            case KEEP -> {}
-            case REFUSE -> throw new DkvException.Refused("slot " + slot + " holds another key: " + stored);
+            SlotRead stored = SlotCodec.decode(
+                    ByteBuffer.wrap(data, (int) (slot + i) * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES));
+            switch (SlotRule.judge(stored, s)) {
+                case WRITE -> write[i] = true;
+                case KEEP -> {}
+                case REFUSE -> throw new DkvException.Refused("slot " + (slot + i) + " holds another key: " + stored);
+            }
+        }
+        for (int i = 0; i < count; i++) {
+            if (write[i]) {
+                blocks.slice(blocks.position() + i * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES)
+                        .get(data, (int) (slot + i) * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES);
+            }
         }
     }
 

@@ -12,10 +12,13 @@ import dev.cairn.nbd.server.ExportSession;
 import dev.cairn.nbd.server.RequestObserver;
 import java.io.IOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
+import java.util.TreeSet;
 import java.util.UUID;
 import java.util.concurrent.Executor;
+import java.util.concurrent.locks.ReentrantLock;
 
 /**
  * One NBD connection's use of a KV volume (an extent of kind KV), bound to the epoch it opened
@@ -75,19 +78,36 @@ final class KvExtentSession implements ExportSession {
     /** The locks of one KV volume's slots, shared by its connections: a slot is judged and written by one at a time. */
     static final class SlotLocks {
         private static final int STRIPES = 64;
-        private final Object[] stripes = new Object[STRIPES];
+        private final ReentrantLock[] stripes = new ReentrantLock[STRIPES];
 
         SlotLocks() {
             for (int i = 0; i < STRIPES; i++) {
-                stripes[i] = new Object();
+                stripes[i] = new ReentrantLock();
             }
         }
 
-        Object of(long slot) {
-            return stripes[(int) Math.floorMod(slot, (long) STRIPES)];
+        /** Locks the stripes of slots {@code first} to {@code first + count - 1}, in stripe order; the locks held. */
+        List<ReentrantLock> lockAll(long first, int count) {
+            TreeSet<Integer> touched = new TreeSet<>();
+            for (long slot = first; slot < first + count && touched.size() < STRIPES; slot++) {
+                touched.add((int) Math.floorMod(slot, (long) STRIPES));
+            }
+            List<ReentrantLock> held = new ArrayList<>();
+            for (int stripe : touched) {
+                stripes[stripe].lock();
+                held.add(stripes[stripe]);
+            }
+            return held;
         }
     }
 
+    /**
+     * Writes whole slots: every one must decode, and every one is judged against what its slot
+     * holds (read once for all of them) before anything is written, so a request with a slot
+     * refused writes nothing; runs of slots to write go to the drive as one write each (a shard's
+     * recovery writes 64 slots at once, where one read and one write per slot queued behind a busy
+     * drive's rebuild I/O for minutes).
+     */
     @Override
     public void write(long offset, ByteBuffer src, boolean fua) throws IOException {
         admit();
@@ -97,40 +117,68 @@ final class KvExtentSession implements ExportSession {
                     NbdProtocol.EINVAL,
                     "a KV volume takes whole 4 KiB slots at slot boundaries; got " + length + " bytes at " + offset);
         }
-        for (int at = 0; at < length; at += SlotCodec.SLOT_BYTES) {
-            ByteBuffer block = src.slice(src.position() + at, SlotCodec.SLOT_BYTES);
-            long slot = (offset + at) / SlotCodec.SLOT_BYTES;
-            if (!(SlotCodec.decode(block) instanceof SlotRead.Valid(Slot incoming))) {
+        int count = length / SlotCodec.SLOT_BYTES;
+        long first = offset / SlotCodec.SLOT_BYTES;
+        Slot[] incoming = new Slot[count];
+        for (int i = 0; i < count; i++) {
+            SlotRead block =
+                    SlotCodec.decode(src.slice(src.position() + i * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES));
+            if (!(block instanceof SlotRead.Valid(Slot s))) {
                 throw new NbdException(
-                        NbdProtocol.EINVAL,
-                        "slot " + slot + ": what was written is not a slot: " + SlotCodec.decode(block));
+                        NbdProtocol.EINVAL, "slot " + (first + i) + ": what was written is not a slot: " + block);
             }
-            synchronized (locks.of(slot)) {
-                ByteBuffer stored = ByteBuffer.allocate(SlotCodec.SLOT_BYTES);
-                extent.read(offset + at, stored);
-                SlotRead was = SlotCodec.decode(stored.flip());
-                switch (SlotRule.judge(was, incoming)) {
-                    case WRITE -> {
-                        extent.write(offset + at, block, fua);
-                        observer.slot(was instanceof SlotRead.Corrupt ? SlotWrite.REPAIRED : SlotWrite.WRITTEN);
-                    }
-                    case KEEP -> {
-                        if (fua) {
-                            extent.flush();
-                        }
-                        observer.slot(SlotWrite.KEPT);
-                    }
-                    case REFUSE -> {
-                        observer.slot(SlotWrite.REFUSED);
-                        throw new NbdException(
-                                NbdProtocol.EINVAL,
-                                "slot " + slot + " holds another key than " + incoming.key()
-                                        + ": the writer's layout is wrong");
-                    }
-                }
-            }
+            incoming[i] = s;
+        }
+        List<ReentrantLock> held = locks.lockAll(first, count);
+        try {
+            writeJudged(offset, src, fua, incoming);
+        } finally {
+            held.reversed().forEach(ReentrantLock::unlock);
         }
         src.position(src.limit());
+    }
+
+    /** Judges every slot against what it holds, then writes the runs of newer ones; caller holds their locks. */
+    private void writeJudged(long offset, ByteBuffer src, boolean fua, Slot[] incoming) throws IOException {
+        int count = incoming.length;
+        ByteBuffer stored = ByteBuffer.allocate(count * SlotCodec.SLOT_BYTES);
+        extent.read(offset, stored);
+        SlotWrite[] outcome = new SlotWrite[count];
+        for (int i = 0; i < count; i++) {
+            SlotRead was = SlotCodec.decode(stored.slice(i * SlotCodec.SLOT_BYTES, SlotCodec.SLOT_BYTES));
+            outcome[i] = switch (SlotRule.judge(was, incoming[i])) {
+                case WRITE -> was instanceof SlotRead.Corrupt ? SlotWrite.REPAIRED : SlotWrite.WRITTEN;
+                case KEEP -> SlotWrite.KEPT;
+                case REFUSE -> {
+                    observer.slot(SlotWrite.REFUSED);
+                    throw new NbdException(
+                            NbdProtocol.EINVAL,
+                            "slot " + (offset / SlotCodec.SLOT_BYTES + i) + " holds another key than "
+                                    + incoming[i].key() + ": the writer's layout is wrong");
+                }
+            };
+        }
+        boolean kept = false;
+        for (int i = 0; i < count; ) {
+            if (outcome[i] == SlotWrite.KEPT) {
+                kept = true;
+                i++;
+                continue;
+            }
+            int end = i;
+            while (end < count && outcome[end] != SlotWrite.KEPT) {
+                end++;
+            }
+            int at = i * SlotCodec.SLOT_BYTES;
+            extent.write(offset + at, src.slice(src.position() + at, (end - i) * SlotCodec.SLOT_BYTES), fua);
+            i = end;
+        }
+        if (kept && fua) {
+            extent.flush(); // what the slot holds is durable, as a write of it would be
+        }
+        for (SlotWrite w : outcome) {
+            observer.slot(w);
+        }
     }
 
     @Override
