@@ -116,8 +116,11 @@ public final class Controller implements AutoCloseable {
                 DKV_IO_TIMEOUT,
                 api.metrics()::dkvRecovered,
                 new DkvMeters(metrics.registry()));
-        ScheduledExecutorService dkvThread = Executors.newSingleThreadScheduledExecutor(
-                Thread.ofPlatform().name("cairn-dkv").daemon().factory());
+        // Two threads: the restriper's passes wait on the DKV (a layout written while a shard is
+        // recovering waits up to its timeout, volume after volume), and the DKV pass that recovers
+        // that shard must not wait behind them (it did, for 90 s, in bench/reprotect.sh).
+        ScheduledExecutorService dkvThread = Executors.newScheduledThreadPool(
+                2, Thread.ofPlatform().name("cairn-dkv-", 0).daemon().factory());
         Future<?> _ = dkvThread.scheduleWithFixedDelay(
                 () -> guarded("DKV pass", dkv::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
         scheduleRestriper(dkvThread, restriper(config, state, api, clock));
@@ -178,8 +181,8 @@ public final class Controller implements AutoCloseable {
     }
 
     /**
-     * The restriper writes layouts into the DKV: on the DKV's thread, after its pass; its
-     * reprotect pass after it.
+     * The restriper writes layouts into the DKV: its pass, then its reprotect pass, on the DKV's
+     * second thread (never in the way of the DKV pass).
      */
     private static void scheduleRestriper(ScheduledExecutorService dkvThread, RestriperPasses passes) {
         Future<?> _ = dkvThread.scheduleWithFixedDelay(
