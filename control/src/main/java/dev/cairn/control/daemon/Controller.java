@@ -116,11 +116,7 @@ public final class Controller implements AutoCloseable {
                 DKV_IO_TIMEOUT,
                 api.metrics()::dkvRecovered,
                 new DkvMeters(metrics.registry()));
-        // Two threads: the restriper's passes wait on the DKV (a layout written while a shard is
-        // recovering waits up to its timeout, volume after volume), and the DKV pass that recovers
-        // that shard must not wait behind them (it did, for 90 s, in bench/reprotect.sh).
-        ScheduledExecutorService dkvThread = Executors.newScheduledThreadPool(
-                2, Thread.ofPlatform().name("cairn-dkv-", 0).daemon().factory());
+        ScheduledExecutorService dkvThread = dkvThreads();
         Future<?> _ = dkvThread.scheduleWithFixedDelay(
                 () -> guarded("DKV pass", dkv::tick), 0, REPAIR_TICK.toMillis(), TimeUnit.MILLISECONDS);
         scheduleRestriper(dkvThread, restriper(config, state, api, clock));
@@ -178,6 +174,16 @@ public final class Controller implements AutoCloseable {
                         clock,
                         config.repairSyncsPerNode(),
                         api.metrics().reprotect()));
+    }
+
+    /**
+     * Two threads: the restriper's passes wait on the DKV (a layout written while a shard is
+     * recovering waits up to its timeout, volume after volume), and the DKV pass that recovers that
+     * shard must not wait behind them (it did, for 90 s, in bench/reprotect.sh).
+     */
+    private static ScheduledExecutorService dkvThreads() {
+        return Executors.newScheduledThreadPool(
+                2, Thread.ofPlatform().name("cairn-dkv-", 0).daemon().factory());
     }
 
     /**
