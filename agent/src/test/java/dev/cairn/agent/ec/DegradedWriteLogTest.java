@@ -23,17 +23,14 @@ import org.junit.jupiter.params.provider.ValueSource;
 class DegradedWriteLogTest {
 
     /**
-     * Attaches a 3+2 volume holding {@code image} with data member 1 missing (lost before the
+     * Attaches a 3+2 volume (filled) with data member 1 missing (lost before the
      * attach, or while served just before the write), and starts {@code write} on it with the
      * parity members' writes held (never answered): the agent dies once data member 0 holds {@code
      * expectOnMember0} at {@code at} of its chunk of row 0.
      */
     private static void dieMidWrite(
-            EcFixture f, byte[] image, long offset, byte[] write, int at, byte[] expectOnMember0, boolean lostBefore)
+            EcFixture f, long offset, byte[] write, int at, byte[] expectOnMember0, boolean lostBefore)
             throws Exception {
-        EcVolume first = f.attach(1);
-        first.write(0, ByteBuffer.wrap(image), false);
-        first.close();
         f.member(0, 1).down(lostBefore);
         f.timeout = Duration.ofMinutes(1); // the dying agent waits on its held writes, failing no member
         EcVolume dying = f.attach(2);
@@ -76,9 +73,9 @@ class DegradedWriteLogTest {
     @ValueSource(booleans = {true, false})
     void aClientDyingInAPartialWriteWhileADataMemberIsMissingLeavesNoChunkWrong(boolean lostBefore) throws Exception {
         try (EcFixture f = EcFixture.small(3, 2, 4L * 3 * 4096)) {
-            byte[] image = random(1, (int) f.geometry.volumeBytes());
+            byte[] image = f.filled(1);
             byte[] partial = random(2, 1000);
-            dieMidWrite(f, image, 100, partial, 100, partial, lostBefore);
+            dieMidWrite(f, 100, partial, 100, partial, lostBefore);
             // Member 0 took the write, the parity did not: member 1's bytes 100..1100 of row 0 are
             // only in the log now. (The write was never acknowledged: its bytes may read either way.)
             System.arraycopy(partial, 0, image, 100, partial.length);
@@ -90,11 +87,11 @@ class DegradedWriteLogTest {
     void aClientDyingInAWholeRowWriteWhileADataMemberIsMissingLeavesNoChunkWrong() throws Exception {
         try (EcFixture f = EcFixture.small(3, 2, 4L * 3 * 4096)) {
             int row = (int) f.geometry.rowBytes();
-            byte[] image = random(1, (int) f.geometry.volumeBytes());
+            byte[] image = f.filled(1);
             byte[] rows = random(3, 2 * row);
             // Two whole rows: row 0's data reaches members 0 and 2, its parity nothing, and row 1
             // waits behind it.
-            dieMidWrite(f, image, 0, rows, 0, Arrays.copyOf(rows, 4096), true);
+            dieMidWrite(f, 0, rows, 0, Arrays.copyOf(rows, 4096), true);
             System.arraycopy(rows, 0, image, 0, row);
             repairedFromTheLogThroughASecondLoss(f, image);
         }
@@ -104,10 +101,7 @@ class DegradedWriteLogTest {
     void entriesOfAnEarlierAttachmentAreNotTrusted() throws Exception {
         try (EcFixture f = EcFixture.small(3, 2, 4L * 3 * 4096)) {
             int size = (int) f.geometry.volumeBytes();
-            byte[] image = random(1, size);
-            EcVolume first = f.attach(1);
-            first.write(0, ByteBuffer.wrap(image), false);
-            first.close();
+            byte[] image = f.filled(1);
             f.member(0, 1).down(true);
             EcVolume degraded = f.attach(2);
             byte[] partial = random(2, 1000);

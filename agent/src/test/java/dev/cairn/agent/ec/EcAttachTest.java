@@ -95,10 +95,7 @@ class EcAttachTest {
     void aRowTornByAClientThatDiedIsRepairedBeforeItIsServed() throws Exception {
         try (EcFixture f = EcFixture.small(3, 2, 4L * 3 * 4096)) {
             int size = (int) f.geometry.volumeBytes();
-            byte[] image = random(1, size);
-            EcVolume first = f.attach(1);
-            first.write(0, ByteBuffer.wrap(image), false);
-            first.close();
+            byte[] image = f.filled(1);
 
             EcVolume dying = f.attach(2);
             byte[] partial = random(2, 1000);

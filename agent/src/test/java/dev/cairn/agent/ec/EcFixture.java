@@ -6,6 +6,7 @@ import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.legs.io.LegIo;
 import dev.cairn.legs.io.LegTarget;
 import dev.cairn.legs.io.MemoryLegs;
+import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.time.InstantSource;
@@ -48,6 +49,15 @@ final class EcFixture implements AutoCloseable {
     static EcFixture small(int k, int m, long volumeBytes) {
         return new EcFixture(new StripeGeometry(
                 k, m, 4096, 4L * k * 4096, 2, 2 * 4096 + LOG_SLOTS * (4096 + m * 4096), volumeBytes));
+    }
+
+    /** Attaches at generation 1, writes random bytes of {@code seed} over the whole volume, detaches; those bytes. */
+    byte[] filled(long seed) throws IOException {
+        byte[] image = EcVolumeTest.random(seed, (int) geometry.volumeBytes());
+        EcVolume first = attach(1);
+        first.write(0, ByteBuffer.wrap(image), false);
+        first.close();
+        return image;
     }
 
     MemoryLegs.Extent member(int pstore, int index) {
