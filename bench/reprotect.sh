@@ -13,7 +13,10 @@
 # and one written, spread over the D-1 drives left.
 #
 #   bench/reprotect.sh [--drives "8 12 24"] [--bandwidth MIB] [--volumes N] [--size MIB]
-#                      [--per-node N] [--dir DIR]
+#                      [--per-node N] [--io-threads N] [--dir DIR]
+#
+# --io-threads: each node's threads for block I/O (its --io-threads; the node's default when not
+# given). A request to a bandwidth-limited drive holds one asleep until its turn.
 #
 # The last line is "reprotect speedup at 24 drives: X" (the largest D run).
 set -euo pipefail
@@ -23,6 +26,7 @@ bandwidth_mib=2
 volumes=128
 size_mib=32
 per_node=2
+io_threads=""
 dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -31,8 +35,9 @@ while [ $# -gt 0 ]; do
     --volumes) volumes="$2"; shift 2 ;;
     --size) size_mib="$2"; shift 2 ;;
     --per-node) per_node="$2"; shift 2 ;;
+    --io-threads) io_threads="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,19p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
     *) echo "reprotect: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -60,7 +65,8 @@ start_node() {
   local i=$1 limit=${2:+,bandwidth=${2}MiB}
   "$cairn" node --drive "$run/d$i.img,size=${drive_mib}MiB$limit" --label "zone=z$i" --label "host=node-$i" --name "n$i" \
       --data "$run/node-$i" --nbd 127.0.0.1:0 --admin 127.0.0.1:0 --controller "$url" \
-      --controller-token-file "$run/ctl/tokens/node.token" --heartbeat-every 1s >>"$run/node-$i.log" 2>&1 &
+      --controller-token-file "$run/ctl/tokens/node.token" --heartbeat-every 1s \
+      ${io_threads:+--io-threads "$io_threads"} >>"$run/node-$i.log" 2>&1 &
   pids+=($!)
   node_pid[$i]=$!
 }
@@ -191,5 +197,5 @@ for r in "${results[@]}"; do
   printf '%-7s %-10s %-10s %-12s %-9s %-9s %-9s\n' "$d" "$lost" "$t" "$best" "$speedup" "$model" "$of"
   last="$d $speedup"
 done
-echo "(bandwidth ${bandwidth_mib} MiB/s per drive, ${volumes} volumes of ${size_mib} MiB, 4+2, ${per_node} rebuilds per node)"
+echo "(bandwidth ${bandwidth_mib} MiB/s per drive, ${volumes} volumes of ${size_mib} MiB, 4+2, ${per_node} rebuilds per node${io_threads:+, $io_threads I/O threads per node})"
 echo "reprotect speedup at ${last% *} drives: ${last#* }"
