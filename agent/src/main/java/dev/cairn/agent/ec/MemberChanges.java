@@ -59,8 +59,12 @@ final class MemberChanges {
                                 io.describe(),
                                 b,
                                 next.geometry().k());
-                    } else if (!b.failed()) {
-                        b.fail("being rebuilt on another drive (reprotect)");
+                    } else {
+                        if (!b.failed()) {
+                            b.fail("being rebuilt on another drive (reprotect)");
+                        }
+                        // Failed now or before (its connection dropped, and no write has written the
+                        // superblock since): the node rebuilding it waits for the superblock naming it.
                         fail = true;
                     }
                 } else if (!want.extentId().equals(b.target.extentId())) {

@@ -59,6 +59,28 @@ class EcReprotectTest {
         }
     }
 
+    /**
+     * A member whose node died is failed as soon as its connection drops; with no write since, no
+     * superblock names it yet. Marked kept (its rebuild planned), the superblock naming it is
+     * written then: the node rebuilding it waits for that.
+     */
+    @Test
+    void aMemberAlreadyFailedWhenItsRebuildIsPlannedIsNamedInTheSuperblock() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(random(1, (int) f.geometry.volumeBytes())), false);
+            f.member(0, 1).down(true);
+            await().atMost(Duration.ofSeconds(10)).until(() -> v.legStates().contains(LegSyncState.FAILED));
+            assertThat(header(f.member(0, 0)).failed().get(1))
+                    .as("no write since")
+                    .isFalse();
+
+            v.reconfigure(spec(f, 1, f.extents.getFirst().get(1), true));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> header(f.member(0, 0)).failed().get(1));
+        }
+    }
+
     @Test
     void aMemberRebuiltElsewhereIsLeftThenItsReplacementIsCaughtUpOnlineAndReadFrom() throws Exception {
         try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
