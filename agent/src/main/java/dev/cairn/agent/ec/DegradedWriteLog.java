@@ -55,17 +55,7 @@ final class DegradedWriteLog {
 
     /** Whether a write to {@code p} must be logged: a data member is not usable. */
     static boolean needed(PStoreIo p) {
-        return missingData(p) != 0;
-    }
-
-    private static long missingData(PStoreIo p) {
-        long mask = 0;
-        for (BStore b : p.members().subList(0, p.geometry().k())) {
-            if (!b.usable()) {
-                mask |= 1L << b.index;
-            }
-        }
-        return mask;
+        return p.unusableData() != 0;
     }
 
     private long slotOffset(int slot) {
@@ -98,7 +88,7 @@ final class DegradedWriteLog {
         ReentrantLock slot = slots[(int) (row % slots.length)];
         slot.lock();
         try {
-            long missing = missingData(p); // a member that joined meanwhile was read as it is
+            long missing = p.unusableData(); // a member that joined meanwhile was read as it is
             if (missing != 0) {
                 append(p, row, from, to, missing, data);
                 p.counters.loggedWrites.increment();

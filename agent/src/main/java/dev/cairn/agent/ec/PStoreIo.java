@@ -88,6 +88,17 @@ final class PStoreIo {
         members.set(b.index, b);
     }
 
+    /** The data members not usable now, as a mask (every write asks: no copy of the list). */
+    long unusableData() {
+        long mask = 0;
+        for (int c = 0; c < geometry.k(); c++) {
+            if (!members.get(c).usable()) {
+                mask |= 1L << c;
+            }
+        }
+        return mask;
+    }
+
     int usable() {
         return (int) members.stream().filter(BStore::usable).count();
     }
