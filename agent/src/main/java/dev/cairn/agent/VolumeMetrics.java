@@ -38,8 +38,9 @@ import java.util.function.ToLongFunction;
  *       read-modify-write), {@code cairn_agent_ec_rows_rebuilt_total} (rows read degraded) and
  *       {@code cairn_agent_ec_regions_repaired_total} (dirty regions made consistent at attach), {@code
  *       cairn_agent_ec_degraded_writes_logged_total} (row writes logged first because a data BStore
- *       was missing) and {@code cairn_agent_ec_rows_repaired_from_log_total} (rows repaired at attach
- *       from that log).
+ *       was missing), {@code cairn_agent_ec_rows_repaired_from_log_total} (rows repaired at attach
+ *       from that log) and {@code cairn_agent_ec_members_rejoined_total} (BStores that failed while
+ *       served and came back, caught up over the regions they missed).
  * </ul>
  *
  * Registered when the volume is attached, removed when it is detached (or moves to another
@@ -133,6 +134,12 @@ final class VolumeMetrics implements AutoCloseable {
                 tags,
                 c,
                 EcCounters::rowsRepairedFromLog));
+        meters.add(counter(
+                "cairn.agent.ec.members.rejoined",
+                "BStores that failed while served, answered again and were caught up over the regions they missed",
+                tags,
+                c,
+                EcCounters::membersRejoined));
     }
 
     private FunctionCounter counter(

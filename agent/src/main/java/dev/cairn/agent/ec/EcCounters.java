@@ -10,6 +10,7 @@ public final class EcCounters {
     final LongAdder repairedRegions = new LongAdder();
     final LongAdder loggedWrites = new LongAdder();
     final LongAdder loggedRepairs = new LongAdder();
+    final LongAdder rejoinedMembers = new LongAdder();
 
     /** Rows written whole: parity encoded from the new data alone. */
     public long wholeRowsWritten() {
@@ -39,5 +40,10 @@ public final class EcCounters {
     /** Rows repaired at attach from the degraded-write log (a client died in such a write). */
     public long rowsRepairedFromLog() {
         return loggedRepairs.sum();
+    }
+
+    /** BStores that failed while served, answered again and were caught up over the regions they missed. */
+    public long membersRejoined() {
+        return rejoinedMembers.sum();
     }
 }

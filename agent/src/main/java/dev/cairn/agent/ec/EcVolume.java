@@ -17,10 +17,9 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.TimeUnit;
+import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -48,6 +47,7 @@ public final class EcVolume implements ServedVolume {
     private volatile Phase phase = new Assembling("connecting its BStores");
     private final EcCounters counters = new EcCounters();
     private final LegConnector connector;
+    private final MemberRejoins rejoins;
 
     private EcVolume(EcSpec spec, LegConnector connector, VolumeSettings settings) {
         this.spec = spec;
@@ -57,15 +57,22 @@ public final class EcVolume implements ServedVolume {
         ReedSolomon codec = ReedSolomon.of(g.k(), g.m());
         List<PStoreIo> built = new ArrayList<>();
         for (int p = 0; p < spec.pstores().size(); p++) {
-            List<BStore> members = new ArrayList<>();
             List<LegTarget> targets = spec.pstores().get(p);
-            for (int i = 0; i < targets.size(); i++) {
-                members.add(new BStore(i, targets.get(i)));
-            }
+            List<BStore> members = IntStream.range(0, targets.size())
+                    .mapToObj(i -> new BStore(i, targets.get(i)))
+                    .toList();
             built.add(new PStoreIo(
                     spec.volumeId(), spec.generation(), p, g, members, codec, settings.legTimeout(), counters));
         }
         this.pstores = List.copyOf(built);
+        this.rejoins = new MemberRejoins(
+                spec.volumeId(),
+                pstores,
+                connector,
+                settings,
+                connects,
+                this,
+                () -> phase instanceof Serving ? this.spec : null);
     }
 
     /**
@@ -87,7 +94,8 @@ public final class EcVolume implements ServedVolume {
      */
     private void assemble(Runnable onChange) {
         while (phase instanceof Assembling) {
-            List<String> problems = attempt();
+            List<String> problems =
+                    PStoreAssembly.attemptAll(pstores, spec, connector, settings.legTimeout(), connects);
             synchronized (this) {
                 if (!(phase instanceof Assembling)) {
                     return;
@@ -95,7 +103,7 @@ public final class EcVolume implements ServedVolume {
                 if (problems.isEmpty()) {
                     moveTo(new Serving());
                     log.info("{}: serving at generation {}", spec.describe(), spec.generation());
-                    Thread.ofVirtual().name("ec-sweep-" + spec.name()).start(this::sweepUntilClosed);
+                    Thread.ofVirtual().name("ec-maintenance-" + spec.name()).start(this::maintainUntilClosed);
                 } else {
                     Assembling waiting = new Assembling(String.join("; ", problems));
                     if (!waiting.equals(phase)) {
@@ -115,53 +123,30 @@ public final class EcVolume implements ServedVolume {
         }
     }
 
-    /** One try at assembling every PStore; what keeps them from being served. */
-    private List<String> attempt() {
-        List<CompletableFuture<Void>> tries = new ArrayList<>();
-        long deadline = System.nanoTime() + settings.legTimeout().toNanos();
-        for (PStoreIo p : pstores) {
-            for (BStore b : p.members()) {
-                b.reset();
-                if (b.target.kept()) {
-                    b.fail("being rebuilt on another drive (reprotect)");
-                } else {
-                    tries.add(CompletableFuture.runAsync(() -> b.connect(connector, deadline), connects));
-                }
-            }
-        }
-        CompletableFuture.allOf(tries.toArray(CompletableFuture[]::new))
-                .completeOnTimeout(null, settings.legTimeout().toMillis() * 2, TimeUnit.MILLISECONDS)
-                .join();
-        pstores.forEach(p -> p.members().stream()
-                .filter(b -> b.state() == LegSyncState.CONNECTING)
-                .forEach(b -> b.fail("not reachable when the volume was attached")));
-        List<String> problems = new ArrayList<>();
-        for (PStoreIo p : pstores) {
-            try {
-                PStoreAssembly.run(p, spec.geometry(), spec.volumeId(), settings.legTimeout())
-                        .ifPresent(problems::add);
-            } catch (IOException e) {
-                problems.add(p.describe() + ": " + e.getMessage());
-            } catch (RuntimeException e) {
-                log.error("{}: {} could not be assembled (a bug)", spec.describe(), p.describe(), e);
-                problems.add(p.describe() + ": " + e);
-            }
-        }
-        return problems;
-    }
-
-    /** Clears quiet regions' bits every {@code sweepEvery} until the volume is closed. */
-    private void sweepUntilClosed() {
+    /**
+     * Until the volume is closed: failed members tried again ({@link MemberRejoins}) every {@code
+     * retryEvery}, quiet regions' bits cleared every {@code sweepEvery}.
+     */
+    private void maintainUntilClosed() {
+        long nextSweep = settings.clock().millis() + settings.sweepEvery().toMillis();
         while (!(phase instanceof Closed)) {
             try {
-                Thread.sleep(settings.sweepEvery());
-                sweep();
+                Thread.sleep(Math.clamp(
+                        nextSweep - settings.clock().millis(),
+                        1,
+                        settings.retryEvery().toMillis()));
+                rejoins.pass();
+                if (settings.clock().millis() >= nextSweep) {
+                    nextSweep =
+                            settings.clock().millis() + settings.sweepEvery().toMillis();
+                    sweep();
+                }
             } catch (InterruptedException e) {
                 return;
             } catch (IOException e) {
                 log.warn("{}: bitmap sweep: {}", spec.describe(), e.getMessage());
                 if (e instanceof AttachmentFenced) {
-                    return; // no sweep can write any more
+                    return; // no sweep can write any more, no member join
                 }
             }
         }

@@ -84,7 +84,8 @@ final class MemberChanges {
         }
     }
 
-    private static void record(PStoreIo p) {
+    /** Writes the superblock naming the members that are not usable now (a failure is logged, not thrown). */
+    static void record(PStoreIo p) {
         try {
             p.record.recordFailures();
         } catch (IOException e) {

@@ -1,19 +1,26 @@
 package dev.cairn.agent.ec;
 
+import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.legs.header.BitmapFormat;
 import dev.cairn.legs.header.DegradedWrite;
 import dev.cairn.legs.header.PStoreHeader;
+import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.LegIo;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.BitSet;
 import java.util.HashSet;
+import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.Executor;
+import java.util.concurrent.TimeUnit;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -38,8 +45,7 @@ final class PStoreAssembly {
      * Reads every usable member's header; a member whose header cannot be read, is damaged or
      * belongs elsewhere is failed.
      */
-    private static Headers readHeaders(PStoreIo p, StripeGeometry g, UUID volumeId, Duration timeout)
-            throws IOException {
+    private static Headers readHeaders(PStoreIo p, UUID volumeId, Duration timeout) throws IOException {
         PStoreHeader newest = null;
         BitSet dirty = new BitSet();
         int pages = BitmapFormat.pagesFor(p.record.bitmap.regions());
@@ -57,35 +63,82 @@ final class PStoreAssembly {
                 b.fail("could not read its header: " + e.getMessage());
                 continue;
             }
-            switch (PStoreHeader.decode(header)) {
-                case PStoreHeader.Blank _ -> {}
-                case PStoreHeader.Damaged d -> b.fail("its header is damaged: " + d.reason());
-                case PStoreHeader.Valid v -> {
-                    Optional<String> wrong = v.header()
-                            .mismatch(
-                                    volumeId,
-                                    p.index(),
-                                    b.index,
-                                    g.header(volumeId, p.index(), b.index, 0, 0, new BitSet()));
-                    if (wrong.isPresent()) {
-                        b.fail("its header " + wrong.get());
-                    } else {
-                        dirty.or(BitmapFormat.decode(
-                                p.record.bitmap.regions(),
-                                header.slice(PStoreHeader.BYTES, pages * BitmapFormat.PAGE_BYTES)));
-                        if (newest == null || v.header().events() > newest.events()) {
-                            newest = v.header();
-                        }
-                    }
+            PStoreHeader.Read read = PStoreHeader.decode(header);
+            Optional<String> wrong = problem(read, p, b.index, volumeId);
+            if (wrong.isPresent()) {
+                b.fail(wrong.get());
+            } else if (read instanceof PStoreHeader.Valid v) {
+                dirty.or(BitmapFormat.decode(
+                        p.record.bitmap.regions(), header.slice(PStoreHeader.BYTES, pages * BitmapFormat.PAGE_BYTES)));
+                if (newest == null || v.header().events() > newest.events()) {
+                    newest = v.header();
                 }
             }
         }
         return new Headers(Optional.ofNullable(newest), dirty);
     }
 
+    /**
+     * What keeps member {@code member} of {@code p} from being one, by the header it holds: damaged,
+     * or another volume's, PStore's, member's or geometry's (a blank one was never written: fine).
+     */
+    static Optional<String> problem(PStoreHeader.Read read, PStoreIo p, int member, UUID volumeId) {
+        return switch (read) {
+            case PStoreHeader.Blank _ -> Optional.empty();
+            case PStoreHeader.Damaged d -> Optional.of("its header is damaged: " + d.reason());
+            case PStoreHeader.Valid v ->
+                v.header()
+                        .mismatch(
+                                volumeId,
+                                p.index(),
+                                member,
+                                p.geometry().header(volumeId, p.index(), member, 0, 0, new BitSet()))
+                        .map(wrong -> "its header " + wrong);
+        };
+    }
+
+    /**
+     * One try at assembling every PStore of {@code spec}: every member connected afresh (at once,
+     * each within {@code timeout}; one being rebuilt elsewhere failed), then each PStore {@link
+     * #run}; what keeps them from being served.
+     */
+    static List<String> attemptAll(
+            List<PStoreIo> pstores, EcSpec spec, LegConnector connector, Duration timeout, Executor connects) {
+        List<CompletableFuture<Void>> tries = new ArrayList<>();
+        long deadline = System.nanoTime() + timeout.toNanos();
+        for (PStoreIo p : pstores) {
+            for (BStore b : p.members()) {
+                b.reset();
+                if (b.target.kept()) {
+                    b.fail("being rebuilt on another drive (reprotect)");
+                } else {
+                    tries.add(CompletableFuture.runAsync(() -> b.connect(connector, deadline), connects));
+                }
+            }
+        }
+        CompletableFuture.allOf(tries.toArray(CompletableFuture[]::new))
+                .completeOnTimeout(null, timeout.toMillis() * 2, TimeUnit.MILLISECONDS)
+                .join();
+        pstores.forEach(p -> p.members().stream()
+                .filter(b -> b.state() == LegSyncState.CONNECTING)
+                .forEach(b -> b.fail("not reachable when the volume was attached")));
+        List<String> problems = new ArrayList<>();
+        for (PStoreIo p : pstores) {
+            try {
+                PStoreAssembly.run(p, spec.geometry(), spec.volumeId(), timeout).ifPresent(problems::add);
+            } catch (IOException e) {
+                problems.add(p.describe() + ": " + e.getMessage());
+            } catch (RuntimeException e) {
+                log.error("{}: {} could not be assembled (a bug)", spec.describe(), p.describe(), e);
+                problems.add(p.describe() + ": " + e);
+            }
+        }
+        return problems;
+    }
+
     /** Assembles {@code p}; what keeps it from being served, if anything. */
     static Optional<String> run(PStoreIo p, StripeGeometry g, UUID volumeId, Duration timeout) throws IOException {
-        Headers headers = readHeaders(p, g, volumeId, timeout);
+        Headers headers = readHeaders(p, volumeId, timeout);
         BitSet dirty = headers.dirty();
         PStoreHeader newest = headers.newest().orElse(null);
         BitSet stale = newest == null ? new BitSet() : newest.failed();

@@ -73,8 +73,16 @@
  *
  * <p><b>Threads.</b> Requests run on the NBD request threads and wait on the members' futures;
  * assembly (connect every member, read headers, repair, write the superblock) runs on one virtual
- * thread per attach; one virtual thread per volume sweeps the bitmaps; a member that joins is
- * caught up on a virtual thread of its own. A member that fails while the volume is served and
- * returns stays failed until the next attach (or until a reprotect replaces it).
+ * thread per attach; one virtual thread per volume sweeps the bitmaps and tries failed members
+ * again; a member that joins is caught up on a virtual thread of its own.
+ *
+ * <p><b>Members that return while served.</b> A member that failed while the volume is served (its
+ * node restarted, hung, or was cut off for less than the class's repair timeout) is connected
+ * again every {@code retryEvery}, backing off to eight times that, at the address the controller's
+ * view gives now ({@link dev.cairn.agent.ec.MemberRejoins}). If it answers with its own header (or
+ * a blank one), it is caught up as a rebuilt member is: written from then on, every dirty region's
+ * rows rebuilt into it under the rows' locks (no bit clears while a member is missing, so those are
+ * every region written since it failed), then read from. A damaged or foreign header keeps it
+ * failed (a reprotect replaces it); a member being rebuilt elsewhere is not tried.
  */
 package dev.cairn.agent.ec;
