@@ -135,7 +135,35 @@ public final class Placement {
         });
     }
 
-    private record Choice(Slot slot, String domain, double score) {}
+    /** A candidate: its slot, its domain, its score, and its rank among equal scores (lower first). */
+    private record Choice(Slot slot, String domain, double score, long tie) {
+        static final Comparator<Choice> BEST_FIRST =
+                Comparator.comparingDouble(Choice::score).reversed().thenComparingLong(Choice::tie);
+    }
+
+    /**
+     * A slot's rank among equal scores: with the request's tie-break, a mix of it and the drive id;
+     * without, 0 (the order the index gives: drive id, label value).
+     */
+    private static long tie(PlacementRequest r, Slot s) {
+        if (r.tieBreak().isEmpty()) {
+            return 0;
+        }
+        long x = r.tieBreak().getAsLong()
+                ^ s.driveId().getMostSignificantBits() * 0x9E3779B97F4A7C15L
+                ^ s.driveId().getLeastSignificantBits();
+        x = (x ^ (x >>> 30)) * 0xBF58476D1CE4E5B9L;
+        x = (x ^ (x >>> 27)) * 0x94D049BB133111EBL;
+        return x ^ (x >>> 31);
+    }
+
+    /**
+     * Whether a candidate scoring at most {@code bound} can still beat {@code than}: with a
+     * tie-break, an equal score may (its rank decides), else only a higher one.
+     */
+    private static boolean mayBeat(PlacementRequest r, double bound, double than) {
+        return r.tieBreak().isPresent() ? bound >= than : bound > than;
+    }
 
     /** Places the request, or explains exactly why it cannot be placed. Changes nothing. */
     public List<PlacedLeg> place(PlacementRequest r) throws PlacementException {
@@ -144,7 +172,7 @@ public final class Placement {
         List<Choice> chosen = new ArrayList<>(r.legs() + 1);
         for (DomainIndex.Ranked d : index.ranked()) {
             if (chosen.size() == r.legs()
-                    && d.bestFraction() + bonus <= chosen.getLast().score()) {
+                    && !mayBeat(r, d.bestFraction() + bonus, chosen.getLast().score())) {
                 break; // no slot of this or any later domain can beat what is chosen
             }
             if (r.usedDomains().contains(d.value())) {
@@ -152,7 +180,7 @@ public final class Placement {
             }
             bestIn(index, d.value(), r, bonus).ifPresent(c -> {
                 chosen.add(c);
-                chosen.sort(Comparator.comparingDouble(Choice::score).reversed());
+                chosen.sort(Choice.BEST_FIRST);
                 if (chosen.size() > r.legs()) {
                     chosen.removeLast();
                 }
@@ -169,7 +197,7 @@ public final class Placement {
     private Optional<Choice> bestIn(DomainIndex index, String domain, PlacementRequest r, double bonus) {
         Choice best = null;
         for (Slot s : index.slots(domain)) {
-            if (best != null && s.freeFraction() + bonus <= best.score()) {
+            if (best != null && !mayBeat(r, s.freeFraction() + bonus, best.score())) {
                 break;
             }
             if (s.freeBytes() < r.legBytes()
@@ -177,9 +205,10 @@ public final class Placement {
                     || r.excludedDrives().contains(s.driveId())) {
                 continue;
             }
-            double score = s.freeFraction() + (preferred(s.nodeId(), r.prefer()) ? bonus : 0);
-            if (best == null || score > best.score()) {
-                best = new Choice(s, domain, score);
+            Choice c = new Choice(
+                    s, domain, s.freeFraction() + (preferred(s.nodeId(), r.prefer()) ? bonus : 0), tie(r, s));
+            if (best == null || Choice.BEST_FIRST.compare(c, best) < 0) {
+                best = c;
             }
         }
         return Optional.ofNullable(best);

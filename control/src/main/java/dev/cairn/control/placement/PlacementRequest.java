@@ -2,6 +2,7 @@ package dev.cairn.control.placement;
 
 import dev.cairn.control.api.Label;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.UUID;
 
@@ -9,7 +10,11 @@ import java.util.UUID;
  * What to place: {@code legs} legs of {@code legBytes} each (the space one occupies on a drive),
  * every one on a distinct value of the label {@code spreadAcross}, none on a node in {@code
  * excludedNodes} nor on a value in {@code usedDomains} (the volume's existing legs) nor on a drive
- * in {@code excludedDrives}, preferring nodes that carry {@code prefer}.
+ * in {@code excludedDrives}, preferring nodes that carry {@code prefer}. {@code tieBreak}: among
+ * drives whose free fractions tie, the order is a hash of it and the drive (so that the PStores of
+ * different volumes, placed on equally free drives, do not all land on the same few together: a
+ * lost drive's rebuilds then read from every drive, not from the few that share its PStores);
+ * without it, the drive id and label value order.
  */
 public record PlacementRequest(
         int legs,
@@ -18,7 +23,8 @@ public record PlacementRequest(
         Optional<Label> prefer,
         Set<UUID> excludedNodes,
         Set<String> usedDomains,
-        Set<UUID> excludedDrives) {
+        Set<UUID> excludedDrives,
+        OptionalLong tieBreak) {
 
     public PlacementRequest {
         if (legs < 1) {
@@ -30,6 +36,18 @@ public record PlacementRequest(
         excludedNodes = Set.copyOf(excludedNodes);
         usedDomains = Set.copyOf(usedDomains);
         excludedDrives = Set.copyOf(excludedDrives);
+    }
+
+    /** With ties broken by drive id and label value. */
+    public PlacementRequest(
+            int legs,
+            long legBytes,
+            String spreadAcross,
+            Optional<Label> prefer,
+            Set<UUID> excludedNodes,
+            Set<String> usedDomains,
+            Set<UUID> excludedDrives) {
+        this(legs, legBytes, spreadAcross, prefer, excludedNodes, usedDomains, excludedDrives, OptionalLong.empty());
     }
 
     /** Excluding no drive. */
@@ -45,5 +63,18 @@ public record PlacementRequest(
 
     public static PlacementRequest of(int legs, long legBytes, String spreadAcross, Optional<Label> prefer) {
         return new PlacementRequest(legs, legBytes, spreadAcross, prefer, Set.of(), Set.of());
+    }
+
+    /** The same request, ties among equally free drives broken by a hash of {@code seed} and the drive. */
+    public PlacementRequest withTieBreak(long seed) {
+        return new PlacementRequest(
+                legs,
+                legBytes,
+                spreadAcross,
+                prefer,
+                excludedNodes,
+                usedDomains,
+                excludedDrives,
+                OptionalLong.of(seed));
     }
 }

@@ -70,7 +70,10 @@ final class ErasureCommands {
             long allocated = LegLayout.allocatedBytes(bstoreBytes);
             List<PlacedLeg> placed;
             try {
-                placed = p.place(PlacementRequest.of(code.width(), allocated, sc.spreadAcross(), sc.prefer()));
+                // Each PStore its own order among equally free drives: a drive's PStores share it with
+                // many others, and its rebuilds read from all of them.
+                placed = p.place(PlacementRequest.of(code.width(), allocated, sc.spreadAcross(), sc.prefer())
+                        .withTieBreak(tieBreak(c.volumeId(), ps, 0)));
             } catch (PlacementException e) {
                 return Outcome.refused(
                         UNPLACEABLE,
@@ -190,5 +193,13 @@ final class ErasureCommands {
             index.touch(b.nodeId(), logIndex);
         }
         return Optional.empty();
+    }
+
+    /** The tie-break of a placement for member {@code member} (0: all) of PStore {@code pstore} of a volume. */
+    static long tieBreak(UUID volumeId, int pstore, int member) {
+        return volumeId.getMostSignificantBits() * 31
+                + volumeId.getLeastSignificantBits()
+                + pstore * 1_000_003L
+                + member;
     }
 }

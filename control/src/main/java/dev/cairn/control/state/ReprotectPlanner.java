@@ -173,7 +173,8 @@ public final class ReprotectPlanner {
                 }
             });
             long bytes = LegLayout.allocatedBytes(p.bstoreBytes());
-            PlacementRequest request = new PlacementRequest(1, bytes, sc.spreadAcross(), sc.prefer(), nodes, domains);
+            PlacementRequest request = new PlacementRequest(1, bytes, sc.spreadAcross(), sc.prefer(), nodes, domains)
+                    .withTieBreak(ErasureCommands.tieBreak(p.volumeId(), p.index(), member + 1));
             PlacedLeg placed = placement.place(request).getFirst();
             placement.commit(List.of(placed), bytes);
             running.merge(placed.nodeId(), 1, Integer::sum);

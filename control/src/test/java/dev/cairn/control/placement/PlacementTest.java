@@ -9,9 +9,13 @@ import dev.cairn.control.api.Label;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
+import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
 class PlacementTest {
@@ -101,5 +105,46 @@ class PlacementTest {
         p.place(PlacementRequest.of(1, 80 * GIB, "zone", Optional.empty()));
         assertThatThrownBy(() -> p.place(PlacementRequest.of(1, 81 * GIB, "zone", Optional.empty())))
                 .hasMessageContaining("1 without room");
+    }
+
+    /**
+     * 24 equal drives in 24 zones, 128 PStores of 4+2 placed in a row: greedy by free space, each
+     * round of four PStores fills every drive once, and without a tie-break every round makes the
+     * same groups (a drive shares its PStores with the same five others, which alone would then
+     * rebuild it). With each PStore's tie-break, a drive shares its PStores with most others; the
+     * drives still fill evenly.
+     */
+    @Test
+    void equallyFreeDrivesAreChosenInAnOrderOfTheRequestsOwnSoThatPStoresDoNotFormFixedGroups() throws Exception {
+        NodeRecord[] nodes = new NodeRecord[24];
+        for (int i = 0; i < nodes.length; i++) {
+            nodes[i] = node("z" + i, NodeState.ONLINE, 100);
+        }
+        for (boolean tieBreak : new boolean[] {false, true}) {
+            Placement p = Placement.of(Clusters.of(nodes), 0);
+            Map<UUID, Set<UUID>> partners = new HashMap<>();
+            for (int ps = 0; ps < 128; ps++) {
+                PlacementRequest r = PlacementRequest.of(6, GIB, "zone", Optional.empty());
+                List<PlacedLeg> placed = p.place(tieBreak ? r.withTieBreak(ps * 7919L) : r);
+                p.commit(placed, GIB);
+                for (PlacedLeg a : placed) {
+                    for (PlacedLeg b : placed) {
+                        if (!a.nodeId().equals(b.nodeId())) {
+                            partners.computeIfAbsent(a.nodeId(), x -> new HashSet<>())
+                                    .add(b.nodeId());
+                        }
+                    }
+                }
+            }
+            assertThat(p.freeFractions().values().stream().distinct().count())
+                    .as("every drive holds 32 BStores")
+                    .isEqualTo(1);
+            int fewest = partners.values().stream().mapToInt(Set::size).min().orElseThrow();
+            if (tieBreak) {
+                assertThat(fewest).as("partners of the drive with fewest").isGreaterThanOrEqualTo(18);
+            } else {
+                assertThat(fewest).as("fixed groups of six").isEqualTo(5);
+            }
+        }
     }
 }
