@@ -135,10 +135,15 @@ public final class Placement {
         });
     }
 
-    /** A candidate: its slot, its domain, its score, and its rank among equal scores (lower first). */
-    private record Choice(Slot slot, String domain, double score, long tie) {
-        static final Comparator<Choice> BEST_FIRST =
-                Comparator.comparingDouble(Choice::score).reversed().thenComparingLong(Choice::tie);
+    /**
+     * A candidate: its slot, its domain, its score, and among equal scores the load on its node and
+     * its rank (lower first).
+     */
+    private record Choice(Slot slot, String domain, double score, long load, long tie) {
+        static final Comparator<Choice> BEST_FIRST = Comparator.comparingDouble(Choice::score)
+                .reversed()
+                .thenComparingLong(Choice::load)
+                .thenComparingLong(Choice::tie);
     }
 
     /**
@@ -159,10 +164,10 @@ public final class Placement {
 
     /**
      * Whether a candidate scoring at most {@code bound} can still beat {@code than}: with a
-     * tie-break, an equal score may (its rank decides), else only a higher one.
+     * tie-break or loads, an equal score may (its load or rank decides), else only a higher one.
      */
     private static boolean mayBeat(PlacementRequest r, double bound, double than) {
-        return r.tieBreak().isPresent() ? bound >= than : bound > than;
+        return (r.tieBreak().isPresent() || !r.nodeLoad().isEmpty()) ? bound >= than : bound > than;
     }
 
     /** Places the request, or explains exactly why it cannot be placed. Changes nothing. */
@@ -206,7 +211,11 @@ public final class Placement {
                 continue;
             }
             Choice c = new Choice(
-                    s, domain, s.freeFraction() + (preferred(s.nodeId(), r.prefer()) ? bonus : 0), tie(r, s));
+                    s,
+                    domain,
+                    s.freeFraction() + (preferred(s.nodeId(), r.prefer()) ? bonus : 0),
+                    r.nodeLoad().getOrDefault(s.nodeId(), 0L),
+                    tie(r, s));
             if (best == null || Choice.BEST_FIRST.compare(c, best) < 0) {
                 best = c;
             }

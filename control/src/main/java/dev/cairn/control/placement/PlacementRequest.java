@@ -1,6 +1,7 @@
 package dev.cairn.control.placement;
 
 import dev.cairn.control.api.Label;
+import java.util.Map;
 import java.util.Optional;
 import java.util.OptionalLong;
 import java.util.Set;
@@ -14,7 +15,8 @@ import java.util.UUID;
  * drives whose free fractions tie, the order is a hash of it and the drive (so that the PStores of
  * different volumes, placed on equally free drives, do not all land on the same few together: a
  * lost drive's rebuilds then read from every drive, not from the few that share its PStores);
- * without it, the drive id and label value order.
+ * without it, the drive id and label value order. {@code nodeLoad}: bytes moving on each node's
+ * drives now (a reprotect's rebuilds); among equally free drives, the least loaded node's first.
  */
 public record PlacementRequest(
         int legs,
@@ -24,7 +26,8 @@ public record PlacementRequest(
         Set<UUID> excludedNodes,
         Set<String> usedDomains,
         Set<UUID> excludedDrives,
-        OptionalLong tieBreak) {
+        OptionalLong tieBreak,
+        Map<UUID, Long> nodeLoad) {
 
     public PlacementRequest {
         if (legs < 1) {
@@ -36,6 +39,7 @@ public record PlacementRequest(
         excludedNodes = Set.copyOf(excludedNodes);
         usedDomains = Set.copyOf(usedDomains);
         excludedDrives = Set.copyOf(excludedDrives);
+        nodeLoad = Map.copyOf(nodeLoad);
     }
 
     /** With ties broken by drive id and label value. */
@@ -47,7 +51,16 @@ public record PlacementRequest(
             Set<UUID> excludedNodes,
             Set<String> usedDomains,
             Set<UUID> excludedDrives) {
-        this(legs, legBytes, spreadAcross, prefer, excludedNodes, usedDomains, excludedDrives, OptionalLong.empty());
+        this(
+                legs,
+                legBytes,
+                spreadAcross,
+                prefer,
+                excludedNodes,
+                usedDomains,
+                excludedDrives,
+                OptionalLong.empty(),
+                Map.of());
     }
 
     /** Excluding no drive. */
@@ -75,6 +88,13 @@ public record PlacementRequest(
                 excludedNodes,
                 usedDomains,
                 excludedDrives,
-                OptionalLong.of(seed));
+                OptionalLong.of(seed),
+                nodeLoad);
+    }
+
+    /** The same request, equally free drives ordered by {@code load} (bytes moving on each node) first. */
+    public PlacementRequest withNodeLoad(Map<UUID, Long> load) {
+        return new PlacementRequest(
+                legs, legBytes, spreadAcross, prefer, excludedNodes, usedDomains, excludedDrives, tieBreak, load);
     }
 }

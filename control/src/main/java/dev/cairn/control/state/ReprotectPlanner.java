@@ -173,12 +173,19 @@ public final class ReprotectPlanner {
                 }
             });
             long bytes = LegLayout.allocatedBytes(p.bstoreBytes());
+            // The sources first: among equally free drives, the new BStore goes to the node that
+            // moves least, counting what its sources will read.
+            List<Integer> sources = sources(e, p, member, timeout);
+            Map<UUID, Long> load = new HashMap<>(traffic);
+            sources.forEach(i -> load.merge(p.members().get(i).nodeId(), p.bstoreBytes(), Long::sum));
             PlacementRequest request = new PlacementRequest(1, bytes, sc.spreadAcross(), sc.prefer(), nodes, domains)
-                    .withTieBreak(ErasureCommands.tieBreak(p.volumeId(), p.index(), member + 1));
+                    .withTieBreak(ErasureCommands.tieBreak(p.volumeId(), p.index(), member + 1))
+                    .withNodeLoad(load);
             PlacedLeg placed = placement.place(request).getFirst();
             placement.commit(List.of(placed), bytes);
             running.merge(placed.nodeId(), 1, Integer::sum);
             traffic.merge(placed.nodeId(), p.bstoreBytes(), Long::sum);
+            sources.forEach(i -> traffic.merge(p.members().get(i).nodeId(), p.bstoreBytes(), Long::sum));
             return new ErasureLayout.Rebuild(
                     p.index(),
                     member,
@@ -186,13 +193,13 @@ public final class ReprotectPlanner {
                     p.members().get(member),
                     new ErasureLayout.BStorePlacement(placed.nodeId(), placed.driveId(), ids.get(), secrets.get()),
                     now,
-                    sources(e, p, member, timeout));
+                    sources);
         }
 
         /**
          * The {@code k} members of {@code p} to read for member {@code member}: readable ones (not
          * lost, not being rebuilt) on the nodes the rebuilds keep least busy, ties broken from a
-         * member that depends on the PStore; charged to those nodes.
+         * member that depends on the PStore (charged to those nodes once the rebuild is placed).
          */
         private List<Integer> sources(ErasureLayout e, PStoreLayout p, int member, long timeout) {
             int width = p.members().size();
@@ -208,10 +215,7 @@ public final class ReprotectPlanner {
             }
             readable.sort(Comparator.comparingLong(
                     i -> traffic.getOrDefault(p.members().get(i).nodeId(), 0L)));
-            List<Integer> chosen =
-                    List.copyOf(readable.subList(0, Math.min(e.code().k(), readable.size())));
-            chosen.forEach(i -> traffic.merge(p.members().get(i).nodeId(), p.bstoreBytes(), Long::sum));
-            return chosen;
+            return List.copyOf(readable.subList(0, Math.min(e.code().k(), readable.size())));
         }
     }
 }

@@ -147,4 +147,23 @@ class PlacementTest {
             }
         }
     }
+
+    @Test
+    void amongEquallyFreeDrivesTheLeastLoadedNodeComesFirstButFreeSpaceStillRules() throws Exception {
+        NodeRecord a = node("a", NodeState.ONLINE, 100);
+        NodeRecord b = node("b", NodeState.ONLINE, 100);
+        NodeRecord c = node("c", NodeState.ONLINE, 100);
+        NodeRecord roomy = node("d", NodeState.ONLINE, 200);
+        Placement p = Placement.of(Clusters.of(a, b, c), 0);
+        PlacementRequest one = PlacementRequest.of(1, GIB, "zone", Optional.empty());
+        Map<UUID, Long> load = Map.of(a.id(), 3 * GIB, b.id(), GIB, c.id(), 2 * GIB);
+        assertThat(p.place(one.withNodeLoad(load)).getFirst().nodeId()).isEqualTo(b.id());
+        assertThat(p.place(one.withNodeLoad(load).withTieBreak(42)).getFirst().nodeId())
+                .isEqualTo(b.id());
+        // A drive with more room (by fraction) wins whatever its load.
+        Placement q = Placement.of(Clusters.of(a, b, roomy), 0);
+        q.commit(q.place(PlacementRequest.of(2, 10 * GIB, "zone", Optional.empty())), 10 * GIB);
+        Map<UUID, Long> roomyBusy = Map.of(roomy.id(), 100 * GIB);
+        assertThat(q.place(one.withNodeLoad(roomyBusy)).getFirst().nodeId()).isEqualTo(roomy.id());
+    }
 }

@@ -184,13 +184,22 @@ final class RebuildJob implements LegCopies.Job {
         PStoreHeader newest = null;
         BitSet dirty = new BitSet();
         Map<Integer, String> unusable = new TreeMap<>();
-        for (Map.Entry<Integer, LegIo> e : List.copyOf(open.entrySet())) {
-            int member = e.getKey();
+        // Every member's header asked at once: on a busy drive each read waits behind the other
+        // rebuilds' reads, and one after the other they added up to seconds.
+        Map<Integer, ByteBuffer> headers = new TreeMap<>();
+        Map<Integer, CompletableFuture<Void>> reads = new TreeMap<>();
+        for (Map.Entry<Integer, LegIo> e : open.entrySet()) {
             ByteBuffer header = ByteBuffer.allocate(PStoreHeader.BYTES + pages * BitmapFormat.PAGE_BYTES);
+            headers.put(e.getKey(), header);
+            reads.put(e.getKey(), e.getValue().read(0, header.duplicate()));
+        }
+        for (Map.Entry<Integer, ByteBuffer> e : headers.entrySet()) {
+            int member = e.getKey();
+            ByteBuffer header = e.getValue();
             try {
                 // The copy timeout, not the probe's: the member answered its handshake, and on a
                 // busy drive its header read waits behind the other rebuilds' reads.
-                LegIo.await(e.getValue().read(0, header.duplicate()), context.timeout());
+                LegIo.await(reads.get(member), context.timeout());
             } catch (IOException ex) {
                 unusable.put(member, "header unreadable: " + ex.getMessage());
                 continue;
