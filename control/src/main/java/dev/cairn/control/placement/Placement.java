@@ -40,6 +40,9 @@ public final class Placement {
     /** What a preferred node adds to its free fraction: a soft preference, not a constraint. */
     public static final double PREFERENCE_BONUS = 0.05;
 
+    /** With a tie-break, drives whose free space differs by less than this many legs count as equally free. */
+    static final int TIE_LEGS = 4;
+
     private final Map<UUID, SortedMap<String, String>> labels = new HashMap<>();
     private final Map<UUID, Slot> slots = new HashMap<>();
     private final Map<String, DomainIndex> indexes = new HashMap<>();
@@ -194,9 +197,47 @@ public final class Placement {
         if (chosen.size() < r.legs()) {
             throw new PlacementException(explain(r));
         }
-        return chosen.stream()
+        List<Choice> placed = r.tieBreak().isPresent()
+                ? nearlyAsFree(
+                        r,
+                        index,
+                        bonus,
+                        Math.min(chosen.getLast().score(), chosen.getFirst().score() - band(r)))
+                : chosen;
+        return placed.stream()
                 .map(c -> new PlacedLeg(c.slot().nodeId(), c.slot().driveId(), c.domain()))
                 .toList();
+    }
+
+    /**
+     * With a tie-break, drives whose free space differs by less than {@value #TIE_LEGS} legs count
+     * as equally free: every domain's best slot scoring at least {@code cutoff} (the greedy choice's
+     * best less that band, or its worst if lower) is a candidate, and the least loaded nodes' come first, then the
+     * request's own order. Otherwise drives that stay a little fuller than the others (a KV volume,
+     * an older extent) would all be chosen together, round after round: their PStores would share
+     * them, and a lost drive's rebuilds would read from those few.
+     */
+    private List<Choice> nearlyAsFree(PlacementRequest r, DomainIndex index, double bonus, double cutoff) {
+        List<Choice> near = new ArrayList<>();
+        for (DomainIndex.Ranked d : index.ranked()) {
+            if (d.bestFraction() + bonus < cutoff) {
+                break;
+            }
+            if (!r.usedDomains().contains(d.value())) {
+                bestIn(index, d.value(), r, bonus)
+                        .filter(c -> c.score() >= cutoff)
+                        .ifPresent(near::add);
+            }
+        }
+        near.sort(Comparator.comparingLong(Choice::load).thenComparingLong(Choice::tie));
+        return List.copyOf(near.subList(0, r.legs()));
+    }
+
+    /** {@value #TIE_LEGS} legs of the request, as a fraction of the largest drive. */
+    private double band(PlacementRequest r) {
+        long largest =
+                slots.values().stream().mapToLong(Slot::capacityBytes).max().orElse(1);
+        return TIE_LEGS * (double) r.legBytes() / Math.max(1, largest);
     }
 
     private Optional<Choice> bestIn(DomainIndex index, String domain, PlacementRequest r, double bonus) {
