@@ -18,10 +18,15 @@ final class Clusters {
 
     /** A node in {@code zone} with empty drives of the given sizes (GiB). */
     static NodeRecord node(String zone, NodeState state, long... driveGib) {
-        UUID id = UUID.randomUUID();
+        return node(UUID.randomUUID(), zone, state, driveGib);
+    }
+
+    /** The same with a given id; its drives' ids follow from it (a test that must not depend on chance). */
+    static NodeRecord node(UUID id, String zone, NodeState state, long... driveGib) {
         List<DriveState> drives = new ArrayList<>();
         for (long gib : driveGib) {
-            drives.add(new DriveState(UUID.randomUUID(), gib * GIB, gib * GIB, 0, gib * GIB));
+            UUID drive = new UUID(~id.getMostSignificantBits(), id.getLeastSignificantBits() + drives.size());
+            drives.add(new DriveState(drive, gib * GIB, gib * GIB, 0, gib * GIB));
         }
         return new NodeRecord(
                 id,
