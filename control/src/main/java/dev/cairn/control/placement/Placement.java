@@ -16,9 +16,11 @@ import dev.cairn.control.model.Volume;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
+import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.TreeSet;
@@ -42,6 +44,13 @@ public final class Placement {
 
     /** With a tie-break, drives whose free space differs by less than this many legs count as equally free. */
     static final int TIE_LEGS = 4;
+
+    /**
+     * The band holds while the greedy choice's drives have at least this fraction free; on fuller
+     * drives placement is greedy by exact free space, which evens out what the band left uneven, so
+     * that a cluster is filled as far as strict greedy would fill it.
+     */
+    static final double BAND_WHILE_FREE = 0.5;
 
     private final Map<UUID, SortedMap<String, String>> labels = new HashMap<>();
     private final Map<UUID, Slot> slots = new HashMap<>();
@@ -197,12 +206,8 @@ public final class Placement {
         if (chosen.size() < r.legs()) {
             throw new PlacementException(explain(r));
         }
-        List<Choice> placed = r.tieBreak().isPresent()
-                ? nearlyAsFree(
-                        r,
-                        index,
-                        bonus,
-                        Math.min(chosen.getLast().score(), chosen.getFirst().score() - band(r)))
+        List<Choice> placed = r.tieBreak().isPresent() && chosen.getLast().score() >= BAND_WHILE_FREE
+                ? nearlyAsFree(r, index, bonus, chosen)
                 : chosen;
         return placed.stream()
                 .map(c -> new PlacedLeg(c.slot().nodeId(), c.slot().driveId(), c.domain()))
@@ -210,27 +215,44 @@ public final class Placement {
     }
 
     /**
-     * With a tie-break, drives whose free space differs by less than {@value #TIE_LEGS} legs count
-     * as equally free: every domain's best slot scoring at least {@code cutoff} (the greedy choice's
-     * best less that band, or its worst if lower) is a candidate, and the least loaded nodes' come first, then the
-     * request's own order. Otherwise drives that stay a little fuller than the others (a KV volume,
-     * an older extent) would all be chosen together, round after round: their PStores would share
-     * them, and a lost drive's rebuilds would read from those few.
+     * With a tie-break (and while the drives are at least {@value #BAND_WHILE_FREE} free), drives
+     * whose free space differs by less than {@value #TIE_LEGS} legs count as equally free. Of the
+     * greedy choice, the drives clearly freer than its worst (by that band, in bytes or as a
+     * fraction) stay; the others, and every other domain's best slot within the band of the worst
+     * (in bytes and as a fraction), are candidates for the places left: the least loaded nodes'
+     * first, then in the request's own order. Otherwise drives that stay a little fuller than the
+     * others (a KV volume, an older extent) would all be chosen together, round after round: their
+     * PStores would share them, and a lost drive's rebuilds would read from those few. A drive much
+     * larger than the others is never left out for them (a volume that greedy placement fits still
+     * fits).
      */
-    private List<Choice> nearlyAsFree(PlacementRequest r, DomainIndex index, double bonus, double cutoff) {
+    private List<Choice> nearlyAsFree(PlacementRequest r, DomainIndex index, double bonus, List<Choice> greedy) {
+        double bandFraction = band(r);
+        long bandBytes = TIE_LEGS * r.legBytes();
+        double worst = greedy.getLast().score();
+        long fewest = greedy.stream().mapToLong(c -> c.slot().freeBytes()).min().orElseThrow();
+        List<Choice> kept = new ArrayList<>();
         List<Choice> near = new ArrayList<>();
+        Set<String> domains = new HashSet<>();
+        for (Choice c : greedy) {
+            domains.add(c.domain());
+            boolean clearlyFreer = c.score() > worst + bandFraction || c.slot().freeBytes() > fewest + bandBytes;
+            (clearlyFreer ? kept : near).add(c);
+        }
         for (DomainIndex.Ranked d : index.ranked()) {
-            if (d.bestFraction() + bonus < cutoff) {
+            if (d.bestFraction() + bonus < worst - bandFraction) {
                 break;
             }
-            if (!r.usedDomains().contains(d.value())) {
+            if (!r.usedDomains().contains(d.value()) && !domains.contains(d.value())) {
                 bestIn(index, d.value(), r, bonus)
-                        .filter(c -> c.score() >= cutoff)
+                        .filter(c ->
+                                c.score() >= worst - bandFraction && c.slot().freeBytes() >= fewest - bandBytes)
                         .ifPresent(near::add);
             }
         }
         near.sort(Comparator.comparingLong(Choice::load).thenComparingLong(Choice::tie));
-        return List.copyOf(near.subList(0, r.legs()));
+        kept.addAll(near.subList(0, r.legs() - kept.size()));
+        return kept;
     }
 
     /** {@value #TIE_LEGS} legs of the request, as a fraction of the largest drive. */
