@@ -85,7 +85,7 @@ final class MemberChanges {
     }
 
     /** Writes the superblock naming the members that are not usable now (a failure is logged, not thrown). */
-    static void record(PStoreIo p) {
+    private static void record(PStoreIo p) {
         try {
             p.record.recordFailures();
         } catch (IOException e) {
@@ -96,14 +96,27 @@ final class MemberChanges {
     private static void join(PStoreIo p, BStore b, LegConnector connector) {
         try {
             b.connected(connector.connect(b.target));
-            catchUp(p, b);
         } catch (IOException e) {
             b.fail("could not join: " + e.getMessage());
             record(p);
-        } catch (RuntimeException e) {
-            log.error("{}: {} could not join (a bug)", p.describe(), b, e);
-            b.fail("could not join: " + e);
+            return;
         }
+        catchUpOrFail(p, b);
+    }
+
+    /** {@link #catchUp}; whether it did. If not, {@code b} is failed and the superblock names it. */
+    static boolean catchUpOrFail(PStoreIo p, BStore b) {
+        try {
+            catchUp(p, b);
+            return true;
+        } catch (IOException e) {
+            b.fail("could not catch up: " + e.getMessage());
+        } catch (RuntimeException e) {
+            log.error("{}: {} could not catch up (a bug)", p.describe(), b, e);
+            b.fail("could not catch up: " + e);
+        }
+        record(p);
+        return false;
     }
 
     /**

@@ -148,12 +148,8 @@ final class MemberRejoins {
         }
         failed.close();
         log.info("{}: {} answers again: taking writes, catching up", p.describe(), joining);
-        try {
-            MemberChanges.catchUp(p, joining);
+        if (MemberChanges.catchUpOrFail(p, joining)) {
             p.counters.rejoinedMembers.increment();
-        } catch (IOException e) {
-            joining.fail("could not catch up: " + e.getMessage());
-            MemberChanges.record(p);
         }
     }
 
