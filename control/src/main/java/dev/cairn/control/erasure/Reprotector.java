@@ -231,6 +231,7 @@ public final class Reprotector {
                         maxPerNode,
                         ReprotectPlanner.running(s),
                         ReprotectPlanner.traffic(s, read),
+                        ReprotectPlanner.demand(s, read, now),
                         Placement.of(s, 0),
                         UUID::randomUUID,
                         Secrets::newSecret);

@@ -76,6 +76,61 @@ public final class ReprotectPlanner {
         return out;
     }
 
+    /**
+     * What the lost BStores not being rebuilt yet will ask of each node's drives once they are: each
+     * one's rebuild reads {@code k} of its PStore's readable members (not lost, not being rebuilt),
+     * so each of those members' nodes is charged {@code k/readable} of its bytes ({@code layouts}:
+     * the volumes' PStore layouts, by volume id). A pass charges a rebuild's sources with this in
+     * mind, so that a node that survives in many of the lost PStores is spared where another can
+     * be read instead, rather than found the busiest once the rebuilds planned before have used
+     * the others.
+     */
+    public static Map<UUID, Long> demand(ClusterState s, Map<UUID, List<PStoreLayout>> layouts, long now) {
+        Map<UUID, Long> out = new HashMap<>();
+        for (Map.Entry<UUID, List<PStoreLayout>> v : layouts.entrySet()) {
+            Volume volume = s.volumes().get(v.getKey());
+            StorageClass sc = volume == null ? null : s.classes().get(volume.className());
+            if (sc == null || volume.erasure().isEmpty()) {
+                continue;
+            }
+            ErasureLayout e = volume.erasure().get();
+            for (PStoreLayout p : v.getValue()) {
+                Survey survey = Survey.of(s, e, p, now, sc.repairTimeout().toMillis());
+                survey.lost().forEach(member -> survey.charge(e, p, out, 1));
+            }
+        }
+        return out;
+    }
+
+    /** A PStore's lost members (not being rebuilt) and readable ones (neither lost nor being rebuilt). */
+    private record Survey(List<Integer> lost, List<Integer> readable) {
+        static Survey of(ClusterState s, ErasureLayout e, PStoreLayout p, long now, long timeout) {
+            List<Integer> lost = new ArrayList<>();
+            List<Integer> readable = new ArrayList<>();
+            for (int i = 0; i < p.members().size(); i++) {
+                boolean rebuilding = e.rebuildOf(p.index(), i).isPresent();
+                boolean gone = ReprotectPlanner.lost(s, p.members().get(i), now, timeout)
+                        .isPresent();
+                if (gone && !rebuilding) {
+                    lost.add(i);
+                }
+                if (!gone && !rebuilding) {
+                    readable.add(i);
+                }
+            }
+            return new Survey(lost, readable);
+        }
+
+        /** Adds {@code sign} times one lost member's {@link #demand} to {@code demand} (none with fewer than {@code k} readable). */
+        void charge(ErasureLayout e, PStoreLayout p, Map<UUID, Long> demand, int sign) {
+            if (readable.size() < e.code().k()) {
+                return;
+            }
+            long share = p.bstoreBytes() * e.code().k() / readable.size();
+            readable.forEach(i -> demand.merge(p.members().get(i).nodeId(), sign * share, Long::sum));
+        }
+    }
+
     /** Why BStore {@code b} is lost at {@code now} with repair timeout {@code timeoutMillis}, if it is. */
     public static Optional<String> lost(ClusterState s, ErasureLayout.BStorePlacement b, long now, long timeoutMillis) {
         NodeRecord n = s.nodes().get(b.nodeId());
@@ -98,8 +153,10 @@ public final class ReprotectPlanner {
      * One pass over the cluster: its state at {@code now}, at most {@code maxPerNode} rebuilds per
      * node ({@code running}: those running, updated with those placed), the bytes the rebuilds move
      * on each node ({@code traffic}, {@link #traffic}, updated with those placed: each rebuild reads
-     * the {@code k} members on the least busy nodes), the placement (charged for what is placed, its
-     * sparing space open), and where new extent ids and secrets come from.
+     * the {@code k} members on the least busy nodes), what the lost BStores not yet planned will ask
+     * of each node ({@code demand}, {@link #demand}, lowered as they are planned), the placement
+     * (charged for what is placed, its sparing space open), and where new extent ids and secrets
+     * come from.
      */
     public record Pass(
             ClusterState s,
@@ -107,6 +164,7 @@ public final class ReprotectPlanner {
             int maxPerNode,
             Map<UUID, Integer> running,
             Map<UUID, Long> traffic,
+            Map<UUID, Long> demand,
             Placement placement,
             Supplier<UUID> ids,
             Supplier<String> secrets) {
@@ -122,29 +180,20 @@ public final class ReprotectPlanner {
             }
             long timeout = sc.repairTimeout().toMillis();
             for (PStoreLayout p : layouts) {
-                List<Integer> lost = new ArrayList<>();
-                int readable = 0;
-                for (int i = 0; i < p.members().size(); i++) {
-                    boolean rebuilding = e.rebuildOf(p.index(), i).isPresent();
-                    boolean gone = lost(s, p.members().get(i), now, timeout).isPresent();
-                    if (gone && !rebuilding) {
-                        lost.add(i);
-                    }
-                    if (!gone && !rebuilding) {
-                        readable++;
-                    }
-                }
-                if (lost.isEmpty()) {
+                Survey survey = Survey.of(s, e, p, now, timeout);
+                if (survey.lost().isEmpty()) {
                     continue;
                 }
-                if (readable < e.code().k()) {
-                    waiting.add("PStore " + p.index() + ": only " + readable + " BStores left to read, "
+                if (survey.readable().size() < e.code().k()) {
+                    waiting.add("PStore " + p.index() + ": only "
+                            + survey.readable().size() + " BStores left to read, "
                             + e.code().k() + " needed: waiting for a lost one to return");
                     continue;
                 }
-                for (int member : lost) {
+                for (int member : survey.lost()) {
+                    survey.charge(e, p, demand, -1); // planned now: its reads are chosen below
                     try {
-                        out.add(place(sc, e, p, member, timeout));
+                        out.add(place(sc, e, p, member, survey.readable()));
                     } catch (PlacementException ex) {
                         waiting.add("PStore " + p.index() + " BStore " + member + ": " + ex.getMessage());
                     }
@@ -153,7 +202,8 @@ public final class ReprotectPlanner {
             return new Plan(out, waiting);
         }
 
-        private ErasureLayout.Rebuild place(StorageClass sc, ErasureLayout e, PStoreLayout p, int member, long timeout)
+        private ErasureLayout.Rebuild place(
+                StorageClass sc, ErasureLayout e, PStoreLayout p, int member, List<Integer> readable)
                 throws PlacementException {
             Set<UUID> nodes = new HashSet<>();
             Set<String> domains = new HashSet<>();
@@ -174,9 +224,10 @@ public final class ReprotectPlanner {
             });
             long bytes = LegLayout.allocatedBytes(p.bstoreBytes());
             // The sources first: among equally free drives, the new BStore goes to the node that
-            // moves least, counting what its sources will read.
-            List<Integer> sources = sources(e, p, member, timeout);
+            // moves least, counting what its sources will read and what the others lost may ask.
+            List<Integer> sources = sources(e, p, readable);
             Map<UUID, Long> load = new HashMap<>(traffic);
+            demand.forEach((node, asked) -> load.merge(node, asked, Long::sum));
             sources.forEach(i -> load.merge(p.members().get(i).nodeId(), p.bstoreBytes(), Long::sum));
             PlacementRequest request = new PlacementRequest(1, bytes, sc.spreadAcross(), sc.prefer(), nodes, domains)
                     .withTieBreak(ErasureCommands.tieBreak(p.volumeId(), p.index(), member + 1))
@@ -197,25 +248,22 @@ public final class ReprotectPlanner {
         }
 
         /**
-         * The {@code k} members of {@code p} to read for member {@code member}: readable ones (not
-         * lost, not being rebuilt) on the nodes the rebuilds keep least busy, ties broken from a
-         * member that depends on the PStore (charged to those nodes once the rebuild is placed).
+         * The {@code k} members of {@code p} to read ({@code readable}: those neither lost nor being
+         * rebuilt) on the nodes that will be least busy: what the rebuilds planned move on them,
+         * and what the lost BStores not yet planned may still ask ({@link #demand}); ties broken
+         * from a member that depends on the PStore (charged to those nodes once the rebuild is
+         * placed).
          */
-        private List<Integer> sources(ErasureLayout e, PStoreLayout p, int member, long timeout) {
+        private List<Integer> sources(ErasureLayout e, PStoreLayout p, List<Integer> readable) {
             int width = p.members().size();
             int first = Math.floorMod(p.volumeId().hashCode() + p.index(), width);
-            List<Integer> readable = new ArrayList<>();
-            for (int n = 0; n < width; n++) {
-                int i = (first + n) % width;
-                if (i != member
-                        && e.rebuildOf(p.index(), i).isEmpty()
-                        && lost(s, p.members().get(i), now, timeout).isEmpty()) {
-                    readable.add(i);
-                }
-            }
-            readable.sort(Comparator.comparingLong(
-                    i -> traffic.getOrDefault(p.members().get(i).nodeId(), 0L)));
-            return List.copyOf(readable.subList(0, Math.min(e.code().k(), readable.size())));
+            List<Integer> order = new ArrayList<>(readable);
+            order.sort(Comparator.comparingInt(i -> Math.floorMod(i - first, width)));
+            order.sort(Comparator.comparingLong(i -> {
+                UUID node = p.members().get(i).nodeId();
+                return traffic.getOrDefault(node, 0L) + demand.getOrDefault(node, 0L);
+            }));
+            return List.copyOf(order.subList(0, Math.min(e.code().k(), order.size())));
         }
     }
 }

@@ -9,23 +9,19 @@ import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.ErasureCode;
 import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.NodeRecord;
-import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
-import dev.cairn.control.placement.Placement;
 import dev.cairn.control.placement.Sparing;
 import java.time.Duration;
 import java.util.ArrayList;
-import java.util.HashMap;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
-import org.junit.jupiter.api.BeforeEach;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -34,120 +30,28 @@ import org.junit.jupiter.api.Test;
  * end (the old BStore an orphan), and the sparing space new volumes leave.
  */
 class ReprotectTest {
-    private static final long TIMEOUT_MILLIS = 10_000;
-
-    private final Scenario s = new Scenario();
-    private final Map<UUID, String> zoneOf = new HashMap<>();
-
-    @BeforeEach
-    void eightZonesAndAClass() {
-        for (int i = 0; i < 8; i++) {
-            UUID n = s.node("z" + i, 10);
-            zoneOf.put(n, "z" + i);
-        }
-        s.apply(s.machine.read(
-                st -> DkvPlanner.reserve(st, 100, DkvStateTest.PLACEMENT, UUID::randomUUID, () -> "secret", s.now)));
-        s.apply(new Command.CreateClass(StorageClass.erasureCoded(
-                "ec",
-                ErasureCode.parse("4+2"),
-                "zone",
-                Optional.empty(),
-                Duration.ofMillis(TIMEOUT_MILLIS),
-                1 << 20,
-                false)));
-    }
-
-    /** A 4+2 volume of {@code pstores} GiB-sized PStores whose BStores are made and layouts stored; the layouts. */
-    private List<PStoreLayout> storedVolume(String name, int pstores) {
-        long size = pstores * ErasureLayout.MAX_PSTORE_BYTES;
-        List<UUID> extents = new ArrayList<>();
-        List<String> secrets = new ArrayList<>();
-        for (int i = 0; i < 6 * pstores; i++) {
-            extents.add(UUID.randomUUID());
-            secrets.add(Integer.toHexString(1000 + i));
-        }
-        long firstKey = DkvLayout.FIRST_KEY + s.machine.read(st -> st.volumes().size()) * 10L;
-        assertThat(s.apply(new Command.CreateVolume(
-                                UUID.randomUUID(), name, size, "ec", extents, secrets, 0, s.now, firstKey))
-                        .isOk())
-                .isTrue();
-        ErasureLayout e = s.volume(name).erasure().orElseThrow();
-        List<PStoreLayout> layouts = new ArrayList<>();
-        for (int p = 0; p < e.pending().size(); p++) {
-            ErasureLayout.PStorePlacement ps = e.pending().get(p);
-            layouts.add(new PStoreLayout(s.volume(name).id(), p, ps.bstoreBytes(), ps.members()));
-        }
-        heartbeatAll();
-        assertThat(s.apply(new Command.PStoresStored(s.volume(name).id(), s.now))
-                        .isOk())
-                .isTrue();
-        return layouts;
-    }
-
-    /** Every online node reports every BStore the state or {@code layouts} put on it. */
-    private void heartbeatAll(PStoreLayout... layouts) {
-        Map<UUID, List<ObservedExtent>> on = new HashMap<>();
-        s.machine.read(st -> {
-            for (Volume v : st.volumes().values()) {
-                ErasureLayout e = v.erasure().orElseThrow();
-                e.pending()
-                        .forEach(p -> p.members()
-                                .forEach(b -> on.computeIfAbsent(b.nodeId(), n -> new ArrayList<>())
-                                        .add(observed(b, p.bstoreBytes(), e.generation()))));
-                e.rebuilds()
-                        .forEach(r -> on.computeIfAbsent(r.replacement().nodeId(), n -> new ArrayList<>())
-                                .add(observed(r.replacement(), r.bstoreBytes(), e.generation())));
-            }
-            return null;
-        });
-        for (PStoreLayout p : layouts) {
-            p.members()
-                    .forEach(b -> on.computeIfAbsent(b.nodeId(), n -> new ArrayList<>())
-                            .add(observed(b, p.bstoreBytes(), 1)));
-        }
-        on.forEach((node, extents) -> s.heartbeat(node, extents));
-    }
-
-    private static ObservedExtent observed(ErasureLayout.BStorePlacement b, long bytes, long generation) {
-        return new ObservedExtent(b.extentId(), b.driveId(), bytes, false, generation, true);
-    }
-
-    private void offline(UUID node) {
-        assertThat(s.apply(new Command.MarkNodeOffline(node, s.now, 0)).isOk()).isTrue();
-    }
-
-    private ReprotectPlanner.Plan plan(String volume, List<PStoreLayout> layouts, int maxPerNode) {
-        return s.machine.read(st -> new ReprotectPlanner.Pass(
-                        st,
-                        s.now,
-                        maxPerNode,
-                        ReprotectPlanner.running(st),
-                        ReprotectPlanner.traffic(st, Map.of()),
-                        Placement.of(st, 0),
-                        UUID::randomUUID,
-                        () -> "abcdef")
-                .plan(st.volumeNamed(volume).orElseThrow(), layouts));
-    }
+    private final ReprotectScenario fixture = new ReprotectScenario();
+    private final Scenario s = fixture.s;
 
     @Test
     void aBStoreLostPastTheRepairTimeoutIsRebuiltOnANodeAndZoneItsPStoreDoesNotUse() {
-        List<PStoreLayout> layouts = storedVolume("ec", 1);
+        List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
         ErasureLayout.BStorePlacement lost = layouts.getFirst().members().get(2);
-        offline(lost.nodeId());
-        s.now += TIMEOUT_MILLIS - 1;
-        assertThat(plan("ec", layouts, 2).rebuilds())
+        fixture.offline(lost.nodeId());
+        s.now += ReprotectScenario.TIMEOUT_MILLIS - 1;
+        assertThat(fixture.plan("ec", layouts, 2).rebuilds())
                 .as("within the repair timeout")
                 .isEmpty();
         s.now += 1;
-        ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
+        ReprotectPlanner.Plan plan = fixture.plan("ec", layouts, 2);
         assertThat(plan.rebuilds()).hasSize(1);
         ErasureLayout.Rebuild r = plan.rebuilds().getFirst();
         assertThat(r.pstore()).isZero();
         assertThat(r.member()).isEqualTo(2);
         assertThat(r.old()).isEqualTo(lost);
         Set<String> zones = new HashSet<>();
-        layouts.getFirst().members().forEach(b -> zones.add(zoneOf.get(b.nodeId())));
-        assertThat(zones).doesNotContain(zoneOf.get(r.replacement().nodeId()));
+        layouts.getFirst().members().forEach(b -> zones.add(fixture.zoneOf.get(b.nodeId())));
+        assertThat(zones).doesNotContain(fixture.zoneOf.get(r.replacement().nodeId()));
 
         assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), plan.rebuilds(), s.now))
                         .isOk())
@@ -156,7 +60,7 @@ class ReprotectTest {
         var desired = s.machine.desired(r.replacement().nodeId());
         assertThat(desired.pendingBStores())
                 .anyMatch(d -> d.id().equals(r.replacement().extentId()) && d.generation() == 1);
-        assertThat(plan("ec", layouts, 2).rebuilds()).isEmpty();
+        assertThat(fixture.plan("ec", layouts, 2).rebuilds()).isEmpty();
         assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), plan.rebuilds(), s.now))
                         .message())
                 .contains("is being rebuilt already");
@@ -180,12 +84,12 @@ class ReprotectTest {
 
     @Test
     void aPStoreWithFewerThanKReadableBStoresWaitsAndSaysWhy() {
-        List<PStoreLayout> layouts = storedVolume("ec", 1);
+        List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
         for (int i = 0; i < 3; i++) {
-            offline(layouts.getFirst().members().get(i).nodeId());
+            fixture.offline(layouts.getFirst().members().get(i).nodeId());
         }
-        s.now += TIMEOUT_MILLIS;
-        ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
+        s.now += ReprotectScenario.TIMEOUT_MILLIS;
+        ReprotectPlanner.Plan plan = fixture.plan("ec", layouts, 2);
         assertThat(plan.rebuilds()).isEmpty();
         assertThat(plan.waiting())
                 .containsExactly("PStore 0: only 3 BStores left to read, 4 needed: waiting for a lost one to return");
@@ -193,7 +97,7 @@ class ReprotectTest {
 
     @Test
     void aNodeRunsAtMostItsShareOfRebuildsAtOnce() {
-        List<PStoreLayout> layouts = storedVolume("ec", 2);
+        List<PStoreLayout> layouts = fixture.storedVolume("ec", 2);
         // A node holding a BStore of both PStores.
         Set<UUID> first = new HashSet<>();
         layouts.get(0).members().forEach(b -> first.add(b.nodeId()));
@@ -202,78 +106,20 @@ class ReprotectTest {
                 .filter(first::contains)
                 .findFirst()
                 .orElseThrow();
-        offline(both);
-        s.now += TIMEOUT_MILLIS;
-        List<ErasureLayout.Rebuild> rebuilds = plan("ec", layouts, 1).rebuilds();
+        fixture.offline(both);
+        s.now += ReprotectScenario.TIMEOUT_MILLIS;
+        List<ErasureLayout.Rebuild> rebuilds = fixture.plan("ec", layouts, 1).rebuilds();
         assertThat(rebuilds).hasSize(2);
         assertThat(rebuilds.get(0).replacement().nodeId())
                 .isNotEqualTo(rebuilds.get(1).replacement().nodeId());
     }
 
-    /**
-     * The rebuilds of a lost node read {@code k} members each, never the lost one, chosen so that
-     * the work spreads over the nodes left: each rebuild reads the survivors of its PStore on the
-     * nodes least busy with the rebuilds planned before it (its new BStore's write, its sources'
-     * reads), and the node told to rebuild is told which.
-     */
-    @Test
-    void theRebuildsOfALostNodeSpreadTheirReadsOverTheNodesLeft() {
-        List<PStoreLayout> layouts = storedVolume("ec", 16);
-        Map<UUID, Integer> held = new HashMap<>();
-        layouts.forEach(p -> p.members().forEach(b -> held.merge(b.nodeId(), 1, Integer::sum)));
-        UUID lost = held.entrySet().stream()
-                .max(Map.Entry.comparingByValue())
-                .orElseThrow()
-                .getKey();
-        offline(lost);
-        s.now += TIMEOUT_MILLIS;
-        List<ErasureLayout.Rebuild> rebuilds = plan("ec", layouts, 16).rebuilds();
-        assertThat(rebuilds).hasSize(held.get(lost));
-        Map<UUID, Integer> busy = new HashMap<>(); // rebuilds' reads and writes so far, per node
-        for (ErasureLayout.Rebuild r : rebuilds) {
-            List<ErasureLayout.BStorePlacement> members =
-                    layouts.get(r.pstore()).members();
-            assertThat(r.sources()).hasSize(4).doesNotHaveDuplicates().doesNotContain(r.member());
-            busy.merge(r.replacement().nodeId(), 1, Integer::sum);
-            int busiestRead = r.sources().stream()
-                    .mapToInt(i -> busy.getOrDefault(members.get(i).nodeId(), 0))
-                    .max()
-                    .orElseThrow();
-            for (int i = 0; i < members.size(); i++) {
-                if (i != r.member() && !r.sources().contains(i)) {
-                    assertThat(busy.getOrDefault(members.get(i).nodeId(), 0))
-                            .as("the survivor not read is at least as busy as those read")
-                            .isGreaterThanOrEqualTo(busiestRead);
-                }
-            }
-            r.sources().forEach(i -> {
-                assertThat(members.get(i).nodeId()).isNotEqualTo(lost);
-                busy.merge(members.get(i).nodeId(), 1, Integer::sum);
-            });
-        }
-        assertThat(busy).hasSize(7).doesNotContainKey(lost);
-
-        assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), rebuilds, s.now))
-                        .isOk())
-                .isTrue();
-        ErasureLayout.Rebuild first = rebuilds.getFirst();
-        var job = s.machine.read(st -> ErasureViews.rebuild(st, s.volume("ec"), first, layouts.get(first.pstore())));
-        assertThat(job.sources()).isEqualTo(first.sources());
-        // The same once the layout names the new BStore (written before the rebuild's end is logged).
-        List<ErasureLayout.BStorePlacement> named =
-                new ArrayList<>(layouts.get(first.pstore()).members());
-        named.set(first.member(), first.replacement());
-        PStoreLayout written = new PStoreLayout(s.volume("ec").id(), first.pstore(), first.bstoreBytes(), named);
-        var again = s.machine.read(st -> ErasureViews.rebuild(st, s.volume("ec"), first, written));
-        assertThat(again).isEqualTo(job);
-    }
-
     @Test
     void theWrongReplacementIsRefusedAndNothingChanges() {
-        List<PStoreLayout> layouts = storedVolume("ec", 1);
-        offline(layouts.getFirst().members().get(0).nodeId());
-        s.now += TIMEOUT_MILLIS;
-        ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
+        List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
+        fixture.offline(layouts.getFirst().members().get(0).nodeId());
+        s.now += ReprotectScenario.TIMEOUT_MILLIS;
+        ReprotectPlanner.Plan plan = fixture.plan("ec", layouts, 2);
         UUID volume = s.volume("ec").id();
         ErasureLayout.Rebuild r = plan.rebuilds().getFirst();
         ErasureLayout.Rebuild readsItself = new ErasureLayout.Rebuild(
@@ -316,10 +162,10 @@ class ReprotectTest {
 
     @Test
     void aVolumeDeletedWhileABStoreIsRebuiltLeavesNoneBehind() {
-        List<PStoreLayout> layouts = storedVolume("ec", 1);
-        offline(layouts.getFirst().members().get(5).nodeId());
-        s.now += TIMEOUT_MILLIS;
-        ReprotectPlanner.Plan plan = plan("ec", layouts, 2);
+        List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
+        fixture.offline(layouts.getFirst().members().get(5).nodeId());
+        s.now += ReprotectScenario.TIMEOUT_MILLIS;
+        ReprotectPlanner.Plan plan = fixture.plan("ec", layouts, 2);
         s.apply(new Command.ReprotectBStores(s.volume("ec").id(), plan.rebuilds(), s.now));
         List<Command.Orphaned> inLayouts = new ArrayList<>();
         layouts.getFirst()
@@ -356,7 +202,7 @@ class ReprotectTest {
                         ErasureCode.parse("4+2"),
                         "zone",
                         Optional.empty(),
-                        Duration.ofMillis(TIMEOUT_MILLIS),
+                        Duration.ofMillis(ReprotectScenario.TIMEOUT_MILLIS),
                         1 << 20,
                         false)
                 .withSpareNode(true);
@@ -374,7 +220,7 @@ class ReprotectTest {
         assertThat(fraction(0)).isEqualTo(1.0 / 8);
         assertThat(fraction(0.2)).isEqualTo(0.2);
         UUID big = s.node("z8", 40);
-        zoneOf.put(big, "z8");
+        fixture.zoneOf.put(big, "z8");
         assertThat(fraction(0)).isEqualTo(40.0 / 120);
         // Nine drives: 80 GiB of the small ones, 40 of the big one; a third of each is kept.
         double keptFree = s.machine.read(st -> {
