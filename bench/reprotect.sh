@@ -10,10 +10,11 @@
 # rebuild started to the last one named in its layout (the controller's reprotect meters, polled
 # every 0.2 s), against the best a rebuild into one spare drive could do: the lost bytes over one
 # drive's bandwidth. The model for the speedup is (D-1)/(k+1): every rebuilt byte is k bytes read
-# and one written, spread over the D-1 drives left.
+# and one written, spread over the D-1 drives left. The node lost is node 1, or --lose I, or with
+# --lose dkv the node of the DKV's first mirror (its shard is then recovered beside the rebuilds).
 #
 #   bench/reprotect.sh [--drives "8 12 24"] [--bandwidth MIB] [--volumes N] [--size MIB]
-#                      [--per-node N] [--io-threads N] [--dir DIR]
+#                      [--per-node N] [--io-threads N] [--lose I|dkv] [--dir DIR]
 #
 # --io-threads: each node's threads for block I/O (its --io-threads; the node's default when not
 # given). A request to a bandwidth-limited drive holds one asleep until its turn.
@@ -27,6 +28,7 @@ volumes=128
 size_mib=32
 per_node=2
 io_threads=""
+lose=1
 dir=""
 while [ $# -gt 0 ]; do
   case "$1" in
@@ -37,7 +39,8 @@ while [ $# -gt 0 ]; do
     --per-node) per_node="$2"; shift 2 ;;
     --io-threads) io_threads="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,21p' "$0"; exit 0 ;;
+    --lose) lose="$2"; shift 2 ;;
+    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
     *) echo "reprotect: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -136,14 +139,19 @@ one_run() {
   [ "$(metric cairn_controller_reprotect_started_total | cut -d. -f1)" = 0 ] \
       || { echo "reprotect: a reprotect started before a node was lost" >&2; exit 1; }
 
-  # Lose node 1: every BStore it held is rebuilt elsewhere.
-  local lost
+  # Lose one node: every BStore it held is rebuilt elsewhere.
+  local lost victim=$lose
+  if [ "$lose" = dkv ]; then
+    victim=$("$cairn" dkv status -o json | json 'd["shards"][0]["mirrors"][0]["node"][1:]')
+  fi
+  [ -n "${node_pid[$victim]:-}" ] || { echo "reprotect: no node $victim to lose (--lose $lose)" >&2; exit 2; }
+  echo "reprotect: D=$d, losing node n$victim" >&2
   lost=0
   for v in $(seq 1 "$volumes"); do
     lost=$((lost + $("$cairn" volume show "v$v" -o json \
-        | json 'sum(1 for p in d["erasure"]["layouts"] for b in p["bstores"] if b["nodeName"] == "n1")')))
+        | json "sum(1 for p in d['erasure']['layouts'] for b in p['bstores'] if b['nodeName'] == 'n$victim')")))
   done
-  kill -9 "${node_pid[1]}"
+  kill -9 "${node_pid[$victim]}"
   started() { [ "$(metric cairn_controller_reprotect_started_total | cut -d. -f1)" -gt 0 ]; }
   until_true 120 started
   local t0 t1
