@@ -10,15 +10,18 @@ import java.util.concurrent.CompletableFuture;
 /**
  * One shard's recovery under a new epoch (see {@link DkvClient#recover}): the shard's slots are
  * visited in runs, each run read from every mirror and each slot's greatest version written, with
- * FUA, to every mirror that lacks it (consecutive slots as one write: the node judges each). Runs that no mirror holds anything in are skipped: each
- * mirror is asked first which of its slots read as zeroes ({@link KvVolume#written}), so a shard
- * holding a few keys costs a few reads, not the shard's whole size from every mirror (on drives
- * busy with a rebuild, the whole size took minutes while the shard refused writes). Several runs
- * are in flight at once, so a busy drive's queue is waited on less.
+ * FUA, to every mirror that lacks it (consecutive slots as one write: the node judges each). Each
+ * mirror is asked first which of its slots read as zeroes ({@link KvVolume#written}), and only the
+ * slots it may hold are read from it (each range of them as one read; the others are empty), so a
+ * shard holding a few keys costs a few small reads, not the shard's whole size from every mirror,
+ * and the fresh mirror is not read at all. On drives busy with a rebuild every request waits behind
+ * the drive's queue (seconds at a time), so what counts is how many waits follow one another:
+ * {@link #LANES} runs are in flight at once, enough for every run of a shard of the default size
+ * that holds one key in ten.
  */
 final class ShardRecovery {
-    /** Runs in flight at once. */
-    static final int LANES = 8;
+    /** Runs in flight at once (each holds at most a run's slots from each mirror in memory). */
+    static final int LANES = 32;
 
     private final MirrorConnector mirrors;
     private final Layout layout;
@@ -46,8 +49,9 @@ final class ShardRecovery {
                     .exceptionally(e -> all));
         }
         return CompletableFuture.allOf(maps.toArray(CompletableFuture[]::new)).thenCompose(x -> {
+            List<BitSet> each = maps.stream().map(CompletableFuture::join).toList();
             BitSet held = new BitSet(slots);
-            maps.forEach(f -> held.or(f.join()));
+            each.forEach(held::or);
             List<Integer> runs = new ArrayList<>();
             for (int run = 0; run * DkvClient.SCAN_RUN < slots; run++) {
                 int from = run * DkvClient.SCAN_RUN;
@@ -58,7 +62,7 @@ final class ShardRecovery {
             }
             List<CompletableFuture<Long>> lanes = new ArrayList<>();
             for (int lane = 0; lane < LANES; lane++) {
-                lanes.add(lane(runs, lane, 0));
+                lanes.add(lane(runs, each, lane, 0));
             }
             return CompletableFuture.allOf(lanes.toArray(CompletableFuture[]::new))
                     .thenApply(y ->
@@ -66,22 +70,22 @@ final class ShardRecovery {
         });
     }
 
-    /** Runs {@code runs[i]}, {@code runs[i + LANES]}... one after the other. */
-    private CompletableFuture<Long> lane(List<Integer> runs, int i, long written) {
+    /** Runs {@code runs[i]}, {@code runs[i + LANES]}... one after the other ({@code held}: each mirror's map). */
+    private CompletableFuture<Long> lane(List<Integer> runs, List<BitSet> held, int i, long written) {
         if (i >= runs.size()) {
             return CompletableFuture.completedFuture(written);
         }
-        return recoverRun((long) runs.get(i) * DkvClient.SCAN_RUN)
-                .thenCompose(more -> lane(runs, i + LANES, written + more));
+        return recoverRun(runs.get(i) * DkvClient.SCAN_RUN, held)
+                .thenCompose(more -> lane(runs, held, i + LANES, written + more));
     }
 
-    private CompletableFuture<Long> recoverRun(long offset) {
-        int run = (int) Math.min(DkvClient.SCAN_RUN, slots - offset);
+    private CompletableFuture<Long> recoverRun(int offset, List<BitSet> held) {
+        int run = Math.min(DkvClient.SCAN_RUN, slots - offset);
         long first = firstKey + offset;
         List<Layout.Mirror> all = shard.mirrors();
         List<CompletableFuture<ByteBuffer>> reads = new ArrayList<>();
-        for (Layout.Mirror m : all) {
-            reads.add(mirrors.open(m, layout.epoch()).read(layout.slotOf(first, m), run));
+        for (int m = 0; m < all.size(); m++) {
+            reads.add(readHeld(all.get(m), held.get(m), offset, run));
         }
         return CompletableFuture.allOf(reads.toArray(CompletableFuture[]::new)).thenCompose(done -> {
             // Per mirror, the greatest version of each slot it lacks (null where it has it).
@@ -109,6 +113,26 @@ final class ShardRecovery {
             return CompletableFuture.allOf(writes.toArray(CompletableFuture[]::new))
                     .thenApply(x -> written);
         });
+    }
+
+    /**
+     * The {@code run} slots from the shard's slot {@code offset} as {@code mirror} holds them: the
+     * ones its map {@code held} sets are read (each range as one read), the others are zeroes, as
+     * the mirror said they read.
+     */
+    private CompletableFuture<ByteBuffer> readHeld(Layout.Mirror mirror, BitSet held, int offset, int run) {
+        ByteBuffer out = ByteBuffer.allocate(run * SlotCodec.SLOT_BYTES);
+        List<CompletableFuture<Void>> parts = new ArrayList<>();
+        for (int from = held.nextSetBit(offset); from >= 0 && from < offset + run; ) {
+            int end = Math.min(held.nextClearBit(from), offset + run);
+            int at = (from - offset) * SlotCodec.SLOT_BYTES;
+            int bytes = (end - from) * SlotCodec.SLOT_BYTES;
+            parts.add(mirrors.open(mirror, layout.epoch())
+                    .read(layout.slotOf(firstKey + from, mirror), end - from)
+                    .thenAccept(got -> out.put(at, got, 0, bytes)));
+            from = held.nextSetBit(end);
+        }
+        return CompletableFuture.allOf(parts.toArray(CompletableFuture[]::new)).thenApply(x -> out);
     }
 
     /** Writes {@code slots} (of keys from {@code first}; null: nothing to write) to {@code mirror}, each run of them as one write. */

@@ -29,15 +29,19 @@ class ShardRecoveryTest {
         Layout replaced = shards.replacing(0, 2);
         shards.publish(replaced);
         long[] readBefore = {
-            mirror(replaced, 0).slotsRead(), mirror(replaced, 1).slotsRead()
+            mirror(replaced, 0).slotsRead(),
+            mirror(replaced, 1).slotsRead(),
+            mirror(replaced, 2).slotsRead()
         };
 
         assertThat(new DkvClient(shards, shards, 9).recover(replaced, 0).join())
                 .as("each key written to the fresh mirror")
                 .isEqualTo(keys.size());
-        // Two runs of 64 slots hold the keys (0 and 10): the other 14 of the shard are not read.
-        assertThat(mirror(replaced, 0).slotsRead() - readBefore[0]).isEqualTo(2 * 64);
-        assertThat(mirror(replaced, 1).slotsRead() - readBefore[1]).isEqualTo(2 * 64);
+        // Only the slots each mirror holds are read: the three keys' from the survivors, none
+        // from the fresh mirror (not the 1024 slots of the shard, nor the two runs of 64 that hold them).
+        assertThat(mirror(replaced, 0).slotsRead() - readBefore[0]).isEqualTo(keys.size());
+        assertThat(mirror(replaced, 1).slotsRead() - readBefore[1]).isEqualTo(keys.size());
+        assertThat(mirror(replaced, 2).slotsRead() - readBefore[2]).isZero();
 
         shards.publish(shards.allReady(0));
         for (long key : keys) {
