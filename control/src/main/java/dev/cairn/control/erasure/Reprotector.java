@@ -179,6 +179,11 @@ public final class Reprotector {
         }
         long now = clock.millis();
         Map<Volume, ReprotectPlanner.Plan> plans = state.read(s -> plan(s, read, now));
+        Map<UUID, String> names = state.read(s -> {
+            Map<UUID, String> out = new HashMap<>();
+            s.nodes().forEach((id, n) -> out.put(id, n.name()));
+            return out;
+        });
         List<Command> out = new ArrayList<>();
         for (Map.Entry<Volume, ReprotectPlanner.Plan> p : plans.entrySet()) {
             Volume v = p.getKey();
@@ -194,16 +199,26 @@ public final class Reprotector {
             if (o.isOk()) {
                 CrashPoints.reach("reprotect-started");
                 meters.started(plan.rebuilds().size());
+                List<PStoreLayout> pstores = read.get(v.id());
                 plan.rebuilds()
                         .forEach(r -> log.info(
                                 "volume {}: PStore {} BStore {} (extent {}) lost; rebuilding it into extent {} on"
-                                        + " node {}",
+                                        + " node {}, reading BStores {} on nodes {}",
                                 v.name(),
                                 r.pstore(),
                                 r.member(),
                                 r.old().extentId(),
                                 r.replacement().extentId(),
-                                r.replacement().nodeId()));
+                                nodeName(names, r.replacement().nodeId()),
+                                r.sources(),
+                                r.sources().stream()
+                                        .map(i -> nodeName(
+                                                names,
+                                                pstores.get(r.pstore())
+                                                        .members()
+                                                        .get(i)
+                                                        .nodeId()))
+                                        .toList()));
                 out.add(c);
             } else {
                 problem(v, "reprotect not started: " + o.message());
@@ -239,6 +254,11 @@ public final class Reprotector {
             plans.put(v, pass.plan(v, e.getValue()));
         }
         return plans;
+    }
+
+    /** A node's name in {@code names}, for the log (its id if it is gone). */
+    private static String nodeName(Map<UUID, String> names, UUID node) {
+        return names.getOrDefault(node, node.toString());
     }
 
     /** Whether a BStore of {@code v} not being rebuilt is lost. */
