@@ -131,6 +131,8 @@ public final class DkvMonitor implements AutoCloseable {
     private void recover(int shard) throws IOException {
         Views.DkvView view = state.read(s -> DkvViews.of(s, true));
         CrashPoints.reach("dkv-recovery-copy");
+        log.info("DKV shard {}: every mirror reported at epoch {}; copying the slots they lack", shard, view.epoch());
+        long started = clock.millis();
         long slots;
         try {
             slots = dkv.recover(view, shard).get(RECOVERY_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
@@ -145,7 +147,12 @@ public final class DkvMonitor implements AutoCloseable {
         Outcome o = state.submit(new Command.DkvShardRecovered(shard, view.epoch(), clock.millis()));
         if (o.isOk()) {
             onRecovered.accept(slots * DkvLayout.SLOT_BYTES);
-            log.info("DKV shard {}: recovered at epoch {} ({} slots written)", shard, view.epoch(), slots);
+            log.info(
+                    "DKV shard {}: recovered at epoch {} ({} slots written, copied in {} ms)",
+                    shard,
+                    view.epoch(),
+                    slots,
+                    clock.millis() - started);
         } else {
             log.info("DKV shard {}: recovered at epoch {}, but {}", shard, view.epoch(), o.message());
         }
