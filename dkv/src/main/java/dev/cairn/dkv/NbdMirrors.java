@@ -4,6 +4,7 @@ import java.io.UncheckedIOException;
 import java.net.SocketAddress;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.BitSet;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
@@ -63,6 +64,15 @@ public final class NbdMirrors implements MirrorConnector, AutoCloseable {
             public CompletableFuture<Void> write(long slot, ByteBuffer block, boolean durable) {
                 try {
                     return connection(mirror.volume(), epoch).write(slot, block, durable);
+                } catch (DkvException e) {
+                    return CompletableFuture.failedFuture(e);
+                }
+            }
+
+            @Override
+            public CompletableFuture<BitSet> written(long first, int count) {
+                try {
+                    return connection(mirror.volume(), epoch).written(first, count);
                 } catch (DkvException e) {
                     return CompletableFuture.failedFuture(e);
                 }

@@ -17,6 +17,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.BitSet;
 import java.util.List;
 import java.util.Optional;
 import java.util.UUID;
@@ -71,6 +72,12 @@ class DkvOverNbdTest {
     }
 
     private DkvClient client(long writer) {
+        return new DkvClient(
+                new LayoutCache(() -> CompletableFuture.completedFuture(published.get())), mirrors(), writer);
+    }
+
+    /** A connector to the node's KV volumes, closed after the test. */
+    private NbdMirrors mirrors() {
         NbdMirrors mirrors = new NbdMirrors(
                 new NbdMirrors.Locator() {
                     @Override
@@ -87,8 +94,7 @@ class DkvOverNbdTest {
                 },
                 Duration.ofSeconds(5));
         connectors.add(mirrors);
-        return new DkvClient(
-                new LayoutCache(() -> CompletableFuture.completedFuture(published.get())), mirrors, writer);
+        return mirrors;
     }
 
     /** Publishes {@code next} and moves every KV volume of it to its epoch, as the controller does. */
@@ -152,6 +158,27 @@ class DkvOverNbdTest {
                             SlotRead.Valid.class,
                             v -> assertThat(string(v.slot().value())).isEqualTo(winner));
         }
+    }
+
+    /**
+     * A mirror says which of its slots may hold anything (NBD block status of the node's extent),
+     * through the connector a recovery uses: the slots written and no others, so that a shard's
+     * recovery reads only those (it read every slot of every mirror when the connector answered
+     * "all of them").
+     */
+    @Test
+    void aMirrorReachedThroughTheConnectorSaysWhichSlotsItHolds() {
+        DkvClient a = client(1);
+        for (long key : List.of(K, K + 1, K + 5)) {
+            a.put(key, text("v" + key)).join();
+        }
+        Layout layout = published.get();
+        Layout.Mirror first = layout.shards().getFirst().mirrors().getFirst();
+        BitSet held = mirrors()
+                .open(first, layout.epoch())
+                .written(layout.slotOf(K, first), 8)
+                .join();
+        assertThat(held.stream().boxed().toList()).containsExactly(0, 1, 5);
     }
 
     @Test
