@@ -96,10 +96,9 @@ class ErasureApiTest extends ApiFixture {
             }
         }
         assertThat(bstores).isEqualTo(12);
-        // Greedy by free space: after two PStores on 7 equal drives, no drive holds 3 and none is empty of both.
-        long emptiest = ids.stream().mapToLong(n -> bstoresOn(n).size()).min().orElseThrow();
-        long fullest = ids.stream().mapToLong(n -> bstoresOn(n).size()).max().orElseThrow();
-        assertThat(fullest - emptiest).isLessThanOrEqualTo(1);
+        // Which drives: greedy by free space, drives within 4 BStores of the most free counting as
+        // equally free and taken in each PStore's own order (PlacementTest); so on 7 equal drives the
+        // second PStore need not take the drive the first left out.
         // The nodes make them; the restriper stores the layouts and logs it: the state forgets them.
         ids.forEach(this::heartbeatWithDesired);
         assertThat(state.submit(new Command.PStoresStored(v.id(), clock.millis()))
