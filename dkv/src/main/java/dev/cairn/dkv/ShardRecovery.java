@@ -16,8 +16,7 @@ import java.util.concurrent.CompletableFuture;
  * shard holding a few keys costs a few small reads, not the shard's whole size from every mirror,
  * and the fresh mirror is not read at all. On drives busy with a rebuild every request waits behind
  * the drive's queue (seconds at a time), so what counts is how many waits follow one another:
- * {@link #LANES} runs are in flight at once, enough for every run of a shard of the default size
- * that holds one key in ten.
+ * {@link #LANES} runs are in flight at once (half the runs of a shard of the default 4096 slots).
  */
 final class ShardRecovery {
     /** Runs in flight at once (each holds at most a run's slots from each mirror in memory). */
