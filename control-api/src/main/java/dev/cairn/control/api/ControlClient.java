@@ -34,6 +34,7 @@ public final class ControlClient implements AutoCloseable {
     private final Classes classes = new Classes();
     private final Orphans orphans = new Orphans();
     private final Dkv dkv = new Dkv();
+    private final Rebalance rebalance = new Rebalance();
 
     public ControlClient(List<URI> controllers, Optional<String> token, Duration timeout) {
         this(controllers, token, timeout, Optional.empty());
@@ -100,6 +101,10 @@ public final class ControlClient implements AutoCloseable {
 
     public Dkv dkv() {
         return dkv;
+    }
+
+    public Rebalance rebalance() {
+        return rebalance;
     }
 
     /** The client agents the controller knows. */
@@ -256,6 +261,29 @@ public final class ControlClient implements AutoCloseable {
                     new Requests.ReserveDkv(keys, wait.toMillis()),
                     type(Views.DkvReservation.class),
                     wait);
+        }
+    }
+
+    /** The rebalance: its status, pause, resume, and the spread it keeps the drives within. */
+    public final class Rebalance {
+        private Rebalance() {}
+
+        public RebalanceView status() throws ControlException {
+            return fetch("/v1/rebalance", type(RebalanceView.class));
+        }
+
+        public RebalanceView pause() throws ControlException {
+            return submit("/v1/rebalance/pause", null, type(RebalanceView.class));
+        }
+
+        public RebalanceView resume() throws ControlException {
+            return submit("/v1/rebalance/resume", null, type(RebalanceView.class));
+        }
+
+        /** Moves start when the drives' fill differs by more than {@code points} percentage points. */
+        public RebalanceView spread(double points) throws ControlException {
+            return http.call(
+                    "PUT", "/v1/rebalance", new Requests.SetRebalance(points), type(RebalanceView.class), USUAL);
         }
     }
 

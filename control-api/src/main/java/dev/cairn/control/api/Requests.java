@@ -97,6 +97,9 @@ public final class Requests {
 
     public record Labels(Map<String, String> set, List<String> remove) {}
 
+    /** The spread of the drives' fill fractions the rebalance keeps the cluster within, in percentage points. */
+    public record SetRebalance(Double spreadPoints) {}
+
     /** A drive as its node reports it. */
     public record DriveReport(String id, long capacityBytes, long dataBytes, long usedBytes, long largestFreeBytes) {}
 

@@ -251,6 +251,7 @@ public final class Views {
             int volumesDegraded,
             int repairsRunning,
             ReprotectView reprotect,
+            RebalanceView rebalance,
             List<String> problems) {}
 
     /**

@@ -2,12 +2,14 @@ package dev.cairn.control.daemon;
 
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.Outcome;
+import dev.cairn.control.state.RebalancePlanner;
 import dev.cairn.control.state.RepairPlanner;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.control.state.Secrets;
 import java.io.IOException;
 import java.time.Duration;
 import java.time.InstantSource;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
 import java.util.function.Consumer;
@@ -16,7 +18,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The repair loop: on the leader only, each pass asks {@link RepairPlanner} what to do and
- * proposes it. It remembers nothing between passes; everything it decides is in the replicated
+ * proposes it; on a pass that starts no repair, it asks {@link RebalancePlanner} which legs to move. It remembers nothing between passes; everything it decides is in the replicated
  * state, so a new leader (or a restarted controller) carries on where the last one stopped, and
  * at once: {@link #tick} is called often and runs a pass as soon as this peer leads, then one
  * every period (a controller restarted every few seconds still moves a drain along).
@@ -74,6 +76,14 @@ public final class RepairMonitor {
         long now = clock.millis();
         List<Command> plan =
                 state.read(s -> RepairPlanner.plan(s, now, settings, UUID::randomUUID, Secrets::newSecret));
+        if (plan.stream().noneMatch(c -> c instanceof Command.ReplaceLeg)) {
+            // Repairs first: the rebalance plans only on a pass that started none (and waits itself
+            // while a repair or a drain runs).
+            RebalancePlanner.Settings r =
+                    new RebalancePlanner.Settings(settings.maxSyncsPerNode(), settings.spareFraction());
+            plan = new ArrayList<>(plan);
+            plan.addAll(state.read(s -> RebalancePlanner.plan(s, now, r, UUID::randomUUID, Secrets::newSecret)));
+        }
         for (Command c : plan) {
             Outcome o = state.submit(c);
             switch (c) {
@@ -89,6 +99,20 @@ public final class RepairMonitor {
                 }
                 case Command.ReplaceLeg r ->
                     log.info("volume {}: replacing leg {} deferred: {}", r.volumeId(), r.extentId(), o.message());
+                case Command.MoveLeg m
+                when o.isOk() ->
+                    log.info(
+                            "volume {}: rebalance: leg {} moving to drive {} (new leg {})",
+                            m.volumeId(),
+                            m.extentId(),
+                            m.toDrive(),
+                            m.newExtentId());
+                case Command.MoveLeg m ->
+                    log.info(
+                            "volume {}: rebalance: moving leg {} deferred: {}",
+                            m.volumeId(),
+                            m.extentId(),
+                            o.message());
                 case Command.NoteRepair n ->
                     log.warn("volume {}: {}", n.volumeId(), n.note().orElse("repair can proceed"));
                 default -> {}

@@ -10,7 +10,7 @@ import java.util.UUID;
 
 /**
  * Everything the controller knows: nodes, storage classes, volumes (with their legs and
- * attachments), orphans, client agents and the DKV's layout, and the index of the last log entry applied. Owned by
+ * attachments), orphans, client agents, the DKV's layout and the rebalance's state, and the index of the last log entry applied. Owned by
  * the state machine, which mutates it only while applying a command; readers take copies under its
  * lock. Maps are sorted so that every iteration, and so every decision, is the same on every
  * replica.
@@ -29,6 +29,7 @@ public final class ClusterState {
     private final JournaledMap<UUID, Orphan> orphans = new JournaledMap<>(journal);
     private final JournaledMap<String, AgentRecord> agents = new JournaledMap<>(journal);
     private final JournaledValue<DkvLayout> dkv = new JournaledValue<>(journal, DkvLayout.empty());
+    private final JournaledValue<RebalanceState> rebalance = new JournaledValue<>(journal, RebalanceState.initial());
 
     /** A new cluster: no nodes, the built-in classes. */
     public static ClusterState empty() {
@@ -57,8 +58,22 @@ public final class ClusterState {
             Collection<Orphan> orphans,
             Collection<AgentRecord> agents,
             DkvLayout dkv) {
+        return of(appliedIndex, nodes, classes, volumes, orphans, agents, dkv, RebalanceState.initial());
+    }
+
+    /** Rebuilds a state from its parts (a snapshot), with the DKV's layout and the rebalance's state. */
+    public static ClusterState of(
+            long appliedIndex,
+            Collection<NodeRecord> nodes,
+            Collection<StorageClass> classes,
+            Collection<Volume> volumes,
+            Collection<Orphan> orphans,
+            Collection<AgentRecord> agents,
+            DkvLayout dkv,
+            RebalanceState rebalance) {
         ClusterState s = new ClusterState();
         s.dkv.set(dkv);
+        s.rebalance.set(rebalance);
         s.appliedIndex = appliedIndex;
         nodes.forEach(n -> s.nodes.put(n.id(), n));
         classes.forEach(c -> s.classes.put(c.name(), c));
@@ -123,6 +138,15 @@ public final class ClusterState {
         dkv.set(layout);
     }
 
+    /** Whether the rebalance is paused, its spread, what it moved and is moving. */
+    public RebalanceState rebalance() {
+        return rebalance.get();
+    }
+
+    public void setRebalance(RebalanceState state) {
+        rebalance.set(state);
+    }
+
     public Optional<Volume> volumeNamed(String name) {
         return volumes.values().stream().filter(v -> v.name().equals(name)).findFirst();
     }
@@ -161,7 +185,8 @@ public final class ClusterState {
                 volumes.values(),
                 orphans.values(),
                 agents.values(),
-                dkv.get());
+                dkv.get(),
+                rebalance.get());
     }
 
     @Override
@@ -173,11 +198,12 @@ public final class ClusterState {
                 && s.volumes.equals(volumes)
                 && s.orphans.equals(orphans)
                 && s.agents.equals(agents)
-                && s.dkv.get().equals(dkv.get());
+                && s.dkv.get().equals(dkv.get())
+                && s.rebalance.get().equals(rebalance.get());
     }
 
     @Override
     public int hashCode() {
-        return Objects.hash(appliedIndex, nodes, classes, volumes, orphans, agents, dkv.get());
+        return Objects.hash(appliedIndex, nodes, classes, volumes, orphans, agents, dkv.get(), rebalance.get());
     }
 }

@@ -17,13 +17,14 @@ import java.util.UUID;
  *
  * <p>Each move takes the fullest drive that has a move worth making and moves one of its items to
  * the emptiest drive the item may go to: a drive with room for it outside the sparing space, on a
- * node holding no other member of the item's group (a volume's legs, a PStore's BStores) and on a
+ * node holding no member of the item's group (itself included: the new copy is filled while the old
+ * one serves) (a volume's legs, a PStore's BStores) and on a
  * value of the group's spread label no other member has. Of the items that fit, it moves the
  * largest that neither takes its drive below the mean fill nor the target above it (no byte moved
- * twice), else the smallest. A move is made only when the target, after it, is no fuller than the
- * source: so the capacity-weighted sum of squared fills falls with every move, no item ever moves
- * back, and a plan ends (at the latest when no move is worth making: a cluster whose constraints or
- * item sizes keep it apart ends above the threshold, and says so in {@link Plan#spreadAfter}).
+ * twice), else the smallest. A move is made only when it lowers the capacity-weighted sum of
+ * squared fills without widening the spread: so a plan ends (each item moves at most once, and at
+ * the latest when no move is worth making: a cluster whose constraints or item sizes keep it apart
+ * ends above the threshold, and says so in {@link Plan#spreadAfter}).
  */
 public final class Rebalance {
     private Rebalance() {}
@@ -170,17 +171,24 @@ public final class Rebalance {
         return Optional.empty();
     }
 
-    /** The target, after the move, is no fuller than the source: every move lowers the sum of squared fills. */
+    /**
+     * The move lowers the capacity-weighted sum of squared fills (the target's fill halfway through
+     * the item stays below the source's), takes the target no higher than the source was and the
+     * source no lower than the target was (so the spread never grows), and fits the target's room.
+     */
     private static boolean worthIt(Drive source, Drive target, long bytes) {
+        double half = bytes / 2.0;
+        boolean lowers =
+                (target.usedBytes() + half) / target.dataBytes() < (source.usedBytes() - half) / source.dataBytes();
         double sourceAfter = (double) (source.usedBytes() - bytes) / source.dataBytes();
         double targetAfter = (double) (target.usedBytes() + bytes) / target.dataBytes();
-        return targetAfter <= sourceAfter && target.roomBytes() >= bytes;
+        return lowers && targetAfter <= source.fill() && sourceAfter >= target.fill() && target.roomBytes() >= bytes;
     }
 
     private static boolean allowed(Item item, Drive target, List<Item> group) {
         String domain = target.labels().get(item.spreadAcross());
-        if (domain == null) {
-            return false;
+        if (domain == null || target.nodeId().equals(item.nodeId())) {
+            return false; // not even to another drive of its node: old and new copy are on distinct nodes
         }
         for (Item other : group) {
             if (other.id().equals(item.id())) {

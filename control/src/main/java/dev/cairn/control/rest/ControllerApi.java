@@ -112,7 +112,7 @@ public final class ControllerApi implements AutoCloseable {
             InetSocketAddress listen) {
         this.daemonMetrics = daemonMetrics;
         this.ownsMetrics = ownsMetrics;
-        this.metrics = ControllerMetrics.register(daemonMetrics.registry(), state);
+        this.metrics = ControllerMetrics.register(daemonMetrics.registry(), state, settings.spareFraction());
         DkvRoutes dkv = new DkvRoutes(state, clock, settings.dkvPlacement());
         this.layouts = new PStoreLayouts(state, LAYOUT_TIMEOUT);
         ErasureRoutes erasure = new ErasureRoutes(state, dkv, layouts);
@@ -121,6 +121,7 @@ public final class ControllerApi implements AutoCloseable {
                 state, clock, settings.spareFraction(), settings.repairBytesPerSecond(), settings.kvLease(), erasure);
         AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond(), erasure);
         RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction());
+        RebalanceRoutes rebalance = new RebalanceRoutes(state, settings.spareFraction());
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;
@@ -142,7 +143,7 @@ public final class ControllerApi implements AutoCloseable {
             });
             config.routes.get(
                     "/openapi.json", ctx -> ctx.contentType("application/json").result(openapi));
-            for (Route r : routes(admin, nodes, agents, repairs, dkv)) {
+            for (Route r : routes(admin, nodes, agents, repairs, rebalance, dkv)) {
                 config.routes.addHttpHandler(r.method(), r.path(), r.handler());
             }
             config.jetty.modifyServer(server -> server.setErrorHandler(new JsonErrorHandler()));
@@ -182,7 +183,12 @@ public final class ControllerApi implements AutoCloseable {
     record Route(HandlerType method, String path, Handler handler) {}
 
     static List<Route> routes(
-            AdminRoutes admin, NodeRoutes nodes, AgentRoutes agents, RepairRoutes repairs, DkvRoutes dkv) {
+            AdminRoutes admin,
+            NodeRoutes nodes,
+            AgentRoutes agents,
+            RepairRoutes repairs,
+            RebalanceRoutes rebalance,
+            DkvRoutes dkv) {
         return List.of(
                 new Route(HandlerType.GET, "/v1/cluster", admin::cluster),
                 new Route(HandlerType.GET, "/v1/nodes", admin::listNodes),
@@ -205,6 +211,10 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.GET, "/v1/agents", agents::listAgents),
                 new Route(HandlerType.GET, "/v1/orphans", admin::listOrphans),
                 new Route(HandlerType.DELETE, "/v1/orphans/{extent}", admin::eraseOrphan),
+                new Route(HandlerType.GET, "/v1/rebalance", rebalance::status),
+                new Route(HandlerType.PUT, "/v1/rebalance", rebalance::set),
+                new Route(HandlerType.POST, "/v1/rebalance/pause", rebalance::pause),
+                new Route(HandlerType.POST, "/v1/rebalance/resume", rebalance::resume),
                 new Route(HandlerType.GET, "/v1/dkv", dkv::status),
                 new Route(HandlerType.POST, "/v1/dkv/reserve", dkv::reserve),
                 new Route(HandlerType.GET, "/v1/internal/dkv/layout", dkv::layout),

@@ -36,7 +36,8 @@ import java.util.function.ToDoubleFunction;
  *       cairn_controller_capacity_bytes} and {@code cairn_controller_free_bytes} (every node's
  *       drives);
  *   <li>{@code cairn_controller_repairs_started_total{reason}} ({@code repair}, {@code drain}):
- *       replacement legs this peer's repair loop placed while it led.
+ *       replacement legs this peer's repair loop placed while it led;
+ *   <li>the rebalance's ({@link RebalanceMeters}).
  * </ul>
  *
  * The gauges show what {@link #refresh} last read: the {@code /metrics} handler calls it before
@@ -62,9 +63,13 @@ public final class ControllerMetrics {
     private final Counter dkvRecoveries;
     private final Counter dkvRecoveredBytes;
     private final ReprotectMeters reprotect;
+    private final RebalanceMeters rebalance;
+    private final double spareFraction;
 
-    private ControllerMetrics(MeterRegistry registry, ReplicatedState state) {
+    private ControllerMetrics(MeterRegistry registry, ReplicatedState state, double spareFraction) {
         this.state = state;
+        this.spareFraction = spareFraction;
+        this.rebalance = new RebalanceMeters(registry);
         this.last = read();
         gauge(
                 registry,
@@ -119,14 +124,7 @@ public final class ControllerMetrics {
                 "cairn.controller.orphans",
                 "Extents nodes hold that no volume wants",
                 r -> r.cluster().orphans());
-        Gauge.builder("cairn.controller.capacity", this, m -> m.last.cluster().capacityBytes())
-                .description("Data area of every node's drives")
-                .baseUnit("bytes")
-                .register(registry);
-        Gauge.builder("cairn.controller.free", this, m -> m.last.cluster().freeBytes())
-                .description("Bytes no extent takes on every node's drives")
-                .baseUnit("bytes")
-                .register(registry);
+        capacityGauges(registry);
         repairCounters(registry);
         dkvGauges(registry);
         dkvRecoveries = Counter.builder("cairn.controller.dkv.recoveries")
@@ -142,6 +140,17 @@ public final class ControllerMetrics {
                 "cairn.controller.reprotect.running",
                 "BStores being rebuilt now",
                 r -> r.cluster().rebuildsRunning());
+    }
+
+    private void capacityGauges(MeterRegistry registry) {
+        Gauge.builder("cairn.controller.capacity", this, m -> m.last.cluster().capacityBytes())
+                .description("Data area of every node's drives")
+                .baseUnit("bytes")
+                .register(registry);
+        Gauge.builder("cairn.controller.free", this, m -> m.last.cluster().freeBytes())
+                .description("Bytes no extent takes on every node's drives")
+                .baseUnit("bytes")
+                .register(registry);
     }
 
     private void repairCounters(MeterRegistry registry) {
@@ -180,7 +189,12 @@ public final class ControllerMetrics {
 
     /** Registers the controller's meters; their values come from {@code state}. */
     public static ControllerMetrics register(MeterRegistry registry, ReplicatedState state) {
-        return new ControllerMetrics(registry, state);
+        return register(registry, state, 0);
+    }
+
+    /** The same, the rebalance's meters judging room with {@code spareFraction} of every drive kept. */
+    public static ControllerMetrics register(MeterRegistry registry, ReplicatedState state, double spareFraction) {
+        return new ControllerMetrics(registry, state, spareFraction);
     }
 
     private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<Reading> value) {
@@ -192,6 +206,7 @@ public final class ControllerMetrics {
     /** Reads the state for the gauges; called before each scrape. */
     public void refresh() {
         last = read();
+        rebalance.update(state.readLocal(s -> RebalanceRoutes.view(s, spareFraction)));
     }
 
     private Reading read() {

@@ -285,6 +285,7 @@ final class ViewMapper {
                 degraded,
                 repairs,
                 reprotect(s, spareFraction),
+                RebalanceRoutes.view(s, spareFraction),
                 problems);
     }
 

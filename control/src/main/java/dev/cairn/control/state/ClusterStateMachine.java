@@ -148,6 +148,9 @@ public final class ClusterStateMachine {
             case Command.PStoresStored c -> ErasureCommands.stored(state, index, c, logIndex);
             case Command.ReprotectBStores c -> invalidating(ReprotectCommands.start(state, index, c, logIndex));
             case Command.BStoresReplaced c -> invalidating(ReprotectCommands.replaced(state, index, c, logIndex));
+            case Command.SetRebalance c -> RebalanceCommands.set(state, c);
+            case Command.MoveLeg c ->
+                RebalanceCommands.moveLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
         };
     }
 

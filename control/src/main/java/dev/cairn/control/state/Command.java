@@ -43,7 +43,9 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.DkvShardRecovered.class, name = "dkv-shard-recovered"),
     @JsonSubTypes.Type(value = Command.PStoresStored.class, name = "pstores-stored"),
     @JsonSubTypes.Type(value = Command.ReprotectBStores.class, name = "reprotect-bstores"),
-    @JsonSubTypes.Type(value = Command.BStoresReplaced.class, name = "bstores-replaced")
+    @JsonSubTypes.Type(value = Command.BStoresReplaced.class, name = "bstores-replaced"),
+    @JsonSubTypes.Type(value = Command.SetRebalance.class, name = "set-rebalance"),
+    @JsonSubTypes.Type(value = Command.MoveLeg.class, name = "move-leg")
 })
 public sealed interface Command {
 
@@ -259,6 +261,31 @@ public sealed interface Command {
             UUID volumeId,
             UUID extentId,
             Replacement why,
+            UUID newExtentId,
+            String secret,
+            int maxSyncsPerNode,
+            double spareFraction,
+            long atMillis)
+            implements Command {}
+
+    /**
+     * The operator pauses or resumes the rebalance, or sets the spread of the drives' fill fractions
+     * it keeps the cluster within (each when present).
+     */
+    record SetRebalance(Optional<Boolean> paused, Optional<Double> spread) implements Command {}
+
+    /**
+     * The rebalance moves leg {@code extentId} of volume {@code volumeId} to drive {@code toDrive}: a
+     * new leg there ({@code newExtentId}) is filled while the old one stays in sync, then the old one
+     * is removed (as for a drain). Applied only while the rebalance is not paused, the leg is in sync
+     * and not being replaced, and the drive may take it (room outside the sparing space, a node and
+     * a value of the class's label no other leg of the volume has, fewer than {@code
+     * maxSyncsPerNode} first syncs on its node).
+     */
+    record MoveLeg(
+            UUID volumeId,
+            UUID extentId,
+            UUID toDrive,
             UUID newExtentId,
             String secret,
             int maxSyncsPerNode,

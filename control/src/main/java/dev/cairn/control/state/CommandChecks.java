@@ -115,6 +115,7 @@ public final class CommandChecks {
             case Command.ReserveDkvKeys r -> reserveDkvKeys(r);
             case Command.ReplaceDkvMirror r -> replaceDkvMirror(r);
             case Command.DkvShardRecovered r -> dkvShardRecovered(r);
+            case Command.SetRebalance _, Command.MoveLeg _ -> RebalanceChecks.check(c);
         }
     }
 
@@ -317,13 +318,13 @@ public final class CommandChecks {
         AgentRecord.checkHost(host);
     }
 
-    private static void secret(String secret) {
+    static void secret(String secret) {
         if (secret == null || !Limits.SECRET.matcher(secret).matches()) {
             throw new IllegalArgumentException("a leg secret must be 1 to 64 letters, digits or . _ ~ -");
         }
     }
 
-    private static void spare(double fraction) {
+    static void spare(double fraction) {
         if (!(fraction >= 0 && fraction < 0.5)) {
             throw new IllegalArgumentException("spareFraction must be from 0 to 0.5, got " + fraction);
         }

@@ -166,6 +166,9 @@ final class LegHealth {
         }
         legs.forEach(l -> index.touch(l.nodeId(), logIndex)); // the copies they make change
         for (Leg old : retired) {
+            if (!cancelled.contains(old.extentId())) {
+                old.replacedBy().ifPresent(id -> s.setRebalance(s.rebalance().finished(id))); // a move's end
+            }
             index.removeLeg(old, logIndex);
             RepairCommands.orphan(s, old, atMillis, logIndex, retiredBecause(v, old, cancelled));
         }

@@ -81,24 +81,13 @@ final class RepairCommands {
         } catch (PlacementException e) {
             return Outcome.refused(UNPLACEABLE, "no place for a new leg of volume " + v.name() + ": " + e.getMessage());
         }
-        List<Leg> legs = new ArrayList<>();
-        for (Leg l : v.legs()) {
-            if (l.extentId().equals(old.extentId())) {
-                if (dropOld) {
-                    legs.add(fresh);
-                    continue;
-                }
-                legs.add(
+        Optional<Leg> replaced = dropOld
+                ? Optional.empty()
+                : Optional.of(
                         c.why() == Command.Replacement.REPAIR
-                                ? l.keptFor(fresh.extentId())
-                                : l.withReplacedBy(Optional.of(fresh.extentId())));
-                legs.add(fresh);
-            } else if (l.replacedBy().equals(Optional.of(old.extentId()))) {
-                legs.add(l.withReplacedBy(Optional.of(fresh.extentId())));
-            } else {
-                legs.add(l);
-            }
-        }
+                                ? old.keptFor(fresh.extentId())
+                                : old.withReplacedBy(Optional.of(fresh.extentId())));
+        List<Leg> legs = withReplacement(v, old, replaced, fresh);
         index.addLeg(v.id(), fresh, logIndex);
         if (dropOld) {
             index.removeLeg(old, logIndex);
@@ -114,6 +103,25 @@ final class RepairCommands {
         v.attachment().ifPresent(a -> index.touchAgent(a.host(), logIndex));
         CrashPoints.reach("controller.leg-replaced");
         return Outcome.ok(fresh.extentId().toString());
+    }
+
+    /**
+     * The volume's legs with {@code fresh} after {@code old}, which becomes {@code replaced} (or goes,
+     * when empty); a leg that was on its way to replace {@code old} replaces {@code fresh} instead.
+     */
+    static List<Leg> withReplacement(Volume v, Leg old, Optional<Leg> replaced, Leg fresh) {
+        List<Leg> legs = new ArrayList<>();
+        for (Leg l : v.legs()) {
+            if (l.extentId().equals(old.extentId())) {
+                replaced.ifPresent(legs::add);
+                legs.add(fresh);
+            } else if (l.replacedBy().equals(Optional.of(old.extentId()))) {
+                legs.add(l.withReplacedBy(Optional.of(fresh.extentId())));
+            } else {
+                legs.add(l);
+            }
+        }
+        return legs;
     }
 
     /** Why a missing leg may not be replaced yet, if it may not. */
@@ -140,7 +148,7 @@ final class RepairCommands {
         return Optional.empty();
     }
 
-    private static Leg place(Placement p, PlacementRequest r, int legIndex, Volume v, UUID extentId, String secret)
+    static Leg place(Placement p, PlacementRequest r, int legIndex, Volume v, UUID extentId, String secret)
             throws PlacementException {
         PlacedLeg pl = p.place(r).getFirst();
         p.commit(List.of(pl), r.legBytes());

@@ -10,6 +10,7 @@ import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
+import dev.cairn.control.model.RebalanceState;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import java.io.IOException;
@@ -35,7 +36,7 @@ public final class StateCodec {
 
     /**
      * The snapshot's shape on disk. Fields added since format 1 are optional: one written before
-     * them (no agents, no attachments, no DKV) reads as exactly that.
+     * them (no agents, no attachments, no DKV, no rebalance) reads as exactly that.
      */
     record Snapshot(
             int format,
@@ -45,10 +46,12 @@ public final class StateCodec {
             List<Volume> volumes,
             List<Orphan> orphans,
             List<AgentRecord> agents,
-            DkvLayout dkv) {
+            DkvLayout dkv,
+            RebalanceState rebalance) {
         Snapshot {
             agents = agents == null ? List.of() : agents;
             dkv = dkv == null ? DkvLayout.empty() : dkv;
+            rebalance = rebalance == null ? RebalanceState.initial() : rebalance;
         }
     }
 
@@ -77,7 +80,8 @@ public final class StateCodec {
                 List.copyOf(s.volumes().values()),
                 List.copyOf(s.orphans().values()),
                 List.copyOf(s.agents().values()),
-                s.dkv()));
+                s.dkv(),
+                s.rebalance()));
     }
 
     public static ClusterState decodeSnapshot(byte[] bytes) throws IOException {
@@ -93,7 +97,8 @@ public final class StateCodec {
                 snap.volumes(),
                 snap.orphans(),
                 snap.agents(),
-                snap.dkv());
+                snap.dkv(),
+                snap.rebalance());
     }
 
     private static byte[] write(Object o) {

@@ -6,6 +6,7 @@ import com.fasterxml.jackson.annotation.JsonProperty;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.BStoreRebuild;
+import dev.cairn.control.api.RebalanceView;
 import dev.cairn.control.api.ReprotectView;
 import dev.cairn.control.api.Requests;
 import dev.cairn.control.api.Views;
@@ -35,6 +36,7 @@ class OpenApiTest extends ApiFixture {
                         new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE, erasure),
                         new AgentRoutes(state, clock, 0, erasure),
                         new RepairRoutes(state, clock, 0),
+                        new RebalanceRoutes(state, 0),
                         dkv)
                 .forEach(r -> served.add(r.method().name() + " " + r.path()));
         assertThat(documented).containsExactlyInAnyOrderElementsOf(served);
@@ -73,6 +75,8 @@ class OpenApiTest extends ApiFixture {
         }
         records.put("BStoreRebuild", BStoreRebuild.class);
         records.put("Reprotect", ReprotectView.class);
+        records.put("Rebalance", RebalanceView.class);
+        records.put("DriveFill", RebalanceView.DriveFill.class);
         for (Class<?> c : AgentApi.class.getDeclaredClasses()) {
             if (c.isRecord()) { // LegSyncState is an enum, described where it is used
                 assertThat(records.put(c.getSimpleName().replaceFirst("View$", ""), c))

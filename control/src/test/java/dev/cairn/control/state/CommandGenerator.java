@@ -6,6 +6,7 @@ import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.ObservedExtent;
@@ -16,6 +17,7 @@ import dev.cairn.control.model.VolumeReport;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -35,7 +37,7 @@ final class CommandGenerator {
     /** What a command is about, and six free choices that pick its contents from the pools. */
     record Step(int kind, int a, int b, int c, int d, int e) {}
 
-    static final int KINDS = 21;
+    static final int KINDS = 23;
 
     private static final long[] NUMBERS = {
         0,
@@ -113,6 +115,13 @@ final class CommandGenerator {
                         step.b() % 2 == 0 ? Optional.empty() : Optional.of("x".repeat(step.c() * 5)));
             case 18 -> heartbeat(step, s, at); // nodes report often
             case 19 -> withNulls(step, s, at);
+            case 20 -> moveLeg(step, s, at);
+            case 21 ->
+                new Command.SetRebalance(
+                        step.b() % 3 == 0 ? Optional.empty() : Optional.of(step.b() % 3 == 1),
+                        step.c() % 2 == 0
+                                ? Optional.empty()
+                                : Optional.of(new double[] {0.05, 0.2, 0, 2}[step.d() % 4]));
             default -> null;
         };
         if (c == null) {
@@ -121,10 +130,23 @@ final class CommandGenerator {
         return List.of(c);
     }
 
-    /** What the leader's repair loop proposes now (ids and secrets from a counter). */
+    /**
+     * What the leader's repair loop proposes now (ids and secrets from a counter): repairs, or when
+     * it starts none, the rebalance's moves.
+     */
     private List<Command> repairPass(ClusterState s, Step step) {
         RepairPlanner.Settings settings = new RepairPlanner.Settings(1 + step.a() % 3, 0);
-        return RepairPlanner.plan(s, now, settings, this::freshId, () -> "secret-" + fresh);
+        List<Command> plan = RepairPlanner.plan(s, now, settings, this::freshId, () -> "secret-" + fresh);
+        if (plan.stream().noneMatch(c -> c instanceof Command.ReplaceLeg)) {
+            plan = new ArrayList<>(plan);
+            plan.addAll(RebalancePlanner.plan(
+                    s,
+                    now,
+                    new RebalancePlanner.Settings(settings.maxSyncsPerNode(), 0),
+                    this::freshId,
+                    () -> "secret-" + fresh));
+        }
+        return plan;
     }
 
     private static Command register(Step step, long at) {
@@ -164,6 +186,17 @@ final class CommandGenerator {
         }
         if (step.c() % 4 == 0) {
             extents.add(new ObservedExtent(freshId(), new UUID(0x44, 0), 1 << 20, step.d() % 2 == 0, 1));
+        }
+        if (step.d() % 3 != 0) { // mostly, the drives' use as the extents make it (so the rebalance has work)
+            Map<UUID, Long> used = new HashMap<>();
+            extents.forEach(e -> used.merge(
+                    e.driveId(), LegLayout.allocatedBytes(Math.clamp(e.sizeBytes(), 0, 1L << 50)), Long::sum));
+            drives = drives.stream()
+                    .map(d -> {
+                        long u = Math.min(d.dataBytes(), used.getOrDefault(d.id(), 0L));
+                        return new DriveState(d.id(), d.capacityBytes(), d.dataBytes(), u, d.dataBytes() - u);
+                    })
+                    .toList();
         }
         List<String> errors = step.e() % 13 == 0 ? List.of("e".repeat(2000)) : List.of();
         long reconciled = step.b() % 3 == 0 ? -1 : step.b() % 3 == 1 ? s.appliedIndex() : number(step.c());
@@ -269,6 +302,14 @@ final class CommandGenerator {
         int maxSyncs = new int[] {0, 1, 2, Integer.MAX_VALUE}[step.d() % 4];
         Command.Replacement why = pick(WHYS, step.e());
         return new Command.ReplaceLeg(volumeId(step.a(), s), extent, why, newExtent, "secret-r", maxSyncs, 0, at);
+    }
+
+    private Command moveLeg(Step step, ClusterState s, long at) {
+        UUID extent = takenExtent(s, step.b());
+        UUID newExtent = step.c() % 6 == 0 ? extent : freshId();
+        int maxSyncs = new int[] {0, 1, 2, Integer.MAX_VALUE}[step.d() % 4];
+        UUID drive = new UUID(0x44, (step.e() % (NODES + 1)) * 8L);
+        return new Command.MoveLeg(volumeId(step.a(), s), extent, drive, newExtent, "secret-m", maxSyncs, 0, at);
     }
 
     /** A command with a null where JSON could carry one (a field sent as null, or left out). */
