@@ -3,6 +3,7 @@ package dev.cairn.cli;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.ControlException;
+import dev.cairn.control.api.RebalanceView;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import dev.cairn.local.LocalCluster;
@@ -120,6 +121,19 @@ final class ClusterCommand {
                     Table.count(c.volumesAttached(), "volume"),
                     c.appliedIndex(),
                     c.peerId());
+            RebalanceView r = c.rebalance();
+            out.printf(
+                    Locale.ROOT,
+                    "balance:  drives' fill %.1f points apart (%s %.1f); rebalance %s, %s planned, %s moving, %s moved%n",
+                    r.spreadPoints(),
+                    r.balanced() ? "within" : "beyond",
+                    r.thresholdPoints(),
+                    r.paused()
+                            ? "paused"
+                            : r.waiting().map(w -> "waiting (" + w + ")").orElse("running"),
+                    Sizes.human(r.bytesPlanned()),
+                    Sizes.human(r.bytesMoving()),
+                    Sizes.human(r.bytesMoved()));
             c.problems().forEach(p -> out.println("problem:  " + p));
             if (!c.zones().isEmpty()) {
                 out.println();
@@ -134,6 +148,17 @@ final class ClusterCommand {
                             Sizes.human(d.freeBytes()));
                 }
                 zones.print(out);
+            }
+            if (!r.drives().isEmpty()) {
+                out.println();
+                Table drives = new Table("NODE", "DRIVE", "SIZE", "FILL");
+                r.drives()
+                        .forEach(d -> drives.row(
+                                d.node(),
+                                d.driveId(),
+                                Sizes.human(d.dataBytes()),
+                                String.format(Locale.ROOT, "%.1f%%", d.fillPercent())));
+                drives.print(out);
             }
         }
     }

@@ -27,6 +27,7 @@ public final class Main {
             ClusterCommand.class,
             OrphanCommand.class,
             DkvCommand.class,
+            RebalanceCommand.class,
             HelpCommand.class);
 
     public static void main(String[] args) {

@@ -37,9 +37,9 @@ class CommandTreeTest {
                 .as("words that are option values do not count (--controller is not a top-level option)")
                 .contains("node");
         assertThat(names(Main.commandsFor("help", "volume"))).containsExactly("volume", "help");
-        assertThat(names(Main.commandsFor("--help"))).hasSize(10).contains("volume", "node", "dkv", "help");
-        assertThat(names(Main.commandsFor("volum", "list"))).hasSize(10);
-        assertThat(names(Main.commandsFor())).hasSize(10);
+        assertThat(names(Main.commandsFor("--help"))).hasSize(11).contains("volume", "node", "dkv", "help");
+        assertThat(names(Main.commandsFor("volum", "list"))).hasSize(11);
+        assertThat(names(Main.commandsFor())).hasSize(11);
     }
 
     @Test
