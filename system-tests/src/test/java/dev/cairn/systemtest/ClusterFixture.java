@@ -135,6 +135,12 @@ abstract class ClusterFixture {
 
     /** As above, with {@code env} added to the node's environment. */
     NodeProcess startNode(String name, String zone, List<String> extra, Map<String, String> env) throws IOException {
+        return startNode(name, zone, extra, env, "1GiB");
+    }
+
+    /** As above, its drive of {@code driveSize} (as {@code --drive PATH,size=} takes it). */
+    NodeProcess startNode(String name, String zone, List<String> extra, Map<String, String> env, String driveSize)
+            throws IOException {
         List<String> args = new ArrayList<>(List.of(
                 "--controller",
                 urls(),
@@ -148,7 +154,7 @@ abstract class ClusterFixture {
         args.addAll(extra);
         NodeProcess n = NodeProcess.start(
                 dir.resolve(name),
-                List.of(dir.resolve(name).resolve("d0.img") + ",size=1GiB"),
+                List.of(dir.resolve(name).resolve("d0.img") + ",size=" + driveSize),
                 List.of("zone=" + zone),
                 args,
                 env);
