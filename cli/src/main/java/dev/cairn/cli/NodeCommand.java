@@ -39,7 +39,8 @@ import picocli.CommandLine.Option;
             NodeAdminCommands.Show.class,
             NodeAdminCommands.Label.class,
             NodeDrainCommands.Drain.class,
-            NodeDrainCommands.Undrain.class
+            NodeDrainCommands.Undrain.class,
+            NodeDrainCommands.Remove.class
         })
 final class NodeCommand implements Callable<Integer> {
 

@@ -134,4 +134,21 @@ final class NodeDrainCommands {
                             : "node " + n.name() + " was not draining; nothing to stop");
         }
     }
+
+    @Command(
+            name = "remove",
+            mixinStandardHelpOptions = true,
+            description = "Removes a node from the cluster once it holds nothing (drain it first) and is offline (stop"
+                    + " its daemon first): what it still holds is said otherwise.")
+    static final class Remove extends ClientCommand {
+        @Parameters(index = "0", paramLabel = "NODE", description = "The node's name or id.")
+        String id;
+
+        @Override
+        public Integer call() throws Exception {
+            String name = client().nodes().get(id).name();
+            client().nodes().remove(id);
+            return done("node " + name + " removed from the cluster");
+        }
+    }
 }

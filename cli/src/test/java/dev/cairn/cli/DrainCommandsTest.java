@@ -176,4 +176,19 @@ class DrainCommandsTest {
         assertThat(controller.volume("db").legs()).extracting(Leg::index).containsExactlyInAnyOrder(1, 2);
         assertThat(controller.orphans()).contains(leaving.extentId());
     }
+
+    @Test
+    void removeSaysWhatTheNodeStillHoldsAndThatItIsOnline() {
+        assertThat(cli("node", "remove", node)).isEqualTo("exit 1");
+        assertThat(controller.err())
+                .contains("node " + node + " still holds legs of volume db: drain it first (node drain " + node + ")");
+        assertThat(controller.cli("node", "list")).contains(node);
+        UUID empty = controller.addNode("d");
+        String emptyName = controller.state.read(s -> s.nodes().get(empty).name());
+        assertThat(cli("node", "remove", emptyName)).isEqualTo("exit 1");
+        assertThat(controller.err()).contains("node " + emptyName + " is online: stop its daemon first");
+        controller.state.submit(new Command.MarkNodeOffline(empty, controller.clock.millis() + 3_600_000, 1));
+        assertThat(cli("node", "remove", emptyName)).isEqualTo("node " + emptyName + " removed from the cluster\n");
+        assertThat(controller.cli("node", "list")).doesNotContain(emptyName);
+    }
 }

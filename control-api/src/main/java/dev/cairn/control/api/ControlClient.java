@@ -201,6 +201,11 @@ public final class ControlClient implements AutoCloseable {
             return submit(path(node) + "/undrain", null, type(Views.NodeView.class));
         }
 
+        /** Removes a node that holds nothing and is offline (refused, saying what, otherwise). */
+        public void remove(String node) throws ControlException {
+            http.send("DELETE", path(node), null);
+        }
+
         private static String path(String node) {
             return "/v1/nodes/" + segment(node);
         }

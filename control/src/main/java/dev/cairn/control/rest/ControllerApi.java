@@ -196,6 +196,7 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.PUT, "/v1/nodes/{id}/labels", admin::labelNode),
                 new Route(HandlerType.POST, "/v1/nodes/{id}/drain", repairs::drain),
                 new Route(HandlerType.POST, "/v1/nodes/{id}/undrain", repairs::undrain),
+                new Route(HandlerType.DELETE, "/v1/nodes/{id}", repairs::remove),
                 new Route(HandlerType.GET, "/v1/classes", admin::listClasses),
                 new Route(HandlerType.POST, "/v1/classes", admin::createClass),
                 new Route(HandlerType.GET, "/v1/classes/{name}", admin::showClass),

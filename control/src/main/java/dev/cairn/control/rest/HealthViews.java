@@ -10,6 +10,7 @@ import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
+import dev.cairn.control.state.NodeRemoval;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
@@ -164,6 +165,9 @@ final class HealthViews {
                 }
             }
         }
+        NodeRemoval.holdings(s, n.id()).stream()
+                .filter(h -> !h.startsWith("legs of"))
+                .forEach(h -> waiting.add("the node still holds " + h));
         return Optional.of(new Views.DrainView(
                 ViewMapper.time(n.drainingSinceMillis().get()), left, moving, List.copyOf(waiting)));
     }

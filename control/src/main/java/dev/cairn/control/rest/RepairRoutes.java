@@ -77,6 +77,13 @@ final class RepairRoutes {
         showNode(ctx, id);
     }
 
+    /** DELETE /v1/nodes/{id}: 204 once the node is gone from the cluster; 409 saying what it still holds. */
+    void remove(Context ctx) throws IOException {
+        NodeRecord n = References.node(state, ctx.pathParam("id"));
+        Json.submit(state, new Command.RemoveNode(n.id(), clock.millis()));
+        ctx.status(204);
+    }
+
     private void showNode(Context ctx, UUID id) throws IOException {
         ctx.json(state.read(s -> {
             NodeRecord n = s.nodes().get(id);

@@ -149,6 +149,7 @@ public final class ClusterStateMachine {
             case Command.ReprotectBStores c -> invalidating(ReprotectCommands.start(state, index, c, logIndex));
             case Command.BStoresReplaced c -> invalidating(ReprotectCommands.replaced(state, index, c, logIndex));
             case Command.SetRebalance c -> RebalanceCommands.set(state, c);
+            case Command.RemoveNode c -> invalidating(NodeRemoval.remove(state, index, c, logIndex));
             case Command.MoveLeg c ->
                 RebalanceCommands.moveLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
         };

@@ -45,7 +45,8 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.ReprotectBStores.class, name = "reprotect-bstores"),
     @JsonSubTypes.Type(value = Command.BStoresReplaced.class, name = "bstores-replaced"),
     @JsonSubTypes.Type(value = Command.SetRebalance.class, name = "set-rebalance"),
-    @JsonSubTypes.Type(value = Command.MoveLeg.class, name = "move-leg")
+    @JsonSubTypes.Type(value = Command.MoveLeg.class, name = "move-leg"),
+    @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "remove-node")
 })
 public sealed interface Command {
 
@@ -222,6 +223,12 @@ public sealed interface Command {
 
     /** The operator drains a node: nothing new is placed on it, and its legs move elsewhere. */
     record DrainNode(UUID nodeId, long atMillis) implements Command {}
+
+    /**
+     * The operator removes a node that holds nothing a volume or the DKV needs and is offline; the
+     * orphans it held are forgotten with it.
+     */
+    record RemoveNode(UUID nodeId, long atMillis) implements Command {}
 
     /** The operator stops a drain: legs not yet moving stay; replacements already placed finish. */
     record UndrainNode(UUID nodeId) implements Command {}

@@ -115,7 +115,7 @@ public final class CommandChecks {
             case Command.ReserveDkvKeys r -> reserveDkvKeys(r);
             case Command.ReplaceDkvMirror r -> replaceDkvMirror(r);
             case Command.DkvShardRecovered r -> dkvShardRecovered(r);
-            case Command.SetRebalance _, Command.MoveLeg _ -> RebalanceChecks.check(c);
+            case Command.SetRebalance _, Command.MoveLeg _, Command.RemoveNode _ -> RebalanceChecks.check(c);
         }
     }
 

@@ -103,8 +103,9 @@ final class DkvCommands {
         if (old.isEmpty()) {
             return Outcome.refused(NOT_FOUND, "shard " + c.shard() + " has no mirror " + c.extentId());
         }
-        if (present(old.get(), s.nodes().get(old.get().nodeId()))) {
-            return Outcome.refused(CONFLICT, "mirror " + c.extentId() + "'s node is online with its drive; kept");
+        if (present(old.get(), s.nodes().get(old.get().nodeId())) && !DkvPlanner.draining(s, old.get())) {
+            return Outcome.refused(
+                    CONFLICT, "mirror " + c.extentId() + "'s node is online with its drive and not drained; kept");
         }
         List<DkvLayout.Mirror> keep = shard.mirrors().stream()
                 .filter(m -> !m.extentId().equals(c.extentId()))

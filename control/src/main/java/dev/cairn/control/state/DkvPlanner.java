@@ -14,7 +14,8 @@ import java.util.function.Supplier;
 /**
  * What the DKV needs next, read from the state alone (the DKV loop and the reservation route ask;
  * a new leader asks again and carries on): the first shard, the KV volumes a reservation adds, a
- * fresh mirror for each one whose node left, and which shards can be recovered now.
+ * fresh mirror for each one whose node left or is being drained, and which shards can be recovered
+ * now.
  */
 public final class DkvPlanner {
     private DkvPlanner() {}
@@ -65,10 +66,23 @@ public final class DkvPlanner {
         }
         for (DkvLayout.Shard shard : d.shards()) {
             boolean source = shard.mirrors().stream().anyMatch(m -> m.ready() && present(s, m));
-            Optional<DkvLayout.Mirror> away = shard.mirrors().stream()
+            Optional<DkvLayout.Mirror> lost = shard.mirrors().stream()
                     .filter(m -> !present(s, m))
                     .findFirst()
                     .filter(m -> source);
+            boolean drained = lost.isEmpty() && settled(s, shard);
+            // A mirror on a node being drained leaves once the shard is whole (one at a time), if
+            // another ready mirror stays to recover the new one from.
+            Optional<DkvLayout.Mirror> away = drained
+                    ? shard.mirrors().stream()
+                            .filter(m -> draining(s, m))
+                            .filter(m -> shard.mirrors().stream()
+                                    .anyMatch(o -> !o.extentId().equals(m.extentId())
+                                            && o.ready()
+                                            && present(s, o)
+                                            && !draining(s, o)))
+                            .findFirst()
+                    : lost;
             if (away.isEmpty()) {
                 continue;
             }
@@ -77,7 +91,8 @@ public final class DkvPlanner {
             Optional<String> why = DkvCommands.tryPlace(s, d, room, placement, keep, 1);
             if (why.isPresent()) {
                 waiting.add("shard " + shard.index() + "'s mirror " + away.get().extentId()
-                        + " (its node or drive left) waits for room for a new one: " + why.get());
+                        + (drained ? " (its node is being drained)" : " (its node or drive left)")
+                        + " waits for room for a new one: " + why.get());
             } else {
                 plan.add(new Command.ReplaceDkvMirror(
                         shard.index(), away.get().extentId(), ids.get(), secrets.get(), placement, now));
@@ -116,6 +131,17 @@ public final class DkvPlanner {
 
     private static boolean servedAtEpoch(ClusterState s, DkvLayout.Mirror m) {
         return present(s, m) && reportedEpoch(s, m) == s.dkv().epoch();
+    }
+
+    /** Every mirror of the shard ready and served, none retired: no recovery runs. */
+    private static boolean settled(ClusterState s, DkvLayout.Shard shard) {
+        return shard.retired().isEmpty() && shard.mirrors().stream().allMatch(m -> m.ready() && present(s, m));
+    }
+
+    /** Whether mirror {@code m}'s node is online and being drained: the mirror is to move off it. */
+    static boolean draining(ClusterState s, DkvLayout.Mirror m) {
+        NodeRecord n = s.nodes().get(m.nodeId());
+        return n != null && n.draining() && present(s, m);
     }
 
     private static boolean present(ClusterState s, DkvLayout.Mirror m) {

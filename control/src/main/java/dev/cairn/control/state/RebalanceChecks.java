@@ -6,7 +6,10 @@ import static dev.cairn.control.state.CommandChecks.secret;
 import static dev.cairn.control.state.CommandChecks.spare;
 import static dev.cairn.control.state.CommandChecks.time;
 
-/** {@link CommandChecks} of the rebalance's commands: well-formed before they are applied. */
+/**
+ * {@link CommandChecks} of the commands that spread data over the cluster (the rebalance) and take a
+ * node out of it: well-formed before they are applied.
+ */
 final class RebalanceChecks {
     private RebalanceChecks() {}
 
@@ -14,6 +17,10 @@ final class RebalanceChecks {
         switch (c) {
             case Command.SetRebalance r -> set(r);
             case Command.MoveLeg m -> moveLeg(m);
+            case Command.RemoveNode r -> {
+                id(r.nodeId(), "node id");
+                time(r.atMillis());
+            }
             default ->
                 throw new IllegalStateException(
                         "not a rebalance command: " + c.getClass().getSimpleName());

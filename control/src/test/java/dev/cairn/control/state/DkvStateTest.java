@@ -153,6 +153,60 @@ class DkvStateTest {
     }
 
     @Test
+    void aMirrorOnADrainedNodeMovesOffItOneAtATimeAndTheOldOneIsKeptUntilTheNewIsRecovered() {
+        fourNodes();
+        s.apply(reserve(1));
+        nodesServeTheirKvVolumes();
+        DkvLayout before = dkv();
+        DkvLayout.Mirror leaving = before.mirrors().getFirst();
+        UUID spare = nodes.stream()
+                .filter(n -> before.mirrorsOn(n).isEmpty())
+                .findFirst()
+                .orElseThrow();
+        assertThat(s.apply(new Command.DrainNode(leaving.nodeId(), s.now)).isOk())
+                .isTrue();
+
+        List<Command> plan = plan();
+        assertThat(plan)
+                .singleElement()
+                .isInstanceOfSatisfying(
+                        Command.ReplaceDkvMirror.class,
+                        r -> assertThat(r.extentId()).isEqualTo(leaving.extentId()));
+        assertThat(s.apply(plan.getFirst()).isOk()).isTrue();
+        DkvLayout after = dkv();
+        assertThat(after.epoch()).isEqualTo(before.epoch() + 1);
+        assertThat(after.mirrorsOn(spare)).singleElement().matches(m -> !m.ready());
+        assertThat(after.shards().getFirst().retired())
+                .as("the drained mirror is kept, served, until the new one is recovered")
+                .containsExactly(leaving);
+        assertThat(plan()).as("one change of the shard at a time").isEmpty();
+
+        nodesServeTheirKvVolumes();
+        assertThat(s.apply(new Command.DkvShardRecovered(0, after.epoch(), s.now))
+                        .isOk())
+                .isTrue();
+        assertThat(dkv().mirrorsOn(leaving.nodeId())).isEmpty();
+        boolean erased =
+                s.machine.read(st -> st.orphans().get(leaving.extentId()).erase());
+        assertThat(erased)
+                .as("the drained mirror is erased once the new one is recovered")
+                .isTrue();
+        assertThat(plan()).isEmpty();
+    }
+
+    @Test
+    void aMirrorOnAnUndrainedOnlineNodeIsNotReplaced() {
+        fourNodes();
+        s.apply(reserve(1));
+        nodesServeTheirKvVolumes();
+        DkvLayout.Mirror m = dkv().mirrors().getFirst();
+        Outcome o =
+                s.apply(new Command.ReplaceDkvMirror(0, m.extentId(), UUID.randomUUID(), "secret", PLACEMENT, s.now));
+        assertThat(o.status()).isEqualTo(Outcome.Status.CONFLICT);
+        assertThat(o.message()).endsWith("is online with its drive and not drained; kept");
+    }
+
+    @Test
     void aMirrorWhoseDriveIsGoneIsReplacedWhileItsNodeStaysOnline() {
         fourNodes();
         s.apply(reserve(1));
