@@ -20,7 +20,8 @@ import org.junit.jupiter.api.Test;
  * one of them attached with fio writing and verifying; three nodes with drives four times larger
  * join; the rebalance moves legs to them until the drives' fill is within its spread, each volume
  * keeping its three in-sync legs, while fio runs; the controller is stopped mid-rebalance and the
- * rebalance resumes when it is back; no orphan is left and the cluster's capacity grew.
+ * rebalance resumes when it is back; no orphan is left and the cluster's capacity grew. Then an old
+ * node is drained (legs and KV volumes) and removed, fio still verifying.
  */
 class RebalanceIT extends ReplicationFixture {
     private static final List<String> CONTROLLER_ARGS = List.of("--offline-after", "3s", "--election-timeout", "500ms");
@@ -90,8 +91,46 @@ class RebalanceIT extends ReplicationFixture {
         assertThat(r.exitCode()).as(r.describe()).isZero();
         awaitInSync("vol");
         Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "16M", "", true)).ok();
+
+        drainAndRemove("na1", agent, id);
         List<String> sums = legChecksums("h1", id);
         assertThat(sums).hasSize(3).containsOnly(sums.getFirst());
+    }
+
+    /**
+     * One of the old nodes is drained while fio writes and verifies (its legs and any KV volume move
+     * off it), refused removal while it runs, stopped, and removed once offline.
+     */
+    private void drainAndRemove(String name, AgentProcess agent, String id) throws Exception {
+        CompletableFuture<Tool.Result> fio = inBackground(fioJob(agent.uri(id), "16M", "8M", "2m", false));
+        cli("node", "drain", name, "--wait", "--timeout", "2m").ok();
+        await().atMost(WAIT).until(() -> {
+            everyVolumeHasThreeStayingLegs();
+            return kvVolumesOn(nodes.get(name)).isEmpty()
+                    && api().get("/v1/nodes/" + name).ok().at("/drain/waiting").isEmpty()
+                    && api().get("/v1/orphans").ok().isEmpty();
+        });
+        Tool.Result running = cli("node", "remove", name);
+        assertThat(running.exitCode()).isNotZero();
+        assertThat(running.stderr()).contains("node " + name + " is online: stop its daemon first");
+        nodes.get(name).process().stop();
+        await().atMost(WAIT)
+                .until(() -> api().get("/v1/nodes/" + name)
+                        .ok()
+                        .get("state")
+                        .asText()
+                        .equals("OFFLINE"));
+        cli("node", "remove", name).ok();
+        assertThat(api().get("/v1/nodes").ok().findValuesAsText("name")).doesNotContain(name);
+        for (JsonNode v : api().get("/v1/volumes").ok()) {
+            assertThat(v.get("legs")).hasSize(3);
+            assertThat(v.get("legs").findValuesAsText("nodeName")).doesNotContain(name);
+        }
+        Tool.Result r = fio.get(FIO_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        awaitInSync("vol");
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "16M", "", true)).ok();
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "16M", "8M", "", true)).ok();
     }
 
     private boolean everyVolumeAvailable() {
