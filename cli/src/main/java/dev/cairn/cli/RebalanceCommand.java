@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import dev.cairn.control.api.RebalanceView;
 import dev.cairn.control.api.Sizes;
+import dev.cairn.control.state.RebalancePlanner;
 import java.io.PrintWriter;
 import java.util.Locale;
 import picocli.CommandLine.Command;
@@ -35,7 +36,9 @@ final class RebalanceCommand {
                 r.balanced() ? "balanced:" : "not",
                 r.thresholdPoints(),
                 r.paused() ? "paused" : r.waiting().map(w -> "waiting: " + w).orElse("running"),
-                Table.count(r.movesPlanned(), "move"),
+                r.movesPlanned() >= RebalancePlanner.MAX_PLANNED
+                        ? r.movesPlanned() + " moves or more"
+                        : Table.count(r.movesPlanned(), "move"),
                 Sizes.human(r.bytesPlanned()),
                 Table.count(r.movesRunning(), "move"),
                 Sizes.human(r.bytesMoving()),

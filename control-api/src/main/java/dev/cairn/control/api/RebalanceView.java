@@ -8,7 +8,8 @@ import java.util.UUID;
  * The rebalance (DESIGN.md section 6): the spread of the drives' fill fractions now and the spread
  * it keeps the cluster within (both in percentage points); whether the operator paused it and why
  * no move starts now ({@code waiting}, e.g. a repair runs first); the moves it would still make and
- * their bytes ({@code movesPlanned}, {@code bytesPlanned}), the moves running, and what it has moved
+ * their bytes ({@code movesPlanned}, {@code bytesPlanned}: the first 1,000 at most), the moves
+ * running, and what it has moved
  * since the cluster began. {@code drives}: every drive of an online node not being drained, fullest
  * first.
  */

@@ -33,8 +33,12 @@ import java.util.function.Supplier;
  * <p>Legs move; BStores and the DKV's KV volumes count towards their drives' fill but stay.
  */
 public final class RebalancePlanner {
-    /** Moves planned at most in one outlook (a bound on the planner's work, not on the rebalance). */
-    static final int MAX_PLANNED = 10_000;
+    /**
+     * Moves planned at most in one outlook: a bound on the planner's work, not on the rebalance
+     * (measured on 1,000 nodes of two drives and 100,000 legs: 0.4 s for 1,000 moves, 2.9 s for
+     * 10,000; a pass starts only the first few).
+     */
+    public static final int MAX_PLANNED = 1_000;
 
     /** First syncs one node may take at once, and the configured spare fraction of every drive. */
     public record Settings(int maxSyncsPerNode, double spareFraction) {}
