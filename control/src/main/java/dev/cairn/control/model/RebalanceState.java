@@ -69,9 +69,4 @@ public record RebalanceState(boolean paused, double spread, long moves, long byt
         m.keySet().retainAll(filling);
         return m.size() == moving.size() ? this : new RebalanceState(paused, spread, moves, bytesMoved, m);
     }
-
-    /** Bytes of the moves started and not finished. */
-    public long bytesMoving() {
-        return moving.values().stream().mapToLong(Long::longValue).reduce(0, Limits::addSaturated);
-    }
 }

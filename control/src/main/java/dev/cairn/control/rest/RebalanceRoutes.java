@@ -14,8 +14,11 @@ import io.javalin.http.Context;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Comparator;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 
 /**
  * The operator's view of the rebalance and its switches: status, pause, resume, and the spread it
@@ -85,6 +88,14 @@ final class RebalanceRoutes {
                 .thenComparing(RebalanceView.DriveFill::node)
                 .thenComparing(RebalanceView.DriveFill::driveId));
         RebalanceState r = s.rebalance();
+        // Moves whose new leg is still filling: one whose new leg was itself replaced (its node
+        // lost) or whose volume was deleted is forgotten at the next move, and not shown meanwhile.
+        Map<UUID, Long> running = new HashMap<>();
+        s.volumes()
+                .values()
+                .forEach(v -> v.legs().stream()
+                        .filter(l -> l.awaitingSync() && r.moving().containsKey(l.extentId()))
+                        .forEach(l -> running.put(l.extentId(), r.moving().get(l.extentId()))));
         return new RebalanceView(
                 r.paused(),
                 o.spread() * 100,
@@ -93,8 +104,8 @@ final class RebalanceRoutes {
                 o.waiting(),
                 o.plan().moves().size(),
                 o.plan().bytes(),
-                r.moving().size(),
-                r.bytesMoving(),
+                running.size(),
+                running.values().stream().mapToLong(Long::longValue).sum(),
                 r.moves(),
                 r.bytesMoved(),
                 drives);

@@ -3,7 +3,12 @@ package dev.cairn.control.rest;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.state.Command;
+import dev.cairn.control.state.Outcome;
 import dev.cairn.testkit.AdminHttp;
+import java.util.List;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -49,5 +54,34 @@ class RebalanceApiTest extends ApiFixture {
         assertThat(reader.post("/v1/rebalance/pause", "").status()).isEqualTo(403);
         assertThat(reader.get("/v1/rebalance").ok().get("thresholdPoints").asDouble())
                 .isEqualTo(5.0);
+    }
+
+    @Test
+    void aMoveRunsUntilItsVolumeIsDeletedAndIsNotShownAfter() throws Exception {
+        UUID a = registerNode("a", 10);
+        UUID b = registerNode("b", 10);
+        UUID c = registerNode("c", 10);
+        admin.post("/v1/volumes", "{\"name\":\"db\",\"sizeBytes\":" + GIB + ",\"class\":\"zone-3\"}")
+                .ok();
+        for (UUID n : List.of(a, b, c)) {
+            heartbeatWithDesired(n);
+        }
+        UUID a2 = registerNode("a", 40);
+        Volume v = state.read(s -> s.volumeNamed("db").orElseThrow());
+        Leg onA =
+                v.legs().stream().filter(l -> l.nodeId().equals(a)).findFirst().orElseThrow();
+        UUID drive = state.read(s -> s.nodes().get(a2).drives().getFirst().id());
+        Outcome o = state.submit(new Command.MoveLeg(
+                v.id(), onA.extentId(), drive, UUID.randomUUID(), "secret-m", 2, 0, clock.millis()));
+        assertThat(o.message()).isEmpty();
+        JsonNode moving = reader.get("/v1/rebalance").ok();
+        assertThat(moving.get("movesRunning").asInt()).isEqualTo(1);
+        assertThat(moving.get("waiting").asText()).isEqualTo("volume db has a leg being filled");
+
+        admin.delete("/v1/volumes/db");
+        JsonNode after = reader.get("/v1/rebalance").ok();
+        assertThat(after.get("movesRunning").asInt()).isZero();
+        assertThat(after.get("bytesMoving").asLong()).isZero();
+        assertThat(after.get("moves").asLong()).as("not finished: not counted").isZero();
     }
 }
