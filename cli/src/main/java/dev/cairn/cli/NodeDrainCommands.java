@@ -19,7 +19,14 @@ final class NodeDrainCommands {
 
     /** "since 2026-01-01T00:00:00Z: 2 legs left, 1 moving" */
     static String progress(Views.DrainView d) {
-        return "since " + d.since() + ": " + legs(d.legsLeft()) + " left, " + d.legsMoving() + " moving";
+        return "since " + d.since() + ": " + legs(d.legsLeft()) + " left, " + d.legsMoving() + " moving" + kv(d);
+    }
+
+    /** ", 1 KV volume left" while the DKV has any on the node. */
+    private static String kv(Views.DrainView d) {
+        return d.kvVolumesLeft() == 0
+                ? ""
+                : ", " + d.kvVolumesLeft() + " KV volume" + (d.kvVolumesLeft() == 1 ? "" : "s") + " left";
     }
 
     private static String legs(int n) {
@@ -46,7 +53,9 @@ final class NodeDrainCommands {
         @Parameters(index = "0", paramLabel = "NODE", description = "The node's name or id.")
         String id;
 
-        @Option(names = "--wait", description = "Wait until no leg is left on the node, printing progress.")
+        @Option(
+                names = "--wait",
+                description = "Wait until no leg and no KV volume is left on the node, printing progress.")
         boolean wait;
 
         @Option(
@@ -87,11 +96,11 @@ final class NodeDrainCommands {
                                 "node " + id + " stopped draining while waiting (cairn node undrain?)"));
                 if (!options.json() && !sameProgress(last, d)) {
                     long seconds = Duration.ofNanos(System.nanoTime() - start).toSeconds();
-                    out().printf("%4ds  %s left, %d moving%n", seconds, legs(d.legsLeft()), d.legsMoving());
+                    out().printf("%4ds  %s left, %d moving%s%n", seconds, legs(d.legsLeft()), d.legsMoving(), kv(d));
                     d.waiting().forEach(w -> out().printf("       waiting: %s%n", w));
                     out().flush();
                 }
-                if (d.legsLeft() == 0) {
+                if (d.legsLeft() == 0 && d.kvVolumesLeft() == 0) {
                     return n;
                 }
                 if (System.nanoTime() - start > limit.toNanos()) {
@@ -108,6 +117,7 @@ final class NodeDrainCommands {
             return a != null
                     && a.legsLeft() == b.legsLeft()
                     && a.legsMoving() == b.legsMoving()
+                    && a.kvVolumesLeft() == b.kvVolumesLeft()
                     && a.waiting().equals(b.waiting());
         }
     }

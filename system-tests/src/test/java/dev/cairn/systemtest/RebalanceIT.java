@@ -104,6 +104,12 @@ class RebalanceIT extends ReplicationFixture {
     private void drainAndRemove(String name, AgentProcess agent, String id) throws Exception {
         CompletableFuture<Tool.Result> fio = inBackground(fioJob(agent.uri(id), "16M", "8M", "2m", false));
         cli("node", "drain", name, "--wait", "--timeout", "2m").ok();
+        assertThat(api().get("/v1/nodes/" + name)
+                        .ok()
+                        .at("/drain/kvVolumesLeft")
+                        .asInt())
+                .as("--wait waits for the KV volumes too")
+                .isZero();
         await().atMost(WAIT).until(() -> {
             everyVolumeHasThreeStayingLegs();
             return kvVolumesOn(nodes.get(name)).isEmpty()

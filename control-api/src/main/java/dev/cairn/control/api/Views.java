@@ -123,9 +123,10 @@ public final class Views {
 
     /**
      * A node being drained: since when, how many legs are still on it, how many of those have a
-     * replacement syncing, and what holds the others back. Done when {@code legsLeft} is 0.
+     * replacement syncing, how many of the DKV's KV volumes (moved one shard at a time), and what
+     * holds the others back. Done when {@code legsLeft} and {@code kvVolumesLeft} are 0.
      */
-    public record DrainView(Instant since, int legsLeft, int legsMoving, List<String> waiting) {}
+    public record DrainView(Instant since, int legsLeft, int legsMoving, int kvVolumesLeft, List<String> waiting) {}
 
     /**
      * {@code erasure}: the erasure code ("4+2") of an erasure-coded class, whose {@code replicas} is

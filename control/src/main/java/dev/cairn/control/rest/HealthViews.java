@@ -4,6 +4,7 @@ import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.LegSync;
@@ -16,6 +17,7 @@ import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
 import java.util.UUID;
+import java.util.stream.Stream;
 
 /**
  * How healthy a volume is and why, and how far a node's drain has got: what {@code volume show},
@@ -168,7 +170,13 @@ final class HealthViews {
         NodeRemoval.holdings(s, n.id()).stream()
                 .filter(h -> !h.startsWith("legs of"))
                 .forEach(h -> waiting.add("the node still holds " + h));
+        int kv = 0;
+        for (DkvLayout.Shard shard : s.dkv().shards()) {
+            kv += (int) Stream.concat(shard.mirrors().stream(), shard.retired().stream())
+                    .filter(m -> m.nodeId().equals(n.id()))
+                    .count();
+        }
         return Optional.of(new Views.DrainView(
-                ViewMapper.time(n.drainingSinceMillis().get()), left, moving, List.copyOf(waiting)));
+                ViewMapper.time(n.drainingSinceMillis().get()), left, moving, kv, List.copyOf(waiting)));
     }
 }
