@@ -59,15 +59,12 @@ final class RebalanceCommands {
         if (s.rebalance().paused()) {
             return Outcome.refused(CONFLICT, "the rebalance is paused");
         }
+        Optional<Outcome> none = RepairCommands.noStayingLeg(s, c.volumeId(), c.extentId());
+        if (none.isPresent()) {
+            return none.get();
+        }
         Volume v = s.volumes().get(c.volumeId());
-        if (v == null) {
-            return Outcome.refused(NOT_FOUND, "no volume " + c.volumeId());
-        }
-        Optional<Leg> found = v.leg(c.extentId());
-        if (found.isEmpty() || !found.get().staying()) {
-            return Outcome.refused(CONFLICT, "volume " + v.name() + " has no staying leg " + c.extentId());
-        }
-        Leg old = found.get();
+        Leg old = v.leg(c.extentId()).orElseThrow();
         if (!Repairs.inSync(v, old)) {
             return Outcome.refused(CONFLICT, "leg " + old.index() + " of volume " + v.name() + " is not in sync");
         }

@@ -49,15 +49,12 @@ final class RepairCommands {
 
     static Outcome replaceLeg(
             ClusterState s, LegIndex index, Supplier<Placement> placement, Command.ReplaceLeg c, long logIndex) {
+        Optional<Outcome> none = noStayingLeg(s, c.volumeId(), c.extentId());
+        if (none.isPresent()) {
+            return none.get();
+        }
         Volume v = s.volumes().get(c.volumeId());
-        if (v == null) {
-            return Outcome.refused(NOT_FOUND, "no volume " + c.volumeId());
-        }
-        Optional<Leg> found = v.leg(c.extentId());
-        if (found.isEmpty() || !found.get().staying()) {
-            return Outcome.refused(CONFLICT, "volume " + v.name() + " has no staying leg " + c.extentId());
-        }
-        Leg old = found.get();
+        Leg old = v.leg(c.extentId()).orElseThrow();
         StorageClass sc = s.classes().get(v.className());
         Optional<String> stale = switch (c.why()) {
             case REPAIR -> repairDue(v, old, sc, c.atMillis());
@@ -122,6 +119,19 @@ final class RepairCommands {
             }
         }
         return legs;
+    }
+
+    /** Why volume {@code volumeId} has no staying leg {@code extentId}, if it has none. */
+    static Optional<Outcome> noStayingLeg(ClusterState s, UUID volumeId, UUID extentId) {
+        Volume v = s.volumes().get(volumeId);
+        if (v == null) {
+            return Optional.of(Outcome.refused(NOT_FOUND, "no volume " + volumeId));
+        }
+        Optional<Leg> found = v.leg(extentId);
+        if (found.isEmpty() || !found.get().staying()) {
+            return Optional.of(Outcome.refused(CONFLICT, "volume " + v.name() + " has no staying leg " + extentId));
+        }
+        return Optional.empty();
     }
 
     /** Why a missing leg may not be replaced yet, if it may not. */
