@@ -55,6 +55,11 @@ abstract class ClusterFixture {
     String nodesAskFirst;
 
     final Map<String, ControllerProcess> controllers = new LinkedHashMap<>();
+
+    /** Whether the test lets the rebalance run (see {@link #awaitNodesOnline}). */
+    boolean rebalance;
+
+    private boolean rebalancePaused;
     /** The nodes by name, in the order they were first started (several may start at once). */
     final Map<String, NodeProcess> nodes = Collections.synchronizedMap(new LinkedHashMap<>());
 
@@ -258,6 +263,12 @@ abstract class ClusterFixture {
         }));
     }
 
+    /**
+     * Waits until {@code n} nodes are online. The first time, unless {@link #rebalance} is set, it
+     * pauses the rebalance: these tests' drives are small (1 GiB, where one leg of 64 MiB is six
+     * points of spread), so the rebalance would move the legs they watch; {@code RebalanceIT} tests
+     * it.
+     */
     void awaitNodesOnline(int n) {
         await().atMost(WAIT).until(() -> {
             int online = 0;
@@ -266,6 +277,11 @@ abstract class ClusterFixture {
             }
             return online == n;
         });
+        if (!rebalance && !rebalancePaused) {
+            await().atMost(WAIT)
+                    .until(() -> api().post("/v1/rebalance/pause", "").status() == 200);
+            rebalancePaused = true;
+        }
     }
 
     /**

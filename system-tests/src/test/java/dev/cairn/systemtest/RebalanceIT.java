@@ -30,6 +30,7 @@ class RebalanceIT extends ReplicationFixture {
     @Test
     void legsSpreadOverNodesThatJoinWhileFioVerifiesAndTheControllerRestartsMidway() throws Exception {
         Tool.require("fio", "fio");
+        rebalance = true;
         controllerGroup(1);
         startController("c1", CONTROLLER_ARGS);
         startNodes(List.of("na1", "nb1", "nc1"), n -> startNode(n, n.substring(1, 2), List.of(), Map.of(), "512MiB"));

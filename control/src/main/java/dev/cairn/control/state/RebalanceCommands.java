@@ -5,7 +5,6 @@ import static dev.cairn.control.state.Outcome.Status.INVALID;
 import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 import static dev.cairn.control.state.Outcome.Status.UNPLACEABLE;
 
-import dev.cairn.control.api.CrashPoints;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.Leg;
@@ -14,6 +13,7 @@ import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.RebalanceState;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
+import dev.cairn.control.model.VolumeState;
 import dev.cairn.control.placement.Placement;
 import dev.cairn.control.placement.PlacementException;
 import dev.cairn.control.placement.PlacementRequest;
@@ -65,6 +65,9 @@ final class RebalanceCommands {
         }
         Volume v = s.volumes().get(c.volumeId());
         Leg old = v.leg(c.extentId()).orElseThrow();
+        if (v.state() != VolumeState.AVAILABLE) {
+            return Outcome.refused(CONFLICT, "volume " + v.name() + " is " + v.state() + ", not AVAILABLE");
+        }
         if (!Repairs.inSync(v, old)) {
             return Outcome.refused(CONFLICT, "leg " + old.index() + " of volume " + v.name() + " is not in sync");
         }
@@ -122,7 +125,6 @@ final class RebalanceCommands {
         s.setRebalance(s.rebalance()
                 .keepingOnly(filling)
                 .started(fresh.extentId(), LegLayout.allocatedBytes(fresh.extentSizeBytes())));
-        CrashPoints.reach("controller.leg-moving");
         return Outcome.ok(fresh.extentId().toString());
     }
 }

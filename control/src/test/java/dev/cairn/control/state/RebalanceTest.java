@@ -218,6 +218,21 @@ class RebalanceTest {
         assertThat(again.message()).contains("has no staying leg");
     }
 
+    @Test
+    void aVolumeStillBeingCreatedDoesNotMove() {
+        fullSmallNodes();
+        largeNodesJoin();
+        assertThat(s.createVolume("fresh", GIB, "zone-3", 3).message()).isEmpty();
+        Volume v = s.volume("fresh");
+        Leg leg = v.legs().getFirst();
+        UUID target = drive(
+                nodes.get(s.machine.read(st -> st.nodes().get(leg.nodeId()).label("zone")) + "2"));
+        Outcome o = s.apply(
+                new Command.MoveLeg(v.id(), leg.extentId(), target, UUID.randomUUID(), "secret-c", 2, 0, s.now));
+        assertThat(o.message()).isEqualTo("volume fresh is CREATING, not AVAILABLE");
+        assertThat(outlook().waiting().orElseThrow()).isEqualTo("volume fresh is being created");
+    }
+
     private UUID drive(UUID node) {
         return s.machine.read(st -> st.nodes().get(node).drives().getFirst().id());
     }
