@@ -8,6 +8,7 @@ import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.placement.Rebalance;
@@ -118,7 +119,9 @@ public final class RebalancePlanner {
                 return Optional.of("volume " + v.name() + " is being created or reprotected");
             }
         }
-        boolean erasing = s.orphans().values().stream().anyMatch(o -> {
+        // Only orphans their node erases: one kept for an operator to judge stays, and must not
+        // hold the rebalance back.
+        boolean erasing = s.orphans().values().stream().filter(Orphan::erase).anyMatch(o -> {
             NodeRecord n = s.nodes().get(o.nodeId());
             return n != null && n.state() == NodeState.ONLINE;
         });

@@ -233,6 +233,24 @@ class RebalanceTest {
         assertThat(outlook().waiting().orElseThrow()).isEqualTo("volume fresh is being created");
     }
 
+    @Test
+    void anExtentKeptForAnOperatorDoesNotHoldTheRebalanceBack() {
+        fullSmallNodes();
+        largeNodesJoin();
+        UUID node = nodes.get("a1");
+        DriveState d = s.machine.read(st -> st.nodes().get(node).drives().getFirst());
+        List<ObservedExtent> extents = new ArrayList<>(s.legsOn(node));
+        extents.add(new ObservedExtent(new UUID(3, 3), d.id(), GIB, false, 1));
+        long reconciled = s.machine.read(ClusterState::appliedIndex);
+        s.apply(new Command.Heartbeat(node, List.of(d), extents, List.of(), reconciled, s.now));
+        boolean kept = s.machine.read(st -> !st.orphans().get(new UUID(3, 3)).erase());
+        assertThat(kept)
+                .as("an extent the controller never knew is kept, not erased")
+                .isTrue();
+        assertThat(outlook().waiting()).isEmpty();
+        assertThat(plan()).isNotEmpty();
+    }
+
     private UUID drive(UUID node) {
         return s.machine.read(st -> st.nodes().get(node).drives().getFirst().id());
     }
