@@ -115,6 +115,12 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         startNodes(List.of("n2", "n5"), n -> startNode(n, "z" + n.substring(1)));
         awaitNodesOnline(6);
         awaitServing(agent, "ec", 6);
+        // The counter follows the member's state (a rejoin is counted once its catch-up returned):
+        // a scrape right after the second member is served may come before it.
+        await().atMost(WAIT)
+                .until(() -> PrometheusText.scrape(agent.metricsUrl())
+                                .sum("cairn_agent_ec_members_rejoined_total", "name", "ec")
+                        >= 2);
         PrometheusText metrics = PrometheusText.scrape(agent.metricsUrl());
         assertThat(metrics.sum("cairn_agent_ec_members_rejoined_total", "name", "ec"))
                 .isEqualTo(2);
