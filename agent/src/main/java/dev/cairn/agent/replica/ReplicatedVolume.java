@@ -19,6 +19,8 @@ import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * One attached volume's I/O, replicated over its legs (DESIGN.md section 5):
@@ -40,6 +42,8 @@ import java.util.concurrent.CompletableFuture;
  * {@link LegAssembly}, which also moves it from ASSEMBLING to SERVING.
  */
 public final class ReplicatedVolume implements ServedVolume {
+    private static final Logger log = LoggerFactory.getLogger(ReplicatedVolume.class);
+
     /** Replaced when the legs change at the same generation; the geometry never changes. */
     private volatile VolumeSpec spec;
 
@@ -336,18 +340,46 @@ public final class ReplicatedVolume implements ServedVolume {
         return bitmap.dirtyCount();
     }
 
-    /** CLOSED: the assembly and the resyncs stop, then every leg's connection is closed. */
+    /**
+     * CLOSED: the assembly and the resyncs stop, then every leg's connection is closed. A volume
+     * closed while served with every leg in sync (a detach, the agent stopped) is closed cleanly,
+     * as md stops an array: two sweeps in a row clear every bit no write holds, so the next attach
+     * resyncs nothing. A write still in flight keeps its bits; a fenced write (the attachment moved
+     * on) clears none, and the next attach resyncs those regions.
+     */
     @Override
     public void close() {
+        boolean served;
         synchronized (this) {
             if (phase instanceof Closed) {
                 return;
             }
+            served = phase instanceof Serving;
             moveTo(new Closed());
         }
         assembly.stop();
+        if (served) {
+            cleanUp();
+        }
         legs.closeAll();
         assembly.awaitResyncsEnded();
+    }
+
+    private void cleanUp() {
+        String why = legs.allInSync() ? "" : ": a leg is not in sync";
+        try {
+            sweepBitmap();
+            sweepBitmap();
+        } catch (IOException e) {
+            why = ": " + e.getMessage();
+        }
+        if (bitmap.dirtyCount() > 0) {
+            log.info(
+                    "{}: closed with {} dirty region(s), resynced at the next attach{}",
+                    describe(),
+                    bitmap.dirtyCount(),
+                    why);
+        }
     }
 
     /** The state of each leg, in leg order. */
