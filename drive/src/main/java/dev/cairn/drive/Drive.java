@@ -190,9 +190,57 @@ public final class Drive implements Closeable {
         return extent;
     }
 
+    /**
+     * Grows an extent to {@code sizeBytes} (a multiple of 4 KiB, not smaller than it is) without
+     * moving a byte of it: its last piece gets longer when the space after it is free, otherwise a
+     * new piece is carved from the smallest gap that holds the rest. The new bytes read as zeroes.
+     * Durable when this returns; I/O goes on meanwhile. A size it already has changes nothing.
+     */
+    public synchronized Extent grow(UUID id, long sizeBytes) throws IOException {
+        ExtentRecord r = records.get(id);
+        Extent extent = active.get(id);
+        if (r == null || extent == null) {
+            throw new DriveException(DriveException.Reason.NOT_FOUND, "no extent " + id + " on drive " + id());
+        }
+        if (sizeBytes % Layout.BLOCK != 0 || sizeBytes < r.sizeBytes()) {
+            throw new DriveException(
+                    DriveException.Reason.INVALID,
+                    "extent " + id + " of " + r.sizeBytes() + " bytes cannot become " + sizeBytes
+                            + " (an extent grows by multiples of " + Layout.BLOCK + " and never shrinks)");
+        }
+        if (sizeBytes == r.sizeBytes()) {
+            return extent;
+        }
+        List<ExtentRecord.Piece> pieces;
+        try {
+            pieces = ExtentGrowth.pieces(r, sizeBytes - r.sizeBytes(), records.values(), label);
+        } catch (ExtentGrowth.NoRoom e) {
+            throw new DriveException(
+                    ExtentTable.entries(records.values()) >= label.tableCapacity()
+                            ? DriveException.Reason.TABLE_FULL
+                            : DriveException.Reason.NO_SPACE,
+                    "drive " + id() + " cannot grow extent " + id + " to " + sizeBytes + " bytes: " + e.getMessage());
+        }
+        ExtentRecord grown = r.withPieces(pieces);
+        List<ExtentRecord> next = new ArrayList<>(records.values());
+        next.replaceAll(x -> x.id().equals(id) ? grown : x);
+        table.store(next);
+        records.put(id, grown);
+        publish();
+        extent.grew(pieces);
+        log.info(
+                "drive {}: grew extent {} from {} to {} bytes ({} piece(s))",
+                id(),
+                id,
+                r.sizeBytes(),
+                sizeBytes,
+                pieces.size());
+        return extent;
+    }
+
     private DriveException noSpace(long sizeBytes) {
         SpaceUsage usage = usage();
-        if (records.size() >= label.tableCapacity()) {
+        if (ExtentTable.entries(records.values()) >= label.tableCapacity()) {
             return new DriveException(
                     DriveException.Reason.TABLE_FULL,
                     "drive " + id() + " already holds its maximum of " + label.tableCapacity() + " extents");
@@ -287,7 +335,9 @@ public final class Drive implements Closeable {
                 throw new DriveException(DriveException.Reason.CLOSED, "interrupted while freeing extent " + id, e);
             }
         }
-        backend.discard(erasing.offset(), erasing.allocatedBytes());
+        for (ExtentRecord.Piece p : erasing.pieces()) {
+            backend.discard(p.offset(), p.allocatedBytes());
+        }
         backend.sync();
         synchronized (this) {
             if (records.containsKey(id)) {

@@ -6,9 +6,12 @@ import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
+import java.util.Collection;
 import java.util.Comparator;
 import java.util.HashSet;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
@@ -35,12 +38,17 @@ import org.slf4j.LoggerFactory;
  *  24 16  drive id (a copy from another drive or an older format never matches)
  *  40  4  CRC32C of bytes [0, 64 + 128 n) with this field taken as zero
  *  44 20  reserved (0)
- *  64 ..  n entries of 128 bytes:
+ *  64 ..  n entries of 128 bytes, one per piece of an extent:
  *           0 16 extent id     16 8 offset     24 8 size     32 8 generation
  *          40  8 created (ms)  48 1 state (1 active, 2 erasing)  49 1 secret length
- *          50 64 secret (ASCII, zero padded)   114 1 kind (0 data, 1 KV volume)
- *         115 13 reserved (0)
+ *          50 64 secret (ASCII, zero padded)   114 1 kind (0 data, 1 KV volume, 2 BStore)
+ *         115 2 piece index (0 for an extent's first piece; a table written before extents
+ *                could grow has 0 there, as every extent was one piece)
+ *         117 11 reserved (0)
  * </pre>
+ *
+ * The entries of an extent's pieces agree on everything but offset, size and index, and their
+ * indexes run from 0 without a gap; a copy where they do not is damaged.
  */
 final class ExtentTable {
     private static final Logger log = LoggerFactory.getLogger(ExtentTable.class);
@@ -118,10 +126,11 @@ final class ExtentTable {
             return Optional.empty();
         }
         try {
-            List<ExtentRecord> records = new ArrayList<>(count);
+            List<Entry> entries = new ArrayList<>(count);
             for (int i = 0; i < count; i++) {
-                records.add(decodeEntry(all.slice(HEADER + i * ENTRY, ENTRY)));
+                entries.add(decodeEntry(all.slice(HEADER + i * ENTRY, ENTRY)));
             }
+            List<ExtentRecord> records = assemble(entries);
             checkConsistent(records, label);
             return Optional.of(new Copy(all.getLong(16), records));
         } catch (IllegalArgumentException e) {
@@ -130,21 +139,35 @@ final class ExtentTable {
         }
     }
 
+    /** How many entries {@code records} take: one per piece. */
+    static int entries(Collection<ExtentRecord> records) {
+        int n = 0;
+        for (ExtentRecord r : records) {
+            n += r.pieces().size();
+        }
+        return n;
+    }
+
     /** Writes {@code records} over the older copy and syncs; afterwards it is the newest copy. */
     void store(List<ExtentRecord> records) throws IOException {
-        if (records.size() > label.tableCapacity()) {
+        int count = entries(records);
+        if (count > label.tableCapacity()) {
             throw new DriveException(
                     DriveException.Reason.TABLE_FULL,
-                    "extent table holds at most " + label.tableCapacity() + " extents");
+                    "extent table holds at most " + label.tableCapacity() + " extent pieces");
         }
         long nextSequence = sequence + 1;
-        ByteBuffer buf = ByteBuffer.allocate((int) Layout.roundUp(bytesFor(records.size()), Layout.BLOCK));
-        buf.put(MAGIC).putInt(VERSION).putInt(records.size()).putLong(nextSequence);
+        ByteBuffer buf = ByteBuffer.allocate((int) Layout.roundUp(bytesFor(count), Layout.BLOCK));
+        buf.put(MAGIC).putInt(VERSION).putInt(count).putLong(nextSequence);
         DriveLabel.putUuid(buf, label.driveId());
-        for (int i = 0; i < records.size(); i++) {
-            encodeEntry(records.get(i), buf.slice(HEADER + i * ENTRY, ENTRY));
+        int i = 0;
+        for (ExtentRecord r : records) {
+            for (int piece = 0; piece < r.pieces().size(); piece++) {
+                encodeEntry(r, piece, buf.slice(HEADER + i * ENTRY, ENTRY));
+                i++;
+            }
         }
-        buf.putInt(CRC_OFFSET, crc(buf.duplicate().limit((int) bytesFor(records.size()))));
+        buf.putInt(CRC_OFFSET, crc(buf.duplicate().limit((int) bytesFor(count))));
         boolean writeA = !newestIsA;
         backend.write(writeA ? label.tableCopyA() : label.tableCopyB(), buf.clear());
         backend.sync();
@@ -165,10 +188,11 @@ final class ExtentTable {
         return (int) crc.getValue();
     }
 
-    private static void encodeEntry(ExtentRecord r, ByteBuffer e) {
+    private static void encodeEntry(ExtentRecord r, int pieceIndex, ByteBuffer e) {
+        ExtentRecord.Piece piece = r.pieces().get(pieceIndex);
         DriveLabel.putUuid(e, r.id());
-        e.putLong(r.offset())
-                .putLong(r.sizeBytes())
+        e.putLong(piece.offset())
+                .putLong(piece.sizeBytes())
                 .putLong(r.access().generation())
                 .putLong(r.createdAtMillis());
         e.put((byte) (r.state() == ExtentRecord.State.ACTIVE ? 1 : 2));
@@ -181,9 +205,13 @@ final class ExtentTable {
                     case KV -> 1;
                     case BSTORE -> 2;
                 });
+        e.putShort((short) pieceIndex);
     }
 
-    private static ExtentRecord decodeEntry(ByteBuffer e) {
+    /** One entry: a piece of an extent, carried as an extent of that one piece. */
+    private record Entry(ExtentRecord record, int pieceIndex) {}
+
+    private static Entry decodeEntry(ByteBuffer e) {
         UUID id = DriveLabel.getUuid(e);
         long offset = e.getLong();
         long size = e.getLong();
@@ -207,34 +235,75 @@ final class ExtentTable {
             case 2 -> ExtentRecord.Kind.BSTORE;
             default -> throw new IllegalArgumentException("extent " + id + " has an unknown kind");
         };
-        return new ExtentRecord(
-                id,
-                offset,
-                size,
-                state,
-                new ExtentAccess(generation, new String(secret, StandardCharsets.US_ASCII)),
-                created,
-                kind);
+        int pieceIndex = Short.toUnsignedInt(e.getShort());
+        return new Entry(
+                new ExtentRecord(
+                        id,
+                        offset,
+                        size,
+                        state,
+                        new ExtentAccess(generation, new String(secret, StandardCharsets.US_ASCII)),
+                        created,
+                        kind),
+                pieceIndex);
     }
 
-    /** Rows must be unique, aligned, inside the data area and disjoint. */
+    /** Gathers the entries of each extent's pieces into the extent, in the table's order. */
+    private static List<ExtentRecord> assemble(List<Entry> entries) {
+        Map<UUID, List<Entry>> byExtent = new LinkedHashMap<>();
+        for (Entry e : entries) {
+            byExtent.computeIfAbsent(e.record().id(), id -> new ArrayList<>()).add(e);
+        }
+        List<ExtentRecord> records = new ArrayList<>(byExtent.size());
+        for (List<Entry> pieces : byExtent.values()) {
+            pieces.sort(Comparator.comparingInt(Entry::pieceIndex));
+            ExtentRecord first = pieces.getFirst().record();
+            List<ExtentRecord.Piece> all = new ArrayList<>();
+            for (int i = 0; i < pieces.size(); i++) {
+                ExtentRecord r = pieces.get(i).record();
+                if (pieces.get(i).pieceIndex() != i) {
+                    throw new IllegalArgumentException("extent " + first.id() + " appears twice or misses a piece");
+                }
+                if (r.state() != first.state()
+                        || !r.access().equals(first.access())
+                        || r.createdAtMillis() != first.createdAtMillis()
+                        || r.kind() != first.kind()) {
+                    throw new IllegalArgumentException("the pieces of extent " + first.id() + " disagree");
+                }
+                if (i < pieces.size() - 1 && r.sizeBytes() % Layout.ALIGNMENT != 0) {
+                    throw new IllegalArgumentException(
+                            "extent " + first.id() + " has a piece other than its last not a whole number of MiB");
+                }
+                all.addAll(r.pieces());
+            }
+            records.add(first.withPieces(all));
+        }
+        return records;
+    }
+
+    /** Extents must be unique; their pieces aligned, inside the data area and disjoint. */
     static void checkConsistent(List<ExtentRecord> records, DriveLabel label) {
         Set<UUID> ids = new HashSet<>();
-        List<ExtentRecord> byOffset = new ArrayList<>(records);
-        byOffset.sort(Comparator.comparingLong(ExtentRecord::offset));
-        long previousEnd = label.dataStart();
-        for (ExtentRecord r : byOffset) {
+        record Owned(UUID id, ExtentRecord.Piece piece) {}
+        List<Owned> byOffset = new ArrayList<>();
+        for (ExtentRecord r : records) {
             if (!ids.add(r.id())) {
                 throw new IllegalArgumentException("extent " + r.id() + " appears twice");
             }
-            if (r.sizeBytes() <= 0 || r.sizeBytes() % Layout.BLOCK != 0 || r.offset() % Layout.ALIGNMENT != 0) {
-                throw new IllegalArgumentException("extent " + r.id() + " has a misaligned offset or size");
+            r.pieces().forEach(p -> byOffset.add(new Owned(r.id(), p)));
+        }
+        byOffset.sort(Comparator.comparingLong(o -> o.piece().offset()));
+        long previousEnd = label.dataStart();
+        for (Owned o : byOffset) {
+            ExtentRecord.Piece p = o.piece();
+            if (p.sizeBytes() <= 0 || p.sizeBytes() % Layout.BLOCK != 0 || p.offset() % Layout.ALIGNMENT != 0) {
+                throw new IllegalArgumentException("extent " + o.id() + " has a misaligned offset or size");
             }
-            if (r.offset() < previousEnd || r.end() > label.capacityBytes()) {
+            if (p.offset() < previousEnd || p.end() > label.capacityBytes()) {
                 throw new IllegalArgumentException(
-                        "extent " + r.id() + " at " + r.offset() + " overlaps another or leaves the data area");
+                        "extent " + o.id() + " at " + p.offset() + " overlaps another or leaves the data area");
             }
-            previousEnd = r.end();
+            previousEnd = p.end();
         }
     }
 }

@@ -19,12 +19,13 @@ final class SpaceMap {
     }
 
     static SpaceMap of(Collection<ExtentRecord> records, DriveLabel label) {
-        List<ExtentRecord> sorted = new ArrayList<>(records);
-        sorted.sort(Comparator.comparingLong(ExtentRecord::offset));
+        List<ExtentRecord.Piece> sorted = new ArrayList<>();
+        records.forEach(r -> sorted.addAll(r.pieces()));
+        sorted.sort(Comparator.comparingLong(ExtentRecord.Piece::offset));
         List<Gap> gaps = new ArrayList<>();
         long at = label.dataStart();
         long used = 0;
-        for (ExtentRecord r : sorted) {
+        for (ExtentRecord.Piece r : sorted) {
             if (r.offset() > at) {
                 gaps.add(new Gap(at, r.offset() - at));
             }
@@ -46,6 +47,16 @@ final class SpaceMap {
             }
         }
         return best == null ? OptionalLong.empty() : OptionalLong.of(best.start());
+    }
+
+    /** The length of the free gap that starts exactly at {@code start}; 0 if none does. */
+    long gapAt(long start) {
+        for (Gap g : gaps) {
+            if (g.start() == start) {
+                return g.length();
+            }
+        }
+        return 0;
     }
 
     long usedBytes() {

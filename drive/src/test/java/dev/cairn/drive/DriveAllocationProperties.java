@@ -17,31 +17,46 @@ import net.jqwik.api.Property;
 import net.jqwik.api.Provide;
 import net.jqwik.api.constraints.IntRange;
 
-/** Random sequences of metadata operations keep every invariant, and survive a crash anywhere. */
+/**
+ * Random sequences of metadata operations (allocate, grow, free) keep every invariant, and survive
+ * a crash anywhere.
+ */
 class DriveAllocationProperties {
     private static final long MIB = 1 << 20;
     private final FakeClock clock = new FakeClock();
 
-    /** One step: allocate {@code blocks} 4 KiB blocks, or free the n-th live extent. */
-    record Step(boolean allocate, int blocks, int pick) {}
+    enum Op {
+        ALLOCATE,
+        GROW,
+        FREE
+    }
+
+    /**
+     * One step: allocate {@code blocks} 4 KiB blocks, grow the n-th live extent by as many, or free
+     * it.
+     */
+    record Step(Op op, int blocks, int pick) {}
 
     @Provide
     Arbitrary<List<Step>> steps() {
         Arbitrary<Step> step = Combinators.combine(
-                        Arbitraries.of(true, true, false),
+                        Arbitraries.of(Op.ALLOCATE, Op.ALLOCATE, Op.GROW, Op.FREE),
                         Arbitraries.integers().between(1, 3 * 256 + 7),
                         Arbitraries.integers().between(0, 1000))
                 .as(Step::new);
         return step.list().ofMinSize(1).ofMaxSize(40);
     }
 
-    private static List<ExtentRecord> apply(Drive drive, List<Step> steps, List<List<UUID>> statesAfterEachStep)
+    private static List<ExtentRecord> apply(Drive drive, List<Step> steps, List<List<String>> statesAfterEachStep)
             throws Exception {
         for (Step s : steps) {
             List<ExtentRecord> live = drive.extents();
             try {
-                if (s.allocate() || live.isEmpty()) {
+                if (s.op() == Op.ALLOCATE || live.isEmpty()) {
                     drive.allocate(UUID.randomUUID(), s.blocks() * 4096L, ExtentAccess.OPEN);
+                } else if (s.op() == Op.GROW) {
+                    ExtentRecord r = live.get(s.pick() % live.size());
+                    drive.grow(r.id(), r.sizeBytes() + s.blocks() * 4096L);
                 } else {
                     drive.free(live.get(s.pick() % live.size()).id());
                 }
@@ -54,17 +69,29 @@ class DriveAllocationProperties {
         return drive.extents();
     }
 
-    private static List<UUID> ids(Drive drive) {
-        return drive.extents().stream().map(ExtentRecord::id).sorted().toList();
+    /** Each extent with its size: a growth is a change of state, as an allocation is. */
+    private static List<String> ids(Drive drive) {
+        return drive.extents().stream()
+                .map(r -> r.id() + ":" + r.sizeBytes())
+                .sorted()
+                .toList();
     }
 
     static void checkInvariants(Drive drive) {
         DriveLabel label = drive.label();
-        List<ExtentRecord> rows = new ArrayList<>(drive.extents());
-        rows.sort(Comparator.comparingLong(ExtentRecord::offset));
+        List<ExtentRecord.Piece> pieces = new ArrayList<>();
+        for (ExtentRecord r : drive.extents()) {
+            pieces.addAll(r.pieces());
+            for (ExtentRecord.Piece p : r.pieces().subList(0, r.pieces().size() - 1)) {
+                assertThat(p.sizeBytes() % MIB)
+                        .as("a piece before the last is whole MiB")
+                        .isZero();
+            }
+        }
+        pieces.sort(Comparator.comparingLong(ExtentRecord.Piece::offset));
         long at = label.dataStart();
         long used = 0;
-        for (ExtentRecord r : rows) {
+        for (ExtentRecord.Piece r : pieces) {
             assertThat(r.offset()).isGreaterThanOrEqualTo(at);
             assertThat(r.offset() % MIB).isZero();
             assertThat(r.end()).isLessThanOrEqualTo(label.capacityBytes());
@@ -90,7 +117,7 @@ class DriveAllocationProperties {
             @ForAll("steps") List<Step> steps, @ForAll @IntRange(min = 0, max = 200) int crashAt) throws Exception {
         CrashingBackend backend = new CrashingBackend(new MemoryBackend(48 * MIB));
         Drive drive = Drive.format(backend, UUID.randomUUID(), UUID.randomUUID(), clock);
-        List<List<UUID>> states = new ArrayList<>();
+        List<List<String>> states = new ArrayList<>();
         states.add(ids(drive));
         int[] mutations = {0};
         MemoryBackend[] image = {null};

@@ -152,6 +152,18 @@ public final class ExtentService {
     }
 
     /**
+     * Grows an extent to {@code sizeBytes} on its drive (see {@link Drive#grow}); a client already
+     * connected keeps the size it was told until it connects again.
+     */
+    public synchronized void grow(UUID id, long sizeBytes) throws IOException {
+        Drive d = owners.get(id);
+        if (d == null) {
+            throw notFound(id);
+        }
+        d.grow(id, sizeBytes);
+    }
+
+    /**
      * Hides the extent (no new client can open it), disconnects its clients, erases its bytes and
      * frees its space.
      */

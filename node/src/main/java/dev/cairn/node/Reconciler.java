@@ -14,8 +14,9 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
- * Converges the node's extents on what the controller wants: creates the missing ones, gives each
- * the access (generation, secret) asked for, and erases and frees the orphans the controller names.
+ * Converges the node's extents on what the controller wants: creates the missing ones, grows those
+ * the controller wants larger (a volume grown), gives each the access (generation, secret) asked
+ * for, and erases and frees the orphans the controller names.
  * Idempotent: running it twice on the same desired state does nothing the second time. An extent
  * the controller wants is never erased; an extent it does not mention is left alone (it shows up in
  * the controller as an orphan it never knew, for an operator to judge).
@@ -93,14 +94,21 @@ final class Reconciler {
         if (r.state() != ExtentRecord.State.ACTIVE) {
             throw new IOException("exists but is " + r.state() + "; the controller still wants it");
         }
-        if (r.sizeBytes() != size) {
-            throw new IOException(
-                    "exists with " + r.sizeBytes() + " bytes, the controller wants " + size + "; kept as is");
+        boolean changed = false;
+        if (r.sizeBytes() < size && kind != ExtentRecord.Kind.KV) {
+            node.extents().grow(id, size);
+            log.info("extent {}: grown from {} to {} bytes", id, r.sizeBytes(), size);
+            changed = true;
+        } else if (r.sizeBytes() != size) {
+            throw new IOException("exists with " + r.sizeBytes() + " bytes, the controller wants " + size
+                    + "; kept as is ("
+                    + (kind == ExtentRecord.Kind.KV ? "a KV volume never changes size" : "an extent never shrinks")
+                    + ")");
         }
         if (!r.access().equals(access)) {
             node.setAccess(id, access);
             return true;
         }
-        return false;
+        return changed;
     }
 }
