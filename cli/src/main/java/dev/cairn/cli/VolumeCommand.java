@@ -19,7 +19,7 @@ import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
 
-/** {@code cairn volume create|list|show|delete|attach|detach|add-replica|remove-replica}. */
+/** {@code cairn volume create|list|show|delete|resize|attach|detach|add-replica|remove-replica}. */
 @Command(
         name = "volume",
         mixinStandardHelpOptions = true,
@@ -29,6 +29,7 @@ import picocli.CommandLine.Parameters;
             VolumeCommand.ListVolumes.class,
             VolumeCommand.Show.class,
             VolumeCommand.Delete.class,
+            VolumeResizeCommand.class,
             VolumeAttachCommands.Attach.class,
             VolumeAttachCommands.Detach.class,
             VolumeReplicaCommands.AddReplica.class,

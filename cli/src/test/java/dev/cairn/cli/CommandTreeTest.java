@@ -77,7 +77,7 @@ class CommandTreeTest {
         assertThat(help.code()).isEqualTo(2);
         assertThat(help.err())
                 .isEqualTo("cairn help: 'cairn volume' has no command 'atach'; its commands are create, list, show,"
-                        + " delete, attach, detach, add-replica, remove-replica\n");
+                        + " delete, resize, attach, detach, add-replica, remove-replica\n");
     }
 
     @Test

@@ -154,6 +154,11 @@ public final class ControlClient implements AutoCloseable {
             return submit(path(volume) + "/detach", null, type(Views.VolumeView.class));
         }
 
+        /** Grows a volume; it shows the new size once every leg's node has grown its extent. */
+        public Views.VolumeView resize(String volume, Requests.ResizeVolume request) throws ControlException {
+            return submit(path(volume) + "/resize", request, type(Views.VolumeView.class));
+        }
+
         public Views.VolumeView addReplica(String volume, Requests.AddReplica request) throws ControlException {
             return submit(path(volume) + "/replicas", request, type(Views.VolumeView.class));
         }

@@ -95,6 +95,9 @@ public final class Requests {
     /** Add a leg to a volume, on {@code node} if given (else placed like a new volume's legs). */
     public record AddReplica(String node) {}
 
+    /** Grow a volume to {@code sizeBytes} (never smaller than it is). */
+    public record ResizeVolume(Long sizeBytes) {}
+
     public record Labels(Map<String, String> set, List<String> remove) {}
 
     /** The spread of the drives' fill fractions the rebalance keeps the cluster within, in percentage points. */

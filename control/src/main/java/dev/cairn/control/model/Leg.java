@@ -61,6 +61,24 @@ public record Leg(
                 false);
     }
 
+    /** The same leg with an extent of {@code newSize} bytes (its volume growing). */
+    public Leg withExtentSize(long newSize) {
+        return new Leg(
+                index,
+                nodeId,
+                driveId,
+                extentId,
+                newSize,
+                generation,
+                secret,
+                state,
+                awaitingSync,
+                missing,
+                replacedBy,
+                kept,
+                behind);
+    }
+
     public Leg withState(LegState newState) {
         return new Leg(
                 index,

@@ -16,6 +16,15 @@ public final class LegLayout {
         return roundUp(SUPERBLOCK_BYTES + bitmapBytes, ALIGNMENT);
     }
 
+    /**
+     * The largest volume whose header is as big as that of a volume of {@code volumeBytes}: the
+     * most it can grow to with its data where it is (the bitmap has room for its regions).
+     */
+    public static long largestWithSameHeader(long volumeBytes, long regionBytes) {
+        long bitmapBytes = headerBytes(volumeBytes, regionBytes) - SUPERBLOCK_BYTES;
+        return Math.min(Limits.MAX_VOLUME_BYTES, bitmapBytes * 8 * regionBytes);
+    }
+
     public static long extentBytes(long volumeBytes, long regionBytes) {
         return headerBytes(volumeBytes, regionBytes) + volumeBytes;
     }

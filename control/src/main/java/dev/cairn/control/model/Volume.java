@@ -144,6 +144,12 @@ public record Volume(
                 erasure);
     }
 
+    /** The same volume, grown to {@code newSize} (its legs already hold it). */
+    public Volume withSize(long newSize) {
+        return new Volume(
+                id, name, newSize, className, state, createdAtMillis, legs, attachment, report, repairNote, erasure);
+    }
+
     public Volume withRepairNote(Optional<String> note) {
         return new Volume(
                 id, name, sizeBytes, className, state, createdAtMillis, legs, attachment, report, note, erasure);

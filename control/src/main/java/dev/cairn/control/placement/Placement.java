@@ -20,6 +20,7 @@ import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
@@ -82,6 +83,13 @@ public final class Placement {
                 boolean reported = node != null && node.extents().containsKey(leg.extentId());
                 if (leg.state() == LegState.CREATING && !reported) {
                     pending.merge(leg.driveId(), LegLayout.allocatedBytes(leg.extentSizeBytes()), Limits::addSaturated);
+                } else if (reported) { // a growing volume's leg its node has not grown yet
+                    long growth = LegLayout.allocatedBytes(leg.extentSizeBytes())
+                            - LegLayout.allocatedBytes(
+                                    node.extents().get(leg.extentId()).sizeBytes());
+                    if (growth > 0) {
+                        pending.merge(leg.driveId(), growth, Limits::addSaturated);
+                    }
                 }
             }
         }
@@ -312,6 +320,12 @@ public final class Placement {
     /** How many times {@link #commit} charged legs against this placement. */
     public long charged() {
         return charged;
+    }
+
+    /** The bytes a new leg may take on {@code drive}; empty when its node takes none now. */
+    public OptionalLong freeOn(UUID drive) {
+        Slot slot = slots.get(drive);
+        return slot == null ? OptionalLong.empty() : OptionalLong.of(slot.freeBytes());
     }
 
     /** The free fraction of every drive placement knows, for tests and the benchmark. */

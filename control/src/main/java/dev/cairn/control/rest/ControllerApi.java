@@ -207,6 +207,7 @@ public final class ControllerApi implements AutoCloseable {
                 new Route(HandlerType.DELETE, "/v1/volumes/{volume}", admin::deleteVolume),
                 new Route(HandlerType.POST, "/v1/volumes/{volume}/attach", agents::attach),
                 new Route(HandlerType.POST, "/v1/volumes/{volume}/detach", agents::detach),
+                new Route(HandlerType.POST, "/v1/volumes/{volume}/resize", repairs::resize),
                 new Route(HandlerType.POST, "/v1/volumes/{volume}/replicas", repairs::addReplica),
                 new Route(HandlerType.DELETE, "/v1/volumes/{volume}/replicas/{leg}", repairs::removeReplica),
                 new Route(HandlerType.GET, "/v1/agents", agents::listAgents),

@@ -50,6 +50,24 @@ final class RepairRoutes {
                         state, v.id(), "leg " + o.id().orElseThrow() + " was added to volume '" + v.name() + "'"));
     }
 
+    /**
+     * POST /v1/volumes/{volume}/resize {"sizeBytes": N}: 200 with the volume, which shows the new
+     * size once every leg's node has grown its extent (at once, where nodes are online).
+     */
+    void resize(Context ctx) throws IOException {
+        Requests.ResizeVolume r = Json.body(ctx, Requests.ResizeVolume.class);
+        Json.require(r.sizeBytes(), "sizeBytes");
+        try {
+            Volume.checkSize(r.sizeBytes());
+        } catch (IllegalArgumentException e) {
+            throw ApiError.badRequest(e.getMessage());
+        }
+        Volume v = References.volume(state, ctx.pathParam("volume"));
+        Json.submit(
+                state, new Command.ResizeVolume(ctx.pathParam("volume"), r.sizeBytes(), spareFraction, clock.millis()));
+        ctx.json(References.changedVolume(state, v.id(), "volume '" + v.name() + "' was resized"));
+    }
+
     /** DELETE /v1/volumes/{volume}/replicas/{leg}?force=true: the leg by extent id or index. */
     void removeReplica(Context ctx) throws IOException {
         String force = ctx.queryParam("force");

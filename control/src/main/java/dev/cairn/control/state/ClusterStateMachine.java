@@ -152,6 +152,8 @@ public final class ClusterStateMachine {
             case Command.RemoveNode c -> invalidating(NodeRemoval.remove(state, index, c, logIndex));
             case Command.MoveLeg c ->
                 RebalanceCommands.moveLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
+            case Command.ResizeVolume c ->
+                invalidating(ResizeCommands.resize(state, index, placement(c.spareFraction()), c, logIndex));
         };
     }
 

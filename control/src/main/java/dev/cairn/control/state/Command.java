@@ -46,7 +46,8 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.BStoresReplaced.class, name = "bstores-replaced"),
     @JsonSubTypes.Type(value = Command.SetRebalance.class, name = "set-rebalance"),
     @JsonSubTypes.Type(value = Command.MoveLeg.class, name = "move-leg"),
-    @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "remove-node")
+    @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "remove-node"),
+    @JsonSubTypes.Type(value = Command.ResizeVolume.class, name = "resize-volume")
 })
 public sealed interface Command {
 
@@ -240,6 +241,13 @@ public sealed interface Command {
     record AddReplica(
             String volume, Optional<UUID> node, UUID extentId, String secret, double spareFraction, long atMillis)
             implements Command {}
+
+    /**
+     * The operator grows a volume (by name or id) to {@code sizeBytes}: every leg's extent is
+     * wanted that much larger at once, where its drive has room (spare space kept as for a new leg);
+     * the volume takes the new size once every leg's node reports its extent grown.
+     */
+    record ResizeVolume(String volume, long sizeBytes, double spareFraction, long atMillis) implements Command {}
 
     /**
      * The operator removes leg {@code leg} (its extent id or index) of a volume; below the class's

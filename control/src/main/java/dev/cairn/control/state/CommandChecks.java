@@ -92,14 +92,11 @@ public final class CommandChecks {
                 time(d.atMillis());
             }
             case Command.UndrainNode u -> id(u.nodeId(), "node id");
-            case Command.AddReplica a -> {
-                volume(a.volume());
-                present(a.node(), "node");
-                a.node().ifPresent(n -> id(n, "node id"));
-                id(a.extentId(), "extent id");
-                secret(a.secret());
-                spare(a.spareFraction());
-                time(a.atMillis());
+            case Command.AddReplica a -> addReplica(a);
+            case Command.ResizeVolume r -> {
+                volume(r.volume());
+                spare(r.spareFraction());
+                time(r.atMillis());
             }
             case Command.RemoveReplica r -> {
                 volume(r.volume());
@@ -117,6 +114,16 @@ public final class CommandChecks {
             case Command.DkvShardRecovered r -> dkvShardRecovered(r);
             case Command.SetRebalance _, Command.MoveLeg _, Command.RemoveNode _ -> RebalanceChecks.check(c);
         }
+    }
+
+    private static void addReplica(Command.AddReplica a) {
+        volume(a.volume());
+        present(a.node(), "node");
+        a.node().ifPresent(n -> id(n, "node id"));
+        id(a.extentId(), "extent id");
+        secret(a.secret());
+        spare(a.spareFraction());
+        time(a.atMillis());
     }
 
     private static void replaceDkvMirror(Command.ReplaceDkvMirror r) {

@@ -61,6 +61,43 @@ class VolumeApiTest extends ApiFixture {
     }
 
     @Test
+    void aVolumeGrowsOnceItsNodesHaveGrownItsLegsAndABadSizeIsRefusedSayingWhy() {
+        UUID a = registerNode("a", 100);
+        availableVolume("v", "single", a);
+        assertThat(admin.post("/v1/volumes/v/resize", "{}").status()).isEqualTo(400);
+        assertThat(admin.post("/v1/volumes/v/resize", "{\"sizeBytes\":4097}")
+                        .body()
+                        .get("error")
+                        .asText())
+                .contains("not a multiple of 4096");
+        assertThat(admin.post("/v1/volumes/v/resize", "{\"sizeBytes\":4096}")
+                        .body()
+                        .get("error")
+                        .asText())
+                .contains("a volume never shrinks");
+        assertThat(admin.post("/v1/volumes/nope/resize", "{\"sizeBytes\":4096}").status())
+                .isEqualTo(404);
+        assertThat(reader.post("/v1/volumes/v/resize", "{\"sizeBytes\":2147483648}")
+                        .status())
+                .isEqualTo(403);
+
+        JsonNode asked =
+                admin.post("/v1/volumes/v/resize", "{\"sizeBytes\":2147483648}").ok();
+        assertThat(asked.get("sizeBytes").asLong())
+                .as("until its node grew the leg")
+                .isEqualTo(1L << 30);
+        assertThat(node.get("/v1/internal/nodes/" + a + "/desired")
+                        .ok()
+                        .get("extents")
+                        .get(0)
+                        .get("sizeBytes")
+                        .asLong())
+                .isEqualTo((2L << 30) + (1 << 20));
+        heartbeatWithDesired(a);
+        assertThat(reader.get("/v1/volumes/v").ok().get("sizeBytes").asLong()).isEqualTo(2L << 30);
+    }
+
+    @Test
     void aNodeLongPollsForItsDesiredExtents() throws Exception {
         UUID a = registerNode("a", 100);
         long seen = node.get("/v1/internal/nodes/" + a + "/desired")

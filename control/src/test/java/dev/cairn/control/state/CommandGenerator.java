@@ -37,7 +37,7 @@ final class CommandGenerator {
     /** What a command is about, and six free choices that pick its contents from the pools. */
     record Step(int kind, int a, int b, int c, int d, int e) {}
 
-    static final int KINDS = 24;
+    static final int KINDS = 25;
 
     private static final long[] NUMBERS = {
         0,
@@ -117,6 +117,12 @@ final class CommandGenerator {
             case 19 -> withNulls(step, s, at);
             case 20 -> moveLeg(step, s, at);
             case 22 -> new Command.RemoveNode(node(step.a()), at);
+            case 23 ->
+                new Command.ResizeVolume(
+                        pick(NAMES, step.a()),
+                        step.b() % 2 == 0 ? number(step.c()) : (2L + step.c() % 3) * GIB,
+                        SPARES[step.d() % SPARES.length],
+                        at);
             case 21 ->
                 new Command.SetRebalance(
                         step.b() % 3 == 0 ? Optional.empty() : Optional.of(step.b() % 3 == 1),

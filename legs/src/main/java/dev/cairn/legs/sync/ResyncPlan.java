@@ -305,7 +305,9 @@ public final class ResyncPlan {
                 if (!h.volumeId().equals(g.volumeId()) || !h.legId().equals(f.legId())) {
                     yield Optional.of("header belongs to volume " + h.volumeId() + " leg " + h.legId());
                 }
-                if (h.volumeSizeBytes() != g.sizeBytes()
+                // A smaller size is the volume's before it grew (offline: its data and bitmap are
+                // where they were, and the regions past the old end were never written).
+                if (h.volumeSizeBytes() > g.sizeBytes()
                         || h.regionSizeBytes() != g.regionBytes()
                         || h.dataOffset() != g.dataOffset()) {
                     yield Optional.of("header geometry (" + h.volumeSizeBytes() + " bytes, regions of "

@@ -67,6 +67,24 @@ class ResyncPlanTest {
     }
 
     @Test
+    void headersOfTheVolumeBeforeItGrewAreTrustedAndOfALargerOneAreNot() {
+        Found before = new Found(
+                a, new LegHeader.Valid(new LegHeader(volume, a, 1, 5, 1 << 29, 1 << 20, 1 << 20, legs)), new BitSet());
+        assertThat(ResyncPlan.check(geometry, before))
+                .as("grown from 512 MiB to 1 GiB")
+                .isEmpty();
+        Found larger = new Found(
+                a, new LegHeader.Valid(new LegHeader(volume, a, 1, 5, 2L << 30, 1 << 20, 1 << 20, legs)), new BitSet());
+        assertThat(ResyncPlan.check(geometry, larger))
+                .hasValueSatisfying(why -> assertThat(why).contains("header geometry (2147483648 bytes"));
+        Found moved = new Found(
+                a, new LegHeader.Valid(new LegHeader(volume, a, 1, 5, 1 << 29, 1 << 20, 2 << 20, legs)), new BitSet());
+        assertThat(ResyncPlan.check(geometry, moved)).as("data elsewhere").isPresent();
+        Ready r = ready(List.of(before, valid(b, 5, legs), valid(c, 5, legs)));
+        assertThat(r.sync().values()).containsOnly(Sync.NONE);
+    }
+
+    @Test
     void staleLegGetsDirtyRegionsAndIsNeverTheSource() {
         Ready r = ready(List.of(valid(c, 4, legs, 9), valid(a, 6, List.of(a, b), 1, 2), valid(b, 6, List.of(a, b), 2)));
         assertThat(r.source()).isIn(a, b);

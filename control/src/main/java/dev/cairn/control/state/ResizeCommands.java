@@ -1,0 +1,172 @@
+package dev.cairn.control.state;
+
+import static dev.cairn.control.state.Outcome.Status.CONFLICT;
+import static dev.cairn.control.state.Outcome.Status.INVALID;
+import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
+import static dev.cairn.control.state.Outcome.Status.UNPLACEABLE;
+
+import dev.cairn.control.api.Sizes;
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.Leg;
+import dev.cairn.control.model.LegLayout;
+import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.ObservedExtent;
+import dev.cairn.control.model.StorageClass;
+import dev.cairn.control.model.Volume;
+import dev.cairn.control.model.VolumeState;
+import dev.cairn.control.placement.Placement;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Optional;
+import java.util.OptionalLong;
+import java.util.Set;
+import java.util.UUID;
+
+/**
+ * Growing a replicated volume, in two steps of the log. {@link #resize} wants every leg's extent
+ * larger at once (each node grows its extent in place on its drive, see the node's reconciler);
+ * the volume keeps its size meanwhile. When a node's report shows the last of them grown, {@link
+ * #grown} gives the volume its new size. Its data never moves: a leg's data starts after its header,
+ * which has room for the bitmap of every size up to {@link LegLayout#largestWithSameHeader}.
+ *
+ * <p>While a volume grows it is not attached (the agent serves a volume at the size it was
+ * attached with); a leg placed meanwhile (a repair, a move) is placed at the new size, as every leg
+ * then has it.
+ */
+final class ResizeCommands {
+    private ResizeCommands() {}
+
+    /** The size a volume is growing to, if it is: its legs' extents hold more than its size needs. */
+    static OptionalLong growingTo(ClusterState s, Volume v) {
+        StorageClass sc = s.classes().get(v.className());
+        if (sc == null || v.erasure().isPresent() || v.legs().isEmpty()) {
+            return OptionalLong.empty();
+        }
+        long extent = v.legs().stream().mapToLong(Leg::extentSizeBytes).max().orElseThrow();
+        long now = LegLayout.extentBytes(v.sizeBytes(), sc.regionSizeBytes());
+        return extent > now
+                ? OptionalLong.of(extent - LegLayout.headerBytes(v.sizeBytes(), sc.regionSizeBytes()))
+                : OptionalLong.empty();
+    }
+
+    static Outcome resize(ClusterState s, LegIndex index, Placement p, Command.ResizeVolume c, long logIndex) {
+        Optional<Volume> found = VolumeCommands.find(s, index, c.volume());
+        if (found.isEmpty()) {
+            return Outcome.refused(NOT_FOUND, "no volume '" + c.volume() + "'");
+        }
+        Volume v = found.get();
+        if (v.erasure().isPresent()) {
+            return Outcome.refused(
+                    INVALID,
+                    "volume '" + v.name() + "' is erasure-coded ("
+                            + v.erasure().get().code() + "): only replicated volumes grow so far");
+        }
+        if (v.state() != VolumeState.AVAILABLE) {
+            return Outcome.refused(
+                    CONFLICT, "volume '" + v.name() + "' is " + v.state() + ": not every leg exists yet");
+        }
+        try {
+            Volume.checkSize(c.sizeBytes());
+        } catch (IllegalArgumentException e) {
+            return Outcome.refused(INVALID, e.getMessage());
+        }
+        long target = growingTo(s, v).orElse(v.sizeBytes());
+        if (c.sizeBytes() < target) {
+            return Outcome.refused(
+                    INVALID,
+                    "volume '" + v.name() + "' is " + describe(v.sizeBytes())
+                            + (target > v.sizeBytes() ? ", growing to " + describe(target) : "") + ": asked "
+                            + describe(c.sizeBytes()) + ", but a volume never shrinks (its data would be cut off)");
+        }
+        if (c.sizeBytes() == target) {
+            return Outcome.ok(v.id().toString());
+        }
+        if (v.attachment().isPresent()) {
+            return Outcome.refused(
+                    CONFLICT,
+                    "volume '" + v.name() + "' is attached to host '"
+                            + v.attachment().get().host()
+                            + "': detach it to grow it (a served volume does not grow yet)");
+        }
+        long region = s.classes().get(v.className()).regionSizeBytes();
+        long largest = LegLayout.largestWithSameHeader(v.sizeBytes(), region);
+        if (c.sizeBytes() > largest) {
+            return Outcome.refused(
+                    INVALID,
+                    "volume '" + v.name() + "' grows to at most " + describe(largest) + " (" + largest
+                            + " bytes: the write-intent bitmap"
+                            + " in front of its legs' data has room for that many regions of " + describe(region)
+                            + "); asked " + describe(c.sizeBytes()));
+        }
+        long extent = LegLayout.extentBytes(c.sizeBytes(), region);
+        List<Leg> legs = new ArrayList<>();
+        for (Leg l : v.legs()) {
+            Optional<String> why = noRoom(s, p, l, extent);
+            if (why.isPresent()) {
+                return Outcome.refused(UNPLACEABLE, "volume '" + v.name() + "' cannot grow: " + why.get());
+            }
+            legs.add(l.withExtentSize(extent));
+        }
+        s.volumes().put(v.id(), v.withLegs(legs, v.state()));
+        Set<UUID> nodes = new HashSet<>();
+        legs.forEach(l -> nodes.add(l.nodeId()));
+        nodes.forEach(n -> index.touch(n, logIndex));
+        return Outcome.ok(v.id().toString());
+    }
+
+    /** Why leg {@code l} cannot take an extent of {@code extent} bytes on its drive, if it cannot. */
+    private static Optional<String> noRoom(ClusterState s, Placement p, Leg l, long extent) {
+        long more = LegLayout.allocatedBytes(extent) - LegLayout.allocatedBytes(l.extentSizeBytes());
+        if (more <= 0) {
+            return Optional.empty();
+        }
+        NodeRecord n = s.nodes().get(l.nodeId());
+        String node = n == null ? l.nodeId().toString() : n.name();
+        OptionalLong free = p.freeOn(l.driveId());
+        if (free.isEmpty()) {
+            return Optional.of("leg " + l.index() + "'s node " + node
+                    + " is offline or draining; grow it once the node is back or the leg replaced");
+        }
+        if (free.getAsLong() < more) {
+            return Optional.of("leg " + l.index() + "'s drive " + l.driveId() + " on node " + node + " has "
+                    + describe(Math.max(0, free.getAsLong())) + " free for it (spare space kept), the growth needs "
+                    + describe(more));
+        }
+        return Optional.empty();
+    }
+
+    /**
+     * A node reported its extents: each volume with a leg there that is growing takes its new size
+     * once every leg's node reports the extent grown. The volumes that grew.
+     */
+    static List<UUID> grown(ClusterState s, LegIndex index, UUID node) {
+        Set<UUID> volumes = new HashSet<>();
+        for (UUID extent : index.desiredOn(node)) {
+            UUID v = index.volumeOf(extent);
+            if (v != null) {
+                volumes.add(v);
+            }
+        }
+        List<UUID> grew = new ArrayList<>();
+        for (UUID id : volumes) {
+            Volume v = s.volumes().get(id);
+            OptionalLong to = v == null ? OptionalLong.empty() : growingTo(s, v);
+            if (to.isPresent() && v.legs().stream().allMatch(l -> holds(s, l))) {
+                s.volumes().put(id, v.withSize(to.getAsLong()));
+                grew.add(id);
+            }
+        }
+        return grew;
+    }
+
+    private static boolean holds(ClusterState s, Leg l) {
+        NodeRecord n = s.nodes().get(l.nodeId());
+        ObservedExtent seen = n == null ? null : n.extents().get(l.extentId());
+        return seen != null && !seen.erasing() && seen.sizeBytes() >= l.extentSizeBytes();
+    }
+
+    private static String describe(long bytes) {
+        return Sizes.human(bytes);
+    }
+}
