@@ -15,9 +15,10 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "resize",
         mixinStandardHelpOptions = true,
-        description = "Grows a replicated volume that is not attached: each leg's node grows its extent in place"
-                + " (its data never moves), and the volume has the new size once all have. A volume never"
-                + " shrinks. Waits for the new size unless --no-wait.")
+        description = "Grows a replicated volume: each leg's node grows its extent in place (its data never"
+                + " moves), and the volume has the new size once all have; the agent serving it grows its"
+                + " export (NBD clients see the new size when they connect again). A volume never shrinks."
+                + " Waits for the new size unless --no-wait.")
 final class VolumeResizeCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "NAME|ID")
     String volume;

@@ -4,6 +4,7 @@ import dev.cairn.legs.header.BitmapFormat;
 import java.io.IOException;
 import java.nio.ByteBuffer;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.BitSet;
 import java.util.HashSet;
 import java.util.List;
@@ -40,40 +41,73 @@ public final class WriteIntentBitmap {
     /** Regions a sweep found quiet, with the write stamp each had. */
     public record Sweep(List<Long> regions, List<Long> stamps) {}
 
-    private final long regions;
+    /** Replaced (with the arrays, under {@link #lock}) only when the volume grows. */
+    private volatile long regions;
+
     private final PageSink sink;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition changed = lock.newCondition();
-    private final long[] bits;
-    private final int[] writers;
-    private final long[] lastWrite;
+    private volatile long[] bits;
+    private volatile int[] writers;
+    private volatile long[] lastWrite;
     private final Set<Long> copying = new HashSet<>();
-    private final long[] pageVersion;
-    private final long[] pagePersisted;
-    private final ReentrantLock[] pageWriters;
+    private volatile long[] pageVersion;
+    private volatile long[] pagePersisted;
+    /** A page keeps its lock when the array grows. */
+    private volatile ReentrantLock[] pageWriters;
+
     private long stamp;
     private long previousSweep;
 
     public WriteIntentBitmap(long regions, PageSink sink) {
-        if (regions <= 0 || regions > Integer.MAX_VALUE) {
+        if (regions <= 0) {
             throw new IllegalArgumentException("a volume has 1 to " + Integer.MAX_VALUE + " regions, got " + regions);
         }
-        this.regions = regions;
         this.sink = sink;
-        this.bits = new long[(int) ((regions + 63) / 64)];
-        this.writers = new int[(int) regions];
-        this.lastWrite = new long[(int) regions];
-        int pages = BitmapFormat.pagesFor(regions);
-        this.pageVersion = new long[pages];
-        this.pagePersisted = new long[pages];
-        this.pageWriters = new ReentrantLock[pages];
-        for (int i = 0; i < pages; i++) {
-            pageWriters[i] = new ReentrantLock();
-        }
+        bits = new long[0];
+        writers = new int[0];
+        lastWrite = new long[0];
+        pageVersion = new long[0];
+        pagePersisted = new long[0];
+        pageWriters = new ReentrantLock[0];
+        grow(regions);
     }
 
     public long regions() {
         return regions;
+    }
+
+    /**
+     * Grows to {@code newRegions} (the volume grew): the new regions are clean, and every page and
+     * bit already there stays as it is. Never shrinks.
+     */
+    public void grow(long newRegions) {
+        if (newRegions > Integer.MAX_VALUE) {
+            throw new IllegalArgumentException(
+                    "a volume has 1 to " + Integer.MAX_VALUE + " regions, got " + newRegions);
+        }
+        lock.lock();
+        try {
+            if (newRegions <= regions) {
+                return;
+            }
+            bits = Arrays.copyOf(bits, (int) ((newRegions + 63) / 64));
+            writers = Arrays.copyOf(writers, (int) newRegions);
+            lastWrite = Arrays.copyOf(lastWrite, (int) newRegions);
+            int pages = BitmapFormat.pagesFor(newRegions);
+            pageVersion = Arrays.copyOf(pageVersion, pages);
+            pagePersisted = Arrays.copyOf(pagePersisted, pages);
+            ReentrantLock[] locks = Arrays.copyOf(pageWriters, pages);
+            for (int i = 0; i < pages; i++) {
+                if (locks[i] == null) {
+                    locks[i] = new ReentrantLock();
+                }
+            }
+            pageWriters = locks;
+            regions = newRegions;
+        } finally {
+            lock.unlock();
+        }
     }
 
     public int pages() {
@@ -118,7 +152,7 @@ public final class WriteIntentBitmap {
             for (long r = first; r <= last; r++) {
                 writers[(int) r]++;
                 lastWrite[(int) r] = now;
-                if (!isSetLocked(r)) {
+                if (!BitWords.isSet(bits, r)) {
                     bits[(int) (r >>> 6)] |= 1L << r;
                     pageVersion[page(r)]++;
                 }
@@ -191,7 +225,7 @@ public final class WriteIntentBitmap {
         try {
             List<Long> found = new ArrayList<>();
             List<Long> stamps = new ArrayList<>();
-            for (long r = nextSet(0); r >= 0; r = nextSet(r + 1)) {
+            for (long r = BitWords.nextSet(bits, 0, regions); r >= 0; r = BitWords.nextSet(bits, r + 1, regions)) {
                 if (writers[(int) r] == 0 && lastWrite[(int) r] <= previousSweep && !copying.contains(r)) {
                     found.add(r);
                     stamps.add(lastWrite[(int) r]);
@@ -217,7 +251,7 @@ public final class WriteIntentBitmap {
                 long r = sweep.regions().get(i);
                 if (writers[(int) r] == 0
                         && lastWrite[(int) r] == sweep.stamps().get(i)
-                        && isSetLocked(r)) {
+                        && BitWords.isSet(bits, r)) {
                     bits[(int) (r >>> 6)] &= ~(1L << r);
                     pageVersion[page(r)]++;
                     cleared++;
@@ -306,7 +340,7 @@ public final class WriteIntentBitmap {
     public boolean isDirty(long r) {
         lock.lock();
         try {
-            return isSetLocked(r);
+            return BitWords.isSet(bits, r);
         } finally {
             lock.unlock();
         }
@@ -317,7 +351,7 @@ public final class WriteIntentBitmap {
         lock.lock();
         try {
             List<Long> out = new ArrayList<>();
-            for (long r = nextSet(0); r >= 0; r = nextSet(r + 1)) {
+            for (long r = BitWords.nextSet(bits, 0, regions); r >= 0; r = BitWords.nextSet(bits, r + 1, regions)) {
                 out.add(r);
             }
             return out;
@@ -329,34 +363,9 @@ public final class WriteIntentBitmap {
     public long dirtyCount() {
         lock.lock();
         try {
-            long n = 0;
-            for (long w : bits) {
-                n += Long.bitCount(w);
-            }
-            return n;
+            return BitWords.count(bits);
         } finally {
             lock.unlock();
-        }
-    }
-
-    private boolean isSetLocked(long r) {
-        return (bits[(int) (r >>> 6)] & (1L << r)) != 0;
-    }
-
-    private long nextSet(long from) {
-        if (from >= regions) {
-            return -1;
-        }
-        int w = (int) (from >>> 6);
-        long word = bits[w] & (-1L << from);
-        while (true) {
-            if (word != 0) {
-                return w * 64L + Long.numberOfTrailingZeros(word);
-            }
-            if (++w == bits.length) {
-                return -1;
-            }
-            word = bits[w];
         }
     }
 

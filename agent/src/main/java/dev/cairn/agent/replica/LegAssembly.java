@@ -64,6 +64,8 @@ final class LegAssembly {
     private final Thread maintenance;
     /** What the last assembly that could not finish waited for (logged when it changes). */
     private String waitedFor = "";
+    /** Whether the log already says the volume waits for its legs to grow. */
+    private boolean waitedForGrowth;
     /** The latest spec the agent handed over; the maintenance thread brings the legs to it. */
     private volatile VolumeSpec desired;
     /** Legs the controller removed that are kept as the only in-sync leg (warned about once). */
@@ -157,6 +159,35 @@ final class LegAssembly {
         }
     }
 
+    /**
+     * Grows the volume to the desired size (the controller's, once every leg's extent holds it)
+     * when it is served with every leg in sync and no copy running; a sync in progress keeps the
+     * size it started with, so growth waits for it.
+     */
+    private void applyDesiredSize() throws IOException {
+        long want = desired.sizeBytes();
+        if (want <= volume.spec().sizeBytes()) {
+            return;
+        }
+        if (!(volume.phase() instanceof ServedVolume.Serving) || !volume.legs().allInSync() || !resyncs.noneRunning()) {
+            if (!waitedForGrowth) {
+                log.info("{}: grows to {} bytes once every leg is in sync", volume.describe(), want);
+                waitedForGrowth = true;
+            }
+            return;
+        }
+        // Data where it was: clean bits for the new regions, then the new size for NBD clients
+        // (their requests are checked against it), then in the superblocks. The legs' extents hold
+        // it already; their nodes check requests against an extent's size now, not at connection.
+        VolumeSpec newer = volume.spec().withSize(want);
+        volume.bitmap().grow(newer.regions());
+        volume.legs().grown(want);
+        volume.respec(newer);
+        log.info("{}: grown to {} bytes", volume.describe(), want);
+        waitedForGrowth = false;
+        volume.legs().writeSuperblocks();
+    }
+
     private void changed() {
         wake.release();
         onChange.run();
@@ -167,6 +198,7 @@ final class LegAssembly {
         while (!(volume.phase() instanceof ServedVolume.Closed)) {
             try {
                 applyDesiredLegs();
+                applyDesiredSize();
                 LegSet legs = volume.legs();
                 if (legs.inState(LegSyncState.IN_SYNC).isEmpty() && resyncs.noneRunning()) {
                     assemble();

@@ -71,7 +71,7 @@ final class LegSet {
     /** Failing a leg closes its connection: never on that connection's own reader thread. */
     private static final Executor LOST_WATCH = Executors.newVirtualThreadPerTaskExecutor();
 
-    private final Identity identity;
+    private volatile Identity identity;
     /** Copy-on-write: replaced, never changed, under the monitor. */
     private volatile List<Leg> legs;
 
@@ -92,6 +92,12 @@ final class LegSet {
 
     List<Leg> all() {
         return legs;
+    }
+
+    /** The volume grew to {@code sizeBytes}: superblocks written from now on say so. */
+    synchronized void grown(long sizeBytes) {
+        identity = new Identity(
+                identity.volumeId(), identity.generation(), sizeBytes, identity.regionBytes(), identity.dataOffset());
     }
 
     synchronized long events() {
@@ -369,8 +375,7 @@ final class LegSet {
             Leg leg = targets.get(i);
             try {
                 sent.get(i).get();
-                // A leg that joined while the request was out took it too, and holds it: the
-                // region was not being copied to it (a copy waits for the writes in flight).
+                // A leg that joined meanwhile took it too (a copy waits for the writes in flight).
                 if (inSync[i] || leg.state() == LegSyncState.IN_SYNC) {
                     ok++;
                 }

@@ -341,11 +341,10 @@ public final class ReplicatedVolume implements ServedVolume {
     }
 
     /**
-     * CLOSED: the assembly and the resyncs stop, then every leg's connection is closed. A volume
-     * closed while served with every leg in sync (a detach, the agent stopped) is closed cleanly,
-     * as md stops an array: two sweeps in a row clear every bit no write holds, so the next attach
-     * resyncs nothing. A write still in flight keeps its bits; a fenced write (the attachment moved
-     * on) clears none, and the next attach resyncs those regions.
+     * CLOSED: the assembly and the resyncs stop, then the legs' connections close. Served with
+     * every leg in sync (a detach, the agent stopped), it closes cleanly as md stops an array: two
+     * sweeps clear every bit no write in flight holds (none if fenced), and the next attach copies
+     * nothing.
      */
     @Override
     public void close() {

@@ -1,7 +1,6 @@
 package dev.cairn.agent.replica;
 
 import dev.cairn.control.api.AgentApi;
-import dev.cairn.legs.header.BitmapFormat;
 import dev.cairn.legs.header.LegHeader;
 import dev.cairn.legs.io.LegTarget;
 import dev.cairn.legs.sync.ResyncPlan;
@@ -14,8 +13,10 @@ import java.util.stream.Collectors;
 
 /**
  * An attached volume as the controller hands it out: identity, size, region size, the attachment
- * generation, and its legs. Every leg's extent is the volume's size plus a header area in front
- * (superblock and bitmap); {@code dataOffset} is where the volume's bytes start on each leg.
+ * generation, and its legs. Every leg's extent holds a header area (superblock and bitmap, {@link
+ * LegHeader#areaBytes}) and then the volume's bytes: {@code dataOffset} is where they start on
+ * each leg. A leg's target asks for what the volume needs of it; its extent may be larger (grown
+ * ahead of the volume, which then grows too, see {@link #incompatibility}).
  */
 public record VolumeSpec(
         UUID volumeId, String name, long sizeBytes, long regionBytes, long generation, List<LegTarget> legs) {
@@ -32,18 +33,13 @@ public record VolumeSpec(
         if (legs.stream().map(LegTarget::extentId).distinct().count() < legs.size()) {
             throw new IllegalArgumentException("volume " + name + " names a leg twice: " + legs);
         }
-        long extent = legs.getFirst().extentSizeBytes();
+        long needed = LegHeader.areaBytes(sizeBytes, regionBytes) + sizeBytes;
         for (LegTarget t : legs) {
-            if (t.extentSizeBytes() != extent) {
-                throw new IllegalArgumentException("volume " + name + ": legs of different sizes (" + extent + " and "
-                        + t.extentSizeBytes() + ")");
+            if (t.extentSizeBytes() < needed) {
+                throw new IllegalArgumentException("volume " + name + ": leg " + t.extentId() + "'s extent of "
+                        + t.extentSizeBytes() + " bytes has no room for a header and " + sizeBytes + " bytes ("
+                        + needed + ")");
             }
-        }
-        long needed = LegHeader.BITMAP_OFFSET
-                + (long) BitmapFormat.pagesFor(regionsOf(sizeBytes, regionBytes)) * BitmapFormat.PAGE_BYTES;
-        if (extent - sizeBytes < needed) {
-            throw new IllegalArgumentException("volume " + name + ": a leg extent of " + extent
-                    + " bytes leaves no room for a header of " + needed + " bytes in front of " + sizeBytes);
         }
     }
 
@@ -52,8 +48,12 @@ public record VolumeSpec(
         return "volume " + name + " (" + volumeId + ")";
     }
 
-    /** From the controller's description, with the export names for this attachment. */
+    /**
+     * From the controller's description, with the export names for this attachment; each leg's
+     * target asks for what the volume needs (its extent may hold more: grown ahead of the volume).
+     */
     public static VolumeSpec of(AgentApi.AttachedVolume v) {
+        long needed = LegHeader.areaBytes(v.sizeBytes(), v.regionSizeBytes()) + v.sizeBytes();
         List<LegTarget> targets = new ArrayList<>();
         for (AgentApi.AttachedLeg l : v.legs()) {
             UUID extent = l.extentId();
@@ -63,14 +63,14 @@ public record VolumeSpec(
                     l.nodeId(),
                     LegTarget.address(l.nbdAddress()),
                     LegTarget.exportName(extent, v.generation(), l.secret()),
-                    l.extentSizeBytes(),
+                    l.extentSizeBytes() < needed ? l.extentSizeBytes() : needed,
                     l.kept()));
         }
         return new VolumeSpec(v.volumeId(), v.name(), v.sizeBytes(), v.regionSizeBytes(), v.generation(), targets);
     }
 
     public long dataOffset() {
-        return legs.getFirst().extentSizeBytes() - sizeBytes;
+        return LegHeader.areaBytes(sizeBytes, regionBytes);
     }
 
     /** What every leg's header must agree with, for {@link ResyncPlan}. */
@@ -100,6 +100,20 @@ public record VolumeSpec(
         return legs.stream().map(LegTarget::extentId).toList();
     }
 
+    /** This volume grown to {@code newSize}, each leg's target asking for what it needs then. */
+    VolumeSpec withSize(long newSize) {
+        long needed = LegHeader.areaBytes(newSize, regionBytes) + newSize;
+        List<LegTarget> grown = legs.stream()
+                .map(t -> new LegTarget(
+                        t.index(), t.extentId(), t.nodeId(), t.address(), t.exportName(), needed, t.kept()))
+                .toList();
+        VolumeSpec newer = new VolumeSpec(volumeId, name, newSize, regionBytes, generation, grown);
+        incompatibility(this, newer).ifPresent(why -> {
+            throw new IllegalArgumentException(why);
+        });
+        return newer;
+    }
+
     /** This volume with other legs (the controller added or removed some at this generation). */
     VolumeSpec withLegs(List<LegTarget> newLegs) {
         VolumeSpec newer = new VolumeSpec(volumeId, name, sizeBytes, regionBytes, generation, newLegs);
@@ -110,9 +124,10 @@ public record VolumeSpec(
     }
 
     /**
-     * Why {@code newer} cannot replace {@code current} without a new attachment, if it cannot: only
-     * the legs (and their addresses) may change at the same generation, never the volume, its
-     * generation or its geometry.
+     * Why {@code newer} cannot replace {@code current} without a new attachment, if it cannot: at
+     * the same generation the legs (and their addresses) may change, and the volume may grow with
+     * its data where it is (the same region size and data offset); it never shrinks, and its
+     * generation and the rest of its geometry never change.
      */
     public static Optional<String> incompatibility(VolumeSpec current, VolumeSpec newer) {
         if (!newer.volumeId.equals(current.volumeId)) {
@@ -122,9 +137,11 @@ public record VolumeSpec(
             return Optional.of("volume " + current.name + ": generation " + newer.generation + " is not "
                     + current.generation + " (a new generation is a new attachment)");
         }
-        if (newer.sizeBytes != current.sizeBytes
-                || newer.regionBytes != current.regionBytes
-                || newer.dataOffset() != current.dataOffset()) {
+        if (newer.sizeBytes < current.sizeBytes) {
+            return Optional.of("volume " + current.name + ": size " + newer.sizeBytes + " is smaller than the attached "
+                    + current.sizeBytes + " (a volume never shrinks)");
+        }
+        if (newer.regionBytes != current.regionBytes || newer.dataOffset() != current.dataOffset()) {
             return Optional.of("volume " + current.name + ": size " + newer.sizeBytes + ", regions of "
                     + newer.regionBytes + " and data at " + newer.dataOffset() + " differ from the attached "
                     + current.sizeBytes + ", " + current.regionBytes + " and " + current.dataOffset()

@@ -254,14 +254,56 @@ class OnlineLegChangesTest {
         assertThatThrownBy(() -> attached.reconfigure(f.spec(4)))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("generation 4");
-        VolumeSpec bigger = new VolumeSpec(
+        VolumeSpec smaller = new VolumeSpec(
                 f.volumeId, "v", SIZE - REGION, REGION, 3, f.spec(3).legs());
-        assertThatThrownBy(() -> attached.reconfigure(bigger))
+        assertThatThrownBy(() -> attached.reconfigure(smaller))
+                .isInstanceOf(IllegalArgumentException.class)
+                .hasMessageContaining("never shrinks");
+        VolumeSpec otherRegions =
+                new VolumeSpec(f.volumeId, "v", SIZE, 2 * REGION, 3, f.spec(3).legs());
+        assertThatThrownBy(() -> attached.reconfigure(otherRegions))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("differ");
         assertThatThrownBy(() -> f.spec(3, List.of()))
                 .isInstanceOf(IllegalArgumentException.class)
                 .hasMessageContaining("no legs");
         assertThat(attached.spec().legIds()).containsExactly(id(0), id(1));
+    }
+
+    @Test
+    void aVolumeGrownWhileServedServesTheNewSizeAtTheSameGenerationWithItsDataWhereItWas() throws Exception {
+        f = new VolumeFixture(3, 4 * SIZE + HEADER);
+        ReplicatedVolume v = f.attach(1);
+        v.write(SIZE - 4096, pattern(1, 4096), false);
+        long grown = 3 * SIZE;
+
+        v.reconfigure(f.spec(1, grown));
+        await().until(() -> v.sizeBytes() == grown);
+        assertThat(v.spec().generation()).isEqualTo(1);
+        assertThat(v.bitmap().regions()).isEqualTo(3L * REGIONS);
+        assertThat(v.legStates()).containsOnly(LegSyncState.IN_SYNC);
+        v.write(2 * SIZE, pattern(2, (int) REGION), false); // past the old end
+        assertThat(v.bitmap().isDirty(2L * REGIONS)).isTrue();
+        ByteBuffer back = ByteBuffer.allocate(4096);
+        v.read(SIZE - 4096, back);
+        assertThat(back.array()).isEqualTo(pattern(1, 4096).array());
+        for (int leg = 0; leg < 3; leg++) {
+            assertThat(f.leg(leg).snapshot(HEADER + 2 * SIZE, (int) REGION))
+                    .isEqualTo(pattern(2, (int) REGION).array());
+            int l = leg;
+            await().untilAsserted(() -> assertThat(
+                            header(f.leg(l).snapshot(0, LegHeader.BYTES)).volumeSizeBytes())
+                    .as("the superblock says the new size")
+                    .isEqualTo(grown));
+        }
+        assertThatThrownBy(() -> v.reconfigure(f.spec(1, SIZE))).hasMessageContaining("never shrinks");
+
+        f.attached.getFirst().close();
+        ReplicatedVolume again = f.attach(f.spec(2, grown));
+        VolumeFixture.awaitAllInSync(again);
+        assertThat(again.progress().copiedBytes()).isZero();
+        ByteBuffer past = ByteBuffer.allocate((int) REGION);
+        again.read(2 * SIZE, past);
+        assertThat(past.array()).isEqualTo(pattern(2, (int) REGION).array());
     }
 }

@@ -31,11 +31,25 @@ final class VolumeFixture implements AutoCloseable {
     int copyWorkers = 2;
 
     VolumeFixture(int legs) {
+        this(legs, SIZE + HEADER);
+    }
+
+    /** With extents of {@code extentBytes} (room for the volume to grow into). */
+    VolumeFixture(int legs, long extentBytes) {
         for (int i = 0; i < legs; i++) {
             UUID id = UUID.randomUUID();
             legIds.add(id);
-            memory.extent(id, SIZE + HEADER);
+            memory.extent(id, extentBytes);
         }
+    }
+
+    /** The volume at {@code sizeBytes} (its legs' extents hold it), at {@code generation}. */
+    VolumeSpec spec(long generation, long sizeBytes) {
+        List<LegTarget> targets = new ArrayList<>();
+        for (int i = 0; i < legIds.size(); i++) {
+            targets.add(MemoryLegs.target(i, legIds.get(i), sizeBytes + HEADER));
+        }
+        return new VolumeSpec(volumeId, "v", sizeBytes, REGION, generation, targets);
     }
 
     MemoryLegs.Extent leg(int i) {

@@ -1,5 +1,7 @@
 package dev.cairn.control.model;
 
+import dev.cairn.legs.header.LegHeader;
+
 /**
  * How big a leg's extent is for a volume: the volume's bytes plus a header area in front, which
  * holds the leg's superblock and its write-intent bitmap (one bit per region), rounded up to 1 MiB.
@@ -11,9 +13,7 @@ public final class LegLayout {
     private LegLayout() {}
 
     public static long headerBytes(long volumeBytes, long regionBytes) {
-        long regions = (volumeBytes + regionBytes - 1) / regionBytes;
-        long bitmapBytes = (regions + 7) / 8;
-        return roundUp(SUPERBLOCK_BYTES + bitmapBytes, ALIGNMENT);
+        return LegHeader.areaBytes(volumeBytes, regionBytes);
     }
 
     /**

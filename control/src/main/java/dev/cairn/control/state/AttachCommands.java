@@ -4,7 +4,6 @@ import static dev.cairn.control.state.Outcome.Status.CONFLICT;
 import static dev.cairn.control.state.Outcome.Status.INVALID;
 import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 
-import dev.cairn.control.api.Sizes;
 import dev.cairn.control.model.AgentRecord;
 import dev.cairn.control.model.Attachment;
 import dev.cairn.control.model.ClusterState;
@@ -15,7 +14,6 @@ import dev.cairn.control.model.VolumeReport;
 import dev.cairn.control.model.VolumeState;
 import java.util.List;
 import java.util.Optional;
-import java.util.OptionalLong;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -110,13 +108,6 @@ final class AttachCommands {
         if (v.state() != VolumeState.AVAILABLE) {
             return Outcome.refused(
                     CONFLICT, "volume '" + v.name() + "' is " + v.state() + ": not every leg exists yet");
-        }
-        OptionalLong growing = ResizeCommands.growingTo(s, v);
-        if (growing.isPresent()) {
-            return Outcome.refused(
-                    CONFLICT,
-                    "volume '" + v.name() + "' is growing to " + Sizes.human(growing.getAsLong())
-                            + ": attach it once every leg's node has grown its extent");
         }
         if (!s.agents().containsKey(c.host())) {
             return Outcome.refused(

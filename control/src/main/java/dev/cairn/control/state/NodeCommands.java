@@ -124,7 +124,7 @@ final class NodeCommands {
         }
         DkvCommands.nodeChanged(s, index, n, s.nodes().get(n.id()), logIndex);
         markLegsReady(s, index, n.id(), observed, logIndex);
-        ResizeCommands.grown(s, index, n.id());
+        ResizeCommands.grown(s, index, n.id(), logIndex);
         NodeCopies.onReports(s, index, c.copies(), c.atMillis(), logIndex);
         trackOrphans(s, index, c, observed, logIndex);
         return Outcome.ok();

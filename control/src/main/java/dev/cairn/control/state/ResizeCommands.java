@@ -30,9 +30,9 @@ import java.util.UUID;
  * #grown} gives the volume its new size. Its data never moves: a leg's data starts after its header,
  * which has room for the bitmap of every size up to {@link LegLayout#largestWithSameHeader}.
  *
- * <p>While a volume grows it is not attached (the agent serves a volume at the size it was
- * attached with); a leg placed meanwhile (a repair, a move) is placed at the new size, as every leg
- * then has it.
+ * <p>An attached volume's agent is told the new size with it and grows the export it serves at the
+ * same generation (its legs' extents hold it by then). A leg placed while the volume grows (a
+ * repair, a move) is placed at the new size, as every leg then has it.
  */
 final class ResizeCommands {
     private ResizeCommands() {}
@@ -81,13 +81,6 @@ final class ResizeCommands {
         }
         if (c.sizeBytes() == target) {
             return Outcome.ok(v.id().toString());
-        }
-        if (v.attachment().isPresent()) {
-            return Outcome.refused(
-                    CONFLICT,
-                    "volume '" + v.name() + "' is attached to host '"
-                            + v.attachment().get().host()
-                            + "': detach it to grow it (a served volume does not grow yet)");
         }
         long region = s.classes().get(v.className()).regionSizeBytes();
         long largest = LegLayout.largestWithSameHeader(v.sizeBytes(), region);
@@ -140,7 +133,7 @@ final class ResizeCommands {
      * A node reported its extents: each volume with a leg there that is growing takes its new size
      * once every leg's node reports the extent grown. The volumes that grew.
      */
-    static List<UUID> grown(ClusterState s, LegIndex index, UUID node) {
+    static List<UUID> grown(ClusterState s, LegIndex index, UUID node, long logIndex) {
         Set<UUID> volumes = new HashSet<>();
         for (UUID extent : index.desiredOn(node)) {
             UUID v = index.volumeOf(extent);
@@ -154,6 +147,7 @@ final class ResizeCommands {
             OptionalLong to = v == null ? OptionalLong.empty() : growingTo(s, v);
             if (to.isPresent() && v.legs().stream().allMatch(l -> holds(s, l))) {
                 s.volumes().put(id, v.withSize(to.getAsLong()));
+                v.attachment().ifPresent(a -> index.touchAgent(a.host(), logIndex));
                 grew.add(id);
             }
         }

@@ -68,20 +68,29 @@ class ResizeTest {
                         - (LegLayout.allocatedBytes(grown)
                                 - LegLayout.allocatedBytes(
                                         before.legs().getFirst().extentSizeBytes())));
-        assertThat(s.attach("v", "h1", false).message()).contains("is growing to 3.0 GiB");
+        s.agent("h1");
+        assertThat(s.attach("v", "h1", false).message())
+                .as("attached meanwhile, at the size it has")
+                .isEmpty();
+        assertThat(s.machine.agentDesired("h1").volumes().getFirst().sizeBytes())
+                .isEqualTo(GIB);
+        long agentSawAt = s.machine.agentDesired("h1").changedAt();
 
         report(nodes.get(0), grown);
         report(nodes.get(1), grown);
         assertThat(s.volume("v").sizeBytes()).isEqualTo(GIB);
         report(nodes.get(2), grown);
         assertThat(s.volume("v").sizeBytes()).isEqualTo(3 * GIB);
+        assertThat(s.machine.agentDesired("h1").changedAt())
+                .as("its agent is told")
+                .isGreaterThan(agentSawAt);
+        assertThat(s.machine.agentDesired("h1").volumes().getFirst().sizeBytes())
+                .isEqualTo(3 * GIB);
         assertThat(ResizeCommands.growingTo(s.machine.read(st -> st), s.volume("v")))
                 .isEmpty();
         assertThat(resize("v", 3 * GIB).message())
                 .as("its size already: nothing to do")
                 .isEmpty();
-        s.agent("h1");
-        assertThat(s.attach("v", "h1", false).message()).isEmpty();
     }
 
     @Test
@@ -99,10 +108,9 @@ class ResizeTest {
                 .contains("grows to at most 8.0 TiB (8761733283840 bytes")
                 .contains("regions of 1.0 MiB");
         assertThat(resize("nope", 2 * GIB).message()).isEqualTo("no volume 'nope'");
-        assertThat(s.attach("v", "h1", false).message()).isEmpty();
-        assertThat(resize("v", 2 * GIB).message()).contains("is attached to host 'h1': detach it to grow it");
-        assertThat(s.volume("v").legs())
-                .isEqualTo(s.machine.read(st -> st.volumes().get(before.id())).legs());
+        assertThat(s.createVolume("x", GIB, "zone-3", 3).message()).isEmpty();
+        assertThat(resize("x", 2 * GIB).message()).contains("is CREATING: not every leg exists yet");
+        assertThat(s.volume("v").legs()).isEqualTo(before.legs());
         assertThat(s.volume("v").legs())
                 .extracting(Leg::extentSizeBytes)
                 .containsOnly(before.legs().getFirst().extentSizeBytes());

@@ -34,10 +34,24 @@ public record LegHeader(
 
     public static final int BYTES = 4096;
     public static final long BITMAP_OFFSET = BYTES;
+    /** The area in front of a leg's data is a whole number of these. */
+    public static final long AREA_ALIGNMENT = 1 << 20;
+
     static final int MAX_MEMBERS = 16;
     private static final byte[] MAGIC = "CAIRNLEG".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
     private static final int FIXED = 88;
+
+    /**
+     * The bytes in front of a leg's data, where it starts: the superblock and a bitmap of one bit
+     * per region, rounded up to {@link #AREA_ALIGNMENT}. The same for every size whose bitmap fits
+     * that area, so a volume grows up to there with its data where it is.
+     */
+    public static long areaBytes(long volumeBytes, long regionBytes) {
+        long regions = (volumeBytes + regionBytes - 1) / regionBytes;
+        long area = BYTES + (regions + 7) / 8;
+        return (area + AREA_ALIGNMENT - 1) / AREA_ALIGNMENT * AREA_ALIGNMENT;
+    }
 
     public LegHeader {
         inSync = List.copyOf(inSync);

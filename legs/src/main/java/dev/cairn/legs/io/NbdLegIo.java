@@ -37,11 +37,10 @@ public final class NbdLegIo implements LegIo {
                             target.address().getHostString(), target.address().getPort())
                     : target.address();
             NbdClient client = NbdClient.connect(resolved, target.exportName(), options, timeout);
-            if (client.sizeBytes() != target.extentSizeBytes()) {
+            if (client.sizeBytes() < target.extentSizeBytes()) { // larger: grown ahead of its volume
                 long size = client.sizeBytes();
                 closeQuietly(client);
-                throw new IOException(
-                        target + " is " + size + " bytes, the controller says " + target.extentSizeBytes());
+                throw new IOException(target + " is " + size + " bytes, its volume needs " + target.extentSizeBytes());
             }
             return new NbdLegIo(client);
         };
