@@ -70,6 +70,12 @@ final class VolumeCommand {
         out.printf(
                 "name:     %s%nid:       %s%nsize:     %s (%d bytes)%nclass:    %s%nstate:    %s%ncreated:  %s%n",
                 v.name(), v.id(), Sizes.human(v.sizeBytes()), v.sizeBytes(), v.className(), v.state(), v.createdAt());
+        v.growing()
+                .ifPresent(g -> out.printf(
+                        "growing:  to %s (%d bytes)%s%n",
+                        Sizes.human(g.toBytes()),
+                        g.toBytes(),
+                        g.waiting().isEmpty() ? "" : "; waiting for " + String.join("; ", g.waiting())));
         printHealth(out, v);
         out.printf(
                 "attached: %s%n", v.attachment().map(VolumeCommand::attachment).orElse("-"));

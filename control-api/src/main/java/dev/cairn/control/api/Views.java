@@ -204,11 +204,16 @@ public final class Views {
             VolumeHealth health,
             int replicas,
             List<String> problems,
-            Optional<ErasureView> erasure) {
+            Optional<ErasureView> erasure,
+            Optional<GrowthView> growing) {
         public VolumeView {
             erasure = erasure == null ? Optional.empty() : erasure; // from controllers older than erasure coding
+            growing = growing == null ? Optional.empty() : growing; // from controllers older than resize
         }
     }
+
+    /** Growing to {@code toBytes}; {@code waiting}: each leg whose node has not grown its extent yet. */
+    public record GrowthView(long toBytes, List<String> waiting) {}
 
     /**
      * An erasure-coded volume's layout: its code, PStores of {@code pstoreBytes} of the volume,

@@ -147,7 +147,8 @@ final class ErasureRoutes {
                 view.health(),
                 view.replicas(),
                 problems,
-                Optional.of(new Views.ErasureView(e.code(), e.pstores(), e.pstoreBytes(), e.chunkBytes(), pstores)));
+                Optional.of(new Views.ErasureView(e.code(), e.pstores(), e.pstoreBytes(), e.chunkBytes(), pstores)),
+                view.growing());
     }
 
     /** The attached volumes with the PStores of the erasure-coded ones read from the DKV. */

@@ -9,13 +9,17 @@ import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.NodeRecord;
+import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.NodeRemoval;
+import dev.cairn.control.state.ResizeCommands;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
+import java.util.OptionalLong;
 import java.util.UUID;
 import java.util.stream.Stream;
 
@@ -53,6 +57,28 @@ final class HealthViews {
             problems.add(staying + " of " + sc.replicas() + " legs by intent");
         }
         return new Health(Views.VolumeHealth.DEGRADED, List.copyOf(problems));
+    }
+
+    /** Where a growing volume's growth stands: the legs whose node has not grown the extent yet. */
+    static Optional<Views.GrowthView> growth(ClusterState s, Volume v) {
+        OptionalLong to = ResizeCommands.growingTo(s, v);
+        if (to.isEmpty()) {
+            return Optional.empty();
+        }
+        List<String> waiting = new ArrayList<>();
+        for (Leg l : v.legs()) {
+            NodeRecord n = s.nodes().get(l.nodeId());
+            ObservedExtent seen = n == null ? null : n.extents().get(l.extentId());
+            if (seen == null || seen.sizeBytes() < l.extentSizeBytes()) {
+                waiting.add("leg " + l.index() + " on node " + (n == null ? l.nodeId() : n.name())
+                        + (n == null || n.state() != NodeState.ONLINE
+                                ? " (" + (n == null ? "gone" : n.state()) + ")"
+                                : "")
+                        + ": its extent is " + (seen == null ? "not reported" : Sizes.human(seen.sizeBytes()))
+                        + ", " + Sizes.human(l.extentSizeBytes()) + " wanted");
+            }
+        }
+        return Optional.of(new Views.GrowthView(to.getAsLong(), waiting));
     }
 
     private static Optional<String> legProblem(ClusterState s, Volume v, StorageClass sc, Leg l) {

@@ -149,7 +149,8 @@ final class ViewMapper {
                 health.problems(),
                 v.erasure()
                         .map(e -> new Views.ErasureView(
-                                e.code().toString(), e.pstores(), e.pstoreBytes(), e.chunkBytes(), List.of())));
+                                e.code().toString(), e.pstores(), e.pstoreBytes(), e.chunkBytes(), List.of())),
+                HealthViews.growth(s, v));
     }
 
     static Views.AttachmentView attachment(ClusterState s, Volume v, Attachment a) {

@@ -34,11 +34,11 @@ import java.util.UUID;
  * same generation (its legs' extents hold it by then). A leg placed while the volume grows (a
  * repair, a move) is placed at the new size, as every leg then has it.
  */
-final class ResizeCommands {
+public final class ResizeCommands {
     private ResizeCommands() {}
 
     /** The size a volume is growing to, if it is: its legs' extents hold more than its size needs. */
-    static OptionalLong growingTo(ClusterState s, Volume v) {
+    public static OptionalLong growingTo(ClusterState s, Volume v) {
         StorageClass sc = s.classes().get(v.className());
         if (sc == null || v.erasure().isPresent() || v.legs().isEmpty()) {
             return OptionalLong.empty();

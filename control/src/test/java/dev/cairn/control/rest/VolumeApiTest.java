@@ -93,8 +93,15 @@ class VolumeApiTest extends ApiFixture {
                         .get("sizeBytes")
                         .asLong())
                 .isEqualTo((2L << 30) + (1 << 20));
+        assertThat(asked.get("growing").get("toBytes").asLong()).isEqualTo(2L << 30);
+        assertThat(asked.get("growing").get("waiting").get(0).asText())
+                .startsWith("leg 0 on node ")
+                .endsWith(": its extent is 1.0 GiB, 2.0 GiB wanted");
         heartbeatWithDesired(a);
-        assertThat(reader.get("/v1/volumes/v").ok().get("sizeBytes").asLong()).isEqualTo(2L << 30);
+        JsonNode grown = reader.get("/v1/volumes/v").ok();
+        assertThat(grown.get("sizeBytes").asLong()).isEqualTo(2L << 30);
+        boolean growingShown = grown.hasNonNull("growing");
+        assertThat(growingShown).isFalse();
     }
 
     @Test
