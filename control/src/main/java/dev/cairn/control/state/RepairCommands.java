@@ -182,23 +182,37 @@ final class RepairCommands {
                                 leg.extentId(), leg.nodeId(), leg.extentSizeBytes(), atMillis, logIndex, reason, true));
     }
 
-    static Outcome addReplica(
-            ClusterState s, LegIndex index, Supplier<Placement> placement, Command.AddReplica c, long logIndex) {
-        Optional<Volume> found = VolumeCommands.find(s, index, c.volume());
+    /**
+     * Why a command on the legs of volume {@code volume} is refused, if it is: no such volume, an
+     * erasure-coded one ({@code ecWhy} says why that does not do), or one whose legs are not all
+     * made yet.
+     */
+    static Optional<Outcome> refusedUnlessReplicated(ClusterState s, LegIndex index, String volume, String ecWhy) {
+        Optional<Volume> found = VolumeCommands.find(s, index, volume);
         if (found.isEmpty()) {
-            return Outcome.refused(NOT_FOUND, "no volume '" + c.volume() + "'");
+            return Optional.of(Outcome.refused(NOT_FOUND, "no volume '" + volume + "'"));
         }
         Volume v = found.get();
         if (v.erasure().isPresent()) {
-            return Outcome.refused(
+            return Optional.of(Outcome.refused(
                     INVALID,
                     "volume '" + v.name() + "' is erasure-coded ("
-                            + v.erasure().get().code() + "): it has BStores, not legs");
+                            + v.erasure().get().code() + "): " + ecWhy));
         }
         if (v.state() != VolumeState.AVAILABLE) {
-            return Outcome.refused(
-                    CONFLICT, "volume '" + v.name() + "' is " + v.state() + ": not every leg exists yet");
+            return Optional.of(Outcome.refused(
+                    CONFLICT, "volume '" + v.name() + "' is " + v.state() + ": not every leg exists yet"));
         }
+        return Optional.empty();
+    }
+
+    static Outcome addReplica(
+            ClusterState s, LegIndex index, Supplier<Placement> placement, Command.AddReplica c, long logIndex) {
+        Optional<Outcome> refused = refusedUnlessReplicated(s, index, c.volume(), "it has BStores, not legs");
+        if (refused.isPresent()) {
+            return refused.get();
+        }
+        Volume v = VolumeCommands.find(s, index, c.volume()).orElseThrow();
         long staying = v.legs().stream().filter(Leg::staying).count();
         if (staying >= StorageClass.MAX_REPLICAS) {
             return Outcome.refused(

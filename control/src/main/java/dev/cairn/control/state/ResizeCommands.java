@@ -1,8 +1,6 @@
 package dev.cairn.control.state;
 
-import static dev.cairn.control.state.Outcome.Status.CONFLICT;
 import static dev.cairn.control.state.Outcome.Status.INVALID;
-import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 import static dev.cairn.control.state.Outcome.Status.UNPLACEABLE;
 
 import dev.cairn.control.api.Sizes;
@@ -13,7 +11,6 @@ import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
-import dev.cairn.control.model.VolumeState;
 import dev.cairn.control.placement.Placement;
 import java.util.ArrayList;
 import java.util.HashSet;
@@ -51,21 +48,12 @@ public final class ResizeCommands {
     }
 
     static Outcome resize(ClusterState s, LegIndex index, Placement p, Command.ResizeVolume c, long logIndex) {
-        Optional<Volume> found = VolumeCommands.find(s, index, c.volume());
-        if (found.isEmpty()) {
-            return Outcome.refused(NOT_FOUND, "no volume '" + c.volume() + "'");
+        Optional<Outcome> refused =
+                RepairCommands.refusedUnlessReplicated(s, index, c.volume(), "only replicated volumes grow so far");
+        if (refused.isPresent()) {
+            return refused.get();
         }
-        Volume v = found.get();
-        if (v.erasure().isPresent()) {
-            return Outcome.refused(
-                    INVALID,
-                    "volume '" + v.name() + "' is erasure-coded ("
-                            + v.erasure().get().code() + "): only replicated volumes grow so far");
-        }
-        if (v.state() != VolumeState.AVAILABLE) {
-            return Outcome.refused(
-                    CONFLICT, "volume '" + v.name() + "' is " + v.state() + ": not every leg exists yet");
-        }
+        Volume v = VolumeCommands.find(s, index, c.volume()).orElseThrow();
         try {
             Volume.checkSize(c.sizeBytes());
         } catch (IllegalArgumentException e) {
