@@ -216,9 +216,7 @@ public final class Drive implements Closeable {
             pieces = ExtentGrowth.pieces(r, sizeBytes - r.sizeBytes(), records.values(), label);
         } catch (ExtentGrowth.NoRoom e) {
             throw new DriveException(
-                    ExtentTable.entries(records.values()) >= label.tableCapacity()
-                            ? DriveException.Reason.TABLE_FULL
-                            : DriveException.Reason.NO_SPACE,
+                    e.reason,
                     "drive " + id() + " cannot grow extent " + id + " to " + sizeBytes + " bytes: " + e.getMessage());
         }
         ExtentRecord grown = r.withPieces(pieces);

@@ -14,12 +14,14 @@ final class ExtentGrowth {
     /** At most this many pieces per extent: each growth that cannot extend in place adds one. */
     static final int MAX_PIECES = 64;
 
-    /** The growth has no room; the message says what is missing. */
+    /** The growth has no room; the message says what is missing, {@code reason} which kind. */
     static final class NoRoom extends Exception {
         private static final long serialVersionUID = 1L;
+        final DriveException.Reason reason;
 
-        NoRoom(String message) {
+        NoRoom(DriveException.Reason reason, String message) {
             super(message);
+            this.reason = reason;
         }
     }
 
@@ -39,14 +41,20 @@ final class ExtentGrowth {
             return pieces;
         }
         if (r.pieces().size() >= MAX_PIECES) {
-            throw new NoRoom("it already has " + MAX_PIECES + " pieces and the space after its last is taken");
+            throw new NoRoom(
+                    DriveException.Reason.NO_SPACE,
+                    "it already has " + MAX_PIECES + " pieces and the space after its last is taken");
         }
         if (ExtentTable.entries(records) >= label.tableCapacity()) {
-            throw new NoRoom("the extent table is full (" + label.tableCapacity() + " pieces)");
+            throw new NoRoom(
+                    DriveException.Reason.TABLE_FULL,
+                    "the extent table is full (" + label.tableCapacity() + " pieces)");
         }
         long offset = map.bestFit(needed)
-                .orElseThrow(() -> new NoRoom("no free gap of " + needed + " bytes (largest " + map.largestGap()
-                        + ", free " + (label.dataBytes() - map.usedBytes()) + ")"));
+                .orElseThrow(() -> new NoRoom(
+                        DriveException.Reason.NO_SPACE,
+                        "no free gap of " + needed + " bytes (largest " + map.largestGap() + ", free "
+                                + (label.dataBytes() - map.usedBytes()) + ")"));
         pieces.add(new ExtentRecord.Piece(last.offset(), last.allocatedBytes()));
         pieces.add(new ExtentRecord.Piece(offset, rest));
         return pieces;

@@ -33,7 +33,7 @@ public record VolumeSpec(
         if (legs.stream().map(LegTarget::extentId).distinct().count() < legs.size()) {
             throw new IllegalArgumentException("volume " + name + " names a leg twice: " + legs);
         }
-        long needed = LegHeader.areaBytes(sizeBytes, regionBytes) + sizeBytes;
+        long needed = neededBytes(sizeBytes, regionBytes);
         for (LegTarget t : legs) {
             if (t.extentSizeBytes() < needed) {
                 throw new IllegalArgumentException("volume " + name + ": leg " + t.extentId() + "'s extent of "
@@ -53,7 +53,7 @@ public record VolumeSpec(
      * target asks for what the volume needs (its extent may hold more: grown ahead of the volume).
      */
     public static VolumeSpec of(AgentApi.AttachedVolume v) {
-        long needed = LegHeader.areaBytes(v.sizeBytes(), v.regionSizeBytes()) + v.sizeBytes();
+        long needed = neededBytes(v.sizeBytes(), v.regionSizeBytes());
         List<LegTarget> targets = new ArrayList<>();
         for (AgentApi.AttachedLeg l : v.legs()) {
             UUID extent = l.extentId();
@@ -63,10 +63,15 @@ public record VolumeSpec(
                     l.nodeId(),
                     LegTarget.address(l.nbdAddress()),
                     LegTarget.exportName(extent, v.generation(), l.secret()),
-                    l.extentSizeBytes() < needed ? l.extentSizeBytes() : needed,
+                    Math.min(l.extentSizeBytes(), needed),
                     l.kept()));
         }
         return new VolumeSpec(v.volumeId(), v.name(), v.sizeBytes(), v.regionSizeBytes(), v.generation(), targets);
+    }
+
+    /** What a leg's extent must hold for a volume of {@code sizeBytes}: its header area and its bytes. */
+    static long neededBytes(long sizeBytes, long regionBytes) {
+        return LegHeader.areaBytes(sizeBytes, regionBytes) + sizeBytes;
     }
 
     public long dataOffset() {
@@ -102,7 +107,7 @@ public record VolumeSpec(
 
     /** This volume grown to {@code newSize}, each leg's target asking for what it needs then. */
     VolumeSpec withSize(long newSize) {
-        long needed = LegHeader.areaBytes(newSize, regionBytes) + newSize;
+        long needed = neededBytes(newSize, regionBytes);
         List<LegTarget> grown = legs.stream()
                 .map(t -> new LegTarget(
                         t.index(), t.extentId(), t.nodeId(), t.address(), t.exportName(), needed, t.kept()))
