@@ -62,7 +62,7 @@ public final class PStoreLayouts implements AutoCloseable {
     public List<PStoreLayout> of(ErasureLayout e) throws IOException {
         List<PStoreLayout> out = new ArrayList<>();
         for (int p = 0; p < e.pstores(); p++) {
-            out.add(get(e.firstKey() + p));
+            out.add(get(e.key(p)));
         }
         return out;
     }

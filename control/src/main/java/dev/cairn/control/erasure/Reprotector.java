@@ -102,7 +102,7 @@ public final class Reprotector {
             for (Map.Entry<Volume, List<ErasureLayout.Rebuild>> f : filled.entrySet()) {
                 ErasureLayout e = f.getKey().erasure().orElseThrow();
                 for (ErasureLayout.Rebuild r : f.getValue()) {
-                    long key = e.firstKey() + r.pstore();
+                    long key = e.key(r.pstore());
                     PStoreLayout now = updated.containsKey(key) ? updated.get(key) : layouts.get(key);
                     List<ErasureLayout.BStorePlacement> members = new ArrayList<>(now.members());
                     if (!members.get(r.member()).equals(r.replacement())) {

@@ -1,5 +1,6 @@
 package dev.cairn.control.model;
 
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.Set;
@@ -9,11 +10,12 @@ import java.util.UUID;
 /**
  * How an erasure-coded volume is cut: PStores of {@code pstoreBytes} logical bytes, rows of {@code
  * k} chunks of {@code chunkBytes}, bitmap regions of {@code regionRows} rows, a header of {@code
- * headerBytes} in front of every BStore. Its PStores' layouts are DKV values under keys {@code
- * firstKey} to {@code firstKey + pstores - 1}; the controller's state holds them only while the
- * volume is being created ({@code pending}, until they are stored in the DKV). {@code nodes}: the
- * nodes holding its BStores (told when the generation changes). {@code generation}: what opens its
- * BStores now; attachments raise it, as they raise a leg's.
+ * headerBytes} in front of every BStore. Its {@code pstores} PStores' layouts are DKV values, the
+ * first ones under keys from {@code firstKey} on, those added by growths under the ranges of {@code
+ * addedKeys}, in order ({@link #key}); the controller's state holds them only while the volume is
+ * being created ({@code pending}, until they are stored in the DKV) or grown ({@code growth}).
+ * {@code nodes}: the nodes holding its BStores (told when the generation changes). {@code
+ * generation}: what opens its BStores now; attachments raise it, as they raise a leg's.
  */
 public record ErasureLayout(
         ErasureCode code,
@@ -26,7 +28,9 @@ public record ErasureLayout(
         long generation,
         Set<UUID> nodes,
         List<PStorePlacement> pending,
-        List<Rebuild> rebuilds) {
+        List<Rebuild> rebuilds,
+        List<KeyRange> addedKeys,
+        Growth growth) {
 
     /** Chunks of 64 KiB: a 1 MiB write of a 4+2 volume is four whole rows. */
     public static final int CHUNK_BYTES = 64 * 1024;
@@ -45,6 +49,109 @@ public record ErasureLayout(
         nodes = Set.copyOf(new TreeSet<>(nodes));
         pending = List.copyOf(pending);
         rebuilds = rebuilds == null ? List.of() : List.copyOf(rebuilds); // volumes stored before reprotect
+        addedKeys = addedKeys == null ? List.of() : List.copyOf(addedKeys); // volumes stored before growth
+    }
+
+    /** DKV keys {@code first} to {@code first + count - 1}: the layouts of PStores a growth added. */
+    public record KeyRange(long first, int count) {}
+
+    /**
+     * The volume growing to {@code toBytes}: the PStores it adds ({@code added}, under keys from
+     * {@code firstKey} on, placed like a new volume's and created by their nodes), and, when the
+     * last PStore now has fewer rows than the new size gives it, its members ({@code lastMembers},
+     * as the DKV named them when the growth was asked for) grown in place to {@code lastBStoreBytes}.
+     * The restriper stores the layouts once every node has made its part, then the volume has its new
+     * size.
+     */
+    public record Growth(
+            long toBytes,
+            long firstKey,
+            List<PStorePlacement> added,
+            long lastBStoreBytes,
+            List<BStorePlacement> lastMembers) {
+        public Growth {
+            added = List.copyOf(added);
+            lastMembers = List.copyOf(lastMembers);
+        }
+    }
+
+    /** The growth under way, if the volume is growing. */
+    public Optional<Growth> growing() {
+        return Optional.ofNullable(growth);
+    }
+
+    /** The DKV key of PStore {@code p}'s layout. */
+    public long key(int p) {
+        if (p < 0 || p >= pstores) {
+            throw new IllegalArgumentException("PStore " + p + " of a volume of " + pstores);
+        }
+        int first = pstores - addedKeys.stream().mapToInt(KeyRange::count).sum();
+        if (p < first) {
+            return firstKey + p;
+        }
+        int at = p - first;
+        for (KeyRange r : addedKeys) {
+            if (at < r.count()) {
+                return r.first() + at;
+            }
+            at -= r.count();
+        }
+        throw new IllegalStateException("PStore " + p + " has no key"); // the counts add up: never
+    }
+
+    /** The key ranges of its layouts (and of those a growth under way adds). */
+    public List<KeyRange> keyRanges() {
+        List<KeyRange> out = new ArrayList<>();
+        out.add(new KeyRange(
+                firstKey, pstores - addedKeys.stream().mapToInt(KeyRange::count).sum()));
+        out.addAll(addedKeys);
+        if (growth != null && !growth.added().isEmpty()) {
+            out.add(new KeyRange(growth.firstKey(), growth.added().size()));
+        }
+        return out;
+    }
+
+    /**
+     * The volume grown: {@code growth}'s PStores are its last ones, under their keys, and it is not
+     * growing any more.
+     */
+    public ErasureLayout grown(Set<UUID> newNodes) {
+        List<KeyRange> keys = new ArrayList<>(addedKeys);
+        if (!growth.added().isEmpty()) {
+            keys.add(new KeyRange(growth.firstKey(), growth.added().size()));
+        }
+        return new ErasureLayout(
+                code,
+                chunkBytes,
+                pstoreBytes,
+                regionRows,
+                headerBytes,
+                firstKey,
+                pstores + growth.added().size(),
+                generation,
+                newNodes,
+                pending,
+                rebuilds,
+                keys,
+                null);
+    }
+
+    /** Growing as {@code newGrowth} says, its BStores on {@code newNodes} (with those it has). */
+    public ErasureLayout withGrowth(Growth newGrowth, Set<UUID> newNodes) {
+        return new ErasureLayout(
+                code,
+                chunkBytes,
+                pstoreBytes,
+                regionRows,
+                headerBytes,
+                firstKey,
+                pstores,
+                generation,
+                newNodes,
+                pending,
+                rebuilds,
+                addedKeys,
+                newGrowth);
     }
 
     /**
@@ -86,7 +193,9 @@ public record ErasureLayout(
                 generation,
                 newNodes,
                 pending,
-                newRebuilds);
+                newRebuilds,
+                addedKeys,
+                growth);
     }
 
     /** Where one BStore goes: a drive of a node, its extent and the secret that opens it. */
@@ -126,7 +235,9 @@ public record ErasureLayout(
                 0,
                 Set.of(),
                 List.of(),
-                List.of());
+                List.of(),
+                List.of(),
+                null);
     }
 
     /** Rows of PStore {@code p} of a volume of {@code volumeBytes}. */
@@ -158,7 +269,9 @@ public record ErasureLayout(
                 generation,
                 newNodes,
                 newPending,
-                rebuilds);
+                rebuilds,
+                addedKeys,
+                growth);
     }
 
     public ErasureLayout withGeneration(long newGeneration) {
@@ -173,6 +286,8 @@ public record ErasureLayout(
                 newGeneration,
                 nodes,
                 pending,
-                rebuilds);
+                rebuilds,
+                addedKeys,
+                growth);
     }
 }

@@ -3,16 +3,10 @@ package dev.cairn.control.placement;
 import dev.cairn.control.api.Label;
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.model.ClusterState;
-import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.DriveState;
-import dev.cairn.control.model.ErasureLayout;
-import dev.cairn.control.model.Leg;
-import dev.cairn.control.model.LegLayout;
-import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
-import dev.cairn.control.model.Volume;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HashMap;
@@ -76,50 +70,7 @@ public final class Placement {
      * reserve of {@code spareFraction} of its data area.
      */
     public static Placement of(ClusterState state, double spareFraction) {
-        Map<UUID, Long> pending = new HashMap<>();
-        for (Volume v : state.volumes().values()) {
-            for (Leg leg : v.legs()) {
-                NodeRecord node = state.nodes().get(leg.nodeId());
-                boolean reported = node != null && node.extents().containsKey(leg.extentId());
-                if (leg.state() == LegState.CREATING && !reported) {
-                    pending.merge(leg.driveId(), LegLayout.allocatedBytes(leg.extentSizeBytes()), Limits::addSaturated);
-                } else if (reported) { // a growing volume's leg its node has not grown yet
-                    long growth = LegLayout.allocatedBytes(leg.extentSizeBytes())
-                            - LegLayout.allocatedBytes(
-                                    node.extents().get(leg.extentId()).sizeBytes());
-                    if (growth > 0) {
-                        pending.merge(leg.driveId(), growth, Limits::addSaturated);
-                    }
-                }
-            }
-        }
-        for (Volume v : state.volumes().values()) {
-            for (ErasureLayout.PStorePlacement ps :
-                    v.erasure().map(ErasureLayout::pending).orElse(List.of())) {
-                for (ErasureLayout.BStorePlacement b : ps.members()) {
-                    NodeRecord node = state.nodes().get(b.nodeId());
-                    if (node == null || !node.extents().containsKey(b.extentId())) {
-                        pending.merge(b.driveId(), LegLayout.allocatedBytes(ps.bstoreBytes()), Limits::addSaturated);
-                    }
-                }
-            }
-        }
-        for (Volume v : state.volumes().values()) {
-            for (ErasureLayout.Rebuild r :
-                    v.erasure().map(ErasureLayout::rebuilds).orElse(List.of())) {
-                NodeRecord node = state.nodes().get(r.replacement().nodeId());
-                if (node == null || !node.extents().containsKey(r.replacement().extentId())) {
-                    pending.merge(
-                            r.replacement().driveId(), LegLayout.allocatedBytes(r.bstoreBytes()), Limits::addSaturated);
-                }
-            }
-        }
-        for (DkvLayout.Mirror m : state.dkv().mirrors()) {
-            NodeRecord node = state.nodes().get(m.nodeId());
-            if (node == null || !node.extents().containsKey(m.extentId())) {
-                pending.merge(m.driveId(), state.dkv().kvVolumeBytes(), Limits::addSaturated);
-            }
-        }
+        Map<UUID, Long> pending = PendingBytes.of(state);
         int offline = (int) state.nodes().values().stream()
                 .filter(n -> n.state() != NodeState.ONLINE)
                 .count();

@@ -120,7 +120,7 @@ public final class ControllerApi implements AutoCloseable {
         NodeRoutes nodes = new NodeRoutes(
                 state, clock, settings.spareFraction(), settings.repairBytesPerSecond(), settings.kvLease(), erasure);
         AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond(), erasure);
-        RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction());
+        RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction(), erasure);
         RebalanceRoutes rebalance = new RebalanceRoutes(state, settings.spareFraction());
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {

@@ -5,12 +5,14 @@ import dev.cairn.control.api.BStoreRebuild;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.erasure.PStoreLayouts;
 import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.ErasureViews;
 import dev.cairn.control.state.ReplicatedState;
+import dev.cairn.control.state.Secrets;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
@@ -40,6 +42,47 @@ final class ErasureRoutes {
     /** Reserves DKV keys for a new volume's PStores (the DKV adds shards where needed); the first. */
     long reserveKeys(int pstores) throws IOException {
         return Long.parseLong(dkv.reserveKeys(pstores).id().orElseThrow());
+    }
+
+    /**
+     * The command that grows erasure-coded volume {@code v} to {@code sizeBytes}: ids and secrets
+     * of the BStores of the PStores it adds, DKV keys reserved for their layouts, and the last
+     * PStore's members read from the DKV when that PStore gains rows. Nothing is reserved for a
+     * growth the volume's state refuses at once (one under way, a smaller size).
+     */
+    Command.ResizeVolume growth(Volume v, long sizeBytes, double spareFraction, long atMillis) throws IOException {
+        ErasureLayout e = v.erasure().orElseThrow();
+        if (e.growing().isPresent() || sizeBytes <= v.sizeBytes()) {
+            return new Command.ResizeVolume(v.id().toString(), sizeBytes, spareFraction, atMillis);
+        }
+        int added = Math.toIntExact(Math.max(0, (sizeBytes + e.pstoreBytes() - 1) / e.pstoreBytes() - e.pstores()));
+        long bstores = (long) added * e.code().width();
+        if (bstores + (long) e.pstores() * e.code().width() > Limits.MAX_VOLUME_BSTORES) {
+            throw ApiError.badRequest("volume '" + v.name() + "' of " + sizeBytes + " bytes would have "
+                    + (bstores + (long) e.pstores() * e.code().width()) + " BStores, more than the "
+                    + Limits.MAX_VOLUME_BSTORES + " one volume may have");
+        }
+        int last = e.pstores() - 1;
+        List<ErasureLayout.BStorePlacement> lastMembers = List.of();
+        if (e.bstoreBytes(last, sizeBytes) > e.bstoreBytes(last, v.sizeBytes())) {
+            try {
+                lastMembers = layouts.get(e.key(last)).members();
+            } catch (IOException ex) {
+                throw new ApiError(
+                        503,
+                        "cannot grow volume '" + v.name() + "' now: its last PStore's layout could not be read: "
+                                + ex.getMessage() + ". Try again once the DKV answers");
+            }
+        }
+        long firstKey = added > 0 ? reserveKeys(added) : 0;
+        List<UUID> extents = new ArrayList<>();
+        List<String> secrets = new ArrayList<>();
+        for (long i = 0; i < bstores; i++) {
+            extents.add(UUID.randomUUID());
+            secrets.add(Secrets.newSecret());
+        }
+        return new Command.ResizeVolume(
+                v.id().toString(), sizeBytes, spareFraction, atMillis, extents, secrets, firstKey, lastMembers);
     }
 
     /** The BStores of a volume to be deleted, read from its layouts (none while it is still being created). */
@@ -77,7 +120,7 @@ final class ErasureRoutes {
             try {
                 List<PStoreLayout> pstores = layouts.of(e);
                 for (PStoreLayout p : pstores) {
-                    out.addAll(ErasureViews.on(node, p, e.generation()));
+                    out.addAll(ErasureViews.on(node, e, p));
                 }
                 for (ErasureLayout.Rebuild r : e.rebuilds()) {
                     if (r.replacement().nodeId().equals(node)) {

@@ -5,6 +5,7 @@ import dev.cairn.control.api.Sizes;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DkvLayout;
+import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.LegSync;
@@ -67,18 +68,39 @@ final class HealthViews {
         }
         List<String> waiting = new ArrayList<>();
         for (Leg l : v.legs()) {
-            NodeRecord n = s.nodes().get(l.nodeId());
-            ObservedExtent seen = n == null ? null : n.extents().get(l.extentId());
-            if (seen == null || seen.sizeBytes() < l.extentSizeBytes()) {
-                waiting.add("leg " + l.index() + " on node " + (n == null ? l.nodeId() : n.name())
-                        + (n == null || n.state() != NodeState.ONLINE
-                                ? " (" + (n == null ? "gone" : n.state()) + ")"
-                                : "")
-                        + ": its extent is " + (seen == null ? "not reported" : Sizes.human(seen.sizeBytes()))
-                        + ", " + Sizes.human(l.extentSizeBytes()) + " wanted");
-            }
+            waiting(s, "leg " + l.index(), l.nodeId(), l.extentId(), l.extentSizeBytes())
+                    .ifPresent(waiting::add);
         }
+        v.erasure().flatMap(ErasureLayout::growing).ifPresent(g -> {
+            int last = v.erasure().get().pstores() - 1;
+            for (int i = 0; i < g.lastMembers().size(); i++) {
+                ErasureLayout.BStorePlacement b = g.lastMembers().get(i);
+                waiting(s, "BStore " + i + " of PStore " + last, b.nodeId(), b.extentId(), g.lastBStoreBytes())
+                        .ifPresent(waiting::add);
+            }
+            for (int p = 0; p < g.added().size(); p++) {
+                ErasureLayout.PStorePlacement ps = g.added().get(p);
+                for (int i = 0; i < ps.members().size(); i++) {
+                    ErasureLayout.BStorePlacement b = ps.members().get(i);
+                    String what = "BStore " + i + " of new PStore " + (last + 1 + p);
+                    waiting(s, what, b.nodeId(), b.extentId(), ps.bstoreBytes()).ifPresent(waiting::add);
+                }
+            }
+        });
         return Optional.of(new Views.GrowthView(to.getAsLong(), waiting));
+    }
+
+    /** What {@code what}'s extent on {@code node} is while it is not yet {@code wanted} bytes. */
+    private static Optional<String> waiting(ClusterState s, String what, UUID node, UUID extent, long wanted) {
+        NodeRecord n = s.nodes().get(node);
+        ObservedExtent seen = n == null ? null : n.extents().get(extent);
+        if (seen != null && seen.sizeBytes() >= wanted) {
+            return Optional.empty();
+        }
+        return Optional.of(what + " on node " + (n == null ? node : n.name())
+                + (n == null || n.state() != NodeState.ONLINE ? " (" + (n == null ? "gone" : n.state()) + ")" : "")
+                + ": its extent is " + (seen == null ? "not reported" : Sizes.human(seen.sizeBytes())) + ", "
+                + Sizes.human(wanted) + " wanted");
     }
 
     private static Optional<String> legProblem(ClusterState s, Volume v, StorageClass sc, Leg l) {

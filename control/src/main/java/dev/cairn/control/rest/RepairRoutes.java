@@ -21,9 +21,11 @@ final class RepairRoutes {
     private final ReplicatedState state;
     private final InstantSource clock;
     private final double spareFraction;
+    private final ErasureRoutes erasure;
 
-    RepairRoutes(ReplicatedState state, InstantSource clock, double spareFraction) {
+    RepairRoutes(ReplicatedState state, InstantSource clock, double spareFraction, ErasureRoutes erasure) {
         this.state = state;
+        this.erasure = erasure;
         this.clock = clock;
         this.spareFraction = spareFraction;
     }
@@ -52,7 +54,8 @@ final class RepairRoutes {
 
     /**
      * POST /v1/volumes/{volume}/resize {"sizeBytes": N}: 200 with the volume, which shows the new
-     * size once every leg's node has grown its extent (at once, where nodes are online).
+     * size once every leg's node has grown its extent (at once, where nodes are online), or, for an
+     * erasure-coded one, once the restriper has stored the layouts of its new and grown PStores.
      */
     void resize(Context ctx) throws IOException {
         Requests.ResizeVolume r = Json.body(ctx, Requests.ResizeVolume.class);
@@ -64,7 +67,11 @@ final class RepairRoutes {
         }
         Volume v = References.volume(state, ctx.pathParam("volume"));
         Json.submit(
-                state, new Command.ResizeVolume(ctx.pathParam("volume"), r.sizeBytes(), spareFraction, clock.millis()));
+                state,
+                v.erasure().isPresent()
+                        ? erasure.growth(v, r.sizeBytes(), spareFraction, clock.millis())
+                        : new Command.ResizeVolume(
+                                ctx.pathParam("volume"), r.sizeBytes(), spareFraction, clock.millis()));
         ctx.json(References.changedVolume(state, v.id(), "volume '" + v.name() + "' was resized"));
     }
 

@@ -154,6 +154,7 @@ public final class ClusterStateMachine {
                 RebalanceCommands.moveLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
             case Command.ResizeVolume c ->
                 invalidating(ResizeCommands.resize(state, index, placement(c.spareFraction()), c, logIndex));
+            case Command.ErasureGrown c -> invalidating(ErasureGrowth.grown(state, index, c, logIndex));
         };
     }
 

@@ -47,7 +47,8 @@ import java.util.UUID;
     @JsonSubTypes.Type(value = Command.SetRebalance.class, name = "set-rebalance"),
     @JsonSubTypes.Type(value = Command.MoveLeg.class, name = "move-leg"),
     @JsonSubTypes.Type(value = Command.RemoveNode.class, name = "remove-node"),
-    @JsonSubTypes.Type(value = Command.ResizeVolume.class, name = "resize-volume")
+    @JsonSubTypes.Type(value = Command.ResizeVolume.class, name = "resize-volume"),
+    @JsonSubTypes.Type(value = Command.ErasureGrown.class, name = "erasure-grown")
 })
 public sealed interface Command {
 
@@ -245,9 +246,39 @@ public sealed interface Command {
     /**
      * The operator grows a volume (by name or id) to {@code sizeBytes}: every leg's extent is
      * wanted that much larger at once, where its drive has room (spare space kept as for a new leg);
-     * the volume takes the new size once every leg's node reports its extent grown.
+     * the volume takes the new size once every leg's node reports its extent grown. An erasure-coded
+     * volume's growth carries the ids and secrets of the BStores of the PStores it adds, the first
+     * of the DKV keys reserved for their layouts, and its last PStore's members as the DKV names
+     * them (their extents grow in place when the new size gives that PStore more rows).
      */
-    record ResizeVolume(String volume, long sizeBytes, double spareFraction, long atMillis) implements Command {}
+    record ResizeVolume(
+            String volume,
+            long sizeBytes,
+            double spareFraction,
+            long atMillis,
+            List<UUID> extentIds,
+            List<String> secrets,
+            long firstKey,
+            List<ErasureLayout.BStorePlacement> lastMembers)
+            implements Command {
+        public ResizeVolume {
+            extentIds = extentIds == null ? List.of() : extentIds; // entries logged before erasure-coded growth
+            secrets = secrets == null ? List.of() : secrets;
+            lastMembers = lastMembers == null ? List.of() : lastMembers;
+        }
+
+        /** A replicated volume's. */
+        public ResizeVolume(String volume, long sizeBytes, double spareFraction, long atMillis) {
+            this(volume, sizeBytes, spareFraction, atMillis, List.of(), List.of(), 0, List.of());
+        }
+    }
+
+    /**
+     * The restriper stored the layouts of the PStores erasure-coded volume {@code volumeId}'s
+     * growth adds, and of its last PStore grown, after every node made its part: the volume has its
+     * new size and PStores.
+     */
+    record ErasureGrown(UUID volumeId, long atMillis) implements Command {}
 
     /**
      * The operator removes leg {@code leg} (its extent id or index) of a volume; below the class's

@@ -93,11 +93,8 @@ public final class CommandChecks {
             }
             case Command.UndrainNode u -> id(u.nodeId(), "node id");
             case Command.AddReplica a -> addReplica(a);
-            case Command.ResizeVolume r -> {
-                volume(r.volume());
-                spare(r.spareFraction());
-                time(r.atMillis());
-            }
+            case Command.ResizeVolume r -> ErasureChecks.resize(r);
+            case Command.ErasureGrown g -> ErasureChecks.grown(g);
             case Command.RemoveReplica r -> {
                 volume(r.volume());
                 text(r.leg(), "leg", Limits.MAX_NAME_CHARS);
@@ -217,15 +214,20 @@ public final class CommandChecks {
         time(h.atMillis());
     }
 
-    private static void createVolume(Command.CreateVolume v) {
-        id(v.volumeId(), "volume id");
-        present(v.name(), "name");
-        text(v.className(), "class", Limits.MAX_NAME_CHARS);
-        List<UUID> extents = list(v.extentIds(), "extentIds", Limits.MAX_VOLUME_BSTORES);
+    /** Well-formed extent ids for new extents: present, none twice. */
+    static void newExtents(List<UUID> extentIds) {
+        List<UUID> extents = list(extentIds, "extentIds", Limits.MAX_VOLUME_BSTORES);
         extents.forEach(e -> id(e, "extent id"));
         if (new HashSet<>(extents).size() != extents.size()) {
             throw new IllegalArgumentException("extentIds name an extent twice: " + extents);
         }
+    }
+
+    private static void createVolume(Command.CreateVolume v) {
+        id(v.volumeId(), "volume id");
+        present(v.name(), "name");
+        text(v.className(), "class", Limits.MAX_NAME_CHARS);
+        newExtents(v.extentIds());
         list(v.secrets(), "secrets", Limits.MAX_VOLUME_BSTORES).forEach(CommandChecks::secret);
         if (v.firstKey() < 0) {
             throw new IllegalArgumentException("firstKey is negative");
@@ -317,7 +319,7 @@ public final class CommandChecks {
         // Keys and values are checked as labels (and refused with the label's own reason) when applied.
     }
 
-    private static void volume(String idOrName) {
+    static void volume(String idOrName) {
         text(idOrName, "volume", Limits.MAX_NAME_CHARS);
     }
 

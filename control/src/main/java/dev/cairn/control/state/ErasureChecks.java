@@ -20,6 +20,23 @@ final class ErasureChecks {
         time(p.atMillis());
     }
 
+    static void resize(Command.ResizeVolume r) {
+        CommandChecks.volume(r.volume());
+        CommandChecks.spare(r.spareFraction());
+        time(r.atMillis());
+        CommandChecks.newExtents(r.extentIds());
+        list(r.secrets(), "secrets", Limits.MAX_VOLUME_BSTORES).forEach(CommandChecks::secret);
+        if (r.firstKey() < 0) {
+            throw new IllegalArgumentException("firstKey is negative");
+        }
+        list(r.lastMembers(), "lastMembers", ErasureCode.MAX_WIDTH).forEach(ErasureChecks::placement);
+    }
+
+    static void grown(Command.ErasureGrown g) {
+        id(g.volumeId(), "volume id");
+        time(g.atMillis());
+    }
+
     static void reprotect(Command.ReprotectBStores r) {
         id(r.volumeId(), "volume id");
         time(r.atMillis());
@@ -42,15 +59,8 @@ final class ErasureChecks {
             throw new IllegalArgumentException("a rebuild of member " + r.member() + " of PStore " + r.pstore());
         }
         bytes(r.bstoreBytes(), "bstoreBytes", Limits.MAX_VOLUME_BYTES);
-        for (ErasureLayout.BStorePlacement b :
-                List.of(present(r.old(), "old"), present(r.replacement(), "replacement"))) {
-            id(b.nodeId(), "node id");
-            id(b.driveId(), "drive id");
-            id(b.extentId(), "extent id");
-            if (!present(b.secret(), "a BStore secret").matches("[0-9a-f]{1,64}")) {
-                throw new IllegalArgumentException("a BStore secret must be 1 to 64 hex digits");
-            }
-        }
+        placement(present(r.old(), "old"));
+        placement(present(r.replacement(), "replacement"));
         if (r.old().extentId().equals(r.replacement().extentId())) {
             throw new IllegalArgumentException(
                     "a BStore cannot be rebuilt into itself (" + r.old().extentId() + ")");
@@ -62,5 +72,15 @@ final class ErasureChecks {
                     + " must be distinct other members, got " + sources);
         }
         time(r.sinceMillis());
+    }
+
+    private static void placement(ErasureLayout.BStorePlacement b) {
+        present(b, "a BStore");
+        id(b.nodeId(), "node id");
+        id(b.driveId(), "drive id");
+        id(b.extentId(), "extent id");
+        if (!present(b.secret(), "a BStore secret").matches("[0-9a-f]{1,64}")) {
+            throw new IllegalArgumentException("a BStore secret must be 1 to 64 hex digits");
+        }
     }
 }

@@ -62,38 +62,26 @@ final class ErasureCommands {
                 return Outcome.refused(CONFLICT, "extent id " + extent + " is taken");
             }
         }
-        Placement p = placement.get();
         List<ErasureLayout.PStorePlacement> pstores = new ArrayList<>();
         Set<UUID> nodes = new TreeSet<>();
+        List<Long> sizes = new ArrayList<>();
         for (int ps = 0; ps < layout.pstores(); ps++) {
-            long bstoreBytes = layout.bstoreBytes(ps, c.sizeBytes());
-            long allocated = LegLayout.allocatedBytes(bstoreBytes);
-            List<PlacedLeg> placed;
-            try {
-                // Each PStore its own order among equally free drives: a drive's PStores share it with
-                // many others, and its rebuilds read from all of them.
-                placed = p.place(PlacementRequest.of(code.width(), allocated, sc.spreadAcross(), sc.prefer())
-                        .withTieBreak(tieBreak(c.volumeId(), ps, 0)));
-            } catch (PlacementException e) {
-                return Outcome.refused(
-                        UNPLACEABLE,
-                        "cannot place volume '" + c.name() + "' (class " + sc.name() + ", " + code + " across "
-                                + sc.spreadAcross() + "): PStore " + ps + " of " + layout.pstores() + " "
-                                + e.getMessage());
-            }
-            p.commit(placed, allocated);
-            List<ErasureLayout.BStorePlacement> members = new ArrayList<>();
-            for (int i = 0; i < placed.size(); i++) {
-                int at = ps * code.width() + i;
-                PlacedLeg pl = placed.get(i);
-                members.add(new ErasureLayout.BStorePlacement(
-                        pl.nodeId(),
-                        pl.driveId(),
-                        c.extentIds().get(at),
-                        c.secrets().get(at)));
-                nodes.add(pl.nodeId());
-            }
-            pstores.add(new ErasureLayout.PStorePlacement(c.firstKey() + ps, bstoreBytes, members));
+            sizes.add(layout.bstoreBytes(ps, c.sizeBytes()));
+        }
+        Optional<String> unplaceable = place(
+                placement.get(),
+                sc,
+                c.volumeId(),
+                0,
+                sizes,
+                new NewBStores(c.extentIds(), c.secrets(), c.firstKey()),
+                pstores,
+                nodes);
+        if (unplaceable.isPresent()) {
+            return Outcome.refused(
+                    UNPLACEABLE,
+                    "cannot place volume '" + c.name() + "' (class " + sc.name() + ", " + code + " across "
+                            + sc.spreadAcross() + "): " + unplaceable.get());
         }
         ErasureLayout placedLayout =
                 layout.withGeneration(VolumeCommands.FIRST_GENERATION).withPending(pstores, nodes);
@@ -105,8 +93,57 @@ final class ErasureCommands {
         return Outcome.ok(v.id().toString());
     }
 
-    /** Why keys {@code first..first+count-1} cannot hold a new volume's PStores, if they cannot. */
-    private static Optional<String> keysProblem(ClusterState s, long first, int count) {
+    /**
+     * Places PStores {@code first} on of volume {@code volumeId}, one for each of {@code
+     * bstoreBytes} (its BStores' extent size), greedy by free space, each on distinct drives, nodes
+     * and values of the class's spread label, with {@code ids}. Adds them to {@code out}
+     * and their nodes to {@code nodes}, charging {@code p}; or says which PStore could not be placed,
+     * and why.
+     */
+    static Optional<String> place(
+            Placement p,
+            StorageClass sc,
+            UUID volumeId,
+            int first,
+            List<Long> bstoreBytes,
+            NewBStores ids,
+            List<ErasureLayout.PStorePlacement> out,
+            Set<UUID> nodes) {
+        ErasureCode code = sc.erasure().orElseThrow();
+        for (int i = 0; i < bstoreBytes.size(); i++) {
+            int ps = first + i;
+            long allocated = LegLayout.allocatedBytes(bstoreBytes.get(i));
+            List<PlacedLeg> placed;
+            try {
+                // Each PStore its own order among equally free drives: a drive's PStores share it with
+                // many others, and its rebuilds read from all of them.
+                placed = p.place(PlacementRequest.of(code.width(), allocated, sc.spreadAcross(), sc.prefer())
+                        .withTieBreak(tieBreak(volumeId, ps, 0)));
+            } catch (PlacementException e) {
+                return Optional.of("PStore " + ps + " of " + (first + bstoreBytes.size()) + " " + e.getMessage());
+            }
+            p.commit(placed, allocated);
+            List<ErasureLayout.BStorePlacement> members = new ArrayList<>();
+            for (int b = 0; b < placed.size(); b++) {
+                int at = i * code.width() + b;
+                PlacedLeg pl = placed.get(b);
+                members.add(new ErasureLayout.BStorePlacement(
+                        pl.nodeId(),
+                        pl.driveId(),
+                        ids.extentIds().get(at),
+                        ids.secrets().get(at)));
+                nodes.add(pl.nodeId());
+            }
+            out.add(new ErasureLayout.PStorePlacement(ids.firstKey() + i, bstoreBytes.get(i), members));
+        }
+        return Optional.empty();
+    }
+
+    /** New BStores' extent ids and secrets, in order, and the first DKV key of their PStores' layouts. */
+    record NewBStores(List<UUID> extentIds, List<String> secrets, long firstKey) {}
+
+    /** Why keys {@code first..first+count-1} cannot hold a volume's new PStores, if they cannot. */
+    static Optional<String> keysProblem(ClusterState s, long first, int count) {
         DkvLayout d = s.dkv();
         long end = DkvLayout.FIRST_KEY + d.reservedKeys();
         if (first < DkvLayout.FIRST_KEY || first > end - count) {
@@ -115,9 +152,10 @@ final class ErasureCommands {
         }
         for (Volume v : s.volumes().values()) {
             if (v.erasure().isPresent()) {
-                ErasureLayout e = v.erasure().get();
-                if (first < e.firstKey() + e.pstores() && e.firstKey() < first + count) {
-                    return Optional.of("DKV keys from " + first + " are volume '" + v.name() + "''s");
+                for (ErasureLayout.KeyRange r : v.erasure().get().keyRanges()) {
+                    if (first < r.first() + r.count() && r.first() < first + count) {
+                        return Optional.of("DKV keys from " + first + " are volume '" + v.name() + "''s");
+                    }
                 }
             }
         }

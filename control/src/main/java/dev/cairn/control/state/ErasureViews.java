@@ -18,11 +18,13 @@ public final class ErasureViews {
 
     /**
      * The BStore {@code extentId} of a volume being created, if it is one of its layout's pending
-     * ones, or the replacement of a BStore being rebuilt.
+     * ones, of a PStore its growth adds, or the replacement of a BStore being rebuilt.
      */
     static List<Views.DesiredExtent> pendingOn(ErasureLayout e, UUID extentId) {
         List<Views.DesiredExtent> out = new ArrayList<>();
-        for (ErasureLayout.PStorePlacement p : e.pending()) {
+        List<ErasureLayout.PStorePlacement> placed = new ArrayList<>(e.pending());
+        e.growing().ifPresent(g -> placed.addAll(g.added()));
+        for (ErasureLayout.PStorePlacement p : placed) {
             for (ErasureLayout.BStorePlacement b : p.members()) {
                 if (b.extentId().equals(extentId)) {
                     out.add(desired(b, p.bstoreBytes(), e.generation()));
@@ -37,11 +39,18 @@ public final class ErasureViews {
         return out;
     }
 
-    /** The BStores of PStore {@code layout} that {@code node} holds, at the volume's generation. */
-    public static List<Views.DesiredExtent> on(UUID node, PStoreLayout layout, long generation) {
+    /**
+     * The BStores of PStore {@code layout} of {@code e} that {@code node} holds, at the volume's
+     * generation: as large as the layout says, or as the volume's growth wants the last PStore's.
+     */
+    public static List<Views.DesiredExtent> on(UUID node, ErasureLayout e, PStoreLayout layout) {
+        long bytes = e.growing()
+                .filter(g -> layout.index() == e.pstores() - 1)
+                .map(g -> Math.max(g.lastBStoreBytes(), layout.bstoreBytes()))
+                .orElse(layout.bstoreBytes());
         return layout.members().stream()
                 .filter(b -> b.nodeId().equals(node))
-                .map(b -> desired(b, layout.bstoreBytes(), generation))
+                .map(b -> desired(b, bytes, e.generation()))
                 .toList();
     }
 

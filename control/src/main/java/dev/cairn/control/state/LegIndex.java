@@ -85,13 +85,18 @@ final class LegIndex {
 
     /**
      * The BStores of an erasure-coded volume that its state holds: those of a volume still being
-     * created, and the replacements of BStores being rebuilt (until the DKV's layouts name them).
+     * created or of the PStores a growth adds, and the replacements of BStores being rebuilt (until
+     * the DKV's layouts name them).
      */
     private static List<ErasureLayout.BStorePlacement> pendingBStores(Volume v) {
         return v.erasure().stream()
-                .flatMap(e -> Stream.concat(
-                        e.pending().stream().flatMap(p -> p.members().stream()),
-                        e.rebuilds().stream().map(ErasureLayout.Rebuild::replacement)))
+                .flatMap(e -> Stream.of(
+                                e.pending().stream().flatMap(p -> p.members().stream()),
+                                e.growing().stream()
+                                        .flatMap(g -> g.added().stream())
+                                        .flatMap(p -> p.members().stream()),
+                                e.rebuilds().stream().map(ErasureLayout.Rebuild::replacement))
+                        .flatMap(x -> x))
                 .toList();
     }
 

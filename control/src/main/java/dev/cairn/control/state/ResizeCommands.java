@@ -5,6 +5,7 @@ import static dev.cairn.control.state.Outcome.Status.UNPLACEABLE;
 
 import dev.cairn.control.api.Sizes;
 import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.NodeRecord;
@@ -21,7 +22,8 @@ import java.util.Set;
 import java.util.UUID;
 
 /**
- * Growing a replicated volume, in two steps of the log. {@link #resize} wants every leg's extent
+ * Growing a volume: an erasure-coded one as {@link ErasureGrowth} says; a replicated one in two
+ * steps of the log. {@link #resize} wants every leg's extent
  * larger at once (each node grows its extent in place on its drive, see the node's reconciler);
  * the volume keeps its size meanwhile. When a node's report shows the last of them grown, {@link
  * #grown} gives the volume its new size. Its data never moves: a leg's data starts after its header,
@@ -36,8 +38,13 @@ public final class ResizeCommands {
 
     /** The size a volume is growing to, if it is: its legs' extents hold more than its size needs. */
     public static OptionalLong growingTo(ClusterState s, Volume v) {
+        if (v.erasure().isPresent()) {
+            return v.erasure().get().growing().stream()
+                    .mapToLong(ErasureLayout.Growth::toBytes)
+                    .findFirst();
+        }
         StorageClass sc = s.classes().get(v.className());
-        if (sc == null || v.erasure().isPresent() || v.legs().isEmpty()) {
+        if (sc == null || v.legs().isEmpty()) {
             return OptionalLong.empty();
         }
         long extent = v.legs().stream().mapToLong(Leg::extentSizeBytes).max().orElseThrow();
@@ -48,27 +55,25 @@ public final class ResizeCommands {
     }
 
     static Outcome resize(ClusterState s, LegIndex index, Placement p, Command.ResizeVolume c, long logIndex) {
+        Optional<Volume> found = VolumeCommands.find(s, index, c.volume());
+        boolean erasure = found.flatMap(Volume::erasure).isPresent();
         Optional<Outcome> refused =
-                RepairCommands.refusedUnlessReplicated(s, index, c.volume(), "only replicated volumes grow so far");
+                erasure ? Optional.empty() : RepairCommands.refusedUnlessReplicated(s, index, c.volume(), "");
         if (refused.isPresent()) {
             return refused.get();
         }
-        Volume v = VolumeCommands.find(s, index, c.volume()).orElseThrow();
+        Volume v = found.orElseThrow();
         try {
             Volume.checkSize(c.sizeBytes());
         } catch (IllegalArgumentException e) {
             return Outcome.refused(INVALID, e.getMessage());
         }
-        long target = growingTo(s, v).orElse(v.sizeBytes());
-        if (c.sizeBytes() < target) {
-            return Outcome.refused(
-                    INVALID,
-                    "volume '" + v.name() + "' is " + describe(v.sizeBytes())
-                            + (target > v.sizeBytes() ? ", growing to " + describe(target) : "") + ": asked "
-                            + describe(c.sizeBytes()) + ", but a volume never shrinks (its data would be cut off)");
+        if (erasure) {
+            return ErasureGrowth.resize(s, index, p, v, c, logIndex);
         }
-        if (c.sizeBytes() == target) {
-            return Outcome.ok(v.id().toString());
+        Optional<Outcome> same = shrinkOrSame(v, growingTo(s, v).orElse(v.sizeBytes()), c.sizeBytes());
+        if (same.isPresent()) {
+            return same.get();
         }
         long region = s.classes().get(v.className()).regionSizeBytes();
         long largest = LegLayout.largestWithSameHeader(v.sizeBytes(), region);
@@ -94,6 +99,21 @@ public final class ResizeCommands {
         legs.forEach(l -> nodes.add(l.nodeId()));
         nodes.forEach(n -> index.touch(n, logIndex));
         return Outcome.ok(v.id().toString());
+    }
+
+    /**
+     * A volume of {@code v.sizeBytes()} growing to {@code target} (itself if it is not) asked for
+     * {@code asked}: refused if smaller (a volume never shrinks), done if the same; else empty.
+     */
+    static Optional<Outcome> shrinkOrSame(Volume v, long target, long asked) {
+        if (asked < target) {
+            return Optional.of(Outcome.refused(
+                    INVALID,
+                    "volume '" + v.name() + "' is " + describe(v.sizeBytes())
+                            + (target > v.sizeBytes() ? ", growing to " + describe(target) : "") + ": asked "
+                            + describe(asked) + ", but a volume never shrinks (its data would be cut off)"));
+        }
+        return asked == target ? Optional.of(Outcome.ok(v.id().toString())) : Optional.empty();
     }
 
     /** Why leg {@code l} cannot take an extent of {@code extent} bytes on its drive, if it cannot. */

@@ -35,7 +35,7 @@ class OpenApiTest extends ApiFixture {
                         new AdminRoutes(state, clock, 0, erasure),
                         new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE, erasure),
                         new AgentRoutes(state, clock, 0, erasure),
-                        new RepairRoutes(state, clock, 0),
+                        new RepairRoutes(state, clock, 0, erasure),
                         new RebalanceRoutes(state, 0),
                         dkv)
                 .forEach(r -> served.add(r.method().name() + " " + r.path()));

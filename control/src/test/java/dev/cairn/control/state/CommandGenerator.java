@@ -37,7 +37,7 @@ final class CommandGenerator {
     /** What a command is about, and six free choices that pick its contents from the pools. */
     record Step(int kind, int a, int b, int c, int d, int e) {}
 
-    static final int KINDS = 25;
+    static final int KINDS = 26;
 
     private static final long[] NUMBERS = {
         0,
@@ -123,6 +123,7 @@ final class CommandGenerator {
                         step.b() % 2 == 0 ? number(step.c()) : (2L + step.c() % 3) * GIB,
                         SPARES[step.d() % SPARES.length],
                         at);
+            case 24 -> new Command.ErasureGrown(volumeId(step.a(), s), at);
             case 21 ->
                 new Command.SetRebalance(
                         step.b() % 3 == 0 ? Optional.empty() : Optional.of(step.b() % 3 == 1),

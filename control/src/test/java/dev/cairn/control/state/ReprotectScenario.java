@@ -48,7 +48,12 @@ final class ReprotectScenario {
 
     /** A 4+2 volume of {@code pstores} GiB-sized PStores whose BStores are made and layouts stored; the layouts. */
     List<PStoreLayout> storedVolume(String name, int pstores) {
-        long size = pstores * ErasureLayout.MAX_PSTORE_BYTES;
+        return storedVolume(name, pstores * ErasureLayout.MAX_PSTORE_BYTES);
+    }
+
+    /** A 4+2 volume of {@code size} bytes whose BStores are made and layouts stored; the layouts. */
+    List<PStoreLayout> storedVolume(String name, long size) {
+        int pstores = Math.toIntExact((size + ErasureLayout.MAX_PSTORE_BYTES - 1) / ErasureLayout.MAX_PSTORE_BYTES);
         List<UUID> extents = new ArrayList<>();
         List<String> secrets = new ArrayList<>();
         for (int i = 0; i < 6 * pstores; i++) {
