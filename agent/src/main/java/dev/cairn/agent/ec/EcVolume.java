@@ -6,10 +6,8 @@ import dev.cairn.agent.ServedVolume;
 import dev.cairn.agent.replica.VolumeSettings;
 import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.AgentApi.LegSyncState;
-import dev.cairn.control.api.Requests;
 import dev.cairn.erasure.ReedSolomon;
 import dev.cairn.legs.io.LegConnector;
-import dev.cairn.legs.io.LegTarget;
 import dev.cairn.nbd.BlockStatus;
 import dev.cairn.nbd.NbdException;
 import java.io.IOException;
@@ -17,9 +15,9 @@ import java.nio.ByteBuffer;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.stream.IntStream;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.slf4j.event.Level;
@@ -35,13 +33,18 @@ public final class EcVolume implements ServedVolume {
     /** Write-zeroes of a large range is cut into writes of this many bytes. */
     private static final int ZEROES_PER_WRITE = 1 << 20;
 
-    /** What a heartbeat may say of one volume's members (the controller's bound on reported legs). */
-    static final int REPORTED_BSTORES = 16;
-
-    /** The controller's view of it (its BStores change in a reprotect; its geometry and generation never). */
+    /**
+     * The controller's view of it as served (its BStores change in a reprotect, its size when it
+     * grows; its generation never).
+     */
     private volatile EcSpec spec;
 
-    private final List<PStoreIo> pstores;
+    /** Its growth to the size the controller gave it, while it is served. */
+    private final EcGrowth growth;
+
+    /** Grows at the end (a growth's PStores), never shrinks: a request's PStore is always there. */
+    private final CopyOnWriteArrayList<PStoreIo> pstores = new CopyOnWriteArrayList<>();
+
     private final VolumeSettings settings;
     private final ExecutorService connects = Executors.newVirtualThreadPerTaskExecutor();
     private volatile Phase phase = new Assembling("connecting its BStores");
@@ -53,18 +56,11 @@ public final class EcVolume implements ServedVolume {
         this.spec = spec;
         this.connector = connector;
         this.settings = settings;
-        StripeGeometry g = spec.geometry();
-        ReedSolomon codec = ReedSolomon.of(g.k(), g.m());
-        List<PStoreIo> built = new ArrayList<>();
+        ReedSolomon codec = ReedSolomon.of(spec.geometry().k(), spec.geometry().m());
+        this.growth = new EcGrowth(this, connector, settings.legTimeout(), connects, codec, counters);
         for (int p = 0; p < spec.pstores().size(); p++) {
-            List<LegTarget> targets = spec.pstores().get(p);
-            List<BStore> members = IntStream.range(0, targets.size())
-                    .mapToObj(i -> new BStore(i, targets.get(i)))
-                    .toList();
-            built.add(new PStoreIo(
-                    spec.volumeId(), spec.generation(), p, g, members, codec, settings.legTimeout(), counters));
+            pstores.add(growth.pstore(spec, p));
         }
-        this.pstores = List.copyOf(built);
         this.rejoins = new MemberRejoins(
                 spec.volumeId(),
                 pstores,
@@ -136,6 +132,7 @@ public final class EcVolume implements ServedVolume {
                         1,
                         settings.retryEvery().toMillis()));
                 rejoins.pass();
+                growth.pass();
                 if (settings.clock().millis() >= nextSweep) {
                     nextSweep =
                             settings.clock().millis() + settings.sweepEvery().toMillis();
@@ -150,6 +147,31 @@ public final class EcVolume implements ServedVolume {
                 }
             }
         }
+    }
+
+    /**
+     * The growth's last step ({@link EcGrowth}): every PStore takes {@code next}'s geometry, {@code
+     * added} join, new requests see the new size. False if not served or not asked any more.
+     */
+    synchronized boolean grow(EcSpec next, List<PStoreIo> added) throws IOException {
+        if (!(phase instanceof Serving) || !growth.asking(next)) {
+            return false;
+        }
+        for (PStoreIo p : pstores) {
+            p.grow(next.geometry());
+        }
+        pstores.addAll(added);
+        spec = next;
+        growth.done();
+        return true;
+    }
+
+    List<PStoreIo> pstores() {
+        return pstores;
+    }
+
+    boolean serving() {
+        return phase instanceof Serving;
     }
 
     /**
@@ -237,15 +259,16 @@ public final class EcVolume implements ServedVolume {
     }
 
     synchronized void reconfigure(EcSpec next) {
-        if (!next.geometry().equals(spec.geometry()) || next.generation() != spec.generation()) {
-            throw new IllegalArgumentException(describe() + ": the controller changed its geometry or generation"
-                    + " during the attachment; it keeps being served as it was");
-        }
-        if (next.equals(spec) || phase instanceof Closed) {
+        if (phase instanceof Closed) {
             return;
         }
-        MemberChanges.apply(pstores, spec, next, phase instanceof Serving, connector, connects);
-        spec = next;
+        // A larger size: the PStores served now take their members from the new view at once; the
+        // maintenance loop grows the volume (EcGrowth).
+        EcSpec served = growth.asked(spec, next);
+        if (!served.equals(spec)) {
+            MemberChanges.apply(pstores, spec, served, phase instanceof Serving, connector, connects);
+            spec = served;
+        }
     }
 
     @Override
@@ -320,24 +343,10 @@ public final class EcVolume implements ServedVolume {
         return List.of(new BlockStatus(Math.min(length, 1L << 30), 0));
     }
 
-    /**
-     * The BStores that are not in sync, the first {@value #REPORTED_BSTORES} of them (a volume has
-     * thousands of BStores; a heartbeat says what needs attention).
-     */
+    /** The BStores that are not in sync ({@link EcReports#report}). */
     @Override
     public AgentApi.VolumeReport report() {
-        List<AgentApi.LegReport> reports = new ArrayList<>();
-        for (PStoreIo p : pstores) {
-            for (BStore b : p.members()) {
-                if (b.state() != LegSyncState.IN_SYNC && reports.size() < REPORTED_BSTORES) {
-                    reports.add(new AgentApi.LegReport(
-                            b.target.extentId().toString(),
-                            b.state(),
-                            b.failure().map(Requests::reportable)));
-                }
-            }
-        }
-        return new AgentApi.VolumeReport(spec.volumeId().toString(), spec.generation(), reports, resync());
+        return EcReports.report(spec, pstores, resync());
     }
 
     /** Each BStore's state; none is in sync before the volume is served (they may be catching up). */

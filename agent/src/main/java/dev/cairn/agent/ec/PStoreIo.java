@@ -35,7 +35,8 @@ final class PStoreIo {
     private static final int LOCKS = 64;
 
     private final int index;
-    private final StripeGeometry geometry;
+    /** The volume's geometry; replaced when the volume grows (this PStore's rows may grow then). */
+    private volatile StripeGeometry geometry;
     /** In member order; a member is replaced when its BStore is rebuilt elsewhere (then caught up). */
     private final CopyOnWriteArrayList<BStore> members;
 
@@ -346,6 +347,19 @@ final class PStoreIo {
         }
         codec.encode(inputs, parity);
         return parity;
+    }
+
+    /**
+     * The volume grew to {@code next}: this PStore's new rows, if any, are zeroes on every member,
+     * parity and all; their regions join the bitmap clean, and a superblock names them.
+     */
+    void grow(StripeGeometry next) throws IOException {
+        boolean more = next.rows(index) > geometry.rows(index);
+        geometry = next;
+        record.grow(next);
+        if (more) {
+            record.recordNow();
+        }
     }
 
     StripeGeometry geometry() {

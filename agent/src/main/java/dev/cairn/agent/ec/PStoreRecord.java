@@ -20,7 +20,7 @@ final class PStoreRecord {
     private final UUID volumeId;
     private final long generation;
     private final int index;
-    private final StripeGeometry geometry;
+    private volatile StripeGeometry geometry;
     private final List<BStore> members;
     private final Duration timeout;
     final WriteIntentBitmap bitmap;
@@ -94,6 +94,12 @@ final class PStoreRecord {
         writeHeaders(now);
         markRecorded(now);
         recordFailures();
+    }
+
+    /** The volume grew to {@code next}: the bitmap gets the regions of this PStore's new rows, clean. */
+    void grow(StripeGeometry next) {
+        geometry = next;
+        bitmap.grow(next.regions(index));
     }
 
     /** Continues the event count of the superblock read at attach. */

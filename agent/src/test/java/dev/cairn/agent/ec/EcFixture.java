@@ -27,16 +27,32 @@ final class EcFixture implements AutoCloseable {
     Duration timeout = Duration.ofSeconds(5);
 
     EcFixture(StripeGeometry geometry) {
+        this(geometry, geometry);
+    }
+
+    /** A volume of {@code geometry} whose BStores' extents are as large as {@code room} needs them. */
+    EcFixture(StripeGeometry geometry, StripeGeometry room) {
         this.geometry = geometry;
-        for (int p = 0; p < geometry.pstores(); p++) {
+        addPStores(geometry.pstores(), room);
+    }
+
+    /** PStores up to {@code count}, their extents as large as {@code room} needs them. */
+    private void addPStores(int count, StripeGeometry room) {
+        for (int p = extents.size(); p < count; p++) {
             List<UUID> members = new ArrayList<>();
-            for (int i = 0; i < geometry.width(); i++) {
+            for (int i = 0; i < room.width(); i++) {
                 UUID id = UUID.randomUUID();
-                memory.extent(id, geometry.bstoreBytes(p));
+                memory.extent(id, room.bstoreBytes(p));
                 members.add(id);
             }
             extents.add(members);
         }
+    }
+
+    /** The controller's view of the volume grown to {@code grown}: the new PStores' BStores made. */
+    EcSpec grownSpec(long generation, StripeGeometry grown) {
+        addPStores(grown.pstores(), grown);
+        return spec(generation, grown);
     }
 
     /** Entries of the degraded-write log in {@link #small} volumes' headers. */
@@ -73,22 +89,31 @@ final class EcFixture implements AutoCloseable {
     }
 
     EcSpec spec(long generation) {
+        return spec(generation, geometry);
+    }
+
+    private EcSpec spec(long generation, StripeGeometry g) {
         List<List<LegTarget>> pstores = new ArrayList<>();
-        for (int p = 0; p < extents.size(); p++) {
+        for (int p = 0; p < g.pstores(); p++) {
             List<LegTarget> targets = new ArrayList<>();
-            for (int i = 0; i < geometry.width(); i++) {
-                targets.add(MemoryLegs.target(i, extents.get(p).get(i), geometry.bstoreBytes(p)));
+            for (int i = 0; i < g.width(); i++) {
+                targets.add(MemoryLegs.target(i, extents.get(p).get(i), g.bstoreBytes(p)));
             }
             pstores.add(targets);
         }
-        return new EcSpec(volumeId, "ec", generation, geometry, pstores);
+        return new EcSpec(volumeId, "ec", generation, g, pstores);
     }
 
     /** Attaches at {@code generation} and waits until its first assembly ended (served or not). */
     EcVolume attach(long generation) {
+        return attach(spec(generation));
+    }
+
+    /** Attaches as {@code spec} says and waits until its first assembly ended (served or not). */
+    EcVolume attach(EcSpec spec) {
         CompletableFuture<Void> assembled = new CompletableFuture<>();
         EcVolume v = EcVolume.attach(
-                spec(generation),
+                spec,
                 memory,
                 new VolumeSettings(timeout, Duration.ofMillis(20), Duration.ofDays(1), 2, InstantSource.system()),
                 () -> assembled.complete(null));

@@ -32,7 +32,11 @@ class EcVolumeTest {
 
     /** Whether every row of every PStore has the parity its data gives, on every member. */
     static boolean parityHolds(EcFixture f) {
-        StripeGeometry g = f.geometry;
+        return parityHolds(f, f.geometry);
+    }
+
+    /** Whether every row of every PStore of {@code g} has the parity its data gives, on every member. */
+    static boolean parityHolds(EcFixture f, StripeGeometry g) {
         ReedSolomon codec = ReedSolomon.of(g.k(), g.m());
         for (int p = 0; p < g.pstores(); p++) {
             ByteBuffer[] shards = new ByteBuffer[g.width()];

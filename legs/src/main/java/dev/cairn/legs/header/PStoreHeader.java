@@ -72,7 +72,8 @@ public record PStoreHeader(
     /**
      * Why this header does not belong to member {@code expectedMember} of PStore {@code
      * expectedPStore} of volume {@code volume}, whose geometry {@code expected} is (as this header
-     * would say it), if it does not.
+     * would say it), if it does not. Fewer rows than expected do: the volume grew since it was
+     * written (the rows after its own are zeroes on every member, parity and all).
      */
     public Optional<String> mismatch(UUID volume, int expectedPStore, int expectedMember, PStoreHeader expected) {
         if (!volumeId.equals(volume) || pstore != expectedPStore || member != expectedMember) {
@@ -82,10 +83,12 @@ public record PStoreHeader(
         if (k != expected.k
                 || m != expected.m
                 || chunkBytes != expected.chunkBytes
-                || rows != expected.rows
+                || rows > expected.rows
                 || regionRows != expected.regionRows) {
             return Optional.of("was written for a " + k + "+" + m + " code of " + rows + " rows of " + chunkBytes
-                    + "-byte chunks, " + regionRows + " rows per region; the volume has another geometry");
+                    + "-byte chunks, " + regionRows + " rows per region; the volume has another geometry (" + expected.k
+                    + "+" + expected.m + ", " + expected.rows + " rows of " + expected.chunkBytes + " bytes, "
+                    + expected.regionRows + " per region)");
         }
         return Optional.empty();
     }

@@ -1,0 +1,34 @@
+package dev.cairn.agent.ec;
+
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.control.api.Requests;
+import java.util.ArrayList;
+import java.util.List;
+
+/** What an erasure-coded volume's heartbeat says of it. */
+final class EcReports {
+    /** What a heartbeat may say of one volume's members (the controller's bound on reported legs). */
+    static final int REPORTED_BSTORES = 16;
+
+    private EcReports() {}
+
+    /**
+     * The BStores that are not in sync, the first {@value #REPORTED_BSTORES} of them (a volume has
+     * thousands of BStores; a heartbeat says what needs attention).
+     */
+    static AgentApi.VolumeReport report(EcSpec spec, List<PStoreIo> pstores, AgentApi.ResyncReport resync) {
+        List<AgentApi.LegReport> reports = new ArrayList<>();
+        for (PStoreIo p : pstores) {
+            for (BStore b : p.members()) {
+                if (b.state() != LegSyncState.IN_SYNC && reports.size() < REPORTED_BSTORES) {
+                    reports.add(new AgentApi.LegReport(
+                            b.target.extentId().toString(),
+                            b.state(),
+                            b.failure().map(Requests::reportable)));
+                }
+            }
+        }
+        return new AgentApi.VolumeReport(spec.volumeId().toString(), spec.generation(), reports, resync);
+    }
+}
