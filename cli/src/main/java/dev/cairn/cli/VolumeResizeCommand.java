@@ -15,10 +15,11 @@ import picocli.CommandLine.Parameters;
 @Command(
         name = "resize",
         mixinStandardHelpOptions = true,
-        description = "Grows a replicated volume: each leg's node grows its extent in place (its data never"
-                + " moves), and the volume has the new size once all have; the agent serving it grows its"
-                + " export (NBD clients see the new size when they connect again). A volume never shrinks."
-                + " Waits for the new size unless --no-wait.")
+        description = "Grows a volume: each leg's node grows its extent in place (its data never moves), or,"
+                + " erasure-coded, the last PStore's BStores grow in place and the PStores the new size adds"
+                + " are placed as a new volume's; the volume has the new size once every node has made its"
+                + " part, and the agent serving it grows its export (NBD clients see the new size when they"
+                + " connect again). A volume never shrinks. Waits for the new size unless --no-wait.")
 final class VolumeResizeCommand extends ClientCommand {
     @Parameters(index = "0", paramLabel = "NAME|ID")
     String volume;
@@ -54,8 +55,8 @@ final class VolumeResizeCommand extends ClientCommand {
             });
             if (!grown) {
                 throw new IOException("volume " + v.name() + " is still " + Sizes.human(last[0].sizeBytes()) + " after "
-                        + wait.toSeconds() + " s: a leg's node has not grown its extent yet (cairn node list shows"
-                        + " their errors)");
+                        + wait.toSeconds() + " s: a node has not grown or made its part yet (cairn volume show "
+                        + v.name() + " says which; cairn node list shows the nodes' errors)");
             }
             v = last[0];
         }

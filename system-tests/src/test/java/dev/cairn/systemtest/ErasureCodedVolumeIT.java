@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.Callable;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
@@ -31,11 +32,15 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
     private static final long MiB = 1 << 20;
 
     private void startSixNodes() throws IOException {
+        startSixNodes("1GiB");
+    }
+
+    private void startSixNodes(String driveSize) throws IOException {
         Tool.require("fio", "fio");
         controllerGroup(1);
         startController("c1");
         List<String> names = List.of("n1", "n2", "n3", "n4", "n5", "n6");
-        startNodes(names, n -> startNode(n, "z" + n.substring(1)));
+        startNodes(names, n -> startNode(n, "z" + n.substring(1), List.of(), Map.of(), driveSize));
         awaitNodesOnline(6);
         awaitDkvServed();
         // Every node here has the same host label (one machine): a 4+2 class across zones.
@@ -45,10 +50,15 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
 
     /** Creates a 4+2 volume across zones, waits until its layouts are stored, attaches it to {@code host}; its id. */
     private String createAttachedEc(String name, String size, AgentProcess agent) {
+        return createAttachedEc(name, size, agent, 1);
+    }
+
+    /** As above, for a volume of {@code pstores} PStores. */
+    private String createAttachedEc(String name, String size, AgentProcess agent, int pstores) {
         cli("volume", "create", name, "--size", size, "--class", "ec-zone").ok();
         await().atMost(WAIT).until(() -> volume(name).get("state").asText().equals("AVAILABLE"));
         cli("volume", "attach", name, "--host", agent.host()).ok();
-        awaitServing(agent, name, 6);
+        awaitServing(agent, name, 6 * pstores);
         return volume(name).get("id").asText();
     }
 
@@ -93,6 +103,63 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         assertThat(layout).hasSize(6);
         assertThat(layout.findValuesAsText("nodeName")).containsExactlyInAnyOrder("n1", "n2", "n3", "n4", "n5", "n6");
         assertThat(layout.findValuesAsText("role")).containsExactly("data", "data", "data", "data", "parity", "parity");
+    }
+
+    private static long exportSize(String uri) {
+        return Long.parseLong(Tool.run(Duration.ofMinutes(1), "nbdinfo", "--size", uri)
+                .ok()
+                .stdout()
+                .strip());
+    }
+
+    /**
+     * Grown while served: first within its last PStore (whose six BStores their nodes grow in place),
+     * then by a new PStore placed as a new volume's; fio's verify passes over the old bytes through
+     * both, new NBD connections see each new size, and the new bytes read as zeroes until written.
+     */
+    @Test
+    void aVolumeGrowsWhileServedInItsLastPStoreAndByNewOnes() throws Exception {
+        Tool.require("qemu-io", "qemu-utils");
+        Tool.require("nbdinfo", "libnbd-bin");
+        startSixNodes("4GiB");
+        AgentProcess agent = startAgent("h1");
+        String id = createAttachedEc("ec", "1040MiB", agent, 2); // a PStore of 1 GiB and one of 16 MiB
+        String uri = agent.uri(id);
+        Tool.run(FIO_TIMEOUT, fioJob(uri, "1000M", "40M", "", false)).ok();
+
+        CompletableFuture<Tool.Result> load = inBackground(fioJob(uri, "1000M", "40M", "4m", true));
+        cli("volume", "resize", "ec", "--size", "1072MiB").ok();
+        await().atMost(WAIT).until(() -> exportSize(uri) == 1072 * MiB);
+        load.get().ok();
+        for (String n : List.of("n1", "n2", "n3", "n4", "n5", "n6")) {
+            assertThat(nodes.get(n).process().log())
+                    .as("node %s grew its BStore of PStore 1 in place", n)
+                    .containsPattern("grew extent \\S+ from \\d+ to \\d+ bytes");
+        }
+        Tool.run(FIO_TIMEOUT, "qemu-io", "-f", "raw", "-c", "read -P 0 1040M 32M", uri)
+                .ok();
+        Tool.run(FIO_TIMEOUT, fioJob(uri, "1040M", "32M", "", false)).ok();
+
+        load = inBackground(fioJob(uri, "1000M", "72M", "4m", true));
+        Tool.Result grown = cli("volume", "resize", "ec", "--size", "2100MiB").ok();
+        assertThat(grown.stdout()).contains("volume ec is 2.1 GiB");
+        await().atMost(WAIT).until(() -> exportSize(uri) == 2100 * MiB);
+        load.get().ok();
+        Tool.run(FIO_TIMEOUT, "qemu-io", "-f", "raw", "-c", "read -P 0 2048M 52M", uri)
+                .ok();
+        Tool.run(FIO_TIMEOUT, fioJob(uri, "2040M", "60M", "", false)).ok();
+        String shown = cli("volume", "show", "ec").ok().stdout();
+        assertThat(shown).contains("erasure:  4+2, 3 PStores of 1.0 GiB");
+        assertThat(volume("ec").get("erasure").get("layouts")).hasSize(3);
+        assertThat(api().get("/v1/orphans").ok()).isEmpty();
+
+        // Attached again: the grown layout, every byte where it was.
+        cli("volume", "detach", "ec").ok();
+        cli("volume", "attach", "ec", "--host", agent.host()).ok();
+        awaitServing(agent, "ec", 18);
+        assertThat(exportSize(uri)).isEqualTo(2100 * MiB);
+        Tool.run(FIO_TIMEOUT, fioJob(uri, "1000M", "72M", "", true)).ok();
+        Tool.run(FIO_TIMEOUT, fioJob(uri, "2040M", "60M", "", true)).ok();
     }
 
     @Test
