@@ -18,7 +18,10 @@ public final class AgentApi {
      * One leg of an attached volume, with what the agent needs to open it over NBD. {@code kept}:
      * the leg was replaced because it went missing; the agent takes it back if it returns current
      * enough to catch up (its header valid: it gets the dirty regions), and otherwise leaves it
-     * untouched (never a full copy: its replacement is getting one).
+     * untouched (never a full copy: its replacement is getting one). {@code moving} (a BStore): it
+     * is being rebuilt on another node while it is well (a drain); the agent keeps it in use but
+     * names it failed in the PStore's superblock and keeps every region written dirty, until its
+     * replacement takes its place.
      */
     public record AttachedLeg(
             int index,
@@ -27,7 +30,21 @@ public final class AgentApi {
             String nbdAddress,
             long extentSizeBytes,
             String secret,
-            boolean kept) {}
+            boolean kept,
+            boolean moving) {
+
+        /** A leg or BStore that is not moving. */
+        public AttachedLeg(
+                int index,
+                UUID extentId,
+                UUID nodeId,
+                String nbdAddress,
+                long extentSizeBytes,
+                String secret,
+                boolean kept) {
+            this(index, extentId, nodeId, nbdAddress, extentSizeBytes, secret, kept, false);
+        }
+    }
 
     /**
      * A volume the agent must serve, at attachment generation {@code generation}: its legs, or (an

@@ -202,12 +202,13 @@ public final class Reprotector {
                 List<PStoreLayout> pstores = read.get(v.id());
                 plan.rebuilds()
                         .forEach(r -> log.info(
-                                "volume {}: PStore {} BStore {} (extent {}) lost; rebuilding it into extent {} on"
+                                "volume {}: PStore {} BStore {} (extent {}) {}; rebuilding it into extent {} on"
                                         + " node {}, reading BStores {} on nodes {}",
                                 v.name(),
                                 r.pstore(),
                                 r.member(),
                                 r.old().extentId(),
+                                r.move() ? "moves off its node, which is being drained" : "lost",
                                 r.replacement().extentId(),
                                 nodeName(names, r.replacement().nodeId()),
                                 r.sources(),
@@ -261,7 +262,7 @@ public final class Reprotector {
         return names.getOrDefault(node, node.toString());
     }
 
-    /** Whether a BStore of {@code v} not being rebuilt is lost. */
+    /** Whether a BStore of {@code v} not being rebuilt is lost, or must move off a node being drained. */
     private static boolean anyLost(ClusterState s, Volume v, List<PStoreLayout> pstores, long now) {
         ErasureLayout e = v.erasure().orElseThrow();
         StorageClass sc = s.classes().get(v.className());
@@ -271,12 +272,13 @@ public final class Reprotector {
         for (PStoreLayout p : pstores) {
             for (int i = 0; i < p.members().size(); i++) {
                 if (e.rebuildOf(p.index(), i).isEmpty()
-                        && ReprotectPlanner.lost(
-                                        s,
-                                        p.members().get(i),
-                                        now,
-                                        sc.repairTimeout().toMillis())
-                                .isPresent()) {
+                        && (ReprotectPlanner.moving(s, p.members().get(i))
+                                || ReprotectPlanner.lost(
+                                                s,
+                                                p.members().get(i),
+                                                now,
+                                                sc.repairTimeout().toMillis())
+                                        .isPresent())) {
                     return true;
                 }
             }

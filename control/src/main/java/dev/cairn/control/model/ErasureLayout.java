@@ -159,7 +159,9 @@ public record ErasureLayout(
      * rebuilt into {@code replacement} since {@code sinceMillis}: the replacement's node fills it
      * from the PStore's other members, reading {@code sources} first (the members the restriper
      * chose so that the rebuilds' reads spread over the drives; empty: the node chooses); then the
-     * layout names it and {@code old} becomes an orphan.
+     * layout names it and {@code old} becomes an orphan. {@code move}: {@code old} is not lost but
+     * moves off its node (a drain): its agent keeps it in use meanwhile (without it, a volume being
+     * moved would have one BStore less), and while no agent serves the volume it is read as it is.
      */
     public record Rebuild(
             int pstore,
@@ -168,9 +170,22 @@ public record ErasureLayout(
             BStorePlacement old,
             BStorePlacement replacement,
             long sinceMillis,
-            List<Integer> sources) {
+            List<Integer> sources,
+            boolean move) {
         public Rebuild {
             sources = sources == null ? List.of() : List.copyOf(sources); // rebuilds logged before sources
+        }
+
+        /** A rebuild of a lost BStore. */
+        public Rebuild(
+                int pstore,
+                int member,
+                long bstoreBytes,
+                BStorePlacement old,
+                BStorePlacement replacement,
+                long sinceMillis,
+                List<Integer> sources) {
+            this(pstore, member, bstoreBytes, old, replacement, sinceMillis, sources, false);
         }
     }
 

@@ -73,8 +73,9 @@ public final class ErasureViews {
 
     /**
      * The geometry with the PStores read from the DKV, each BStore with what opens it; a BStore
-     * being rebuilt is marked kept: the agent leaves it and writes around it until its replacement
-     * is filled and named in its place.
+     * being rebuilt is marked kept (the agent leaves it and writes around it until its replacement
+     * is filled and named in its place), or moving, if it moves off a node being drained (the agent
+     * keeps it in use meanwhile).
      */
     public static AgentApi.AttachedErasure withPStores(
             ClusterState s, ErasureLayout e, AgentApi.AttachedErasure geometry, List<PStoreLayout> layouts) {
@@ -105,7 +106,10 @@ public final class ErasureViews {
                     n == null ? "" : n.nbdAddress(),
                     layout.bstoreBytes(),
                     b.secret(),
-                    e.rebuildOf(layout.index(), i).isPresent()));
+                    e.rebuildOf(layout.index(), i).filter(r -> !r.move()).isPresent(),
+                    e.rebuildOf(layout.index(), i)
+                            .filter(ErasureLayout.Rebuild::move)
+                            .isPresent()));
         }
         return members;
     }

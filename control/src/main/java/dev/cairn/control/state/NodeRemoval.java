@@ -82,7 +82,8 @@ public final class NodeRemoval {
         }
         if (!bstores.isEmpty()) {
             out.add("BStores of erasure-coded " + named("volume", bstores)
-                    + " (rebuilt elsewhere once the node is offline past their class's repair timeout)");
+                    + " (they move off a drained node, or are rebuilt elsewhere once it is offline past their"
+                    + " class's repair timeout)");
         }
         if (!shards.isEmpty()) {
             out.add("KV volumes of DKV " + named("shard", shards) + " (they move off a drained node one by one)");
@@ -93,6 +94,10 @@ public final class NodeRemoval {
     private static boolean onNode(ErasureLayout e, UUID id) {
         return e.nodes().contains(id)
                 || e.pending().stream()
+                        .anyMatch(p ->
+                                p.members().stream().anyMatch(b -> b.nodeId().equals(id)))
+                || e.growing().stream()
+                        .flatMap(g -> g.added().stream())
                         .anyMatch(p ->
                                 p.members().stream().anyMatch(b -> b.nodeId().equals(id)))
                 || e.rebuilds().stream().anyMatch(r -> r.replacement().nodeId().equals(id));

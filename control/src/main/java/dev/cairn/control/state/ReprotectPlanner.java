@@ -26,7 +26,9 @@ import java.util.function.Supplier;
 /**
  * Which BStores of an erasure-coded volume to rebuild now, as a pure function of (state, the
  * volume's PStore layouts, time): a BStore whose node has been offline for the class's repair
- * timeout, whose node is gone, or whose drive its node no longer reports, is lost; each lost one
+ * timeout, whose node is gone, or whose drive its node no longer reports, is lost; one on an online
+ * node being drained moves (a rebuild that keeps it in use until its new BStore takes its place;
+ * a PStore with a lost member rebuilds that first); each lost one
  * (not being rebuilt already) whose PStore still has {@code k} members to read gets a new BStore,
  * placed by the placement pipeline with the sparing space open to it: on a node holding no other
  * member of the PStore, on a value of the spread label no other member uses, greedy by free space.
@@ -102,11 +104,15 @@ public final class ReprotectPlanner {
         return out;
     }
 
-    /** A PStore's lost members (not being rebuilt) and readable ones (neither lost nor being rebuilt). */
-    private record Survey(List<Integer> lost, List<Integer> readable) {
+    /**
+     * A PStore's lost members (not being rebuilt), readable ones (neither lost nor being rebuilt),
+     * and moving ones (readable, on a node being drained).
+     */
+    private record Survey(List<Integer> lost, List<Integer> readable, List<Integer> moving) {
         static Survey of(ClusterState s, ErasureLayout e, PStoreLayout p, long now, long timeout) {
             List<Integer> lost = new ArrayList<>();
             List<Integer> readable = new ArrayList<>();
+            List<Integer> moving = new ArrayList<>();
             for (int i = 0; i < p.members().size(); i++) {
                 boolean rebuilding = e.rebuildOf(p.index(), i).isPresent();
                 boolean gone = ReprotectPlanner.lost(s, p.members().get(i), now, timeout)
@@ -116,9 +122,12 @@ public final class ReprotectPlanner {
                 }
                 if (!gone && !rebuilding) {
                     readable.add(i);
+                    if (ReprotectPlanner.moving(s, p.members().get(i))) {
+                        moving.add(i);
+                    }
                 }
             }
-            return new Survey(lost, readable);
+            return new Survey(lost, readable, moving);
         }
 
         /** Adds {@code sign} times one lost member's {@link #demand} to {@code demand} (none with fewer than {@code k} readable). */
@@ -129,6 +138,18 @@ public final class ReprotectPlanner {
             long share = p.bstoreBytes() * e.code().k() / readable.size();
             readable.forEach(i -> demand.merge(p.members().get(i).nodeId(), sign * share, Long::sum));
         }
+    }
+
+    /**
+     * Whether BStore {@code b} must move: its node is online but being drained (a lost one is
+     * rebuilt, not moved).
+     */
+    public static boolean moving(ClusterState s, ErasureLayout.BStorePlacement b) {
+        NodeRecord n = s.nodes().get(b.nodeId());
+        return n != null
+                && n.state() == NodeState.ONLINE
+                && n.draining()
+                && n.drives().stream().anyMatch(d -> d.id().equals(b.driveId()));
     }
 
     /** Why BStore {@code b} is lost at {@code now} with repair timeout {@code timeoutMillis}, if it is. */
@@ -182,6 +203,7 @@ public final class ReprotectPlanner {
             for (PStoreLayout p : layouts) {
                 Survey survey = Survey.of(s, e, p, now, timeout);
                 if (survey.lost().isEmpty()) {
+                    moves(sc, e, p, survey, out, waiting);
                     continue;
                 }
                 if (survey.readable().size() < e.code().k()) {
@@ -200,6 +222,40 @@ public final class ReprotectPlanner {
                 }
             }
             return new Plan(out, waiting);
+        }
+
+        /**
+         * The moves of {@code p}'s members on drained nodes (a PStore with a lost member rebuilds
+         * that first): each a rebuild that keeps the member in use until its new BStore takes its
+         * place.
+         */
+        private void moves(
+                StorageClass sc,
+                ErasureLayout e,
+                PStoreLayout p,
+                Survey survey,
+                List<ErasureLayout.Rebuild> out,
+                List<String> waiting) {
+            for (int member : survey.moving()) {
+                try {
+                    // Its sources are the others (the node reads the member itself first where it may).
+                    List<Integer> others =
+                            survey.readable().stream().filter(i -> i != member).toList();
+                    ErasureLayout.Rebuild r = place(sc, e, p, member, others);
+                    out.add(new ErasureLayout.Rebuild(
+                            r.pstore(),
+                            r.member(),
+                            r.bstoreBytes(),
+                            r.old(),
+                            r.replacement(),
+                            r.sinceMillis(),
+                            r.sources(),
+                            true));
+                } catch (PlacementException ex) {
+                    waiting.add("PStore " + p.index() + " BStore " + member + " (on a node being drained): "
+                            + ex.getMessage());
+                }
+            }
         }
 
         private ErasureLayout.Rebuild place(

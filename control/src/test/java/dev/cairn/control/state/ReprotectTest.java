@@ -83,6 +83,50 @@ class ReprotectTest {
     }
 
     @Test
+    void aDrainedNodesBStoreMovesAtOnceAndItsAgentKeepsItInUseUntilItsReplacementTakesItsPlace() {
+        List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
+        ErasureLayout.BStorePlacement moving = layouts.getFirst().members().get(3);
+        assertThat(s.apply(new Command.DrainNode(moving.nodeId(), s.now)).isOk())
+                .isTrue();
+        ReprotectPlanner.Plan plan = fixture.plan("ec", layouts, 2);
+        assertThat(plan.rebuilds())
+                .as("no repair timeout to wait for: the node is well")
+                .hasSize(1);
+        ErasureLayout.Rebuild r = plan.rebuilds().getFirst();
+        assertThat(r.member()).isEqualTo(3);
+        assertThat(r.move()).isTrue();
+        assertThat(r.old()).isEqualTo(moving);
+        Set<UUID> others = new HashSet<>();
+        layouts.getFirst().members().forEach(b -> others.add(b.nodeId()));
+        assertThat(others).doesNotContain(r.replacement().nodeId());
+        assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), plan.rebuilds(), s.now))
+                        .message())
+                .isEmpty();
+        assertThat(fixture.plan("ec", layouts, 2).rebuilds()).isEmpty();
+        Volume v = s.volume("ec");
+        AgentApi.AttachedErasure view = s.machine.read(st -> ErasureViews.withPStores(
+                st, v.erasure().orElseThrow(), ErasureViews.geometry(v.erasure().orElseThrow()), layouts));
+        assertThat(view.pstores().getFirst().stream().map(AgentApi.AttachedLeg::kept))
+                .as("not left: it is well")
+                .containsOnly(false);
+        assertThat(view.pstores().getFirst().stream().map(AgentApi.AttachedLeg::moving))
+                .containsExactly(false, false, false, true, false, false);
+        List<String> removal = s.machine.read(st -> NodeRemoval.holdings(st, moving.nodeId()));
+        assertThat(removal).anyMatch(x -> x.startsWith("BStores of erasure-coded volume ec"));
+
+        assertThat(s.apply(new Command.BStoresReplaced(
+                                v.id(),
+                                List.of(new Command.Replaced(
+                                        0, 3, r.replacement().extentId())),
+                                List.of(),
+                                s.now))
+                        .isOk())
+                .isTrue();
+        Orphan o = s.machine.read(st -> st.orphans().get(moving.extentId()));
+        assertThat(o.erase()).as("the drained node erases the old one").isTrue();
+    }
+
+    @Test
     void aPStoreWithFewerThanKReadableBStoresWaitsAndSaysWhy() {
         List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
         for (int i = 0; i < 3; i++) {
