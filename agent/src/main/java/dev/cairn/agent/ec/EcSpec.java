@@ -59,7 +59,8 @@ public record EcSpec(
                         LegTarget.address(b.nbdAddress()),
                         LegTarget.exportName(b.extentId(), v.generation(), b.secret()),
                         b.extentSizeBytes(),
-                        b.kept()));
+                        b.kept(),
+                        b.moving()));
             }
             pstores.add(targets);
         }

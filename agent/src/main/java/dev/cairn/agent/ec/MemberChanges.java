@@ -15,6 +15,10 @@ import org.slf4j.LoggerFactory;
  * What the agent does when the controller changes a served volume's BStores (a reprotect):
  *
  * <ul>
+ *   <li>a member marked moving is being rebuilt on another node while it is well (a drain): it
+ *       stays in use, but the superblock names it failed from then on (the node rebuilding it waits
+ *       for that) and the bitmap keeps every region written dirty, so that its replacement can be
+ *       caught up;
  *   <li>a member marked kept is being rebuilt on another drive: it is failed at once (unless that
  *       would leave fewer than {@code k} usable: the controller took it for lost, this agent still
  *       reads it; its rebuild then waits), and the
@@ -68,6 +72,7 @@ final class MemberChanges {
                         fail = true;
                     }
                 } else if (!want.extentId().equals(b.target.extentId())) {
+                    io.record.moving(i, false);
                     b.fail("replaced by its rebuilt BStore " + want.extentId());
                     BStore joining = serving ? BStore.catchingUp(i, want) : new BStore(i, want);
                     io.replace(joining);
@@ -76,6 +81,12 @@ final class MemberChanges {
                     } else {
                         b.close();
                     }
+                } else if (want.moving() != io.record.isMoving(i)) {
+                    // Moving off a drained node: kept in use, named failed in the superblock (the
+                    // node rebuilding it waits for that), every region written kept dirty for its
+                    // replacement.
+                    io.record.moving(i, want.moving());
+                    fail = true;
                 }
             }
             if (fail && serving) {

@@ -109,6 +109,7 @@ final class PStoreAssembly {
         for (PStoreIo p : pstores) {
             for (BStore b : p.members()) {
                 b.reset();
+                p.record.moving(b.index, b.target.moving());
                 if (b.target.kept()) {
                     b.fail("being rebuilt on another drive (reprotect)");
                 } else {

@@ -233,10 +233,10 @@ final class PStoreIo {
 
     /**
      * Clears the bits of regions quiet since the previous sweep, once every member was flushed;
-     * only while every member is usable (a failed one needs the bits to catch up). How many.
+     * only while every member is usable and none moving (they need the bits to catch up). How many.
      */
     int sweep() throws IOException {
-        if (usable() < geometry.width()) {
+        if (usable() < geometry.width() || record.anyMoving()) {
             return 0;
         }
         WriteIntentBitmap.Sweep quiet = record.bitmap.sweep();
@@ -244,7 +244,7 @@ final class PStoreIo {
             return 0;
         }
         flush();
-        return usable() < geometry.width() ? 0 : record.bitmap.clear(quiet);
+        return usable() < geometry.width() || record.anyMoving() ? 0 : record.bitmap.clear(quiet);
     }
 
     /**

@@ -28,6 +28,12 @@ final class PStoreRecord {
     private long events;
 
     private BitSet recorded = new BitSet();
+    /**
+     * Members moving to another node (a drain): in use, but named failed in the superblock (the
+     * node rebuilding one waits for that) and every region written kept dirty, as for one missing.
+     */
+    private volatile long movingMask;
+
     /** {@code recorded} as a mask (a PStore has at most 32 members), read without the lock. */
     private volatile long recordedMask;
 
@@ -78,8 +84,22 @@ final class PStoreRecord {
         recordedMask = words.length == 0 ? 0 : words[0];
     }
 
+    /** Member {@code index} is moving to another node ({@code on}), or not any more. */
+    synchronized void moving(int index, boolean on) {
+        movingMask = on ? movingMask | 1L << index : movingMask & ~(1L << index);
+    }
+
+    boolean isMoving(int index) {
+        return (movingMask & 1L << index) != 0;
+    }
+
+    /** Whether a member is moving: the bitmap holds every bit until it has moved. */
+    boolean anyMoving() {
+        return movingMask != 0;
+    }
+
     private long mask() {
-        long mask = 0;
+        long mask = movingMask;
         for (BStore b : members) {
             if (!b.usable()) {
                 mask |= 1L << b.index;
@@ -108,8 +128,9 @@ final class PStoreRecord {
         markRecorded((BitSet) readFailed.clone());
     }
 
+    /** The members the superblock names failed now: those not usable, and those moving. */
     BitSet failedNow() {
-        BitSet out = new BitSet();
+        BitSet out = BitSet.valueOf(new long[] {movingMask});
         members.stream().filter(b -> !b.usable()).forEach(b -> out.set(b.index));
         return out;
     }

@@ -28,6 +28,11 @@ class EcReprotectTest {
 
     /** The fixture's spec with member {@code member} of PStore 0 kept or replaced by {@code extent}. */
     private static EcSpec spec(EcFixture f, int member, UUID extent, boolean kept) {
+        return spec(f, member, extent, kept, false);
+    }
+
+    /** As above, the member moving (or not). */
+    private static EcSpec spec(EcFixture f, int member, UUID extent, boolean kept, boolean moving) {
         EcSpec now = f.spec(1);
         List<List<LegTarget>> pstores = new ArrayList<>();
         for (List<LegTarget> members : now.pstores()) {
@@ -44,7 +49,8 @@ class EcReprotectTest {
                                 old.address(),
                                 old.exportName(),
                                 old.extentSizeBytes(),
-                                kept));
+                                kept,
+                                moving));
         return new EcSpec(now.volumeId(), now.name(), now.generation(), now.geometry(), pstores);
     }
 
@@ -124,6 +130,67 @@ class EcReprotectTest {
             assertThat(v.counters().regionsRepaired()).isPositive();
 
             // Read from: two others lost, member 1's chunks come from the replacement.
+            f.member(0, 0).down(true);
+            f.member(0, 2).down(true);
+            assertThat(read(v, 0, size)).isEqualTo(image);
+        }
+    }
+
+    /**
+     * A move off a drained node: the member stays in use (written and read) while the superblock
+     * names it failed and the bitmap keeps every region written dirty; its replacement (the node's
+     * rebuild, missing the writes since) is caught up over those regions and takes its place.
+     */
+    @Test
+    void aMemberMovingOffADrainedNodeStaysInUseUntilItsReplacementIsCaughtUp() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
+            int size = (int) f.geometry.volumeBytes();
+            byte[] image = random(5, size);
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(image), false);
+            UUID old = f.extents.getFirst().get(1);
+
+            v.reconfigure(spec(f, 1, old, false, true));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> header(f.member(0, 0)).failed().get(1));
+            assertThat(v.legStates()).as("still in use").containsOnly(LegSyncState.IN_SYNC);
+
+            // The node's rebuild: member 1 as it is now, with the newest superblock as its own.
+            UUID fresh = UUID.randomUUID();
+            long bstoreBytes = f.geometry.bstoreBytes(0);
+            f.memory.extent(fresh, bstoreBytes);
+            write(f, fresh, 0, f.member(0, 1).snapshot(0, (int) bstoreBytes));
+
+            long writesBefore = f.member(0, 1).writtenBytes();
+            byte[] patch = random(6, 6000);
+            v.write(3000, ByteBuffer.wrap(patch), false);
+            System.arraycopy(patch, 0, image, 3000, patch.length);
+            assertThat(f.member(0, 1).writtenBytes())
+                    .as("the moving member is written")
+                    .isGreaterThan(writesBefore);
+            PStoreIo moving = v.pstores().getFirst();
+            long dirty = moving.record.bitmap.dirtyCount();
+            assertThat(dirty).isPositive();
+            v.sweep();
+            v.sweep();
+            assertThat(moving.record.bitmap.dirtyCount())
+                    .as("PStore 0's bits kept for its replacement")
+                    .isEqualTo(dirty);
+            assertThat(header(f.member(0, 2)).failed().get(1))
+                    .as("a write does not take the mark away")
+                    .isTrue();
+
+            v.reconfigure(spec(f, 1, fresh, false, false));
+            f.extents.getFirst().set(1, fresh);
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> v.legStates().stream().allMatch(s -> s == LegSyncState.IN_SYNC)
+                            && header(f.member(0, 0)).failed().isEmpty());
+            assertThat(parityHolds(f)).isTrue();
+            v.sweep();
+            v.sweep();
+            assertThat(v.dirtyRegions()).as("bits clear once it has moved").isZero();
+            // Two others lost: member 1's chunks (the write made while it was filled among them) come
+            // from the replacement.
             f.member(0, 0).down(true);
             f.member(0, 2).down(true);
             assertThat(read(v, 0, size)).isEqualTo(image);

@@ -7,7 +7,8 @@ import java.util.UUID;
  * Where one leg is and how to open it: the node's NBD address and the export name carrying the
  * attachment's generation and the extent's secret. {@code kept}: the leg was replaced after it
  * went missing; it may be taken back if it can catch up from the bitmap, and is never given a full
- * copy (its replacement is getting one).
+ * copy (its replacement is getting one). {@code moving} (a BStore): it is being rebuilt elsewhere
+ * while it is well; it stays in use until its replacement takes its place.
  */
 public record LegTarget(
         int index,
@@ -16,12 +17,25 @@ public record LegTarget(
         InetSocketAddress address,
         String exportName,
         long extentSizeBytes,
-        boolean kept) {
+        boolean kept,
+        boolean moving) {
 
     /** A leg that is not kept. */
     public LegTarget(
             int index, UUID extentId, UUID nodeId, InetSocketAddress address, String exportName, long extentSizeBytes) {
         this(index, extentId, nodeId, address, exportName, extentSizeBytes, false);
+    }
+
+    /** A leg that is not moving. */
+    public LegTarget(
+            int index,
+            UUID extentId,
+            UUID nodeId,
+            InetSocketAddress address,
+            String exportName,
+            long extentSizeBytes,
+            boolean kept) {
+        this(index, extentId, nodeId, address, exportName, extentSizeBytes, kept, false);
     }
 
     /**
