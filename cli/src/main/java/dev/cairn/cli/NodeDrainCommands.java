@@ -22,11 +22,20 @@ final class NodeDrainCommands {
         return "since " + d.since() + ": " + legs(d.legsLeft()) + " left, " + d.legsMoving() + " moving" + kv(d);
     }
 
-    /** ", 1 KV volume left" while the DKV has any on the node. */
+    /**
+     * ", 1 KV volume left" while the DKV has any on the node; ", BStores of 2 erasure-coded volumes
+     * left (1 moving)" while erasure-coded volumes have any.
+     */
     private static String kv(Views.DrainView d) {
-        return d.kvVolumesLeft() == 0
+        String kv = d.kvVolumesLeft() == 0
                 ? ""
                 : ", " + d.kvVolumesLeft() + " KV volume" + (d.kvVolumesLeft() == 1 ? "" : "s") + " left";
+        return kv
+                + (d.erasureVolumesLeft() == 0
+                        ? ""
+                        : ", BStores of " + d.erasureVolumesLeft() + " erasure-coded volume"
+                                + (d.erasureVolumesLeft() == 1 ? "" : "s") + " left (" + d.bstoresMoving()
+                                + " moving)");
     }
 
     private static String legs(int n) {
@@ -100,7 +109,7 @@ final class NodeDrainCommands {
                     d.waiting().forEach(w -> out().printf("       waiting: %s%n", w));
                     out().flush();
                 }
-                if (d.legsLeft() == 0 && d.kvVolumesLeft() == 0) {
+                if (d.legsLeft() == 0 && d.kvVolumesLeft() == 0 && d.erasureVolumesLeft() == 0) {
                     return n;
                 }
                 if (System.nanoTime() - start > limit.toNanos()) {
@@ -118,6 +127,8 @@ final class NodeDrainCommands {
                     && a.legsLeft() == b.legsLeft()
                     && a.legsMoving() == b.legsMoving()
                     && a.kvVolumesLeft() == b.kvVolumesLeft()
+                    && a.erasureVolumesLeft() == b.erasureVolumesLeft()
+                    && a.bstoresMoving() == b.bstoresMoving()
                     && a.waiting().equals(b.waiting());
         }
     }

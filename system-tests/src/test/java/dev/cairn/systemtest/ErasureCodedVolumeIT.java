@@ -36,12 +36,16 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
     }
 
     private void startSixNodes(String driveSize) throws IOException {
+        startNodes(List.of("n1", "n2", "n3", "n4", "n5", "n6"), driveSize);
+    }
+
+    /** A controller and {@code names} as nodes, each in its own zone, and a 4+2 class across zones. */
+    private void startNodes(List<String> names, String driveSize) throws IOException {
         Tool.require("fio", "fio");
         controllerGroup(1);
         startController("c1");
-        List<String> names = List.of("n1", "n2", "n3", "n4", "n5", "n6");
         startNodes(names, n -> startNode(n, "z" + n.substring(1), List.of(), Map.of(), driveSize));
-        awaitNodesOnline(6);
+        awaitNodesOnline(names.size());
         awaitDkvServed();
         // Every node here has the same host label (one machine): a 4+2 class across zones.
         cli("class", "create", "ec-zone", "--ec", "4+2", "--spread-across", "zone")
@@ -160,6 +164,65 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         assertThat(exportSize(uri)).isEqualTo(2100 * MiB);
         Tool.run(FIO_TIMEOUT, fioJob(uri, "1000M", "72M", "", true)).ok();
         Tool.run(FIO_TIMEOUT, fioJob(uri, "2040M", "60M", "", true)).ok();
+    }
+
+    /**
+     * A node holding BStores of an attached volume (fio verifying) and of a detached one is drained:
+     * each BStore moves to the seventh node (the attached one's kept in use meanwhile, the detached
+     * one's copied as it is), the node is removed, and both volumes read back what was written.
+     */
+    @Test
+    void aDrainedNodesBStoresMoveOffItWhileFioVerifiesAndTheNodeIsRemoved() throws Exception {
+        startNodes(List.of("n1", "n2", "n3", "n4", "n5", "n6", "n7"), "1GiB");
+        AgentProcess agent = startAgent("h1");
+        String id = createAttachedEc("ec", "32MiB", agent);
+        String detached = createAttachedEc("cold", "32MiB", agent);
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(detached), "0", "32M", "", false))
+                .ok();
+        cli("volume", "detach", "cold").ok();
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "16M", "", false)).ok();
+        // A node holding a BStore of both (six of seven nodes each: at least five in common).
+        List<String> both = new ArrayList<>(bstoreNodes("ec"));
+        both.retainAll(bstoreNodes("cold"));
+        String drained = both.getFirst();
+
+        CompletableFuture<Tool.Result> load = inBackground(fioJob(agent.uri(id), "0", "16M", "2m", true));
+        Tool.Result drain =
+                cli("node", "drain", drained, "--wait", "--timeout", "3m").ok();
+        assertThat(drain.stdout()).contains("BStores of 2 erasure-coded volumes left");
+        await().atMost(WAIT)
+                .until(() -> !bstoreNodes("ec").contains(drained)
+                        && !bstoreNodes("cold").contains(drained)
+                        && api().get("/v1/orphans").ok().isEmpty());
+        Tool.Result r = load.get(FIO_TIMEOUT.toSeconds(), TimeUnit.SECONDS);
+        assertThat(r.exitCode()).as(r.describe()).isZero();
+        awaitServing(agent, "ec", 6);
+        assertThat(bstoreNodes("ec")).hasSize(6).contains("n7");
+        nodes.get(drained).process().stop();
+        await().atMost(WAIT)
+                .until(() -> api().get("/v1/nodes/" + drained)
+                        .ok()
+                        .get("state")
+                        .asText()
+                        .equals("OFFLINE"));
+        cli("node", "remove", drained).ok();
+
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "16M", "", true)).ok();
+        cli("volume", "attach", "cold", "--host", agent.host()).ok();
+        awaitServing(agent, "cold", 6);
+        Tool.run(FIO_TIMEOUT, fioJob(agent.uri(detached), "0", "32M", "", true)).ok();
+    }
+
+    /** The names of the nodes holding the BStores of volume {@code name}, as its layout says. */
+    private List<String> bstoreNodes(String name) {
+        List<String> out = new ArrayList<>();
+        volume(name)
+                .get("erasure")
+                .get("layouts")
+                .get(0)
+                .get("bstores")
+                .forEach(b -> out.add(b.get("nodeName").asText()));
+        return out;
     }
 
     @Test

@@ -98,7 +98,7 @@ public final class AgentApi {
      */
     public record AgentDesiredView(
             long appliedIndex, long changedAt, List<AttachedVolume> volumes, long syncBytesPerSecond)
-            implements Views.Versioned {}
+            implements Versioned {}
 
     /** How a leg looks from the agent that serves its volume. */
     public enum LegSyncState {

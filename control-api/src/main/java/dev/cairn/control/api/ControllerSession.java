@@ -19,7 +19,7 @@ import org.slf4j.LoggerFactory;
  *
  * @param <D> the desired state the daemon long-polls
  */
-public final class ControllerSession<D extends Views.Versioned> implements AutoCloseable {
+public final class ControllerSession<D extends Versioned> implements AutoCloseable {
     private static final Logger log = LoggerFactory.getLogger(ControllerSession.class);
 
     /** What the daemon does in the session. */

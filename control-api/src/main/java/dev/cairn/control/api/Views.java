@@ -17,16 +17,6 @@ import java.util.UUID;
 public final class Views {
     private Views() {}
 
-    /**
-     * A desired state a daemon long-polls: as of log index {@code appliedIndex}, last changed at
-     * {@code changedAt} (the next poll asks for changes after it).
-     */
-    public interface Versioned {
-        long appliedIndex();
-
-        long changedAt();
-    }
-
     /** Whether a node is heard from. */
     public enum NodeState {
         /** Heartbeats arrive. */
@@ -123,10 +113,19 @@ public final class Views {
 
     /**
      * A node being drained: since when, how many legs are still on it, how many of those have a
-     * replacement syncing, how many of the DKV's KV volumes (moved one shard at a time), and what
-     * holds the others back. Done when {@code legsLeft} and {@code kvVolumesLeft} are 0.
+     * replacement syncing, how many of the DKV's KV volumes (moved one shard at a time), how many
+     * erasure-coded volumes still have BStores on it and how many of its BStores are being moved,
+     * and what holds the others back. Done when {@code legsLeft}, {@code kvVolumesLeft} and {@code
+     * erasureVolumesLeft} are 0.
      */
-    public record DrainView(Instant since, int legsLeft, int legsMoving, int kvVolumesLeft, List<String> waiting) {}
+    public record DrainView(
+            Instant since,
+            int legsLeft,
+            int legsMoving,
+            int kvVolumesLeft,
+            List<String> waiting,
+            int erasureVolumesLeft,
+            int bstoresMoving) {}
 
     /**
      * {@code erasure}: the erasure code ("4+2") of an erasure-coded class, whose {@code replicas} is

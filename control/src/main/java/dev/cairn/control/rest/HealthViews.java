@@ -224,7 +224,24 @@ final class HealthViews {
                     .filter(m -> m.nodeId().equals(n.id()))
                     .count();
         }
+        int erasure = 0;
+        int bstoresMoving = 0;
+        for (Volume v : s.volumes().values()) {
+            if (v.erasure().isPresent()
+                    && NodeRemoval.holdsBStoresOf(v.erasure().get(), n.id())) {
+                erasure++;
+                bstoresMoving += (int) v.erasure().get().rebuilds().stream()
+                        .filter(r -> r.move() && r.old().nodeId().equals(n.id()))
+                        .count();
+            }
+        }
         return Optional.of(new Views.DrainView(
-                ViewMapper.time(n.drainingSinceMillis().get()), left, moving, kv, List.copyOf(waiting)));
+                ViewMapper.time(n.drainingSinceMillis().get()),
+                left,
+                moving,
+                kv,
+                List.copyOf(waiting),
+                erasure,
+                bstoresMoving));
     }
 }

@@ -65,7 +65,7 @@ public final class NodeRemoval {
                     legs.add(v.name());
                 }
             }
-            if (v.erasure().filter(e -> onNode(e, id)).isPresent()) {
+            if (v.erasure().filter(e -> holdsBStoresOf(e, id)).isPresent()) {
                 bstores.add(v.name());
             }
         }
@@ -91,7 +91,8 @@ public final class NodeRemoval {
         return out;
     }
 
-    private static boolean onNode(ErasureLayout e, UUID id) {
+    /** Whether node {@code id} holds BStores of a volume of layout {@code e}, or is to. */
+    public static boolean holdsBStoresOf(ErasureLayout e, UUID id) {
         return e.nodes().contains(id)
                 || e.pending().stream()
                         .anyMatch(p ->

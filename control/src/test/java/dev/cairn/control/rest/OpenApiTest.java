@@ -66,7 +66,7 @@ class OpenApiTest extends ApiFixture {
         JsonNode schemas = anonymous.get("/openapi.json").ok().get("components").get("schemas");
         Map<String, Class<?>> records = new TreeMap<>();
         for (Class<?> c : Views.class.getDeclaredClasses()) {
-            if (c.isRecord()) { // the enums are described where they are used; Versioned is Java's only
+            if (c.isRecord()) { // the enums are described where they are used
                 records.put(c.getSimpleName().replaceFirst("View$", ""), c);
             }
         }
