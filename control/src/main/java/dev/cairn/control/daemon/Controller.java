@@ -86,7 +86,8 @@ public final class Controller implements AutoCloseable {
                 clock,
                 new RepairPlanner.Settings(config.repairSyncsPerNode(), config.spareFraction()),
                 Duration.ofMillis(every),
-                api.metrics()::repairStarted);
+                api.metrics()::repairStarted,
+                api.layouts()::cached);
         ScheduledExecutorService thread = Executors.newSingleThreadScheduledExecutor(
                 Thread.ofPlatform().name("cairn-monitor").daemon().factory());
         // The offline monitor waits a full interval after gaining leadership (its own rule); the

@@ -1,5 +1,7 @@
 package dev.cairn.control.daemon;
 
+import dev.cairn.control.model.ClusterState;
+import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.RebalancePlanner;
@@ -11,8 +13,10 @@ import java.time.Duration;
 import java.time.InstantSource;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.UUID;
 import java.util.function.Consumer;
+import java.util.function.Function;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -31,6 +35,8 @@ public final class RepairMonitor {
     private final RepairPlanner.Settings settings;
     private final Consumer<Command.Replacement> onPlaced;
     private final long periodMillis;
+    /** The erasure-coded volumes' layouts the rebalance moves BStores of (none unless given). */
+    private final Function<ClusterState, Map<UUID, List<PStoreLayout>>> layouts;
     /** When this peer last ran a pass while leading; -1 while it does not lead. */
     private long lastPass = -1;
 
@@ -44,6 +50,18 @@ public final class RepairMonitor {
             RepairPlanner.Settings settings,
             Duration period,
             Consumer<Command.Replacement> onPlaced) {
+        this(state, clock, settings, period, onPlaced, s -> Map.of());
+    }
+
+    /** As above, the rebalance moving the BStores of the volumes whose layouts {@code layouts} gives too. */
+    public RepairMonitor(
+            ReplicatedState state,
+            InstantSource clock,
+            RepairPlanner.Settings settings,
+            Duration period,
+            Consumer<Command.Replacement> onPlaced,
+            Function<ClusterState, Map<UUID, List<PStoreLayout>>> layouts) {
+        this.layouts = layouts;
         this.state = state;
         this.clock = clock;
         this.settings = settings;
@@ -82,7 +100,8 @@ public final class RepairMonitor {
             RebalancePlanner.Settings r =
                     new RebalancePlanner.Settings(settings.maxSyncsPerNode(), settings.spareFraction());
             plan = new ArrayList<>(plan);
-            plan.addAll(state.read(s -> RebalancePlanner.plan(s, now, r, UUID::randomUUID, Secrets::newSecret)));
+            plan.addAll(state.read(
+                    s -> RebalancePlanner.plan(s, now, r, UUID::randomUUID, Secrets::newSecret, layouts.apply(s))));
         }
         for (Command c : plan) {
             Outcome o = state.submit(c);
@@ -113,6 +132,16 @@ public final class RepairMonitor {
                             m.volumeId(),
                             m.extentId(),
                             o.message());
+                case Command.ReprotectBStores b ->
+                    b.rebuilds()
+                            .forEach(x -> log.info(
+                                    "volume {}: rebalance: BStore {} of PStore {} moving to drive {} (new BStore {}){}",
+                                    b.volumeId(),
+                                    x.member(),
+                                    x.pstore(),
+                                    x.replacement().driveId(),
+                                    x.replacement().extentId(),
+                                    o.isOk() ? "" : " deferred: " + o.message()));
                 case Command.NoteRepair n ->
                     log.warn("volume {}: {}", n.volumeId(), n.note().orElse("repair can proceed"));
                 default -> {}

@@ -1,7 +1,9 @@
 package dev.cairn.control.erasure;
 
+import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.PStoreLayout;
+import dev.cairn.control.model.Volume;
 import dev.cairn.control.rest.DkvViews;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.dkv.ControlledDkv;
@@ -10,10 +12,12 @@ import java.io.InterruptedIOException;
 import java.security.SecureRandom;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
+import java.util.UUID;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ConcurrentMap;
@@ -63,6 +67,33 @@ public final class PStoreLayouts implements AutoCloseable {
         List<PStoreLayout> out = new ArrayList<>();
         for (int p = 0; p < e.pstores(); p++) {
             out.add(get(e.key(p)));
+        }
+        return out;
+    }
+
+    /**
+     * The layouts of every erasure-coded volume of {@code s} whose creation is over and whose
+     * layouts are all in this cache (the reprotect's passes keep it warm on the leader), by volume
+     * id; without a read of the DKV.
+     */
+    public Map<UUID, List<PStoreLayout>> cached(ClusterState s) {
+        Map<UUID, List<PStoreLayout>> out = new HashMap<>();
+        for (Volume v : s.volumes().values()) {
+            ErasureLayout e = v.erasure().orElse(null);
+            if (e == null || !e.stored()) {
+                continue;
+            }
+            List<PStoreLayout> pstores = new ArrayList<>();
+            for (int p = 0; p < e.pstores(); p++) {
+                PStoreLayout layout = cache.get(e.key(p));
+                if (layout == null) {
+                    break;
+                }
+                pstores.add(layout);
+            }
+            if (pstores.size() == e.pstores()) {
+                out.put(v.id(), pstores);
+            }
         }
         return out;
     }

@@ -233,6 +233,7 @@ final class AdminRoutes {
 
     void cluster(Context ctx) throws IOException {
         List<ReplicatedState.Peer> peers = state.peers();
-        ctx.json(state.read(s -> ViewMapper.cluster(s, state.peerId(), peers, spareFraction)));
+        ctx.json(
+                state.read(s -> ViewMapper.cluster(s, state.peerId(), peers, spareFraction, erasure.cachedLayouts(s))));
     }
 }

@@ -115,13 +115,14 @@ public final class ControllerApi implements AutoCloseable {
         this.metrics = ControllerMetrics.register(daemonMetrics.registry(), state, settings.spareFraction());
         DkvRoutes dkv = new DkvRoutes(state, clock, settings.dkvPlacement());
         this.layouts = new PStoreLayouts(state, LAYOUT_TIMEOUT);
+        metrics.layouts(layouts::cached);
         ErasureRoutes erasure = new ErasureRoutes(state, dkv, layouts);
         AdminRoutes admin = new AdminRoutes(state, clock, settings.spareFraction(), erasure);
         NodeRoutes nodes = new NodeRoutes(
                 state, clock, settings.spareFraction(), settings.repairBytesPerSecond(), settings.kvLease(), erasure);
         AgentRoutes agents = new AgentRoutes(state, clock, settings.repairBytesPerSecond(), erasure);
         RepairRoutes repairs = new RepairRoutes(state, clock, settings.spareFraction(), erasure);
-        RebalanceRoutes rebalance = new RebalanceRoutes(state, settings.spareFraction());
+        RebalanceRoutes rebalance = new RebalanceRoutes(state, settings.spareFraction(), layouts);
         byte[] openapi = openApiDocument();
         this.app = Javalin.create(config -> {
             config.startup.showJavalinBanner = false;

@@ -9,6 +9,7 @@ import dev.cairn.control.model.Leg;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.ReplicatedState;
@@ -16,8 +17,11 @@ import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.EnumMap;
+import java.util.List;
 import java.util.Locale;
 import java.util.Map;
+import java.util.UUID;
+import java.util.function.Function;
 import java.util.function.ToDoubleFunction;
 
 /**
@@ -65,6 +69,8 @@ public final class ControllerMetrics {
     private final ReprotectMeters reprotect;
     private final RebalanceMeters rebalance;
     private final double spareFraction;
+    /** The erasure-coded volumes' layouts the rebalance's meters plan with (none until set). */
+    private volatile Function<ClusterState, Map<UUID, List<PStoreLayout>>> layouts = s -> Map.of();
 
     private ControllerMetrics(MeterRegistry registry, ReplicatedState state, double spareFraction) {
         this.state = state;
@@ -197,6 +203,11 @@ public final class ControllerMetrics {
         return new ControllerMetrics(registry, state, spareFraction);
     }
 
+    /** The rebalance's meters plan with the BStores of the volumes whose layouts {@code of} gives. */
+    public void layouts(Function<ClusterState, Map<UUID, List<PStoreLayout>>> of) {
+        layouts = of;
+    }
+
     private void gauge(MeterRegistry registry, String name, String description, ToDoubleFunction<Reading> value) {
         Gauge.builder(name, this, m -> value.applyAsDouble(m.last))
                 .description(description)
@@ -206,7 +217,7 @@ public final class ControllerMetrics {
     /** Reads the state for the gauges; called before each scrape. */
     public void refresh() {
         last = read();
-        rebalance.update(state.readLocal(s -> RebalanceRoutes.view(s, spareFraction)));
+        rebalance.update(state.readLocal(s -> RebalanceRoutes.view(s, spareFraction, layouts.apply(s))));
     }
 
     private Reading read() {

@@ -4,6 +4,7 @@ import dev.cairn.control.api.AgentApi;
 import dev.cairn.control.api.BStoreRebuild;
 import dev.cairn.control.api.Views;
 import dev.cairn.control.erasure.PStoreLayouts;
+import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.ErasureLayout;
 import dev.cairn.control.model.Limits;
 import dev.cairn.control.model.NodeRecord;
@@ -16,6 +17,7 @@ import dev.cairn.control.state.Secrets;
 import java.io.IOException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 import java.util.UUID;
 import org.slf4j.Logger;
@@ -37,6 +39,11 @@ final class ErasureRoutes {
         this.state = state;
         this.dkv = dkv;
         this.layouts = layouts;
+    }
+
+    /** The layouts of the erasure-coded volumes the cache holds in full (no DKV read), by volume id. */
+    Map<UUID, List<PStoreLayout>> cachedLayouts(ClusterState s) {
+        return layouts.cached(s);
     }
 
     /** Reserves DKV keys for a new volume's PStores (the DKV adds shards where needed); the first. */

@@ -2,10 +2,12 @@ package dev.cairn.control.rest;
 
 import dev.cairn.control.api.RebalanceView;
 import dev.cairn.control.api.Requests;
+import dev.cairn.control.erasure.PStoreLayouts;
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.RebalanceState;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.RebalancePlanner;
@@ -28,15 +30,17 @@ import java.util.UUID;
 final class RebalanceRoutes {
     private final ReplicatedState state;
     private final double spareFraction;
+    private final PStoreLayouts layouts;
 
-    RebalanceRoutes(ReplicatedState state, double spareFraction) {
+    RebalanceRoutes(ReplicatedState state, double spareFraction, PStoreLayouts layouts) {
+        this.layouts = layouts;
         this.state = state;
         this.spareFraction = spareFraction;
     }
 
     /** GET /v1/rebalance. */
     void status(Context ctx) throws IOException {
-        ctx.json(state.read(s -> view(s, spareFraction)));
+        ctx.json(state.read(s -> view(s, spareFraction, layouts.cached(s))));
     }
 
     /** POST /v1/rebalance/pause: no new move starts; moves running finish. */
@@ -64,8 +68,8 @@ final class RebalanceRoutes {
         status(ctx);
     }
 
-    static RebalanceView view(ClusterState s, double spareFraction) {
-        RebalancePlanner.Outlook o = RebalancePlanner.outlook(s, spareFraction);
+    static RebalanceView view(ClusterState s, double spareFraction, Map<UUID, List<PStoreLayout>> layouts) {
+        RebalancePlanner.Outlook o = RebalancePlanner.outlook(s, spareFraction, layouts);
         List<RebalanceView.DriveFill> drives = new ArrayList<>();
         for (NodeRecord n : s.nodes().values()) {
             if (n.state() != NodeState.ONLINE || n.draining()) {
@@ -88,14 +92,23 @@ final class RebalanceRoutes {
                 .thenComparing(RebalanceView.DriveFill::node)
                 .thenComparing(RebalanceView.DriveFill::driveId));
         RebalanceState r = s.rebalance();
-        // Moves whose new leg is still filling: one whose new leg was itself replaced (its node
-        // lost) or whose volume was deleted is forgotten at the next move, and not shown meanwhile.
+        // Moves whose new leg (or BStore) is still filling: one whose new leg was itself replaced (its
+        // node lost) or whose volume was deleted is forgotten at the next move, and not shown meanwhile.
         Map<UUID, Long> running = new HashMap<>();
         s.volumes()
                 .values()
                 .forEach(v -> v.legs().stream()
                         .filter(l -> l.awaitingSync() && r.moving().containsKey(l.extentId()))
                         .forEach(l -> running.put(l.extentId(), r.moving().get(l.extentId()))));
+        s.volumes()
+                .values()
+                .forEach(v -> v.erasure()
+                        .ifPresent(e -> e.rebuilds().stream()
+                                .filter(x ->
+                                        r.moving().containsKey(x.replacement().extentId()))
+                                .forEach(x -> running.put(
+                                        x.replacement().extentId(),
+                                        r.moving().get(x.replacement().extentId())))));
         return new RebalanceView(
                 r.paused(),
                 o.spread() * 100,

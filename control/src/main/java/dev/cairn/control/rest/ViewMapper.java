@@ -19,6 +19,7 @@ import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.ObservedExtent;
 import dev.cairn.control.model.Orphan;
+import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.model.VolumeReport;
@@ -222,7 +223,11 @@ final class ViewMapper {
     }
 
     static Views.ClusterView cluster(
-            ClusterState s, String peerId, List<ReplicatedState.Peer> peers, double spareFraction) {
+            ClusterState s,
+            String peerId,
+            List<ReplicatedState.Peer> peers,
+            double spareFraction,
+            Map<UUID, List<PStoreLayout>> layouts) {
         Map<String, Views.DomainView> zones = new TreeMap<>();
         long capacity = 0;
         long free = 0;
@@ -286,7 +291,7 @@ final class ViewMapper {
                 degraded,
                 repairs,
                 reprotect(s, spareFraction),
-                RebalanceRoutes.view(s, spareFraction),
+                RebalanceRoutes.view(s, spareFraction, layouts),
                 problems);
     }
 

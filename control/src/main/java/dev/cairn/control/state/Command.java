@@ -183,11 +183,18 @@ public sealed interface Command {
     /**
      * The restriper starts rebuilding BStores of erasure-coded volume {@code volumeId} (lost past
      * the class's repair timeout) into new BStores, placed in the sparing space of other drives: the
-     * new ones' nodes make them and fill them from the PStores' other members.
+     * new ones' nodes make them and fill them from the PStores' other members. {@code rebalance}: the
+     * rebalance's moves (counted among its moves once they end).
      */
-    record ReprotectBStores(UUID volumeId, List<ErasureLayout.Rebuild> rebuilds, long atMillis) implements Command {
+    record ReprotectBStores(UUID volumeId, List<ErasureLayout.Rebuild> rebuilds, long atMillis, boolean rebalance)
+            implements Command {
         public ReprotectBStores {
             rebuilds = rebuilds == null ? List.of() : List.copyOf(rebuilds);
+        }
+
+        /** Rebuilds of the reprotect (or a drain's moves), not the rebalance's. */
+        public ReprotectBStores(UUID volumeId, List<ErasureLayout.Rebuild> rebuilds, long atMillis) {
+            this(volumeId, rebuilds, atMillis, false);
         }
     }
 

@@ -119,9 +119,12 @@ final class RebalanceCommands {
         index.addLeg(v.id(), fresh, logIndex);
         v.attachment().ifPresent(a -> index.touchAgent(a.host(), logIndex));
         Set<UUID> filling = new HashSet<>();
-        s.volumes()
-                .values()
-                .forEach(x -> x.legs().stream().filter(Leg::awaitingSync).forEach(l -> filling.add(l.extentId())));
+        s.volumes().values().forEach(x -> {
+            x.legs().stream().filter(Leg::awaitingSync).forEach(l -> filling.add(l.extentId()));
+            x.erasure()
+                    .ifPresent(e -> e.rebuilds()
+                            .forEach(r -> filling.add(r.replacement().extentId())));
+        });
         s.setRebalance(s.rebalance()
                 .keepingOnly(filling)
                 .started(fresh.extentId(), LegLayout.allocatedBytes(fresh.extentSizeBytes())));

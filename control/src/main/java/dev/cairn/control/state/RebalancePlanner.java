@@ -9,6 +9,7 @@ import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
 import dev.cairn.control.model.Orphan;
+import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.placement.Rebalance;
@@ -31,7 +32,8 @@ import java.util.function.Supplier;
  * change), and says why. Otherwise it starts the plan's first moves, at most one per volume and as
  * many per node as the repair syncs allow, and waits for them before it plans again.
  *
- * <p>Legs move; BStores and the DKV's KV volumes count towards their drives' fill but stay.
+ * <p>Legs and BStores move (a BStore by a rebuild that keeps it in use until its replacement takes
+ * its place); the DKV's KV volumes count towards their drives' fill but stay.
  */
 public final class RebalancePlanner {
     /**
@@ -52,17 +54,29 @@ public final class RebalancePlanner {
 
     private RebalancePlanner() {}
 
-    public static Outlook outlook(ClusterState s, double spareFraction) {
+    /**
+     * The outlook of {@code s}, its erasure-coded volumes' BStores among the items where {@code
+     * layouts} holds their PStores' layouts (by volume id; a volume missing there keeps its BStores
+     * where they are, counted in their drives' fill).
+     */
+    public static Outlook outlook(ClusterState s, double spareFraction, Map<UUID, List<PStoreLayout>> layouts) {
         double spare = Sparing.fraction(s, spareFraction);
         List<Rebalance.Drive> drives = drives(s, spare);
-        Rebalance.Plan plan = Rebalance.plan(drives, items(s), s.rebalance().spread(), MAX_PLANNED);
+        List<Rebalance.Item> items = new ArrayList<>(items(s));
+        items.addAll(RebalanceBStores.items(s, layouts));
+        Rebalance.Plan plan = Rebalance.plan(drives, items, s.rebalance().spread(), MAX_PLANNED);
         return new Outlook(Rebalance.spread(drives), s.rebalance().spread(), waiting(s), plan);
     }
 
-    /** The moves to start now (none while the rebalance waits). */
+    /** The moves to start now (none while the rebalance waits): legs' moves and BStores' ({@link RebalanceBStores}). */
     public static List<Command> plan(
-            ClusterState s, long now, Settings settings, Supplier<UUID> ids, Supplier<String> secrets) {
-        Outlook o = outlook(s, settings.spareFraction());
+            ClusterState s,
+            long now,
+            Settings settings,
+            Supplier<UUID> ids,
+            Supplier<String> secrets,
+            Map<UUID, List<PStoreLayout>> layouts) {
+        Outlook o = outlook(s, settings.spareFraction(), layouts);
         if (o.waiting().isPresent() || o.plan().moves().isEmpty()) {
             return List.of();
         }
@@ -71,13 +85,17 @@ public final class RebalancePlanner {
         Set<String> volumes = new HashSet<>();
         List<Command> out = new ArrayList<>();
         for (Rebalance.Move m : o.plan().moves()) {
-            if (!volumes.add(m.item().group())) {
+            if (!volumes.add(RebalanceBStores.volumeOf(m.item()))) {
                 continue; // one move of a volume at a time; a later pass plans the rest
             }
             if (syncs.getOrDefault(m.toNode(), 0) >= settings.maxSyncsPerNode()) {
                 continue;
             }
             syncs.merge(m.toNode(), 1, Integer::sum);
+            if (RebalanceBStores.isBStore(m.item())) {
+                out.add(RebalanceBStores.move(s, m, layouts, ids.get(), secrets.get(), now));
+                continue;
+            }
             out.add(new Command.MoveLeg(
                     UUID.fromString(m.item().group()),
                     m.item().id(),
@@ -128,7 +146,7 @@ public final class RebalancePlanner {
         return erasing ? Optional.of("orphans are being erased") : Optional.empty();
     }
 
-    private static List<Rebalance.Drive> drives(ClusterState s, double spare) {
+    static List<Rebalance.Drive> drives(ClusterState s, double spare) {
         List<Rebalance.Drive> out = new ArrayList<>();
         for (NodeRecord n : s.nodes().values()) {
             if (n.state() != NodeState.ONLINE || n.draining()) {

@@ -6,6 +6,7 @@ import static dev.cairn.control.state.Outcome.Status.NOT_FOUND;
 
 import dev.cairn.control.model.ClusterState;
 import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.Volume;
 import java.util.ArrayList;
@@ -54,6 +55,11 @@ final class ReprotectCommands {
         Set<UUID> nodes = new TreeSet<>(e.nodes());
         c.rebuilds().forEach(r -> nodes.add(r.replacement().nodeId()));
         replace(s, index, v, e.withRebuilds(rebuilds, nodes), logIndex);
+        if (c.rebalance()) {
+            c.rebuilds()
+                    .forEach(r -> s.setRebalance(s.rebalance()
+                            .started(r.replacement().extentId(), LegLayout.allocatedBytes(r.bstoreBytes()))));
+        }
         return Outcome.ok(v.id().toString());
     }
 
@@ -101,6 +107,7 @@ final class ReprotectCommands {
             ended.add(r.get());
         }
         for (ErasureLayout.Rebuild r : ended) {
+            s.setRebalance(s.rebalance().finished(r.replacement().extentId())); // a rebalance's move's end
             ErasureLayout.BStorePlacement old = r.old();
             s.orphans()
                     .put(

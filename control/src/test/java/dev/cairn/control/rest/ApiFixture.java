@@ -41,7 +41,7 @@ abstract class ApiFixture {
     DkvRoutes dkv;
 
     ErasureRoutes erasure;
-    private PStoreLayouts layouts;
+    PStoreLayouts layouts;
 
     @BeforeEach
     void startApi() {

@@ -23,7 +23,7 @@ class AuthApiTest extends ApiFixture {
                 new NodeRoutes(state, clock, 0, 0, ControllerApi.Settings.DEFAULT_KV_LEASE, erasure),
                 new AgentRoutes(state, clock, 0, erasure),
                 new RepairRoutes(state, clock, 0, erasure),
-                new RebalanceRoutes(state, 0),
+                new RebalanceRoutes(state, 0, layouts),
                 dkv);
     }
 

@@ -152,7 +152,8 @@ final class CommandGenerator {
                     now,
                     new RebalancePlanner.Settings(settings.maxSyncsPerNode(), 0),
                     this::freshId,
-                    () -> "secret-" + fresh));
+                    () -> "secret-" + fresh,
+                    Map.of()));
         }
         return plan;
     }

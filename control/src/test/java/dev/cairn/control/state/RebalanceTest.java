@@ -83,12 +83,12 @@ class RebalanceTest {
     }
 
     private List<Command> plan() {
-        return s.machine.read(
-                st -> RebalancePlanner.plan(st, s.now, settings, () -> new UUID(9, ++ids), () -> "secret-" + ids));
+        return s.machine.read(st ->
+                RebalancePlanner.plan(st, s.now, settings, () -> new UUID(9, ++ids), () -> "secret-" + ids, Map.of()));
     }
 
     private RebalancePlanner.Outlook outlook() {
-        return s.machine.read(st -> RebalancePlanner.outlook(st, 0));
+        return s.machine.read(st -> RebalancePlanner.outlook(st, 0, Map.of()));
     }
 
     @Test
