@@ -52,28 +52,6 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
                 .ok();
     }
 
-    /** Creates a 4+2 volume across zones, waits until its layouts are stored, attaches it to {@code host}; its id. */
-    private String createAttachedEc(String name, String size, AgentProcess agent) {
-        return createAttachedEc(name, size, agent, 1);
-    }
-
-    /** As above, for a volume of {@code pstores} PStores. */
-    private String createAttachedEc(String name, String size, AgentProcess agent, int pstores) {
-        cli("volume", "create", name, "--size", size, "--class", "ec-zone").ok();
-        await().atMost(WAIT).until(() -> volume(name).get("state").asText().equals("AVAILABLE"));
-        cli("volume", "attach", name, "--host", agent.host()).ok();
-        awaitServing(agent, name, 6 * pstores);
-        return volume(name).get("id").asText();
-    }
-
-    /** Waits until {@code agent} serves the volume with {@code usable} BStores in sync. */
-    private static void awaitServing(AgentProcess agent, String name, int usable) {
-        await().atMost(WAIT)
-                .until(() -> PrometheusText.scrape(agent.metricsUrl())
-                                .sum("cairn_agent_volume_legs", "name", name, "state", "IN_SYNC")
-                        == usable);
-    }
-
     @Test
     void qemuIoNbdinfoAndNbdcopyReadBackWhatTheyWroteAndBStoresHoldOneAndAHalfTimesIt() throws Exception {
         Tool.require("qemu-io", "qemu-utils");
@@ -211,18 +189,6 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         cli("volume", "attach", "cold", "--host", agent.host()).ok();
         awaitServing(agent, "cold", 6);
         Tool.run(FIO_TIMEOUT, fioJob(agent.uri(detached), "0", "32M", "", true)).ok();
-    }
-
-    /** The names of the nodes holding the BStores of volume {@code name}, as its layout says. */
-    private List<String> bstoreNodes(String name) {
-        List<String> out = new ArrayList<>();
-        volume(name)
-                .get("erasure")
-                .get("layouts")
-                .get(0)
-                .get("bstores")
-                .forEach(b -> out.add(b.get("nodeName").asText()));
-        return out;
     }
 
     @Test

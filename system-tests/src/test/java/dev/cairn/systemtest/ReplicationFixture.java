@@ -105,6 +105,37 @@ abstract class ReplicationFixture extends ClusterFixture {
         return states;
     }
 
+    /** Creates a 4+2 volume across zones, waits until its layouts are stored, attaches it to {@code host}; its id. */
+    String createAttachedEc(String name, String size, AgentProcess agent) {
+        return createAttachedEc(name, size, agent, 1);
+    }
+
+    /** As above, for a volume of {@code pstores} PStores. */
+    String createAttachedEc(String name, String size, AgentProcess agent, int pstores) {
+        cli("volume", "create", name, "--size", size, "--class", "ec-zone").ok();
+        await().atMost(WAIT).until(() -> volume(name).get("state").asText().equals("AVAILABLE"));
+        cli("volume", "attach", name, "--host", agent.host()).ok();
+        awaitServing(agent, name, 6 * pstores);
+        return volume(name).get("id").asText();
+    }
+
+    /** The names of the nodes holding the BStores of volume {@code name}, as its layouts say (PStore by PStore). */
+    List<String> bstoreNodes(String name) {
+        List<String> out = new ArrayList<>();
+        for (JsonNode p : volume(name).get("erasure").get("layouts")) {
+            p.get("bstores").forEach(b -> out.add(b.get("nodeName").asText()));
+        }
+        return out;
+    }
+
+    /** Waits until {@code agent} serves the volume with {@code usable} BStores in sync. */
+    static void awaitServing(AgentProcess agent, String name, int usable) {
+        await().atMost(WAIT.multipliedBy(2))
+                .until(() -> PrometheusText.scrape(agent.metricsUrl())
+                                .sum("cairn_agent_volume_legs", "name", name, "state", "IN_SYNC")
+                        == usable);
+    }
+
     /** Waits until the attached agent reports every leg in sync at the current generation. */
     void awaitInSync(String name) {
         await().atMost(WAIT).until(() -> legSync(name).stream().allMatch("IN_SYNC"::equals));

@@ -44,21 +44,6 @@ class ReprotectIT extends ReplicationFixture {
                 .ok();
     }
 
-    private String createAttachedEc(String name, AgentProcess agent) {
-        cli("volume", "create", name, "--size", "64MiB", "--class", "ec-zone").ok();
-        await().atMost(WAIT).until(() -> volume(name).get("state").asText().equals("AVAILABLE"));
-        cli("volume", "attach", name, "--host", agent.host()).ok();
-        awaitServing(agent, name, 6);
-        return volume(name).get("id").asText();
-    }
-
-    private static void awaitServing(AgentProcess agent, String name, int inSync) {
-        await().atMost(WAIT.multipliedBy(2))
-                .until(() -> PrometheusText.scrape(agent.metricsUrl())
-                                .sum("cairn_agent_volume_legs", "name", name, "state", "IN_SYNC")
-                        == inSync);
-    }
-
     /** The BStores of the volume's first PStore, in member order, as {@code volume show} lists them. */
     private JsonNode bstores(String name) {
         return volume(name).get("erasure").get("layouts").get(0).get("bstores");
@@ -80,7 +65,7 @@ class ReprotectIT extends ReplicationFixture {
     void lostBStoresAreRebuiltElsewhereWhileFioVerifiesAndTheVolumeSurvivesTwoMoreLosses() throws Exception {
         startEightNodes(Map.of());
         AgentProcess agent = startAgent("h1");
-        String id = createAttachedEc("ec", agent);
+        String id = createAttachedEc("ec", "64MiB", agent);
         JsonNode before = bstores("ec");
         String dataNode = before.get(0).get("nodeName").asText();
         String parityNode = before.get(4).get("nodeName").asText();
@@ -137,7 +122,7 @@ class ReprotectIT extends ReplicationFixture {
     void everyStepOfAReprotectCarriesOnAfterItsProcessHaltsThere() throws Exception {
         startEightNodes(Map.of("CAIRN_CRASH_AT", "reprotect-started"));
         AgentProcess agent = startAgent("h1");
-        String id = createAttachedEc("ec", agent);
+        String id = createAttachedEc("ec", "64MiB", agent);
         Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "16M", "", false)).ok();
         JsonNode before = bstores("ec");
         Set<String> holding = new HashSet<>(before.findValuesAsText("nodeName"));
