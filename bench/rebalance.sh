@@ -1,10 +1,11 @@
 #!/usr/bin/env bash
 # bench/rebalance.sh: what the rebalance moves when larger nodes join, and what clients feel. One
 # run on this machine: six nodes with --small MiB drives (two in each of zones a, b, c) hold
-# --volumes 3-leg volumes (class zone-3) of --size MiB, written through a client agent; one of them
-# stays attached, and fio writes 4k blocks to it at --iops while everything below happens. Then
-# three nodes with drives four times larger join, one per zone, and the rebalance moves legs until
-# the drives' fill is within its spread (5 points). Measured:
+# --volumes 3-leg volumes (class zone-3) and --ec 4+2 volumes (across hosts: six BStores, one per
+# node) of --size MiB, written through a client agent; one replicated volume stays attached, and
+# fio writes 4k blocks to it at --iops while everything below happens. Then three nodes with
+# drives four times larger join, one per zone, and the rebalance moves legs and BStores until the
+# drives' fill is within its spread (5 points). Measured:
 #   - the spread of the drives' fill before and after, and the time from the join to balance (no
 #     move running, no orphan left);
 #   - the bytes moved (the controller's count) against the minimum that evens out free space as
@@ -12,9 +13,8 @@
 #     original drives of what they held before less what they hold after);
 #   - fio's p99 write latency on the attached volume before the join and during the rebalance
 #     (fio runs in 5 s slices; the worst slice and the median of the slices during).
-# Erasure-coded volumes' BStores do not move yet, so the volumes here are replicated.
 #
-#   bench/rebalance.sh [--small MIB] [--volumes N] [--size MIB] [--iops N]
+#   bench/rebalance.sh [--small MIB] [--volumes N] [--ec N] [--size MIB] [--iops N]
 #                      [--repair-bandwidth SIZE] [--dir DIR]
 #
 # --repair-bandwidth: the controller's --repair-bandwidth (what each agent's and node's copies may
@@ -26,6 +26,7 @@ set -euo pipefail
 
 small_mib=1024
 volumes=16
+ec=4
 size_mib=64
 iops=200
 bandwidth=""
@@ -34,11 +35,12 @@ while [ $# -gt 0 ]; do
   case "$1" in
     --small) small_mib="$2"; shift 2 ;;
     --volumes) volumes="$2"; shift 2 ;;
+    --ec) ec="$2"; shift 2 ;;
     --size) size_mib="$2"; shift 2 ;;
     --iops) iops="$2"; shift 2 ;;
     --repair-bandwidth) bandwidth="$2"; shift 2 ;;
     --dir) dir="$2"; shift 2 ;;
-    -h|--help) sed -n '2,23p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,24p' "$0"; exit 0 ;;
     *) echo "rebalance: unknown argument $1" >&2; exit 2 ;;
   esac
 done
@@ -81,20 +83,26 @@ head -c "$((size_mib << 20))" /dev/urandom >"$dir/data.bin"
 for v in $(seq 1 "$volumes"); do
   "$cairn" volume create "v$v" --size "${size_mib}MiB" --class zone-3 >/dev/null
 done
-# attach V: attaches volume vV to the agent; prints its NBD URI once it is served.
+"$cairn" class create ec-host --ec 4+2 --spread-across host >/dev/null
+for v in $(seq 1 "$ec"); do
+  "$cairn" volume create "e$v" --size "${size_mib}MiB" --class ec-host >/dev/null
+done
+# attach NAME: attaches volume NAME to the agent; prints its NBD URI once it is served.
 attach() {
   local id
-  "$cairn" volume attach "v$1" --host bench >/dev/null
-  id=$("$cairn" volume show "v$1" -o json | json 'd["id"]')
+  until_true 120 sh -c "\"$cairn\" volume show $1 -o json | grep -q '\"AVAILABLE\"'"
+  "$cairn" volume attach "$1" --host bench >/dev/null
+  id=$("$cairn" volume show "$1" -o json | json 'd["id"]')
   until_true 120 nbdinfo --size "nbd+unix:///$id?socket=$socket"
   echo "nbd+unix:///$id?socket=$socket"
 }
-for v in $(seq 2 "$volumes"); do
-  uri=$(attach "$v")
+for v in $(seq 2 "$volumes") $(seq 1 "$ec" | sed 's/^/e/'); do
+  case "$v" in e*) name="$v" ;; *) name="v$v" ;; esac
+  uri=$(attach "$name")
   nbdcopy "$dir/data.bin" "$uri"
-  "$cairn" volume detach "v$v" >/dev/null
+  "$cairn" volume detach "$name" >/dev/null
 done
-uri=$(attach 1)
+uri=$(attach v1)
 nbdcopy "$dir/data.bin" "$uri"
 
 rebalance_json() { "$cairn" rebalance status -o json; }
