@@ -134,8 +134,16 @@ until balanced; do
 done
 t1=$(date +%s.%N)
 rebalance_json >"$dir/after.json"
+# The BStores the nodes that joined hold now (each got there by a move).
+bstores_moved=0
+for v in $(seq 1 "$ec"); do
+  n=$("$cairn" volume show "e$v" -o json \
+      | json 'sum(1 for p in d["erasure"]["layouts"] for b in p["bstores"] if b["nodeName"].endswith("3"))')
+  bstores_moved=$((bstores_moved + n))
+done
 
-python3 - "$dir/before.json" "$dir/after.json" "$t1" "$t0" "${before_p99[*]}" "${during_p99[*]:-}" <<'PY'
+python3 - "$dir/before.json" "$dir/after.json" "$t1" "$t0" "${before_p99[*]}" "${during_p99[*]:-}" \
+    "$bstores_moved" "$ec" <<'PY'
 import json, statistics, sys
 before, after = (json.load(open(p)) for p in sys.argv[1:3])
 seconds = float(sys.argv[3]) - float(sys.argv[4])
@@ -155,7 +163,7 @@ bound = sum(max(0, d["usedBytes"] - (mean + spread) * d["dataBytes"]) for d in b
 print(f"spread before join  {before['spreadPoints']:.1f} points (6 drives)")
 print(f"spread after        {after['spreadPoints']:.1f} points ({len(after['drives'])} drives, threshold {after['thresholdPoints']:.1f})")
 print(f"time to balance     {seconds:.1f} s")
-print(f"moves               {after['moves'] - before['moves']}")
+print(f"moves               {after['moves'] - before['moves']} ({sys.argv[7]} of them BStores of the {int(sys.argv[8]) * 6} of {sys.argv[8]} 4+2 volumes)")
 print(f"bytes moved         {moved / mib:.0f} MiB")
 print(f"minimum             {minimum / mib:.0f} MiB (what the drives that gave up data gave, for this final layout)")
 print(f"bound               {bound / mib:.0f} MiB (the least any layout within the spread needs)")
