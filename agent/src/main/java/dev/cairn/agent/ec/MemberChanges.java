@@ -15,9 +15,10 @@ import org.slf4j.LoggerFactory;
  * What the agent does when the controller changes a served volume's BStores (a reprotect):
  *
  * <ul>
- *   <li>a member marked moving is being rebuilt on another node while it is well (a drain): it
- *       stays in use, but the superblock names it failed from then on (the node rebuilding it waits
- *       for that) and the bitmap keeps every region written dirty, so that its replacement can be
+ *   <li>a member marked moving is being rebuilt on another node while it is well (a drain, the
+ *       rebalance): it stays in use, the superblock names it moving from then on (the node
+ *       rebuilding it waits for that; an attach after a crash still takes it as holding every
+ *       write) and the bitmap keeps every region written dirty, so that its replacement can be
  *       caught up;
  *   <li>a member marked kept is being rebuilt on another drive: it is failed at once (unless that
  *       would leave fewer than {@code k} usable: the controller took it for lost, this agent still
@@ -82,8 +83,8 @@ final class MemberChanges {
                         b.close();
                     }
                 } else if (want.moving() != io.record.isMoving(i)) {
-                    // Moving off a drained node: kept in use, named failed in the superblock (the
-                    // node rebuilding it waits for that), every region written kept dirty for its
+                    // Moving to another node: kept in use, named moving in the superblock (the node
+                    // rebuilding it waits for that), every region written kept dirty for its
                     // replacement.
                     io.record.moving(i, want.moving());
                     fail = true;

@@ -29,8 +29,8 @@ final class PStoreRecord {
 
     private BitSet recorded = new BitSet();
     /**
-     * Members moving to another node (a drain): in use, but named failed in the superblock (the
-     * node rebuilding one waits for that) and every region written kept dirty, as for one missing.
+     * Members moving to another node (a drain, the rebalance): in use, named moving in the
+     * superblock (the node rebuilding one waits for that), and every region written kept dirty.
      */
     private volatile long movingMask;
 
@@ -99,7 +99,7 @@ final class PStoreRecord {
     }
 
     private long mask() {
-        long mask = movingMask;
+        long mask = movingMask << PStoreHeader.MOVING;
         for (BStore b : members) {
             if (!b.usable()) {
                 mask |= 1L << b.index;
@@ -128,9 +128,12 @@ final class PStoreRecord {
         markRecorded((BitSet) readFailed.clone());
     }
 
-    /** The members the superblock names failed now: those not usable, and those moving. */
+    /**
+     * What the superblock names now: the members not usable (failed), and those moving (from bit
+     * {@link PStoreHeader#MOVING} on).
+     */
     BitSet failedNow() {
-        BitSet out = BitSet.valueOf(new long[] {movingMask});
+        BitSet out = BitSet.valueOf(new long[] {movingMask << PStoreHeader.MOVING});
         members.stream().filter(b -> !b.usable()).forEach(b -> out.set(b.index));
         return out;
     }

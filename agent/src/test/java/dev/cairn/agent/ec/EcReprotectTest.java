@@ -6,6 +6,7 @@ import static dev.cairn.agent.ec.EcVolumeTest.read;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.cairn.agent.ServedVolume;
 import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.legs.header.PStoreHeader;
 import dev.cairn.legs.io.LegIo;
@@ -152,7 +153,10 @@ class EcReprotectTest {
 
             v.reconfigure(spec(f, 1, old, false, true));
             await().atMost(Duration.ofSeconds(10))
-                    .until(() -> header(f.member(0, 0)).failed().get(1));
+                    .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+            assertThat(header(f.member(0, 0)).failed().get(1))
+                    .as("named moving, not failed: it holds every write")
+                    .isFalse();
             assertThat(v.legStates()).as("still in use").containsOnly(LegSyncState.IN_SYNC);
 
             // The node's rebuild: member 1 as it is now, with the newest superblock as its own.
@@ -176,7 +180,7 @@ class EcReprotectTest {
             assertThat(moving.record.bitmap.dirtyCount())
                     .as("PStore 0's bits kept for its replacement")
                     .isEqualTo(dirty);
-            assertThat(header(f.member(0, 2)).failed().get(1))
+            assertThat(header(f.member(0, 2)).failed().get(PStoreHeader.movingBit(1)))
                     .as("a write does not take the mark away")
                     .isTrue();
 
@@ -194,6 +198,39 @@ class EcReprotectTest {
             f.member(0, 0).down(true);
             f.member(0, 2).down(true);
             assertThat(read(v, 0, size)).isEqualTo(image);
+        }
+    }
+
+    /**
+     * The agent dies while a member moves: the next attachment takes the moving member as holding
+     * every write (it was written all along), so the PStore keeps all its members.
+     */
+    @Test
+    void aMemberMovingWhenItsAgentDiedIsTakenAsCurrentByTheNextAttachment() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
+            int size = (int) f.geometry.volumeBytes();
+            byte[] image = random(7, size);
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(image), false);
+            v.reconfigure(spec(f, 1, f.extents.getFirst().get(1), false, true));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+            byte[] patch = random(8, 6000);
+            v.write(3000, ByteBuffer.wrap(patch), false);
+            System.arraycopy(patch, 0, image, 3000, patch.length);
+            v.close(); // the agent dies (its bits stay: a member is moving)
+
+            // Two other members lost meanwhile: with member 1 taken for stale, three would be left.
+            f.member(0, 0).down(true);
+            f.member(0, 2).down(true);
+            EcVolume next = f.attach(2);
+            assertThat(next.phase()).isInstanceOf(ServedVolume.Serving.class);
+            assertThat(next.counters().regionsRepaired())
+                    .as("the dirty regions made consistent")
+                    .isPositive();
+            assertThat(read(next, 0, size))
+                    .as("member 1 among the four read: it holds the write made while it moved")
+                    .isEqualTo(image);
         }
     }
 

@@ -19,6 +19,11 @@ import java.util.zip.CRC32C;
  * index, member index, k, m, chunk size, rows, rows per region, generation, events, the failed
  * members as a 256-bit set, then a CRC32C of everything before it. An all-zero block is a BStore
  * never attached; anything else that does not decode is damaged.
+ *
+ * <p>The set's bits from {@value #MOVING} on name members moving to another node (a drain, the
+ * rebalance): member {@code i} at bit {@code MOVING + i}. Such a member holds every write (it is
+ * not failed), but the node rebuilding its replacement waits for this mark: from then on the
+ * agent keeps every region it writes dirty, so that the replacement is caught up over them.
  */
 public record PStoreHeader(
         UUID volumeId,
@@ -34,6 +39,9 @@ public record PStoreHeader(
         BitSet failed) {
 
     public static final int BYTES = 4096;
+    /** Where the moving members' bits start in {@link #failed}: a PStore has at most 32 members. */
+    public static final int MOVING = 32;
+
     public static final long BITMAP_OFFSET = BYTES;
     private static final byte[] MAGIC = "CAIRNPST".getBytes(StandardCharsets.US_ASCII);
     private static final int VERSION = 1;
@@ -45,6 +53,11 @@ public record PStoreHeader(
         if (failed.length() > FAILED_BYTES * 8) {
             throw new IllegalArgumentException("a PStore has at most " + FAILED_BYTES * 8 + " members");
         }
+    }
+
+    /** The bit of {@link #failed} that names member {@code member} moving. */
+    public static int movingBit(int member) {
+        return MOVING + member;
     }
 
     /** The same superblock, as member {@code newMember}'s (a rebuilt BStore takes its place's). */

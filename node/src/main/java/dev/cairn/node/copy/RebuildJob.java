@@ -41,9 +41,10 @@ import org.slf4j.LoggerFactory;
  *
  * <p>Client writes: while the volume is detached nobody writes (an attach raises the generation,
  * which fences this job's reads, and it starts again). While it is attached, the job starts only once
- * the newest superblock names the member failed: the agent writes around it from then on, leaves
- * every region it writes dirty, and after the switch catches the new BStore up over those regions;
- * rows read while being written are in them.
+ * the newest superblock names the member failed (the agent writes around it from then on) or
+ * moving (a drain or the rebalance: the agent still writes it, and it is read as any other): the
+ * agent leaves every region it writes dirty from then on, and after the switch catches the new
+ * BStore up over those regions; rows read while being written are in them.
  */
 final class RebuildJob implements LegCopies.Job {
     private static final Logger log = LoggerFactory.getLogger(RebuildJob.class);
@@ -105,9 +106,9 @@ final class RebuildJob implements LegCopies.Job {
         try (LegIo target = new LocalLegIo(local.get(), job.generation(), context.io())) {
             Headers h = readHeaders(open);
             BitSet failed = h.newest().map(PStoreHeader::failed).orElseGet(BitSet::new);
-            if (job.attached() && !failed.get(job.member())) {
+            if (job.attached() && !failed.get(job.member()) && !failed.get(PStoreHeader.movingBit(job.member()))) {
                 return new CopyJob.Outcome.Waiting("the agent serving the volume has not yet named BStore "
-                        + job.member() + " failed in the PStore's superblock");
+                        + job.member() + " failed or moving in the PStore's superblock");
             }
             List<Integer> sources = sources(open, h, failed);
             if (sources.size() < job.k()) {
