@@ -38,8 +38,12 @@ final class PStoreAssembly {
 
     private PStoreAssembly() {}
 
-    /** The newest superblock the usable members hold, and the union of their bitmaps. */
-    private record Headers(Optional<PStoreHeader> newest, BitSet dirty) {}
+    /**
+     * The newest superblock the usable members hold, the union of their bitmaps, and the members
+     * whose own superblock names them failed (a rebuilt BStore the agent never caught up: its node
+     * wrote it so, for it may miss writes made after it was filled).
+     */
+    private record Headers(Optional<PStoreHeader> newest, BitSet dirty, BitSet selfFailed) {}
 
     /**
      * Reads every usable member's header; a member whose header cannot be read, is damaged or
@@ -48,6 +52,7 @@ final class PStoreAssembly {
     private static Headers readHeaders(PStoreIo p, UUID volumeId, Duration timeout) throws IOException {
         PStoreHeader newest = null;
         BitSet dirty = new BitSet();
+        BitSet selfFailed = new BitSet();
         int pages = BitmapFormat.pagesFor(p.record.bitmap.regions());
         for (BStore b : p.members()) {
             if (!b.usable()) {
@@ -68,6 +73,9 @@ final class PStoreAssembly {
             if (wrong.isPresent()) {
                 b.fail(wrong.get());
             } else if (read instanceof PStoreHeader.Valid v) {
+                if (v.header().failed().get(b.index)) {
+                    selfFailed.set(b.index);
+                }
                 dirty.or(BitmapFormat.decode(
                         p.record.bitmap.regions(), header.slice(PStoreHeader.BYTES, pages * BitmapFormat.PAGE_BYTES)));
                 if (newest == null || v.header().events() > newest.events()) {
@@ -75,7 +83,7 @@ final class PStoreAssembly {
                 }
             }
         }
-        return new Headers(Optional.ofNullable(newest), dirty);
+        return new Headers(Optional.ofNullable(newest), dirty, selfFailed);
     }
 
     /**
@@ -143,6 +151,7 @@ final class PStoreAssembly {
         BitSet dirty = headers.dirty();
         PStoreHeader newest = headers.newest().orElse(null);
         BitSet stale = newest == null ? new BitSet() : newest.failed();
+        stale.or(headers.selfFailed());
         if (dirty.isEmpty()) {
             stale.clear(); // every write since a member failed left its region dirty: none missed one
         }

@@ -110,7 +110,8 @@ class EcReprotectTest {
             f.memory.extent(fresh, bstoreBytes);
             write(f, fresh, 0, f.member(0, 1).snapshot(0, (int) bstoreBytes));
             byte[] newest = f.member(0, 0).snapshot(0, PStoreHeader.BYTES + 4096);
-            System.arraycopy(header(f.member(0, 0)).asMember(1).encode().array(), 0, newest, 0, PStoreHeader.BYTES);
+            System.arraycopy(
+                    header(f.member(0, 0)).asStaleMember(1).encode().array(), 0, newest, 0, PStoreHeader.BYTES);
             write(f, fresh, 0, newest);
 
             // Writes go on around it: some of member 1's chunk and the rest of the row.
@@ -230,6 +231,44 @@ class EcReprotectTest {
                     .isPositive();
             assertThat(read(next, 0, size))
                     .as("member 1 among the four read: it holds the write made while it moved")
+                    .isEqualTo(image);
+        }
+    }
+
+    /**
+     * The agent dies after the node filled a moving member's replacement but before it caught it up:
+     * attached again with the replacement in the layout, the replacement (its own superblock names
+     * it failed, as its node wrote it) is caught up over the regions written since, never trusted.
+     */
+    @Test
+    void aReplacementNeverCaughtUpIsCaughtUpByTheNextAttachment() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
+            int size = (int) f.geometry.volumeBytes();
+            byte[] image = random(9, size);
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(image), false);
+            v.reconfigure(spec(f, 1, f.extents.getFirst().get(1), false, true));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+            // The node's rebuild: member 1 as it is now, with the newest superblock as its, naming it failed.
+            UUID fresh = UUID.randomUUID();
+            long bstoreBytes = f.geometry.bstoreBytes(0);
+            f.memory.extent(fresh, bstoreBytes);
+            byte[] copy = f.member(0, 1).snapshot(0, (int) bstoreBytes);
+            System.arraycopy(header(f.member(0, 0)).asStaleMember(1).encode().array(), 0, copy, 0, PStoreHeader.BYTES);
+            write(f, fresh, 0, copy);
+            byte[] patch = random(10, 6000); // after the fill: the replacement misses it
+            v.write(3000, ByteBuffer.wrap(patch), false);
+            System.arraycopy(patch, 0, image, 3000, patch.length);
+            v.close(); // the agent dies before it is told of the replacement
+
+            f.extents.getFirst().set(1, fresh);
+            EcVolume next = f.attach(2);
+            assertThat(next.legStates()).containsOnly(LegSyncState.IN_SYNC);
+            f.member(0, 0).down(true);
+            f.member(0, 2).down(true);
+            assertThat(read(next, 0, size))
+                    .as("member 1's chunks from the replacement, caught up")
                     .isEqualTo(image);
         }
     }

@@ -55,15 +55,20 @@ public record PStoreHeader(
         }
     }
 
+    /**
+     * The same superblock, as member {@code newMember}'s, naming it failed: what a rebuilt BStore
+     * holds until its agent catches it up (it may miss writes made after it was filled).
+     */
+    public PStoreHeader asStaleMember(int newMember) {
+        BitSet stale = failed();
+        stale.set(newMember);
+        return new PStoreHeader(
+                volumeId, pstore, newMember, k, m, chunkBytes, rows, regionRows, generation, events, stale);
+    }
+
     /** The bit of {@link #failed} that names member {@code member} moving. */
     public static int movingBit(int member) {
         return MOVING + member;
-    }
-
-    /** The same superblock, as member {@code newMember}'s (a rebuilt BStore takes its place's). */
-    public PStoreHeader asMember(int newMember) {
-        return new PStoreHeader(
-                volumeId, pstore, newMember, k, m, chunkBytes, rows, regionRows, generation, events, failed);
     }
 
     @Override

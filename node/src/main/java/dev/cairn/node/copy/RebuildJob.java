@@ -353,13 +353,16 @@ final class RebuildJob implements LegCopies.Job {
         }
     }
 
-    /** The newest superblock, as the new member's, and the union of the members' bitmaps; durably. */
+    /**
+     * The newest superblock, as the new member's and naming it failed (an attach before its agent
+     * caught it up then takes it for stale), and the union of the members' bitmaps; durably.
+     */
     private void writeHeader(LegIo target, Headers h) throws IOException, InterruptedException {
         if (h.newest().isEmpty()) {
             return; // no member was ever attached: the new one stays blank like them
         }
         ByteBuffer header = ByteBuffer.allocate(PStoreHeader.BYTES + pages * BitmapFormat.PAGE_BYTES);
-        header.put(h.newest().get().asMember(job.member()).encode());
+        header.put(h.newest().get().asStaleMember(job.member()).encode());
         long[] words = h.dirty().toLongArray();
         for (int p = 0; p < pages; p++) {
             header.put(BitmapFormat.page(words, p));
