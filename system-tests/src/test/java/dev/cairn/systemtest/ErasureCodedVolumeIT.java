@@ -87,13 +87,6 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         assertThat(layout.findValuesAsText("role")).containsExactly("data", "data", "data", "data", "parity", "parity");
     }
 
-    private static long exportSize(String uri) {
-        return Long.parseLong(Tool.run(Duration.ofMinutes(1), "nbdinfo", "--size", uri)
-                .ok()
-                .stdout()
-                .strip());
-    }
-
     /**
      * Grown while served: first within its last PStore (whose six BStores their nodes grow in place),
      * then by a new PStore placed as a new volume's; fio's verify passes over the old bytes through
@@ -177,14 +170,7 @@ class ErasureCodedVolumeIT extends ReplicationFixture {
         assertThat(r.exitCode()).as(r.describe()).isZero();
         awaitServing(agent, "ec", 6);
         assertThat(bstoreNodes("ec")).hasSize(6).doesNotHaveDuplicates().doesNotContain(drained);
-        nodes.get(drained).process().stop();
-        await().atMost(WAIT)
-                .until(() -> api().get("/v1/nodes/" + drained)
-                        .ok()
-                        .get("state")
-                        .asText()
-                        .equals("OFFLINE"));
-        cli("node", "remove", drained).ok();
+        stopAndRemove(drained);
 
         Tool.run(FIO_TIMEOUT, fioJob(agent.uri(id), "0", "16M", "", true)).ok();
         cli("volume", "attach", "cold", "--host", agent.host()).ok();

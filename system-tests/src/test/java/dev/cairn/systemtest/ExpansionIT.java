@@ -61,12 +61,7 @@ class ExpansionIT extends ReplicationFixture {
         startController("c1", CONTROLLER_ARGS);
         await().atMost(WAIT.multipliedBy(4))
                 .pollInterval(Duration.ofMillis(500))
-                .until(() -> {
-                    JsonNode r = rebalance();
-                    return r.get("balanced").asBoolean()
-                            && r.get("movesRunning").asInt() == 0
-                            && api().get("/v1/orphans").ok().isEmpty();
-                });
+                .until(this::balancedAndSettled);
         JsonNode after = rebalance();
         assertThat(after.get("spreadPoints").asDouble()).isLessThanOrEqualTo(5.0);
         List<String> moved = new ArrayList<>(bstoreNodes("ec"));
@@ -111,14 +106,7 @@ class ExpansionIT extends ReplicationFixture {
                         && api().get("/v1/orphans").ok().isEmpty());
         assertThat(load.get(FIO_TIMEOUT.toSeconds(), TimeUnit.SECONDS).exitCode())
                 .isZero();
-        nodes.get(drained).process().stop();
-        await().atMost(WAIT)
-                .until(() -> api().get("/v1/nodes/" + drained)
-                        .ok()
-                        .get("state")
-                        .asText()
-                        .equals("OFFLINE"));
-        cli("node", "remove", drained).ok();
+        stopAndRemove(drained);
         nodes.remove(drained);
     }
 
@@ -140,9 +128,5 @@ class ExpansionIT extends ReplicationFixture {
             }
         }
         assertThat(bstores).containsExactlyInAnyOrderElementsOf(layouts);
-    }
-
-    private JsonNode rebalance() {
-        return api().get("/v1/rebalance").ok();
     }
 }

@@ -63,10 +63,7 @@ class RebalanceIT extends ReplicationFixture {
                 .pollInterval(Duration.ofMillis(500))
                 .until(() -> {
                     everyVolumeHasThreeStayingLegs();
-                    JsonNode r = rebalance();
-                    return r.get("balanced").asBoolean()
-                            && r.get("movesRunning").asInt() == 0
-                            && api().get("/v1/orphans").ok().isEmpty();
+                    return balancedAndSettled();
                 });
         JsonNode after = rebalance();
         assertThat(after.get("spreadPoints").asDouble()).isLessThanOrEqualTo(5.0);
@@ -120,14 +117,7 @@ class RebalanceIT extends ReplicationFixture {
         Tool.Result running = cli("node", "remove", name);
         assertThat(running.exitCode()).isNotZero();
         assertThat(running.stderr()).contains("node " + name + " is online: stop its daemon first");
-        nodes.get(name).process().stop();
-        await().atMost(WAIT)
-                .until(() -> api().get("/v1/nodes/" + name)
-                        .ok()
-                        .get("state")
-                        .asText()
-                        .equals("OFFLINE"));
-        cli("node", "remove", name).ok();
+        stopAndRemove(name);
         assertThat(api().get("/v1/nodes").ok().findValuesAsText("name")).doesNotContain(name);
         for (JsonNode v : api().get("/v1/volumes").ok()) {
             assertThat(v.get("legs")).hasSize(3);
@@ -159,9 +149,5 @@ class RebalanceIT extends ReplicationFixture {
             }
             assertThat(staying).as("%s", v).isGreaterThanOrEqualTo(3);
         }
-    }
-
-    private JsonNode rebalance() {
-        return api().get("/v1/rebalance").ok();
     }
 }

@@ -119,6 +119,38 @@ abstract class ReplicationFixture extends ClusterFixture {
         return volume(name).get("id").asText();
     }
 
+    /** What {@code nbdinfo --size} says of the export at {@code uri}. */
+    static long exportSize(String uri) {
+        return Long.parseLong(Tool.run(Duration.ofMinutes(1), "nbdinfo", "--size", uri)
+                .ok()
+                .stdout()
+                .strip());
+    }
+
+    JsonNode rebalance() {
+        return api().get("/v1/rebalance").ok();
+    }
+
+    /** Whether the rebalance is within its spread with no move running, and no orphan is left. */
+    boolean balancedAndSettled() {
+        JsonNode r = rebalance();
+        return r.get("balanced").asBoolean()
+                && r.get("movesRunning").asInt() == 0
+                && api().get("/v1/orphans").ok().isEmpty();
+    }
+
+    /** Stops node {@code name}'s daemon, waits until the controller marks it offline, and removes it. */
+    void stopAndRemove(String name) {
+        nodes.get(name).process().stop();
+        await().atMost(WAIT)
+                .until(() -> api().get("/v1/nodes/" + name)
+                        .ok()
+                        .get("state")
+                        .asText()
+                        .equals("OFFLINE"));
+        cli("node", "remove", name).ok();
+    }
+
     /** The names of the nodes holding the BStores of volume {@code name}, as its layouts say (PStore by PStore). */
     List<String> bstoreNodes(String name) {
         List<String> out = new ArrayList<>();

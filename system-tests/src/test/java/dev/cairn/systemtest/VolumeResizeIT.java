@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import dev.cairn.testkit.AgentProcess;
 import dev.cairn.testkit.Tool;
-import java.time.Duration;
 import java.util.List;
 import java.util.concurrent.CompletableFuture;
 import org.junit.jupiter.api.Test;
@@ -19,13 +18,6 @@ import org.junit.jupiter.api.Test;
  */
 class VolumeResizeIT extends ReplicationFixture {
     private static final long MIB = 1 << 20;
-
-    private static long exportSize(String uri) {
-        return Long.parseLong(Tool.run(Duration.ofMinutes(1), "nbdinfo", "--size", uri)
-                .ok()
-                .stdout()
-                .strip());
-    }
 
     @Test
     void aVolumeGrowsInPlaceWhileServedAndWhileDetachedKeepingItsData() throws Exception {
