@@ -117,7 +117,8 @@ final class PStoreAssembly {
         for (PStoreIo p : pstores) {
             for (BStore b : p.members()) {
                 b.reset();
-                p.record.moving(b.index, b.target.moving());
+                p.record.moving(
+                        b.index, spec.pstores().get(p.index()).get(b.index).moving()); // the view now
                 if (b.target.kept()) {
                     b.fail("being rebuilt on another drive (reprotect)");
                 } else {

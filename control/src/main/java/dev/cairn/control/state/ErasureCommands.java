@@ -212,10 +212,16 @@ final class ErasureCommands {
             return Optional.of("volume '" + v.name() + "' has " + expected + " BStores, the deletion names "
                     + distinct.size() + "; ask again");
         }
-        // The new BStores of rebuilds still running are in no layout yet: they go too.
+        // The new BStores of rebuilds still running, and of a growth under way, are in no layout
+        // yet: they go too.
         e.rebuilds()
                 .forEach(r -> bstores.add(new Command.Orphaned(
                         r.replacement().extentId(), r.replacement().nodeId(), r.bstoreBytes())));
+        e.growing()
+                .ifPresent(g -> g.added()
+                        .forEach(p -> p.members()
+                                .forEach(b ->
+                                        bstores.add(new Command.Orphaned(b.extentId(), b.nodeId(), p.bstoreBytes())))));
         for (Command.Orphaned b : bstores) {
             s.orphans()
                     .put(

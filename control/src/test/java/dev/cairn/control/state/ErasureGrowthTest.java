@@ -151,6 +151,22 @@ class ErasureGrowthTest {
     }
 
     @Test
+    void aVolumeDeletedWhileGrowingLeavesNoBStoreBehind() {
+        List<PStoreLayout> layouts = volume();
+        assertThat(s.apply(grow(2 * GIB + GIB / 2, 6, GROWN_KEY, layouts)).message())
+                .isEmpty();
+        ErasureLayout.Growth g = layout().growing().orElseThrow();
+        List<Command.Orphaned> known = new ArrayList<>();
+        layouts.forEach(p ->
+                p.members().forEach(b -> known.add(new Command.Orphaned(b.extentId(), b.nodeId(), p.bstoreBytes()))));
+        assertThat(s.apply(new Command.DeleteVolume("v", s.now, known)).message())
+                .isEmpty();
+        Set<UUID> orphans = s.machine.read(st -> Set.copyOf(st.orphans().keySet()));
+        g.added().getFirst().members().forEach(b -> assertThat(orphans).contains(b.extentId()));
+        assertThat(orphans).hasSize(18);
+    }
+
+    @Test
     void aGrowthWithinTheLastPStoreAddsNoneAndNeedsNoKeys() {
         List<PStoreLayout> layouts = volume();
         Outcome o = s.apply(grow(GIB + GIB / 2, 0, 0, layouts));
