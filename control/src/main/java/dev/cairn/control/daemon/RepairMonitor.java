@@ -22,7 +22,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * The repair loop: on the leader only, each pass asks {@link RepairPlanner} what to do and
- * proposes it; on a pass that starts no repair, it asks {@link RebalancePlanner} which legs to move. It remembers nothing between passes; everything it decides is in the replicated
+ * proposes it; on a pass that starts no repair, it asks {@link RebalancePlanner} which legs and BStores to move. It remembers nothing between passes; everything it decides is in the replicated
  * state, so a new leader (or a restarted controller) carries on where the last one stopped, and
  * at once: {@link #tick} is called often and runs a pass as soon as this peer leads, then one
  * every period (a controller restarted every few seconds still moves a drain along).
