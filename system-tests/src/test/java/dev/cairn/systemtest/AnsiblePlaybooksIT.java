@@ -204,7 +204,7 @@ class AnsiblePlaybooksIT extends ClusterFixture {
         assertThat(playbook("drain-node.yml", "-e", "cairn_node_id=" + node)
                         .ok()
                         .stdout())
-                .contains("node " + node + " drained: no legs, KV volumes or BStores left");
+                .contains("node " + node + " drained: no legs left");
         assertThat(leg(volume(), 2).get("synced").asBoolean()).isTrue();
         await().atMost(WAIT)
                 .until(() -> !extentsOn(nodeWithId(node))
@@ -219,7 +219,7 @@ class AnsiblePlaybooksIT extends ClusterFixture {
         assertThat(playbook("drain-node.yml", "-e", "cairn_node_id=" + empty)
                         .ok()
                         .stdout())
-                .contains("node " + empty + " drained: no legs, KV volumes or BStores left");
+                .contains("node " + empty + " drained: no legs left");
 
         playbook("drain-node.yml", "-e", "cairn_node_id=" + node, "--tags", "undrain")
                 .ok();
