@@ -30,6 +30,13 @@ final class BStore {
     private volatile boolean catchingUp;
     /** Closed by this agent: its connection's loss is no failure. */
     private volatile boolean closed;
+    /**
+     * The BStore this one is moving to while the agent switches to it ({@link MemberMoves}): once
+     * connected, it takes every write this one takes.
+     */
+    private volatile BStore successor;
+    /** How long a write to the successor may take before it is failed (not this member). */
+    private volatile Duration successorTimeout = Duration.ZERO;
 
     BStore(int index, LegTarget target) {
         this.index = index;
@@ -56,7 +63,22 @@ final class BStore {
         if (failed != null || current == null) {
             return new FailedIo(this + " " + (failed != null ? "failed: " + failed : "is not connected"));
         }
-        return current;
+        BStore next = successor;
+        return next != null && next.writable() ? new MirroredIo(current, next, successorTimeout) : current;
+    }
+
+    /**
+     * From now on (once {@code next} is connected) every write, flush and discard sent to this
+     * member goes to {@code next} too; {@code next} failing fails only it. Null: no more.
+     */
+    void mirrorTo(BStore next, Duration timeout) {
+        successorTimeout = timeout;
+        successor = next;
+    }
+
+    /** The BStore this one is moving to, if the agent is switching to it. */
+    Optional<BStore> successor() {
+        return Optional.ofNullable(successor);
     }
 
     /** A member that joins while the volume is served: it takes writes, and is caught up before it is read. */
@@ -174,6 +196,10 @@ final class BStore {
         LegIo current = io;
         if (current != null) {
             current.close();
+        }
+        BStore next = successor;
+        if (next != null) {
+            next.close();
         }
     }
 

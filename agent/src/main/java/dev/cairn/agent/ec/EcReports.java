@@ -5,6 +5,7 @@ import dev.cairn.control.api.AgentApi.LegSyncState;
 import dev.cairn.control.api.Requests;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 
 /** What an erasure-coded volume's heartbeat says of it. */
 final class EcReports {
@@ -14,11 +15,20 @@ final class EcReports {
     private EcReports() {}
 
     /**
-     * The BStores that are not in sync, the first {@value #REPORTED_BSTORES} of them (a volume has
-     * thousands of BStores; a heartbeat says what needs attention).
+     * First the BStores moving to another node that are still in use, as in sync (the controller
+     * keeps a moved BStore until a report no longer names it: this agent may still read it), then
+     * those not in sync; at most {@value #REPORTED_BSTORES} in all (a volume has thousands of
+     * BStores; a heartbeat says what needs attention, and one move per volume runs at a time).
      */
     static AgentApi.VolumeReport report(EcSpec spec, List<PStoreIo> pstores, AgentApi.ResyncReport resync) {
         List<AgentApi.LegReport> reports = new ArrayList<>();
+        for (PStoreIo p : pstores) {
+            for (BStore b : p.members()) {
+                if (b.usable() && p.record.isMoving(b.index) && reports.size() < REPORTED_BSTORES) {
+                    reports.add(new AgentApi.LegReport(b.target.extentId().toString(), b.state(), Optional.empty()));
+                }
+            }
+        }
         for (PStoreIo p : pstores) {
             for (BStore b : p.members()) {
                 if (b.state() != LegSyncState.IN_SYNC && reports.size() < REPORTED_BSTORES) {

@@ -25,7 +25,10 @@ import org.slf4j.LoggerFactory;
  *       reads it; its rebuild then waits), and the
  *       superblock naming it failed is written before anything else, so the node rebuilding it can
  *       start (every region written from then on stays dirty until its replacement caught up);
- *   <li>a member whose extent changed is the rebuilt replacement: its old BStore is failed, the new
+ *   <li>a member moving whose extent changed has moved: its new BStore was filled while the old one
+ *       stayed in use, and the agent switches to it without a moment with a BStore less ({@link
+ *       MemberMoves});
+ *   <li>any other member whose extent changed is the rebuilt replacement: its old BStore is failed, the new
  *       one connected and written to at once, and caught up online ({@link #catchUp}): every dirty
  *       region's rows rebuilt into it under the rows' locks; then it is read from, and a superblock
  *       no longer naming it failed is written.
@@ -73,14 +76,10 @@ final class MemberChanges {
                         fail = true;
                     }
                 } else if (!want.extentId().equals(b.target.extentId())) {
-                    io.record.moving(i, false);
-                    b.fail("replaced by its rebuilt BStore " + want.extentId());
-                    BStore joining = serving ? BStore.catchingUp(i, want) : new BStore(i, want);
-                    io.replace(joining);
-                    if (serving) {
-                        background.execute(() -> join(io, joining, connector));
+                    if (serving && b.usable() && io.record.isMoving(i)) {
+                        MemberMoves.start(io, b, want, connector, background); // no BStore less meanwhile
                     } else {
-                        b.close();
+                        replace(io, b, want, serving, connector, background);
                     }
                 } else if (want.moving() != io.record.isMoving(i)) {
                     // Moving to another node: kept in use, named moving in the superblock (the node
@@ -93,6 +92,24 @@ final class MemberChanges {
             if (fail && serving) {
                 background.execute(() -> record(io));
             }
+        }
+    }
+
+    /**
+     * Member {@code b} of {@code io} is left for its rebuilt replacement {@code want}: failed, and
+     * the replacement connected and caught up on {@code background} (when served), or simply put in
+     * its place (before).
+     */
+    static void replace(
+            PStoreIo io, BStore b, LegTarget want, boolean serving, LegConnector connector, Executor background) {
+        io.record.moving(b.index, false);
+        b.fail("replaced by its rebuilt BStore " + want.extentId());
+        BStore joining = serving ? BStore.catchingUp(b.index, want) : new BStore(b.index, want);
+        io.replace(joining);
+        if (serving) {
+            background.execute(() -> join(io, joining, connector));
+        } else {
+            b.close();
         }
     }
 

@@ -33,7 +33,7 @@ class EcReprotectTest {
     }
 
     /** As above, the member moving (or not). */
-    private static EcSpec spec(EcFixture f, int member, UUID extent, boolean kept, boolean moving) {
+    static EcSpec spec(EcFixture f, int member, UUID extent, boolean kept, boolean moving) {
         EcSpec now = f.spec(1);
         List<List<LegTarget>> pstores = new ArrayList<>();
         for (List<LegTarget> members : now.pstores()) {
@@ -55,12 +55,12 @@ class EcReprotectTest {
         return new EcSpec(now.volumeId(), now.name(), now.generation(), now.geometry(), pstores);
     }
 
-    private static PStoreHeader header(MemoryLegs.Extent member) {
+    static PStoreHeader header(MemoryLegs.Extent member) {
         return ((PStoreHeader.Valid) PStoreHeader.decode(ByteBuffer.wrap(member.snapshot(0, PStoreHeader.BYTES))))
                 .header();
     }
 
-    private static void write(EcFixture f, UUID extent, long offset, byte[] bytes) throws Exception {
+    static void write(EcFixture f, UUID extent, long offset, byte[] bytes) throws Exception {
         try (LegIo direct = f.memory.connect(MemoryLegs.target(0, extent, f.geometry.bstoreBytes(0)))) {
             LegIo.await(direct.write(offset, ByteBuffer.wrap(bytes), true), Duration.ofSeconds(5));
         }
@@ -140,11 +140,12 @@ class EcReprotectTest {
 
     /**
      * A move off a drained node: the member stays in use (written and read) while the superblock
-     * names it failed and the bitmap keeps every region written dirty; its replacement (the node's
-     * rebuild, missing the writes since) is caught up over those regions and takes its place.
+     * names it moving and the bitmap keeps every region written dirty; its replacement (the node's
+     * rebuild, missing the writes since) gets those regions copied from it and takes its place
+     * ({@link EcMoveTest} holds the switch midway).
      */
     @Test
-    void aMemberMovingOffADrainedNodeStaysInUseUntilItsReplacementIsCaughtUp() throws Exception {
+    void aMemberMovingOffADrainedNodeStaysInUseUntilItsReplacementHoldsEveryWrite() throws Exception {
         try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
             int size = (int) f.geometry.volumeBytes();
             byte[] image = random(5, size);

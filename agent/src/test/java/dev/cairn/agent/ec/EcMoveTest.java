@@ -1,0 +1,152 @@
+package dev.cairn.agent.ec;
+
+import static dev.cairn.agent.ec.EcReprotectTest.header;
+import static dev.cairn.agent.ec.EcReprotectTest.spec;
+import static dev.cairn.agent.ec.EcReprotectTest.write;
+import static dev.cairn.agent.ec.EcVolumeTest.parityHolds;
+import static dev.cairn.agent.ec.EcVolumeTest.random;
+import static dev.cairn.agent.ec.EcVolumeTest.read;
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.cairn.control.api.AgentApi;
+import dev.cairn.control.api.AgentApi.LegSyncState;
+import dev.cairn.legs.header.PStoreHeader;
+import dev.cairn.legs.io.MemoryLegs;
+import java.nio.ByteBuffer;
+import java.time.Duration;
+import java.util.UUID;
+import java.util.concurrent.locks.ReentrantLock;
+import org.junit.jupiter.api.Test;
+
+/**
+ * A member moving to another node (a drain, the rebalance) as the agent switches it to the BStore
+ * its node filled: the old BStore stays a member, read and written, until the new one holds every
+ * write; the PStore never has a BStore less ({@link MemberMoves}).
+ */
+class EcMoveTest {
+
+    /** Member 1 of PStore 0 marked moving, its new BStore filled as the node fills it; the new extent. */
+    private static UUID movingAndFilled(EcFixture f, EcVolume v) throws Exception {
+        v.reconfigure(spec(f, 1, f.extents.getFirst().get(1), false, true));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+        UUID fresh = UUID.randomUUID();
+        long bstoreBytes = f.geometry.bstoreBytes(0);
+        f.memory.extent(fresh, bstoreBytes);
+        write(f, fresh, 0, f.member(0, 1).snapshot(0, (int) bstoreBytes));
+        return fresh;
+    }
+
+    private static UUID member(EcVolume v, int index) {
+        return v.pstores().getFirst().members().get(index).target.extentId();
+    }
+
+    @Test
+    void theOldBStoreIsReadAndWrittenUntilTheNewOneHoldsEveryWriteThenItIsLeft() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
+            int size = (int) f.geometry.volumeBytes();
+            byte[] image = random(11, size);
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(image), false);
+            UUID old = f.extents.getFirst().get(1);
+            UUID fresh = movingAndFilled(f, v);
+            byte[] during = random(12, 6000); // after the fill: the new BStore misses it
+            v.write(3000, ByteBuffer.wrap(during), false);
+            System.arraycopy(during, 0, image, 3000, during.length);
+
+            // The switch is held at row 1 (the test holds its lock): row 0 copied, row 1 not yet.
+            PStoreIo p = v.pstores().getFirst();
+            ReentrantLock row1 = p.lockOf(1);
+            row1.lock();
+            try {
+                MemoryLegs.Extent next = f.memory.extent(fresh);
+                long filled = next.writtenBytes();
+                v.reconfigure(spec(f, 1, fresh, false, false));
+                await().atMost(Duration.ofSeconds(10)).until(() -> next.writtenBytes() > filled);
+
+                byte[] mirrored = random(13, 20_000); // rows 2 and 3 (and past): written to both
+                v.write(2L * f.geometry.rowBytes(), ByteBuffer.wrap(mirrored), false);
+                System.arraycopy(mirrored, 0, image, (int) (2L * f.geometry.rowBytes()), mirrored.length);
+                long row2 = f.geometry.offsetOnBStore(2, 0);
+                assertThat(next.snapshot(row2, f.geometry.chunkBytes()))
+                        .as("written to the new BStore too, though the copy has not reached row 2")
+                        .isEqualTo(f.memory.extent(old).snapshot(row2, f.geometry.chunkBytes()));
+                assertThat(member(v, 1)).as("still the member").isEqualTo(old);
+                assertThat(v.legStates()).as("no BStore less").containsOnly(LegSyncState.IN_SYNC);
+                AgentApi.VolumeReport report = v.report();
+                assertThat(report.legs())
+                        .as("the controller is told the old BStore is still in use")
+                        .containsExactly(new AgentApi.LegReport(
+                                old.toString(), LegSyncState.IN_SYNC, java.util.Optional.empty()));
+
+                // Two other members lost meanwhile: member 1's old BStore is among the four read.
+                f.member(0, 0).down(true);
+                f.member(0, 2).down(true);
+                assertThat(read(v, 0, size)).isEqualTo(image);
+            } finally {
+                row1.unlock();
+            }
+
+            await().atMost(Duration.ofSeconds(10)).until(() -> member(v, 1).equals(fresh));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> !header(f.memory.extent(fresh)).failed().get(PStoreHeader.movingBit(1)));
+            assertThat(f.memory.extent(old).openConnections())
+                    .as("the old BStore is left")
+                    .isZero();
+            assertThat(v.report().legs())
+                    .as("named no more (members 0 and 2 are, failed)")
+                    .extracting(AgentApi.LegReport::extentId)
+                    .doesNotContain(old.toString(), fresh.toString());
+            assertThat(read(v, 0, size))
+                    .as("member 1's chunks from the new BStore, with four of six")
+                    .isEqualTo(image);
+            f.member(0, 0).down(false);
+            f.member(0, 2).down(false);
+            f.extents.getFirst().set(1, fresh);
+            assertThat(parityHolds(f))
+                    .as("nothing was written since the two were lost")
+                    .isTrue();
+        }
+    }
+
+    /** The old BStore fails while the switch copies from it: the new one is caught up from the others. */
+    @Test
+    void theOldBStoreFailingMidSwitchFallsBackToACatchUpFromTheOthers() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
+            int size = (int) f.geometry.volumeBytes();
+            byte[] image = random(14, size);
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(image), false);
+            UUID old = f.extents.getFirst().get(1);
+            UUID fresh = movingAndFilled(f, v);
+            byte[] during = random(15, 6000);
+            v.write(3000, ByteBuffer.wrap(during), false);
+            System.arraycopy(during, 0, image, 3000, during.length);
+
+            PStoreIo p = v.pstores().getFirst();
+            ReentrantLock row1 = p.lockOf(1);
+            row1.lock();
+            try {
+                MemoryLegs.Extent next = f.memory.extent(fresh);
+                long filled = next.writtenBytes();
+                v.reconfigure(spec(f, 1, fresh, false, false));
+                await().atMost(Duration.ofSeconds(10)).until(() -> next.writtenBytes() > filled);
+                f.memory.extent(old).failReads(true);
+            } finally {
+                row1.unlock();
+            }
+
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> member(v, 1).equals(fresh)
+                            && v.legStates().stream().allMatch(s -> s == LegSyncState.IN_SYNC));
+            f.extents.getFirst().set(1, fresh);
+            assertThat(parityHolds(f)).isTrue();
+            f.member(0, 0).down(true);
+            f.member(0, 2).down(true);
+            assertThat(read(v, 0, size))
+                    .as("member 1's chunks from the new BStore, caught up from the others")
+                    .isEqualTo(image);
+        }
+    }
+}
