@@ -30,12 +30,13 @@ final class NodeDrainCommands {
         String kv = d.kvVolumesLeft() == 0
                 ? ""
                 : ", " + d.kvVolumesLeft() + " KV volume" + (d.kvVolumesLeft() == 1 ? "" : "s") + " left";
+        if (d.erasureVolumesLeft() == 0) {
+            // Moved, but still used by the agent until it has switched to the new BStores.
+            return kv + (d.bstoresMoving() == 0 ? "" : ", " + d.bstoresMoving() + " moved BStores still in use");
+        }
         return kv
-                + (d.erasureVolumesLeft() == 0
-                        ? ""
-                        : ", BStores of " + d.erasureVolumesLeft() + " erasure-coded volume"
-                                + (d.erasureVolumesLeft() == 1 ? "" : "s") + " left (" + d.bstoresMoving()
-                                + " moving)");
+                + ", BStores of " + d.erasureVolumesLeft() + " erasure-coded volume"
+                + (d.erasureVolumesLeft() == 1 ? "" : "s") + " left (" + d.bstoresMoving() + " moving)";
     }
 
     private static String legs(int n) {
@@ -90,7 +91,8 @@ final class NodeDrainCommands {
             return print(
                     n,
                     wait
-                            ? (out, done) -> out.printf("node %s drained: no legs left%n", done.name())
+                            ? (out, done) ->
+                                    out.printf("node %s drained: no legs, KV volumes or BStores left%n", done.name())
                             : NodeDrainCommands::printDrain);
         }
 
@@ -109,7 +111,10 @@ final class NodeDrainCommands {
                     d.waiting().forEach(w -> out().printf("       waiting: %s%n", w));
                     out().flush();
                 }
-                if (d.legsLeft() == 0 && d.kvVolumesLeft() == 0 && d.erasureVolumesLeft() == 0) {
+                if (d.legsLeft() == 0
+                        && d.kvVolumesLeft() == 0
+                        && d.erasureVolumesLeft() == 0
+                        && d.bstoresMoving() == 0) {
                     return n;
                 }
                 if (System.nanoTime() - start > limit.toNanos()) {

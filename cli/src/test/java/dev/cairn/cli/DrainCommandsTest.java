@@ -172,7 +172,7 @@ class DrainCommandsTest {
                         "1 leg left, 0 moving",
                         "1 leg left, 1 moving",
                         "0 legs left, 0 moving",
-                        "node " + node + " drained: no legs left");
+                        "node " + node + " drained: no legs, KV volumes or BStores left");
         assertThat(controller.volume("db").legs()).extracting(Leg::index).containsExactlyInAnyOrder(1, 2);
         assertThat(controller.orphans()).contains(leaving.extentId());
     }

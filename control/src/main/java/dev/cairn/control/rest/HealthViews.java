@@ -235,6 +235,9 @@ final class HealthViews {
                         .count();
             }
         }
+        bstoresMoving += (int) s.orphans().values().stream() // moved, still used by the agent
+                .filter(o -> o.nodeId().equals(n.id()) && o.heldBy().isPresent())
+                .count();
         return Optional.of(new Views.DrainView(
                 ViewMapper.time(n.drainingSinceMillis().get()),
                 left,

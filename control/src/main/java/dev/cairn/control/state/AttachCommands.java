@@ -14,6 +14,7 @@ import dev.cairn.control.model.VolumeReport;
 import dev.cairn.control.model.VolumeState;
 import java.util.List;
 import java.util.Optional;
+import java.util.Set;
 import java.util.SortedMap;
 import java.util.TreeMap;
 import java.util.UUID;
@@ -44,6 +45,14 @@ final class AttachCommands {
                 s.volumes().put(v.id(), v.withReport(onlyItsLegs(v, r)));
                 LegHealth.afterReport(s, index, v.id(), c.atMillis(), logIndex);
             }
+            ReprotectCommands.release(
+                    s,
+                    index,
+                    v.id(),
+                    r.legs().keySet(),
+                    c.atMillis(),
+                    logIndex,
+                    "its agent switched to the new BStore");
         }
         return Outcome.ok(c.host());
     }
@@ -69,7 +78,10 @@ final class AttachCommands {
         }
         for (VolumeReport r : c.volumes()) {
             Volume v = s.volumes().get(r.volumeId());
-            if (v != null && attachedAt(v, c.host(), r.generation()) && says(v, r)) {
+            if (v != null
+                    && attachedAt(v, c.host(), r.generation())
+                    && (says(v, r)
+                            || ReprotectCommands.releases(s, v.id(), r.legs().keySet()))) {
                 return false;
             }
         }
@@ -130,6 +142,7 @@ final class AttachCommands {
         s.volumes().put(v.id(), erasureAt(v, generation).attached(to, atGeneration(v, generation, index, logIndex)));
         before.ifPresent(a -> index.detach(v.id(), a.host(), logIndex));
         index.attach(v.id(), c.host(), logIndex);
+        ReprotectCommands.release(s, index, v.id(), Set.of(), c.atMillis(), logIndex, "the volume was attached again");
         LegHealth.refresh(s, v.id(), c.atMillis());
         return Outcome.ok(v.id().toString());
     }
@@ -146,6 +159,7 @@ final class AttachCommands {
         long generation = nextGeneration(v);
         s.volumes().put(v.id(), erasureAt(v, generation).detached(atGeneration(v, generation, index, logIndex)));
         index.detach(v.id(), v.attachment().get().host(), logIndex);
+        ReprotectCommands.release(s, index, v.id(), Set.of(), c.atMillis(), logIndex, "the volume was detached");
         LegHealth.refresh(s, v.id(), c.atMillis());
         return Outcome.ok(v.id().toString());
     }

@@ -236,6 +236,7 @@ final class ErasureCommands {
                                     true));
             index.touch(b.nodeId(), logIndex);
         }
+        ReprotectCommands.release(s, index, v.id(), Set.of(), c.atMillis(), logIndex, "the volume was deleted");
         return Optional.empty();
     }
 

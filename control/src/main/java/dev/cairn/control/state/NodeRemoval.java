@@ -76,6 +76,12 @@ public final class NodeRemoval {
                 shards.add(shard.index());
             }
         }
+        Set<String> switching = new TreeSet<>();
+        for (Orphan o : s.orphans().values()) {
+            if (o.nodeId().equals(id)) {
+                o.heldBy().map(s.volumes()::get).ifPresent(v -> switching.add(v.name()));
+            }
+        }
         List<String> out = new ArrayList<>();
         if (!legs.isEmpty()) {
             out.add("legs of " + named("volume", legs));
@@ -84,6 +90,10 @@ public final class NodeRemoval {
             out.add("BStores of erasure-coded " + named("volume", bstores)
                     + " (they move off a drained node, or are rebuilt elsewhere once it is offline past their"
                     + " class's repair timeout)");
+        }
+        if (!switching.isEmpty()) {
+            out.add("moved BStores of " + named("volume", switching) + " that their agent still uses (it leaves"
+                    + " them once it has switched to the new ones)");
         }
         if (!shards.isEmpty()) {
             out.add("KV volumes of DKV " + named("shard", shards) + " (they move off a drained node one by one)");

@@ -8,7 +8,6 @@ import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
-import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
@@ -137,12 +136,14 @@ public final class RebalancePlanner {
                 return Optional.of("volume " + v.name() + " is being created or reprotected");
             }
         }
-        // Only orphans their node erases: one kept for an operator to judge stays, and must not
-        // hold the rebalance back.
-        boolean erasing = s.orphans().values().stream().filter(Orphan::erase).anyMatch(o -> {
-            NodeRecord n = s.nodes().get(o.nodeId());
-            return n != null && n.state() == NodeState.ONLINE;
-        });
+        // Only orphans their node erases, or will once an agent has left them (a move's old BStore):
+        // one kept for an operator to judge stays, and must not hold the rebalance back.
+        boolean erasing = s.orphans().values().stream()
+                .filter(o -> o.erase() || o.heldBy().isPresent())
+                .anyMatch(o -> {
+                    NodeRecord n = s.nodes().get(o.nodeId());
+                    return n != null && n.state() == NodeState.ONLINE;
+                });
         return erasing ? Optional.of("orphans are being erased") : Optional.empty();
     }
 

@@ -21,7 +21,8 @@ import java.util.UUID;
  * Applies the steps of a reprotect (DESIGN.md section 6): the restriper starts rebuilding lost
  * BStores into new ones (which their nodes make and fill), then, once it wrote the layouts naming the
  * filled replacements to the DKV, ends those rebuilds: the old BStores become orphans, erased when
- * (if ever) their drives return. Both steps are idempotent where a leader that died between its DKV
+ * (if ever) their drives return; a moved BStore of an attached volume only once its agent has
+ * switched to the new one ({@link #release}). Both steps are idempotent where a leader that died between its DKV
  * write and its log entry would repeat them.
  */
 final class ReprotectCommands {
@@ -109,6 +110,10 @@ final class ReprotectCommands {
         for (ErasureLayout.Rebuild r : ended) {
             s.setRebalance(s.rebalance().finished(r.replacement().extentId())); // a rebalance's move's end
             ErasureLayout.BStorePlacement old = r.old();
+            String what = "BStore " + r.member() + " of PStore " + r.pstore() + " of volume " + v.name();
+            // A moved BStore of an attached volume is still read and written by its agent until it
+            // switches to the new one: kept until the agent's report no longer names it.
+            Optional<String> agent = r.move() ? v.attachment().map(a -> a.host()) : Optional.empty();
             s.orphans()
                     .put(
                             old.extentId(),
@@ -118,9 +123,12 @@ final class ReprotectCommands {
                                     r.bstoreBytes(),
                                     c.atMillis(),
                                     logIndex,
-                                    "BStore " + r.member() + " of PStore " + r.pstore() + " of volume " + v.name()
-                                            + " rebuilt elsewhere",
-                                    true));
+                                    what
+                                            + (r.move() ? " moved to another node" : " rebuilt elsewhere")
+                                            + agent.map(h -> "; kept while the agent on host '" + h + "' still uses it")
+                                                    .orElse(""),
+                                    agent.isEmpty(),
+                                    agent.map(h -> v.id())));
             index.touch(old.nodeId(), logIndex);
         }
         Set<UUID> nodes = new TreeSet<>(c.nodes().isEmpty() ? e.nodes() : c.nodes());
@@ -128,6 +136,26 @@ final class ReprotectCommands {
         e.nodes().forEach(n -> index.touch(n, logIndex)); // a node no longer named forgets its BStores
         replace(s, index, v, e.withRebuilds(left, nodes), logIndex);
         return Outcome.ok(v.id().toString());
+    }
+
+    /**
+     * The moved BStores volume {@code volumeId}'s agent held that it does not name any more (its
+     * report names those it still uses; none after a detach, a new attachment or a deletion) become
+     * erasable.
+     */
+    static void release(
+            ClusterState s, LegIndex index, UUID volumeId, Set<UUID> named, long atMillis, long logIndex, String why) {
+        for (Orphan o : List.copyOf(s.orphans().values())) {
+            if (o.heldBy(volumeId) && !named.contains(o.extentId())) {
+                s.orphans().put(o.extentId(), o.erasable(atMillis, logIndex, why));
+                index.touch(o.nodeId(), logIndex);
+            }
+        }
+    }
+
+    /** Whether {@link #release} would release anything. */
+    static boolean releases(ClusterState s, UUID volumeId, Set<UUID> named) {
+        return s.orphans().values().stream().anyMatch(o -> o.heldBy(volumeId) && !named.contains(o.extentId()));
     }
 
     private static void replace(ClusterState s, LegIndex index, Volume v, ErasureLayout layout, long logIndex) {

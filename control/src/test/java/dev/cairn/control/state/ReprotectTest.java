@@ -8,11 +8,13 @@ import dev.cairn.control.model.DkvLayout;
 import dev.cairn.control.model.DriveState;
 import dev.cairn.control.model.ErasureCode;
 import dev.cairn.control.model.ErasureLayout;
+import dev.cairn.control.model.LegSync;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
+import dev.cairn.control.model.VolumeReport;
 import dev.cairn.control.placement.Sparing;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -21,6 +23,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import java.util.TreeMap;
 import java.util.UUID;
 import org.junit.jupiter.api.Test;
 
@@ -124,6 +127,100 @@ class ReprotectTest {
                 .isTrue();
         Orphan o = s.machine.read(st -> st.orphans().get(moving.extentId()));
         assertThat(o.erase()).as("the drained node erases the old one").isTrue();
+    }
+
+    /**
+     * A move of an attached volume's BStore: its agent still reads and writes the old BStore until
+     * it has switched to the new one, so the old one is kept (not erased, the node not removable, the
+     * drain not done, the rebalance waiting) until the agent's report no longer names it.
+     */
+    @Test
+    void aMovedBStoreOfAnAttachedVolumeIsKeptUntilItsAgentNoLongerNamesIt() {
+        List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
+        assertThat(s.agent("h1").isOk()).isTrue();
+        assertThat(s.attach("ec", "h1", false).isOk()).isTrue();
+        ErasureLayout.BStorePlacement moving = layouts.getFirst().members().get(3);
+        assertThat(s.apply(new Command.DrainNode(moving.nodeId(), s.now)).isOk())
+                .isTrue();
+        ErasureLayout.Rebuild r = fixture.plan("ec", layouts, 2).rebuilds().getFirst();
+        assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), List.of(r), s.now))
+                        .isOk())
+                .isTrue();
+        Volume v = s.volume("ec");
+        long generation = v.generation();
+        VolumeReport stillUsed = new VolumeReport(
+                v.id(),
+                generation,
+                new TreeMap<>(Map.of(moving.extentId(), new LegSync(AgentApi.LegSyncState.IN_SYNC, Optional.empty()))),
+                new AgentApi.ResyncReport(0, 0, 0, 0));
+        VolumeReport nothing =
+                new VolumeReport(v.id(), generation, new TreeMap<>(), new AgentApi.ResyncReport(0, 0, 0, 0));
+        assertThat(s.agent("h1", stillUsed).isOk()).isTrue();
+        assertThat(s.apply(new Command.BStoresReplaced(
+                                v.id(),
+                                List.of(new Command.Replaced(
+                                        0, 3, r.replacement().extentId())),
+                                List.of(),
+                                s.now))
+                        .isOk())
+                .isTrue();
+
+        Orphan held = s.machine.read(st -> st.orphans().get(moving.extentId()));
+        assertThat(held.erase()).as("its agent may still use it").isFalse();
+        assertThat(held.heldBy()).contains(v.id());
+        assertThat(held.reason()).contains("kept while the agent on host 'h1' still uses it");
+        assertThat(s.machine.desired(moving.nodeId()).erase()).doesNotContain(moving.extentId());
+        List<String> holdings = s.machine.read(st -> NodeRemoval.holdings(st, moving.nodeId()));
+        assertThat(holdings).anyMatch(x -> x.startsWith("moved BStores of volume ec that their agent still uses"));
+        assertThat(s.apply(new Command.UndrainNode(moving.nodeId())).isOk()).isTrue();
+        Optional<String> rebalance = s.machine.read(st -> RebalancePlanner.waiting(st));
+        assertThat(rebalance).contains("orphans are being erased");
+        Command.AgentHeartbeat same = new Command.AgentHeartbeat("h1", "h1:10810", List.of(stillUsed), s.now);
+        assertThat(s.machine.changesOnlyLiveness(same))
+                .as("a report still naming it changes nothing")
+                .isTrue();
+        assertThat(s.agent("h1", stillUsed).isOk()).isTrue();
+        assertThat(erasing(moving)).isFalse();
+
+        // Switched: the next report does not name it (nothing else changed: still a log entry).
+        Command.AgentHeartbeat switched = new Command.AgentHeartbeat("h1", "h1:10810", List.of(nothing), s.now);
+        assertThat(s.machine.changesOnlyLiveness(switched)).isFalse();
+        assertThat(s.apply(switched).isOk()).isTrue();
+        Orphan erasable = s.machine.read(st -> st.orphans().get(moving.extentId()));
+        assertThat(erasable.erase()).isTrue();
+        assertThat(erasable.reason()).endsWith("its agent switched to the new BStore");
+        assertThat(s.machine.desired(moving.nodeId()).erase()).contains(moving.extentId());
+    }
+
+    private boolean erasing(ErasureLayout.BStorePlacement b) {
+        Orphan o = s.machine.read(st -> st.orphans().get(b.extentId()));
+        return o.erase();
+    }
+
+    @Test
+    void aMovedBStoreKeptForItsAgentIsErasedOnceTheVolumeIsDetached() {
+        List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
+        assertThat(s.agent("h1").isOk()).isTrue();
+        assertThat(s.attach("ec", "h1", false).isOk()).isTrue();
+        ErasureLayout.BStorePlacement moving = layouts.getFirst().members().get(1);
+        assertThat(s.apply(new Command.DrainNode(moving.nodeId(), s.now)).isOk())
+                .isTrue();
+        ErasureLayout.Rebuild r = fixture.plan("ec", layouts, 2).rebuilds().getFirst();
+        Volume v = s.volume("ec");
+        assertThat(s.apply(new Command.ReprotectBStores(v.id(), List.of(r), s.now))
+                        .isOk())
+                .isTrue();
+        assertThat(s.apply(new Command.BStoresReplaced(
+                                v.id(),
+                                List.of(new Command.Replaced(
+                                        0, 1, r.replacement().extentId())),
+                                List.of(),
+                                s.now))
+                        .isOk())
+                .isTrue();
+        assertThat(erasing(moving)).isFalse();
+        assertThat(s.apply(new Command.DetachVolume("ec", s.now)).isOk()).isTrue();
+        assertThat(erasing(moving)).isTrue();
     }
 
     @Test
