@@ -21,7 +21,8 @@ import org.junit.jupiter.api.Test;
  * to them until the drives' fill is within its spread, while fio runs; the controller is killed
  * mid-rebalance and the rebalance resumes when it is back; no orphan or leaked extent is left and
  * the cluster's capacity grew. Then an old node is drained (legs, BStores, KV volumes) and removed,
- * fio still verifying.
+ * fio still verifying. The agent switches each moved BStore of the attached volume without leaving
+ * the old one first.
  */
 class ExpansionIT extends ReplicationFixture {
     private static final List<String> CONTROLLER_ARGS = List.of("--offline-after", "3s", "--election-timeout", "500ms");
@@ -106,6 +107,12 @@ class ExpansionIT extends ReplicationFixture {
                         && api().get("/v1/orphans").ok().isEmpty());
         assertThat(load.get(FIO_TIMEOUT.toSeconds(), TimeUnit.SECONDS).exitCode())
                 .isZero();
+        // Every BStore of the attached volume moved without a moment with a BStore less: the agent
+        // used the old one until it had switched to the new one, never leaving it first.
+        assertThat(agent.process().log())
+                .contains("dirty regions copied from the old BStore, in use until now")
+                .doesNotContain("could not be switched to")
+                .doesNotContain("replaced by its rebuilt BStore");
         stopAndRemove(drained);
         nodes.remove(drained);
     }

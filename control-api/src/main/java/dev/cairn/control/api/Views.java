@@ -114,9 +114,10 @@ public final class Views {
     /**
      * A node being drained: since when, how many legs are still on it, how many of those have a
      * replacement syncing, how many of the DKV's KV volumes (moved one shard at a time), how many
-     * erasure-coded volumes still have BStores on it and how many of its BStores are being moved,
-     * and what holds the others back. Done when {@code legsLeft}, {@code kvVolumesLeft} and {@code
-     * erasureVolumesLeft} are 0.
+     * erasure-coded volumes still have BStores on it and how many of its BStores are being moved
+     * (or moved but still used by their agent until it has switched), and what holds the others
+     * back. Done when {@code legsLeft}, {@code kvVolumesLeft}, {@code erasureVolumesLeft} and {@code
+     * bstoresMoving} are 0.
      */
     public record DrainView(
             Instant since,
