@@ -15,6 +15,7 @@ import dev.cairn.legs.header.PStoreHeader;
 import dev.cairn.legs.io.MemoryLegs;
 import java.nio.ByteBuffer;
 import java.time.Duration;
+import java.util.Optional;
 import java.util.UUID;
 import java.util.concurrent.locks.ReentrantLock;
 import org.junit.jupiter.api.Test;
@@ -26,16 +27,50 @@ import org.junit.jupiter.api.Test;
  */
 class EcMoveTest {
 
-    /** Member 1 of PStore 0 marked moving, its new BStore filled as the node fills it; the new extent. */
-    private static UUID movingAndFilled(EcFixture f, EcVolume v) throws Exception {
-        v.reconfigure(spec(f, 1, f.extents.getFirst().get(1), false, true));
-        await().atMost(Duration.ofSeconds(10))
-                .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
-        UUID fresh = UUID.randomUUID();
-        long bstoreBytes = f.geometry.bstoreBytes(0);
-        f.memory.extent(fresh, bstoreBytes);
-        write(f, fresh, 0, f.member(0, 1).snapshot(0, (int) bstoreBytes));
-        return fresh;
+    /**
+     * A volume written whole ({@code image}); member 1 of PStore 0 marked moving and its new BStore
+     * ({@code fresh}) filled as the node fills it; a write since (in {@code image}, not in {@code
+     * fresh}); then the view naming {@code fresh}, its switch started and held at row 1, whose lock
+     * this thread holds (row 0 copied; the caller unlocks {@code row1}).
+     */
+    private static final class Switching {
+        final EcVolume v;
+        final UUID old;
+        final UUID fresh;
+        final byte[] image;
+        final ReentrantLock row1;
+
+        private Switching(EcVolume v, UUID old, UUID fresh, byte[] image, ReentrantLock row1) {
+            this.v = v;
+            this.old = old;
+            this.fresh = fresh;
+            this.image = image;
+            this.row1 = row1;
+        }
+
+        static Switching held(EcFixture f, long seed) throws Exception {
+            byte[] image = random(seed, (int) f.geometry.volumeBytes());
+            EcVolume v = f.attach(1);
+            v.write(0, ByteBuffer.wrap(image), false);
+            UUID old = f.extents.getFirst().get(1);
+            v.reconfigure(spec(f, 1, old, false, true));
+            await().atMost(Duration.ofSeconds(10))
+                    .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+            UUID fresh = UUID.randomUUID();
+            long bstoreBytes = f.geometry.bstoreBytes(0);
+            MemoryLegs.Extent next = f.memory.extent(fresh, bstoreBytes);
+            write(f, fresh, 0, f.member(0, 1).snapshot(0, (int) bstoreBytes));
+            byte[] during = random(seed + 1, 6000); // after the fill: the new BStore misses it
+            v.write(3000, ByteBuffer.wrap(during), false);
+            System.arraycopy(during, 0, image, 3000, during.length);
+
+            ReentrantLock row1 = v.pstores().getFirst().lockOf(1);
+            row1.lock();
+            long filled = next.writtenBytes();
+            v.reconfigure(spec(f, 1, fresh, false, false));
+            await().atMost(Duration.ofSeconds(10)).until(() -> next.writtenBytes() > filled);
+            return new Switching(v, old, fresh, image, row1);
+        }
     }
 
     private static UUID member(EcVolume v, int index) {
@@ -46,25 +81,13 @@ class EcMoveTest {
     void theOldBStoreIsReadAndWrittenUntilTheNewOneHoldsEveryWriteThenItIsLeft() throws Exception {
         try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
             int size = (int) f.geometry.volumeBytes();
-            byte[] image = random(11, size);
-            EcVolume v = f.attach(1);
-            v.write(0, ByteBuffer.wrap(image), false);
-            UUID old = f.extents.getFirst().get(1);
-            UUID fresh = movingAndFilled(f, v);
-            byte[] during = random(12, 6000); // after the fill: the new BStore misses it
-            v.write(3000, ByteBuffer.wrap(during), false);
-            System.arraycopy(during, 0, image, 3000, during.length);
-
-            // The switch is held at row 1 (the test holds its lock): row 0 copied, row 1 not yet.
-            PStoreIo p = v.pstores().getFirst();
-            ReentrantLock row1 = p.lockOf(1);
-            row1.lock();
+            Switching sw = Switching.held(f, 11);
+            EcVolume v = sw.v;
+            UUID old = sw.old;
+            UUID fresh = sw.fresh;
+            byte[] image = sw.image;
+            MemoryLegs.Extent next = f.memory.extent(fresh);
             try {
-                MemoryLegs.Extent next = f.memory.extent(fresh);
-                long filled = next.writtenBytes();
-                v.reconfigure(spec(f, 1, fresh, false, false));
-                await().atMost(Duration.ofSeconds(10)).until(() -> next.writtenBytes() > filled);
-
                 byte[] mirrored = random(13, 20_000); // rows 2 and 3 (and past): written to both
                 v.write(2L * f.geometry.rowBytes(), ByteBuffer.wrap(mirrored), false);
                 System.arraycopy(mirrored, 0, image, (int) (2L * f.geometry.rowBytes()), mirrored.length);
@@ -77,15 +100,15 @@ class EcMoveTest {
                 AgentApi.VolumeReport report = v.report();
                 assertThat(report.legs())
                         .as("the controller is told the old BStore is still in use")
-                        .containsExactly(new AgentApi.LegReport(
-                                old.toString(), LegSyncState.IN_SYNC, java.util.Optional.empty()));
+                        .containsExactly(
+                                new AgentApi.LegReport(old.toString(), LegSyncState.IN_SYNC, Optional.empty()));
 
                 // Two other members lost meanwhile: member 1's old BStore is among the four read.
                 f.member(0, 0).down(true);
                 f.member(0, 2).down(true);
                 assertThat(read(v, 0, size)).isEqualTo(image);
             } finally {
-                row1.unlock();
+                sw.row1.unlock();
             }
 
             await().atMost(Duration.ofSeconds(10)).until(() -> member(v, 1).equals(fresh));
@@ -115,26 +138,13 @@ class EcMoveTest {
     void theOldBStoreFailingMidSwitchFallsBackToACatchUpFromTheOthers() throws Exception {
         try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
             int size = (int) f.geometry.volumeBytes();
-            byte[] image = random(14, size);
-            EcVolume v = f.attach(1);
-            v.write(0, ByteBuffer.wrap(image), false);
-            UUID old = f.extents.getFirst().get(1);
-            UUID fresh = movingAndFilled(f, v);
-            byte[] during = random(15, 6000);
-            v.write(3000, ByteBuffer.wrap(during), false);
-            System.arraycopy(during, 0, image, 3000, during.length);
-
-            PStoreIo p = v.pstores().getFirst();
-            ReentrantLock row1 = p.lockOf(1);
-            row1.lock();
+            Switching sw = Switching.held(f, 14);
+            EcVolume v = sw.v;
+            UUID fresh = sw.fresh;
             try {
-                MemoryLegs.Extent next = f.memory.extent(fresh);
-                long filled = next.writtenBytes();
-                v.reconfigure(spec(f, 1, fresh, false, false));
-                await().atMost(Duration.ofSeconds(10)).until(() -> next.writtenBytes() > filled);
-                f.memory.extent(old).failReads(true);
+                f.memory.extent(sw.old).failReads(true);
             } finally {
-                row1.unlock();
+                sw.row1.unlock();
             }
 
             await().atMost(Duration.ofSeconds(10))
@@ -146,7 +156,7 @@ class EcMoveTest {
             f.member(0, 2).down(true);
             assertThat(read(v, 0, size))
                     .as("member 1's chunks from the new BStore, caught up from the others")
-                    .isEqualTo(image);
+                    .isEqualTo(sw.image);
         }
     }
 }

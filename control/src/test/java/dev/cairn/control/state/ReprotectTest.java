@@ -136,35 +136,8 @@ class ReprotectTest {
      */
     @Test
     void aMovedBStoreOfAnAttachedVolumeIsKeptUntilItsAgentNoLongerNamesIt() {
-        List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
-        assertThat(s.agent("h1").isOk()).isTrue();
-        assertThat(s.attach("ec", "h1", false).isOk()).isTrue();
-        ErasureLayout.BStorePlacement moving = layouts.getFirst().members().get(3);
-        assertThat(s.apply(new Command.DrainNode(moving.nodeId(), s.now)).isOk())
-                .isTrue();
-        ErasureLayout.Rebuild r = fixture.plan("ec", layouts, 2).rebuilds().getFirst();
-        assertThat(s.apply(new Command.ReprotectBStores(s.volume("ec").id(), List.of(r), s.now))
-                        .isOk())
-                .isTrue();
+        ErasureLayout.BStorePlacement moving = movedWhileAttached(3, true);
         Volume v = s.volume("ec");
-        long generation = v.generation();
-        VolumeReport stillUsed = new VolumeReport(
-                v.id(),
-                generation,
-                new TreeMap<>(Map.of(moving.extentId(), new LegSync(AgentApi.LegSyncState.IN_SYNC, Optional.empty()))),
-                new AgentApi.ResyncReport(0, 0, 0, 0));
-        VolumeReport nothing =
-                new VolumeReport(v.id(), generation, new TreeMap<>(), new AgentApi.ResyncReport(0, 0, 0, 0));
-        assertThat(s.agent("h1", stillUsed).isOk()).isTrue();
-        assertThat(s.apply(new Command.BStoresReplaced(
-                                v.id(),
-                                List.of(new Command.Replaced(
-                                        0, 3, r.replacement().extentId())),
-                                List.of(),
-                                s.now))
-                        .isOk())
-                .isTrue();
-
         Orphan held = s.machine.read(st -> st.orphans().get(moving.extentId()));
         assertThat(held.erase()).as("its agent may still use it").isFalse();
         assertThat(held.heldBy()).contains(v.id());
@@ -175,15 +148,17 @@ class ReprotectTest {
         assertThat(s.apply(new Command.UndrainNode(moving.nodeId())).isOk()).isTrue();
         Optional<String> rebalance = s.machine.read(st -> RebalancePlanner.waiting(st));
         assertThat(rebalance).contains("orphans are being erased");
-        Command.AgentHeartbeat same = new Command.AgentHeartbeat("h1", "h1:10810", List.of(stillUsed), s.now);
+        Command.AgentHeartbeat same = new Command.AgentHeartbeat(
+                "h1", "h1:10810", List.of(report(v, Map.of(moving.extentId(), true))), s.now);
         assertThat(s.machine.changesOnlyLiveness(same))
                 .as("a report still naming it changes nothing")
                 .isTrue();
-        assertThat(s.agent("h1", stillUsed).isOk()).isTrue();
+        assertThat(s.apply(same).isOk()).isTrue();
         assertThat(erasing(moving)).isFalse();
 
         // Switched: the next report does not name it (nothing else changed: still a log entry).
-        Command.AgentHeartbeat switched = new Command.AgentHeartbeat("h1", "h1:10810", List.of(nothing), s.now);
+        Command.AgentHeartbeat switched =
+                new Command.AgentHeartbeat("h1", "h1:10810", List.of(report(v, Map.of())), s.now);
         assertThat(s.machine.changesOnlyLiveness(switched)).isFalse();
         assertThat(s.apply(switched).isOk()).isTrue();
         Orphan erasable = s.machine.read(st -> st.orphans().get(moving.extentId()));
@@ -192,17 +167,23 @@ class ReprotectTest {
         assertThat(s.machine.desired(moving.nodeId()).erase()).contains(moving.extentId());
     }
 
-    private boolean erasing(ErasureLayout.BStorePlacement b) {
-        Orphan o = s.machine.read(st -> st.orphans().get(b.extentId()));
-        return o.erase();
-    }
-
     @Test
     void aMovedBStoreKeptForItsAgentIsErasedOnceTheVolumeIsDetached() {
+        ErasureLayout.BStorePlacement moving = movedWhileAttached(1, false);
+        assertThat(erasing(moving)).isFalse();
+        assertThat(s.apply(new Command.DetachVolume("ec", s.now)).isOk()).isTrue();
+        assertThat(erasing(moving)).isTrue();
+    }
+
+    /**
+     * Volume "ec" attached to h1; member {@code member} of PStore 0 moved off its drained node
+     * (its agent naming it in use first, if {@code reported}); the old BStore.
+     */
+    private ErasureLayout.BStorePlacement movedWhileAttached(int member, boolean reported) {
         List<PStoreLayout> layouts = fixture.storedVolume("ec", 1);
         assertThat(s.agent("h1").isOk()).isTrue();
         assertThat(s.attach("ec", "h1", false).isOk()).isTrue();
-        ErasureLayout.BStorePlacement moving = layouts.getFirst().members().get(1);
+        ErasureLayout.BStorePlacement moving = layouts.getFirst().members().get(member);
         assertThat(s.apply(new Command.DrainNode(moving.nodeId(), s.now)).isOk())
                 .isTrue();
         ErasureLayout.Rebuild r = fixture.plan("ec", layouts, 2).rebuilds().getFirst();
@@ -210,17 +191,28 @@ class ReprotectTest {
         assertThat(s.apply(new Command.ReprotectBStores(v.id(), List.of(r), s.now))
                         .isOk())
                 .isTrue();
-        assertThat(s.apply(new Command.BStoresReplaced(
-                                v.id(),
-                                List.of(new Command.Replaced(
-                                        0, 1, r.replacement().extentId())),
-                                List.of(),
-                                s.now))
+        if (reported) {
+            assertThat(s.agent("h1", report(v, Map.of(moving.extentId(), true))).isOk())
+                    .isTrue();
+        }
+        Command.Replaced done = new Command.Replaced(0, member, r.replacement().extentId());
+        assertThat(s.apply(new Command.BStoresReplaced(v.id(), List.of(done), List.of(), s.now))
                         .isOk())
                 .isTrue();
-        assertThat(erasing(moving)).isFalse();
-        assertThat(s.apply(new Command.DetachVolume("ec", s.now)).isOk()).isTrue();
-        assertThat(erasing(moving)).isTrue();
+        return moving;
+    }
+
+    /** The agent's report of erasure-coded volume {@code v}: these BStores, in sync or not. */
+    private static VolumeReport report(Volume v, Map<UUID, Boolean> inSync) {
+        TreeMap<UUID, LegSync> bstores = new TreeMap<>();
+        inSync.forEach((id, ok) -> bstores.put(
+                id, new LegSync(ok ? AgentApi.LegSyncState.IN_SYNC : AgentApi.LegSyncState.FAILED, Optional.empty())));
+        return new VolumeReport(v.id(), v.generation(), bstores, new AgentApi.ResyncReport(0, 0, 0, 0));
+    }
+
+    private boolean erasing(ErasureLayout.BStorePlacement b) {
+        Orphan o = s.machine.read(st -> st.orphans().get(b.extentId()));
+        return o.erase();
     }
 
     @Test
