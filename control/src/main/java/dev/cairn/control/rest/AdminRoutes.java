@@ -170,16 +170,15 @@ final class AdminRoutes {
             throw new ApiError(409, "a volume named '" + r.name() + "' already exists");
         }
         int legs = sc.replicas();
-        long firstKey = 0;
+        int pstores = 0;
         if (sc.erasure().isPresent()) {
-            int pstores = ErasureLayout.forVolume(sc.erasure().get(), r.sizeBytes(), sc.regionSizeBytes(), 0)
+            pstores = ErasureLayout.forVolume(sc.erasure().get(), r.sizeBytes(), sc.regionSizeBytes(), 0)
                     .pstores();
             legs = pstores * sc.width();
             if (legs > Limits.MAX_VOLUME_BSTORES) {
                 throw ApiError.badRequest("volume size " + r.sizeBytes() + " in class " + sc.name() + " needs " + legs
                         + " BStores, more than the " + Limits.MAX_VOLUME_BSTORES + " one volume may have");
             }
-            firstKey = erasure.reserveKeys(pstores);
         }
         List<UUID> extents = new ArrayList<>();
         List<String> secrets = new ArrayList<>();
@@ -189,18 +188,20 @@ final class AdminRoutes {
             random.nextBytes(secret);
             secrets.add(HexFormat.of().formatHex(secret));
         }
-        Outcome o = Json.submit(
-                state,
-                new Command.CreateVolume(
-                        UUID.randomUUID(),
-                        r.name(),
-                        r.sizeBytes(),
-                        r.className(),
-                        extents,
-                        secrets,
-                        spareFraction,
-                        clock.millis(),
-                        firstKey));
+        UUID volumeId = UUID.randomUUID();
+        int keys = pstores;
+        // An erasure-coded volume's DKV keys are reserved with its creation: a refused one reserves none.
+        Outcome o = erasure.submitReserving(() -> new Command.CreateVolume(
+                volumeId,
+                r.name(),
+                r.sizeBytes(),
+                r.className(),
+                extents,
+                secrets,
+                spareFraction,
+                clock.millis(),
+                0,
+                keys > 0 ? erasure.reservation(keys) : null));
         UUID id = UUID.fromString(o.id().orElseThrow());
         ctx.status(201).json(References.changedVolume(state, id, "volume '" + r.name() + "' was created"));
     }

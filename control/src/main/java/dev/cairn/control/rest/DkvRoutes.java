@@ -70,17 +70,35 @@ final class DkvRoutes {
      * another change made the ids it carries too few; any other refusal is the caller's error.
      */
     Outcome reserveKeys(long keys) throws IOException {
+        return submitReserving(() -> reservation(keys));
+    }
+
+    /** A reservation of {@code keys} more keys as the DKV stands now (new shards placed when applied). */
+    Command.ReserveDkvKeys reservation(long keys) throws IOException {
+        return state.read(
+                s -> DkvPlanner.reserve(s, keys, placement, UUID::randomUUID, Secrets::newSecret, clock.millis()));
+    }
+
+    /**
+     * Submits the command {@code command} makes (afresh for each attempt: a reservation of DKV keys,
+     * or a volume's creation or growth carrying one), asking again up to {@link #ATTEMPTS} times
+     * when it raced with another change ("...; ask again": the ids it carries too few, or taken).
+     */
+    Outcome submitReserving(CommandMaker command) throws IOException {
         for (int attempt = 1; ; attempt++) {
-            Command.ReserveDkvKeys c = state.read(
-                    s -> DkvPlanner.reserve(s, keys, placement, UUID::randomUUID, Secrets::newSecret, clock.millis()));
             try {
-                return Json.submit(state, c);
+                return Json.submit(state, command.make());
             } catch (ApiError e) {
-                if (e.status() != 409 || attempt == ATTEMPTS) {
+                if (e.status() != 409 || !e.getMessage().endsWith("ask again") || attempt == ATTEMPTS) {
                     throw e;
                 }
             }
         }
+    }
+
+    /** Makes a command, reading the replicated state. */
+    interface CommandMaker {
+        Command make() throws IOException;
     }
 
     /** Waits until every mirror of shards {@code from} onwards is served at the current epoch. */

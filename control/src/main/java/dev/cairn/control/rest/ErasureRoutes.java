@@ -12,6 +12,7 @@ import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.Volume;
 import dev.cairn.control.state.Command;
 import dev.cairn.control.state.ErasureViews;
+import dev.cairn.control.state.Outcome;
 import dev.cairn.control.state.ReplicatedState;
 import dev.cairn.control.state.Secrets;
 import java.io.IOException;
@@ -25,7 +26,7 @@ import org.slf4j.LoggerFactory;
 
 /**
  * What the routes do for erasure-coded volumes, whose PStore layouts are in the DKV: reserve their
- * keys before a volume is created, name their BStores when one is deleted, and tell nodes and agents
+ * keys with a volume's creation or growth, name their BStores when one is deleted, and tell nodes and agents
  * the BStores of the volumes whose creation is over.
  */
 final class ErasureRoutes {
@@ -46,16 +47,23 @@ final class ErasureRoutes {
         return layouts.cached(s);
     }
 
-    /** Reserves DKV keys for a new volume's PStores (the DKV adds shards where needed); the first. */
-    long reserveKeys(int pstores) throws IOException {
-        return Long.parseLong(dkv.reserveKeys(pstores).id().orElseThrow());
+    /**
+     * The reservation of DKV keys for a new volume's PStores (the DKV adds shards where needed),
+     * applied with the volume's creation or growth: a refused volume reserves nothing.
+     */
+    Command.ReserveDkvKeys reservation(int pstores) throws IOException {
+        return dkv.reservation(pstores);
+    }
+
+    /** Submits a creation or growth carrying a reservation ({@link DkvRoutes#submitReserving}). */
+    Outcome submitReserving(DkvRoutes.CommandMaker command) throws IOException {
+        return dkv.submitReserving(command);
     }
 
     /**
      * The command that grows erasure-coded volume {@code v} to {@code sizeBytes}: ids and secrets
-     * of the BStores of the PStores it adds, DKV keys reserved for their layouts, and the last
-     * PStore's members read from the DKV when that PStore gains rows. Nothing is reserved for a
-     * growth the volume's state refuses at once (one under way, a smaller size).
+     * of the BStores of the PStores it adds, the reservation of DKV keys for their layouts, and the last
+     * PStore's members read from the DKV when that PStore gains rows.
      */
     Command.ResizeVolume growth(Volume v, long sizeBytes, double spareFraction, long atMillis) throws IOException {
         ErasureLayout e = v.erasure().orElseThrow();
@@ -81,7 +89,7 @@ final class ErasureRoutes {
                                 + ex.getMessage() + ". Try again once the DKV answers");
             }
         }
-        long firstKey = added > 0 ? reserveKeys(added) : 0;
+        Command.ReserveDkvKeys reservation = added > 0 ? reservation(added) : null;
         List<UUID> extents = new ArrayList<>();
         List<String> secrets = new ArrayList<>();
         for (long i = 0; i < bstores; i++) {
@@ -89,7 +97,7 @@ final class ErasureRoutes {
             secrets.add(Secrets.newSecret());
         }
         return new Command.ResizeVolume(
-                v.id().toString(), sizeBytes, spareFraction, atMillis, extents, secrets, firstKey, lastMembers);
+                v.id().toString(), sizeBytes, spareFraction, atMillis, extents, secrets, 0, lastMembers, reservation);
     }
 
     /** The BStores of a volume to be deleted, read from its layouts (none while it is still being created). */

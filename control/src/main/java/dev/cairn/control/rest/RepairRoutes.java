@@ -66,12 +66,13 @@ final class RepairRoutes {
             throw ApiError.badRequest(e.getMessage());
         }
         Volume v = References.volume(state, ctx.pathParam("volume"));
-        Json.submit(
-                state,
-                v.erasure().isPresent()
-                        ? erasure.growth(v, r.sizeBytes(), spareFraction, clock.millis())
-                        : new Command.ResizeVolume(
-                                ctx.pathParam("volume"), r.sizeBytes(), spareFraction, clock.millis()));
+        if (v.erasure().isPresent()) {
+            erasure.submitReserving(() -> erasure.growth(v, r.sizeBytes(), spareFraction, clock.millis()));
+        } else {
+            Json.submit(
+                    state,
+                    new Command.ResizeVolume(ctx.pathParam("volume"), r.sizeBytes(), spareFraction, clock.millis()));
+        }
         ctx.json(References.changedVolume(state, v.id(), "volume '" + v.name() + "' was resized"));
     }
 

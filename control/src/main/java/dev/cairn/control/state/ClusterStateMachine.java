@@ -125,7 +125,15 @@ public final class ClusterStateMachine {
             case Command.CreateClass c -> VolumeCommands.createClass(state, c);
             case Command.DeleteClass c -> VolumeCommands.deleteClass(state, c);
             case Command.CreateVolume c ->
-                VolumeCommands.createVolume(state, index, () -> placement(spareFor(c)), c, logIndex);
+                DkvCommands.reserving(
+                        state,
+                        index,
+                        this::placement,
+                        c.reservation(),
+                        c.firstKey(),
+                        logIndex,
+                        first -> VolumeCommands.createVolume(
+                                state, index, () -> placement(spareFor(c)), c.withFirstKey(first), logIndex));
             case Command.DeleteVolume c -> invalidating(VolumeCommands.deleteVolume(state, index, c, logIndex));
             case Command.EraseOrphan c -> NodeCommands.eraseOrphan(state, index, c, logIndex);
             case Command.AgentHeartbeat c -> AttachCommands.heartbeat(state, index, c, logIndex);
@@ -153,7 +161,15 @@ public final class ClusterStateMachine {
             case Command.MoveLeg c ->
                 RebalanceCommands.moveLeg(state, index, () -> placement(c.spareFraction()), c, logIndex);
             case Command.ResizeVolume c ->
-                invalidating(ResizeCommands.resize(state, index, placement(c.spareFraction()), c, logIndex));
+                invalidating(DkvCommands.reserving(
+                        state,
+                        index,
+                        this::placement,
+                        c.reservation(),
+                        c.firstKey(),
+                        logIndex,
+                        first -> ResizeCommands.resize(
+                                state, index, placement(c.spareFraction()), c.withFirstKey(first), logIndex)));
             case Command.ErasureGrown c -> invalidating(ErasureGrowth.grown(state, index, c, logIndex));
         };
     }

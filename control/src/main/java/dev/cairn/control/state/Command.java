@@ -122,8 +122,10 @@ public sealed interface Command {
     /**
      * Creates a volume: its legs (or its PStores' BStores) are placed when this is applied, using the
      * extent ids and secrets carried here (one per leg, or per BStore of every PStore in order), with
-     * {@code spareFraction} of every drive held back. {@code firstKey}: for an erasure-coded class,
-     * the first of the DKV keys reserved for its PStores' layouts (0 otherwise).
+     * {@code spareFraction} of every drive held back. For an erasure-coded class, {@code
+     * reservation} reserves the DKV keys for its PStores' layouts when this is applied (its first
+     * key the volume's; a refused volume reserves nothing); entries logged before carry the first of
+     * keys reserved beforehand in {@code firstKey} instead (0 otherwise).
      */
     record CreateVolume(
             UUID volumeId,
@@ -134,8 +136,15 @@ public sealed interface Command {
             List<String> secrets,
             double spareFraction,
             long atMillis,
-            long firstKey)
+            long firstKey,
+            ReserveDkvKeys reservation)
             implements Command {
+
+        /** The same volume, its DKV keys from {@code first} on. */
+        public CreateVolume withFirstKey(long first) {
+            return new CreateVolume(
+                    volumeId, name, sizeBytes, className, extentIds, secrets, spareFraction, atMillis, first, null);
+        }
 
         /** A replicated volume. */
         public CreateVolume(
@@ -147,7 +156,7 @@ public sealed interface Command {
                 List<String> secrets,
                 double spareFraction,
                 long atMillis) {
-            this(volumeId, name, sizeBytes, className, extentIds, secrets, spareFraction, atMillis, 0);
+            this(volumeId, name, sizeBytes, className, extentIds, secrets, spareFraction, atMillis, 0, null);
         }
     }
 
@@ -254,9 +263,10 @@ public sealed interface Command {
      * The operator grows a volume (by name or id) to {@code sizeBytes}: every leg's extent is
      * wanted that much larger at once, where its drive has room (spare space kept as for a new leg);
      * the volume takes the new size once every leg's node reports its extent grown. An erasure-coded
-     * volume's growth carries the ids and secrets of the BStores of the PStores it adds, the first
-     * of the DKV keys reserved for their layouts, and its last PStore's members as the DKV names
-     * them (their extents grow in place when the new size gives that PStore more rows).
+     * volume's growth carries the ids and secrets of the BStores of the PStores it adds, the
+     * reservation of the DKV keys for their layouts (applied with it, as a creation's; {@code
+     * firstKey} in entries logged before), and its last PStore's members as the DKV names them
+     * (their extents grow in place when the new size gives that PStore more rows).
      */
     record ResizeVolume(
             String volume,
@@ -266,7 +276,8 @@ public sealed interface Command {
             List<UUID> extentIds,
             List<String> secrets,
             long firstKey,
-            List<ErasureLayout.BStorePlacement> lastMembers)
+            List<ErasureLayout.BStorePlacement> lastMembers,
+            ReserveDkvKeys reservation)
             implements Command {
         public ResizeVolume {
             extentIds = extentIds == null ? List.of() : extentIds; // entries logged before erasure-coded growth
@@ -276,7 +287,13 @@ public sealed interface Command {
 
         /** A replicated volume's. */
         public ResizeVolume(String volume, long sizeBytes, double spareFraction, long atMillis) {
-            this(volume, sizeBytes, spareFraction, atMillis, List.of(), List.of(), 0, List.of());
+            this(volume, sizeBytes, spareFraction, atMillis, List.of(), List.of(), 0, List.of(), null);
+        }
+
+        /** The same growth, the added PStores' DKV keys from {@code first} on. */
+        public ResizeVolume withFirstKey(long first) {
+            return new ResizeVolume(
+                    volume, sizeBytes, spareFraction, atMillis, extentIds, secrets, first, lastMembers, null);
         }
     }
 

@@ -143,7 +143,7 @@ public final class CommandChecks {
         time(r.atMillis());
     }
 
-    private static void reserveDkvKeys(Command.ReserveDkvKeys r) {
+    static void reserveDkvKeys(Command.ReserveDkvKeys r) {
         if (r.keys() < 0 || r.keys() > DkvLayout.MAX_KEYS) {
             throw new IllegalArgumentException("keys must be from 0 to " + DkvLayout.MAX_KEYS + ", got " + r.keys());
         }
@@ -231,6 +231,9 @@ public final class CommandChecks {
         list(v.secrets(), "secrets", Limits.MAX_VOLUME_BSTORES).forEach(CommandChecks::secret);
         if (v.firstKey() < 0) {
             throw new IllegalArgumentException("firstKey is negative");
+        }
+        if (v.reservation() != null) {
+            reserveDkvKeys(v.reservation());
         }
         spare(v.spareFraction());
         time(v.atMillis());

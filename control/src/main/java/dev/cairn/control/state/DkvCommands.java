@@ -22,6 +22,8 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.UUID;
+import java.util.function.DoubleFunction;
+import java.util.function.LongFunction;
 import java.util.function.Supplier;
 import java.util.stream.Stream;
 
@@ -88,6 +90,29 @@ final class DkvCommands {
         }
         change(s, index, (add > 0 ? layout.nextEpoch() : layout).withReservedKeys(wanted), logIndex);
         return Outcome.ok(Long.toString(DkvLayout.FIRST_KEY + d.reservedKeys()));
+    }
+
+    /**
+     * Applies {@code reservation} (the DKV keys for the PStores a volume's creation or growth adds;
+     * its KV volumes placed with {@code placement} at the reservation's spare), then {@code then}
+     * with its first key ({@code firstKey} without one, as logged before reservations were carried).
+     * A refusal of either refuses the command whole, and the state rolls back with it: a refused
+     * volume reserves nothing.
+     */
+    static Outcome reserving(
+            ClusterState s,
+            LegIndex index,
+            DoubleFunction<Placement> placement,
+            Command.ReserveDkvKeys reservation,
+            long firstKey,
+            long logIndex,
+            LongFunction<Outcome> then) {
+        if (reservation == null) {
+            return then.apply(firstKey);
+        }
+        Outcome keys = reserve(
+                s, index, () -> placement.apply(reservation.placement().spareFraction()), reservation, logIndex);
+        return keys.isOk() ? then.apply(Long.parseLong(keys.id().orElseThrow())) : keys;
     }
 
     static Outcome replaceMirror(

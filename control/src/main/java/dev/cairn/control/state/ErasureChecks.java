@@ -30,6 +30,9 @@ final class ErasureChecks {
             throw new IllegalArgumentException("firstKey is negative");
         }
         list(r.lastMembers(), "lastMembers", ErasureCode.MAX_WIDTH).forEach(ErasureChecks::placement);
+        if (r.reservation() != null) {
+            CommandChecks.reserveDkvKeys(r.reservation());
+        }
     }
 
     static void grown(Command.ErasureGrown g) {

@@ -53,7 +53,30 @@ class ErasureGrowthTest {
                 extents,
                 secrets,
                 firstKey,
-                layouts.getLast().members());
+                layouts.getLast().members(),
+                null);
+    }
+
+    /** As {@link #grow}, the added PStores' keys reserved by the command itself ({@code keys} of them). */
+    private Command.ResizeVolume growReserving(long bytes, int bstores, int keys, List<PStoreLayout> layouts) {
+        Command.ResizeVolume c = grow(bytes, bstores, 0, layouts);
+        Command.ReserveDkvKeys reservation = s.machine.read(
+                st -> DkvPlanner.reserve(st, keys, DkvStateTest.PLACEMENT, UUID::randomUUID, () -> "secret", s.now));
+        return new Command.ResizeVolume(
+                c.volume(),
+                c.sizeBytes(),
+                c.spareFraction(),
+                c.atMillis(),
+                c.extentIds(),
+                c.secrets(),
+                0,
+                c.lastMembers(),
+                reservation);
+    }
+
+    private long reservedKeys() {
+        DkvLayout d = s.machine.read(ClusterState::dkv);
+        return d.reservedKeys();
     }
 
     private ErasureLayout layout() {
@@ -180,6 +203,50 @@ class ErasureGrowthTest {
         assertThat(s.volume("v").sizeBytes()).isEqualTo(GIB + GIB / 2);
         assertThat(layout().pstores()).isEqualTo(2);
         assertThat(layout().keyRanges()).hasSize(1);
+    }
+
+    /**
+     * A growth (and a creation) carries the reservation of its new PStores' keys, applied with it:
+     * a refused one reserves none, however often it is asked.
+     */
+    @Test
+    void theAddedPStoresKeysAreReservedWithTheGrowthAndARefusedOneReservesNone() {
+        List<PStoreLayout> layouts = volume();
+        long reserved = reservedKeys();
+        UUID lastNode = layouts.getLast().members().getFirst().nodeId();
+        r.offline(lastNode);
+        for (int i = 0; i < 3; i++) {
+            Outcome refused = s.apply(growReserving(2 * GIB + GIB / 2, 6, 1, layouts));
+            assertThat(refused.status()).isEqualTo(Outcome.Status.UNPLACEABLE);
+        }
+        List<String> ids = new ArrayList<>();
+        List<String> secrets = new ArrayList<>();
+        for (int i = 0; i < 6; i++) {
+            ids.add(UUID.randomUUID().toString());
+            secrets.add("abc" + i);
+        }
+        Command.CreateVolume taken = new Command.CreateVolume(
+                UUID.randomUUID(),
+                "v",
+                GIB,
+                "ec",
+                ids.stream().map(UUID::fromString).toList(),
+                secrets,
+                0,
+                s.now,
+                0,
+                s.machine.read(st ->
+                        DkvPlanner.reserve(st, 1, DkvStateTest.PLACEMENT, UUID::randomUUID, () -> "secret", s.now)));
+        assertThat(s.apply(taken).status()).isEqualTo(Outcome.Status.CONFLICT);
+        assertThat(reservedKeys()).as("nothing reserved by refused commands").isEqualTo(reserved);
+
+        assertThat(s.heartbeat(lastNode, List.of()).message()).isEmpty();
+        assertThat(s.apply(growReserving(2 * GIB + GIB / 2, 6, 1, layouts)).message())
+                .isEmpty();
+        assertThat(reservedKeys()).isEqualTo(reserved + 1);
+        assertThat(layout().growing().orElseThrow().firstKey())
+                .as("the reservation's first key")
+                .isEqualTo(DkvLayout.FIRST_KEY + reserved);
     }
 
     @Test

@@ -142,7 +142,8 @@ class RebalanceBStoresTest {
                                 extents,
                                 secrets,
                                 dev.cairn.control.model.DkvLayout.FIRST_KEY + 60,
-                                layouts.getLast().members()))
+                                layouts.getLast().members(),
+                                null))
                         .message())
                 .isEmpty();
         List<Rebalance.Item> growing = s.machine.read(st -> RebalanceBStores.items(st, Map.of(volume, layouts)));

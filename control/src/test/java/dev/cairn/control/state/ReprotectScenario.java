@@ -62,7 +62,7 @@ final class ReprotectScenario {
         }
         long firstKey = DkvLayout.FIRST_KEY + s.machine.read(st -> st.volumes().size()) * 10L;
         assertThat(s.apply(new Command.CreateVolume(
-                                UUID.randomUUID(), name, size, "ec", extents, secrets, 0, s.now, firstKey))
+                                UUID.randomUUID(), name, size, "ec", extents, secrets, 0, s.now, firstKey, null))
                         .isOk())
                 .isTrue();
         ErasureLayout e = s.volume(name).erasure().orElseThrow();

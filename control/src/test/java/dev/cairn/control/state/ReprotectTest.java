@@ -290,7 +290,16 @@ class ReprotectTest {
             secrets.add("ab" + i);
         }
         return s.apply(new Command.CreateVolume(
-                UUID.randomUUID(), name, gib * Scenario.GIB, "ec", extents, secrets, 0, s.now, DkvLayout.FIRST_KEY));
+                UUID.randomUUID(),
+                name,
+                gib * Scenario.GIB,
+                "ec",
+                extents,
+                secrets,
+                0,
+                s.now,
+                DkvLayout.FIRST_KEY,
+                null));
     }
 
     @Test
