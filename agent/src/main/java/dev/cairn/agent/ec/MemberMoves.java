@@ -3,6 +3,7 @@ package dev.cairn.agent.ec;
 import dev.cairn.legs.io.LegConnector;
 import dev.cairn.legs.io.LegTarget;
 import java.io.IOException;
+import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
 import java.util.List;
 import java.util.Map;
@@ -56,6 +57,8 @@ final class MemberMoves {
             List<Long> dirty = p.record.bitmap.dirtyRegions();
             copy(p, old, next, dirty);
             switchTo(p, old, next, dirty.size());
+        } catch (InterruptedIOException | AttachmentFenced e) {
+            next.close(); // the volume is being closed, or attached elsewhere: nothing to fall back to
         } catch (IOException | RuntimeException e) {
             String why = e instanceof IOException ? e.getMessage() : e.toString();
             if (e instanceof RuntimeException) {
