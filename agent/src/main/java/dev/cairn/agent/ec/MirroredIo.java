@@ -1,5 +1,6 @@
 package dev.cairn.agent.ec;
 
+import dev.cairn.legs.header.PStoreHeader;
 import dev.cairn.legs.io.LegIo;
 import dev.cairn.nbd.BlockStatus;
 import java.nio.ByteBuffer;
@@ -11,8 +12,8 @@ import java.util.function.Supplier;
 
 /**
  * A moving member's connection while the agent switches it to its new BStore ({@link
- * MemberMoves}): reads come from the old BStore; writes, flushes and discards go to both, and
- * complete when both did. The new BStore failing (an error, or no answer within half the BStore
+ * MemberMoves}): reads come from the old BStore; writes, flushes and discards go to both (but
+ * for the superblock), and complete when both did. The new BStore failing (an error, or no answer within half the BStore
  * timeout, so that the old one's own timeout is never what runs out) fails only the new one: the
  * member is the old BStore, well and in use, and the switch falls back.
  */
@@ -37,9 +38,21 @@ final class MirroredIo implements LegIo {
         return old.read(offset, dst);
     }
 
+    /**
+     * Not the superblock: the new BStore's own names it stale (its node wrote it so) until the
+     * switch writes the PStore's to it, so that an attach after the agent died mid-switch catches it
+     * up rather than trusting it as holding every write.
+     */
     @Override
     public CompletableFuture<Void> write(long offset, ByteBuffer src, boolean fua) {
-        return both(old.write(offset, src.duplicate(), fua), () -> next.io().write(offset, src.duplicate(), fua));
+        CompletableFuture<Void> toOld = old.write(offset, src.duplicate(), fua);
+        int skip = Math.clamp(PStoreHeader.BYTES - offset, 0, src.remaining());
+        if (skip == src.remaining()) {
+            return toOld;
+        }
+        ByteBuffer rest = src.duplicate();
+        rest.position(rest.position() + skip);
+        return both(toOld, () -> next.io().write(offset + skip, rest, fua));
     }
 
     @Override
@@ -49,12 +62,20 @@ final class MirroredIo implements LegIo {
 
     @Override
     public CompletableFuture<Void> trim(long offset, long length) {
-        return both(old.trim(offset, length), () -> next.io().trim(offset, length));
+        long skip = Math.clamp(PStoreHeader.BYTES - offset, 0, length);
+        return skip == length
+                ? old.trim(offset, length)
+                : both(old.trim(offset, length), () -> next.io().trim(offset + skip, length - skip));
     }
 
     @Override
     public CompletableFuture<Void> writeZeroes(long offset, long length, boolean mayTrim) {
-        return both(old.writeZeroes(offset, length, mayTrim), () -> next.io().writeZeroes(offset, length, mayTrim));
+        long skip = Math.clamp(PStoreHeader.BYTES - offset, 0, length);
+        return skip == length
+                ? old.writeZeroes(offset, length, mayTrim)
+                : both(
+                        old.writeZeroes(offset, length, mayTrim),
+                        () -> next.io().writeZeroes(offset + skip, length - skip, mayTrim));
     }
 
     @Override

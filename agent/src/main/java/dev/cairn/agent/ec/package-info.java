@@ -72,9 +72,11 @@
  * dev.cairn.agent.ec.MemberChanges}). A member moved to another node while well (a drain, the
  * rebalance) is never left that way: it stays in use, named moving in the superblock (its bits kept),
  * while its node fills the new BStore; when the view names the new BStore, the agent writes every
- * write to both, copies the dirty regions' rows from the old BStore to the new one under the rows'
- * locks, then makes the new one the member and leaves the old one, which the controller erases only
- * once this agent's report no longer names it ({@link dev.cairn.agent.ec.MemberMoves}).
+ * write to both (but the superblock: the new BStore's own names it stale until the switch, so an
+ * attach after the agent died meanwhile catches it up), copies the dirty regions' rows from the old
+ * BStore to the new one under the rows' locks, then makes the new one the member and leaves the old
+ * one, which the controller erases only once this agent's report no longer names it ({@link
+ * dev.cairn.agent.ec.MemberMoves}).
  *
  * <p><b>Threads.</b> Requests run on the NBD request threads and wait on the members' futures;
  * assembly (connect every member, read headers, repair, write the superblock) runs on one virtual

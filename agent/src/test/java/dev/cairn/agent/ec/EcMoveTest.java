@@ -59,16 +59,21 @@ class EcMoveTest {
             UUID fresh = UUID.randomUUID();
             long bstoreBytes = f.geometry.bstoreBytes(0);
             MemoryLegs.Extent next = f.memory.extent(fresh, bstoreBytes);
-            write(f, fresh, 0, f.member(0, 1).snapshot(0, (int) bstoreBytes));
-            byte[] during = random(seed + 1, 6000); // after the fill: the new BStore misses it
-            v.write(3000, ByteBuffer.wrap(during), false);
-            System.arraycopy(during, 0, image, 3000, during.length);
+            // As its node fills it: member 1's bytes, the newest superblock naming the new one stale.
+            byte[] filled = f.member(0, 1).snapshot(0, (int) bstoreBytes);
+            byte[] own = header(f.member(0, 0)).asStaleMember(1).encode().array();
+            System.arraycopy(own, 0, filled, 0, PStoreHeader.BYTES);
+            write(f, fresh, 0, filled);
+            // After the fill, in rows 0 and 1: the new BStore misses it.
+            byte[] during = random(seed + 1, 8000);
+            v.write(12_000, ByteBuffer.wrap(during), false);
+            System.arraycopy(during, 0, image, 12_000, during.length);
 
             ReentrantLock row1 = v.pstores().getFirst().lockOf(1);
             row1.lock();
-            long filled = next.writtenBytes();
+            long written = next.writtenBytes();
             v.reconfigure(spec(f, 1, fresh, false, false));
-            await().atMost(Duration.ofSeconds(10)).until(() -> next.writtenBytes() > filled);
+            await().atMost(Duration.ofSeconds(10)).until(() -> next.writtenBytes() > written);
             return new Switching(v, old, fresh, image, row1);
         }
     }
@@ -130,6 +135,43 @@ class EcMoveTest {
             assertThat(parityHolds(f))
                     .as("nothing was written since the two were lost")
                     .isTrue();
+        }
+    }
+
+    /**
+     * The agent dies mid-switch, after another member failed (a superblock naming it was written
+     * then, not to the new BStore): attached again with the new BStore in the layout, its own
+     * superblock still names it stale, so it is caught up over the dirty regions (row 1 was never
+     * copied to it), never trusted.
+     */
+    @Test
+    void anAgentDyingMidSwitchLeavesTheNewBStoreToBeCaughtUpByTheNextAttach() throws Exception {
+        try (EcFixture f = EcFixture.small(4, 2, 2L * 4 * 4 * 4096)) {
+            int size = (int) f.geometry.volumeBytes();
+            Switching sw = Switching.held(f, 17);
+            try {
+                f.member(0, 5).down(true);
+                byte[] after = random(19, 4096); // row 2: the superblock naming member 5 failed is written
+                sw.v.write(2L * f.geometry.rowBytes(), ByteBuffer.wrap(after), false);
+                System.arraycopy(after, 0, sw.image, (int) (2L * f.geometry.rowBytes()), after.length);
+                assertThat(header(f.member(0, 0)).failed().get(5)).isTrue();
+                assertThat(header(f.memory.extent(sw.fresh)).failed().get(1))
+                        .as("the new BStore's own superblock still names it stale")
+                        .isTrue();
+                sw.v.close(); // the agent dies
+            } finally {
+                sw.row1.unlock();
+            }
+
+            f.extents.getFirst().set(1, sw.fresh);
+            EcVolume next = f.attach(2);
+            assertThat(read(next, 0, size))
+                    .as("member 1's rows rebuilt on the new BStore from the others, not read as they were")
+                    .isEqualTo(sw.image);
+            f.member(0, 0).down(true);
+            assertThat(read(next, 0, size))
+                    .as("and read from it, with member 0 and 5 lost")
+                    .isEqualTo(sw.image);
         }
     }
 
