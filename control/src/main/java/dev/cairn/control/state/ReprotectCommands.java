@@ -22,8 +22,8 @@ import java.util.UUID;
  * BStores into new ones (which their nodes make and fill), then, once it wrote the layouts naming the
  * filled replacements to the DKV, ends those rebuilds: the old BStores become orphans, erased when
  * (if ever) their drives return; a moved BStore of an attached volume only once its agent has
- * switched to the new one ({@link #release}). Both steps are idempotent where a leader that died between its DKV
- * write and its log entry would repeat them.
+ * switched to the new one ({@link #release}). Both steps are idempotent where a leader that died
+ * between its DKV write and its log entry would repeat them.
  */
 final class ReprotectCommands {
     private ReprotectCommands() {}
@@ -145,6 +145,9 @@ final class ReprotectCommands {
      */
     static void release(
             ClusterState s, LegIndex index, UUID volumeId, Set<UUID> named, long atMillis, long logIndex, String why) {
+        if (!releases(s, volumeId, named)) {
+            return; // the usual case: no copy of the orphans on every heartbeat
+        }
         for (Orphan o : List.copyOf(s.orphans().values())) {
             if (o.heldBy(volumeId) && !named.contains(o.extentId())) {
                 s.orphans().put(o.extentId(), o.erasable(atMillis, logIndex, why));
