@@ -5,6 +5,7 @@ import dev.cairn.legs.io.LegTarget;
 import java.io.IOException;
 import java.io.InterruptedIOException;
 import java.nio.ByteBuffer;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.Executor;
@@ -100,20 +101,34 @@ final class MemberMoves {
         }
     }
 
-    /** {@code next} holds every write {@code old} holds: it is the member from now on. */
+    /**
+     * {@code next} holds every write {@code old} holds: it is the member from now on. Under every
+     * row lock (taken first, in order, as writes take theirs), so that no write that picked the old
+     * BStore is still on its way to it alone.
+     */
     private static void switchTo(PStoreIo p, BStore old, BStore next, int copied) throws IOException {
-        p.log.clearAround(p, () -> {
-            synchronized (p.record) {
-                if (!next.writable() || !old.usable() || !switching(p, old, next)) {
-                    throw new IOException("a BStore failed or the view changed before the switch: "
-                            + next.failure().or(old::failure).orElse("superseded"));
-                }
-                p.replace(next);
-                old.mirrorTo(null, p.timeout());
-                p.record.moving(old.index, false);
-                p.record.recordNow();
+        List<ReentrantLock> held = new ArrayList<>();
+        try {
+            for (int r = 0; r < PStoreIo.LOCKS; r++) {
+                ReentrantLock lock = p.lockOf(r);
+                lock.lock();
+                held.add(lock);
             }
-        });
+            p.log.clearAround(p, () -> {
+                synchronized (p.record) {
+                    if (!next.writable() || !old.usable() || !switching(p, old, next)) {
+                        throw new IOException("a BStore failed or the view changed before the switch: "
+                                + next.failure().or(old::failure).orElse("superseded"));
+                    }
+                    p.replace(next);
+                    old.mirrorTo(null, p.timeout());
+                    p.record.moving(old.index, false);
+                    p.record.recordNow();
+                }
+            });
+        } finally {
+            held.reversed().forEach(ReentrantLock::unlock);
+        }
         p.record.bitmap.rewriteAll();
         old.close();
         p.counters.repairedRegions.add(copied);

@@ -32,7 +32,7 @@ import java.util.concurrent.locks.ReentrantLock;
  */
 final class PStoreIo {
     /** Row locks: row {@code r} takes lock {@code r % LOCKS}; a request holds one at a time. */
-    private static final int LOCKS = 64;
+    static final int LOCKS = 64;
 
     private final int index;
     /** The volume's geometry; replaced when the volume grows (this PStore's rows may grow then). */
