@@ -36,6 +36,7 @@ final class AttachCommands {
             return Outcome.refused(INVALID, e.getMessage());
         }
         s.agents().put(c.host(), new AgentRecord(c.host(), c.nbdAddress(), c.atMillis()));
+        Set<UUID> holding = ReprotectCommands.holding(s);
         for (VolumeReport r : c.volumes()) {
             Volume v = s.volumes().get(r.volumeId());
             if (v == null || !attachedAt(v, c.host(), r.generation())) {
@@ -45,14 +46,16 @@ final class AttachCommands {
                 s.volumes().put(v.id(), v.withReport(onlyItsLegs(v, r)));
                 LegHealth.afterReport(s, index, v.id(), c.atMillis(), logIndex);
             }
-            ReprotectCommands.release(
-                    s,
-                    index,
-                    v.id(),
-                    r.legs().keySet(),
-                    c.atMillis(),
-                    logIndex,
-                    "its agent switched to the new BStore");
+            if (holding.contains(v.id())) {
+                ReprotectCommands.release(
+                        s,
+                        index,
+                        v.id(),
+                        r.legs().keySet(),
+                        c.atMillis(),
+                        logIndex,
+                        "its agent switched to the new BStore");
+            }
         }
         return Outcome.ok(c.host());
     }
@@ -76,12 +79,15 @@ final class AttachCommands {
         if (a == null || !a.nbdAddress().equals(c.nbdAddress())) {
             return false;
         }
+        Set<UUID> holding = ReprotectCommands.holding(s);
         for (VolumeReport r : c.volumes()) {
             Volume v = s.volumes().get(r.volumeId());
             if (v != null
                     && attachedAt(v, c.host(), r.generation())
                     && (says(v, r)
-                            || ReprotectCommands.releases(s, v.id(), r.legs().keySet()))) {
+                            || (holding.contains(v.id())
+                                    && ReprotectCommands.releases(
+                                            s, v.id(), r.legs().keySet())))) {
                 return false;
             }
         }

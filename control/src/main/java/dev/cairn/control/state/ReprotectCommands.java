@@ -156,6 +156,13 @@ final class ReprotectCommands {
         }
     }
 
+    /** The volumes whose agent may still use a moved BStore (one pass over the orphans). */
+    static Set<UUID> holding(ClusterState s) {
+        Set<UUID> out = new HashSet<>();
+        s.orphans().values().forEach(o -> o.heldBy().ifPresent(out::add));
+        return out;
+    }
+
     /** Whether {@link #release} would release anything. */
     static boolean releases(ClusterState s, UUID volumeId, Set<UUID> named) {
         return s.orphans().values().stream().anyMatch(o -> o.heldBy(volumeId) && !named.contains(o.extentId()));
