@@ -8,6 +8,7 @@ import dev.cairn.control.model.LegLayout;
 import dev.cairn.control.model.LegState;
 import dev.cairn.control.model.NodeRecord;
 import dev.cairn.control.model.NodeState;
+import dev.cairn.control.model.Orphan;
 import dev.cairn.control.model.PStoreLayout;
 import dev.cairn.control.model.StorageClass;
 import dev.cairn.control.model.Volume;
@@ -138,13 +139,19 @@ public final class RebalancePlanner {
         }
         // Only orphans their node erases, or will once an agent has left them (a move's old BStore):
         // one kept for an operator to judge stays, and must not hold the rebalance back.
-        boolean erasing = s.orphans().values().stream()
+        List<Orphan> freeing = s.orphans().values().stream()
                 .filter(o -> o.erase() || o.heldBy().isPresent())
-                .anyMatch(o -> {
+                .filter(o -> {
                     NodeRecord n = s.nodes().get(o.nodeId());
                     return n != null && n.state() == NodeState.ONLINE;
-                });
-        return erasing ? Optional.of("orphans are being erased") : Optional.empty();
+                })
+                .toList();
+        if (freeing.stream().anyMatch(Orphan::erase)) {
+            return Optional.of("orphans are being erased");
+        }
+        return freeing.isEmpty()
+                ? Optional.empty()
+                : Optional.of("a moved BStore is still used by its volume's agent, until it switches to the new one");
     }
 
     static List<Rebalance.Drive> drives(ClusterState s, double spare) {

@@ -147,7 +147,8 @@ class ReprotectTest {
         assertThat(holdings).anyMatch(x -> x.startsWith("moved BStores of volume ec that their agent still uses"));
         assertThat(s.apply(new Command.UndrainNode(moving.nodeId())).isOk()).isTrue();
         Optional<String> rebalance = s.machine.read(st -> RebalancePlanner.waiting(st));
-        assertThat(rebalance).contains("orphans are being erased");
+        assertThat(rebalance)
+                .contains("a moved BStore is still used by its volume's agent, until it switches to the new one");
         Command.AgentHeartbeat same = new Command.AgentHeartbeat(
                 "h1", "h1:10810", List.of(report(v, Map.of(moving.extentId(), true))), s.now);
         assertThat(s.machine.changesOnlyLiveness(same))
