@@ -35,20 +35,19 @@ final class MemberMoves {
     private MemberMoves() {}
 
     /**
-     * Starts switching member {@code old} of {@code p} to {@code want} on {@code background}; false
-     * when it is switching to it already (a view repeated while it copies).
+     * Starts switching member {@code old} of {@code p} to {@code want} on {@code background}, unless
+     * it is switching to it already (a view repeated while it copies).
      */
-    static boolean start(PStoreIo p, BStore old, LegTarget want, LegConnector connector, Executor background) {
+    static void start(PStoreIo p, BStore old, LegTarget want, LegConnector connector, Executor background) {
         if (old.successor()
                 .filter(s -> s.target.extentId().equals(want.extentId()))
                 .isPresent()) {
-            return false;
+            return;
         }
         old.successor().ifPresent(s -> s.fail("superseded by extent " + want.extentId()));
         BStore next = new BStore(old.index, want);
         old.mirrorTo(next, p.timeout());
         background.execute(() -> run(p, old, next, connector));
-        return true;
     }
 
     private static void run(PStoreIo p, BStore old, BStore next, LegConnector connector) {

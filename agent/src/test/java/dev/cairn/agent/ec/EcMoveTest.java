@@ -1,6 +1,7 @@
 package dev.cairn.agent.ec;
 
 import static dev.cairn.agent.ec.EcReprotectTest.header;
+import static dev.cairn.agent.ec.EcReprotectTest.markMoving;
 import static dev.cairn.agent.ec.EcReprotectTest.spec;
 import static dev.cairn.agent.ec.EcReprotectTest.write;
 import static dev.cairn.agent.ec.EcVolumeTest.parityHolds;
@@ -53,9 +54,7 @@ class EcMoveTest {
             EcVolume v = f.attach(1);
             v.write(0, ByteBuffer.wrap(image), false);
             UUID old = f.extents.getFirst().get(1);
-            v.reconfigure(spec(f, 1, old, false, true));
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+            markMoving(f, v);
             UUID fresh = UUID.randomUUID();
             long bstoreBytes = f.geometry.bstoreBytes(0);
             MemoryLegs.Extent next = f.memory.extent(fresh, bstoreBytes);

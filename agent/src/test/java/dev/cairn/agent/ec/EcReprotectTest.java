@@ -55,6 +55,13 @@ class EcReprotectTest {
         return new EcSpec(now.volumeId(), now.name(), now.generation(), now.geometry(), pstores);
     }
 
+    /** Marks member 1 of PStore 0 moving and waits until the superblock names it so. */
+    static void markMoving(EcFixture f, EcVolume v) {
+        v.reconfigure(spec(f, 1, f.extents.getFirst().get(1), false, true));
+        await().atMost(Duration.ofSeconds(10))
+                .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+    }
+
     static PStoreHeader header(MemoryLegs.Extent member) {
         return ((PStoreHeader.Valid) PStoreHeader.decode(ByteBuffer.wrap(member.snapshot(0, PStoreHeader.BYTES))))
                 .header();
@@ -151,11 +158,8 @@ class EcReprotectTest {
             byte[] image = random(5, size);
             EcVolume v = f.attach(1);
             v.write(0, ByteBuffer.wrap(image), false);
-            UUID old = f.extents.getFirst().get(1);
 
-            v.reconfigure(spec(f, 1, old, false, true));
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+            markMoving(f, v);
             assertThat(header(f.member(0, 0)).failed().get(1))
                     .as("named moving, not failed: it holds every write")
                     .isFalse();
@@ -214,9 +218,7 @@ class EcReprotectTest {
             byte[] image = random(7, size);
             EcVolume v = f.attach(1);
             v.write(0, ByteBuffer.wrap(image), false);
-            v.reconfigure(spec(f, 1, f.extents.getFirst().get(1), false, true));
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+            markMoving(f, v);
             byte[] patch = random(8, 6000);
             v.write(3000, ByteBuffer.wrap(patch), false);
             System.arraycopy(patch, 0, image, 3000, patch.length);
@@ -248,9 +250,7 @@ class EcReprotectTest {
             byte[] image = random(9, size);
             EcVolume v = f.attach(1);
             v.write(0, ByteBuffer.wrap(image), false);
-            v.reconfigure(spec(f, 1, f.extents.getFirst().get(1), false, true));
-            await().atMost(Duration.ofSeconds(10))
-                    .until(() -> header(f.member(0, 0)).failed().get(PStoreHeader.movingBit(1)));
+            markMoving(f, v);
             // The node's rebuild: member 1 as it is now, with the newest superblock as its, naming it failed.
             UUID fresh = UUID.randomUUID();
             long bstoreBytes = f.geometry.bstoreBytes(0);

@@ -43,8 +43,9 @@ import org.slf4j.LoggerFactory;
  * which fences this job's reads, and it starts again). While it is attached, the job starts only once
  * the newest superblock names the member failed (the agent writes around it from then on) or
  * moving (a drain or the rebalance: the agent still writes it, and it is read as any other): the
- * agent leaves every region it writes dirty from then on, and after the switch catches the new
- * BStore up over those regions; rows read while being written are in them.
+ * agent leaves every region it writes dirty from then on, and at the switch brings the new BStore
+ * up to date over those regions (copied from the old BStore for a move, rebuilt from the others
+ * for a lost one); rows read while being written are in them.
  */
 final class RebuildJob implements LegCopies.Job {
     private static final Logger log = LoggerFactory.getLogger(RebuildJob.class);
