@@ -90,7 +90,7 @@ final class ClientOptions {
      */
     Optional<LocalCluster> localCluster() throws IOException {
         if (local.isEmpty()) {
-            local = LocalCluster.open(LocalCluster.defaultDir());
+            local = LocalCluster.open(Caller.current().clusterDir());
         }
         return local;
     }
@@ -99,7 +99,7 @@ final class ClientOptions {
         if (localNamed && tokenFile.isEmpty()) {
             return read(fallback.orElseThrow().adminTokenFile());
         }
-        Optional<Path> file = tokenFile.or(() -> env("CAIRN_TOKEN_FILE").map(Path::of));
+        Optional<Path> file = tokenFile.or(() -> env("CAIRN_TOKEN_FILE").map(Caller.current()::path));
         if (file.isPresent()) {
             return read(file.get());
         }
@@ -116,7 +116,8 @@ final class ClientOptions {
                     + " (the controller writes its tokens to DATA/tokens/ on first start: admin.token, read.token)");
         }
         throw new IllegalArgumentException("no controller to talk to: none given with --controller, $CAIRN_CONTROLLER"
-                + " is not set, and there is no local cluster in " + LocalCluster.defaultDir() + ". Start one with"
+                + " is not set, and there is no local cluster in "
+                + Caller.current().clusterDir() + ". Start one with"
                 + " `cairn cluster up`; for a cluster made with `cairn cluster up --dir DIR`, run `source DIR/env`"
                 + "; for another, give --controller URL and --token-file FILE (or set"
                 + " CAIRN_CONTROLLER and CAIRN_TOKEN_FILE)");
@@ -132,7 +133,7 @@ final class ClientOptions {
 
     /** An environment variable, unless unset or blank. */
     private static Optional<String> env(String name) {
-        return Optional.ofNullable(System.getenv(name)).map(String::strip).filter(v -> !v.isEmpty());
+        return Caller.current().variable(name);
     }
 
     boolean json() {

@@ -45,7 +45,9 @@ final class ClusterLocalCommands {
         Optional<Path> dir = Optional.empty();
 
         Path get() {
-            return dir.orElseGet(LocalCluster::defaultDir).toAbsolutePath().normalize();
+            return dir.orElseGet(() -> Caller.current().clusterDir())
+                    .toAbsolutePath()
+                    .normalize();
         }
     }
 
@@ -206,7 +208,7 @@ final class ClusterLocalCommands {
                         + "  bin/cairn volume create v1 --size 256MiB --class zone-3%n"
                         + "  bin/cairn volume attach v1 --host %s%n"
                         + "  bin/cairn cluster down%n",
-                cluster.dir().equals(LocalCluster.defaultDir().toAbsolutePath().normalize())
+                cluster.dir().equals(Caller.current().clusterDir())
                         ? ""
                         : " after: source " + cluster.dir().resolve("env"),
                 LocalCluster.AGENT_HOST);

@@ -22,9 +22,8 @@ final class ControllerCaOption {
 
     /** The client context: the CA named, loaded, or none (the JDK's CAs). */
     Optional<SSLContext> load() throws IOException {
-        Optional<Path> file = ca.or(() -> Optional.ofNullable(System.getenv("CAIRN_CONTROLLER_CA"))
-                .filter(s -> !s.isBlank())
-                .map(Path::of));
+        Optional<Path> file =
+                ca.or(() -> Caller.current().variable("CAIRN_CONTROLLER_CA").map(Caller.current()::path));
         return file.isEmpty() ? Optional.empty() : Optional.of(HttpsTls.client(file.get()));
     }
 }

@@ -2,6 +2,7 @@ package dev.cairn.cli;
 
 import java.io.PrintWriter;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
@@ -44,14 +45,34 @@ public final class Main {
 
     /** Runs a command line printing to the given writers; the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
+        return Caller.thisProcess().call(() -> execute(Caller.current(), false, out, err, args));
+    }
+
+    /**
+     * Runs a command line for {@code caller} (its environment, directory and terminal), printing to
+     * the given writers; the exit code.
+     */
+    static int run(Caller caller, PrintWriter out, PrintWriter err, String... args) {
+        return caller.call(() -> execute(caller, true, out, err, args));
+    }
+
+    private static int execute(Caller caller, boolean resident, PrintWriter out, PrintWriter err, String... args) {
         CommandLine cli = new CommandLine(new Main());
         for (Class<?> command : commandsFor(args)) {
             cli.addSubcommand(command);
         }
         cli.setOut(out).setErr(err);
+        if (resident) {
+            // After the subcommands: picocli gives a converter to the commands it already has.
+            cli.registerConverter(Path.class, caller::path);
+            // Picocli's own terminal check sees the resident JVM's, not the caller's.
+            boolean ansi = caller.terminal() && caller.variable("NO_COLOR").isEmpty();
+            cli.setColorScheme(
+                    CommandLine.Help.defaultColorScheme(ansi ? CommandLine.Help.Ansi.ON : CommandLine.Help.Ansi.OFF));
+        }
         cli.setExecutionExceptionHandler((e, commandLine, parseResult) -> {
             commandLine.getErr().println(commandLine.getCommandSpec().qualifiedName() + ": " + message(e));
-            if (System.getenv("CAIRN_DEBUG") != null) {
+            if (caller.variable("CAIRN_DEBUG").isPresent()) {
                 e.printStackTrace(commandLine.getErr());
             }
             return 1;

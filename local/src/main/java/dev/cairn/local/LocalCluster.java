@@ -45,7 +45,12 @@ public final class LocalCluster {
 
     /** Where {@code cairn cluster up} keeps its cluster by default: $CAIRN_CLUSTER_DIR, else ~/.cairn/cluster. */
     public static Path defaultDir() {
-        String configured = System.getenv("CAIRN_CLUSTER_DIR");
+        return defaultDir(System::getenv);
+    }
+
+    /** {@link #defaultDir()} for a caller whose environment {@code env} reads (null for unset). */
+    public static Path defaultDir(java.util.function.UnaryOperator<String> env) {
+        String configured = env.apply("CAIRN_CLUSTER_DIR");
         if (configured != null && !configured.isBlank()) {
             return Path.of(configured);
         }

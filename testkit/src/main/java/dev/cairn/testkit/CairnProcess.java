@@ -37,7 +37,7 @@ public final class CairnProcess implements AutoCloseable {
     /** Starts {@code bin/cairn ARGS}, logging stdout and stderr to {@code log}. Never builds. */
     public static CairnProcess start(Path log, List<String> args, Map<String, String> env) {
         prepare();
-        return new CairnProcess(Launcher.start(args, log, env, false), log, List.copyOf(args));
+        return new CairnProcess(Launcher.start(args, log, ownJvm(env), false), log, List.copyOf(args));
     }
 
     private static boolean prepared;
@@ -95,9 +95,19 @@ public final class CairnProcess implements AutoCloseable {
         List<String> command = new ArrayList<>();
         command.add(CairnHome.launcher().toString());
         command.addAll(List.of(args));
-        Map<String, String> all = new java.util.HashMap<>(env);
+        Map<String, String> all = ownJvm(env);
         all.put("CAIRN_NO_BUILD", "1");
         return Tool.run(timeout, all, command);
+    }
+
+    /**
+     * {@code env} with each CLI call in a JVM of its own (as the tests were written against, and so
+     * that no resident JVM outlives a test), unless {@code env} names CAIRN_NO_RESIDENT itself.
+     */
+    private static Map<String, String> ownJvm(Map<String, String> env) {
+        Map<String, String> all = new java.util.HashMap<>(env);
+        all.putIfAbsent("CAIRN_NO_RESIDENT", "1");
+        return all;
     }
 
     public long pid() {
