@@ -229,15 +229,17 @@ public final class Resident {
             return;
         }
         lastUsed = Instant.now();
+        // A malformed request is answered too (execute says what is wrong): its caller waits.
+        long callerPid = -1;
+        try {
+            callerPid = Long.parseLong(fields.get(1));
+        } catch (RuntimeException e) {
+            log(call.getFileName() + " names no caller");
+        }
         Thread thread =
                 Thread.ofPlatform().daemon().name("call-" + call.getFileName()).unstarted(() -> run(call, fields));
-        try {
-            running.put(call, new Running(thread, Long.parseLong(fields.get(1))));
-            thread.start();
-        } catch (RuntimeException e) {
-            running.remove(call);
-            log("a malformed request in " + call + ": " + e);
-        }
+        running.put(call, new Running(thread, callerPid));
+        thread.start();
     }
 
     /** A request's NUL-separated fields. */
