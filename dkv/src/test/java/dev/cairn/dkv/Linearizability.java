@@ -44,9 +44,29 @@ public final class Linearizability {
         this.ops = List.copyOf(ops);
     }
 
+    /**
+     * Stack for the search, which goes one call deeper per operation placed: a history of tens of
+     * thousands of operations overflowed a default thread's stack. Reserved, not committed, memory.
+     */
+    private static final long STACK_BYTES = 1L << 30;
+
     /** Whether {@code history}, starting from no value, is linearizable. */
     public static boolean check(List<Op> history) {
-        return new Linearizability(history).search(new BitSet(), ABSENT, false);
+        Linearizability checker = new Linearizability(history);
+        java.util.concurrent.CompletableFuture<Boolean> result = new java.util.concurrent.CompletableFuture<>();
+        Thread search = new Thread(
+                null,
+                () -> {
+                    try {
+                        result.complete(checker.search(new BitSet(), ABSENT, false));
+                    } catch (Throwable e) {
+                        result.completeExceptionally(e);
+                    }
+                },
+                "linearizability",
+                STACK_BYTES);
+        search.start();
+        return result.join();
     }
 
     /**

@@ -27,6 +27,19 @@ class LinearizabilityTest {
     }
 
     @Test
+    void aLongHistoryIsCheckedWithoutRunningOutOfStack() {
+        // The search goes one call deeper per operation: 20,000 overflowed the default stack.
+        List<Op> history = new ArrayList<>();
+        for (int i = 0; i < 10_000; i++) {
+            history.add(new Op(PUT, i, 4L * i, 4L * i + 1));
+            history.add(new Op(GET, i, 4L * i + 2, 4L * i + 3));
+        }
+        assertThat(Linearizability.check(history)).isTrue();
+        history.add(new Op(GET, 3, 40_000, 40_001));
+        assertThat(Linearizability.check(history)).isFalse();
+    }
+
+    @Test
     void aGetConcurrentWithAPutMaySeeEitherButReadsDoNotGoBack() {
         Op put = new Op(PUT, 7, 0, 10);
         assertThat(Linearizability.check(List.of(put, new Op(GET, 7, 1, 2), new Op(GET, 7, 3, 4))))
