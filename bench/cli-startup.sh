@@ -41,7 +41,9 @@ if [ -z "$dir" ]; then
 fi
 export CAIRN_RESIDENT_DIR="$dir.resident"
 cleanup() {
+  # The resident JVM leaves within a second once its pipe is gone.
   "$cairn" resident stop >/dev/null 2>&1 || true
+  rm -rf "$CAIRN_RESIDENT_DIR"
   if [ "$own" = yes ]; then
     "$cairn" cluster down --dir "$dir" >/dev/null 2>&1 || true
     rm -rf "$dir"
