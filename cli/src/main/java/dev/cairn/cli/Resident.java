@@ -133,7 +133,8 @@ public final class Resident {
         while ((why = reasonToExit()) == null || !close()) {
             Thread.sleep(CHECK_EVERY);
             running.forEach((call, r) -> {
-                if (!r.thread().isInterrupted()
+                if (r.callerPid() > 0
+                        && !r.thread().isInterrupted()
                         && ProcessHandle.of(r.callerPid()).isEmpty()) {
                     log("the caller of " + call.getFileName() + " is gone; interrupting it");
                     r.thread().interrupt();
