@@ -58,6 +58,9 @@ class CliResidentIT extends ClusterFixture {
                 resident.toString(),
                 "CAIRN_NO_RESIDENT",
                 residentJvm ? "" : "1"));
+        // Either would send every call to a JVM of its own.
+        env.put("CAIRN_JAVA_OPTS", "");
+        env.put("CAIRN_NO_AOT", "");
         return env;
     }
 
@@ -184,15 +187,20 @@ class CliResidentIT extends ClusterFixture {
     @Test
     void anInterruptedCallerCancelsItsCallAndOutputCutShortEndsIt() throws Exception {
         started();
+        long before = callsRun();
+        Map<String, String> piped = env(true);
+        piped.put("CAIRN_NO_BUILD", "1");
         Tool.Result head = Tool.run(
                 Duration.ofSeconds(30),
-                Map.of("CAIRN_RESIDENT_DIR", resident.toString(), "CAIRN_NO_RESIDENT", "", "CAIRN_NO_BUILD", "1"),
+                piped,
                 List.of(
                         "bash",
                         "-c",
                         "\"$0\" help volume | head -n 1",
                         CairnHome.launcher().toString()));
         assertThat(head.stdout()).startsWith("Usage: cairn volume");
+        // The resident JVM ran it, its output cut short, and went on.
+        await().atMost(WAIT).until(() -> callsRun() == before + 1);
         try (ServerSocket silent = new ServerSocket()) {
             silent.bind(new InetSocketAddress(InetAddress.getLoopbackAddress(), 0));
             Map<String, String> env = env(true);
