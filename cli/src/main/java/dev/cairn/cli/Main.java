@@ -45,12 +45,13 @@ public final class Main {
 
     /** Runs a command line printing to the given writers; the exit code. */
     public static int run(PrintWriter out, PrintWriter err, String... args) {
-        return Caller.thisProcess().call(() -> execute(Caller.current(), false, out, err, args));
+        Caller caller = Caller.thisProcess();
+        return caller.call(() -> execute(caller, false, out, err, args));
     }
 
     /**
-     * Runs a command line for {@code caller} (its environment, directory and terminal), printing to
-     * the given writers; the exit code.
+     * Runs a command line for {@code caller} of the resident JVM (its environment, directory and
+     * terminal), printing to the given writers; the exit code.
      */
     static int run(Caller caller, PrintWriter out, PrintWriter err, String... args) {
         return caller.call(() -> execute(caller, true, out, err, args));
