@@ -14,6 +14,7 @@ import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.atomic.LongAdder;
 import org.apache.ratis.io.MD5Hash;
 import org.apache.ratis.proto.RaftProtos.LogEntryProto;
 import org.apache.ratis.protocol.Message;
@@ -46,6 +47,7 @@ final class CairnStateMachine extends BaseStateMachine {
     private final ClusterStateMachine machine;
     private final Liveness liveness;
     private final SimpleStateMachineStorage storage = new SimpleStateMachineStorage();
+    private final LongAdder barriers = new LongAdder();
 
     CairnStateMachine(ClusterStateMachine machine, Liveness liveness) {
         this.machine = machine;
@@ -54,6 +56,11 @@ final class CairnStateMachine extends BaseStateMachine {
 
     ClusterStateMachine machine() {
         return machine;
+    }
+
+    /** How many read barriers (empty read-only requests) this peer has answered. */
+    long barriersAnswered() {
+        return barriers.sum();
     }
 
     /** This peer's memory of who was heard from when (see {@link Liveness}). */
@@ -128,6 +135,7 @@ final class CairnStateMachine extends BaseStateMachine {
     @Override
     public CompletableFuture<Message> query(Message request) {
         if (request.getContent().isEmpty()) {
+            barriers.increment();
             return CompletableFuture.completedFuture(Message.EMPTY);
         }
         Optional<Liveness.Heard> heard =

@@ -208,11 +208,38 @@ public final class RatisReplicatedState implements ReplicatedState {
         }
     }
 
-    /** Makes this peer's copy include everything committed before now (ReadIndex through Ratis). */
+    /**
+     * Makes this peer's copy include everything committed before now: ReadIndex through Ratis, or
+     * nothing at all when this peer is a group of one that leads and has loaded its state (see
+     * {@link #servesReadsAlone}).
+     */
     private void barrier() throws IOException {
+        if (servesReadsAlone()) {
+            return;
+        }
         RaftClientReply reply = client.io().sendReadOnly(Message.EMPTY, self);
         if (!reply.isSuccess()) {
             throw new IOException("the controller group did not answer a read: " + reply.getException());
+        }
+    }
+
+    /**
+     * Whether this peer's own copy already answers a linearizable read: it is the group's only
+     * peer, it leads (Ratis calls a leader ready once it applied its term's first entry, so every
+     * entry of an earlier term is applied), and it has loaded what it knew committed at start. A
+     * write is acknowledged only after this peer applied it, so every write acknowledged before
+     * the read is in the copy, and one not yet applied is not yet acknowledged: concurrent with the
+     * read, it may be seen or not. Reads then cost no round trip through the Ratis client, which
+     * an idle controller paid for every long poll and status read.
+     */
+    private boolean servesReadsAlone() {
+        try {
+            RaftServer.Division division = server.getDivision(GROUP);
+            return division.getGroup().getPeers().size() == 1
+                    && division.getInfo().isLeaderReady()
+                    && loaded();
+        } catch (IOException e) {
+            return false;
         }
     }
 
@@ -263,6 +290,11 @@ public final class RatisReplicatedState implements ReplicatedState {
             loaded = raftStatus().appliedIndex() >= committedAtStart;
         }
         return loaded;
+    }
+
+    /** How many read barriers this peer has answered, its own and others' (for tests). */
+    long barriersAnswered() {
+        return stateMachine.barriersAnswered();
     }
 
     /** The last log index this peer knew committed when it started. */

@@ -101,11 +101,15 @@ class RatisReplicatedStateTest {
                 .isGreaterThan(before.appliedIndex() - 5);
         await().atMost(Duration.ofSeconds(20)).until(again::loaded);
         await().atMost(Duration.ofSeconds(20)).until(again::isLeader);
+        long barriers = again.barriersAnswered();
         ClusterState after = again.read(ClusterState::copy);
         assertThat(after.volumes()).isEqualTo(before.volumes());
         assertThat(after.nodes()).isEqualTo(before.nodes());
         assertThat(again.submit(volume("v12")).isOk()).isTrue();
         assertThat(again.<Integer>read(s -> s.volumes().size())).isEqualTo(13);
+        assertThat(again.barriersAnswered())
+                .as("a group of one that leads reads its own copy, with no round trip")
+                .isEqualTo(barriers);
     }
 
     /** Three new peers of one group, started one after the other; {@code started} sees each at once. */
@@ -180,12 +184,19 @@ class RatisReplicatedStateTest {
         UUID node = UUID.randomUUID();
         assertThat(followers.getFirst().submit(register(node, "a")).isOk()).isTrue();
         assertThat(followers.getFirst().submit(volume("before")).isOk()).isTrue();
+        long barriers =
+                group.stream().mapToLong(RatisReplicatedState::barriersAnswered).sum();
         for (RatisReplicatedState s : group) {
             assertThat(s.<java.util.Optional<VolumeState>>read(
                             st -> st.volumeNamed("before").map(v -> v.state())))
                     .contains(VolumeState.CREATING);
             assertThat(s.peers()).extracting(ReplicatedState.Peer::id).containsExactly("c1", "c2", "c3");
         }
+        assertThat(group.stream()
+                        .mapToLong(RatisReplicatedState::barriersAnswered)
+                        .sum())
+                .as("in a group of three every read, the leader's too, takes a ReadIndex")
+                .isGreaterThanOrEqualTo(barriers + 3);
 
         leader.close();
         running.remove(leader);
