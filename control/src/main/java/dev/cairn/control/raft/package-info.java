@@ -9,10 +9,11 @@
  * peer (its state machine updater) applies committed entries in log order and takes snapshots, so a
  * snapshot always matches its applied index. Callers block in {@code submit} until the leader
  * commits the command and this peer has applied it too (read your own write from any peer), and in
- * {@code read} behind a ReadIndex barrier (linearizable reads on the local copy). A read-only
- * request that carries a {@code Liveness.Heard} is a follower passing on a heartbeat that changed
- * nothing: the leader's state machine notes it in memory when it answers the query, and nothing is
- * logged. Ratis lets a follower serve a read-only request itself, so the query answers "noted" only
+ * {@code read} behind a ReadIndex barrier (linearizable reads on the local copy; a group of one
+ * peer that leads and has replayed its log needs none, as it applied every write it acknowledged
+ * before acknowledging it). A read-only request that carries a {@code Liveness.Heard} is a
+ * follower passing on a heartbeat that changed nothing: the leader's state machine notes it in
+ * memory when it answers the query, and nothing is logged. Ratis lets a follower serve a read-only request itself, so the query answers "noted" only
  * on the peer that leads; a follower that gets any other answer, or none within two seconds (one
  * try, its own client), logs the heartbeat as a command.
  *
