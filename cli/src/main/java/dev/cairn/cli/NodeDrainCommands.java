@@ -2,9 +2,11 @@ package dev.cairn.cli;
 
 import dev.cairn.control.api.ControlClient;
 import dev.cairn.control.api.Views;
+import dev.cairn.control.api.Wait;
 import java.io.IOException;
 import java.io.PrintWriter;
 import java.time.Duration;
+import java.util.Optional;
 import picocli.CommandLine.Command;
 import picocli.CommandLine.Option;
 import picocli.CommandLine.Parameters;
@@ -99,9 +101,30 @@ final class NodeDrainCommands {
         /** Polls the node until its drain is done, printing each change (not with --output json). */
         private Views.NodeView awaitDrained(ControlClient client, Views.NodeView n, Duration limit, Duration poll)
                 throws IOException, InterruptedException {
-            long start = System.nanoTime();
-            Views.DrainView last = null;
-            while (true) {
+            Progress progress = new Progress(client, n);
+            return Wait.real()
+                    .forAnswer(limit, poll, progress)
+                    .orElseThrow(() -> new IOException("node " + id
+                            + " still holds " + legs(progress.last.legsLeft()) + " (" + progress.last.legsMoving()
+                            + " moving) after " + timeout + "; the drain goes on: see cairn node show " + id));
+        }
+
+        /** One look at the drain: the node when it is done, after printing what changed since the last. */
+        private final class Progress implements Wait.Probe<Views.NodeView> {
+            private final ControlClient client;
+            private final long start = System.nanoTime();
+            private Views.NodeView next;
+            private Views.DrainView last;
+
+            Progress(ControlClient client, Views.NodeView first) {
+                this.client = client;
+                this.next = first;
+            }
+
+            @Override
+            public Optional<Views.NodeView> poll() throws IOException {
+                Views.NodeView n = next != null ? next : client.nodes().get(id);
+                next = null;
                 Views.DrainView d = n.drain()
                         .orElseThrow(() -> new IOException(
                                 "node " + id + " stopped draining while waiting (cairn node undrain?)"));
@@ -111,19 +134,12 @@ final class NodeDrainCommands {
                     d.waiting().forEach(w -> out().printf("       waiting: %s%n", w));
                     out().flush();
                 }
-                if (d.legsLeft() == 0
+                last = d;
+                boolean done = d.legsLeft() == 0
                         && d.kvVolumesLeft() == 0
                         && d.erasureVolumesLeft() == 0
-                        && d.bstoresMoving() == 0) {
-                    return n;
-                }
-                if (System.nanoTime() - start > limit.toNanos()) {
-                    throw new IOException("node " + id + " still holds " + legs(d.legsLeft()) + " (" + d.legsMoving()
-                            + " moving) after " + timeout + "; the drain goes on: see cairn node show " + id);
-                }
-                last = d;
-                Thread.sleep(poll.toMillis());
-                n = client.nodes().get(id);
+                        && d.bstoresMoving() == 0;
+                return done ? Optional.of(n) : Optional.empty();
             }
         }
 

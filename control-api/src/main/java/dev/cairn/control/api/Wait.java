@@ -45,13 +45,19 @@ public final class Wait {
 
     /** The first answer {@code probe} gives within {@code timeout} (asked at least once), else empty. */
     public <T> Optional<T> forAnswer(Duration timeout, Probe<T> probe) throws IOException, InterruptedException {
+        return forAnswer(timeout, EVERY, probe);
+    }
+
+    /** As {@link #forAnswer(Duration, Probe)}, asking every {@code every} instead. */
+    public <T> Optional<T> forAnswer(Duration timeout, Duration every, Probe<T> probe)
+            throws IOException, InterruptedException {
         long deadline = nanoTime.getAsLong() + timeout.toNanos();
         while (true) {
             Optional<T> answer = probe.poll();
             if (answer.isPresent() || nanoTime.getAsLong() - deadline > 0) {
                 return answer;
             }
-            sleeper.sleep(EVERY);
+            sleeper.sleep(every);
         }
     }
 
