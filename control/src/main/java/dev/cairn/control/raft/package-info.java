@@ -13,9 +13,10 @@
  * peer that leads and has replayed its log needs none, as it applied every write it acknowledged
  * before acknowledging it). A read-only request that carries a {@code Liveness.Heard} is a
  * follower passing on a heartbeat that changed nothing: the leader's state machine notes it in
- * memory when it answers the query, and nothing is logged. Ratis lets a follower serve a read-only request itself, so the query answers "noted" only
- * on the peer that leads; a follower that gets any other answer, or none within two seconds (one
- * try, its own client), logs the heartbeat as a command.
+ * memory when it answers the query, and nothing is logged. Ratis lets a follower serve a
+ * read-only request itself, so the query answers "noted" only on the peer that leads; a follower
+ * that gets any other answer, or none within two seconds (one try, its own client), logs the
+ * heartbeat as a command.
  *
  * <h2>Formats</h2>
  *
