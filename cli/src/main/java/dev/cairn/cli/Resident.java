@@ -41,7 +41,7 @@ import java.util.concurrent.ConcurrentHashMap;
  *   <li>This JVM claims the call by renaming {@code req} to {@code taken}. A caller that got no
  *       answer within 2 s renames it to {@code abandoned} instead and runs the command in a JVM of
  *       its own: the rename that comes first wins, so a command never runs twice.
- *   <li>It writes {@value #ACK} as the first line of {@code out}, runs the command with the
+ *   <li>It opens both pipes, then writes {@value #ACK} as the first line of {@code out}, runs the command with the
  *       caller's environment and directory ({@link Caller}), writes its exit code to {@code rc},
  *       and closes the pipes: the caller copies them to its own standard output and error until
  *       they end, then exits with that code.
@@ -260,10 +260,9 @@ public final class Resident {
         // Once the caller has its own read ends, it closes its other ends, and the pipes end with
         // this JVM's write ends; a caller gone makes a write fail rather than wait.
         long start = System.nanoTime();
-        try (OutputStream out = opened(call.resolve("out"), ACK + "\n");
-                OutputStream err = opened(call.resolve("err"), "")) {
-            PrintWriter o = new PrintWriter(out, true, StandardCharsets.UTF_8);
-            PrintWriter e = new PrintWriter(err, true, StandardCharsets.UTF_8);
+        try (CallPipes pipes = CallPipes.open(call)) {
+            PrintWriter o = new PrintWriter(pipes.out(), true, StandardCharsets.UTF_8);
+            PrintWriter e = new PrintWriter(pipes.err(), true, StandardCharsets.UTF_8);
             int code;
             try {
                 code = execute(fields, o, e);
@@ -289,13 +288,45 @@ public final class Resident {
     }
 
     /**
-     * A call's pipe opened for writing, with {@code first} written (the caller reads {@value #ACK}
-     * before it opens its own read end). Opened for reading and writing first, then write-only
-     * while this end still reads: neither open waits for a reader, even of a caller gone.
+     * A call's two pipes opened for writing. {@value #ACK} is written to {@code out} only once both
+     * are open: the caller, on reading it, swaps its own read-write ends for read-only ones, and a
+     * pipe this JVM had not opened yet would then have no writer and end at once (its output lost).
      */
-    private static OutputStream opened(Path pipe, String first) throws IOException {
+    record CallPipes(OutputStream out, OutputStream err) implements AutoCloseable {
+        static CallPipes open(Path call) throws IOException {
+            OutputStream err = opened(call.resolve("err"));
+            OutputStream out;
+            try {
+                out = opened(call.resolve("out"));
+            } catch (IOException | RuntimeException e) {
+                err.close();
+                throw e;
+            }
+            CallPipes pipes = new CallPipes(out, err);
+            try {
+                out.write((ACK + "\n").getBytes(StandardCharsets.UTF_8));
+            } catch (IOException | RuntimeException e) {
+                pipes.close();
+                throw e;
+            }
+            return pipes;
+        }
+
+        @Override
+        public void close() throws IOException {
+            try (err) {
+                out.close();
+            }
+        }
+    }
+
+    /**
+     * A call's pipe opened for writing: for reading and writing first, then write-only while that
+     * end still reads, so that neither open waits for a reader, even of a caller gone.
+     */
+    @SuppressWarnings("try") // the read-write end is only held, never used
+    private static OutputStream opened(Path pipe) throws IOException {
         try (RandomAccessFile both = new RandomAccessFile(pipe.toFile(), "rw")) {
-            both.write(first.getBytes(StandardCharsets.UTF_8));
             return new FileOutputStream(pipe.toFile());
         }
     }

@@ -2,12 +2,17 @@ package dev.cairn.cli;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.ByteArrayOutputStream;
+import java.io.FileInputStream;
 import java.io.IOException;
+import java.io.InputStream;
+import java.io.RandomAccessFile;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.PosixFilePermissions;
 import java.util.List;
+import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.TimeUnit;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -49,5 +54,60 @@ class ResidentTest {
         assertThat(Resident.fields("1\u0000tail".getBytes(StandardCharsets.UTF_8)))
                 .containsExactly("1");
         assertThat(Resident.fields(new byte[0])).isEmpty();
+    }
+
+    /**
+     * A call as {@code bin/cairn} makes it: both pipes held open for reading and writing until the
+     * acknowledgement, then read-only ends in their place, read until they end. Whatever the JVM
+     * writes after the acknowledgement reaches the caller, on both pipes, every time (the
+     * acknowledgement once came before {@code err} was open: the caller could find it ended, with
+     * no writer yet, and a usage error was lost; CI saw it once in 66 system tests).
+     */
+    @Test
+    void whatACallWritesAfterItsAcknowledgementReachesTheCaller() throws Exception {
+        for (int i = 0; i < 300; i++) {
+            Path call = Files.createDirectory(dir.resolve("call." + i));
+            mkfifo(call.resolve("out"));
+            mkfifo(call.resolve("err"));
+            String[] read = new String[2];
+            RandomAccessFile ow = new RandomAccessFile(call.resolve("out").toFile(), "rw");
+            RandomAccessFile ew = new RandomAccessFile(call.resolve("err").toFile(), "rw");
+            CompletableFuture<Void> resident = CompletableFuture.runAsync(() -> answer(call));
+            try {
+                StringBuilder ack = new StringBuilder();
+                for (int b; (b = ow.read()) != '\n'; ) {
+                    ack.append((char) b);
+                }
+                assertThat(ack).hasToString(Resident.ACK);
+                try (InputStream out = new FileInputStream(call.resolve("out").toFile());
+                        InputStream err =
+                                new FileInputStream(call.resolve("err").toFile())) {
+                    ow.close();
+                    ew.close();
+                    read[1] = readToEnd(err);
+                    read[0] = readToEnd(out);
+                }
+            } finally {
+                ow.close();
+                ew.close();
+            }
+            resident.get(10, TimeUnit.SECONDS);
+            assertThat(read).as("call %d", i).containsExactly("answer\n", "refused\n");
+        }
+    }
+
+    private static void answer(Path call) {
+        try (Resident.CallPipes pipes = Resident.CallPipes.open(call)) {
+            pipes.err().write("refused\n".getBytes(StandardCharsets.UTF_8));
+            pipes.out().write("answer\n".getBytes(StandardCharsets.UTF_8));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
+    }
+
+    private static String readToEnd(InputStream in) throws IOException {
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        in.transferTo(bytes);
+        return bytes.toString(StandardCharsets.UTF_8);
     }
 }
