@@ -51,7 +51,9 @@ public final class Wait {
     /** As {@link #forAnswer(Duration, Probe)}, asking every {@code every} instead. */
     public <T> Optional<T> forAnswer(Duration timeout, Duration every, Probe<T> probe)
             throws IOException, InterruptedException {
-        long deadline = nanoTime.getAsLong() + timeout.toNanos();
+        // A timeout past what nanoseconds count (292 years) is no limit: waited as the longest one.
+        long limit = timeout.compareTo(Duration.ofNanos(Long.MAX_VALUE)) < 0 ? timeout.toNanos() : Long.MAX_VALUE;
+        long deadline = nanoTime.getAsLong() + limit;
         while (true) {
             Optional<T> answer = probe.poll();
             if (answer.isPresent() || nanoTime.getAsLong() - deadline > 0) {

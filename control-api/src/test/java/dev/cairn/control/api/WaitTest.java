@@ -57,6 +57,18 @@ class WaitTest {
     }
 
     @Test
+    void aTimeoutTooLongToCountInNanosecondsWaitsForTheAnswer() throws Exception {
+        now = Long.MAX_VALUE - 1_000; // the deadline's sum wraps: compared as a difference still
+        int[] asked = {0};
+        Optional<Integer> answer = wait.forAnswer(Duration.ofDays(999_999_999), () -> {
+            asked[0]++;
+            return asked[0] == 3 ? Optional.of(asked[0]) : Optional.empty();
+        });
+        assertThat(answer).contains(3);
+        assertThat(pauses).containsExactly(Wait.EVERY, Wait.EVERY);
+    }
+
+    @Test
     void aQuestionThatFailsEndsTheWaitWithItsError() {
         assertThatThrownBy(() -> wait.until(Duration.ofSeconds(5), () -> {
                     throw new IOException("controller unreachable");
